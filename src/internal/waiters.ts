@@ -1,0 +1,206 @@
+/**
+ * Waiter lists: the one blocking mechanism every effect-go primitive shares.
+ *
+ * A blocked fiber is a node in an intrusive doubly linked list owned by the
+ * primitive it waits on. Intrusive links make the two operations that matter
+ * O(1): waking the head (FIFO hand-off) and withdrawing an interrupted waiter
+ * from the middle of the list.
+ *
+ * Every node records what it waits on (the list's primitive kind and name),
+ * which fiber waits, and since when (Clock time), so that a blocked-fiber dump
+ * or deadlock report can be built from the lists alone.
+ *
+ * Wake-ups are synchronous, as `Deferred` does it: `resume` runs the woken
+ * fiber on the waker's stack until it blocks or yields, with no scheduler
+ * hop. Because the woken fiber continues at once, nothing can interrupt it
+ * between "granted" and "running", so a grant is never lost. To keep chains
+ * of wake-ups (fiber A wakes B which wakes C ...) from growing the stack
+ * without bound, {@link tooDeep} tells a waker to yield first once the
+ * nesting passes {@link MAX_WAKE_DEPTH}; it then grants from a fresh stack.
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+
+/**
+ * A node of a {@link WaiterList}. Primitives subclass it with what they need
+ * (the value to hand over, the permits asked for, ...).
+ */
+export class Waiter<A = void, E = never> {
+  /** Previous node, towards the head. */
+  prev: Waiter<any, any> | undefined = undefined
+  /** Next node, towards the tail. */
+  next: Waiter<any, any> | undefined = undefined
+  /** The list this node is in, or undefined once it left it. */
+  list: WaiterList<any> | undefined = undefined
+  /** Resumes the blocked fiber; set when the fiber blocks. */
+  resume: ((exit: Exit.Exit<A, E>) => void) | undefined = undefined
+  /** The blocked fiber (for dumps and deadlock reports). */
+  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** Clock time, in milliseconds, at which the fiber blocked. */
+  since = 0
+  /** What this fiber is doing on the primitive: "lock", "recv", "acquire(3)"… */
+  op = ""
+}
+
+/** What a list is attached to: the primitive kind and its optional name. */
+export interface WaitSite {
+  readonly primitive: string
+  readonly name: string | undefined
+}
+
+/** A blocked fiber as seen from outside: used by dumps and tests. */
+export interface BlockedFiber {
+  readonly primitive: string
+  readonly name: string | undefined
+  readonly op: string
+  readonly fiberId: number | undefined
+  readonly since: number
+}
+
+/**
+ * An intrusive FIFO of waiters with O(1) push, shift and remove.
+ */
+export class WaiterList<W extends Waiter<any, any>> implements WaitSite {
+  head: W | undefined = undefined
+  tail: W | undefined = undefined
+  size = 0
+  readonly primitive: string
+  readonly name: string | undefined
+
+  constructor(primitive: string, name: string | undefined) {
+    this.primitive = primitive
+    this.name = name
+  }
+
+  /** Appends `node` at the tail. */
+  push(node: W): void {
+    node.list = this
+    node.next = undefined
+    node.prev = this.tail
+    if (this.tail === undefined) this.head = node
+    else this.tail.next = node
+    this.tail = node
+    this.size++
+  }
+
+  /** Removes and returns the head, or undefined when empty. */
+  shift(): W | undefined {
+    const node = this.head
+    if (node !== undefined) this.unlink(node)
+    return node
+  }
+
+  /** Removes `node` if it is still in this list; says whether it was. */
+  remove(node: W): boolean {
+    if (node.list !== this) return false
+    this.unlink(node)
+    return true
+  }
+
+  /** Detaches every node and returns them head first (for close/broadcast). */
+  drain(): Array<W> {
+    const out: Array<W> = []
+    let node = this.head
+    while (node !== undefined) {
+      const next = node.next as W | undefined
+      node.list = undefined
+      node.prev = undefined
+      node.next = undefined
+      out.push(node)
+      node = next
+    }
+    this.head = undefined
+    this.tail = undefined
+    this.size = 0
+    return out
+  }
+
+  /** A snapshot of the blocked fibers, head first. */
+  blocked(): Array<BlockedFiber> {
+    const out: Array<BlockedFiber> = []
+    for (let node = this.head; node !== undefined; node = node.next as W | undefined) {
+      out.push({
+        primitive: this.primitive,
+        name: this.name,
+        op: node.op,
+        fiberId: node.fiber?.id,
+        since: node.since
+      })
+    }
+    return out
+  }
+
+  private unlink(node: W): void {
+    const prev = node.prev
+    const next = node.next
+    if (prev === undefined) this.head = next as W | undefined
+    else prev.next = next
+    if (next === undefined) this.tail = prev as W | undefined
+    else next.prev = prev
+    node.prev = undefined
+    node.next = undefined
+    node.list = undefined
+    this.size--
+  }
+}
+
+/** How many wake-ups may nest on one stack before wakers yield first. */
+export const MAX_WAKE_DEPTH = 48
+
+let wakeDepth = 0
+
+/**
+ * Resumes a waiter synchronously. The caller must have removed the node from
+ * its list and left its own state consistent: the woken fiber runs before
+ * `wake` returns and may re-enter the primitive.
+ */
+export const wake = <A, E>(node: Waiter<A, E>, exit: Exit.Exit<A, E>): void => {
+  const resume = node.resume!
+  node.resume = undefined
+  node.fiber = undefined
+  wakeDepth++
+  try {
+    resume(exit)
+  } finally {
+    wakeDepth--
+  }
+}
+
+/** True when a waker should yield before waking anyone (see module doc). */
+export const tooDeep = (): boolean => wakeDepth >= MAX_WAKE_DEPTH
+
+/**
+ * Runs `effect` now, or after a yield when wake-ups are nested too deeply.
+ * Use it around every operation that may wake a waiter.
+ */
+export const shallow = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  wakeDepth >= MAX_WAKE_DEPTH ? Effect.andThen(Effect.yieldNow, effect) : effect
+
+/**
+ * Blocks the current fiber on `list` with `node` until a waker calls
+ * {@link wake}. Interruption withdraws the node in O(1); `onCancel` runs
+ * after that for primitives that must undo more (e.g. a select withdrawing
+ * from its other channels).
+ */
+export const block = <W extends Waiter<A, E>, A, E>(
+  list: WaiterList<W>,
+  node: W,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  onCancel?: (node: W) => void
+): Effect.Effect<A, E> =>
+  Effect.callback<A, E>((resume) => {
+    node.resume = resume as (exit: Exit.Exit<A, E>) => void
+    node.fiber = fiber
+    node.since = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+    list.push(node)
+    return Effect.sync(() => {
+      list.remove(node)
+      node.resume = undefined
+      node.fiber = undefined
+      if (onCancel !== undefined) onCancel(node)
+    })
+  })

@@ -1,0 +1,4 @@
+// Shared vitest setup: Effect's equality testers for `expect(...).toEqual`.
+import { addEqualityTesters } from "@effect/vitest"
+
+addEqualityTesters()
