@@ -17,19 +17,23 @@ describe("leak check", () => {
       )
       expect(exit).toEqual(Exit.fail(new FiberLeakError({ leaked: 1, started: 2 })))
       yield* Fiber.interrupt(leaked!)
-    }))
+    })
+  )
 
   it.effect("accepts children that are interrupted with their parent", () =>
-    leakCheck(Effect.forkChild(Effect.never)).pipe(Effect.asVoid))
+    leakCheck(Effect.forkChild(Effect.never)).pipe(Effect.asVoid)
+  )
 
   it.effect("accepts scoped fibers, interrupted when the scope closes", () =>
-    leakCheck(Effect.forkScoped(Effect.never)).pipe(Effect.asVoid))
+    leakCheck(Effect.forkScoped(Effect.never)).pipe(Effect.asVoid)
+  )
 
   it.effect("keeps the body's own failure", () =>
     Effect.gen(function* () {
       const exit = yield* Effect.exit(leakCheck(Effect.fail("boom")))
       expect(exit).toEqual(Exit.fail("boom"))
-    }))
+    })
+  )
 
   // A test registered through the wrapper fails when its body leaks: vitest's
   // \`fails\` turns that expected failure into a pass. The detached fiber holds

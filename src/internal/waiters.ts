@@ -25,6 +25,10 @@ import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 
+// Method syntax makes the parameter bivariant, so that a list can hold nodes
+// of any result type (`WaiterList<Waiter<any, any>>`).
+type Resume<A, E> = { bivariant(exit: Exit.Exit<A, E>): void }["bivariant"]
+
 /**
  * A node of a {@link WaiterList}. Primitives subclass it with what they need
  * (the value to hand over, the permits asked for, ...).
@@ -37,7 +41,7 @@ export class Waiter<A = void, E = never> {
   /** The list this node is in, or undefined once it left it. */
   list: WaiterList<any> | undefined = undefined
   /** Resumes the blocked fiber; set when the fiber blocks. */
-  resume: ((exit: Exit.Exit<A, E>) => void) | undefined = undefined
+  resume: Resume<A, E> | undefined = undefined
   /** The blocked fiber (for dumps and deadlock reports). */
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
   /** Clock time, in milliseconds, at which the fiber blocked. */
@@ -174,11 +178,13 @@ export const wake = <A, E>(node: Waiter<A, E>, exit: Exit.Exit<A, E>): void => {
 export const tooDeep = (): boolean => wakeDepth >= MAX_WAKE_DEPTH
 
 /**
- * Runs `effect` now, or after a yield when wake-ups are nested too deeply.
- * Use it around every operation that may wake a waiter.
+ * Runs `f` when the effect runs — after a yield if wake-ups are nested too
+ * deeply at that moment. Wrap every operation that may wake a waiter in it.
+ * (The depth must be read at run time, not when the effect is built: an
+ * `unlock` is often built long before it runs, e.g. inside `withLock`.)
  */
-export const shallow = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  wakeDepth >= MAX_WAKE_DEPTH ? Effect.andThen(Effect.yieldNow, effect) : effect
+export const shallow = <A, E, R>(f: () => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => (wakeDepth >= MAX_WAKE_DEPTH ? Effect.andThen(Effect.yieldNow, Effect.suspend(f)) : f()))
 
 /**
  * Blocks the current fiber on `list` with `node` until a waker calls

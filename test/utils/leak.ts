@@ -56,10 +56,11 @@ export const leakCheck = <A, E, R>(
     return Effect.forkChild(run).pipe(
       Effect.provideService(Metric.FiberRuntimeMetrics, counter),
       Effect.flatMap(Fiber.await),
-      Effect.flatMap((exit) =>
-        counter.alive > 0
-          ? Effect.fail(new FiberLeakError({ leaked: counter.alive, started: counter.started }))
-          : exit
+      Effect.flatMap(
+        (exit): Effect.Effect<A, E | FiberLeakError> =>
+          counter.alive > 0
+            ? Effect.fail(new FiberLeakError({ leaked: counter.alive, started: counter.started }))
+            : exit
       )
     ) as Effect.Effect<A, E | FiberLeakError, Exclude<R, Scope.Scope>>
   })
@@ -73,8 +74,9 @@ const checked =
 type Tester = typeof base.effect
 
 const wrapTester = (tester: Tester): Tester => {
-  const register = (test: (name: string, self: Body, timeout?: any) => void) => (name: string, self: Body, timeout?: any) =>
-    test(name, checked(self), timeout)
+  const register =
+    (test: (name: string, self: Body, timeout?: any) => void) => (name: string, self: Body, timeout?: any) =>
+      test(name, checked(self), timeout)
   return Object.assign(register(tester as any), {
     skip: register(tester.skip as any),
     skipIf: (condition: unknown) => register(tester.skipIf(condition) as any),

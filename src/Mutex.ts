@@ -1,0 +1,186 @@
+/**
+ * A mutual-exclusion lock: Go's `sync.Mutex`.
+ *
+ * Differences from Go, all in the direction of safety:
+ * - hand-off is strictly FIFO, so no waiter starves (Go switches to FIFO
+ *   only after a waiter has starved for 1 ms);
+ * - `lock` is interruptible, and an interrupted `lock` leaves the queue;
+ * - {@link withLock} releases on success, failure, defect and interruption,
+ *   which is what `defer mu.Unlock()` is for in Go.
+ *
+ * As in Go, a Mutex is not owned by a fiber: any fiber may unlock it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Mutex } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const mu = yield* Mutex.make()
+ *   let counter = 0
+ *   yield* Effect.forEach(
+ *     Array.from({ length: 100 }),
+ *     () => Mutex.withLock(mu)(Effect.sync(() => counter++)),
+ *     { concurrency: "unbounded" }
+ *   )
+ *   return counter // 100
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import { dual } from "effect/Function"
+import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+
+const TypeId = "~effect-go/Mutex" as const
+
+/**
+ * A mutual-exclusion lock. Create it with {@link make}.
+ *
+ * @since 0.1.0
+ */
+export interface Mutex {
+  readonly [TypeId]: typeof TypeId
+  /** The name given at {@link make}, shown in blocked-fiber dumps. */
+  readonly name: string | undefined
+}
+
+/**
+ * Unlocking a Mutex that is not locked: a defect, as Go makes it a fatal
+ * error ("sync: unlock of unlocked mutex").
+ *
+ * @since 0.1.0
+ */
+export class UnlockOfUnlockedMutexError extends Data.TaggedError("UnlockOfUnlockedMutexError")<{
+  readonly name: string | undefined
+}> {
+  override get message(): string {
+    return "sync: unlock of unlocked mutex"
+  }
+}
+
+/** Options for {@link make}. @since 0.1.0 */
+export interface MutexOptions {
+  /** Shown in blocked-fiber dumps and deadlock reports. */
+  readonly name?: string | undefined
+}
+
+class MutexImpl implements Mutex {
+  readonly [TypeId] = TypeId
+  readonly name: string | undefined
+  locked = false
+  readonly waiters: WaiterList<Waiter>
+  constructor(name: string | undefined) {
+    this.name = name
+    this.waiters = new WaiterList("Mutex", name)
+  }
+}
+
+const impl = (self: Mutex): MutexImpl => self as MutexImpl
+
+/**
+ * Creates an unlocked Mutex outside of an Effect.
+ *
+ * @since 0.1.0
+ */
+export const makeUnsafe = (options?: MutexOptions): Mutex => new MutexImpl(options?.name)
+
+/**
+ * Creates an unlocked Mutex. Go: `var mu sync.Mutex`.
+ *
+ * @since 0.1.0
+ */
+export const make = (options?: MutexOptions): Effect.Effect<Mutex> => Effect.sync(() => makeUnsafe(options))
+
+/**
+ * Locks the Mutex, waiting in FIFO order while it is held. Go: `mu.Lock()`.
+ *
+ * Interruptible: an interrupted `lock` leaves the queue and holds nothing.
+ *
+ * @since 0.1.0
+ */
+export const lock = (self: Mutex): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => {
+    const m = impl(self)
+    if (!m.locked) {
+      m.locked = true
+      return Exit.void
+    }
+    const node = new Waiter()
+    node.op = "lock"
+    return block(m.waiters, node, fiber)
+  })
+
+/**
+ * Locks the Mutex if it is free and nobody waits for it; says whether it did.
+ * Go: `mu.TryLock()`.
+ *
+ * @since 0.1.0
+ */
+export const tryLock = (self: Mutex): Effect.Effect<boolean> =>
+  Effect.sync(() => {
+    const m = impl(self)
+    if (m.locked) return false
+    m.locked = true
+    return true
+  })
+
+const unlockUnsafe = (m: MutexImpl): Exit.Exit<void> => {
+  if (!m.locked) return Exit.die(new UnlockOfUnlockedMutexError({ name: m.name }))
+  const next = m.waiters.shift()
+  // FIFO hand-off: the lock passes straight to the head waiter and never
+  // becomes free in between, so neither `lock` nor `tryLock` can barge.
+  if (next === undefined) m.locked = false
+  else wake(next, Exit.void)
+  return Exit.void
+}
+
+/**
+ * Unlocks the Mutex, handing it to the longest waiter if there is one.
+ * Go: `mu.Unlock()`. Unlocking an unlocked Mutex is a defect
+ * ({@link UnlockOfUnlockedMutexError}).
+ *
+ * @since 0.1.0
+ */
+export const unlock = (self: Mutex): Effect.Effect<void> => shallow(() => unlockUnsafe(impl(self)))
+
+/**
+ * Runs `effect` while holding the Mutex, and unlocks it however `effect`
+ * ends. Go: `mu.Lock(); defer mu.Unlock()`.
+ *
+ * @example
+ * ```ts
+ * const critical = Mutex.withLock(mu)(Effect.sync(() => counter++))
+ * // or: Effect.sync(() => counter++).pipe(Mutex.withLock(mu))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const withLock: {
+  (self: Mutex): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(effect: Effect.Effect<A, E, R>, self: Mutex): Effect.Effect<A, E, R>
+} = dual(
+  (args) => Effect.isEffect(args[0]),
+  <A, E, R>(effect: Effect.Effect<A, E, R>, self: Mutex): Effect.Effect<A, E, R> =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.andThen(restore(lock(self)), Effect.ensuring(restore(effect), unlock(self)))
+    )
+)
+
+/**
+ * Whether the Mutex is held right now (a snapshot, for tests and metrics).
+ *
+ * @since 0.1.0
+ */
+export const isLocked = (self: Mutex): Effect.Effect<boolean> => Effect.sync(() => impl(self).locked)
+
+/**
+ * The fibers blocked in {@link lock}, longest waiting first.
+ *
+ * @since 0.1.0
+ */
+export const blocked = (self: Mutex): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
+  Effect.sync(() => impl(self).waiters.blocked())
