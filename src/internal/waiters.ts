@@ -48,6 +48,8 @@ export class Waiter<A = void, E = never> {
   since = 0
   /** What this fiber is doing on the primitive: "lock", "recv", "acquire(3)"… */
   op = ""
+  /** The result of a deferred wake-up (see {@link wakeLater}), while pending. */
+  pendingExit: Exit.Exit<A, E> | undefined = undefined
 }
 
 /** What a list is attached to: the primitive kind and its optional name. */
@@ -88,6 +90,17 @@ export class WaiterList<W extends Waiter<any, any>> implements WaitSite {
     if (this.tail === undefined) this.head = node
     else this.tail.next = node
     this.tail = node
+    this.size++
+  }
+
+  /** Puts `node` at the head (it keeps its place in line). */
+  unshift(node: W): void {
+    node.list = this
+    node.prev = undefined
+    node.next = this.head
+    if (this.head === undefined) this.tail = node
+    else this.head.prev = node
+    this.head = node
     this.size++
   }
 
@@ -161,9 +174,14 @@ let wakeDepth = 0
  * Resumes a waiter synchronously. The caller must have removed the node from
  * its list and left its own state consistent: the woken fiber runs before
  * `wake` returns and may re-enter the primitive.
+ *
+ * Returns false, waking nobody, when the node's fiber has already gone
+ * (interrupted after a batch of nodes was detached with `drain`, before its
+ * turn to be woken): callers that drain a list must skip such nodes.
  */
-export const wake = <A, E>(node: Waiter<A, E>, exit: Exit.Exit<A, E>): void => {
-  const resume = node.resume!
+export const wake = <A, E>(node: Waiter<A, E>, exit: Exit.Exit<A, E>): boolean => {
+  const resume = node.resume
+  if (resume === undefined) return false
   node.resume = undefined
   node.fiber = undefined
   wakeDepth++
@@ -172,6 +190,7 @@ export const wake = <A, E>(node: Waiter<A, E>, exit: Exit.Exit<A, E>): void => {
   } finally {
     wakeDepth--
   }
+  return true
 }
 
 /** True when a waker should yield before waking anyone (see module doc). */
@@ -186,27 +205,88 @@ export const tooDeep = (): boolean => wakeDepth >= MAX_WAKE_DEPTH
 export const shallow = <A, E, R>(f: () => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.suspend(() => (wakeDepth >= MAX_WAKE_DEPTH ? Effect.andThen(Effect.yieldNow, Effect.suspend(f)) : f()))
 
+// -----------------------------------------------------------------------------
+// Deferred wake-ups
+// -----------------------------------------------------------------------------
+
+/**
+ * Waiters whose operation has completed but whose fiber has not been resumed
+ * yet. Buffered channels use this to batch: a sender that fills the buffer
+ * keeps running instead of switching to the receiver after every value; the
+ * receiver is resumed when the sender parks (or at the next scheduler turn,
+ * whichever comes first) and then drains the buffer without parking.
+ */
+const pending = new WaiterList<Waiter<any, any>>("pending", undefined)
+let flushScheduled = false
+
+const flushTask = (): void => {
+  flushScheduled = false
+  flushPending()
+}
+
+/** Resumes every pending waiter (stops early when nested too deeply). */
+export const flushPending = (): void => {
+  while (pending.head !== undefined && wakeDepth < MAX_WAKE_DEPTH) {
+    const node = pending.shift()!
+    const exit = node.pendingExit!
+    node.pendingExit = undefined
+    wake(node, exit)
+  }
+}
+
+/**
+ * Completes a waiter now but resumes its fiber later (at the next park or
+ * scheduler turn). The caller removed the node from its list. If the fiber is
+ * interrupted before it is resumed, its `block` cancel handler receives the
+ * pending exit, so that the primitive can undo or keep what was completed.
+ */
+export const wakeLater = <A, E>(
+  node: Waiter<A, E>,
+  exit: Exit.Exit<A, E>,
+  fiber: Fiber.Fiber<unknown, unknown>
+): void => {
+  node.pendingExit = exit
+  pending.push(node)
+  if (!flushScheduled) {
+    flushScheduled = true
+    fiber.currentDispatcher.scheduleTask(flushTask, 0)
+  }
+}
+
 /**
  * Blocks the current fiber on `list` with `node` until a waker calls
- * {@link wake}. Interruption withdraws the node in O(1); `onCancel` runs
- * after that for primitives that must undo more (e.g. a select withdrawing
- * from its other channels).
+ * {@link wake} or {@link wakeLater}. Interruption withdraws the node in O(1)
+ * from whichever list holds it; `onCancel` then runs, with the pending exit
+ * if the operation had already completed (see {@link wakeLater}), so that a
+ * primitive can return a value it took or withdraw a select's other nodes.
+ *
+ * Parking is the moment to resume the waiters this fiber completed while it
+ * ran (see {@link wakeLater}): it has nothing else to do.
  */
 export const block = <W extends Waiter<A, E>, A, E>(
   list: WaiterList<W>,
   node: W,
   fiber: Fiber.Fiber<unknown, unknown>,
-  onCancel?: (node: W) => void
+  onCancel?: (node: W, completed: Exit.Exit<A, E> | undefined) => void
 ): Effect.Effect<A, E> =>
   Effect.callback<A, E>((resume) => {
-    node.resume = resume as (exit: Exit.Exit<A, E>) => void
+    node.resume = resume as Resume<A, E>
     node.fiber = fiber
     node.since = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
     list.push(node)
-    return Effect.sync(() => {
-      list.remove(node)
-      node.resume = undefined
-      node.fiber = undefined
-      if (onCancel !== undefined) onCancel(node)
-    })
+    if (pending.head !== undefined) flushPending()
+    return Effect.sync(() => cancel(node, onCancel))
   })
+
+/** Withdraws an interrupted waiter; see {@link block}. */
+export const cancel = <W extends Waiter<A, E>, A, E>(
+  node: W,
+  onCancel: ((node: W, completed: Exit.Exit<A, E> | undefined) => void) | undefined
+): void => {
+  const completed = node.pendingExit
+  node.pendingExit = undefined
+  node.list?.remove(node)
+  node.resume = undefined
+  node.fiber = undefined
+  if (onCancel !== undefined) onCancel(node, completed)
+}

@@ -1,0 +1,284 @@
+/**
+ * The channel core shared by Chan (plain operations) and Select.
+ *
+ * The algorithm is Go's runtime/chan.go, single-threaded:
+ * - send: a waiting receiver takes the value directly; else the buffer takes
+ *   it; else the sender parks on `sendq` carrying its value.
+ * - recv: the buffer's head is taken and, if a sender waits, its value moves
+ *   into the freed slot; on an unbuffered channel the value comes straight
+ *   from the head sender; else a closed channel yields `none`; else the
+ *   receiver parks on `recvq`.
+ * - close: every parked receiver gets `none`, every parked sender fails.
+ *
+ * Batching (buffered channels only): a parked fiber whose operation another
+ * fiber completes is resumed later, when that fiber parks or at the next
+ * scheduler turn (see `wakeLater`). A producer thus fills the buffer and a
+ * consumer drains it without a context switch per value. If the parked fiber
+ * is interrupted in between, a value it received goes back to the channel and
+ * a send it made stands. Unbuffered channels hand over synchronously: a
+ * rendezvous has nothing to batch.
+ *
+ * A parked node may belong to a select. The counterparty that completes such
+ * a node fires the select: it marks it done and withdraws the select's other
+ * nodes before waking it, all synchronously, so a select can never complete
+ * twice and a withdrawn node can never be picked.
+ *
+ * @internal
+ */
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import { block, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./waiters.ts"
+
+/**
+ * A send on a closed channel, or a second close: Go panics; effect-go fails
+ * with this typed error.
+ *
+ * @since 0.1.0
+ */
+export class ChanClosedError extends Data.TaggedError("ChanClosedError")<{
+  readonly op: "send" | "close"
+  readonly name: string | undefined
+}> {
+  override get message(): string {
+    return this.op === "send" ? "send on closed channel" : "close of closed channel"
+  }
+}
+
+/** A FIFO ring that grows its storage on demand (up to capacity, see `unshift`). */
+export class Ring<A> {
+  private items: Array<A | undefined>
+  private head = 0
+  length = 0
+  constructor(capacity: number) {
+    this.items = new Array(Math.max(1, Math.min(capacity, 16)))
+  }
+  push(value: A): void {
+    if (this.length === this.items.length) this.grow()
+    this.items[(this.head + this.length) % this.items.length] = value
+    this.length++
+  }
+  /** Puts a value back at the head (a received value returned by an interrupted receiver). */
+  unshift(value: A): void {
+    if (this.length === this.items.length) this.grow()
+    this.head = (this.head - 1 + this.items.length) % this.items.length
+    this.items[this.head] = value
+    this.length++
+  }
+  shift(): A {
+    const value = this.items[this.head] as A
+    this.items[this.head] = undefined
+    this.head = (this.head + 1) % this.items.length
+    this.length--
+    return value
+  }
+  private grow(): void {
+    const next = new Array<A | undefined>(this.items.length * 2)
+    for (let i = 0; i < this.length; i++) next[i] = this.items[(this.head + i) % this.items.length]
+    this.items = next
+    this.head = 0
+  }
+}
+
+/** The state a select shares between the nodes it parked on its channels. */
+export class SelectWaiter extends Waiter<void, ChanClosedError> {
+  /** One node per case that parked on a channel (undefined for the others). */
+  nodes: Array<RecvNode<any> | SendNode<any> | undefined> = []
+  done = false
+  /** The case that fired, and what a receive case received. */
+  fired = -1
+  received: Option.Option<unknown> = Option.none()
+}
+
+/** A receiver parked on `recvq`. */
+export class RecvNode<A> extends Waiter<Option.Option<A>> {
+  select: SelectWaiter | undefined = undefined
+  caseIndex = 0
+  chan: ChanImpl<A> | undefined = undefined
+}
+
+/** A sender parked on `sendq`, holding the value it sends. */
+export class SendNode<A> extends Waiter<void, ChanClosedError> {
+  select: SelectWaiter | undefined = undefined
+  caseIndex = 0
+  readonly value: A
+  constructor(value: A) {
+    super()
+    this.value = value
+  }
+}
+
+export class ChanImpl<A> {
+  readonly buffer: Ring<A> | undefined
+  closed = false
+  readonly recvq: WaiterList<RecvNode<A>>
+  readonly sendq: WaiterList<SendNode<A>>
+  readonly capacity: number
+  readonly name: string | undefined
+  /** A nil channel: never ready, cannot be closed. */
+  readonly isNil: boolean
+  /** `recv(ch)`, built once: a receive allocates nothing but its result. */
+  readonly recv: Effect.Effect<Option.Option<A>>
+  constructor(capacity: number, name: string | undefined, isNil: boolean) {
+    this.capacity = capacity
+    this.name = name
+    this.isNil = isNil
+    this.buffer = capacity > 0 ? new Ring(capacity) : undefined
+    this.recvq = new WaiterList("Chan", name)
+    this.sendq = new WaiterList("Chan", name)
+    this.recv = isNil ? Effect.never : makeRecv(this)
+  }
+}
+
+/**
+ * Fires `sel` on case `index`: marks it done and withdraws its other nodes
+ * (its timer, if any, is stopped by the select itself), then resumes its fiber with `exit` — later when `fiber`
+ * (the completing fiber, on a buffered channel) is given.
+ */
+export const fireSelect = (
+  sel: SelectWaiter,
+  index: number,
+  exit: Exit.Exit<void, ChanClosedError>,
+  fiber: Fiber.Fiber<unknown, unknown> | undefined
+): void => {
+  // A select whose nodes were detached together (close drains a whole
+  // list) may already have fired on another of them.
+  if (sel.done) return
+  sel.done = true
+  sel.fired = index
+  const nodes = sel.nodes
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]
+    if (node !== undefined && i !== index) node.list?.remove(node)
+  }
+  if (fiber === undefined) wake(sel, exit)
+  else wakeLater(sel, exit, fiber)
+}
+
+/** Hands `value` to a parked receiver; `fiber` defers the wake-up (buffered). */
+const deliver = <A>(node: RecvNode<A>, value: Option.Option<A>, fiber: Fiber.Fiber<unknown, unknown> | undefined) => {
+  const sel = node.select
+  if (sel !== undefined) {
+    if (sel.done) return
+    sel.received = value
+    fireSelect(sel, node.caseIndex, Exit.void, fiber)
+  } else if (fiber === undefined) {
+    wake(node, Exit.succeed(value))
+  } else {
+    wakeLater(node, Exit.succeed(value), fiber)
+  }
+}
+
+const completeSender = <A>(
+  node: SendNode<A>,
+  exit: Exit.Exit<void, ChanClosedError>,
+  fiber: Fiber.Fiber<unknown, unknown> | undefined
+): void => {
+  if (node.select !== undefined) fireSelect(node.select, node.caseIndex, exit, fiber)
+  else if (fiber === undefined) wake(node, exit)
+  else wakeLater(node, exit, fiber)
+}
+
+/** Would a send complete now? (Closed counts as ready: it fails at once.) */
+export const canSend = <A>(ch: ChanImpl<A>): boolean =>
+  !ch.isNil && (ch.closed || ch.recvq.size > 0 || (ch.buffer !== undefined && ch.buffer.length < ch.capacity))
+
+/** Would a receive complete now? (Closed counts as ready: it yields none.) */
+export const canRecv = <A>(ch: ChanImpl<A>): boolean =>
+  !ch.isNil && (ch.closed || ch.sendq.size > 0 || (ch.buffer !== undefined && ch.buffer.length > 0))
+
+/**
+ * Sends without blocking; the caller checked {@link canSend}. Returns the
+ * failure for a closed channel, undefined on success.
+ */
+export const sendNow = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>): ChanClosedError | undefined => {
+  if (ch.closed) return new ChanClosedError({ op: "send", name: ch.name })
+  const receiver = ch.recvq.shift()
+  if (receiver !== undefined) deliver(receiver, Option.some(value), ch.buffer === undefined ? undefined : fiber)
+  else ch.buffer!.push(value)
+  return undefined
+}
+
+/** Receives without blocking; the caller checked {@link canRecv}. */
+export const recvNow = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>): Option.Option<A> => {
+  const buffer = ch.buffer
+  if (buffer !== undefined && buffer.length > 0) {
+    const value = buffer.shift()
+    // A returned value (see giveBack) may have pushed the buffer one past
+    // its capacity: only refill from a parked sender when there is room.
+    if (buffer.length < ch.capacity) {
+      const sender = ch.sendq.shift()
+      if (sender !== undefined) {
+        buffer.push(sender.value)
+        completeSender(sender, Exit.void, fiber)
+      }
+    }
+    return Option.some(value)
+  }
+  const sender = ch.sendq.shift()
+  if (sender !== undefined) {
+    completeSender(sender, Exit.void, undefined)
+    return Option.some(sender.value)
+  }
+  return Option.none()
+}
+
+/**
+ * Returns a value that an interrupted receiver had been given but never
+ * resumed to see: to the next parked receiver, else to the buffer's head
+ * (it is the oldest value), so nothing is lost and order is kept.
+ */
+export const giveBack = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>): void => {
+  const receiver = ch.recvq.shift()
+  if (receiver !== undefined) deliver(receiver, Option.some(value), fiber)
+  else ch.buffer!.unshift(value)
+}
+
+/** Closes the channel; the caller checked it is open and not nil. */
+export const closeNow = <A>(ch: ChanImpl<A>): void => {
+  ch.closed = true
+  const receivers = ch.recvq.drain()
+  const senders = ch.sendq.drain()
+  const none = Option.none<A>()
+  for (let i = 0; i < receivers.length; i++) deliver(receivers[i]!, none, undefined)
+  for (let i = 0; i < senders.length; i++) {
+    completeSender(senders[i]!, Exit.fail(new ChanClosedError({ op: "send", name: ch.name })), undefined)
+  }
+}
+
+/** Cancel handler of a parked plain receiver: give back a value it was handed. */
+const onRecvCancel = <A>(node: RecvNode<A>, completed: Exit.Exit<Option.Option<A>> | undefined, fiber: Fiber.Fiber<unknown, unknown>) => {
+  if (completed !== undefined && Exit.isSuccess(completed) && Option.isSome(completed.value)) {
+    giveBack(node.chan!, completed.value.value, fiber)
+  }
+}
+
+const makeRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
+  const self: Effect.Effect<Option.Option<A>> = Effect.withFiber((fiber) => {
+    if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
+    if (canRecv(ch)) return Exit.succeed(recvNow(ch, fiber))
+    const node = new RecvNode<A>()
+    node.op = "recv"
+    node.chan = ch
+    return block(ch.recvq, node, fiber, ch.buffer === undefined ? undefined : (n, c) => onRecvCancel(n, c, fiber))
+  })
+  return self
+}
+
+/** `send(ch, value)`. */
+export const send = <A>(ch: ChanImpl<A>, value: A): Effect.Effect<void, ChanClosedError> => {
+  if (ch.isNil) return Effect.never
+  const self: Effect.Effect<void, ChanClosedError> = Effect.withFiber((fiber) => {
+    if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
+    if (canSend(ch)) {
+      const error = sendNow(ch, value, fiber)
+      return error === undefined ? Exit.void : Exit.fail(error)
+    }
+    const node = new SendNode(value)
+    node.op = "send"
+    return block(ch.sendq, node, fiber)
+  })
+  return self
+}

@@ -1,0 +1,423 @@
+import { describe, expect, expectTypeOf } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as Chan from "../src/Chan.ts"
+import { settle } from "./utils/fibers.ts"
+import { it } from "./utils/leak.ts"
+
+const recvAll = <A>(ch: Chan.RecvChan<A>) =>
+  Effect.gen(function* () {
+    const out: Array<A> = []
+    yield* Chan.forEach(ch, (a) => Effect.sync(() => out.push(a)))
+    return out
+  })
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i)
+
+describe("Chan", () => {
+  describe("make", () => {
+    it.effect("rejects negative, fractional and NaN capacities", () =>
+      Effect.gen(function* () {
+        for (const capacity of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+          const error = yield* Effect.flip(Chan.make(capacity))
+          expect(error).toBeInstanceOf(Chan.InvalidCapacityError)
+          expect(error.capacity).toBe(capacity)
+        }
+        expect(() => Chan.makeUnsafe(-3)).toThrow(Chan.InvalidCapacityError)
+      }))
+
+    it.effect("len and cap (Go's TestLenCap)", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>(3)
+        expect(Chan.cap(ch)).toBe(3)
+        expect(yield* Chan.len(ch)).toBe(0)
+        yield* Chan.send(ch, 1)
+        yield* Chan.send(ch, 2)
+        expect(yield* Chan.len(ch)).toBe(2)
+        yield* Chan.recv(ch)
+        expect(yield* Chan.len(ch)).toBe(1)
+        const unbuffered = yield* Chan.make<number>()
+        expect(Chan.cap(unbuffered)).toBe(0)
+        expect(yield* Chan.len(unbuffered)).toBe(0)
+      }))
+  })
+
+  describe("unbuffered", () => {
+    it.effect("a send completes only when a receiver takes the value", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<string>()
+        let sent = false
+        const sender = yield* Effect.forkChild(Chan.send(ch, "a").pipe(Effect.tap(() => Effect.sync(() => (sent = true)))))
+        yield* settle
+        expect(sent).toBe(false)
+        expect((yield* Chan.blocked(ch)).map((b) => b.op)).toEqual(["send"])
+        expect(yield* Chan.recv(ch)).toEqual(Option.some("a"))
+        yield* Fiber.join(sender)
+        expect(sent).toBe(true)
+      }))
+
+    it.effect("a receiver waits for a sender", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>()
+        const receiver = yield* Effect.forkChild(Chan.recv(ch))
+        yield* settle
+        expect(yield* Chan.trySend(ch, 7)).toBe(true)
+        expect(yield* Fiber.join(receiver)).toEqual(Option.some(7))
+        // No receiver now: trySend on an unbuffered channel says false.
+        expect(yield* Chan.trySend(ch, 8)).toBe(false)
+      }))
+  })
+
+  describe("buffered", () => {
+    it.effect("sends do not block until the buffer is full", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>(2)
+        yield* Chan.send(ch, 1)
+        yield* Chan.send(ch, 2)
+        expect(yield* Chan.trySend(ch, 3)).toBe(false)
+        const third = yield* Effect.forkChild(Chan.send(ch, 3))
+        yield* settle
+        expect((yield* Chan.blocked(ch)).length).toBe(1)
+        expect(yield* Chan.recv(ch)).toEqual(Option.some(1))
+        yield* Fiber.join(third)
+        expect(yield* Chan.recv(ch)).toEqual(Option.some(2))
+        expect(yield* Chan.recv(ch)).toEqual(Option.some(3))
+      }))
+
+    it.effect("FIFO per sender: each sender's values arrive in order (Go's TestChan)", () =>
+      Effect.gen(function* () {
+        for (const capacity of [0, 1, 7, 64]) {
+          const ch = yield* Chan.make<[number, number]>(capacity)
+          const senders = 4
+          const perSender = 500
+          yield* Effect.forkChild(
+            Effect.forEach(
+              range(senders),
+              (s) => Effect.forEach(range(perSender), (i) => Chan.send(ch, [s, i]), { discard: true }),
+              { concurrency: "unbounded", discard: true }
+            ).pipe(Effect.andThen(Chan.close(ch)))
+          )
+          const got = yield* recvAll(ch)
+          expect(got.length).toBe(senders * perSender)
+          for (let s = 0; s < senders; s++) {
+            expect(got.filter(([from]) => from === s).map(([, i]) => i)).toEqual(range(perSender))
+          }
+        }
+      }))
+
+    it.effect("4 producers × 4 consumers deliver every value exactly once (Go's TestMultiConsumer)", () =>
+      Effect.gen(function* () {
+        for (const capacity of [0, 1, 64]) {
+          const ch = yield* Chan.make<number>(capacity)
+          const n = 4000
+          yield* Effect.forkChild(
+            Effect.forEach(
+              range(4),
+              (p) => Effect.forEach(range(n / 4), (i) => Chan.send(ch, p * (n / 4) + i), { discard: true }),
+              { concurrency: "unbounded", discard: true }
+            ).pipe(Effect.andThen(Chan.close(ch)))
+          )
+          const parts = yield* Effect.forEach(range(4), () => recvAll(ch), { concurrency: "unbounded" })
+          const all = parts.flat().sort((a, b) => a - b)
+          expect(all).toEqual(range(n))
+          // Work was shared between consumers.
+          expect(parts.filter((p) => p.length > 0).length).toBeGreaterThan(1)
+        }
+      }))
+  })
+
+  describe("close", () => {
+    it.effect("buffered values drain in FIFO order, then every receive yields none forever", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>(3)
+        yield* Chan.send(ch, 1)
+        yield* Chan.send(ch, 2)
+        yield* Chan.close(ch)
+        expect(yield* Chan.recv(ch)).toEqual(Option.some(1))
+        expect(yield* Chan.recv(ch)).toEqual(Option.some(2))
+        for (let i = 0; i < 3; i++) expect(yield* Chan.recv(ch)).toEqual(Option.none())
+        expect(yield* Chan.tryRecv(ch)).toEqual({ _tag: "Closed" })
+      }))
+
+    it.effect("send on a closed channel and closing twice fail with ChanClosedError", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>(1, { name: "jobs" })
+        yield* Chan.close(ch)
+        const sendError = yield* Effect.flip(Chan.send(ch, 1))
+        expect(sendError).toBeInstanceOf(Chan.ChanClosedError)
+        expect(sendError.message).toBe("send on closed channel")
+        expect(sendError.name).toBe("jobs")
+        expect((yield* Effect.flip(Chan.trySend(ch, 1))).op).toBe("send")
+        const closeError = yield* Effect.flip(Chan.close(ch))
+        expect(closeError.message).toBe("close of closed channel")
+      }))
+
+    it.effect("a sender blocked at the moment of closing fails with ChanClosedError", () =>
+      Effect.gen(function* () {
+        for (const capacity of [0, 1]) {
+          const ch = yield* Chan.make<number>(capacity)
+          if (capacity === 1) yield* Chan.send(ch, 0)
+          const blocked = yield* Effect.forkChild(Effect.flip(Chan.send(ch, 1)))
+          yield* settle
+          yield* Chan.close(ch)
+          expect((yield* Fiber.join(blocked))._tag).toBe("ChanClosedError")
+          expect((yield* Chan.blocked(ch)).length).toBe(0)
+          if (capacity === 1) expect(yield* Chan.recv(ch)).toEqual(Option.some(0))
+          expect(yield* Chan.recv(ch)).toEqual(Option.none())
+        }
+      }))
+
+    it.effect("close wakes every blocked receiver with none", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>()
+        const receivers = yield* Effect.forEach(range(5), () => Effect.forkChild(Chan.recv(ch)))
+        yield* settle
+        expect((yield* Chan.blocked(ch)).length).toBe(5)
+        yield* Chan.close(ch)
+        for (const r of receivers) expect(yield* Fiber.join(r)).toEqual(Option.none())
+      }))
+
+    it.effect("a non-blocking receive on a channel holding one value and then closed never reports empty (Go's TestNonblockRecvRace)", () =>
+      Effect.gen(function* () {
+        for (let i = 0; i < 200; i++) {
+          const ch = yield* Chan.make<number>(1)
+          yield* Chan.send(ch, 1)
+          const closer = yield* Effect.forkChild(Chan.close(ch))
+          const result = yield* Chan.tryRecv(ch)
+          expect(result._tag).not.toBe("Empty")
+          yield* Fiber.join(closer)
+        }
+      }))
+  })
+
+  describe("nil channel", () => {
+    it.effect("send and receive block until interrupted; close is a defect", () =>
+      Effect.gen(function* () {
+        const ch = Chan.nil<number>()
+        const recv = yield* Effect.forkChild(Chan.recv(ch))
+        const send = yield* Effect.forkChild(Chan.send(ch, 1))
+        yield* settle
+        expect(recv.pollUnsafe()).toBeUndefined()
+        expect(send.pollUnsafe()).toBeUndefined()
+        yield* Fiber.interrupt(recv)
+        yield* Fiber.interrupt(send)
+        expect(yield* Chan.trySend(ch, 1)).toBe(false)
+        expect(yield* Chan.tryRecv(ch)).toEqual({ _tag: "Empty" })
+        const exit = yield* Effect.exit(Chan.close(ch))
+        expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toBeInstanceOf(Chan.CloseOfNilChannelError)
+      }))
+  })
+
+  describe("interruption", () => {
+    it.effect("an interrupted recv leaves no waiter behind and takes nothing", () =>
+      Effect.gen(function* () {
+        for (const capacity of [0, 4]) {
+          const ch = yield* Chan.make<number>(capacity)
+          const r = yield* Effect.forkChild(Chan.recv(ch))
+          yield* settle
+          yield* Fiber.interrupt(r)
+          expect((yield* Chan.blocked(ch)).length).toBe(0)
+          if (capacity > 0) {
+            yield* Chan.send(ch, 1)
+            expect(yield* Chan.recv(ch)).toEqual(Option.some(1))
+          } else {
+            expect(yield* Chan.trySend(ch, 1)).toBe(false)
+          }
+        }
+      }))
+
+    it.effect("an interrupted send leaves no waiter and its value is never delivered", () =>
+      Effect.gen(function* () {
+        for (const capacity of [0, 1]) {
+          const ch = yield* Chan.make<number>(capacity)
+          if (capacity === 1) yield* Chan.send(ch, 0)
+          const s = yield* Effect.forkChild(Chan.send(ch, 99))
+          yield* settle
+          yield* Fiber.interrupt(s)
+          expect((yield* Chan.blocked(ch)).length).toBe(0)
+          yield* Chan.close(ch)
+          expect(yield* recvAll(ch)).toEqual(capacity === 1 ? [0] : [])
+        }
+      }))
+
+    it.effect("a receiver handed a value but interrupted before it resumed gives the value back", () =>
+      Effect.gen(function* () {
+        // Buffered channels complete a parked receiver at once but resume it
+        // later (batching). Interrupt it in between: the value must return
+        // to the channel, at the head, in order.
+        const ch = yield* Chan.make<number>(4)
+        const r = yield* Effect.forkChild(Chan.recv(ch))
+        yield* settle
+        yield* Effect.uninterruptible(
+          Effect.gen(function* () {
+            yield* Chan.send(ch, 1) // handed to r, whose wake-up is deferred
+            yield* Chan.send(ch, 2)
+            r.interruptUnsafe()
+          })
+        )
+        const exit = yield* Fiber.await(r)
+        expect(Exit.hasInterrupts(exit)).toBe(true)
+        expect(yield* Chan.recv(ch)).toEqual(Option.some(1))
+        expect(yield* Chan.recv(ch)).toEqual(Option.some(2))
+      }))
+
+    it.effect.prop(
+      "interrupting random receivers and senders under load loses and duplicates nothing",
+      [Schema.Array(Schema.Tuple([Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 5 })), Schema.Boolean]))],
+      ([plan]) =>
+        Effect.gen(function* () {
+          const capacity = plan.length % 3 === 0 ? 0 : plan.length % 3 === 1 ? 1 : 8
+          const ch = yield* Chan.make<number>(capacity)
+          const sent = new Set<number>()
+          const attempted = new Set<number>()
+          const received: Array<number> = []
+          const fibers: Array<Fiber.Fiber<unknown, unknown>> = []
+          let next = 0
+          for (const [steps, isSender] of plan) {
+            if (isSender) {
+              const v = next++
+              attempted.add(v)
+              fibers.push(yield* Effect.forkChild(Chan.send(ch, v).pipe(Effect.tap(() => Effect.sync(() => sent.add(v))))))
+            } else {
+              fibers.push(
+                yield* Effect.forkChild(
+                  Chan.recv(ch).pipe(Effect.tap((o) => Effect.sync(() => Option.isSome(o) && received.push(o.value))))
+                )
+              )
+            }
+            for (let i = 0; i < steps; i++) yield* Effect.yieldNow
+            // Interrupt an earlier fiber every third step.
+            if (fibers.length % 3 === 0) yield* Fiber.interrupt(fibers[fibers.length - 2]!)
+          }
+          yield* settle
+          yield* Fiber.interruptAll(fibers)
+          expect((yield* Chan.blocked(ch)).length).toBe(0)
+          yield* Chan.close(ch)
+          received.push(...(yield* recvAll(ch)))
+          // Nothing duplicated, nothing invented, every completed send arrived.
+          expect(new Set(received).size).toBe(received.length)
+          for (const v of received) expect(attempted.has(v)).toBe(true)
+          for (const v of sent) expect(received).toContain(v)
+        })
+    )
+  })
+
+  describe("range and conversions", () => {
+    it.effect("many fibers ranging over one channel lose nothing", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>(16)
+        yield* Effect.forkChild(
+          Effect.forEach(range(10_000), (i) => Chan.send(ch, i), { discard: true }).pipe(Effect.andThen(Chan.close(ch)))
+        )
+        const parts = yield* Effect.forEach(range(8), () => recvAll(ch), { concurrency: "unbounded" })
+        expect(parts.flat().sort((a, b) => a - b)).toEqual(range(10_000))
+      }))
+
+    it.effect("toStream ends at close and keeps order", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.fromIterable(range(1000), { capacity: 32 })
+        const all = yield* Stream.runCollect(Chan.toStream(ch))
+        expect(all).toEqual(range(1000))
+      }))
+
+    it.effect("fromStream feeds a channel and closes it at the end", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.fromStream(Stream.range(1, 5), { capacity: 2 })
+        expect(yield* recvAll(ch)).toEqual([1, 2, 3, 4, 5])
+      }))
+
+    it.effect("closing the scope stops the producer of fromIterable", () =>
+      Effect.gen(function* () {
+        let produced = 0
+        const infinite = {
+          *[Symbol.iterator]() {
+            while (true) yield produced++
+          }
+        }
+        const first = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const ch = yield* Chan.fromIterable(infinite)
+            return yield* Chan.recv(ch)
+          })
+        )
+        expect(first).toEqual(Option.some(0))
+        const after = produced
+        yield* settle
+        expect(produced).toBe(after)
+      }))
+  })
+
+  describe("Go's channel programs", () => {
+    it.effect("fifo daisy chain (test/chan/fifo.go)", () =>
+      Effect.gen(function* () {
+        // Each link waits for the previous one, then sends its number.
+        const n = 100
+        const ch = yield* Chan.make<number>()
+        let previous = yield* Chan.make<void>()
+        const first = previous
+        for (let i = 0; i < n; i++) {
+          const next = yield* Chan.make<void>()
+          const [inp, out] = [previous, next]
+          yield* Effect.forkChild(
+            Chan.recv(inp).pipe(
+              Effect.andThen(Chan.send(ch, i)),
+              Effect.andThen(Chan.send(out, undefined))
+            )
+          )
+          previous = next
+        }
+        yield* Effect.forkChild(Chan.send(first, undefined))
+        const got: Array<number> = []
+        for (let i = 0; i < n; i++) got.push(Option.getOrThrow(yield* Chan.recv(ch)))
+        yield* Chan.recv(previous)
+        expect(got).toEqual(range(n))
+      }))
+
+    it.effect("10k fibers chained `left <- 1 + <-right` (test/chan/daisy/goroutines)", () =>
+      Effect.gen(function* () {
+        const n = 10_000
+        const leftmost = yield* Chan.make<number>()
+        let left = leftmost
+        for (let i = 0; i < n; i++) {
+          const right = yield* Chan.make<number>()
+          const [l, r] = [left, right]
+          yield* Effect.forkChild(Chan.recv(r).pipe(Effect.flatMap((v) => Chan.send(l, 1 + Option.getOrThrow(v)))))
+          left = right
+        }
+        yield* Effect.forkChild(Chan.send(left, 1))
+        expect(yield* Chan.recv(leftmost)).toEqual(Option.some(n + 1))
+      }))
+  })
+
+  describe("types", () => {
+    it("Chan is assignable to both views; views cannot do the other side's work", () => {
+      const ch = Chan.makeUnsafe<number>(1)
+      const r: Chan.RecvChan<number> = ch
+      const s: Chan.SendChan<number> = ch
+      expectTypeOf(Chan.recv(r)).toEqualTypeOf<Effect.Effect<Option.Option<number>>>()
+      expectTypeOf(Chan.send(s, 1)).toEqualTypeOf<Effect.Effect<void, Chan.ChanClosedError>>()
+      // @ts-expect-error a receive-only view cannot send
+      Chan.send(r, 1)
+      // @ts-expect-error a receive-only view cannot be closed
+      Chan.close(r)
+      // @ts-expect-error a send-only view cannot receive
+      Chan.recv(s)
+      // @ts-expect-error a send-only view cannot be ranged over
+      Chan.toStream(s)
+      // @ts-expect-error the element type is checked
+      Chan.send(s, "one")
+      // Covariant receive side, contravariant send side.
+      const wide: Chan.RecvChan<number | string> = r
+      const narrow: Chan.SendChan<1> = s
+      expect([wide, narrow].length).toBe(2)
+      // @ts-expect-error a RecvChan<number | string> is not a RecvChan<number>
+      const bad: Chan.RecvChan<number> = Chan.makeUnsafe<number | string>() as Chan.RecvChan<number | string>
+      expect(bad).toBeDefined()
+    })
+  })
+})
