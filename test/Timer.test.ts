@@ -1,0 +1,168 @@
+import { describe, expect } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as TestClock from "effect/testing/TestClock"
+import * as Chan from "../src/Chan.ts"
+import * as Select from "../src/Select.ts"
+import * as Ticker from "../src/Ticker.ts"
+import * as Timer from "../src/Timer.ts"
+import { settle } from "./utils/fibers.ts"
+import { it } from "./utils/leak.ts"
+
+describe("Timer", () => {
+  it.effect("after(d) delivers the Clock time once, after d", () =>
+    Effect.gen(function* () {
+      const c = yield* Timer.after("1 second")
+      const waiter = yield* Effect.forkChild(Chan.recv(c))
+      yield* TestClock.adjust("999 millis")
+      expect(waiter.pollUnsafe()).toBeUndefined()
+      yield* TestClock.adjust("1 millis")
+      expect(yield* Fiber.join(waiter)).toEqual(Option.some(1000))
+      yield* TestClock.adjust("1 hour")
+      expect(yield* Chan.tryRecv(c)).toEqual({ _tag: "Empty" })
+    }))
+
+  it.effect("as a select timeout case (Go's `case <-time.After(d)`)", () =>
+    Effect.gen(function* () {
+      const results = yield* Chan.make<string>()
+      const timeout = yield* Timer.after("500 millis")
+      const sel = yield* Effect.forkChild(
+        Select.select(
+          Select.recv(results, (r) => Effect.succeed(Option.getOrElse(r, () => "closed"))),
+          Select.recv(timeout, () => Effect.succeed("timed out"))
+        )
+      )
+      yield* settle
+      yield* TestClock.adjust("500 millis")
+      expect(yield* Fiber.join(sel)).toBe("timed out")
+    }))
+
+  it.effect("stop before firing: true, and nothing is ever delivered", () =>
+    Effect.gen(function* () {
+      const t = yield* Timer.make("1 second")
+      expect(yield* Timer.stop(t)).toBe(true)
+      yield* TestClock.adjust("2 seconds")
+      expect(yield* Chan.tryRecv(t.c)).toEqual({ _tag: "Empty" })
+      expect(yield* Timer.stop(t)).toBe(false)
+    }))
+
+  it.effect("stop after firing: false, and the undelivered value is drained (Go 1.23)", () =>
+    Effect.gen(function* () {
+      const t = yield* Timer.make("1 second")
+      yield* TestClock.adjust("1 second")
+      expect(yield* Timer.stop(t)).toBe(false)
+      expect(yield* Chan.tryRecv(t.c)).toEqual({ _tag: "Empty" })
+    }))
+
+  it.effect("reset re-arms from now and no stale value is received", () =>
+    Effect.gen(function* () {
+      const t = yield* Timer.make("1 second")
+      yield* TestClock.adjust("1 second") // fired, value waiting
+      expect(yield* Timer.reset(t, "2 seconds")).toBe(false)
+      expect(yield* Chan.tryRecv(t.c)).toEqual({ _tag: "Empty" })
+      yield* TestClock.adjust("1999 millis")
+      expect(yield* Chan.tryRecv(t.c)).toEqual({ _tag: "Empty" })
+      yield* TestClock.adjust("1 millis")
+      expect(yield* Chan.tryRecv(t.c)).toEqual({ _tag: "Received", value: 3000 })
+      // It fired and was received: not armed. Reset of an armed timer reports true.
+      expect(yield* Timer.reset(t, "1 second")).toBe(false)
+      expect(yield* Timer.reset(t, "1 second")).toBe(true)
+      yield* TestClock.adjust("1 second")
+      expect(yield* Chan.len(t.c)).toBe(1)
+    }))
+
+  it.effect("nothing fires after the scope closes", () =>
+    Effect.gen(function* () {
+      const c = yield* Effect.scoped(Timer.after("1 second"))
+      yield* TestClock.adjust("1 second")
+      expect(yield* Chan.tryRecv(c)).toEqual({ _tag: "Empty" })
+    }))
+
+  it.effect("afterFunc runs once after d; stop says whether it prevented the call", () =>
+    Effect.gen(function* () {
+      let calls = 0
+      const f = yield* Timer.afterFunc("1 second", Effect.sync(() => calls++))
+      yield* TestClock.adjust("1 second")
+      expect(calls).toBe(1)
+      expect(yield* f.stop).toBe(false)
+      const g = yield* Timer.afterFunc("1 second", Effect.sync(() => calls++))
+      expect(yield* g.stop).toBe(true)
+      yield* TestClock.adjust("1 second")
+      expect(calls).toBe(1)
+    }))
+
+  it.effect("rejects negative and NaN durations; zero fires at once", () =>
+    Effect.gen(function* () {
+      for (const bad of [-1, Number.NaN]) {
+        expect(yield* Effect.flip(Timer.make(bad))).toBeInstanceOf(Timer.InvalidDurationError)
+      }
+      const t = yield* Timer.make(0)
+      yield* settle
+      expect(yield* Chan.recv(t.c)).toEqual(Option.some(0))
+    }))
+})
+
+describe("Ticker", () => {
+  it.effect("ticks every interval on the original schedule", () =>
+    Effect.gen(function* () {
+      const ticker = yield* Ticker.make("100 millis")
+      const ticks: Array<number> = []
+      for (let i = 0; i < 3; i++) {
+        yield* TestClock.adjust("100 millis")
+        ticks.push(Option.getOrThrow(yield* Chan.recv(ticker.c)))
+      }
+      expect(ticks).toEqual([100, 200, 300])
+    }))
+
+  it.effect("drops ticks for a slow receiver: at most one waits", () =>
+    Effect.gen(function* () {
+      const ticker = yield* Ticker.make("100 millis")
+      yield* TestClock.adjust("1 second")
+      expect(yield* Chan.len(ticker.c)).toBe(1)
+      // The waiting tick is the first one; the next comes on schedule.
+      expect(yield* Chan.recv(ticker.c)).toEqual(Option.some(100))
+      yield* TestClock.adjust("100 millis")
+      expect(yield* Chan.recv(ticker.c)).toEqual(Option.some(1100))
+    }))
+
+  it.effect("stop delivers no more ticks and drains the waiting one; reset restarts from now", () =>
+    Effect.gen(function* () {
+      const ticker = yield* Ticker.make("100 millis")
+      yield* TestClock.adjust("100 millis")
+      yield* Ticker.stop(ticker)
+      expect(yield* Chan.tryRecv(ticker.c)).toEqual({ _tag: "Empty" })
+      yield* TestClock.adjust("1 second")
+      expect(yield* Chan.tryRecv(ticker.c)).toEqual({ _tag: "Empty" })
+      yield* Ticker.reset(ticker, "250 millis")
+      yield* TestClock.adjust("250 millis")
+      expect(yield* Chan.recv(ticker.c)).toEqual(Option.some(1350))
+    }))
+
+  it.effect("rejects zero, negative, NaN and infinite intervals (Go panics)", () =>
+    Effect.gen(function* () {
+      for (const bad of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
+        expect(yield* Effect.flip(Ticker.make(bad))).toBeInstanceOf(Ticker.InvalidDurationError)
+      }
+      const ticker = yield* Ticker.make("1 second")
+      expect(yield* Effect.flip(Ticker.reset(ticker, 0))).toBeInstanceOf(Ticker.InvalidDurationError)
+    }))
+
+  it.effect("nothing ticks after the scope closes", () =>
+    Effect.gen(function* () {
+      const c = yield* Effect.scoped(Ticker.tick("10 millis"))
+      yield* TestClock.adjust("1 second")
+      expect(yield* Chan.tryRecv(c)).toEqual({ _tag: "Empty" })
+    }))
+
+  it.effect("an interrupted receiver on a ticker loses no tick for the next one", () =>
+    Effect.gen(function* () {
+      const ticker = yield* Ticker.make("100 millis")
+      const r = yield* Effect.forkChild(Chan.recv(ticker.c))
+      yield* settle
+      yield* Fiber.interrupt(r)
+      expect((yield* Chan.blocked(ticker.c)).length).toBe(0)
+      yield* TestClock.adjust("100 millis")
+      expect(yield* Chan.recv(ticker.c)).toEqual(Option.some(100))
+    }))
+})
