@@ -4,9 +4,13 @@
  * Each module is re-exported as a namespace, named after its Go counterpart:
  *
  * ```ts
- * import { Mutex } from "effect-go"
+ * import { Chan, Mutex, Select } from "effect-go"
  * ```
  *
  * @since 0.1.0
  */
+export * as Chan from "./Chan.ts"
 export * as Mutex from "./Mutex.ts"
+export * as Select from "./Select.ts"
+export * as Ticker from "./Ticker.ts"
+export * as Timer from "./Timer.ts"
