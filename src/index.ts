@@ -10,6 +10,7 @@
  * @since 0.1.0
  */
 export * as Chan from "./Chan.ts"
+export * as FiberMonitor from "./FiberMonitor.ts"
 export * as Mutex from "./Mutex.ts"
 export * as Select from "./Select.ts"
 export * as Ticker from "./Ticker.ts"

@@ -1,20 +1,18 @@
 /**
  * Fiber-leak checking for every test.
  *
- * Effect 4 has no fiber dump, but the runtime reports every fiber start and
- * end to the `Metric.FiberRuntimeMetrics` service found in the fiber's
- * context. {@link leakCheck} provides a counting service to the test body
- * only (not to the test services around it), runs the body in a fiber of its
- * own so that its `forkChild` children are interrupted and awaited when it
- * ends, closes the body's scope, and then fails if any fiber the body started
+ * {@link leakCheck} installs a FiberMonitor (src/FiberMonitor.ts: a counting
+ * `Metric.FiberRuntimeMetrics` service) for the test body only (not for the
+ * test services around it), runs the body in a fiber of its own so that its `forkChild`
+ * children are interrupted and awaited when it ends, closes the body's scope, and then fails if any fiber the body started
  * is still alive.
  */
 import { it as base } from "@effect/vitest"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as Metric from "effect/Metric"
 import type * as Scope from "effect/Scope"
+import * as FiberMonitor from "../../src/FiberMonitor.ts"
 
 /** A test left fibers running after its scope closed. */
 export class FiberLeakError extends Data.TaggedError("FiberLeakError")<{
@@ -26,21 +24,6 @@ export class FiberLeakError extends Data.TaggedError("FiberLeakError")<{
   }
 }
 
-/** Counts fiber starts and ends. */
-export class FiberCounter implements Metric.FiberRuntimeMetricsService {
-  started = 0
-  ended = 0
-  get alive(): number {
-    return this.started - this.ended
-  }
-  readonly recordFiberStart = (): void => {
-    this.started++
-  }
-  readonly recordFiberEnd = (): void => {
-    this.ended++
-  }
-}
-
 /**
  * Runs `body` (with its own scope) and fails with {@link FiberLeakError} if a
  * fiber it started outlives it. The body's own result is kept when it failed.
@@ -49,19 +32,16 @@ export const leakCheck = <A, E, R>(
   body: Effect.Effect<A, E, R | Scope.Scope>
 ): Effect.Effect<A, E | FiberLeakError, Exclude<R, Scope.Scope>> =>
   Effect.suspend(() => {
-    const counter = new FiberCounter()
-    const run = body.pipe(Effect.scoped, Effect.provideService(Metric.FiberRuntimeMetrics, counter))
+    const monitor = FiberMonitor.make()
     // The body fiber itself is counted; when it has ended, its children have
     // been interrupted and awaited and its scope is closed.
-    return Effect.forkChild(run).pipe(
-      Effect.provideService(Metric.FiberRuntimeMetrics, counter),
+    return Effect.forkChild(Effect.scoped(body)).pipe(
+      FiberMonitor.track(monitor),
       Effect.flatMap(Fiber.await),
-      Effect.flatMap(
-        (exit): Effect.Effect<A, E | FiberLeakError> =>
-          counter.alive > 0
-            ? Effect.fail(new FiberLeakError({ leaked: counter.alive, started: counter.started }))
-            : exit
-      )
+      Effect.flatMap((exit): Effect.Effect<A, E | FiberLeakError> => {
+        const leaked = FiberMonitor.live(monitor)
+        return leaked > 0 ? Effect.fail(new FiberLeakError({ leaked, started: monitor.started })) : exit
+      })
     ) as Effect.Effect<A, E | FiberLeakError, Exclude<R, Scope.Scope>>
   })
 
