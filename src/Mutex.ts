@@ -184,3 +184,66 @@ export const isLocked = (self: Mutex): Effect.Effect<boolean> => Effect.sync(() 
  */
 export const blocked = (self: Mutex): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
   Effect.sync(() => impl(self).waiters.blocked())
+
+// ---------------------------------------------------------------------------
+// Service
+// ---------------------------------------------------------------------------
+// (Appended section: its imports are kept here, next to their only use.)
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
+
+/**
+ * The static side of a class made with {@link Service}: the service key plus
+ * its layer and accessors that find the Mutex in the context.
+ *
+ * @since 0.1.0
+ */
+export interface MutexService<Self, Id extends string> extends Context.ServiceClass<Self, Id, Mutex> {
+  /**
+   * A layer that creates the Mutex, named after the service key. Provide it
+   * once at the top of the application so that every part shares one lock.
+   */
+  readonly layer: Layer.Layer<Self>
+  /** {@link withLock} on the service's Mutex. */
+  withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | Self>
+  /** {@link lock} on the service's Mutex. */
+  readonly lock: Effect.Effect<void, never, Self>
+  /** {@link unlock} on the service's Mutex. */
+  readonly unlock: Effect.Effect<void, never, Self>
+  /** {@link tryLock} on the service's Mutex. */
+  readonly tryLock: Effect.Effect<boolean, never, Self>
+}
+
+/**
+ * Declares an application-wide lock as an Effect service provided by a
+ * Layer, so that it is created in one place and can be swapped in tests. The
+ * class is the service key (Effect 4's `Context.Service`). Go has no
+ * equivalent: there a package-level `var mu sync.Mutex` plays this role.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Mutex } from "effect-go"
+ *
+ * class ConfigLock extends Mutex.Service<ConfigLock>()("app/ConfigLock") {}
+ *
+ * const rewrite = writeConfigFile.pipe(ConfigLock.withLock)
+ *
+ * program.pipe(Effect.provide(ConfigLock.layer))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const Service =
+  <Self>() =>
+  <const Id extends string>(id: Id): MutexService<Self, Id> => {
+    const key = Context.Service<Self, Mutex>()(id)
+    const statics: Omit<MutexService<Self, Id>, keyof Context.ServiceClass<Self, Id, Mutex>> = {
+      layer: Layer.effect(key, make({ name: id })),
+      withLock: (effect) => Effect.flatMap(key, (mu) => withLock(effect, mu)),
+      lock: Effect.flatMap(key, lock),
+      unlock: Effect.flatMap(key, unlock),
+      tryLock: Effect.flatMap(key, tryLock)
+    }
+    return Object.assign(key, statics)
+  }

@@ -1,0 +1,316 @@
+/**
+ * Run an initializer exactly once: Go's `sync.Once`, `sync.OnceFunc`,
+ * `sync.OnceValue` and `sync.OnceValues`.
+ *
+ * Three shapes:
+ * - {@link make} + {@link do}: Go's `var once sync.Once; once.Do(f)`;
+ * - {@link func}: Go's `sync.OnceFunc(f)`, an Effect that runs `f` the first
+ *   time and replays its outcome afterwards;
+ * - {@link value}: Go's `sync.OnceValue(f)` and `sync.OnceValues(f)` (the
+ *   `(T, error)` pair of OnceValues is the Effect's success and error
+ *   channels), a memoizing `Effect<A, E, R>`.
+ *
+ * Semantics, for all three:
+ * - concurrent callers run the initializer once; the others wait for it and
+ *   all get its outcome;
+ * - a failure or a defect is an outcome: it is recorded and replayed to every
+ *   later caller, and the initializer never runs again (Go's OnceFunc /
+ *   OnceValue documentation, and Go's `TestOncePanic`: a panic means done);
+ * - interruption is not an outcome: an interrupted initializer records
+ *   nothing, and the longest-waiting caller (or else the next one to come)
+ *   runs it again. The initializer runs in the calling fiber, so interrupting
+ *   a caller that waits never interrupts the initializer another caller runs;
+ * - a recursive call from the fiber running the initializer is a defect,
+ *   {@link OnceRecursiveError} (Go deadlocks). A recursive call from another
+ *   fiber that the initializer waits for still deadlocks, as in Go;
+ * - once done, the initializer is no longer referenced (Go's `TestOnceXGC`).
+ *
+ * Where this differs from Go's `Once.Do`: Go's later calls return normally
+ * after `f` panicked, so they cannot tell that the initialization failed;
+ * here every later call replays the recorded failure or defect, as Go's
+ * OnceFunc does. To keep that type-safe, a `Once` carries its error type:
+ * `Once.make<DbError>()`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Once } from "effect-go"
+ *
+ * // Go: var loadConfig = sync.OnceValue(func() Config { ... })
+ * const loadConfig = Once.value(readConfigFile) // Effect<Config, ConfigError>
+ *
+ * const program = Effect.gen(function* () {
+ *   const [a, b] = yield* Effect.all([loadConfig, loadConfig], { concurrency: 2 })
+ *   // readConfigFile ran once; a === b
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+
+const TypeId = "~effect-go/Once" as const
+
+/**
+ * Runs one initializer exactly once. Create it with {@link make}, use it with
+ * {@link do}. `E` is the error an initializer may fail with, replayed to
+ * every later caller.
+ *
+ * @since 0.1.0
+ */
+export interface Once<in out E = never> {
+  readonly [TypeId]: { readonly _E: (_: E) => E }
+  /** The name given at {@link make}, shown in blocked-fiber dumps. */
+  readonly name: string | undefined
+}
+
+/**
+ * A call made, from the fiber running the initializer, to the Once it is
+ * initializing: a defect (in Go this call deadlocks).
+ *
+ * @since 0.1.0
+ */
+export class OnceRecursiveError extends Data.TaggedError("OnceRecursiveError")<{
+  readonly name: string | undefined
+}> {
+  override get message(): string {
+    return "sync: Once.Do called recursively"
+  }
+}
+
+/** Options for {@link make}, {@link func} and {@link value}. @since 0.1.0 */
+export interface OnceOptions {
+  /** Shown in blocked-fiber dumps and deadlock reports. */
+  readonly name?: string | undefined
+}
+
+const IDLE = 0
+const RUNNING = 1
+const DONE = 2
+
+/**
+ * A waiter is woken with `true` when it must run the initializer itself (the
+ * previous runner was interrupted), with `false` when the outcome is recorded.
+ */
+type TurnWaiter = Waiter<boolean>
+
+class OnceImpl {
+  readonly [TypeId] = { _E: (_: never) => _ }
+  readonly name: string | undefined
+  /** What a waiter is doing, for dumps: "do", "func" or "value". */
+  readonly op: string
+  state: typeof IDLE | typeof RUNNING | typeof DONE = IDLE
+  /** The fiber running the initializer, while RUNNING. */
+  runner: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** The recorded outcome, once DONE. */
+  exit: Exit.Exit<any, any> | undefined = undefined
+  /** The initializer, for {@link func} / {@link value}; dropped once DONE. */
+  effect: Effect.Effect<any, any, any> | undefined = undefined
+  readonly waiters: WaiterList<TurnWaiter>
+  constructor(name: string | undefined, op: string) {
+    this.name = name
+    this.op = op
+    this.waiters = new WaiterList("Once", name)
+  }
+}
+
+const impl = <E>(self: Once<E>): OnceImpl => self as unknown as OnceImpl
+
+/** What is recorded: the outcome without the interruptions mixed into it. */
+const outcome = <A, E>(exit: Exit.Exit<A, E>): Exit.Exit<A, E> =>
+  Exit.isSuccess(exit) || !Cause.hasInterrupts(exit.cause)
+    ? exit
+    : Exit.failCause(Cause.fromReasons(exit.cause.reasons.filter((r) => !Cause.isInterruptReason(r))))
+
+/**
+ * The initializer ended. Interruption only: hand the turn to the head waiter
+ * (or go back to IDLE). Anything else: record it and release every waiter.
+ */
+const finish = (o: OnceImpl, exit: Exit.Exit<unknown, unknown>): void => {
+  if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) {
+    const next = o.waiters.shift()
+    if (next === undefined) {
+      o.state = IDLE
+      o.runner = undefined
+    } else {
+      o.runner = next.fiber
+      wake(next, Exit.succeed(true))
+    }
+    return
+  }
+  o.state = DONE
+  o.exit = outcome(exit)
+  o.runner = undefined
+  o.effect = undefined
+  for (const node of o.waiters.drain()) {
+    // A waiter woken earlier in this loop may have interrupted this one.
+    if (node.resume !== undefined) wake(node, Exit.succeed(false))
+  }
+}
+
+const execute = <A, E, R>(
+  o: OnceImpl,
+  effect: Effect.Effect<A, E, R>,
+  restore: <AX, EX, RX>(effect: Effect.Effect<AX, EX, RX>) => Effect.Effect<AX, EX, RX>
+): Effect.Effect<A, E, R> =>
+  Effect.onExit(restore(effect), (exit) =>
+    shallow(() => {
+      finish(o, exit)
+      return Exit.void
+    })
+  )
+
+const runSlow = <A, E, R>(o: OnceImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.withFiber((fiber): Effect.Effect<A, E, R> => {
+      switch (o.state) {
+        case DONE:
+          return o.exit as Exit.Exit<A, E>
+        case IDLE:
+          o.state = RUNNING
+          o.runner = fiber
+          return execute(o, effect, restore)
+        default: {
+          if (o.runner === fiber) return Exit.die(new OnceRecursiveError({ name: o.name }))
+          const node: TurnWaiter = new Waiter<boolean>()
+          node.op = o.op
+          return Effect.flatMap(
+            restore(block(o.waiters, node, fiber)),
+            (mine): Effect.Effect<A, E, R> => (mine ? execute(o, effect, restore) : (o.exit as Exit.Exit<A, E>))
+          )
+        }
+      }
+    })
+  )
+
+const run = <A, E, R>(o: OnceImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => (o.state === DONE ? (o.exit as Exit.Exit<A, E>) : runSlow(o, effect)))
+
+/**
+ * Creates a Once outside of an Effect.
+ *
+ * @since 0.1.0
+ */
+export const makeUnsafe = <E = never>(options?: OnceOptions): Once<E> =>
+  new OnceImpl(options?.name, "do") as unknown as Once<E>
+
+/**
+ * Creates a Once that has not run yet. Go: `var once sync.Once`. `E` is the
+ * error its initializer may fail with (default: none).
+ *
+ * @example
+ * ```ts
+ * const once = yield* Once.make<DbError>()
+ * yield* Once.do(once, connect) // connect: Effect<void, DbError>
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const make = <E = never>(options?: OnceOptions): Effect.Effect<Once<E>> =>
+  Effect.sync(() => makeUnsafe<E>(options))
+
+/**
+ * Runs `effect` if this is the first call to `do` on `self` (or every earlier
+ * run was interrupted); otherwise waits for that run and replays its outcome.
+ * Go: `once.Do(f)`.
+ *
+ * As in Go, only the first call's effect runs, even if later calls pass
+ * another one; its value is discarded. Its failure or defect is replayed to
+ * every call (Go's later `Do` calls return normally instead). Interrupting
+ * the caller that runs `effect` records nothing: the longest waiter runs its
+ * own effect instead. A call from the running initializer's own fiber is a
+ * defect ({@link OnceRecursiveError}).
+ *
+ * @example
+ * ```ts
+ * yield* Once.do(once, Effect.log("initialized"))
+ * // or: Effect.log("initialized").pipe(Once.do(once))
+ * ```
+ *
+ * @since 0.1.0
+ */
+const do_: {
+  <E>(self: Once<E>): <A, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<void, E, R>
+  <E, A, R>(self: Once<E>, effect: Effect.Effect<A, E, R>): Effect.Effect<void, E, R>
+} = ((...args: [Once<any>] | [Once<any>, Effect.Effect<any, any, any>]) =>
+  args.length === 1
+    ? (effect: Effect.Effect<any, any, any>) => run(impl(args[0]), Effect.asVoid(effect))
+    : run(impl(args[0]), Effect.asVoid(args[1]))) as any
+
+export { do_ as do }
+
+/**
+ * Whether the Once has a recorded outcome (success, failure or defect).
+ * A snapshot, for tests and metrics; Go has no equivalent.
+ *
+ * @since 0.1.0
+ */
+export const isDone = <E>(self: Once<E>): Effect.Effect<boolean> => Effect.sync(() => impl(self).state === DONE)
+
+/**
+ * The fibers waiting for another fiber's run of the initializer, longest
+ * waiting first; `op` is `do` (or `func` / `value` for the memos).
+ *
+ * @since 0.1.0
+ */
+export const blocked = <E>(self: Once<E>): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
+  Effect.sync(() => impl(self).waiters.blocked())
+
+const memoize = <A, E, R>(
+  op: string,
+  effect: Effect.Effect<A, E, R>,
+  options: OnceOptions | undefined
+): Effect.Effect<A, E, R> => {
+  const o = new OnceImpl(options?.name, op)
+  o.effect = effect
+  // Only `o` is captured: once DONE, the initializer can be collected.
+  return Effect.suspend(() => (o.state === DONE ? (o.exit as Exit.Exit<A, E>) : runSlow(o, o.effect!)))
+}
+
+/**
+ * Returns an Effect that runs `effect` the first time it is run and then
+ * replays that outcome (void, or the failure or defect) on every run.
+ * Go: `sync.OnceFunc(f)`.
+ *
+ * Concurrent runs wait for the first. An interrupted run records nothing.
+ * Each call to `func` makes a new memo, so call it once, where Go would
+ * declare the `OnceFunc` variable.
+ *
+ * @example
+ * ```ts
+ * const warnOnce = Once.func(Effect.logWarning("deprecated option used"))
+ * yield* warnOnce
+ * yield* warnOnce // logs nothing
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const func = <A, E, R>(effect: Effect.Effect<A, E, R>, options?: OnceOptions): Effect.Effect<void, E, R> =>
+  memoize("func", Effect.asVoid(effect), options)
+
+/**
+ * Returns an Effect that runs `effect` the first time it is run and then
+ * replays its outcome — the value, or the failure or defect — on every run.
+ * Go: `sync.OnceValue(f)`, and `sync.OnceValues(f)` whose `(T, error)`
+ * result is this Effect's success and error channels.
+ *
+ * Concurrent runs wait for the first and share its outcome. An interrupted
+ * run records nothing: the next run (or a waiting one) starts it again. Each
+ * call to `value` makes a new memo, so call it once, where Go would declare
+ * the `OnceValue` variable.
+ *
+ * @example
+ * ```ts
+ * const getConfig = Once.value(loadConfig) // Effect<Config, ConfigError>
+ * const port = Effect.map(getConfig, (c) => c.port)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const value = <A, E, R>(effect: Effect.Effect<A, E, R>, options?: OnceOptions): Effect.Effect<A, E, R> =>
+  memoize("value", effect, options)

@@ -1,0 +1,302 @@
+/**
+ * Wait for a collection of tasks to finish: Go's `sync.WaitGroup`.
+ *
+ * A WaitGroup is a counter. {@link add} raises it, {@link done} lowers it,
+ * and {@link wait} blocks until it is zero. {@link go} does all of it for one
+ * task — count it, fork it, count it done when it ends, however it ends — as
+ * Go 1.25's `wg.Go(f)` does, so that a forgotten `Done` cannot be written.
+ *
+ * The group is made in a `Scope`, which owns the fibers {@link go} forks:
+ * closing the scope interrupts the tasks still running (each then counts as
+ * done, so waiters are released). No task outlives the scope.
+ *
+ * Differences from Go:
+ * - `wait` is interruptible; an interrupted `wait` leaves the list of waiters;
+ * - a task started with {@link go} cannot fail: `go` accepts only
+ *   `Effect<A, never, R>`, so expected errors must be handled inside the
+ *   task. For fallible tasks whose first failure should cancel the others and
+ *   reach the waiter, use ErrGroup;
+ * - a task that dies (a defect, Go's panic) is not swallowed: the group
+ *   records the defect, the task still counts as done, and the `wait` calls
+ *   released when the counter reaches zero die with it (if nobody was
+ *   waiting, the next `wait` does). It is delivered once. Go crashes the
+ *   program instead;
+ * - a non-integer delta (fractional, NaN, infinite) is a defect
+ *   ({@link InvalidWaitGroupDeltaError}), like the negative counter Go
+ *   panics on ({@link NegativeWaitGroupCounterError}); in both cases the
+ *   counter is left unchanged.
+ *
+ * As in Go, a WaitGroup may be reused once every `wait` has returned.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WaitGroup } from "effect-go"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const wg = yield* WaitGroup.make()
+ *     for (const url of urls) {
+ *       yield* WaitGroup.go(wg, fetch(url).pipe(Effect.ignore))
+ *     }
+ *     yield* WaitGroup.wait(wg) // all fetches done
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import { dual } from "effect/Function"
+import * as Scope from "effect/Scope"
+import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+
+const TypeId = "~effect-go/WaitGroup" as const
+
+/**
+ * A task counter with waiters. Create it with {@link make}.
+ *
+ * @since 0.1.0
+ */
+export interface WaitGroup {
+  readonly [TypeId]: typeof TypeId
+  /** The name given at {@link make}, shown in blocked-fiber dumps. */
+  readonly name: string | undefined
+}
+
+/**
+ * The counter would go below zero (more `done` than `add`): a defect, as Go
+ * panics with "sync: negative WaitGroup counter". The counter is unchanged.
+ *
+ * @since 0.1.0
+ */
+export class NegativeWaitGroupCounterError extends Data.TaggedError("NegativeWaitGroupCounterError")<{
+  readonly name: string | undefined
+  /** The counter before the rejected change. */
+  readonly counter: number
+  readonly delta: number
+}> {
+  override get message(): string {
+    return "sync: negative WaitGroup counter"
+  }
+}
+
+/**
+ * A delta that is not a safe integer (fractional, NaN, infinite): a defect,
+ * like the negative counter — a programming error that Go's `int` rules out.
+ * The counter is unchanged.
+ *
+ * @since 0.1.0
+ */
+export class InvalidWaitGroupDeltaError extends Data.TaggedError("InvalidWaitGroupDeltaError")<{
+  readonly name: string | undefined
+  readonly delta: number
+}> {
+  override get message(): string {
+    return `sync: WaitGroup.Add(${this.delta}): the delta must be an integer`
+  }
+}
+
+/** Options for {@link make}. @since 0.1.0 */
+export interface WaitGroupOptions {
+  /** Shown in blocked-fiber dumps and deadlock reports. */
+  readonly name?: string | undefined
+}
+
+class WaitGroupImpl implements WaitGroup {
+  readonly [TypeId] = TypeId
+  readonly name: string | undefined
+  readonly scope: Scope.Scope
+  counter = 0
+  /** Defects of tasks started with `go`, not yet delivered to a `wait`. */
+  defects: Cause.Cause<never> | undefined = undefined
+  readonly waiters: WaiterList<Waiter>
+  constructor(scope: Scope.Scope, name: string | undefined) {
+    this.scope = scope
+    this.name = name
+    this.waiters = new WaiterList("WaitGroup", name)
+  }
+}
+
+const impl = (self: WaitGroup): WaitGroupImpl => self as WaitGroupImpl
+
+/** What the waits released now get; delivering the defects clears them. */
+const takeOutcome = (wg: WaitGroupImpl): Exit.Exit<void> => {
+  const defects = wg.defects
+  if (defects === undefined) return Exit.void
+  wg.defects = undefined
+  return Exit.failCause(defects)
+}
+
+const addUnsafe = (wg: WaitGroupImpl, delta: number): Exit.Exit<void> => {
+  if (!Number.isSafeInteger(delta)) return Exit.die(new InvalidWaitGroupDeltaError({ name: wg.name, delta }))
+  const next = wg.counter + delta
+  if (next < 0) return Exit.die(new NegativeWaitGroupCounterError({ name: wg.name, counter: wg.counter, delta }))
+  wg.counter = next
+  if (next === 0 && wg.waiters.size > 0) {
+    const waiters = wg.waiters.drain()
+    const exit = takeOutcome(wg)
+    for (const node of waiters) {
+      // A waiter woken earlier in this loop may have interrupted this one.
+      if (node.resume !== undefined) wake(node, exit)
+    }
+  }
+  return Exit.void
+}
+
+/**
+ * Creates a WaitGroup whose {@link go} tasks live in `scope`, outside of an
+ * Effect. Prefer {@link make}.
+ *
+ * @since 0.1.0
+ */
+export const makeUnsafe = (scope: Scope.Scope, options?: WaitGroupOptions): WaitGroup =>
+  new WaitGroupImpl(scope, options?.name)
+
+/**
+ * Creates a WaitGroup with a zero counter. Go: `var wg sync.WaitGroup`.
+ *
+ * The group gets a scope of its own inside the current one: the fibers
+ * {@link go} forks live in it, and closing the current scope interrupts the
+ * tasks still running (all at once).
+ *
+ * @since 0.1.0
+ */
+export const make = (options?: WaitGroupOptions): Effect.Effect<WaitGroup, never, Scope.Scope> =>
+  Effect.flatMap(Effect.scope, (parent) =>
+    Effect.map(Scope.fork(parent, "parallel"), (scope) => makeUnsafe(scope, options))
+  )
+
+/**
+ * Adds `delta` (possibly negative) to the counter; when it reaches zero,
+ * every blocked {@link wait} is released. Go: `wg.Add(delta)`.
+ *
+ * A counter going below zero is a defect ({@link NegativeWaitGroupCounterError},
+ * Go's "sync: negative WaitGroup counter"); so is a delta that is not an
+ * integer ({@link InvalidWaitGroupDeltaError}). Either way the counter is
+ * unchanged.
+ *
+ * @since 0.1.0
+ */
+export const add: {
+  (delta: number): (self: WaitGroup) => Effect.Effect<void>
+  (self: WaitGroup, delta: number): Effect.Effect<void>
+} = dual(2, (self: WaitGroup, delta: number): Effect.Effect<void> => shallow(() => addUnsafe(impl(self), delta)))
+
+/**
+ * Lowers the counter by one. Go: `wg.Done()`. See {@link add}.
+ *
+ * @since 0.1.0
+ */
+export const done = (self: WaitGroup): Effect.Effect<void> => shallow(() => addUnsafe(impl(self), -1))
+
+/**
+ * Waits until the counter is zero. Go: `wg.Wait()`.
+ *
+ * Returns at once when it is zero already. Interruptible: an interrupted
+ * `wait` leaves the list of waiters. Dies with the defects of tasks started
+ * with {@link go} that died since the last time they were delivered (see the
+ * module documentation).
+ *
+ * @since 0.1.0
+ */
+export const wait = (self: WaitGroup): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => {
+    const wg = impl(self)
+    if (wg.counter === 0) return takeOutcome(wg)
+    const node = new Waiter()
+    node.op = "wait"
+    return block(wg.waiters, node, fiber)
+  })
+
+class Task {
+  settled = false
+}
+
+// A task ended: record a defect, then count it done (exactly once: from the
+// task's own finalizer, or from the fiber observer if it never started).
+const settleTask = (wg: WaitGroupImpl, task: Task, exit: Exit.Exit<unknown>): void => {
+  if (task.settled) return
+  task.settled = true
+  if (Exit.isFailure(exit) && Cause.hasDies(exit.cause)) {
+    recordDefects(wg, Cause.fromReasons(exit.cause.reasons.filter(Cause.isDieReason)))
+  }
+  // Fails only if someone called `done` for this task too: that misuse must
+  // not vanish with the task, so it is delivered to `wait` like a defect.
+  const counted = addUnsafe(wg, -1)
+  if (Exit.isFailure(counted)) recordDefects(wg, counted.cause)
+}
+
+const recordDefects = (wg: WaitGroupImpl, defects: Cause.Cause<never>): void => {
+  wg.defects = wg.defects === undefined ? defects : Cause.combine(wg.defects, defects)
+}
+
+const goImpl = <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effect.Effect<Fiber.Fiber<A>, never, R> =>
+  Effect.uninterruptible(
+    Effect.suspend(() => {
+      const wg = impl(self)
+      wg.counter++
+      const task = new Task()
+      const body = Effect.onExit(effect, (exit) =>
+        shallow(() => {
+          settleTask(wg, task, exit)
+          return Exit.void
+        })
+      )
+      // The child is interruptible (forkIn's default), whatever this region is.
+      return Effect.map(Effect.forkIn(body, wg.scope), (fiber) => {
+        // Covers a task interrupted before it ran at all (e.g. the scope is
+        // closed): its `onExit` never ran.
+        fiber.addObserver((exit) => settleTask(wg, task, exit))
+        return fiber
+      })
+    })
+  )
+
+/**
+ * Counts a task and forks it in the group's scope, in one step; the task
+ * counts as done when it ends, however it ends. Go 1.25: `wg.Go(f)`.
+ *
+ * Returns the task's fiber (Go returns nothing), to join or interrupt one
+ * task; the group still counts it done when it is interrupted.
+ *
+ * The task cannot fail (`E = never`): handle its errors inside it, or use
+ * ErrGroup for fallible tasks. A defect is recorded and reaches
+ * {@link wait}. If the group's scope is closed already, the task does not
+ * run: the returned fiber is interrupted.
+ *
+ * @example
+ * ```ts
+ * yield* WaitGroup.go(wg, worker(i))
+ * // or: worker(i).pipe(WaitGroup.go(wg))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const go: {
+  (self: WaitGroup): <A, R>(effect: Effect.Effect<A, never, R>) => Effect.Effect<Fiber.Fiber<A>, never, R>
+  <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effect.Effect<Fiber.Fiber<A>, never, R>
+} = ((...args: [WaitGroup] | [WaitGroup, Effect.Effect<any, never, any>]) =>
+  args.length === 1
+    ? (effect: Effect.Effect<any, never, any>) => goImpl(args[0], effect)
+    : goImpl(args[0], args[1])) as any
+
+/**
+ * The counter right now (a snapshot, for tests and metrics). Go has no
+ * equivalent.
+ *
+ * @since 0.1.0
+ */
+export const count = (self: WaitGroup): Effect.Effect<number> => Effect.sync(() => impl(self).counter)
+
+/**
+ * The fibers blocked in {@link wait}, longest waiting first; `op` is `wait`.
+ *
+ * @since 0.1.0
+ */
+export const blocked = (self: WaitGroup): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
+  Effect.sync(() => impl(self).waiters.blocked())

@@ -1,0 +1,479 @@
+import { describe, expect, expectTypeOf } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Schema from "effect/Schema"
+import * as TestClock from "effect/testing/TestClock"
+import * as v8 from "node:v8"
+import * as vm from "node:vm"
+import * as Once from "../src/Once.ts"
+import { settle } from "./utils/fibers.ts"
+import { it } from "./utils/leak.ts"
+
+const defectOf = (exit: Exit.Exit<unknown, unknown>): unknown =>
+  Exit.isFailure(exit) && Cause.hasDies(exit.cause) ? Cause.squash(exit.cause) : undefined
+
+const isInterrupted = (exit: Exit.Exit<unknown, unknown>): boolean =>
+  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
+
+describe("Once", () => {
+  it.effect("Go's TestOnce: 10 concurrent callers, one run, every caller sees it finished", () =>
+    Effect.gen(function* () {
+      const once = yield* Once.make()
+      let o = 0
+      const increment = Effect.gen(function* () {
+        yield* Effect.yieldNow // the others arrive while it runs
+        yield* Effect.sleep("1 millis")
+        o++
+      })
+      const seen: Array<number> = []
+      const run = Effect.andThen(
+        Once.do(once, increment),
+        Effect.sync(() => seen.push(o))
+      )
+      const fibers = yield* Effect.forEach(Array.from({ length: 10 }), () => Effect.forkChild(run))
+      yield* settle
+      expect((yield* Once.blocked(once)).map((b) => b.op)).toEqual(Array(9).fill("do"))
+      expect(yield* Once.isDone(once)).toBe(false)
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.joinAll(fibers)
+      expect(o).toBe(1)
+      expect(seen).toEqual(Array(10).fill(1))
+      expect(yield* Once.isDone(once)).toBe(true)
+      expect(yield* Once.blocked(once)).toEqual([])
+    })
+  )
+
+  it.effect("Go's TestOncePanic: a defect makes it done; later calls do not run f and replay the defect", () =>
+    Effect.gen(function* () {
+      const once = yield* Once.make()
+      const first = yield* Effect.exit(Once.do(once, Effect.die("failed")))
+      expect(defectOf(first)).toBe("failed")
+      expect(yield* Once.isDone(once)).toBe(true)
+      let called = false
+      const second = yield* Effect.exit(
+        Once.do(
+          once,
+          Effect.sync(() => (called = true))
+        )
+      )
+      expect(called).toBe(false) // "Once.Do called twice"
+      // Go's later Do returns normally; here it replays what happened.
+      expect(defectOf(second)).toBe("failed")
+    })
+  )
+
+  it.effect("a typed failure is recorded and replayed to every later caller", () =>
+    Effect.gen(function* () {
+      const once = yield* Once.make<string>({ name: "db" })
+      let runs = 0
+      const connect = Effect.suspend(() => {
+        runs++
+        return Effect.fail("refused")
+      })
+      expect(yield* Effect.flip(Once.do(once, connect))).toBe("refused")
+      expect(yield* Effect.flip(Once.do(once, connect))).toBe("refused")
+      expect(yield* Effect.flip(Effect.succeed(1).pipe(Once.do(once)))).toBe("refused")
+      expect(runs).toBe(1)
+    })
+  )
+
+  it.effect("concurrent waiters all get the first run's failure", () =>
+    Effect.gen(function* () {
+      const once = yield* Once.make<string>()
+      const gate = yield* Deferred.make<void>()
+      let runs = 0
+      const init = Effect.andThen(
+        Deferred.await(gate),
+        Effect.suspend(() => {
+          runs++
+          return Effect.fail(`failure ${runs}`)
+        })
+      )
+      const fibers = yield* Effect.forEach(Array.from({ length: 5 }), () =>
+        Effect.forkChild(Effect.flip(Once.do(once, init)))
+      )
+      yield* settle
+      expect((yield* Once.blocked(once)).length).toBe(4)
+      yield* Deferred.succeed(gate, undefined)
+      expect(yield* Fiber.joinAll(fibers)).toEqual(Array(5).fill("failure 1"))
+      expect(runs).toBe(1)
+    })
+  )
+
+  it.effect("Go's TestOnceFunc / TestOnceValue / TestOnceValues", () =>
+    Effect.gen(function* () {
+      let calls = 0
+      const f = Once.func(Effect.sync(() => calls++))
+      yield* Effect.repeat(f, { times: 9 })
+      expect(calls).toBe(1)
+
+      let valueCalls = 0
+      const g = Once.value(Effect.sync(() => ++valueCalls))
+      yield* Effect.repeat(g, { times: 9 })
+      expect(yield* g).toBe(1)
+      expect(valueCalls).toBe(1)
+
+      // OnceValues: the (T, error) pair is the success and the error channel.
+      let valuesCalls = 0
+      const h = Once.value(Effect.sync(() => [++valuesCalls, valuesCalls + 1] as const))
+      yield* Effect.repeat(h, { times: 9 })
+      expect(yield* h).toEqual([1, 2])
+      expect(valuesCalls).toBe(1)
+      let errCalls = 0
+      const k = Once.value(
+        Effect.suspend(() => {
+          errCalls++
+          return Effect.fail(new Error("not found"))
+        })
+      )
+      const e1 = yield* Effect.flip(k)
+      const e2 = yield* Effect.flip(k)
+      expect(e1.message).toBe("not found")
+      expect(e2).toBe(e1) // the same error, replayed
+      expect(errCalls).toBe(1)
+    })
+  )
+
+  it.effect(
+    "Go's TestOnceFuncPanic / TestOnceValuePanic / TestOnceValuesPanic: every call dies with the same value",
+    () =>
+      Effect.gen(function* () {
+        const check = (label: string, make: (onCall: () => void) => Effect.Effect<unknown>) =>
+          Effect.gen(function* () {
+            let calls = 0
+            const f = make(() => calls++)
+            for (const time of ["first time", "second time"]) {
+              const exit = yield* Effect.exit(f)
+              expect(defectOf(exit), `${label}: ${time}`).toBe("x")
+            }
+            expect(calls, label).toBe(1)
+          })
+        yield* check("OnceFunc", (onCall) => Once.func(Effect.andThen(Effect.sync(onCall), Effect.die("x"))))
+        yield* check("OnceValue", (onCall) => Once.value(Effect.andThen(Effect.sync(onCall), Effect.die("x"))))
+        yield* check("OnceValues", (onCall) =>
+          Once.value(Effect.andThen(Effect.sync(onCall), Effect.die("x")) as Effect.Effect<readonly [number, number]>)
+        )
+        // A thrown exception is a defect too.
+        yield* check("OnceFunc throw", (onCall) =>
+          Once.func(
+            Effect.sync(() => {
+              onCall()
+              throw "x"
+            })
+          )
+        )
+      })
+  )
+
+  it.effect("Go's TestOnceFuncPanicNil: a nil defect is replayed too", () =>
+    Effect.gen(function* () {
+      let calls = 0
+      const f = Once.func(
+        Effect.andThen(
+          Effect.sync(() => calls++),
+          Effect.die(null)
+        )
+      )
+      for (let i = 0; i < 2; i++) {
+        const exit = yield* Effect.exit(f)
+        expect(Exit.isFailure(exit) && Cause.hasDies(exit.cause)).toBe(true)
+        expect(defectOf(exit)).toBe(null)
+      }
+      expect(calls).toBe(1)
+    })
+  )
+
+  it.effect("Go's TestOnceFuncGoexit, our way: an initializer that interrupts itself records nothing", () =>
+    Effect.gen(function* () {
+      // Go: "if f calls Goexit, the results are unspecified" and f runs once.
+      // Here self-interruption is interruption: not an outcome, so the next
+      // call runs f again.
+      let calls = 0
+      const f = Once.func(
+        Effect.andThen(
+          Effect.sync(() => calls++),
+          Effect.interrupt
+        )
+      )
+      for (let i = 0; i < 2; i++) {
+        const fiber = yield* Effect.forkChild(f)
+        expect(isInterrupted(yield* Fiber.await(fiber))).toBe(true)
+      }
+      expect(calls).toBe(2)
+    })
+  )
+
+  it.effect("an interrupted initializer records nothing: the next caller runs it again", () =>
+    Effect.gen(function* () {
+      let runs = 0
+      const v = Once.value(
+        Effect.andThen(
+          Effect.sync(() => ++runs),
+          (n) => Effect.as(Effect.sleep("10 millis"), n)
+        )
+      )
+      const first = yield* Effect.forkChild(v)
+      yield* settle
+      yield* Fiber.interrupt(first)
+      expect(runs).toBe(1)
+      const second = yield* Effect.forkChild(v)
+      yield* settle
+      yield* TestClock.adjust("10 millis")
+      expect(yield* Fiber.join(second)).toBe(2)
+      expect(yield* v).toBe(2)
+      expect(runs).toBe(2)
+    })
+  )
+
+  it.effect("an interrupted initializer hands the run to the longest waiter; the others wait for it", () =>
+    Effect.gen(function* () {
+      const once = yield* Once.make({ name: "init" })
+      const ran: Array<string> = []
+      const init = (label: string) =>
+        Effect.andThen(
+          Effect.sync(() => ran.push(label)),
+          Effect.sleep("10 millis")
+        )
+      const a = yield* Effect.forkChild(Once.do(once, init("a")))
+      yield* settle
+      const b = yield* Effect.forkChild(Once.do(once, init("b")))
+      const c = yield* Effect.forkChild(Once.do(once, init("c")))
+      yield* settle
+      const blocked = yield* Once.blocked(once)
+      expect(blocked.map((x) => [x.primitive, x.name, x.op])).toEqual([
+        ["Once", "init", "do"],
+        ["Once", "init", "do"]
+      ])
+      yield* Fiber.interrupt(a)
+      expect(ran).toEqual(["a", "b"]) // b took over at once, with its own effect
+      expect((yield* Once.blocked(once)).length).toBe(1)
+      yield* TestClock.adjust("10 millis")
+      yield* Fiber.join(b)
+      yield* Fiber.join(c)
+      expect(ran).toEqual(["a", "b"])
+      expect(yield* Once.isDone(once)).toBe(true)
+      expect(yield* Once.blocked(once)).toEqual([])
+    })
+  )
+
+  it.effect("interrupting a waiting caller does not interrupt the initializer another caller runs", () =>
+    Effect.gen(function* () {
+      let runs = 0
+      let completed = 0
+      const v = Once.value(
+        Effect.gen(function* () {
+          runs++
+          yield* Effect.sleep("10 millis")
+          completed++
+          return "ready"
+        })
+      )
+      const runner = yield* Effect.forkChild(v)
+      yield* settle
+      const waiter = yield* Effect.forkChild(v)
+      const other = yield* Effect.forkChild(v)
+      yield* settle
+      yield* Fiber.interrupt(waiter)
+      expect(isInterrupted(yield* Fiber.await(waiter))).toBe(true)
+      yield* TestClock.adjust("10 millis")
+      expect(yield* Fiber.join(runner)).toBe("ready")
+      expect(yield* Fiber.join(other)).toBe("ready")
+      expect([runs, completed]).toEqual([1, 1])
+    })
+  )
+
+  it.effect("the last waiter of an interrupted run, itself interrupted, leaves it idle for the next caller", () =>
+    Effect.gen(function* () {
+      const once = yield* Once.make()
+      let runs = 0
+      const init = Effect.andThen(
+        Effect.sync(() => runs++),
+        Effect.never
+      )
+      const a = yield* Effect.forkChild(Once.do(once, init))
+      yield* settle
+      const b = yield* Effect.forkChild(Once.do(once, init))
+      yield* settle
+      yield* Fiber.interrupt(b)
+      yield* Fiber.interrupt(a)
+      expect(runs).toBe(1)
+      expect(yield* Once.isDone(once)).toBe(false)
+      expect(yield* Once.blocked(once)).toEqual([])
+      yield* Once.do(
+        once,
+        Effect.sync(() => runs++)
+      )
+      expect(runs).toBe(2)
+      expect(yield* Once.isDone(once)).toBe(true)
+    })
+  )
+
+  it.effect("a defect raised while being interrupted is an outcome, recorded without the interruption", () =>
+    Effect.gen(function* () {
+      let runs = 0
+      const f = Once.func(
+        Effect.andThen(
+          Effect.sync(() => runs++),
+          Effect.never
+        ).pipe(Effect.ensuring(Effect.die("finalizer failed")))
+      )
+      const first = yield* Effect.forkChild(f)
+      yield* settle
+      yield* Fiber.interrupt(first)
+      const replay = yield* Effect.exit(f)
+      expect(defectOf(replay)).toBe("finalizer failed")
+      expect(Exit.isFailure(replay) && Cause.hasInterrupts(replay.cause)).toBe(false)
+      expect(runs).toBe(1)
+    })
+  )
+
+  it.effect("a recursive call from the initializer's own fiber is a defect, not a deadlock", () =>
+    Effect.gen(function* () {
+      const once = yield* Once.make({ name: "cfg" })
+      const exit = yield* Effect.exit(
+        Once.do(
+          once,
+          Effect.suspend(() => Once.do(once, Effect.void))
+        )
+      )
+      const defect = defectOf(exit)
+      expect(defect).toBeInstanceOf(Once.OnceRecursiveError)
+      expect((defect as Error).message).toBe("sync: Once.Do called recursively")
+      // The defect was the initializer's outcome: recorded and replayed.
+      expect(defectOf(yield* Effect.exit(Once.do(once, Effect.void)))).toBeInstanceOf(Once.OnceRecursiveError)
+
+      // The same through a memo that runs itself.
+      const self: Effect.Effect<number> = Once.value(Effect.suspend(() => self))
+      expect(defectOf(yield* Effect.exit(self))).toBeInstanceOf(Once.OnceRecursiveError)
+      // Caught inside the initializer, it is an ordinary value.
+      const caught: Effect.Effect<string> = Once.value(
+        Effect.suspend(() => caught).pipe(Effect.catchDefect(() => Effect.succeed("recovered")))
+      )
+      expect(yield* caught).toBe("recovered")
+    })
+  )
+
+  it.effect("a woken waiter that interrupts another waiter during the release does not break the others", () =>
+    Effect.gen(function* () {
+      const once = yield* Once.make()
+      const gate = yield* Deferred.make<void>()
+      const victim = yield* Deferred.make<Fiber.Fiber<void>>()
+      const runner = yield* Effect.forkChild(Once.do(once, Deferred.await(gate)))
+      yield* settle
+      const killer = yield* Effect.forkChild(
+        Effect.andThen(Once.do(once, Effect.void), Effect.flatMap(Deferred.await(victim), Fiber.interrupt))
+      )
+      yield* settle
+      const target = yield* Effect.forkChild(Once.do(once, Effect.void))
+      const last = yield* Effect.forkChild(Once.do(once, Effect.void))
+      yield* Deferred.succeed(victim, target)
+      yield* settle
+      expect((yield* Once.blocked(once)).length).toBe(3)
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(runner)
+      yield* Fiber.join(killer)
+      yield* Fiber.join(last)
+      expect(isInterrupted(yield* Fiber.await(target))).toBe(true)
+      expect(yield* Once.blocked(once)).toEqual([])
+    })
+  )
+
+  it.effect("types: a Once carries its error type; a fallible effect needs Once.make<E>()", () =>
+    Effect.gen(function* () {
+      const plain = yield* Once.make()
+      const typed = yield* Once.make<"e">()
+      expectTypeOf(Once.do(plain, Effect.succeed(1))).toEqualTypeOf<Effect.Effect<void>>()
+      expectTypeOf(Once.do(typed, Effect.succeed(1))).toEqualTypeOf<Effect.Effect<void, "e">>()
+      // @ts-expect-error a Once<never> would replay a failure its callers do not expect
+      Once.do(plain, Effect.fail("e" as const))
+      expectTypeOf(Once.value(Effect.fail("e" as const))).toEqualTypeOf<Effect.Effect<never, "e">>()
+      expectTypeOf(Once.func(Effect.succeed(1))).toEqualTypeOf<Effect.Effect<void>>()
+    })
+  )
+
+  it.effect("Go's TestOnceXGC: the initializer is not kept alive after the first call", () =>
+    Effect.gen(function* () {
+      v8.setFlagsFromString("--expose-gc")
+      const gc = vm.runInNewContext("gc") as () => void
+      const nextTurn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      const refs: Array<WeakRef<object>> = []
+      const makers = {
+        func: (buf: Uint8Array) => Once.func(Effect.sync(() => (buf[0] = 1))),
+        value: (buf: Uint8Array) => Once.value(Effect.sync(() => (buf[0] = 1))),
+        "func defect": (buf: Uint8Array) =>
+          Once.func(
+            Effect.andThen(
+              Effect.sync(() => (buf[0] = 1)),
+              Effect.die("x")
+            )
+          )
+      }
+      const memos = Object.values(makers).map((make) => {
+        const buf = new Uint8Array(1024)
+        refs.push(new WeakRef(buf))
+        return make(buf)
+      })
+      yield* nextTurn
+      gc()
+      expect(refs.map((r) => r.deref() !== undefined)).toEqual([true, true, true]) // not collected too early
+      yield* Effect.forEach(memos, Effect.exit)
+      yield* nextTurn
+      gc()
+      expect(refs.map((r) => r.deref() === undefined)).toEqual([true, true, true])
+      yield* Effect.forEach(memos, Effect.exit) // still callable
+    })
+  )
+
+  it.effect.prop(
+    "random interruptions of callers: one completed run at most, every surviving caller gets its value",
+    [
+      Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 8 })),
+      Schema.Array(
+        Schema.Struct({
+          at: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 30 })),
+          caller: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 7 }))
+        })
+      )
+    ],
+    ([callers, interrupts]) =>
+      Effect.gen(function* () {
+        let started = 0
+        let completed = 0
+        const v = Once.value(
+          Effect.gen(function* () {
+            const id = ++started
+            yield* Effect.sleep("10 millis")
+            completed++
+            return id
+          })
+        )
+        const fibers = yield* Effect.forEach(Array.from({ length: callers }), () => Effect.forkChild(v))
+        yield* settle
+        for (let t = 0; t <= 30; t++) {
+          for (const i of interrupts) if (i.at === t && i.caller < callers) yield* Fiber.interrupt(fibers[i.caller]!)
+          yield* TestClock.adjust("1 millis")
+        }
+        const exits = yield* Effect.forEach(fibers, Fiber.await)
+        const values = exits.flatMap((e) => (Exit.isSuccess(e) ? [e.value] : []))
+        expect(exits.every((e) => Exit.isSuccess(e) || isInterrupted(e))).toBe(true)
+        expect(completed).toBeLessThanOrEqual(1)
+        if (values.length > 0) {
+          expect(completed).toBe(1)
+          expect(new Set(values).size).toBe(1)
+          expect(values[0]).toBe(started) // the run that completed was the last one started
+          expect(yield* v).toBe(started) // replayed, no new run
+          expect(completed).toBe(1)
+        } else {
+          // Every caller was interrupted: nothing recorded, a new call runs it.
+          expect(completed).toBe(0)
+          const fresh = yield* Effect.forkChild(v)
+          yield* TestClock.adjust("10 millis")
+          expect(yield* Fiber.join(fresh)).toBe(started)
+        }
+      }),
+    { arbitrary: { size: 20 } }
+  )
+})

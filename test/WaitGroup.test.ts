@@ -1,0 +1,389 @@
+import { describe, expect, expectTypeOf } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import * as TestClock from "effect/testing/TestClock"
+import * as WaitGroup from "../src/WaitGroup.ts"
+import { settle } from "./utils/fibers.ts"
+import { it } from "./utils/leak.ts"
+
+const defectOf = (exit: Exit.Exit<unknown, unknown>): unknown =>
+  Exit.isFailure(exit) && Cause.hasDies(exit.cause) ? Cause.squash(exit.cause) : undefined
+
+const isInterrupted = (exit: Exit.Exit<unknown, unknown>): boolean =>
+  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
+
+describe("WaitGroup", () => {
+  it.effect("Go's TestWaitGroup: two groups as barriers, reused 8 times", () =>
+    Effect.gen(function* () {
+      const wg1 = yield* WaitGroup.make()
+      const wg2 = yield* WaitGroup.make()
+      const n = 16
+      for (let round = 0; round < 8; round++) {
+        yield* WaitGroup.add(wg1, n)
+        yield* WaitGroup.add(wg2, n)
+        let exited = 0
+        const fibers = yield* Effect.forEach(Array.from({ length: n }), () =>
+          Effect.forkChild(
+            Effect.gen(function* () {
+              yield* WaitGroup.done(wg1)
+              yield* WaitGroup.wait(wg2)
+              exited++
+            })
+          )
+        )
+        yield* WaitGroup.wait(wg1)
+        for (let i = 0; i < n; i++) {
+          yield* settle
+          expect(exited, "WaitGroup released group too soon").toBe(0)
+          yield* WaitGroup.done(wg2)
+        }
+        yield* Fiber.joinAll(fibers) // would block if the barrier failed to release someone
+        expect(exited).toBe(n)
+        expect(yield* WaitGroup.blocked(wg2)).toEqual([])
+      }
+    })
+  )
+
+  it.effect("Go's TestWaitGroupMisuse: a negative counter is a defect with Go's message", () =>
+    Effect.gen(function* () {
+      const wg = yield* WaitGroup.make({ name: "jobs" })
+      yield* WaitGroup.add(wg, 1)
+      yield* WaitGroup.done(wg)
+      const defect = defectOf(yield* Effect.exit(WaitGroup.done(wg)))
+      expect(defect).toBeInstanceOf(WaitGroup.NegativeWaitGroupCounterError)
+      expect((defect as Error).message).toBe("sync: negative WaitGroup counter")
+      expect(defect).toMatchObject({ name: "jobs", counter: 0, delta: -1 })
+      // The counter is unchanged and the group still works.
+      expect(yield* WaitGroup.count(wg)).toBe(0)
+      yield* WaitGroup.add(wg, 2)
+      expect(defectOf(yield* Effect.exit(WaitGroup.add(wg, -3)))).toBeInstanceOf(
+        WaitGroup.NegativeWaitGroupCounterError
+      )
+      expect(yield* WaitGroup.count(wg)).toBe(2)
+      yield* WaitGroup.add(wg, -2)
+      yield* WaitGroup.wait(wg)
+    })
+  )
+
+  it.effect("Go's TestWaitGroupRace: no spurious wake-up from wait", () =>
+    Effect.gen(function* () {
+      for (let i = 0; i < 200; i++) {
+        const wg = yield* WaitGroup.make()
+        let n = 0
+        const task = Effect.andThen(
+          Effect.yieldNow,
+          Effect.sync(() => n++)
+        )
+        yield* WaitGroup.add(wg, 1)
+        yield* Effect.forkChild(Effect.andThen(task, WaitGroup.done(wg)))
+        yield* WaitGroup.add(wg, 1)
+        yield* Effect.forkChild(Effect.andThen(task, WaitGroup.done(wg)))
+        yield* WaitGroup.wait(wg)
+        expect(n, "Spurious wakeup from Wait").toBe(2)
+      }
+    })
+  )
+
+  it.effect("Go's TestWaitGroupGo", () =>
+    Effect.gen(function* () {
+      const wg = yield* WaitGroup.make()
+      let i = 0
+      yield* WaitGroup.go(
+        wg,
+        Effect.sync(() => i++)
+      )
+      yield* WaitGroup.wait(wg)
+      expect(i).toBe(1)
+    })
+  )
+
+  it.effect("waiters are released only at zero, all at once", () =>
+    Effect.gen(function* () {
+      const wg = yield* WaitGroup.make({ name: "batch" })
+      yield* WaitGroup.add(wg, 3)
+      const waiters = yield* Effect.forEach(Array.from({ length: 3 }), () => Effect.forkChild(WaitGroup.wait(wg)))
+      yield* settle
+      const blocked = yield* WaitGroup.blocked(wg)
+      expect(blocked.map((b) => [b.primitive, b.name, b.op])).toEqual(Array(3).fill(["WaitGroup", "batch", "wait"]))
+      yield* WaitGroup.done(wg)
+      yield* WaitGroup.add(wg, 0)
+      yield* WaitGroup.add(wg, -1)
+      yield* settle
+      expect(waiters.map((w) => w.pollUnsafe())).toEqual([undefined, undefined, undefined])
+      expect((yield* WaitGroup.blocked(wg)).length).toBe(3)
+      yield* WaitGroup.done(wg)
+      // Released synchronously by the last done.
+      expect(waiters.every((w) => w.pollUnsafe() !== undefined)).toBe(true)
+      yield* Fiber.joinAll(waiters)
+      expect(yield* WaitGroup.blocked(wg)).toEqual([])
+      yield* WaitGroup.wait(wg) // zero: returns at once
+    })
+  )
+
+  it.effect("bad input: a delta that is not an integer is a defect and changes nothing", () =>
+    Effect.gen(function* () {
+      const wg = yield* WaitGroup.make()
+      yield* WaitGroup.add(wg, 2)
+      for (const bad of [0.5, -1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 2 ** 53]) {
+        const defect = defectOf(yield* Effect.exit(WaitGroup.add(wg, bad)))
+        expect(defect).toBeInstanceOf(WaitGroup.InvalidWaitGroupDeltaError)
+        expect(defect).toMatchObject({ delta: bad })
+      }
+      expect(new WaitGroup.InvalidWaitGroupDeltaError({ name: undefined, delta: 0.5 }).message).toBe(
+        "sync: WaitGroup.Add(0.5): the delta must be an integer"
+      )
+      expect(yield* WaitGroup.count(wg)).toBe(2)
+      yield* WaitGroup.add(-2)(wg) // data-last
+      expect(yield* WaitGroup.count(wg)).toBe(0)
+    })
+  )
+
+  it.effect("an interrupted wait leaves the list; the others are still released", () =>
+    Effect.gen(function* () {
+      const wg = yield* WaitGroup.make()
+      yield* WaitGroup.add(wg, 1)
+      const a = yield* Effect.forkChild(WaitGroup.wait(wg))
+      const b = yield* Effect.forkChild(WaitGroup.wait(wg))
+      yield* settle
+      yield* Fiber.interrupt(a)
+      expect((yield* WaitGroup.blocked(wg)).length).toBe(1)
+      expect(yield* WaitGroup.count(wg)).toBe(1)
+      yield* WaitGroup.done(wg)
+      yield* Fiber.join(b)
+      expect(isInterrupted(yield* Fiber.await(a))).toBe(true)
+      expect(yield* WaitGroup.blocked(wg)).toEqual([])
+    })
+  )
+
+  it.effect("a released waiter that interrupts another released waiter breaks nothing", () =>
+    Effect.gen(function* () {
+      const wg = yield* WaitGroup.make()
+      yield* WaitGroup.add(wg, 1)
+      const victim = yield* Deferred.make<Fiber.Fiber<void>>()
+      const killer = yield* Effect.forkChild(
+        Effect.andThen(WaitGroup.wait(wg), Effect.flatMap(Deferred.await(victim), Fiber.interrupt))
+      )
+      yield* settle
+      const target = yield* Effect.forkChild(WaitGroup.wait(wg))
+      const last = yield* Effect.forkChild(WaitGroup.wait(wg))
+      yield* Deferred.succeed(victim, target)
+      yield* settle
+      yield* WaitGroup.done(wg)
+      yield* Fiber.join(killer)
+      yield* Fiber.join(last)
+      expect(isInterrupted(yield* Fiber.await(target))).toBe(true)
+      expect(yield* WaitGroup.blocked(wg)).toEqual([])
+    })
+  )
+
+  it.effect("go counts and forks in one step, returns the task's fiber, and counts it done however it ends", () =>
+    Effect.gen(function* () {
+      const wg = yield* WaitGroup.make()
+      const gate = yield* Deferred.make<void>()
+      const ok = yield* WaitGroup.go(wg, Effect.as(Deferred.await(gate), "result"))
+      const stuck = yield* Effect.never.pipe(WaitGroup.go(wg)) // data-last
+      expect(yield* WaitGroup.count(wg)).toBe(2) // counted before it ran
+      const waiter = yield* Effect.forkChild(WaitGroup.wait(wg))
+      yield* settle
+      yield* Deferred.succeed(gate, undefined)
+      expect(yield* Fiber.join(ok)).toBe("result")
+      expect(yield* WaitGroup.count(wg)).toBe(1)
+      yield* Fiber.interrupt(stuck) // interrupted through its fiber: still counted done
+      yield* Fiber.join(waiter)
+      expect(yield* WaitGroup.count(wg)).toBe(0)
+      // Reuse after wait returned, with go.
+      let ran = 0
+      yield* Effect.forEach(Array.from({ length: 5 }), () =>
+        WaitGroup.go(
+          wg,
+          Effect.sync(() => ran++)
+        )
+      )
+      yield* WaitGroup.wait(wg)
+      expect(ran).toBe(5)
+    })
+  )
+
+  it.effect("a task started with go may itself call go (Go's WaitGroup.Go doc)", () =>
+    Effect.gen(function* () {
+      const wg = yield* WaitGroup.make()
+      const visited: Array<number> = []
+      const visit = (depth: number): Effect.Effect<void> =>
+        Effect.gen(function* () {
+          yield* Effect.sleep("1 millis")
+          visited.push(depth)
+          if (depth < 3) {
+            yield* WaitGroup.go(wg, visit(depth + 1))
+            yield* WaitGroup.go(wg, visit(depth + 1))
+          }
+        })
+      yield* WaitGroup.go(wg, visit(0))
+      const waiter = yield* Effect.forkChild(WaitGroup.wait(wg))
+      for (let i = 0; i < 3; i++) {
+        yield* TestClock.adjust("1 millis")
+        expect(waiter.pollUnsafe()).toBeUndefined()
+      }
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.join(waiter)
+      expect(visited.length).toBe(1 + 2 + 4 + 8)
+    })
+  )
+
+  it.effect("closing the group's scope interrupts the tasks still running and releases the waiters", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const wg = yield* WaitGroup.make({ name: "scoped" }).pipe(Scope.provide(scope))
+      let cleaned = 0
+      const tasks = yield* Effect.forEach(Array.from({ length: 3 }), () =>
+        WaitGroup.go(wg, Effect.never.pipe(Effect.ensuring(Effect.sync(() => cleaned++))))
+      )
+      const finished = yield* WaitGroup.go(wg, Effect.void)
+      yield* WaitGroup.add(wg, 1) // a manual count: the scope does not touch it
+      yield* settle
+      expect(yield* WaitGroup.count(wg)).toBe(4)
+      const waiter = yield* Effect.forkChild(WaitGroup.wait(wg))
+      yield* settle
+      yield* Scope.close(scope, Exit.void)
+      expect(cleaned).toBe(3)
+      for (const task of tasks) expect(isInterrupted(yield* Fiber.await(task))).toBe(true)
+      expect(Exit.isSuccess(yield* Fiber.await(finished))).toBe(true)
+      expect(yield* WaitGroup.count(wg)).toBe(1)
+      expect(waiter.pollUnsafe()).toBeUndefined()
+      yield* WaitGroup.done(wg)
+      yield* Fiber.join(waiter)
+      // go after the scope closed: the task never runs and counts for nothing.
+      let ran = false
+      const late = yield* WaitGroup.go(
+        wg,
+        Effect.sync(() => (ran = true))
+      )
+      expect(isInterrupted(yield* Fiber.await(late))).toBe(true)
+      expect(ran).toBe(false)
+      expect(yield* WaitGroup.count(wg)).toBe(0)
+      yield* WaitGroup.wait(wg)
+    })
+  )
+
+  it.effect("a dying task is not swallowed: it counts as done and the wait it releases dies with its defect", () =>
+    Effect.gen(function* () {
+      const wg = yield* WaitGroup.make()
+      const gate = yield* Deferred.make<void>()
+      yield* WaitGroup.go(wg, Effect.andThen(Deferred.await(gate), Effect.die("boom")))
+      yield* WaitGroup.go(wg, Deferred.await(gate))
+      const waiters = yield* Effect.forEach(Array.from({ length: 2 }), () =>
+        Effect.forkChild(Effect.exit(WaitGroup.wait(wg)))
+      )
+      yield* settle
+      yield* Deferred.succeed(gate, undefined)
+      for (const w of waiters) expect(defectOf(yield* Fiber.join(w))).toBe("boom")
+      expect(yield* WaitGroup.count(wg)).toBe(0)
+      // Delivered once: the next round is clean.
+      const next = yield* Effect.exit(WaitGroup.wait(wg))
+      expect(Exit.isSuccess(next)).toBe(true)
+
+      // Nobody waiting when it died: the next wait gets it; two defects are combined.
+      yield* WaitGroup.go(wg, Effect.die("first"))
+      yield* WaitGroup.go(
+        wg,
+        Effect.sync(() => {
+          throw new Error("second")
+        })
+      )
+      yield* settle
+      expect(yield* WaitGroup.count(wg)).toBe(0)
+      const late = yield* Effect.exit(WaitGroup.wait(wg))
+      expect(Exit.isFailure(late) && late.cause.reasons.filter(Cause.isDieReason).map((r) => r.defect)).toEqual([
+        "first",
+        new Error("second")
+      ])
+      expect(Exit.isSuccess(yield* Effect.exit(WaitGroup.wait(wg)))).toBe(true)
+    })
+  )
+
+  it.effect("done called for a go task as well: the task's own done is a misuse delivered to wait", () =>
+    Effect.gen(function* () {
+      const wg = yield* WaitGroup.make()
+      const gate = yield* Deferred.make<void>()
+      yield* WaitGroup.go(wg, Deferred.await(gate))
+      yield* WaitGroup.done(wg) // wrong: go counts the task done itself
+      yield* Deferred.succeed(gate, undefined)
+      yield* settle
+      expect(yield* WaitGroup.count(wg)).toBe(0)
+      expect(defectOf(yield* Effect.exit(WaitGroup.wait(wg)))).toBeInstanceOf(WaitGroup.NegativeWaitGroupCounterError)
+    })
+  )
+
+  it.effect("types: go accepts only tasks that cannot fail, and returns their fiber", () =>
+    Effect.gen(function* () {
+      const wg = yield* WaitGroup.make()
+      expectTypeOf(WaitGroup.go(wg, Effect.succeed(1))).toEqualTypeOf<Effect.Effect<Fiber.Fiber<number>>>()
+      // @ts-expect-error a fallible task: handle its errors, or use ErrGroup
+      WaitGroup.go(wg, Effect.fail("e"))
+      // @ts-expect-error the same, data-last
+      Effect.fail("e").pipe(WaitGroup.go(wg))
+      expectTypeOf(WaitGroup.make()).toEqualTypeOf<Effect.Effect<WaitGroup.WaitGroup, never, Scope.Scope>>()
+    })
+  )
+
+  it.effect("a long chain of releases does not overflow the stack", () =>
+    Effect.gen(function* () {
+      const groups = yield* Effect.forEach(Array.from({ length: 10_001 }), () => WaitGroup.make())
+      for (const wg of groups) yield* WaitGroup.add(wg, 1)
+      // Fiber i waits for group i, then releases group i + 1.
+      const fibers = yield* Effect.forEach(Array.from({ length: 10_000 }), (_, i) =>
+        Effect.forkChild(Effect.andThen(WaitGroup.wait(groups[i]!), WaitGroup.done(groups[i + 1]!)))
+      )
+      yield* settle
+      yield* WaitGroup.done(groups[0]!)
+      yield* Fiber.joinAll(fibers)
+      yield* WaitGroup.wait(groups[10_000]!)
+    })
+  )
+
+  it.effect.prop(
+    "random task durations and interruptions: wait returns exactly when the last task ends",
+    [
+      Schema.Array(
+        Schema.Struct({
+          duration: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 20 })),
+          interruptAt: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 30 })),
+          byGo: Schema.Boolean
+        })
+      ),
+      Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 30 }))
+    ],
+    ([tasks, cancelWaiterAt]) =>
+      Effect.gen(function* () {
+        const wg = yield* WaitGroup.make()
+        // Half the tasks through go, half with add + forkChild + done.
+        const fibers = yield* Effect.forEach(tasks, (t) => {
+          const work = Effect.sleep(`${t.duration} millis`)
+          return t.byGo
+            ? WaitGroup.go(wg, work)
+            : Effect.andThen(WaitGroup.add(wg, 1), Effect.forkChild(work.pipe(Effect.ensuring(WaitGroup.done(wg)))))
+        })
+        const end = Math.max(0, ...tasks.map((t) => Math.min(t.duration, t.interruptAt)))
+        const waiter = yield* Effect.forkChild(WaitGroup.wait(wg))
+        const doomed = yield* Effect.forkChild(WaitGroup.wait(wg))
+        yield* settle
+        for (let now = 0; now <= 31; now++) {
+          for (let i = 0; i < tasks.length; i++) {
+            if (tasks[i]!.interruptAt === now) yield* Fiber.interrupt(fibers[i]!)
+          }
+          if (cancelWaiterAt === now) yield* Fiber.interrupt(doomed)
+          yield* settle
+          expect(waiter.pollUnsafe() !== undefined, `at ${now}ms (last task ends at ${end}ms)`).toBe(now >= end)
+          yield* TestClock.adjust("1 millis")
+        }
+        yield* Fiber.join(waiter)
+        expect(yield* WaitGroup.count(wg)).toBe(0)
+        expect(yield* WaitGroup.blocked(wg)).toEqual([])
+      }),
+    { arbitrary: { size: 20 } }
+  )
+})
