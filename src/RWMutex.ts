@@ -1,0 +1,388 @@
+/**
+ * A reader/writer mutual-exclusion lock: Go's `sync.RWMutex`.
+ *
+ * Any number of readers may hold the lock together; a writer holds it alone.
+ *
+ * Scheduling, as in Go:
+ * - **writer preference**: once a writer waits, new readers queue behind it
+ *   (and {@link tryRLock} fails), so a stream of readers cannot starve a
+ *   writer;
+ * - **readers are admitted in batches**: when a writer unlocks, every reader
+ *   waiting at that moment is admitted together, even if another writer
+ *   waits; that writer then waits only for this batch, and readers arriving
+ *   after the batch queue behind it. So a stream of writers cannot starve the
+ *   readers either;
+ * - writers are served in FIFO order among themselves.
+ *
+ * Differences from Go, all in the direction of safety:
+ * - `rLock` and `lock` are interruptible; an interrupted call leaves the
+ *   queue in O(1) and holds nothing. When the last waiting writer leaves
+ *   that way while no writer holds the lock, the readers that queued behind
+ *   it are admitted at once (they no longer have anybody to wait for);
+ * - {@link withRLock} / {@link withLock} release on success, failure, defect
+ *   and interruption (Go's `defer rw.RUnlock()` / `defer rw.Unlock()`).
+ *
+ * As in Go, the lock is not owned by a fiber: any fiber may unlock it, and
+ * read locks are not reentrant — a fiber that holds a read lock and calls
+ * `rLock` again while a writer waits deadlocks (the second `rLock` queues
+ * behind the writer, which waits for the first).
+ * Misuse that Go makes a fatal error is a defect carrying Go's message:
+ * {@link RUnlockOfUnlockedRWMutexError}, {@link UnlockOfUnlockedRWMutexError}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { RWMutex } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const rw = yield* RWMutex.make()
+ *   const table = new Map<string, number>()
+ *   const read = (k: string) => RWMutex.withRLock(rw)(Effect.sync(() => table.get(k)))
+ *   const write = (k: string, v: number) => RWMutex.withLock(rw)(Effect.sync(() => table.set(k, v)))
+ *   yield* write("a", 1)
+ *   return yield* read("a") // 1
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import { dual } from "effect/Function"
+import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+
+const TypeId = "~effect-go/RWMutex" as const
+
+/**
+ * A reader/writer lock. Create it with {@link make}.
+ *
+ * @since 0.1.0
+ */
+export interface RWMutex {
+  readonly [TypeId]: typeof TypeId
+  /** The name given at {@link make}, shown in blocked-fiber dumps. */
+  readonly name: string | undefined
+}
+
+/**
+ * Read-unlocking an RWMutex that no reader holds: a defect, as Go makes it a
+ * fatal error ("sync: RUnlock of unlocked RWMutex").
+ *
+ * @since 0.1.0
+ */
+export class RUnlockOfUnlockedRWMutexError extends Data.TaggedError("RUnlockOfUnlockedRWMutexError")<{
+  /** The name of the RWMutex (not `name`, which would shadow `Error.name`). */
+  readonly mutexName: string | undefined
+}> {
+  override get message(): string {
+    return "sync: RUnlock of unlocked RWMutex"
+  }
+}
+
+/**
+ * Unlocking an RWMutex that no writer holds: a defect, as Go makes it a fatal
+ * error ("sync: Unlock of unlocked RWMutex").
+ *
+ * @since 0.1.0
+ */
+export class UnlockOfUnlockedRWMutexError extends Data.TaggedError("UnlockOfUnlockedRWMutexError")<{
+  /** The name of the RWMutex (not `name`, which would shadow `Error.name`). */
+  readonly mutexName: string | undefined
+}> {
+  override get message(): string {
+    return "sync: Unlock of unlocked RWMutex"
+  }
+}
+
+/** Options for {@link make}. @since 0.1.0 */
+export interface RWMutexOptions {
+  /** Shown in blocked-fiber dumps and deadlock reports. */
+  readonly name?: string | undefined
+}
+
+/** A waiting reader or writer; `seq` orders the two queues for {@link blocked}. */
+class RWWaiter extends Waiter {
+  readonly seq: number
+  constructor(op: string, seq: number) {
+    super()
+    this.op = op
+    this.seq = seq
+  }
+}
+
+// Invariants, between operations:
+// - `writer` and `readers > 0` never hold together;
+// - readers wait only while a writer holds the lock or waits for it:
+//   `readerWaiters.size > 0` implies `writer || writerWaiters.size > 0`;
+// - a writer waits only while the lock is held: `writerWaiters.size > 0`
+//   implies `writer || readers > 0`.
+class RWMutexImpl implements RWMutex {
+  readonly [TypeId] = TypeId
+  readonly name: string | undefined
+  /** A writer holds the lock. */
+  writer = false
+  /** How many readers hold the lock. */
+  readers = 0
+  /** Arrival counter, to merge the two queues in {@link blocked}. */
+  seq = 0
+  readonly readerWaiters: WaiterList<RWWaiter>
+  readonly writerWaiters: WaiterList<RWWaiter>
+  readonly onWriterCancel: () => void
+  constructor(name: string | undefined) {
+    this.name = name
+    this.readerWaiters = new WaiterList("RWMutex", name)
+    this.writerWaiters = new WaiterList("RWMutex", name)
+    // An interrupted writer has left `writerWaiters`. If it was the last one
+    // and no writer holds the lock, the readers queued behind it have nothing
+    // left to wait for.
+    this.onWriterCancel = () => {
+      if (!this.writer && this.writerWaiters.size === 0) admitReaders(this)
+    }
+  }
+}
+
+const impl = (self: RWMutex): RWMutexImpl => self as RWMutexImpl
+
+/**
+ * Admits every waiting reader at once. The count is raised for the whole
+ * batch before anyone is woken: a woken reader runs at once and may unlock
+ * before the others are woken, and must not hand the lock to a writer then.
+ */
+const admitReaders = (m: RWMutexImpl): boolean => {
+  if (m.readerWaiters.size === 0) return false
+  const batch = m.readerWaiters.drain()
+  m.readers += batch.length
+  for (let i = 0; i < batch.length; i++) wake(batch[i]!, Exit.void)
+  return true
+}
+
+/**
+ * Creates an unlocked RWMutex outside of an Effect.
+ *
+ * @since 0.1.0
+ */
+export const makeUnsafe = (options?: RWMutexOptions): RWMutex => new RWMutexImpl(options?.name)
+
+/**
+ * Creates an unlocked RWMutex. Go: `var rw sync.RWMutex`.
+ *
+ * @since 0.1.0
+ */
+export const make = (options?: RWMutexOptions): Effect.Effect<RWMutex> => Effect.sync(() => makeUnsafe(options))
+
+/**
+ * Locks for reading: shares the lock with other readers, waits while a writer
+ * holds it or waits for it. Go: `rw.RLock()`.
+ *
+ * Interruptible: an interrupted `rLock` leaves the queue and holds nothing.
+ *
+ * @example
+ * ```ts
+ * yield* RWMutex.rLock(rw)
+ * const v = table.get(k)
+ * yield* RWMutex.rUnlock(rw)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const rLock = (self: RWMutex): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => {
+    const m = impl(self)
+    if (!m.writer && m.writerWaiters.size === 0) {
+      m.readers++
+      return Exit.void
+    }
+    return block(m.readerWaiters, new RWWaiter("rLock", m.seq++), fiber)
+  })
+
+/**
+ * Locks for reading if no writer holds the lock or waits for it; says
+ * whether it did. Go: `rw.TryRLock()`.
+ *
+ * @since 0.1.0
+ */
+export const tryRLock = (self: RWMutex): Effect.Effect<boolean> =>
+  Effect.sync(() => {
+    const m = impl(self)
+    if (m.writer || m.writerWaiters.size > 0) return false
+    m.readers++
+    return true
+  })
+
+const rUnlockUnsafe = (m: RWMutexImpl): Exit.Exit<void> => {
+  if (m.readers === 0) return Exit.die(new RUnlockOfUnlockedRWMutexError({ mutexName: m.name }))
+  m.readers--
+  if (m.readers === 0) {
+    // The last reader out hands the lock straight to the head writer, so
+    // that neither a reader nor `tryLock` can slip in between.
+    const next = m.writerWaiters.shift()
+    if (next !== undefined) {
+      m.writer = true
+      wake(next, Exit.void)
+    }
+  }
+  return Exit.void
+}
+
+/**
+ * Undoes one {@link rLock}. The last reader out hands the lock to the longest
+ * waiting writer. Go: `rw.RUnlock()`. Read-unlocking when no reader holds the
+ * lock is a defect ({@link RUnlockOfUnlockedRWMutexError}).
+ *
+ * @since 0.1.0
+ */
+export const rUnlock = (self: RWMutex): Effect.Effect<void> => shallow(() => rUnlockUnsafe(impl(self)))
+
+/**
+ * Locks for writing: waits until no reader and no writer holds the lock.
+ * Writers are served in FIFO order, and a waiting writer blocks new readers.
+ * Go: `rw.Lock()`.
+ *
+ * Interruptible: an interrupted `lock` leaves the queue and holds nothing; if
+ * it was the last waiting writer, the readers queued behind it are admitted.
+ *
+ * @example
+ * ```ts
+ * yield* RWMutex.lock(rw)
+ * table.set(k, v)
+ * yield* RWMutex.unlock(rw)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const lock = (self: RWMutex): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => {
+    const m = impl(self)
+    if (!m.writer && m.readers === 0 && m.writerWaiters.size === 0) {
+      m.writer = true
+      return Exit.void
+    }
+    return block(m.writerWaiters, new RWWaiter("lock", m.seq++), fiber, m.onWriterCancel)
+  })
+
+/**
+ * Locks for writing if nobody holds the lock and no writer waits for it; says
+ * whether it did. Go: `rw.TryLock()`.
+ *
+ * @since 0.1.0
+ */
+export const tryLock = (self: RWMutex): Effect.Effect<boolean> =>
+  Effect.sync(() => {
+    const m = impl(self)
+    if (m.writer || m.readers > 0 || m.writerWaiters.size > 0) return false
+    m.writer = true
+    return true
+  })
+
+const unlockUnsafe = (m: RWMutexImpl): Exit.Exit<void> => {
+  if (!m.writer) return Exit.die(new UnlockOfUnlockedRWMutexError({ mutexName: m.name }))
+  m.writer = false
+  // Readers that waited for this writer go first, all together; a waiting
+  // writer then waits for that batch (rUnlockUnsafe hands it the lock).
+  if (admitReaders(m)) return Exit.void
+  const next = m.writerWaiters.shift()
+  if (next !== undefined) {
+    m.writer = true
+    wake(next, Exit.void)
+  }
+  return Exit.void
+}
+
+/**
+ * Undoes {@link lock}: admits every waiting reader if there are any,
+ * otherwise hands the lock to the longest waiting writer. Go: `rw.Unlock()`.
+ * Unlocking when no writer holds the lock is a defect
+ * ({@link UnlockOfUnlockedRWMutexError}).
+ *
+ * @since 0.1.0
+ */
+export const unlock = (self: RWMutex): Effect.Effect<void> => shallow(() => unlockUnsafe(impl(self)))
+
+/**
+ * Runs `effect` holding the lock for reading, and read-unlocks however
+ * `effect` ends. Go: `rw.RLock(); defer rw.RUnlock()`.
+ *
+ * @example
+ * ```ts
+ * const get = RWMutex.withRLock(rw)(Effect.sync(() => table.get(k)))
+ * // or: Effect.sync(() => table.get(k)).pipe(RWMutex.withRLock(rw))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const withRLock: {
+  (self: RWMutex): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(effect: Effect.Effect<A, E, R>, self: RWMutex): Effect.Effect<A, E, R>
+} = dual(
+  (args) => Effect.isEffect(args[0]),
+  <A, E, R>(effect: Effect.Effect<A, E, R>, self: RWMutex): Effect.Effect<A, E, R> =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.andThen(restore(rLock(self)), Effect.ensuring(restore(effect), rUnlock(self)))
+    )
+)
+
+/**
+ * Runs `effect` holding the lock for writing, and unlocks however `effect`
+ * ends. Go: `rw.Lock(); defer rw.Unlock()`.
+ *
+ * @example
+ * ```ts
+ * const put = RWMutex.withLock(rw)(Effect.sync(() => table.set(k, v)))
+ * // or: Effect.sync(() => table.set(k, v)).pipe(RWMutex.withLock(rw))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const withLock: {
+  (self: RWMutex): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(effect: Effect.Effect<A, E, R>, self: RWMutex): Effect.Effect<A, E, R>
+} = dual(
+  (args) => Effect.isEffect(args[0]),
+  <A, E, R>(effect: Effect.Effect<A, E, R>, self: RWMutex): Effect.Effect<A, E, R> =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.andThen(restore(lock(self)), Effect.ensuring(restore(effect), unlock(self)))
+    )
+)
+
+/**
+ * Whether a writer holds the lock right now (a snapshot, for tests and
+ * metrics). Go has no equivalent.
+ *
+ * @since 0.1.0
+ */
+export const isLocked = (self: RWMutex): Effect.Effect<boolean> => Effect.sync(() => impl(self).writer)
+
+/**
+ * How many readers hold the lock right now (a snapshot, for tests and
+ * metrics). Go has no equivalent.
+ *
+ * @since 0.1.0
+ */
+export const readerCount = (self: RWMutex): Effect.Effect<number> => Effect.sync(() => impl(self).readers)
+
+/**
+ * The fibers blocked in {@link rLock} (op `"rLock"`) and {@link lock}
+ * (op `"lock"`), in the order they arrived.
+ *
+ * @since 0.1.0
+ */
+export const blocked = (self: RWMutex): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
+  Effect.sync(() => {
+    const m = impl(self)
+    const out: Array<BlockedFiber> = []
+    let r = m.readerWaiters.head
+    let w = m.writerWaiters.head
+    while (r !== undefined || w !== undefined) {
+      let node: RWWaiter
+      if (w === undefined || (r !== undefined && r.seq < w.seq)) {
+        node = r!
+        r = r!.next as RWWaiter | undefined
+      } else {
+        node = w
+        w = w.next as RWWaiter | undefined
+      }
+      out.push({ primitive: "RWMutex", name: m.name, op: node.op, fiberId: node.fiber?.id, since: node.since })
+    }
+    return out
+  })
