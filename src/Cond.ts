@@ -1,0 +1,358 @@
+/**
+ * A condition variable bound to a {@link Mutex.Mutex}: Go's `sync.Cond`.
+ *
+ * Fibers that hold the mutex {@link wait} for a condition on state the mutex
+ * protects; a fiber that changes that state calls {@link signal} (wake one
+ * waiter) or {@link broadcast} (wake all). As in Go:
+ * - `wait` releases the mutex, waits, and holds the mutex again before it
+ *   returns;
+ * - `signal` wakes the longest waiting fiber; `broadcast` wakes exactly the
+ *   fibers waiting at that moment (a fiber that starts waiting afterwards is
+ *   not woken);
+ * - `signal` and `broadcast` may be called with or without the mutex held;
+ * - a woken waiter must re-check its condition, because another fiber may
+ *   have taken the mutex and changed the state first: use {@link waitUntil},
+ *   which is Go's `for !cond() { c.Wait() }` loop.
+ *
+ * Differences from Go, in the direction of safety:
+ * - `wait` is interruptible while it waits, and **always ends holding the
+ *   mutex, even when interrupted**: an interrupted waiter leaves the queue,
+ *   re-acquires the mutex (uninterruptibly) and only then lets the
+ *   interruption through. So `Mutex.withLock(mu)(Cond.waitUntil(c, ready))`
+ *   unlocks exactly once however it ends. The flip side: interrupting a
+ *   waiter and *awaiting* it (`Fiber.interrupt`) while holding the mutex
+ *   deadlocks, since the waiter needs the mutex to finish — release it first
+ *   or interrupt without awaiting.
+ * - A waiter that was signalled but is interrupted before `wait` returns
+ *   passes the signal on to the next waiter, so the signal is not lost (see
+ *   {@link wait}).
+ * - `wait` on a mutex that is not locked is a defect
+ *   ({@link WaitOnUnlockedMutexError}); Go does not detect it. A Mutex has no
+ *   owner, so only "not locked" is detected: waiting on a mutex that another
+ *   fiber holds is not.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Fiber } from "effect"
+ * import { Cond, Mutex } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const mu = yield* Mutex.make()
+ *   const c = yield* Cond.make(mu)
+ *   let ready = false
+ *   const consumer = yield* Effect.forkChild(
+ *     Mutex.withLock(mu)(Cond.waitUntil(c, () => ready))
+ *   )
+ *   yield* Mutex.withLock(mu)(Effect.sync(() => { ready = true }))
+ *   yield* Cond.broadcast(c)
+ *   yield* Fiber.join(consumer)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import { dual, type LazyArg } from "effect/Function"
+import { type BlockedFiber, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import * as Mutex from "./Mutex.ts"
+
+const TypeId = "~effect-go/Cond" as const
+
+/**
+ * A condition variable. Create it with {@link make}.
+ *
+ * @since 0.1.0
+ */
+export interface Cond {
+  readonly [TypeId]: typeof TypeId
+  /** The mutex held while observing or changing the condition (Go's `c.L`). */
+  readonly mutex: Mutex.Mutex
+  /** The name given at {@link make}, shown in blocked-fiber dumps. */
+  readonly name: string | undefined
+}
+
+/**
+ * {@link wait} (or {@link waitUntil}) called while the Cond's mutex is not
+ * locked: a defect. Go does not detect this misuse (it fails later with
+ * "sync: unlock of unlocked mutex"); the message names the real mistake.
+ *
+ * @since 0.1.0
+ */
+export class WaitOnUnlockedMutexError extends Data.TaggedError("WaitOnUnlockedMutexError")<{
+  /** The name of the Cond (not `name`, which would shadow `Error.name`). */
+  readonly condName: string | undefined
+}> {
+  override get message(): string {
+    return "sync: Cond.Wait on unlocked mutex"
+  }
+}
+
+/** Options for {@link make}. @since 0.1.0 */
+export interface CondOptions {
+  /** Shown in blocked-fiber dumps and deadlock reports. */
+  readonly name?: string | undefined
+}
+
+class CondWaiter extends Waiter {
+  /** Set when the waiter leaves the queue because it was woken. */
+  wokenBy: "signal" | "broadcast" | undefined = undefined
+}
+
+class CondImpl implements Cond {
+  readonly [TypeId] = TypeId
+  readonly mutex: Mutex.Mutex
+  readonly name: string | undefined
+  readonly waiters: WaiterList<CondWaiter>
+  constructor(mutex: Mutex.Mutex, name: string | undefined) {
+    this.mutex = mutex
+    this.name = name
+    this.waiters = new WaiterList("Cond", name)
+  }
+}
+
+const impl = (self: Cond): CondImpl => self as CondImpl
+
+/**
+ * Creates a Cond bound to `mutex` outside of an Effect.
+ *
+ * @since 0.1.0
+ */
+export const makeUnsafe = (mutex: Mutex.Mutex, options?: CondOptions): Cond => new CondImpl(mutex, options?.name)
+
+/**
+ * Creates a Cond bound to `mutex`. Go: `sync.NewCond(&mu)`.
+ *
+ * @example
+ * ```ts
+ * const mu = yield* Mutex.make()
+ * const c = yield* Cond.make(mu, { name: "queue not empty" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const make = (mutex: Mutex.Mutex, options?: CondOptions): Effect.Effect<Cond> =>
+  Effect.sync(() => makeUnsafe(mutex, options))
+
+/**
+ * Wakes a waiter that has left the queue. A waiter is in the queue from just
+ * before it unlocks the mutex (so that it cannot miss a signal sent by the
+ * fiber that gets the mutex next, which runs inside that unlock) until it
+ * parks; one woken in between sees `wokenBy` and does not park.
+ */
+const notify = (node: CondWaiter, how: "signal" | "broadcast"): void => {
+  node.wokenBy = how
+  if (node.resume !== undefined) wake(node, Exit.void)
+  else node.fiber = undefined
+}
+
+const signalUnsafe = (c: CondImpl): Exit.Exit<void> => {
+  const node = c.waiters.shift()
+  if (node !== undefined) notify(node, "signal")
+  return Exit.void
+}
+
+/**
+ * Wakes the longest waiting fiber, if any. Go: `c.Signal()`.
+ *
+ * The woken fiber then waits for the mutex, so it runs after the signaller
+ * has unlocked it. Calling `signal` without holding the mutex is allowed.
+ *
+ * @example
+ * ```ts
+ * yield* Mutex.withLock(mu)(Effect.sync(() => queue.push(item)))
+ * yield* Cond.signal(c)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const signal = (self: Cond): Effect.Effect<void> => shallow(() => signalUnsafe(impl(self)))
+
+/**
+ * Wakes every fiber waiting right now; fibers that start waiting afterwards
+ * (including the woken ones waiting again) wait for the next signal or
+ * broadcast. Go: `c.Broadcast()`.
+ *
+ * @example
+ * ```ts
+ * yield* Mutex.withLock(mu)(Effect.sync(() => { closed = true }))
+ * yield* Cond.broadcast(c)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const broadcast = (self: Cond): Effect.Effect<void> =>
+  shallow(() => {
+    // Detach everyone first: the woken run at once and may wait again, and
+    // must then join a fresh queue that this broadcast does not reach.
+    const nodes = impl(self).waiters.drain()
+    for (let i = 0; i < nodes.length; i++) notify(nodes[i]!, "broadcast")
+    return Exit.void
+  })
+
+/** Parks until notified; returns at once if notified already. */
+const park = (c: CondImpl, node: CondWaiter): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    if (node.wokenBy !== undefined) return resume(Exit.void)
+    node.resume = resume
+    return Effect.sync(() => {
+      c.waiters.remove(node)
+      node.resume = undefined
+      node.fiber = undefined
+    })
+  })
+
+/**
+ * After a signalled waiter got the mutex back: if an interruption arrived
+ * meanwhile (it was deferred, as the re-lock is uninterruptible), `wait`
+ * ends interrupted without its caller acting on the signal, so the signal
+ * goes to the next waiter.
+ */
+const passOnIfInterrupted = (
+  c: CondImpl,
+  restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+): Effect.Effect<void> => Effect.onInterrupt(restore(Effect.void), () => shallow(() => signalUnsafe(c)))
+
+const relock = (
+  c: CondImpl,
+  node: CondWaiter,
+  parked: Exit.Exit<void>,
+  restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+): Effect.Effect<void> => {
+  if (Exit.isSuccess(parked)) {
+    // Woken. Hold the mutex again, uninterruptibly (we are in the mask).
+    const locked = Mutex.lock(c.mutex)
+    return node.wokenBy === "signal" ? Effect.andThen(locked, passOnIfInterrupted(c, restore)) : locked
+  }
+  if (!Cause.hasInterrupts(parked.cause)) {
+    // `Mutex.unlock` died: someone unlocked the mutex under us (misuse).
+    c.waiters.remove(node)
+    return parked
+  }
+  // Interrupted, either while parked or just before parking. Leave the queue
+  // first so that no signal is spent on us from now on.
+  c.waiters.remove(node)
+  node.resume = undefined
+  node.fiber = undefined
+  // Signalled after joining the queue but before parking, and interrupted in
+  // that window (the interruption waited for the interruptible park): the
+  // signal was meant for a fiber that will not act on it. Pass it on.
+  const passOn = node.wokenBy === "signal" ? shallow(() => signalUnsafe(c)) : Exit.void
+  return Effect.andThen(passOn, Effect.andThen(Mutex.lock(c.mutex), parked))
+}
+
+/**
+ * Releases the mutex, waits for {@link signal} or {@link broadcast}, and
+ * locks the mutex again before returning. Go: `c.Wait()`. The caller must
+ * hold the mutex; if the mutex is not locked at all, this is a defect
+ * ({@link WaitOnUnlockedMutexError}).
+ *
+ * Interruption. Only the waiting itself is interruptible. However `wait`
+ * ends, it ends holding the mutex, as on success: an interrupted waiter
+ * leaves the queue in O(1), re-acquires the mutex uninterruptibly, and only
+ * then is interrupted. An enclosing `Mutex.withLock` therefore unlocks it
+ * exactly once.
+ *
+ * A signal is never lost to an interruption. Can a waiter be signalled and
+ * then interrupted? Not between the two: `signal` resumes a parked waiter
+ * synchronously, on the signaller's stack, and the waiter goes straight into
+ * its uninterruptible re-lock. But there are two windows around that point,
+ * and in both the interruption is deferred until the waiter holds the mutex
+ * again, so `wait` then ends interrupted without its caller acting on the
+ * signal:
+ * - after being woken, while re-acquiring the mutex (typically held by the
+ *   signaller);
+ * - before parking: a waiter joins the queue just before it releases the
+ *   mutex, and the fiber that gets the mutex next runs inside that release
+ *   and may signal it then.
+ * In both cases the waiter hands the signal to the next waiter, if any (that
+ * waiter may see its condition unchanged: always wait in a loop, as
+ * {@link waitUntil} does). A waiter woken by `broadcast` hands nothing on:
+ * everyone waiting was woken anyway.
+ *
+ * @example
+ * ```ts
+ * yield* Mutex.lock(mu)
+ * while (queue.length === 0) yield* Cond.wait(c)
+ * const item = queue.shift()
+ * yield* Mutex.unlock(mu)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const wait = (self: Cond): Effect.Effect<void> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.withFiber((fiber) => {
+      const c = impl(self)
+      return Effect.flatMap(Mutex.isLocked(c.mutex), (locked) => {
+        if (!locked) return Exit.die(new WaitOnUnlockedMutexError({ condName: c.name }))
+        const node = new CondWaiter()
+        node.op = "wait"
+        node.fiber = fiber
+        node.since = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+        c.waiters.push(node)
+        return Effect.flatMap(Effect.exit(Effect.andThen(Mutex.unlock(c.mutex), restore(park(c, node)))), (parked) =>
+          relock(c, node, parked, restore)
+        )
+      })
+    })
+  )
+
+const waitUntilLoop = <E, R>(self: Cond, check: Effect.Effect<boolean, E, R>): Effect.Effect<void, E, R> =>
+  Effect.flatMap(check, (ok) => (ok ? Effect.void : Effect.flatMap(wait(self), () => waitUntilLoop(self, check))))
+
+/**
+ * Waits until `predicate` holds: Go's `for !predicate() { c.Wait() }`. The
+ * caller must hold the mutex (checked first, even when `predicate` already
+ * holds: {@link WaitOnUnlockedMutexError}); `predicate` is evaluated with the
+ * mutex held, before the first wait and after every wake-up.
+ *
+ * `predicate` is either a plain function (`() => ready`, the usual case: the
+ * state is a variable the mutex protects) or an `Effect<boolean, E, R>`
+ * (e.g. reading a `Ref`); a failure of that Effect ends `waitUntil` with the
+ * mutex held. Interruption behaves as in {@link wait}: `waitUntil` always
+ * ends holding the mutex.
+ *
+ * @example
+ * ```ts
+ * const take = Mutex.withLock(mu)(
+ *   Effect.andThen(
+ *     Cond.waitUntil(c, () => queue.length > 0),
+ *     Effect.sync(() => queue.shift()!)
+ *   )
+ * )
+ * // or: pipe(c, Cond.waitUntil(() => queue.length > 0))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const waitUntil: {
+  <E = never, R = never>(
+    predicate: LazyArg<boolean> | Effect.Effect<boolean, E, R>
+  ): (self: Cond) => Effect.Effect<void, E, R>
+  <E = never, R = never>(
+    self: Cond,
+    predicate: LazyArg<boolean> | Effect.Effect<boolean, E, R>
+  ): Effect.Effect<void, E, R>
+} = dual(
+  2,
+  <E, R>(self: Cond, predicate: LazyArg<boolean> | Effect.Effect<boolean, E, R>): Effect.Effect<void, E, R> => {
+    const check = Effect.isEffect(predicate) ? predicate : Effect.sync(predicate)
+    const c = impl(self)
+    return Effect.flatMap(Mutex.isLocked(c.mutex), (locked) =>
+      locked ? waitUntilLoop(self, check) : Exit.die(new WaitOnUnlockedMutexError({ condName: c.name }))
+    )
+  }
+)
+
+/**
+ * The fibers blocked in {@link wait}, longest waiting first. (A woken fiber
+ * waiting to re-acquire the mutex shows in `Mutex.blocked`.)
+ *
+ * @since 0.1.0
+ */
+export const blocked = (self: Cond): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
+  Effect.sync(() => impl(self).waiters.blocked())
