@@ -395,7 +395,7 @@ export const blocked = (self: Semaphore): Effect.Effect<ReadonlyArray<BlockedFib
 export interface SemaphoreService<Self, Id extends string> extends Context.ServiceClass<Self, Id, Semaphore> {
   /**
    * A layer that creates the semaphore, named after the service key. `size`
-   * is a number or an Effect producing one (e.g. `Config.int("DB_LIMIT")`).
+   * is a number or an Effect producing one (e.g. `Config.Int("DB_LIMIT")`).
    * Each `layer(...)` call makes a new Layer; provide one of them at the top
    * of the application so that every part shares the same semaphore.
    */
@@ -437,7 +437,7 @@ export interface SemaphoreService<Self, Id extends string> extends Context.Servi
  *
  * // main.ts: the limit is decided here, once
  * program.pipe(Effect.provide(DbLimit.layer(10)))
- * // or from configuration: DbLimit.layer(Config.int("DB_CONCURRENCY"))
+ * // or from configuration: DbLimit.layer(Config.Int("DB_CONCURRENCY"))
  * // a test: program.pipe(Effect.provide(DbLimit.layer(1)))
  * ```
  *

@@ -137,6 +137,37 @@ describe("Once", () => {
     })
   )
 
+  it.effect("OnceFunc / OnceValue: called once even with concurrent callers, who all get the value", () =>
+    Effect.gen(function* () {
+      let calls = 0
+      const v = Once.value(
+        Effect.gen(function* () {
+          const n = ++calls
+          yield* Effect.sleep("5 millis")
+          return { n }
+        })
+      )
+      const fibers = yield* Effect.forEach(Array.from({ length: 100 }), () => Effect.forkChild(v))
+      yield* settle
+      yield* TestClock.adjust("5 millis")
+      const values = yield* Fiber.joinAll(fibers)
+      expect(calls).toBe(1)
+      expect(new Set(values).size).toBe(1) // the very same object
+      let funcCalls = 0
+      const f = Once.func(
+        Effect.andThen(
+          Effect.sleep("5 millis"),
+          Effect.sync(() => funcCalls++)
+        )
+      )
+      const runs = yield* Effect.forEach(Array.from({ length: 100 }), () => Effect.forkChild(f))
+      yield* settle
+      yield* TestClock.adjust("5 millis")
+      yield* Fiber.joinAll(runs)
+      expect(funcCalls).toBe(1)
+    })
+  )
+
   it.effect(
     "Go's TestOnceFuncPanic / TestOnceValuePanic / TestOnceValuesPanic: every call dies with the same value",
     () =>
