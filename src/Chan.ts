@@ -249,7 +249,7 @@ export const close = <A>(self: SendChan<A>): Effect.Effect<void, ChanClosedError
   shallow(() => {
     const ch = impl(self)
     if (ch.isNil) return Exit.die(new CloseOfNilChannelError())
-    if (ch.closed) return Exit.fail(new ChanClosedError({ op: "close", name: ch.name }))
+    if (ch.closed) return Exit.fail(new ChanClosedError({ op: "close", chanName: ch.name }))
     closeNow(ch)
     return Exit.void
   })

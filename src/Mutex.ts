@@ -55,7 +55,8 @@ export interface Mutex {
  * @since 0.1.0
  */
 export class UnlockOfUnlockedMutexError extends Data.TaggedError("UnlockOfUnlockedMutexError")<{
-  readonly name: string | undefined
+  /** The mutex's name, if it was given one. */
+  readonly mutexName: string | undefined
 }> {
   override get message(): string {
     return "sync: unlock of unlocked mutex"
@@ -129,7 +130,7 @@ export const tryLock = (self: Mutex): Effect.Effect<boolean> =>
   })
 
 const unlockUnsafe = (m: MutexImpl): Exit.Exit<void> => {
-  if (!m.locked) return Exit.die(new UnlockOfUnlockedMutexError({ name: m.name }))
+  if (!m.locked) return Exit.die(new UnlockOfUnlockedMutexError({ mutexName: m.name }))
   const next = m.waiters.shift()
   // FIFO hand-off: the lock passes straight to the head waiter and never
   // becomes free in between, so neither `lock` nor `tryLock` can barge.

@@ -10,9 +10,11 @@
  * @since 0.1.0
  */
 export * as Chan from "./Chan.ts"
+export * as Cond from "./Cond.ts"
 export * as FiberMonitor from "./FiberMonitor.ts"
 export * as Mutex from "./Mutex.ts"
 export * as Once from "./Once.ts"
+export * as RWMutex from "./RWMutex.ts"
 export * as Select from "./Select.ts"
 export * as Semaphore from "./Semaphore.ts"
 export * as Ticker from "./Ticker.ts"

@@ -74,6 +74,7 @@ describe("Mutex", () => {
       const defect = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
       expect(defect).toBeInstanceOf(Mutex.UnlockOfUnlockedMutexError)
       expect((defect as Error).message).toBe("sync: unlock of unlocked mutex")
+      expect((defect as Mutex.UnlockOfUnlockedMutexError).mutexName).toBe("db")
     })
   )
 

@@ -40,7 +40,8 @@ import { block, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./waiters.t
  */
 export class ChanClosedError extends Data.TaggedError("ChanClosedError")<{
   readonly op: "send" | "close"
-  readonly name: string | undefined
+  /** The channel's name, if it was given one. */
+  readonly chanName: string | undefined
 }> {
   override get message(): string {
     return this.op === "send" ? "send on closed channel" : "close of closed channel"
@@ -194,7 +195,7 @@ export const canRecv = <A>(ch: ChanImpl<A>): boolean =>
  * failure for a closed channel, undefined on success.
  */
 export const sendNow = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>): ChanClosedError | undefined => {
-  if (ch.closed) return new ChanClosedError({ op: "send", name: ch.name })
+  if (ch.closed) return new ChanClosedError({ op: "send", chanName: ch.name })
   const receiver = ch.recvq.shift()
   if (receiver !== undefined) deliver(receiver, Option.some(value), ch.buffer === undefined ? undefined : fiber)
   else ch.buffer!.push(value)
@@ -244,7 +245,7 @@ export const closeNow = <A>(ch: ChanImpl<A>): void => {
   const none = Option.none<A>()
   for (let i = 0; i < receivers.length; i++) deliver(receivers[i]!, none, undefined)
   for (let i = 0; i < senders.length; i++) {
-    completeSender(senders[i]!, Exit.fail(new ChanClosedError({ op: "send", name: ch.name })), undefined)
+    completeSender(senders[i]!, Exit.fail(new ChanClosedError({ op: "send", chanName: ch.name })), undefined)
   }
 }
 
