@@ -1,0 +1,834 @@
+/**
+ * A fixed pool of workers consuming a job channel: Go's worker-pool pattern
+ *
+ * ```go
+ * jobs := make(chan Job, queue)
+ * for w := 0; w < workers; w++ { go func() { for j := range jobs { results <- process(j) } }() }
+ * ```
+ *
+ * packaged with what Go leaves to discipline: backpressure, per-job results,
+ * typed errors, shutdown and cancellation.
+ *
+ * - {@link make} starts `workers` fibers in the current `Scope`; each ranges
+ *   over a job channel ({@link Chan}) of capacity `queue` and runs `process`.
+ * - {@link submit} sends a job, waiting while the queue is full (Go's
+ *   `jobs <- j`), and returns a {@link Job} handle: {@link join} waits for the
+ *   job's own result. {@link run} submits and joins in one step.
+ * - With `results: capacity`, every completed job is also sent, in completion
+ *   order, to {@link results}: Go's `results` channel, closed once the pool has
+ *   stopped.
+ * - A job failing with `E` fails its own handle only; the pool keeps going.
+ *   With `failFast: true` the first failure stops the pool (as {@link shutdownNow})
+ *   and becomes the error of {@link submit}, {@link wait} and {@link shutdown}.
+ * - {@link shutdown} stops accepting jobs (later submits fail with
+ *   {@link PoolClosedError}), lets the queued ones run and waits for the workers
+ *   (Go: `close(jobs); wg.Wait()`). {@link shutdownNow} interrupts the running
+ *   jobs and drops the queued ones, whose handles fail with
+ *   {@link PoolClosedError}. Closing the pool's scope is a `shutdownNow`.
+ * - {@link Service} and {@link layer} make a pool an Effect service whose
+ *   layer owns the workers.
+ *
+ * Differences from Go, and why:
+ * - Each job runs in a child fiber of its worker, so that {@link cancel} (and
+ *   an interrupted {@link run}) stops that job alone; the worker carries on.
+ * - A defect (die) in a job is a per-job outcome like a typed failure: it
+ *   reaches the job's {@link join} (and the results channel) and, unless
+ *   `failFast`, the pool keeps going. A Go panic in a worker kills the process.
+ * - `queue: 0` (the default) is Go's unbuffered jobs channel: `submit` returns
+ *   once a worker has taken the job.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkerPool } from "effect-go"
+ *
+ * // Seed: "worker pool with 3 workers and 5 jobs"
+ * const program = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const pool = yield* WorkerPool.make({
+ *       workers: 3,
+ *       queue: 100,
+ *       process: (j: number) => Effect.sleep("100 millis").pipe(Effect.as(j * 2))
+ *     })
+ *     const jobs = yield* Effect.forEach([1, 2, 3, 4, 5], (j) => WorkerPool.submit(pool, j))
+ *     yield* WorkerPool.shutdown(pool) // close(jobs); wg.Wait()
+ *     return yield* Effect.forEach(jobs, WorkerPool.join) // [2, 4, 6, 8, 10]
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import { dual } from "effect/Function"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import type * as Types from "effect/Types"
+import * as Chan from "./Chan.ts"
+import { closeNow } from "./internal/chan.ts"
+import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+
+const TypeId = "~effect-go/WorkerPool" as const
+const ResultsTypeId = "~effect-go/WorkerPool/Results" as const
+const JobTypeId = "~effect-go/WorkerPool/Job" as const
+
+/**
+ * A pool of workers running `process` on jobs of type `I`, producing `O` or
+ * failing with `E`. `F` is the error that stops the whole pool: `E` when made
+ * with `failFast: true`, else `never`. Create it with {@link make}.
+ *
+ * @since 0.1.0
+ */
+export interface WorkerPool<in I, out O, out E = never, out F = never> {
+  readonly [TypeId]: {
+    readonly _I: Types.Contravariant<I>
+    readonly _O: Types.Covariant<O>
+    readonly _E: Types.Covariant<E>
+    readonly _F: Types.Covariant<F>
+  }
+  /** The name given at {@link make}, shown in blocked-fiber dumps. */
+  readonly name: string | undefined
+}
+
+/**
+ * A pool made with a `results` capacity: its completed jobs can be read from
+ * {@link results}.
+ *
+ * @since 0.1.0
+ */
+export interface WithResults<out I, out O, out E> {
+  readonly [ResultsTypeId]: {
+    readonly _I: Types.Covariant<I>
+    readonly _O: Types.Covariant<O>
+    readonly _E: Types.Covariant<E>
+  }
+}
+
+/**
+ * A submitted job: {@link join} waits for its result, {@link poll} peeks at
+ * it, {@link cancel} withdraws or interrupts it.
+ *
+ * @since 0.1.0
+ */
+export interface Job<out O, out E = never> {
+  readonly [JobTypeId]: { readonly _O: Types.Covariant<O>; readonly _E: Types.Covariant<E> }
+}
+
+/**
+ * The outcome of a completed job, as sent to {@link results}: Go's
+ * `result{job, value, err}` struct.
+ *
+ * @since 0.1.0
+ */
+export interface JobResult<out I, out O, out E> {
+  readonly job: I
+  readonly exit: Exit.Exit<O, E>
+}
+
+/**
+ * The pool is closed or stopped:
+ * - `"rejected"`: {@link submit} after {@link close}/{@link shutdown}/{@link shutdownNow}
+ *   (or while blocked on a full queue when it closed); nothing was enqueued;
+ * - `"dropped"`: the job was queued when the pool stopped and never ran;
+ * - `"interrupted"`: the job was running when the pool stopped.
+ *
+ * @since 0.1.0
+ */
+export class PoolClosedError extends Data.TaggedError("PoolClosedError")<{
+  readonly name: string | undefined
+  readonly reason: "rejected" | "dropped" | "interrupted"
+}> {
+  override get message(): string {
+    return this.reason === "rejected"
+      ? "worker pool is closed: job rejected"
+      : this.reason === "dropped"
+        ? "worker pool stopped before the job ran"
+        : "worker pool stopped while the job ran"
+  }
+}
+
+/**
+ * A bad option at {@link make}: `workers` not a positive integer, or `queue` /
+ * `results` not a non-negative integer.
+ *
+ * @since 0.1.0
+ */
+export class InvalidPoolOptionError extends Data.TaggedError("InvalidPoolOptionError")<{
+  readonly option: "workers" | "queue" | "results"
+  readonly value: number
+}> {
+  override get message(): string {
+    return this.option === "workers"
+      ? `worker pool: workers must be a positive integer, got ${this.value}`
+      : `worker pool: ${this.option} must be a non-negative integer, got ${this.value}`
+  }
+}
+
+/** Options for {@link make}. @since 0.1.0 */
+export interface Options<I, O, E, R> {
+  /** How many workers (fibers) run jobs: a positive integer. */
+  readonly workers: number
+  /** What a worker does with a job. */
+  readonly process: (job: I) => Effect.Effect<O, E, R>
+  /** Capacity of the job channel (default 0: `submit` waits for an idle worker). */
+  readonly queue?: number | undefined
+  /** Stop the whole pool at the first failed job (default false). */
+  readonly failFast?: boolean | undefined
+  /** Capacity of the {@link results} channel; without it the pool has none. */
+  readonly results?: number | undefined
+  /** Shown in blocked-fiber dumps and in {@link PoolClosedError}. */
+  readonly name?: string | undefined
+}
+
+/**
+ * The pool type {@link make} returns for its options: `failFast: true` makes
+ * `F = E`, a `results` capacity adds {@link WithResults}.
+ *
+ * @since 0.1.0
+ */
+export type PoolOf<I, O, E, FailFast extends boolean, Results extends number | undefined> = WorkerPool<
+  I,
+  O,
+  E,
+  FailFast extends true ? E : never
+> &
+  ([Results] extends [undefined] ? unknown : WithResults<I, O, E>)
+
+/** The options as {@link make} reads them, keeping `failFast` and `results` literal. */
+export type MakeOptions<I, O, E, R, FailFast extends boolean, Results extends number | undefined> = Options<
+  I,
+  O,
+  E,
+  R
+> & { readonly failFast?: FailFast; readonly results?: Results }
+
+// -----------------------------------------------------------------------------
+// State
+// -----------------------------------------------------------------------------
+
+const QUEUED = 0
+const RUNNING = 1
+const DONE = 2
+
+const poolVariance = { _I: (_: unknown) => _, _O: (_: never) => _, _E: (_: never) => _, _F: (_: never) => _ }
+const jobVariance = { _O: (_: never) => _, _E: (_: never) => _ }
+
+class TaskImpl {
+  readonly [JobTypeId] = jobVariance
+  readonly job: unknown
+  readonly pool: PoolImpl
+  state = QUEUED
+  /** Asked to stop by {@link cancel} (or an interrupted {@link run}). */
+  cancelled = false
+  exit: Exit.Exit<unknown, unknown> | undefined = undefined
+  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** Fibers in {@link join}; created when the first one parks. */
+  joiners: WaiterList<Waiter<unknown, unknown>> | undefined = undefined
+  constructor(pool: PoolImpl, job: unknown) {
+    this.pool = pool
+    this.job = job
+  }
+}
+
+class PoolImpl {
+  readonly [TypeId] = poolVariance
+  readonly name: string | undefined
+  readonly process: (job: unknown) => Effect.Effect<unknown, unknown>
+  readonly failFast: boolean
+  readonly jobs: Chan.Chan<TaskImpl>
+  readonly results: Chan.Chan<JobResult<unknown, unknown, unknown>> | undefined
+  readonly workerFibers = new Set<Fiber.Fiber<unknown, unknown>>()
+  /** Workers not yet ended. */
+  live: number
+  /** Jobs running right now. */
+  running = 0
+  /** No more submits: the job channel is closed. */
+  closed = false
+  /** shutdownNow, failFast failure or scope closed: running jobs are interrupted. */
+  stopping = false
+  /** Every worker has ended. */
+  terminated = false
+  /** failFast: the first failure. */
+  failure: Cause.Cause<unknown> | undefined = undefined
+  /** Fibers in {@link wait} / {@link shutdown}. */
+  readonly waiters: WaiterList<Waiter<void, unknown>>
+  /** Tasks with fibers parked in {@link join} (for {@link blocked}). */
+  readonly joining = new Set<TaskImpl>()
+
+  constructor(
+    name: string | undefined,
+    workers: number,
+    queue: number,
+    results: number | undefined,
+    failFast: boolean,
+    process: (job: unknown) => Effect.Effect<unknown, unknown>
+  ) {
+    this.name = name
+    this.live = workers
+    this.failFast = failFast
+    this.process = process
+    this.jobs = Chan.makeUnsafe<TaskImpl>(queue, { name })
+    this.results = results === undefined ? undefined : Chan.makeUnsafe(results, { name })
+    this.waiters = new WaiterList("WorkerPool", name)
+  }
+}
+
+const poolImpl = (self: WorkerPool<any, any, any, any>): PoolImpl => self as unknown as PoolImpl
+const taskImpl = (self: Job<any, any>): TaskImpl => self as unknown as TaskImpl
+
+const rejected = (p: PoolImpl): Exit.Exit<never, unknown> =>
+  p.failure !== undefined
+    ? Exit.failCause(p.failure)
+    : Exit.fail(new PoolClosedError({ name: p.name, reason: "rejected" }))
+
+const terminationExit = (p: PoolImpl): Exit.Exit<void, unknown> =>
+  p.failure !== undefined ? Exit.failCause(p.failure) : Exit.void
+
+/** Records a task's outcome and wakes its joiners. */
+const settle = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>): void => {
+  if (t.state === DONE) return
+  if (t.state === RUNNING) p.running--
+  t.state = DONE
+  t.exit = exit
+  t.fiber = undefined
+  const list = t.joiners
+  if (list !== undefined) {
+    t.joiners = undefined
+    p.joining.delete(t)
+    const nodes = list.drain()
+    for (let i = 0; i < nodes.length; i++) wake(nodes[i]!, exit)
+  }
+}
+
+/** Closes the job channel: later and blocked submits are rejected. */
+const closeJobs = (p: PoolImpl): void => {
+  if (p.closed) return
+  p.closed = true
+  const ch = Chan.impl(p.jobs)
+  if (!ch.closed) closeNow(ch)
+}
+
+/** Takes every task left in the (closed) job channel and fails it as dropped. */
+const dropQueued = (p: PoolImpl): void => {
+  const buffer = Chan.impl(p.jobs).buffer
+  if (buffer === undefined) return
+  const dropped: Array<TaskImpl> = []
+  while (buffer.length > 0) dropped.push(buffer.shift())
+  for (const t of dropped) {
+    if (t.state === QUEUED) settle(p, t, Exit.fail(new PoolClosedError({ name: p.name, reason: "dropped" })))
+  }
+}
+
+/** shutdownNow: stop accepting, drop the queue, interrupt every worker (and so its running job). */
+const stopNow = (p: PoolImpl): void => {
+  if (p.stopping) return
+  p.stopping = true
+  closeJobs(p)
+  dropQueued(p)
+  for (const worker of Array.from(p.workerFibers)) worker.interruptUnsafe()
+  // A worker interrupted while a received task was still on its way to it
+  // gives the task back to the channel: drop it too.
+  dropQueued(p)
+}
+
+/** Runs when a job fiber has ended, however it ended. */
+const onJobEnd = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>): void => {
+  if (exit._tag === "Success") {
+    settle(p, t, exit)
+    return
+  }
+  if (Cause.hasInterruptsOnly(exit.cause)) {
+    // Interrupted by cancel (or by itself): report the interruption; by the pool stopping: a typed error.
+    settle(
+      p,
+      t,
+      p.stopping && !t.cancelled ? Exit.fail(new PoolClosedError({ name: p.name, reason: "interrupted" })) : exit
+    )
+    return
+  }
+  settle(p, t, exit)
+  if (p.failFast && p.failure === undefined) {
+    const reasons = exit.cause.reasons.filter((reason) => !Cause.isInterruptReason(reason))
+    p.failure = reasons.length === exit.cause.reasons.length ? exit.cause : Cause.fromReasons(reasons)
+    stopNow(p)
+  }
+}
+
+/** Runs when a worker fiber has ended; the last one terminates the pool. */
+const onWorkerEnd = (p: PoolImpl, worker: Fiber.Fiber<unknown, unknown>): void => {
+  p.workerFibers.delete(worker)
+  if (--p.live > 0) return
+  p.terminated = true
+  closeJobs(p)
+  dropQueued(p)
+  if (p.results !== undefined) {
+    const ch = Chan.impl(p.results)
+    if (!ch.closed) closeNow(ch)
+  }
+  const exit = terminationExit(p)
+  const nodes = p.waiters.drain()
+  for (let i = 0; i < nodes.length; i++) wake(nodes[i]!, exit)
+}
+
+const sendResult = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
+  p.stopping || p.results === undefined || (exit._tag === "Failure" && Cause.hasInterruptsOnly(exit.cause))
+    ? Effect.void
+    : Effect.ignore(Chan.send(p.results, { job: t.job, exit }))
+
+/** Forks the job in a child fiber of the worker and waits for it. */
+const runTask = (p: PoolImpl, t: TaskImpl): Effect.Effect<void> =>
+  Effect.flatMap(
+    Effect.uninterruptible(
+      Effect.map(Effect.forkChild(Effect.suspend(() => p.process(t.job))), (fiber) => {
+        t.state = RUNNING
+        t.fiber = fiber
+        p.running++
+        fiber.addObserver((exit) => onJobEnd(p, t, exit))
+        if (t.cancelled) fiber.interruptUnsafe()
+        return fiber
+      })
+    ),
+    (fiber) =>
+      p.results === undefined
+        ? Effect.asVoid(Fiber.await(fiber))
+        : Effect.flatMap(Fiber.await(fiber), (exit) => sendResult(p, t, exit))
+  )
+
+/** `for j := range jobs { ... }`, skipping jobs cancelled while queued. */
+const workerLoop = (p: PoolImpl): Effect.Effect<void> => {
+  const recv = Chan.recv(p.jobs)
+  const loop: Effect.Effect<void> = Effect.flatMap(recv, (next) => {
+    if (Option.isNone(next)) return Effect.void
+    return next.value.state === QUEUED ? Effect.flatMap(runTask(p, next.value), () => loop) : loop
+  })
+  return loop
+}
+
+const validSize = (n: number, min: number): boolean => Number.isInteger(n) && n >= min
+
+// -----------------------------------------------------------------------------
+// Constructors
+// -----------------------------------------------------------------------------
+
+/**
+ * Starts a pool of `workers` fibers in the current `Scope`. Closing the scope
+ * stops the pool as {@link shutdownNow} does and waits for its fibers. Go: the
+ * `for w := 1; w <= workers; w++ { go worker(w, jobs, results) }` loop.
+ *
+ * `workers` must be a positive integer, `queue` and `results` non-negative
+ * integers; otherwise {@link InvalidPoolOptionError}.
+ *
+ * @example
+ * ```ts
+ * const pool = yield* WorkerPool.make({
+ *   workers: 4,
+ *   queue: 16,
+ *   process: (url: string) => fetch(url), // Effect<Page, FetchError>
+ *   failFast: true // the first FetchError stops the pool
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const make = <
+  I,
+  O,
+  E = never,
+  R = never,
+  const FailFast extends boolean = false,
+  const Results extends number | undefined = undefined
+>(
+  options: MakeOptions<I, O, E, R, FailFast, Results>
+): Effect.Effect<PoolOf<I, O, E, FailFast, Results>, InvalidPoolOptionError, R | Scope.Scope> =>
+  Effect.suspend(() => {
+    const { workers, queue = 0, results } = options
+    if (!validSize(workers, 1)) return Exit.fail(new InvalidPoolOptionError({ option: "workers", value: workers }))
+    if (!validSize(queue, 0)) return Exit.fail(new InvalidPoolOptionError({ option: "queue", value: queue }))
+    if (results !== undefined && !validSize(results, 0)) {
+      return Exit.fail(new InvalidPoolOptionError({ option: "results", value: results }))
+    }
+    const p = new PoolImpl(
+      options.name,
+      workers,
+      queue,
+      results,
+      options.failFast === true,
+      options.process as (job: unknown) => Effect.Effect<unknown, unknown>
+    )
+    const loop = workerLoop(p)
+    return Effect.uninterruptible(
+      Effect.flatMap(Effect.scope, (scope) =>
+        Effect.andThen(
+          Effect.forEach(
+            Array.from({ length: workers }),
+            () =>
+              Effect.map(Effect.forkIn(loop, scope), (fiber) => {
+                p.workerFibers.add(fiber)
+                fiber.addObserver(() => onWorkerEnd(p, fiber))
+              }),
+            { discard: true }
+          ),
+          // Added after the workers' own finalizers, so it runs before them.
+          Effect.as(
+            Effect.addFinalizer(() =>
+              Effect.suspend(() => {
+                stopNow(p)
+                return Effect.ignore(waitImpl(p))
+              })
+            ),
+            p as unknown as PoolOf<I, O, E, FailFast, Results>
+          )
+        )
+      )
+    )
+  })
+
+// -----------------------------------------------------------------------------
+// Jobs
+// -----------------------------------------------------------------------------
+
+const submitImpl = (self: WorkerPool<any, any, any, any>, job: unknown): Effect.Effect<TaskImpl, unknown> =>
+  Effect.suspend(() => {
+    const p = poolImpl(self)
+    if (p.closed) return rejected(p)
+    const t = new TaskImpl(p, job)
+    return Effect.matchEffect(Chan.send(p.jobs, t), {
+      onFailure: () => rejected(p),
+      onSuccess: () => Exit.succeed(t)
+    })
+  })
+
+/**
+ * Submits a job, waiting while the queue is full (Go: `jobs <- job`), and
+ * returns its {@link Job} handle. Fails with {@link PoolClosedError} once the
+ * pool is closed — also when it closes while this submit waits — and, for a
+ * `failFast` pool that has failed, with that failure.
+ *
+ * Interruptible: an interrupted submit enqueues nothing.
+ *
+ * @example
+ * ```ts
+ * const job = yield* WorkerPool.submit(pool, 21)
+ * const answer = yield* WorkerPool.join(job)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const submit: {
+  <I>(job: I): <O, E, F>(self: WorkerPool<I, O, E, F>) => Effect.Effect<Job<O, E>, PoolClosedError | F>
+  <I, O, E, F>(self: WorkerPool<I, O, E, F>, job: I): Effect.Effect<Job<O, E>, PoolClosedError | F>
+} = dual(2, submitImpl as any)
+
+/**
+ * Submits a job only if the queue has room (or, with `queue: 0`, a worker is
+ * idle): `some(handle)`, or `none` when it would wait. Go:
+ * `select { case jobs <- j: default: }`.
+ *
+ * @since 0.1.0
+ */
+export const trySubmit: {
+  <I>(job: I): <O, E, F>(self: WorkerPool<I, O, E, F>) => Effect.Effect<Option.Option<Job<O, E>>, PoolClosedError | F>
+  <I, O, E, F>(self: WorkerPool<I, O, E, F>, job: I): Effect.Effect<Option.Option<Job<O, E>>, PoolClosedError | F>
+} = dual(
+  2,
+  (self: WorkerPool<any, any, any, any>, job: unknown): Effect.Effect<Option.Option<TaskImpl>, unknown> =>
+    Effect.suspend(() => {
+      const p = poolImpl(self)
+      if (p.closed) return rejected(p)
+      const t = new TaskImpl(p, job)
+      return Effect.matchEffect(Chan.trySend(p.jobs, t), {
+        onFailure: () => rejected(p),
+        onSuccess: (sent) => Exit.succeed(sent ? Option.some(t) : Option.none())
+      })
+    })
+)
+
+/**
+ * Waits for a job's result: its value, its typed failure or defect, or
+ * {@link PoolClosedError} when the pool dropped or interrupted it. A job
+ * stopped by {@link cancel} reports an interruption (as `Fiber.join` does).
+ *
+ * Interrupting `join` leaves the job running.
+ *
+ * @since 0.1.0
+ */
+export const join = <O, E>(self: Job<O, E>): Effect.Effect<O, E | PoolClosedError> =>
+  Effect.withFiber((fiber) => {
+    const t = taskImpl(self)
+    if (t.exit !== undefined) return t.exit as Exit.Exit<O, E | PoolClosedError>
+    const list = (t.joiners ??= new WaiterList<Waiter<unknown, unknown>>("WorkerPool", t.pool.name))
+    t.pool.joining.add(t)
+    const node = new Waiter<O, E | PoolClosedError>()
+    node.op = "join"
+    return block(list as unknown as WaiterList<Waiter<O, E | PoolClosedError>>, node, fiber)
+  })
+
+/**
+ * The job's result if it has one (a snapshot; `none` while queued or running).
+ *
+ * @since 0.1.0
+ */
+export const poll = <O, E>(self: Job<O, E>): Effect.Effect<Option.Option<Exit.Exit<O, E | PoolClosedError>>> =>
+  Effect.sync(() => Option.fromUndefinedOr(taskImpl(self).exit as Exit.Exit<O, E | PoolClosedError> | undefined))
+
+/**
+ * Cancels a job: a queued job will not run (its slot in the queue is freed
+ * when a worker reaches it), a running job is interrupted and `cancel` waits
+ * until it has stopped; a finished job is left as it is. {@link join} then
+ * reports an interruption. The worker goes on with the next job.
+ *
+ * @since 0.1.0
+ */
+export const cancel = <O, E>(self: Job<O, E>): Effect.Effect<void> =>
+  shallow(() => {
+    const t = taskImpl(self)
+    if (t.state === DONE) return Exit.void
+    t.cancelled = true
+    if (t.state === QUEUED) {
+      return Effect.withFiber((fiber) => {
+        settle(t.pool, t, Exit.interrupt(fiber.id))
+        return Exit.void
+      })
+    }
+    // A running task whose fiber is not registered yet is interrupted when it is.
+    return t.fiber === undefined ? Exit.void : Fiber.interrupt(t.fiber)
+  })
+
+/**
+ * Submits a job and waits for its result: {@link submit} then {@link join}.
+ * Interrupting `run` cancels the job (it is withdrawn from the queue or
+ * interrupted), so a request that times out does not leave work behind.
+ *
+ * @example
+ * ```ts
+ * const thumb = yield* WorkerPool.run(pool, image).pipe(Effect.timeout("2 seconds"))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const run: {
+  <I>(job: I): <O, E, F>(self: WorkerPool<I, O, E, F>) => Effect.Effect<O, E | PoolClosedError>
+  <I, O, E, F>(self: WorkerPool<I, O, E, F>, job: I): Effect.Effect<O, E | PoolClosedError>
+} = dual(
+  2,
+  (self: WorkerPool<any, any, any, any>, job: unknown): Effect.Effect<unknown, unknown> =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(restore(submitImpl(self, job)), (t) =>
+        Effect.onInterrupt(restore(join(t as Job<unknown, unknown>)), () => cancel(t as Job<unknown, unknown>))
+      )
+    )
+)
+
+/**
+ * The channel of completed jobs, in completion order (Go's `results`
+ * channel): every job that ran to an end — success, typed failure or defect —
+ * is sent once. Jobs dropped, cancelled or interrupted are not (their
+ * handles say so). It is closed once every worker has stopped.
+ *
+ * Workers wait while it is full: read it while jobs run, or give `results` a
+ * capacity large enough, or a graceful {@link shutdown} cannot finish.
+ *
+ * @since 0.1.0
+ */
+export const results = <I, O, E>(self: WithResults<I, O, E>): Chan.RecvChan<JobResult<I, O, E>> =>
+  (self as unknown as PoolImpl).results as unknown as Chan.RecvChan<JobResult<I, O, E>>
+
+// -----------------------------------------------------------------------------
+// Shutdown
+// -----------------------------------------------------------------------------
+
+const waitImpl = (p: PoolImpl): Effect.Effect<void, unknown> =>
+  Effect.withFiber((fiber) => {
+    if (p.terminated) return terminationExit(p)
+    const node = new Waiter<void, unknown>()
+    node.op = "wait"
+    return block(p.waiters, node, fiber)
+  })
+
+/**
+ * Stops accepting jobs and returns at once: later submits, and submits
+ * waiting on a full queue, fail with {@link PoolClosedError}; the queued jobs
+ * still run. Go: `close(jobs)`. Idempotent.
+ *
+ * @since 0.1.0
+ */
+export const close = <I, O, E, F>(self: WorkerPool<I, O, E, F>): Effect.Effect<void> =>
+  shallow(() => {
+    closeJobs(poolImpl(self))
+    return Exit.void
+  })
+
+/**
+ * Waits until every worker has stopped (after {@link close}, a shutdown, a
+ * `failFast` failure or the scope closing). Go: `wg.Wait()`. Fails with the
+ * pool's failure for a `failFast` pool that failed.
+ *
+ * @since 0.1.0
+ */
+export const wait = <I, O, E, F>(self: WorkerPool<I, O, E, F>): Effect.Effect<void, F> =>
+  waitImpl(poolImpl(self)) as Effect.Effect<void, F>
+
+/**
+ * Graceful shutdown: stops accepting jobs, lets every queued job run, and
+ * waits for the workers to stop. Go: `close(jobs); wg.Wait()`. Fails with the
+ * pool's failure for a `failFast` pool that failed. Interrupting it stops the
+ * waiting, not the draining.
+ *
+ * @since 0.1.0
+ */
+export const shutdown = <I, O, E, F>(self: WorkerPool<I, O, E, F>): Effect.Effect<void, F> =>
+  Effect.andThen(close(self), wait(self))
+
+/**
+ * Immediate shutdown: stops accepting jobs, interrupts the running ones and
+ * drops the queued ones — their handles fail with {@link PoolClosedError} —
+ * and waits until every worker and job fiber has stopped. Fails with the
+ * pool's failure for a `failFast` pool that had failed before.
+ *
+ * @since 0.1.0
+ */
+export const shutdownNow = <I, O, E, F>(self: WorkerPool<I, O, E, F>): Effect.Effect<void, F> =>
+  shallow(() => {
+    stopNow(poolImpl(self))
+    return wait(self)
+  })
+
+/**
+ * A snapshot of the pool: live workers, running jobs, jobs waiting in the
+ * queue (including cancelled ones not reached yet), and whether it is closed.
+ *
+ * @since 0.1.0
+ */
+export const stats = <I, O, E, F>(
+  self: WorkerPool<I, O, E, F>
+): Effect.Effect<{
+  readonly workers: number
+  readonly running: number
+  readonly queued: number
+  readonly closed: boolean
+}> =>
+  Effect.sync(() => {
+    const p = poolImpl(self)
+    return { workers: p.live, running: p.running, queued: Chan.impl(p.jobs).buffer?.length ?? 0, closed: p.closed }
+  })
+
+/**
+ * The fibers blocked on the pool: in {@link submit} on a full queue (op
+ * "submit"), in {@link join} (op "join") and in {@link wait}/{@link shutdown}
+ * (op "wait").
+ *
+ * @since 0.1.0
+ */
+export const blocked = <I, O, E, F>(self: WorkerPool<I, O, E, F>): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
+  Effect.sync(() => {
+    const p = poolImpl(self)
+    const out: Array<BlockedFiber> = Chan.impl(p.jobs)
+      .sendq.blocked()
+      .map((b) => ({ ...b, primitive: "WorkerPool", op: "submit" }))
+    for (const t of p.joining) if (t.joiners !== undefined) out.push(...t.joiners.blocked())
+    out.push(...p.waiters.blocked())
+    return out
+  })
+
+// -----------------------------------------------------------------------------
+// Services
+// -----------------------------------------------------------------------------
+
+/**
+ * A layer that makes the pool and provides it under `tag`; the layer's scope
+ * owns the workers, so releasing the layer stops them (as {@link shutdownNow}).
+ *
+ * @example
+ * ```ts
+ * const Resizer = Context.Service<WorkerPool.WorkerPool<Image, Thumb, ResizeError>>("app/Resizer")
+ * const ResizerLive = WorkerPool.layer(Resizer, { workers: 4, process: resize })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const layer = <
+  Id,
+  I,
+  O,
+  E = never,
+  R = never,
+  const FailFast extends boolean = false,
+  const Results extends number | undefined = undefined
+>(
+  tag: Context.Key<Id, PoolOf<I, O, E, FailFast, Results>>,
+  options: MakeOptions<I, O, E, R, FailFast, Results>
+): Layer.Layer<Id, InvalidPoolOptionError, R> => Layer.effect(tag, make(options))
+
+/**
+ * The class a {@link Service} declaration extends: a `Context.Service` key
+ * for the pool, with its `layer` and accessors that find the pool in the
+ * context.
+ *
+ * @since 0.1.0
+ */
+export type ServiceClass<
+  Self,
+  Id extends string,
+  I,
+  O,
+  E,
+  R,
+  FailFast extends boolean,
+  Results extends number | undefined
+> = Context.ServiceClass<Self, Id, PoolOf<I, O, E, FailFast, Results>> & {
+  /** Makes the pool; releasing the layer stops its workers. */
+  readonly layer: Layer.Layer<Self, InvalidPoolOptionError, R>
+  /** {@link submit} on the pool found in the context. */
+  readonly submit: (job: I) => Effect.Effect<Job<O, E>, PoolClosedError | (FailFast extends true ? E : never), Self>
+  /** {@link run} on the pool found in the context. */
+  readonly run: (job: I) => Effect.Effect<O, E | PoolClosedError, Self>
+}
+
+/**
+ * Declares a worker pool as an Effect service, in the style of
+ * `Context.Service`: the class is the service key, `.layer` makes the pool
+ * (its scope owns the workers), and `.run` / `.submit` use the pool from the
+ * context.
+ *
+ * @example
+ * ```ts
+ * class Resizer extends WorkerPool.Service<Resizer>()("app/Resizer", {
+ *   workers: 4,
+ *   queue: 16,
+ *   process: (image: Image) => resize(image)
+ * }) {}
+ *
+ * const handler = (image: Image) => Resizer.run(image) // Effect<Thumb, ResizeError | PoolClosedError, Resizer>
+ * const main = handler(image).pipe(Effect.provide(Resizer.layer))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const Service =
+  <Self>() =>
+  <
+    const Id extends string,
+    I,
+    O,
+    E = never,
+    R = never,
+    const FailFast extends boolean = false,
+    const Results extends number | undefined = undefined
+  >(
+    id: Id,
+    options: MakeOptions<I, O, E, R, FailFast, Results>
+  ): ServiceClass<Self, Id, I, O, E, R, FailFast, Results> => {
+    type Pool = PoolOf<I, O, E, FailFast, Results>
+    const tag = Context.Service<Self, Pool>()(id)
+    return Object.assign(tag, {
+      layer: Layer.effect(tag, make(options)),
+      submit: (job: I) => Effect.flatMap(tag, (pool: Pool) => submit(pool as WorkerPool<I, O, E, any>, job)),
+      run: (job: I) => Effect.flatMap(tag, (pool: Pool) => run(pool as WorkerPool<I, O, E, any>, job))
+    }) as ServiceClass<Self, Id, I, O, E, R, FailFast, Results>
+  }

@@ -1,0 +1,573 @@
+import { describe, expect, expectTypeOf } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as TestClock from "effect/testing/TestClock"
+import * as Chan from "../src/Chan.ts"
+import * as WorkerPool from "../src/WorkerPool.ts"
+import { settle } from "./utils/fibers.ts"
+import { it } from "./utils/leak.ts"
+
+class Boom extends Data.TaggedError("Boom")<{ readonly n: number }> {}
+
+/** Lets forked fibers reach their sleeps, then moves the TestClock. */
+const advance = (duration: Duration.Input): Effect.Effect<void> => Effect.andThen(settle, TestClock.adjust(duration))
+
+/** The error or defect an Exit failed with (undefined on success). */
+const squashed = (exit: Exit.Exit<unknown, unknown>): unknown =>
+  Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+
+const isInterruptedOnly = (exit: Exit.Exit<unknown, unknown>): boolean =>
+  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
+
+const ops = <I, O, E, F>(pool: WorkerPool.WorkerPool<I, O, E, F>) =>
+  Effect.map(WorkerPool.blocked(pool), (blocked) => blocked.map((b) => b.op))
+
+const closedWith = (reason: WorkerPool.PoolClosedError["reason"]) => (exit: Exit.Exit<unknown, unknown>) => {
+  const error = squashed(exit)
+  expect(error).toBeInstanceOf(WorkerPool.PoolClosedError)
+  expect((error as WorkerPool.PoolClosedError).reason).toBe(reason)
+}
+
+/** A process function that records what ran and what was interrupted. */
+const tracked = <O>(f: (n: number) => Effect.Effect<O, Boom>) => {
+  const started: Array<number> = []
+  const interrupted: Array<number> = []
+  let running = 0
+  let maxRunning = 0
+  const process = (n: number) =>
+    Effect.suspend(() => {
+      started.push(n)
+      running++
+      maxRunning = Math.max(maxRunning, running)
+      return f(n).pipe(
+        Effect.onInterrupt(() => Effect.sync(() => interrupted.push(n))),
+        Effect.ensuring(Effect.sync(() => running--))
+      )
+    })
+  return {
+    process,
+    started,
+    interrupted,
+    get maxRunning() {
+      return maxRunning
+    }
+  }
+}
+
+describe("WorkerPool", () => {
+  describe("make", () => {
+    it.effect("rejects workers that are not positive integers and queues that are not non-negative integers", () =>
+      Effect.gen(function* () {
+        const process = (n: number) => Effect.succeed(n)
+        for (const workers of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+          const error = yield* Effect.flip(WorkerPool.make({ workers, process }))
+          expect(error).toBeInstanceOf(WorkerPool.InvalidPoolOptionError)
+          expect(error.option).toBe("workers")
+          expect(Object.is(error.value, workers)).toBe(true)
+        }
+        for (const queue of [-1, 0.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+          const error = yield* Effect.flip(WorkerPool.make({ workers: 1, queue, process }))
+          expect(error.option).toBe("queue")
+        }
+        const error = yield* Effect.flip(WorkerPool.make({ workers: 1, results: -2, process }))
+        expect(error.option).toBe("results")
+        expect(error.message).toBe("worker pool: results must be a non-negative integer, got -2")
+      })
+    )
+  })
+
+  describe("seed scenarios", () => {
+    it.effect("worker pool with 3 workers and 5 jobs: results channel, close(jobs), range over results", () =>
+      Effect.gen(function* () {
+        const t = tracked((j) => Effect.as(Effect.sleep("100 millis"), j * 2))
+        const pool = yield* WorkerPool.make({ workers: 3, queue: 100, results: 100, process: t.process })
+        for (let j = 1; j <= 5; j++) yield* WorkerPool.submit(pool, j)
+        yield* WorkerPool.close(pool) // close(jobs)
+        const collected: Array<number> = []
+        const consumer = yield* Effect.forkChild(
+          Chan.forEach(WorkerPool.results(pool), (r) =>
+            Effect.sync(() => collected.push(Exit.isSuccess(r.exit) ? r.exit.value : -1))
+          )
+        )
+        yield* advance("100 millis")
+        // Three workers: three jobs done after one round, the rest after two.
+        expect(collected.length).toBe(3)
+        yield* advance("100 millis")
+        yield* Fiber.join(consumer) // results is closed once every worker stopped
+        expect(collected.sort((a, b) => a - b)).toEqual([2, 4, 6, 8, 10])
+        expect(t.maxRunning).toBe(3)
+        expect((yield* WorkerPool.stats(pool)).workers).toBe(0)
+      })
+    )
+
+    it.effect("dynamic worker pool: jobs are effects, shutdown waits until every task ran", () =>
+      Effect.gen(function* () {
+        const executed: Array<number> = []
+        const pool = yield* WorkerPool.make({ workers: 2, queue: 10, process: (task: Effect.Effect<void>) => task })
+        for (let i = 0; i < 6; i++) {
+          yield* WorkerPool.submit(
+            pool,
+            Effect.sleep(`${10 * (6 - i)} millis`).pipe(Effect.andThen(Effect.sync(() => executed.push(i))))
+          )
+        }
+        const shutdown = yield* Effect.forkChild(WorkerPool.shutdown(pool))
+        yield* advance("50 millis")
+        expect(shutdown.pollUnsafe()).toBeUndefined()
+        expect(executed.length).toBeLessThan(6)
+        yield* advance("1 second")
+        yield* Fiber.join(shutdown)
+        expect(executed.sort()).toEqual([0, 1, 2, 3, 4, 5])
+      })
+    )
+  })
+
+  describe("jobs and results", () => {
+    it.effect("submit returns a handle per job; join gives that job's own result whatever the completion order", () =>
+      Effect.gen(function* () {
+        const pool = yield* WorkerPool.make({
+          workers: 4,
+          queue: 4,
+          process: (ms: number) => Effect.as(Effect.sleep(`${ms} millis`), `slept ${ms}`)
+        })
+        const jobs = yield* Effect.forEach([40, 10, 30, 20], (ms) => WorkerPool.submit(pool, ms))
+        expect(Option.isNone(yield* WorkerPool.poll(jobs[0]!))).toBe(true)
+        const all = yield* Effect.forkChild(Effect.forEach(jobs, WorkerPool.join))
+        yield* advance("40 millis")
+        expect(yield* Fiber.join(all)).toEqual(["slept 40", "slept 10", "slept 30", "slept 20"])
+        expect(yield* WorkerPool.poll(jobs[1]!)).toEqual(Option.some(Exit.succeed("slept 10")))
+      })
+    )
+
+    it.effect("run submits and joins; the pool's service context reaches process", () =>
+      Effect.gen(function* () {
+        const Factor = Context.Service<number>("test/Factor")
+        const pool = yield* WorkerPool.make({
+          workers: 2,
+          process: (n: number) => Effect.map(Factor, (k) => n * k)
+        }).pipe(Effect.provideService(Factor, 10))
+        expect(yield* Effect.forEach([1, 2, 3], (n) => WorkerPool.run(pool, n), { concurrency: "unbounded" })).toEqual([
+          10, 20, 30
+        ])
+        expect(yield* WorkerPool.run(5)(pool)).toBe(50)
+      })
+    )
+
+    it.effect("a typed failure or a defect fails that job only; the pool keeps working", () =>
+      Effect.gen(function* () {
+        const pool = yield* WorkerPool.make({
+          workers: 1,
+          results: 10,
+          process: (n: number): Effect.Effect<number, Boom> =>
+            n === 1 ? Effect.fail(new Boom({ n })) : n === 2 ? Effect.die("kaput") : Effect.succeed(n * 10)
+        })
+        const failed = yield* Effect.exit(WorkerPool.run(pool, 1))
+        expect(squashed(failed)).toEqual(new Boom({ n: 1 }))
+        const died = yield* Effect.exit(WorkerPool.run(pool, 2))
+        expect(Exit.isFailure(died) && Cause.hasDies(died.cause)).toBe(true)
+        expect(yield* WorkerPool.run(pool, 3)).toBe(30)
+        yield* WorkerPool.shutdown(pool)
+        const results = yield* Stream.runCollect(Chan.toStream(WorkerPool.results(pool)))
+        expect(results.map((r) => r.job)).toEqual([1, 2, 3])
+        expect(squashed(results[0]!.exit)).toEqual(new Boom({ n: 1 }))
+        expect(results[2]!.exit).toEqual(Exit.succeed(30))
+      })
+    )
+  })
+
+  describe("backpressure", () => {
+    it.effect("submit waits while the queue is full; trySubmit says none", () =>
+      Effect.gen(function* () {
+        const pool = yield* WorkerPool.make({
+          workers: 1,
+          queue: 2,
+          process: (n: number) => Effect.as(Effect.sleep("10 millis"), n)
+        })
+        yield* WorkerPool.submit(pool, 1)
+        yield* settle // the worker takes job 1
+        yield* WorkerPool.submit(pool, 2)
+        yield* WorkerPool.submit(pool, 3)
+        expect(yield* WorkerPool.stats(pool)).toEqual({ workers: 1, running: 1, queued: 2, closed: false })
+        expect(Option.isNone(yield* WorkerPool.trySubmit(pool, 99))).toBe(true)
+        const fourth = yield* Effect.forkChild(WorkerPool.submit(pool, 4))
+        yield* settle
+        expect(yield* ops(pool)).toEqual(["submit"])
+        expect(fourth.pollUnsafe()).toBeUndefined()
+        yield* advance("10 millis")
+        const job = yield* Fiber.join(fourth)
+        expect(yield* ops(pool)).toEqual([])
+        yield* advance("30 millis")
+        expect(yield* WorkerPool.join(job)).toBe(4)
+      })
+    )
+
+    it.effect("an unbuffered queue (queue: 0): submit returns once a worker took the job", () =>
+      Effect.gen(function* () {
+        const pool = yield* WorkerPool.make({
+          workers: 1,
+          process: (n: number) => Effect.as(Effect.sleep("10 millis"), n)
+        })
+        yield* settle
+        yield* WorkerPool.submit(pool, 1)
+        const second = yield* Effect.forkChild(WorkerPool.submit(pool, 2))
+        yield* settle
+        expect(second.pollUnsafe()).toBeUndefined()
+        yield* advance("10 millis")
+        expect(Exit.isSuccess(yield* Fiber.await(second))).toBe(true)
+      })
+    )
+
+    it.effect("an interrupted submit enqueues nothing and leaves no waiter", () =>
+      Effect.gen(function* () {
+        const t = tracked((n) => Effect.as(Effect.sleep("10 millis"), n))
+        const pool = yield* WorkerPool.make({ workers: 1, queue: 1, process: t.process })
+        yield* WorkerPool.submit(pool, 1)
+        yield* settle
+        yield* WorkerPool.submit(pool, 2)
+        const blockedSubmit = yield* Effect.forkChild(WorkerPool.submit(pool, 3))
+        yield* settle
+        expect(yield* ops(pool)).toEqual(["submit"])
+        yield* Fiber.interrupt(blockedSubmit)
+        expect(yield* ops(pool)).toEqual([])
+        expect((yield* WorkerPool.stats(pool)).queued).toBe(1)
+        yield* advance("100 millis")
+        yield* WorkerPool.shutdown(pool)
+        expect(t.started).toEqual([1, 2])
+      })
+    )
+  })
+
+  describe("interruption and cancellation", () => {
+    it.effect("interrupting join leaves the job running and no waiter behind", () =>
+      Effect.gen(function* () {
+        const pool = yield* WorkerPool.make({
+          workers: 1,
+          process: (n: number) => Effect.as(Effect.sleep("10 millis"), n)
+        })
+        const job = yield* WorkerPool.submit(pool, 7)
+        const joiner = yield* Effect.forkChild(WorkerPool.join(job))
+        yield* settle
+        expect(yield* ops(pool)).toEqual(["join"])
+        yield* Fiber.interrupt(joiner)
+        expect(yield* ops(pool)).toEqual([])
+        yield* advance("10 millis")
+        expect(yield* WorkerPool.join(job)).toBe(7)
+      })
+    )
+
+    it.effect("interrupting run cancels its job: a running one is interrupted, the worker goes on", () =>
+      Effect.gen(function* () {
+        const t = tracked((n) => Effect.as(Effect.sleep("10 millis"), n))
+        const pool = yield* WorkerPool.make({ workers: 1, queue: 4, process: t.process })
+        const runner = yield* Effect.forkChild(WorkerPool.run(pool, 1))
+        yield* settle
+        expect(t.started).toEqual([1])
+        yield* Fiber.interrupt(runner)
+        expect(t.interrupted).toEqual([1])
+        expect((yield* WorkerPool.stats(pool)).running).toBe(0)
+        const second = yield* Effect.forkChild(WorkerPool.run(pool, 2))
+        yield* advance("10 millis")
+        expect(yield* Fiber.join(second)).toBe(2)
+        expect(yield* ops(pool)).toEqual([])
+      })
+    )
+
+    it.effect("interrupting run while its job is queued: the job never runs", () =>
+      Effect.gen(function* () {
+        const t = tracked((n) => Effect.as(Effect.sleep("10 millis"), n))
+        const pool = yield* WorkerPool.make({ workers: 1, queue: 4, process: t.process })
+        const first = yield* WorkerPool.submit(pool, 1)
+        const runner = yield* Effect.forkChild(WorkerPool.run(pool, 2))
+        yield* settle
+        yield* Fiber.interrupt(runner)
+        const third = yield* WorkerPool.submit(pool, 3)
+        yield* advance("100 millis")
+        expect(yield* WorkerPool.join(first)).toBe(1)
+        expect(yield* WorkerPool.join(third)).toBe(3)
+        expect(t.started).toEqual([1, 3])
+      })
+    )
+
+    it.effect("cancel: a queued job is withdrawn, a running one interrupted; join reports an interruption", () =>
+      Effect.gen(function* () {
+        const t = tracked((n) => Effect.as(Effect.sleep("10 millis"), n))
+        const pool = yield* WorkerPool.make({ workers: 1, queue: 4, process: t.process })
+        const running = yield* WorkerPool.submit(pool, 1)
+        const queued = yield* WorkerPool.submit(pool, 2)
+        yield* settle
+        const joiner = yield* Effect.forkChild(Effect.exit(WorkerPool.join(queued)))
+        yield* settle
+        yield* WorkerPool.cancel(queued)
+        expect(isInterruptedOnly(yield* Fiber.join(joiner))).toBe(true)
+        yield* WorkerPool.cancel(running)
+        expect(t.interrupted).toEqual([1])
+        expect(isInterruptedOnly(yield* Effect.exit(WorkerPool.join(running)))).toBe(true)
+        yield* WorkerPool.cancel(running) // finished: nothing to do
+        const third = yield* Effect.forkChild(WorkerPool.run(pool, 3))
+        yield* advance("10 millis")
+        expect(yield* Fiber.join(third)).toBe(3)
+        expect(t.started).toEqual([1, 3])
+      })
+    )
+
+    it.effect("interrupting shutdown stops the waiting, not the draining", () =>
+      Effect.gen(function* () {
+        const t = tracked((n) => Effect.as(Effect.sleep("10 millis"), n))
+        const pool = yield* WorkerPool.make({ workers: 1, queue: 4, process: t.process })
+        const jobs = yield* Effect.forEach([1, 2, 3], (n) => WorkerPool.submit(pool, n))
+        const shutdown = yield* Effect.forkChild(WorkerPool.shutdown(pool))
+        yield* settle
+        expect(yield* ops(pool)).toEqual(["wait"])
+        yield* Fiber.interrupt(shutdown)
+        expect(yield* ops(pool)).toEqual([])
+        yield* advance("30 millis")
+        expect(yield* Effect.forEach(jobs, WorkerPool.join)).toEqual([1, 2, 3])
+        yield* WorkerPool.wait(pool)
+      })
+    )
+  })
+
+  describe("shutdown", () => {
+    it.effect("graceful: later and blocked submits are rejected, queued jobs still run, then the workers stop", () =>
+      Effect.gen(function* () {
+        const t = tracked((n) => Effect.as(Effect.sleep("10 millis"), n))
+        const pool = yield* WorkerPool.make({ workers: 1, queue: 2, process: t.process, name: "resizer" })
+        const jobs = [yield* WorkerPool.submit(pool, 1)]
+        yield* settle
+        jobs.push(yield* WorkerPool.submit(pool, 2), yield* WorkerPool.submit(pool, 3))
+        const blockedSubmit = yield* Effect.forkChild(Effect.exit(WorkerPool.submit(pool, 4)))
+        yield* settle
+        const shutdown = yield* Effect.forkChild(WorkerPool.shutdown(pool))
+        yield* settle
+        closedWith("rejected")(yield* Fiber.join(blockedSubmit))
+        const late = yield* Effect.exit(WorkerPool.submit(pool, 5))
+        closedWith("rejected")(late)
+        expect((squashed(late) as WorkerPool.PoolClosedError).name).toBe("resizer")
+        expect(shutdown.pollUnsafe()).toBeUndefined()
+        yield* advance("30 millis")
+        yield* Fiber.join(shutdown)
+        expect(yield* Effect.forEach(jobs, WorkerPool.join)).toEqual([1, 2, 3])
+        expect(t.started).toEqual([1, 2, 3])
+        expect(yield* WorkerPool.stats(pool)).toEqual({ workers: 0, running: 0, queued: 0, closed: true })
+        yield* WorkerPool.shutdown(pool) // idempotent
+        yield* WorkerPool.shutdownNow(pool)
+      })
+    )
+
+    it.effect("immediate: running jobs are interrupted, queued ones dropped, their submitters told", () =>
+      Effect.gen(function* () {
+        const t = tracked((n) => Effect.as(Effect.sleep("10 millis"), n))
+        const pool = yield* WorkerPool.make({ workers: 2, queue: 3, results: 10, process: t.process })
+        const jobs = yield* Effect.forEach([1, 2, 3, 4], (n) => WorkerPool.submit(pool, n))
+        yield* settle
+        const joiners = yield* Effect.forEach(jobs, (job) => Effect.forkChild(Effect.exit(WorkerPool.join(job))))
+        yield* settle
+        yield* WorkerPool.shutdownNow(pool)
+        expect(t.interrupted.sort()).toEqual([1, 2])
+        const exits = yield* Effect.forEach(joiners, Fiber.join)
+        closedWith("interrupted")(exits[0]!)
+        closedWith("interrupted")(exits[1]!)
+        closedWith("dropped")(exits[2]!)
+        closedWith("dropped")(exits[3]!)
+        closedWith("rejected")(yield* Effect.exit(WorkerPool.submit(pool, 5)))
+        expect(t.started.sort()).toEqual([1, 2])
+        // Nothing completed, so nothing was sent; the results channel is closed.
+        expect(yield* Chan.recv(WorkerPool.results(pool))).toEqual(Option.none())
+        expect(yield* WorkerPool.stats(pool)).toEqual({ workers: 0, running: 0, queued: 0, closed: true })
+      })
+    )
+
+    it.effect("closing the pool's scope is a shutdownNow: nothing left running, handles told", () =>
+      Effect.gen(function* () {
+        const t = tracked((n) => Effect.as(Effect.sleep("10 millis"), n))
+        const jobs = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const pool = yield* WorkerPool.make({ workers: 1, queue: 1, process: t.process })
+            const jobs = [yield* WorkerPool.submit(pool, 1)]
+            yield* settle
+            jobs.push(yield* WorkerPool.submit(pool, 2))
+            return jobs
+          })
+        )
+        expect(t.interrupted).toEqual([1])
+        closedWith("interrupted")(yield* Effect.exit(WorkerPool.join(jobs[0]!)))
+        closedWith("dropped")(yield* Effect.exit(WorkerPool.join(jobs[1]!)))
+      })
+    )
+
+    it.effect("failFast: the first failure stops the pool and is the error of submit, wait and shutdown", () =>
+      Effect.gen(function* () {
+        const t = tracked((n) =>
+          n === 2
+            ? Effect.andThen(Effect.sleep("5 millis"), Effect.fail(new Boom({ n })))
+            : Effect.as(Effect.sleep("10 millis"), n)
+        )
+        const pool = yield* WorkerPool.make({ workers: 2, queue: 4, failFast: true, process: t.process })
+        const jobs = yield* Effect.forEach([1, 2, 3, 4], (n) => WorkerPool.submit(pool, n))
+        yield* settle
+        const waiter = yield* Effect.forkChild(Effect.exit(WorkerPool.wait(pool)))
+        yield* advance("5 millis")
+        expect(squashed(yield* Fiber.join(waiter))).toEqual(new Boom({ n: 2 }))
+        expect(t.interrupted).toEqual([1])
+        closedWith("interrupted")(yield* Effect.exit(WorkerPool.join(jobs[0]!)))
+        expect(squashed(yield* Effect.exit(WorkerPool.join(jobs[1]!)))).toEqual(new Boom({ n: 2 }))
+        closedWith("dropped")(yield* Effect.exit(WorkerPool.join(jobs[2]!)))
+        closedWith("dropped")(yield* Effect.exit(WorkerPool.join(jobs[3]!)))
+        expect(squashed(yield* Effect.exit(WorkerPool.submit(pool, 5)))).toEqual(new Boom({ n: 2 }))
+        expect(squashed(yield* Effect.exit(WorkerPool.shutdown(pool)))).toEqual(new Boom({ n: 2 }))
+        expect(t.started).toEqual([1, 2])
+      })
+    )
+
+    it.effect("without failFast, a failure stops nothing", () =>
+      Effect.gen(function* () {
+        const pool = yield* WorkerPool.make({
+          workers: 2,
+          queue: 4,
+          process: (n: number) => (n === 2 ? Effect.fail(new Boom({ n })) : Effect.as(Effect.sleep("10 millis"), n))
+        })
+        const jobs = yield* Effect.forEach([1, 2, 3], (n) => WorkerPool.submit(pool, n))
+        yield* advance("20 millis")
+        yield* WorkerPool.shutdown(pool)
+        const exits = yield* Effect.forEach(jobs, (job) => Effect.exit(WorkerPool.join(job)))
+        expect(exits[0]).toEqual(Exit.succeed(1))
+        expect(squashed(exits[1]!)).toEqual(new Boom({ n: 2 }))
+        expect(exits[2]).toEqual(Exit.succeed(3))
+      })
+    )
+  })
+
+  describe("as a service", () => {
+    class Resizer extends WorkerPool.Service<Resizer>()("test/Resizer", {
+      workers: 2,
+      queue: 4,
+      process: (size: number) =>
+        size < 0 ? Effect.fail(new Boom({ n: size })) : Effect.as(Effect.sleep("10 millis"), `${size}px`)
+    }) {}
+
+    it.effect("Service: the class is the key, .layer owns the workers, .run finds the pool", () =>
+      Effect.gen(function* () {
+        const fiber = yield* Effect.forkChild(
+          Effect.all([Resizer.run(100), Resizer.run(200), Effect.flip(Resizer.run(-1))], {
+            concurrency: "unbounded"
+          }).pipe(Effect.provide(Resizer.layer))
+        )
+        yield* advance("10 millis")
+        const [a, b, error] = yield* Fiber.join(fiber)
+        expect([a, b]).toEqual(["100px", "200px"])
+        expect(error).toEqual(new Boom({ n: -1 }))
+        expectTypeOf(Resizer.run).returns.toEqualTypeOf<
+          Effect.Effect<string, Boom | WorkerPool.PoolClosedError, Resizer>
+        >()
+      })
+    )
+
+    it.effect("releasing the layer stops the workers: a running job is interrupted, its handle told", () =>
+      Effect.gen(function* () {
+        const job = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const context = yield* Layer.build(Resizer.layer)
+            const pool = Context.get(context, Resizer)
+            const job = yield* WorkerPool.submit(pool, 100)
+            yield* settle
+            expect((yield* WorkerPool.stats(pool)).running).toBe(1)
+            return job
+          })
+        )
+        closedWith("interrupted")(yield* Effect.exit(WorkerPool.join(job)))
+      })
+    )
+
+    it.effect("layer(tag, options) for a plain Context.Service key", () =>
+      Effect.gen(function* () {
+        const Doubler = Context.Service<WorkerPool.WorkerPool<number, number>>("test/Doubler")
+        const live = WorkerPool.layer(Doubler, { workers: 1, process: (n: number) => Effect.succeed(n * 2) })
+        const result = yield* Effect.flatMap(Doubler, (pool) => WorkerPool.run(pool, 21)).pipe(Effect.provide(live))
+        expect(result).toBe(42)
+        const bad = WorkerPool.layer(Doubler, { workers: 0, process: (n: number) => Effect.succeed(n) })
+        const error = yield* Effect.flip(Effect.provide(Doubler, bad))
+        expect(error).toBeInstanceOf(WorkerPool.InvalidPoolOptionError)
+      })
+    )
+  })
+
+  it.effect("types: failFast sets F, results needs a pool made with a results capacity", () =>
+    Effect.gen(function* () {
+      const process = (n: number): Effect.Effect<string, Boom> => Effect.succeed(`${n}`)
+      const plain = yield* WorkerPool.make({ workers: 1, process })
+      expectTypeOf(plain).toEqualTypeOf<WorkerPool.WorkerPool<number, string, Boom, never>>()
+      expectTypeOf(WorkerPool.submit(plain, 1)).toEqualTypeOf<
+        Effect.Effect<WorkerPool.Job<string, Boom>, WorkerPool.PoolClosedError>
+      >()
+      expectTypeOf(WorkerPool.wait(plain)).toEqualTypeOf<Effect.Effect<void>>()
+      const fast = yield* WorkerPool.make({ workers: 1, process, failFast: true })
+      expectTypeOf(WorkerPool.submit(fast, 1)).toEqualTypeOf<
+        Effect.Effect<WorkerPool.Job<string, Boom>, WorkerPool.PoolClosedError | Boom>
+      >()
+      expectTypeOf(WorkerPool.shutdown(fast)).toEqualTypeOf<Effect.Effect<void, Boom>>()
+      const withResults = yield* WorkerPool.make({ workers: 1, process, results: 0 })
+      expectTypeOf(WorkerPool.results(withResults)).toEqualTypeOf<
+        Chan.RecvChan<WorkerPool.JobResult<number, string, Boom>>
+      >()
+      // @ts-expect-error a pool made without `results` has no results channel
+      WorkerPool.results(plain)
+      // @ts-expect-error the job type is checked
+      WorkerPool.submit(plain, "one")
+    })
+  )
+
+  it.effect.prop(
+    "random durations and failures: every job's result is reported exactly once, on its handle and on results",
+    [
+      Schema.Array(
+        Schema.Struct({
+          delay: Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 0, maximum: 20 }))),
+          fails: Schema.Boolean
+        })
+      ),
+      Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 1, maximum: 4 }))),
+      Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 0, maximum: 3 })))
+    ],
+    ([plan, workers, queue]) =>
+      Effect.gen(function* () {
+        const runs = new Map<number, number>()
+        const pool = yield* WorkerPool.make({
+          workers,
+          queue,
+          results: 0,
+          process: (i: number) =>
+            Effect.sync(() => runs.set(i, (runs.get(i) ?? 0) + 1)).pipe(
+              Effect.andThen(Effect.sleep(`${plan[i]!.delay} millis`)),
+              Effect.andThen(plan[i]!.fails ? Effect.fail(new Boom({ n: i })) : Effect.succeed(i * 2))
+            )
+        })
+        const fromResults: Array<WorkerPool.JobResult<number, number, Boom>> = []
+        const reader = yield* Effect.forkChild(
+          Chan.forEach(WorkerPool.results(pool), (r) => Effect.sync(() => fromResults.push(r)))
+        )
+        const submitter = yield* Effect.forkChild(
+          Effect.forEach(plan, (_, i) => WorkerPool.submit(pool, i)).pipe(Effect.tap(() => WorkerPool.close(pool)))
+        )
+        yield* advance(`${21 * (plan.length + 1)} millis`)
+        const jobs = yield* Fiber.join(submitter)
+        yield* WorkerPool.wait(pool)
+        yield* Fiber.join(reader)
+        const exits = yield* Effect.forEach(jobs, (job) => Effect.exit(WorkerPool.join(job)))
+        for (let i = 0; i < plan.length; i++) {
+          expect(runs.get(i)).toBe(1)
+          if (plan[i]!.fails) expect(squashed(exits[i]!)).toEqual(new Boom({ n: i }))
+          else expect(exits[i]).toEqual(Exit.succeed(i * 2))
+        }
+        expect(fromResults.map((r) => r.job).sort((a, b) => a - b)).toEqual(plan.map((_, i) => i))
+        for (const r of fromResults) expect(r.exit).toEqual(exits[r.job])
+      })
+  )
+})
