@@ -76,7 +76,7 @@ export interface Once<in out E = never> {
  * @since 0.1.0
  */
 export class OnceRecursiveError extends Data.TaggedError("OnceRecursiveError")<{
-  readonly name: string | undefined
+  readonly onceName: string | undefined
 }> {
   override get message(): string {
     return "sync: Once.Do called recursively"
@@ -176,7 +176,7 @@ const runSlow = <A, E, R>(o: OnceImpl, effect: Effect.Effect<A, E, R>): Effect.E
           o.runner = fiber
           return execute(o, effect, restore)
         default: {
-          if (o.runner === fiber) return Exit.die(new OnceRecursiveError({ name: o.name }))
+          if (o.runner === fiber) return Exit.die(new OnceRecursiveError({ onceName: o.name }))
           const node: TurnWaiter = new Waiter<boolean>()
           node.op = o.op
           return Effect.flatMap(

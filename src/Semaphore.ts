@@ -100,7 +100,7 @@ export class PermitsExceedSizeError extends Data.TaggedError("PermitsExceedSizeE
   readonly op: string
   readonly permits: number
   readonly size: number
-  readonly name: string | undefined
+  readonly semaphoreName: string | undefined
 }> {
   override get message(): string {
     return `semaphore: ${this.op}(${this.permits}) can never succeed: the semaphore has ${this.size} permit(s)`
@@ -116,7 +116,7 @@ export class PermitsExceedSizeError extends Data.TaggedError("PermitsExceedSizeE
 export class ReleasedMoreThanHeldError extends Data.TaggedError("ReleasedMoreThanHeldError")<{
   readonly permits: number
   readonly held: number
-  readonly name: string | undefined
+  readonly semaphoreName: string | undefined
 }> {
   override get message(): string {
     return "semaphore: released more than held"
@@ -221,7 +221,7 @@ const check = (
   !isCount(n)
     ? Exit.fail(new InvalidPermitsError({ op, permits: n }))
     : n > s.size
-      ? Exit.fail(new PermitsExceedSizeError({ op, permits: n, size: s.size, name: s.name }))
+      ? Exit.fail(new PermitsExceedSizeError({ op, permits: n, size: s.size, semaphoreName: s.name }))
       : undefined
 
 const acquireChecked = (s: SemaphoreImpl, n: number): Effect.Effect<void> =>
@@ -290,7 +290,7 @@ export const tryAcquire: {
 )
 
 const releaseUnsafe = (s: SemaphoreImpl, n: number): Exit.Exit<void> => {
-  if (n > s.cur) return Exit.die(new ReleasedMoreThanHeldError({ permits: n, held: s.cur, name: s.name }))
+  if (n > s.cur) return Exit.die(new ReleasedMoreThanHeldError({ permits: n, held: s.cur, semaphoreName: s.name }))
   s.cur -= n
   notify(s)
   return Exit.void

@@ -75,7 +75,7 @@ export interface WaitGroup {
  * @since 0.1.0
  */
 export class NegativeWaitGroupCounterError extends Data.TaggedError("NegativeWaitGroupCounterError")<{
-  readonly name: string | undefined
+  readonly waitGroupName: string | undefined
   /** The counter before the rejected change. */
   readonly counter: number
   readonly delta: number
@@ -93,7 +93,7 @@ export class NegativeWaitGroupCounterError extends Data.TaggedError("NegativeWai
  * @since 0.1.0
  */
 export class InvalidWaitGroupDeltaError extends Data.TaggedError("InvalidWaitGroupDeltaError")<{
-  readonly name: string | undefined
+  readonly waitGroupName: string | undefined
   readonly delta: number
 }> {
   override get message(): string {
@@ -133,9 +133,9 @@ const takeOutcome = (wg: WaitGroupImpl): Exit.Exit<void> => {
 }
 
 const addUnsafe = (wg: WaitGroupImpl, delta: number): Exit.Exit<void> => {
-  if (!Number.isSafeInteger(delta)) return Exit.die(new InvalidWaitGroupDeltaError({ name: wg.name, delta }))
+  if (!Number.isSafeInteger(delta)) return Exit.die(new InvalidWaitGroupDeltaError({ waitGroupName: wg.name, delta }))
   const next = wg.counter + delta
-  if (next < 0) return Exit.die(new NegativeWaitGroupCounterError({ name: wg.name, counter: wg.counter, delta }))
+  if (next < 0) return Exit.die(new NegativeWaitGroupCounterError({ waitGroupName: wg.name, counter: wg.counter, delta }))
   wg.counter = next
   if (next === 0 && wg.waiters.size > 0) {
     const waiters = wg.waiters.drain()

@@ -69,7 +69,7 @@ describe("Semaphore", () => {
       const defect = defectOf(yield* Effect.exit(Semaphore.release(sem, 1)))
       expect(defect).toBeInstanceOf(Semaphore.ReleasedMoreThanHeldError)
       expect((defect as Error).message).toBe("semaphore: released more than held")
-      expect(defect).toMatchObject({ permits: 1, held: 0, name: "db" })
+      expect(defect).toMatchObject({ permits: 1, held: 0, semaphoreName: "db" })
       expect(yield* Semaphore.available(sem)).toBe(1)
 
       const big = yield* Semaphore.make(5)
@@ -123,7 +123,7 @@ describe("Semaphore", () => {
       const sem = yield* Semaphore.make(n, { name: "pool" })
       const error = yield* Effect.flip(Semaphore.acquire(sem, n + 1))
       expect(error).toBeInstanceOf(Semaphore.PermitsExceedSizeError)
-      expect(error).toMatchObject({ op: "acquire", permits: 3, size: 2, name: "pool" })
+      expect(error).toMatchObject({ op: "acquire", permits: 3, size: 2, semaphoreName: "pool" })
       expect(error.message).toBe("semaphore: acquire(3) can never succeed: the semaphore has 2 permit(s)")
       expect(yield* ops(sem)).toEqual([])
       let done = 0

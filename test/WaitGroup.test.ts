@@ -57,7 +57,7 @@ describe("WaitGroup", () => {
       const defect = defectOf(yield* Effect.exit(WaitGroup.done(wg)))
       expect(defect).toBeInstanceOf(WaitGroup.NegativeWaitGroupCounterError)
       expect((defect as Error).message).toBe("sync: negative WaitGroup counter")
-      expect(defect).toMatchObject({ name: "jobs", counter: 0, delta: -1 })
+      expect(defect).toMatchObject({ waitGroupName: "jobs", counter: 0, delta: -1 })
       // The counter is unchanged and the group still works.
       expect(yield* WaitGroup.count(wg)).toBe(0)
       yield* WaitGroup.add(wg, 2)
@@ -134,7 +134,7 @@ describe("WaitGroup", () => {
         expect(defect).toBeInstanceOf(WaitGroup.InvalidWaitGroupDeltaError)
         expect(defect).toMatchObject({ delta: bad })
       }
-      expect(new WaitGroup.InvalidWaitGroupDeltaError({ name: undefined, delta: 0.5 }).message).toBe(
+      expect(new WaitGroup.InvalidWaitGroupDeltaError({ waitGroupName: undefined, delta: 0.5 }).message).toBe(
         "sync: WaitGroup.Add(0.5): the delta must be an integer"
       )
       expect(yield* WaitGroup.count(wg)).toBe(2)
