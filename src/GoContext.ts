@@ -1,0 +1,1069 @@
+/**
+ * Cancellation contexts: Go's `context` package, for code ported from Go.
+ *
+ * In Effect, interruption already reaches every blocked operation, so most
+ * Go code needs no `ctx` argument at all. What ported code still needs is
+ * here: a cancellation tree with deadlines and values, a `done` channel to
+ * select on, `AfterFunc`, `Cause`, `WithoutCancel`, and bridges between
+ * contexts and Effect (fibers, interruption) and between contexts and the
+ * web's `AbortSignal` (for `fetch` and other web APIs).
+ *
+ * - {@link background} is the root: never cancelled, no deadline, no values.
+ * - {@link withCancel}, {@link withCancelCause}, {@link withDeadline},
+ *   {@link withTimeout} (and their `Cause` variants) derive cancellable
+ *   children. Cancelling a context cancels every descendant; cancelling a
+ *   child unlinks it from its parent (O(1)); a child of a cancelled parent is
+ *   born cancelled; a deadline later than the parent's keeps the parent's.
+ * - {@link done} is a receive-only channel closed on cancellation, usable in
+ *   a `Select`; {@link err} says why (`CanceledError` or
+ *   `DeadlineExceededError`), {@link cause} gives the cancel cause.
+ * - {@link run} runs an effect under a context: cancelling the context
+ *   interrupts it, and it then fails with the context's error.
+ * - {@link current} / {@link fromFiber} derive a context that is cancelled
+ *   when a fiber ends or is interrupted; {@link toAbortSignal} and
+ *   {@link fromAbortSignal} convert both ways.
+ *
+ * Where effect-go differs from Go, and why:
+ * - Deadlines are epoch milliseconds on Effect's `Clock` (so `TestClock`
+ *   drives them). The constructors that start a timer are scoped: the timer
+ *   is a fiber of the `Scope`, and closing the scope cancels the context —
+ *   Go's `defer cancel()`, which Go can only ask for (`go vet`'s lostcancel).
+ * - Cancellation is two-phase: the whole subtree is marked cancelled before
+ *   any waiter wakes, so a fiber woken by a parent's `done` never sees a
+ *   descendant that is not cancelled yet. Propagation is iterative: a chain
+ *   of 100k contexts cancels without growing the stack.
+ * - `err` errors are tagged error instances, not singletons: compare their
+ *   `_tag` (or use `Effect.catchTag`), not their identity. An error carries
+ *   the cancel cause as its standard `Error.cause`, so a failure of
+ *   {@link run} says both what happened and why.
+ * - A context's error type is tracked: `GoContext<never>` (background,
+ *   `withoutCancel`) can never be cancelled, and {@link run} adds only the
+ *   errors its context can produce.
+ * - There are no user-defined Context implementations: `GoContext` is a
+ *   closed type (Go's custom-Context tests have no counterpart).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { Chan, GoContext, Select } from "effect-go"
+ *
+ * // Go: ctx, cancel := context.WithTimeout(context.Background(), time.Second); defer cancel()
+ * const program = Effect.gen(function* () {
+ *   const [ctx] = yield* GoContext.withTimeout(GoContext.background, "1 second")
+ *   const results = yield* Chan.make<string>()
+ *   return yield* Select.select(
+ *     Select.recv(results, (r) => Effect.succeed(r)),
+ *     Select.recv(GoContext.done(ctx), () => Effect.succeed(Option.none()))
+ *   )
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import { dual } from "effect/Function"
+import * as Option from "effect/Option"
+import type { Pipeable } from "effect/Pipeable"
+import * as Scope from "effect/Scope"
+import * as Chan from "./Chan.ts"
+import { closeNow } from "./internal/chan.ts"
+import { shallow } from "./internal/waiters.ts"
+import { InvalidDurationError } from "./Timer.ts"
+
+export { InvalidDurationError }
+
+// -----------------------------------------------------------------------------
+// Errors
+// -----------------------------------------------------------------------------
+
+/**
+ * The context was cancelled: Go's `context.Canceled` ("context canceled").
+ * `cause` holds the cause given to a `withCancelCause` cancel function (or
+ * inherited from a parent), if any.
+ *
+ * @since 0.1.0
+ */
+export class CanceledError extends Data.TaggedError("CanceledError")<{
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return "context canceled"
+  }
+}
+
+/**
+ * The context's deadline passed: Go's `context.DeadlineExceeded` ("context
+ * deadline exceeded"). `cause` holds the cause given to
+ * `withDeadlineCause` / `withTimeoutCause`, if any.
+ *
+ * @since 0.1.0
+ */
+export class DeadlineExceededError extends Data.TaggedError("DeadlineExceededError")<{
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return "context deadline exceeded"
+  }
+}
+
+/**
+ * Why a context is done: Go's `ctx.Err()` values.
+ *
+ * @since 0.1.0
+ */
+export type ContextError = CanceledError | DeadlineExceededError
+
+/**
+ * A deadline that is not a number or an invalid `Date`.
+ *
+ * @since 0.1.0
+ */
+export class InvalidDeadlineError extends Data.TaggedError("InvalidDeadlineError")<{
+  readonly deadline: number | Date
+}> {
+  override get message(): string {
+    return `invalid deadline ${String(this.deadline)}: not a time`
+  }
+}
+
+// -----------------------------------------------------------------------------
+// Model
+// -----------------------------------------------------------------------------
+
+const TypeId = "~effect-go/GoContext" as const
+const KeyTypeId = "~effect-go/GoContext/Key" as const
+
+/**
+ * A context: Go's `context.Context`. `E` is what {@link err} can report:
+ * `never` for contexts that can never be cancelled ({@link background},
+ * {@link withoutCancel}).
+ *
+ * @since 0.1.0
+ */
+export interface GoContext<out E extends ContextError = ContextError> extends Pipeable {
+  readonly [TypeId]: { readonly _E: (_: never) => E }
+}
+
+/**
+ * A typed key for {@link withValue} / {@link value}. Keys compare by
+ * identity, like Go's unexported key types: two calls of {@link key} give
+ * two different keys.
+ *
+ * @since 0.1.0
+ */
+export interface Key<in out A> {
+  readonly [KeyTypeId]: { readonly _A: (_: A) => A }
+  /** Shown in the context's string form. */
+  readonly name: string
+}
+
+class KeyImpl<A> implements Key<A> {
+  declare readonly [KeyTypeId]: { readonly _A: (_: A) => A }
+  readonly name: string
+  constructor(name: string) {
+    this.name = name
+  }
+  toString(): string {
+    return this.name
+  }
+}
+
+/**
+ * Creates a value key. Go: `type ctxKey struct{}` used with `WithValue`.
+ *
+ * @example
+ * ```ts
+ * const userKey = GoContext.key<User>("user")
+ * const ctx = GoContext.withValue(GoContext.background, userKey, alice)
+ * GoContext.value(ctx, userKey) // Option.some(alice)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const key = <A>(name: string): Key<A> => new KeyImpl<A>(name)
+
+/** Something linked under a cancellable node: a derived node or a hook. */
+type Child = CancelNode | Hook
+
+/**
+ * The cancellation state of a cancellable context (Go's `cancelCtx`). Value
+ * contexts share their parent's node; `withoutCancel` contexts have none.
+ */
+class CancelNode {
+  err: ContextError | undefined = undefined
+  /** The done channel, created on first {@link done}. */
+  chan: Chan.Chan<void> | undefined = undefined
+  /** Linked children; a Set for O(1) unlinking. Created on first link. */
+  children: Set<Child> | undefined = undefined
+  /** The node this one is linked under, while linked. */
+  parent: CancelNode | undefined = undefined
+  /** The deadline timer fiber, while armed. */
+  timer: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** Created on first {@link toAbortSignal}. */
+  controller: AbortController | undefined = undefined
+}
+
+/** A callback linked under a node: `afterFunc` and `run` registrations. */
+abstract class Hook {
+  parent: CancelNode | undefined = undefined
+  /** Called once, after the node's subtree is marked cancelled. */
+  abstract fire(): void
+}
+
+// The phantom error type is never at runtime: an impl is any GoContext<E>.
+class GoContextImpl implements GoContext<never> {
+  declare readonly [TypeId]: { readonly _E: (_: never) => never }
+  readonly parent: GoContextImpl | undefined
+  readonly node: CancelNode | undefined
+  readonly deadline: number | undefined
+  readonly key: Key<any> | undefined
+  readonly value: unknown
+  readonly label: string
+  constructor(
+    parent: GoContextImpl | undefined,
+    node: CancelNode | undefined,
+    deadline: number | undefined,
+    label: string,
+    key?: Key<any>,
+    value?: unknown
+  ) {
+    this.parent = parent
+    this.node = node
+    this.deadline = deadline
+    this.label = label
+    this.key = key
+    this.value = value
+  }
+  pipe(...fs: Array<(a: unknown) => unknown>): unknown {
+    let out: unknown = this
+    for (let i = 0; i < fs.length; i++) out = fs[i]!(out)
+    return out
+  }
+  /** Go's `fmt.Sprint(ctx)`: "context.Background.WithCancel". */
+  toString(): string {
+    const labels: Array<string> = []
+    for (let c: GoContextImpl | undefined = this; c !== undefined; c = c.parent) {
+      labels.push(c.key === undefined ? c.label : `WithValue(${c.key.name}, ${show(c.value)})`)
+    }
+    return labels.reverse().join(".")
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return `GoContext(${this.toString()})`
+  }
+}
+
+const impl = <E extends ContextError>(self: GoContext<E>): GoContextImpl => self as unknown as GoContextImpl
+
+/**
+ * Whether `u` is a {@link GoContext}.
+ *
+ * @since 0.1.0
+ */
+export const isGoContext = (u: unknown): u is GoContext => u instanceof GoContextImpl
+
+/**
+ * The root context: never cancelled, no deadline, no values. Go:
+ * `context.Background()`. Its {@link done} channel is a nil channel (never
+ * ready), as in Go.
+ *
+ * @since 0.1.0
+ */
+export const background: GoContext<never> = new GoContextImpl(undefined, undefined, undefined, "context.Background")
+
+/**
+ * Like {@link background}, for code that has not been given a context yet.
+ * Go: `context.TODO()`.
+ *
+ * @since 0.1.0
+ */
+export const todo: GoContext<never> = new GoContextImpl(undefined, undefined, undefined, "context.TODO")
+
+// -----------------------------------------------------------------------------
+// The cancellation tree
+// -----------------------------------------------------------------------------
+
+/** Links `child` under `parent`; a cancelled parent fires/cancels it at once. */
+const link = (parent: CancelNode | undefined, child: Child): void => {
+  if (parent === undefined) return
+  if (parent.err !== undefined) {
+    if (child instanceof CancelNode) cancelNow(child, parent.err)
+    else child.fire()
+    return
+  }
+  if (parent.children === undefined) parent.children = new Set()
+  parent.children.add(child)
+  child.parent = parent
+}
+
+/** Removes `child` from its parent's children, in O(1). */
+const unlink = (child: Child): void => {
+  const parent = child.parent
+  if (parent === undefined) return
+  child.parent = undefined
+  parent.children?.delete(child)
+}
+
+/**
+ * Cancels `node` and its subtree with `err`. Phase 1 marks every descendant
+ * (iteratively, breadth first) and detaches every link; phase 2 stops
+ * timers, closes done channels, aborts signals and fires hooks, parents
+ * before children. Woken fibers run during phase 2 and may re-enter: the
+ * tree is already consistent, and phase 2 works on local arrays.
+ * (`closeNow` drains and wakes regardless of the `closed` flag set first.)
+ */
+const cancelNow = (node: CancelNode, err: ContextError): void => {
+  if (node.err !== undefined) return
+  unlink(node)
+  node.err = err
+  const nodes: Array<CancelNode> = [node]
+  const hooks: Array<Hook> = []
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!
+    const children = n.children
+    if (children === undefined) continue
+    n.children = undefined
+    for (const child of children) {
+      child.parent = undefined
+      if (child instanceof CancelNode) {
+        if (child.err === undefined) {
+          child.err = n.err
+          nodes.push(child)
+        }
+      } else {
+        hooks.push(child)
+      }
+    }
+  }
+  // Every done channel reads as closed before the first waiter wakes, so a
+  // fiber woken by a parent's channel finds every descendant's closed too.
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!
+    const timer = n.timer
+    if (timer !== undefined) {
+      n.timer = undefined
+      timer.interruptUnsafe()
+    }
+    if (n.chan !== undefined) Chan.impl(n.chan).closed = true
+  }
+  for (let i = 0; i < nodes.length; i++) {
+    const chan = nodes[i]!.chan
+    if (chan !== undefined) closeNow(Chan.impl(chan))
+  }
+  for (let i = 0; i < nodes.length; i++) nodes[i]!.controller?.abort(nodes[i]!.err)
+  for (let i = 0; i < hooks.length; i++) hooks[i]!.fire()
+}
+
+/** The cancel function of a node: an Effect that cancels with `make()`. */
+const cancelWith = (node: CancelNode, make: () => ContextError): Effect.Effect<void> =>
+  shallow(() => {
+    if (node.err === undefined) cancelNow(node, make())
+    return Exit.void
+  })
+
+const canceled = (cause: unknown): CanceledError =>
+  cause === undefined ? new CanceledError({}) : new CanceledError({ cause })
+
+const deadlineExceeded = (cause: unknown): DeadlineExceededError =>
+  cause === undefined ? new DeadlineExceededError({}) : new DeadlineExceededError({ cause })
+
+/** A new cancellable child of `parent`, born cancelled if the parent is. */
+const derive = (parent: GoContextImpl, label: string, deadline: number | undefined): GoContextImpl => {
+  const node = new CancelNode()
+  link(parent.node, node)
+  return new GoContextImpl(parent, node, deadline, label)
+}
+
+// -----------------------------------------------------------------------------
+// Constructors
+// -----------------------------------------------------------------------------
+
+/**
+ * A cancel function: Go's `context.CancelFunc`. Cancelling twice is a no-op.
+ *
+ * @since 0.1.0
+ */
+export type CancelFunc = Effect.Effect<void>
+
+/**
+ * A cancel function that records a cause: Go's `context.CancelCauseFunc`.
+ * Without a cause (`undefined`), the cause is the context's error.
+ *
+ * @since 0.1.0
+ */
+export type CancelCauseFunc = (cause?: unknown) => Effect.Effect<void>
+
+/**
+ * A cancellable child of `parent`: Go's `context.WithCancel(parent)`. The
+ * child is cancelled by `cancel` or when `parent` is. Call `cancel` when done
+ * with the child (Go's `defer cancel()`), or it stays linked to a parent that
+ * is never cancelled.
+ *
+ * @example
+ * ```ts
+ * const [ctx, cancel] = yield* GoContext.withCancel(GoContext.background)
+ * yield* Effect.forkChild(worker(ctx))
+ * yield* cancel // worker sees done(ctx) closed
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const withCancel = <E extends ContextError>(
+  parent: GoContext<E>
+): Effect.Effect<readonly [GoContext<E | CanceledError>, CancelFunc]> =>
+  Effect.sync(() => {
+    const ctx = derive(impl(parent), "WithCancel", impl(parent).deadline)
+    return [ctx as GoContext<E | CanceledError>, cancelWith(ctx.node!, () => canceled(undefined))] as const
+  })
+
+/**
+ * Like {@link withCancel}, but `cancel(cause)` records a cause that
+ * {@link cause} returns (and that the context's error carries as
+ * `Error.cause`). Go: `context.WithCancelCause(parent)`.
+ *
+ * @since 0.1.0
+ */
+export const withCancelCause = <E extends ContextError>(
+  parent: GoContext<E>
+): Effect.Effect<readonly [GoContext<E | CanceledError>, CancelCauseFunc]> =>
+  Effect.sync(() => {
+    const ctx = derive(impl(parent), "WithCancel", impl(parent).deadline)
+    const node = ctx.node!
+    return [ctx as GoContext<E | CanceledError>, (cause?: unknown) => cancelWith(node, () => canceled(cause))] as const
+  })
+
+const decodeTimeout = (input: Duration.Input): Effect.Effect<number, InvalidDurationError> =>
+  Effect.suspend(() => {
+    if (typeof input === "number") {
+      return Number.isNaN(input)
+        ? Effect.fail(new InvalidDurationError({ duration: input, reason: "not a number" }))
+        : Effect.succeed(input)
+    }
+    let millis: number
+    try {
+      millis = Duration.toMillis(Duration.fromInputUnsafe(input))
+    } catch {
+      return Effect.fail(new InvalidDurationError({ duration: input, reason: "not a duration" }))
+    }
+    return Number.isNaN(millis)
+      ? Effect.fail(new InvalidDurationError({ duration: input, reason: "not a number" }))
+      : Effect.succeed(millis)
+  })
+
+const decodeDeadline = (input: number | Date): Effect.Effect<number, InvalidDeadlineError> =>
+  Effect.suspend(() => {
+    const millis = input instanceof Date ? input.getTime() : input
+    return typeof millis !== "number" || Number.isNaN(millis)
+      ? Effect.fail(new InvalidDeadlineError({ deadline: input }))
+      : Effect.succeed(millis)
+  })
+
+/**
+ * The shared body of the deadline constructors: `at(now)` is the deadline in
+ * epoch milliseconds on the fiber's Clock.
+ */
+const withDeadlineAt = <E extends ContextError>(
+  parent: GoContext<E>,
+  at: (now: number) => number,
+  cause: unknown
+): Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], never, Scope.Scope> =>
+  Effect.flatMap(Effect.scope, (scope) =>
+    Effect.withFiber((fiber) => {
+      const p = impl(parent)
+      const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+      const deadline = at(now)
+      // A parent deadline that comes first wins (Go); an infinite deadline is none.
+      const own = deadline !== Number.POSITIVE_INFINITY && !(p.deadline !== undefined && p.deadline < deadline)
+      const ctx = own ? derive(p, `WithDeadline(${showTime(deadline)})`, deadline) : derive(p, "WithCancel", p.deadline)
+      const node = ctx.node!
+      const cancel = cancelWith(node, () => canceled(undefined))
+      const result = [ctx as GoContext<E | ContextError>, cancel] as const
+      const registered = Effect.as(Scope.addFinalizer(scope, cancel), result)
+      if (!own || node.err !== undefined) return registered
+      const delay = deadline - now
+      if (delay <= 0) {
+        // Go: a deadline already past expires the context at once.
+        cancelNow(node, deadlineExceeded(cause))
+        return registered
+      }
+      const expire = shallow(() => {
+        node.timer = undefined
+        cancelNow(node, deadlineExceeded(cause))
+        return Exit.void
+      })
+      return Effect.flatMap(
+        Effect.forkIn(Effect.andThen(Effect.sleep(delay), expire), scope, { startImmediately: true }),
+        (timer) => {
+          if (node.err === undefined) node.timer = timer
+          return registered
+        }
+      )
+    })
+  )
+
+const showTime = (millis: number): string => {
+  const date = new Date(millis)
+  return Number.isNaN(date.getTime()) ? String(millis) : date.toISOString()
+}
+
+/**
+ * A child of `parent` that is cancelled with {@link DeadlineExceededError}
+ * at `deadline` (epoch milliseconds or a `Date`, on Effect's `Clock`), by
+ * `cancel`, when `parent` is, or when the scope closes. Go:
+ * `context.WithDeadline(parent, d)`.
+ *
+ * - A deadline later than the parent's keeps the parent's (no timer).
+ * - A deadline already past gives a context that is already done with
+ *   `DeadlineExceededError` (Go).
+ * - NaN or an invalid `Date` fails with {@link InvalidDeadlineError}.
+ *
+ * The timer is a fiber of the scope.
+ *
+ * @since 0.1.0
+ */
+export const withDeadline: {
+  (
+    deadline: number | Date
+  ): <E extends ContextError>(
+    parent: GoContext<E>
+  ) => Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], InvalidDeadlineError, Scope.Scope>
+  <E extends ContextError>(
+    parent: GoContext<E>,
+    deadline: number | Date
+  ): Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], InvalidDeadlineError, Scope.Scope>
+} = dual(2, <E extends ContextError>(parent: GoContext<E>, deadline: number | Date) =>
+  Effect.flatMap(decodeDeadline(deadline), (d) => withDeadlineAt(parent, () => d, undefined))
+)
+
+/**
+ * Like {@link withDeadline}; when the deadline passes, {@link cause} returns
+ * `cause` (the error is still {@link DeadlineExceededError}). Go:
+ * `context.WithDeadlineCause(parent, d, cause)`.
+ *
+ * @since 0.1.0
+ */
+export const withDeadlineCause: {
+  (
+    deadline: number | Date,
+    cause: unknown
+  ): <E extends ContextError>(
+    parent: GoContext<E>
+  ) => Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], InvalidDeadlineError, Scope.Scope>
+  <E extends ContextError>(
+    parent: GoContext<E>,
+    deadline: number | Date,
+    cause: unknown
+  ): Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], InvalidDeadlineError, Scope.Scope>
+} = dual(3, <E extends ContextError>(parent: GoContext<E>, deadline: number | Date, cause: unknown) =>
+  Effect.flatMap(decodeDeadline(deadline), (d) => withDeadlineAt(parent, () => d, cause))
+)
+
+/**
+ * A child of `parent` cancelled with {@link DeadlineExceededError} after
+ * `timeout` (on Effect's `Clock`). Go: `context.WithTimeout(parent, d)`,
+ * i.e. `withDeadline(parent, now + d)`. A zero or negative timeout gives a
+ * context that is already done (Go); NaN or an unparseable duration fails
+ * with {@link InvalidDurationError}; an infinite one sets no deadline.
+ *
+ * @example
+ * ```ts
+ * const [ctx, cancel] = yield* GoContext.withTimeout(parent, "2 seconds")
+ * const body = yield* GoContext.run(ctx, fetchBody) // fails with DeadlineExceededError after 2s
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const withTimeout: {
+  (
+    timeout: Duration.Input
+  ): <E extends ContextError>(
+    parent: GoContext<E>
+  ) => Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], InvalidDurationError, Scope.Scope>
+  <E extends ContextError>(
+    parent: GoContext<E>,
+    timeout: Duration.Input
+  ): Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], InvalidDurationError, Scope.Scope>
+} = dual(2, <E extends ContextError>(parent: GoContext<E>, timeout: Duration.Input) =>
+  Effect.flatMap(decodeTimeout(timeout), (d) => withDeadlineAt(parent, (now) => now + d, undefined))
+)
+
+/**
+ * Like {@link withTimeout}; when the timeout passes, {@link cause} returns
+ * `cause`. Go: `context.WithTimeoutCause(parent, d, cause)`.
+ *
+ * @since 0.1.0
+ */
+export const withTimeoutCause: {
+  (
+    timeout: Duration.Input,
+    cause: unknown
+  ): <E extends ContextError>(
+    parent: GoContext<E>
+  ) => Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], InvalidDurationError, Scope.Scope>
+  <E extends ContextError>(
+    parent: GoContext<E>,
+    timeout: Duration.Input,
+    cause: unknown
+  ): Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], InvalidDurationError, Scope.Scope>
+} = dual(3, <E extends ContextError>(parent: GoContext<E>, timeout: Duration.Input, cause: unknown) =>
+  Effect.flatMap(decodeTimeout(timeout), (d) => withDeadlineAt(parent, (now) => now + d, cause))
+)
+
+/**
+ * A context with `parent`'s values but not its cancellation: never done, no
+ * deadline. Go 1.21: `context.WithoutCancel(parent)`, for work that must
+ * outlive the request that started it.
+ *
+ * @since 0.1.0
+ */
+export const withoutCancel = <E extends ContextError>(parent: GoContext<E>): GoContext<never> =>
+  new GoContextImpl(impl(parent), undefined, undefined, "WithoutCancel") as GoContext<never>
+
+/**
+ * A child of `parent` that carries `value` under `key` (and shares the
+ * parent's cancellation). Go: `context.WithValue(parent, key, val)`.
+ *
+ * @since 0.1.0
+ */
+export const withValue: {
+  <A>(key: Key<A>, value: NoInfer<A>): <E extends ContextError>(parent: GoContext<E>) => GoContext<E>
+  <E extends ContextError, A>(parent: GoContext<E>, key: Key<A>, value: NoInfer<A>): GoContext<E>
+} = dual(3, <E extends ContextError, A>(parent: GoContext<E>, key: Key<A>, value: A): GoContext<E> => {
+  const p = impl(parent)
+  return new GoContextImpl(p, p.node, p.deadline, "WithValue", key, value) as GoContext<E>
+})
+
+const show = (value: unknown): string => {
+  switch (typeof value) {
+    case "string":
+      return value
+    case "number":
+    case "boolean":
+    case "bigint":
+    case "undefined":
+      return String(value)
+    default:
+      return value === null ? "null" : `<${typeof value}>`
+  }
+}
+
+/**
+ * The value stored under `key` by the nearest {@link withValue} up the
+ * chain, or `none`. Go: `ctx.Value(key)`.
+ *
+ * @since 0.1.0
+ */
+export const value: {
+  <A>(key: Key<A>): <E extends ContextError>(self: GoContext<E>) => Option.Option<A>
+  <E extends ContextError, A>(self: GoContext<E>, key: Key<A>): Option.Option<A>
+} = dual(2, <E extends ContextError, A>(self: GoContext<E>, key: Key<A>): Option.Option<A> => {
+  for (let c: GoContextImpl | undefined = impl(self); c !== undefined; c = c.parent) {
+    if (c.key === key) return Option.some(c.value as A)
+  }
+  return Option.none()
+})
+
+// -----------------------------------------------------------------------------
+// Observing a context
+// -----------------------------------------------------------------------------
+
+let nilChan: Chan.RecvChan<void> | undefined
+let closedChan: Chan.RecvChan<void> | undefined
+
+/**
+ * A receive-only channel that is closed when the context is cancelled: Go's
+ * `ctx.Done()`. Use it in a `Select` (`Select.recv(GoContext.done(ctx), ...)`)
+ * or wait on it with `Chan.recv`. For a context that can never be cancelled
+ * it is a nil channel (never ready), as in Go. Every call returns the same
+ * channel.
+ *
+ * @since 0.1.0
+ */
+export const done = <E extends ContextError>(self: GoContext<E>): Chan.RecvChan<void> => {
+  const node = impl(self).node
+  if (node === undefined) return (nilChan ??= Chan.nil<void>())
+  if (node.chan !== undefined) return node.chan
+  if (node.err !== undefined) {
+    if (closedChan === undefined) {
+      const ch = Chan.makeUnsafe<void>(0, { name: "context.Done" })
+      closeNow(Chan.impl(ch))
+      closedChan = ch
+    }
+    return closedChan
+  }
+  node.chan = Chan.makeUnsafe<void>(0, { name: "context.Done" })
+  return node.chan
+}
+
+/**
+ * Why the context is done, or `none` while it is not: Go's `ctx.Err()`.
+ *
+ * @since 0.1.0
+ */
+export const err = <E extends ContextError>(self: GoContext<E>): Effect.Effect<Option.Option<E>> =>
+  Effect.sync(() => {
+    const e = impl(self).node?.err
+    return e === undefined ? Option.none() : Option.some(e as E)
+  })
+
+/**
+ * The cause of the cancellation: the cause given to a `...Cause` cancel
+ * function or constructor (or inherited from the parent that was cancelled
+ * first), else the context's error; `none` while not done. Go 1.20:
+ * `context.Cause(ctx)`.
+ *
+ * @since 0.1.0
+ */
+export const cause = <E extends ContextError>(self: GoContext<E>): Effect.Effect<Option.Option<unknown>> =>
+  Effect.sync(() => {
+    const e = impl(self).node?.err
+    return e === undefined ? Option.none() : Option.some(e.cause !== undefined ? e.cause : e)
+  })
+
+/**
+ * The deadline (epoch milliseconds on Effect's Clock), or `none`. Go:
+ * `ctx.Deadline()`. A context's deadline never changes.
+ *
+ * @since 0.1.0
+ */
+export const deadline = <E extends ContextError>(self: GoContext<E>): Option.Option<number> => {
+  const d = impl(self).deadline
+  return d === undefined ? Option.none() : Option.some(d)
+}
+
+/**
+ * How many contexts and registrations ({@link afterFunc}, {@link run}) are
+ * linked to the context's cancellation — Go's `len(cancelCtx.children)`. For
+ * diagnostics and tests: it returns to 0 as children are cancelled or
+ * stopped. A value context reports its parent's count (they share it).
+ *
+ * @since 0.1.0
+ */
+export const childCount = <E extends ContextError>(self: GoContext<E>): Effect.Effect<number> =>
+  Effect.sync(() => impl(self).node?.children?.size ?? 0)
+
+// -----------------------------------------------------------------------------
+// AfterFunc
+// -----------------------------------------------------------------------------
+
+const WAITING = 0
+const FIRED = 1
+const STOPPED = 2
+
+class AfterFuncHook extends Hook {
+  state: typeof WAITING | typeof FIRED | typeof STOPPED = WAITING
+  resume: ((effect: Effect.Effect<void>) => void) | undefined = undefined
+  fire(): void {
+    if (this.state !== WAITING) return
+    this.state = FIRED
+    const resume = this.resume
+    this.resume = undefined
+    resume?.(Exit.void)
+  }
+}
+
+/**
+ * What {@link afterFunc} returns: `stop` unregisters the call, and says
+ * whether it prevented it (false once the effect has started or after an
+ * earlier `stop`). Go: the `stop func() bool` of `context.AfterFunc`.
+ *
+ * @since 0.1.0
+ */
+export interface AfterFunc {
+  readonly stop: Effect.Effect<boolean>
+}
+
+const exitFalse = Exit.succeed(false)
+
+/**
+ * Runs `effect` in its own fiber once `ctx` is done — at once if it already
+ * is. Go 1.21: `context.AfterFunc(ctx, f)`. The fiber belongs to the scope:
+ * closing the scope unregisters the call (or interrupts `effect` if it has
+ * started). `effect` must handle its own errors.
+ *
+ * @example
+ * ```ts
+ * // Go: stop := context.AfterFunc(ctx, func() { conn.Close() })
+ * const { stop } = yield* GoContext.afterFunc(ctx, closeConnection)
+ * if (yield* stop) { ... } // the connection will not be closed by the context
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const afterFunc: {
+  <R>(
+    effect: Effect.Effect<unknown, never, R>
+  ): <E extends ContextError>(self: GoContext<E>) => Effect.Effect<AfterFunc, never, R | Scope.Scope>
+  <E extends ContextError, R>(
+    self: GoContext<E>,
+    effect: Effect.Effect<unknown, never, R>
+  ): Effect.Effect<AfterFunc, never, R | Scope.Scope>
+} = dual(
+  2,
+  <E extends ContextError, R>(
+    self: GoContext<E>,
+    effect: Effect.Effect<unknown, never, R>
+  ): Effect.Effect<AfterFunc, never, R | Scope.Scope> =>
+    Effect.flatMap(Effect.scope, (scope) =>
+      Effect.suspend(() => {
+        const node = impl(self).node
+        const hook = new AfterFuncHook()
+        if (node === undefined) {
+          // Never done: nothing to run, stop only records that it stopped.
+          return Effect.succeed({
+            stop: Effect.sync(() => {
+              if (hook.state !== WAITING) return false
+              hook.state = STOPPED
+              return true
+            })
+          })
+        }
+        const wait = Effect.callback<void>((resume) => {
+          if (hook.state === FIRED) return resume(Exit.void)
+          hook.resume = resume
+          return Effect.sync(() => {
+            hook.resume = undefined
+            if (hook.state === WAITING) {
+              hook.state = STOPPED
+              unlink(hook)
+            }
+          })
+        })
+        link(node, hook)
+        return Effect.map(
+          Effect.forkIn(Effect.andThen(wait, effect), scope, { startImmediately: true }),
+          (fiber): AfterFunc => ({
+            stop: Effect.suspend(() => {
+              if (hook.state !== WAITING) return exitFalse
+              hook.state = STOPPED
+              unlink(hook)
+              return Effect.as(Fiber.interrupt(fiber), true)
+            })
+          })
+        )
+      })
+    )
+)
+
+// -----------------------------------------------------------------------------
+// Bridges to Effect
+// -----------------------------------------------------------------------------
+
+/**
+ * The context {@link run} runs its effect under (default: {@link background}).
+ * {@link current} derives from it, so values set before `run` reach code
+ * that calls `current`.
+ *
+ * @since 0.1.0
+ */
+export const CurrentGoContext: Context.Reference<GoContext> = Context.Reference<GoContext>(
+  "effect-go/GoContext/CurrentGoContext",
+  { defaultValue: () => background }
+)
+
+class RunHook extends Hook {
+  fired = false
+  readonly fiber: Fiber.Fiber<unknown, unknown>
+  readonly by: number
+  constructor(fiber: Fiber.Fiber<unknown, unknown>, by: number) {
+    super()
+    this.fiber = fiber
+    this.by = by
+  }
+  fire(): void {
+    this.fired = true
+    this.fiber.interruptUnsafe(this.by)
+  }
+}
+
+const runUnder = <A, E2, R, E extends ContextError>(
+  ctx: GoContext<E>,
+  effect: Effect.Effect<A, E2, R>
+): Effect.Effect<A, E | E2, R> => {
+  const inner = Effect.provideService(effect, CurrentGoContext, ctx)
+  const node = impl(ctx).node
+  if (node === undefined) return inner
+  return Effect.withFiber((parent) => {
+    if (node.err !== undefined) return Exit.fail(node.err as E)
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(Effect.forkChild(Effect.interruptible(inner), { startImmediately: true }), (fiber) => {
+        const finished = fiber.pollUnsafe()
+        if (finished !== undefined) return finished
+        const hook = new RunHook(fiber, parent.id)
+        link(node, hook)
+        return Effect.flatMap(
+          Effect.onInterrupt(restore(Fiber.await(fiber)), () =>
+            Effect.andThen(
+              Effect.sync(() => unlink(hook)),
+              Fiber.interrupt(fiber)
+            )
+          ),
+          (exit): Effect.Effect<A, E | E2> => {
+            unlink(hook)
+            return hook.fired && Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
+              ? Exit.fail(node.err as E)
+              : exit
+          }
+        )
+      })
+    )
+  })
+}
+
+/**
+ * Runs `effect` under `ctx`: if `ctx` is or becomes done, `effect` is
+ * interrupted (it does not start if `ctx` is already done) and the result
+ * fails with the context's error — a {@link CanceledError} or
+ * {@link DeadlineExceededError} whose `cause` holds the cancel cause, so a
+ * caller can tell it from the effect's own errors by its `_tag`. Interrupting
+ * `run` from outside interrupts `effect` but does not cancel `ctx`. Inside,
+ * {@link CurrentGoContext} is `ctx`. Go: passing `ctx` to a function that
+ * honours it.
+ *
+ * `run(ctx)` is the pipeable form: `effect.pipe(GoContext.run(ctx))`.
+ *
+ * @example
+ * ```ts
+ * const [ctx] = yield* GoContext.withTimeout(GoContext.background, "1 second")
+ * const result = yield* GoContext.run(ctx, slowQuery).pipe(
+ *   Effect.catchTag("DeadlineExceededError", () => Effect.succeed(cached))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const run: {
+  <E extends ContextError>(
+    ctx: GoContext<E>
+  ): <A, E2, R>(effect: Effect.Effect<A, E2, R>) => Effect.Effect<A, E | E2, R>
+  <E extends ContextError, A, E2, R>(ctx: GoContext<E>, effect: Effect.Effect<A, E2, R>): Effect.Effect<A, E | E2, R>
+} = ((...args: [GoContext] | [GoContext, Effect.Effect<any, any, any>]) => {
+  if (args.length === 1) {
+    const ctx = args[0]
+    return (effect: Effect.Effect<any, any, any>) => runUnder(ctx, effect)
+  }
+  return runUnder(args[0], args[1])
+}) as any
+
+const canceledBy = (exit: Exit.Exit<unknown, unknown>): CanceledError =>
+  canceled(Exit.isFailure(exit) ? exit.cause : undefined)
+
+/**
+ * A context that is cancelled when `fiber` ends (its `Cause` becomes the
+ * cancel cause when it failed or was interrupted) or when the scope closes.
+ * It derives from the fiber's {@link CurrentGoContext}, so it keeps its
+ * values and is cancelled with it. Go has no fibers; this is the bridge for
+ * handing a `ctx` to ported code from Effect code.
+ *
+ * @since 0.1.0
+ */
+export const fromFiber = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<GoContext, never, Scope.Scope> =>
+  Effect.flatMap(Effect.scope, (scope) =>
+    Effect.suspend(() => {
+      const ctx = derive(impl(fiber.getRef(CurrentGoContext)), `FromFiber(#${fiber.id})`, undefined)
+      const node = ctx.node!
+      const ended = fiber.pollUnsafe()
+      let removeObserver: (() => void) | undefined
+      if (ended !== undefined) cancelNow(node, canceledBy(ended))
+      else if (node.err === undefined) removeObserver = fiber.addObserver((exit) => cancelNow(node, canceledBy(exit)))
+      return Effect.as(
+        Scope.addFinalizerExit(scope, (exit) =>
+          shallow(() => {
+            removeObserver?.()
+            if (node.err === undefined) cancelNow(node, canceledBy(exit))
+            return Exit.void
+          })
+        ),
+        ctx as GoContext
+      )
+    })
+  )
+
+/**
+ * A context for the current fiber: cancelled when the scope closes —
+ * which is what interrupting the fiber does to the scopes it is inside —
+ * or when the fiber ends; the closing `Exit`'s `Cause` becomes the cancel
+ * cause on failure or interruption. See {@link fromFiber}.
+ *
+ * @example
+ * ```ts
+ * const ctx = yield* GoContext.current
+ * const signal = yield* GoContext.toAbortSignal(ctx)
+ * yield* Effect.promise(() => fetch(url, { signal })) // aborted if this fiber is interrupted
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const current: Effect.Effect<GoContext, never, Scope.Scope> = Effect.withFiber((fiber) => fromFiber(fiber))
+
+// -----------------------------------------------------------------------------
+// Bridges to AbortSignal
+// -----------------------------------------------------------------------------
+
+let neverSignal: AbortSignal | undefined
+
+/**
+ * An `AbortSignal` that aborts when `ctx` is done, with the context's error
+ * ({@link CanceledError} / {@link DeadlineExceededError}, carrying the
+ * cause) as its `reason` — so `fetch` rejects with it. Every call for the
+ * same cancellable context returns the same signal. For `fetch` and other
+ * web APIs.
+ *
+ * @since 0.1.0
+ */
+export const toAbortSignal = <E extends ContextError>(self: GoContext<E>): Effect.Effect<AbortSignal> =>
+  Effect.sync(() => {
+    const node = impl(self).node
+    if (node === undefined) return (neverSignal ??= new AbortController().signal)
+    if (node.controller === undefined) {
+      node.controller = new AbortController()
+      if (node.err !== undefined) node.controller.abort(node.err)
+    }
+    return node.controller.signal
+  })
+
+/**
+ * A child of `parent` (default {@link background}) that is cancelled when
+ * `signal` aborts, with `signal.reason` as the cause — at once if it already
+ * has. Closing the scope removes the listener and cancels the context.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController()
+ * const ctx = yield* GoContext.fromAbortSignal(controller.signal)
+ * controller.abort(new Error("user left")) // done(ctx) closes; cause(ctx) is that error
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const fromAbortSignal = <E extends ContextError = never>(
+  signal: AbortSignal,
+  parent?: GoContext<E>
+): Effect.Effect<GoContext<E | CanceledError>, never, Scope.Scope> =>
+  Effect.flatMap(Effect.scope, (scope) =>
+    Effect.suspend(() => {
+      const ctx = derive(impl(parent ?? background), "FromAbortSignal", impl(parent ?? background).deadline)
+      const node = ctx.node!
+      const onAbort = () => {
+        if (node.err === undefined) cancelNow(node, canceled(signal.reason))
+      }
+      if (signal.aborted) onAbort()
+      else if (node.err === undefined) signal.addEventListener("abort", onAbort, { once: true })
+      return Effect.as(
+        Scope.addFinalizer(
+          scope,
+          Effect.andThen(
+            Effect.sync(() => signal.removeEventListener("abort", onAbort)),
+            cancelWith(node, () => canceled(undefined))
+          )
+        ),
+        ctx as GoContext<E | CanceledError>
+      )
+    })
+  )
