@@ -12,6 +12,7 @@
 export * as Chan from "./Chan.ts"
 export * as Cond from "./Cond.ts"
 export * as FiberMonitor from "./FiberMonitor.ts"
+export * as GoContext from "./GoContext.ts"
 export * as Mutex from "./Mutex.ts"
 export * as Once from "./Once.ts"
 export * as RWMutex from "./RWMutex.ts"
