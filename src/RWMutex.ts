@@ -153,7 +153,14 @@ const admitReaders = (m: RWMutexImpl): boolean => {
   if (m.readerWaiters.size === 0) return false
   const batch = m.readerWaiters.drain()
   m.readers += batch.length
-  for (let i = 0; i < batch.length; i++) wake(batch[i]!, Exit.void)
+  for (let i = 0; i < batch.length; i++) {
+    // A reader woken earlier in this loop may have interrupted this one
+    // after the batch left the queue: its read lock was counted but nobody
+    // holds it, so release it as its owner would (handing off to a writer if
+    // it is the last). Readers not woken yet are still counted, so the count
+    // cannot reach zero before the last of the batch.
+    if (!wake(batch[i]!, Exit.void)) rUnlockUnsafe(m)
+  }
   return true
 }
 

@@ -271,6 +271,32 @@ describe("RWMutex", () => {
     })
   )
 
+  it.effect("a reader of an admitted batch interrupted by another before it resumed holds nothing", () =>
+    Effect.gen(function* () {
+      const rw = yield* RWMutex.make()
+      yield* RWMutex.lock(rw)
+      let second: Fiber.Fiber<void> | undefined
+      // The first reader, once admitted, interrupts the second before the
+      // writer's unlock gets to wake it, then leaves.
+      const first = yield* Effect.forkChild(
+        RWMutex.rLock(rw).pipe(
+          Effect.andThen(Effect.sync(() => second!.interruptUnsafe())),
+          Effect.andThen(RWMutex.rUnlock(rw))
+        )
+      )
+      second = yield* Effect.forkChild(RWMutex.rLock(rw))
+      yield* settle
+      const writer = yield* Effect.forkChild(RWMutex.lock(rw))
+      yield* settle
+      yield* RWMutex.unlock(rw)
+      yield* Fiber.join(first)
+      expect(Exit.hasInterrupts(yield* Fiber.await(second))).toBe(true)
+      // The second reader's read lock must not linger: the writer gets in.
+      yield* Fiber.join(writer)
+      expect(yield* RWMutex.readerCount(rw)).toBe(0)
+      yield* RWMutex.unlock(rw)
+    }))
+
   describe("misuse is a defect with Go's message (Go's misuse_test.go)", () => {
     const cases: ReadonlyArray<{
       readonly name: string
