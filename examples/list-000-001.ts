@@ -1,13 +1,23 @@
 /** Examples for seed documents 000 and 001, in tour order. */
+import * as atomicRunningFlag from "./atomic-running-flag.ts"
+import * as boundedParallelismMd5 from "./bounded-parallelism-md5.ts"
 import * as condReady from "./cond-ready.ts"
 import type { Example } from "./Example.ts"
+import * as fanOutFanIn from "./fan-out-fan-in.ts"
+import * as formatDeadlock from "./format-deadlock.ts"
 import * as mistakesCondIf from "./mistakes-cond-if.ts"
 import * as mistakesDataRace from "./mistakes-data-race.ts"
 import * as mistakesOneShotSelect from "./mistakes-one-shot-select.ts"
 import * as mistakesWaitgroupAdd from "./mistakes-waitgroup-add.ts"
 import * as mistakesWaitgroupCopy from "./mistakes-waitgroup-copy.ts"
+import * as nilChannelMerge from "./nil-channel-merge.ts"
 import * as onceInit from "./once-init.ts"
+import * as pipelineDoneCancel from "./pipeline-done-cancel.ts"
 import * as pipelineSquares from "./pipeline-squares.ts"
+import * as safeMapMutex from "./safe-map-mutex.ts"
+import * as selectRandomDrain from "./select-random-drain.ts"
+import * as sharedMapCopy from "./shared-map-copy.ts"
+import * as stopDoneChannels from "./stop-done-channels.ts"
 import * as waitgroupFanOut from "./waitgroup-fan-out.ts"
 
 export const examples: ReadonlyArray<Example> = [
@@ -21,5 +31,15 @@ export const examples: ReadonlyArray<Example> = [
   mistakesCondIf.example,
   mistakesDataRace.example,
   // Seed 001
-  pipelineSquares.example
+  stopDoneChannels.example,
+  pipelineSquares.example,
+  fanOutFanIn.example,
+  pipelineDoneCancel.example,
+  boundedParallelismMd5.example,
+  selectRandomDrain.example,
+  nilChannelMerge.example,
+  safeMapMutex.example,
+  atomicRunningFlag.example,
+  sharedMapCopy.example,
+  formatDeadlock.example
 ]
