@@ -19,6 +19,9 @@ import * as selectRandomDrain from "./select-random-drain.ts"
 import * as sharedMapCopy from "./shared-map-copy.ts"
 import * as stopDoneChannels from "./stop-done-channels.ts"
 import * as waitgroupFanOut from "./waitgroup-fan-out.ts"
+import * as withoutCancelPublish from "./without-cancel-publish.ts"
+import * as workerContextTicker from "./worker-context-ticker.ts"
+import * as workerLifecycle from "./worker-lifecycle.ts"
 
 export const examples: ReadonlyArray<Example> = [
   // Seed 000
@@ -31,6 +34,8 @@ export const examples: ReadonlyArray<Example> = [
   mistakesCondIf.example,
   mistakesDataRace.example,
   // Seed 001
+  workerContextTicker.example,
+  workerLifecycle.example,
   stopDoneChannels.example,
   pipelineSquares.example,
   fanOutFanIn.example,
@@ -38,6 +43,7 @@ export const examples: ReadonlyArray<Example> = [
   boundedParallelismMd5.example,
   selectRandomDrain.example,
   nilChannelMerge.example,
+  withoutCancelPublish.example,
   safeMapMutex.example,
   atomicRunningFlag.example,
   sharedMapCopy.example,
