@@ -678,7 +678,8 @@ export const wait = <I, O, E, F>(self: WorkerPool<I, O, E, F>): Effect.Effect<vo
  * Graceful shutdown: stops accepting jobs, lets every queued job run, and
  * waits for the workers to stop. Go: `close(jobs); wg.Wait()`. Fails with the
  * pool's failure for a `failFast` pool that failed. Interrupting it stops the
- * waiting, not the draining.
+ * waiting, not the draining. Calling it from a job waits for that job's own
+ * worker, forever (as Go's `wg.Wait()` inside a worker): use {@link close}.
  *
  * @since 0.1.0
  */

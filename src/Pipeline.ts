@@ -1,0 +1,541 @@
+/**
+ * Pipelines: the stages-connected-by-channels pattern of Go's blog post
+ * "Go Concurrency Patterns: Pipelines and cancellation".
+ *
+ * ```go
+ * func gen(nums ...int) <-chan int            // generator stage
+ * func sq(in <-chan int) <-chan int           // transform stage
+ * func merge(cs ...<-chan int) <-chan int     // fan-in
+ * for n := range sq(sq(gen(2, 3))) { ... }
+ * ```
+ *
+ * Every stage takes {@link Chan.RecvChan}s and returns a {@link Pipe} — a
+ * `RecvChan` that also carries the error type of the stages behind it — so
+ * stages compose as in Go: `gen(2, 3)`, then `map(sq)`, then `map(sq)`.
+ *
+ * - {@link from} / {@link gen} / {@link fromStream}: generator stages.
+ * - {@link map}: a transform stage with `workers` fibers reading one channel
+ *   (fan-out) and writing one (fan-in), in input order (`ordered`, the
+ *   default) or in completion order. With `workers` it is Go's "bounded
+ *   parallelism" (the MD5 example's digesters); {@link parallel} is the whole
+ *   `MD5All` shape in one call.
+ * - {@link merge}: fan-in of several channels. {@link stage}: any other stage,
+ *   written as a loop over its input that sends to its output.
+ * - {@link collect} / {@link forEach} / {@link drain} / {@link toStream}: the
+ *   consumer side, which reports the pipeline's failure.
+ *
+ * Cancellation is Go's done-channel rule, enforced: every stage fiber belongs
+ * to the current `Scope`. Closing it — the consumer returned early (Go's
+ * "stopping short"), failed, or was interrupted — interrupts every stage,
+ * which closes its output; nothing stays blocked on a send, no fiber is left.
+ *
+ * Errors: a stage function may fail with `E`. The first failure (or defect)
+ * stops every stage of the pipeline (as errgroup's context would) and is
+ * reported to the consumer: {@link collect}, {@link forEach}, {@link drain},
+ * {@link check} and {@link toStream} fail with it. Stages joined by
+ * {@link map} or {@link merge} form one pipeline. Reading a `Pipe` with plain
+ * `Chan.recv` sees only the channel close; {@link check} then tells why.
+ * A pipeline whose stages were interrupted (its scope closed under them)
+ * reports an interruption to a consumer still reading it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pipeline } from "effect-go"
+ *
+ * const sq = Pipeline.map((n: number) => Effect.succeed(n * n))
+ *
+ * const program = Effect.scoped(
+ *   Pipeline.gen(2, 3).pipe(Effect.flatMap(sq), Effect.flatMap(sq), Effect.flatMap(Pipeline.collect))
+ * ) // [16, 81]
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import { dual } from "effect/Function"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type * as Types from "effect/Types"
+import * as Chan from "./Chan.ts"
+import { closeNow } from "./internal/chan.ts"
+
+const PipeTypeId = "~effect-go/Pipeline/Pipe" as const
+
+/**
+ * The output of a stage: a receive-only channel of `A` whose pipeline may fail
+ * with `E`. Go's `<-chan A`; pass it to the next stage, or to a consumer
+ * ({@link collect}, {@link forEach}, {@link toStream}) that reports `E`.
+ *
+ * @since 0.1.0
+ */
+export interface Pipe<out A, out E = never> extends Chan.RecvChan<A> {
+  readonly [PipeTypeId]: { readonly _E: Types.Covariant<E> }
+}
+
+/** The element type of a channel. @since 0.1.0 */
+export type ValueOf<C> = C extends Chan.RecvChan<infer A> ? A : never
+
+/** The error type of a {@link Pipe} (`never` for a plain channel). @since 0.1.0 */
+export type ErrorOf<C> = C extends Pipe<any, infer E> ? E : never
+
+/**
+ * A bad stage option: `workers` not a positive integer, or `capacity` not a
+ * non-negative integer.
+ *
+ * @since 0.1.0
+ */
+export class InvalidStageOptionError extends Data.TaggedError("InvalidStageOptionError")<{
+  readonly option: "workers" | "capacity"
+  readonly value: number
+}> {
+  override get message(): string {
+    return this.option === "workers"
+      ? `pipeline: workers must be a positive integer, got ${this.value}`
+      : `pipeline: capacity must be a non-negative integer, got ${this.value}`
+  }
+}
+
+/** Options of every stage. @since 0.1.0 */
+export interface StageOptions {
+  /** Buffer capacity of the stage's output channel (default 0, as in the Go blog). */
+  readonly capacity?: number | undefined
+  /** Name of the output channel, shown in blocked-fiber dumps. */
+  readonly name?: string | undefined
+}
+
+/** Options of {@link map}. @since 0.1.0 */
+export interface MapOptions extends StageOptions {
+  /** How many fibers run `f` (default 1). */
+  readonly workers?: number | undefined
+  /** Emit in input order (default true) or as results complete (false). */
+  readonly ordered?: boolean | undefined
+}
+
+// -----------------------------------------------------------------------------
+// Pipeline state: which fibers make up a pipeline, and how it ended
+// -----------------------------------------------------------------------------
+
+/**
+ * One pipeline: the fibers of its stages and its first failure. Stages that
+ * read from several pipelines join them into one (union-find on `parent`).
+ */
+class State {
+  parent: State | undefined = undefined
+  /** The first failure of a stage. */
+  failure: Cause.Cause<unknown> | undefined = undefined
+  /** A stage was interrupted (its scope closed): the output is incomplete. */
+  interrupted: Cause.Cause<never> | undefined = undefined
+  /** Stopped after a failure: every fiber is interrupted, new ones at once. */
+  stopped = false
+  readonly fibers = new Set<Fiber.Fiber<unknown, unknown>>()
+}
+
+/** The pipeline state of every stage output. */
+const states = new WeakMap<object, State>()
+
+const root = (state: State): State => {
+  let r = state
+  while (r.parent !== undefined) r = r.parent
+  while (state.parent !== undefined && state.parent !== r) {
+    const next: State = state.parent
+    state.parent = r
+    state = next
+  }
+  return r
+}
+
+const stop = (state: State): void => {
+  if (state.stopped) return
+  state.stopped = true
+  for (const fiber of Array.from(state.fibers)) fiber.interruptUnsafe()
+}
+
+/** The one pipeline made of the inputs' pipelines (a new one if none has any). */
+const unite = (inputs: ReadonlyArray<Chan.RecvChan<unknown>>): State => {
+  let result: State | undefined
+  for (const input of inputs) {
+    const found = states.get(input)
+    if (found === undefined) continue
+    const r = root(found)
+    if (result === undefined) {
+      result = r
+      continue
+    }
+    if (r === result) continue
+    r.parent = result
+    for (const fiber of r.fibers) result.fibers.add(fiber)
+    r.fibers.clear()
+    result.failure ??= r.failure
+    result.interrupted ??= r.interrupted
+    if (r.stopped || result.stopped) {
+      result.stopped = false
+      stop(result)
+    }
+  }
+  return result ?? new State()
+}
+
+const onStageEnd = (state: State, fiber: Fiber.Fiber<unknown, unknown>, exit: Exit.Exit<unknown, unknown>): void => {
+  const r = root(state)
+  r.fibers.delete(fiber)
+  if (exit._tag === "Success") return
+  if (Cause.hasInterruptsOnly(exit.cause)) {
+    if (!r.stopped) r.interrupted ??= exit.cause as Cause.Cause<never>
+    return
+  }
+  if (r.failure === undefined) {
+    const reasons = exit.cause.reasons.filter((reason) => !Cause.isInterruptReason(reason))
+    r.failure = reasons.length === exit.cause.reasons.length ? exit.cause : Cause.fromReasons(reasons)
+  }
+  stop(r)
+}
+
+/** How the pipeline behind `self` ended, as seen by a consumer that read it to its close. */
+const outcome = (self: Chan.RecvChan<unknown>): Exit.Exit<void, unknown> => {
+  const found = states.get(self)
+  if (found === undefined) return Exit.void
+  const r = root(found)
+  if (r.failure !== undefined) return Exit.failCause(r.failure)
+  if (r.interrupted !== undefined) return Exit.failCause(r.interrupted)
+  return Exit.void
+}
+
+const closeChan = (ch: Chan.RecvChan<any> | Chan.SendChan<any>): void => {
+  const c = Chan.impl(ch)
+  if (!c.closed && !c.isNil) closeNow(c)
+}
+
+const validCapacity = (n: number): boolean => Number.isInteger(n) && n >= 0
+
+/**
+ * Makes a stage: an output channel in the pipeline of `inputs`, and one fiber
+ * per body, each forked in the current scope. The output is closed when every
+ * body has ended, however it ended (even unstarted); a body's failure stops
+ * the whole pipeline.
+ */
+const makeStage = <B>(
+  inputs: ReadonlyArray<Chan.RecvChan<any>>,
+  options: StageOptions | undefined,
+  bodies: (out: Chan.Chan<B>) => ReadonlyArray<Effect.Effect<unknown, unknown, any>>
+): Effect.Effect<Pipe<B, any>, InvalidStageOptionError, any> =>
+  Effect.suspend(() => {
+    const capacity = options?.capacity ?? 0
+    if (!validCapacity(capacity)) return Exit.fail(new InvalidStageOptionError({ option: "capacity", value: capacity }))
+    return Effect.uninterruptible(
+      Effect.flatMap(Effect.scope, (scope) => {
+        const state = unite(inputs)
+        const out = Chan.makeUnsafe<B>(capacity, { name: options?.name })
+        states.set(out, state)
+        const list = bodies(out)
+        let live = list.length
+        if (live === 0) closeChan(out)
+        const onEnd = (fiber: Fiber.Fiber<unknown, unknown>, exit: Exit.Exit<unknown, unknown>) => {
+          // Record a failure before closing: whoever sees the close must see why.
+          onStageEnd(state, fiber, exit)
+          if (--live === 0) closeChan(out)
+        }
+        return Effect.as(
+          Effect.forEach(
+            list,
+            (body) =>
+              Effect.map(Effect.forkIn(body, scope), (fiber) => {
+                const r = root(state)
+                r.fibers.add(fiber)
+                fiber.addObserver((exit) => onEnd(fiber, exit))
+                if (r.stopped) fiber.interruptUnsafe()
+              }),
+            { discard: true }
+          ),
+          out as unknown as Pipe<B, any>
+        )
+      })
+    )
+  })
+
+/** `out <- b`: the output is only closed by its stage, after its last send. */
+const sendTo = <B>(out: Chan.SendChan<B>) => {
+  return (b: B): Effect.Effect<void> => Effect.orDie(Chan.send(out, b))
+}
+
+// -----------------------------------------------------------------------------
+// Generators
+// -----------------------------------------------------------------------------
+
+/**
+ * A generator stage: sends the values of `iterable`, then closes. Go's
+ * `gen(nums ...int) <-chan int`.
+ *
+ * @example
+ * ```ts
+ * const nums = yield* Pipeline.from([1, 2, 3], { capacity: 3 })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const from = <A>(
+  iterable: Iterable<A>,
+  options?: StageOptions
+): Effect.Effect<Pipe<A>, InvalidStageOptionError, Scope.Scope> =>
+  makeStage<A>([], options, (out) => [Effect.forEach(iterable, sendTo(out), { discard: true })]) as Effect.Effect<
+    Pipe<A>,
+    InvalidStageOptionError,
+    Scope.Scope
+  >
+
+/**
+ * A generator stage over its arguments: Go's `gen(2, 3)`.
+ *
+ * @since 0.1.0
+ */
+export const gen = <A>(...values: ReadonlyArray<A>): Effect.Effect<Pipe<A>, never, Scope.Scope> =>
+  from(values) as Effect.Effect<Pipe<A>, never, Scope.Scope>
+
+/**
+ * A generator stage fed by a `Stream`. A failure of the stream is a failure
+ * of the pipeline: the consumer's {@link collect} fails with it.
+ *
+ * @since 0.1.0
+ */
+export const fromStream = <A, E, R>(
+  stream: Stream.Stream<A, E, R>,
+  options?: StageOptions
+): Effect.Effect<Pipe<A, E>, InvalidStageOptionError, R | Scope.Scope> =>
+  makeStage<A>([], options, (out) => [Stream.runForEach(stream, sendTo(out))])
+
+// -----------------------------------------------------------------------------
+// Stages
+// -----------------------------------------------------------------------------
+
+/**
+ * Any stage, written as Go writes one: `body` receives from `input` (or
+ * ranges over it) and sends to `out`; `out` is closed when `body` ends. A
+ * failure of `body` stops the pipeline. Go's
+ * `go func() { defer close(out); for v := range in { ... out <- w ... } }()`.
+ *
+ * @example
+ * ```ts
+ * // keep the even numbers, twice each
+ * const evens = yield* Pipeline.stage(nums, (input, out: Chan.SendChan<number>) =>
+ *   Chan.forEach(input, (n) => (n % 2 === 0 ? Effect.andThen(Chan.send(out, n), Chan.send(out, n)) : Effect.void))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const stage = <C extends Chan.RecvChan<any>, B, E, R>(
+  input: C,
+  body: (input: C, out: Chan.SendChan<B>) => Effect.Effect<void, E, R>,
+  options?: StageOptions
+): Effect.Effect<Pipe<B, ErrorOf<C> | E>, InvalidStageOptionError, R | Scope.Scope> =>
+  makeStage<B>([input], options, (out) => [body(input, out)])
+
+const mapImpl = (
+  self: Chan.RecvChan<unknown>,
+  f: (a: unknown) => Effect.Effect<unknown, unknown, unknown>,
+  options: MapOptions | undefined
+): Effect.Effect<Pipe<unknown, unknown>, InvalidStageOptionError, unknown> =>
+  Effect.suspend(() => {
+    const workers = options?.workers ?? 1
+    if (!Number.isInteger(workers) || workers < 1) {
+      return Exit.fail(new InvalidStageOptionError({ option: "workers", value: workers }))
+    }
+    if (workers === 1 || options?.ordered === false) {
+      return makeStage<unknown>([self], options, (out) => {
+        const send = sendTo(out)
+        const worker = Chan.forEach(self, (a) => Effect.flatMap(f(a), send))
+        return Array.from({ length: workers }, () => worker)
+      })
+    }
+    return makeStage<unknown>([self], options, (out) => orderedMap(self, f, workers, out))
+  })
+
+class Slot {
+  readonly value: unknown
+  readonly done = Deferred.makeUnsafe<unknown>()
+  constructor(value: unknown) {
+    this.value = value
+  }
+}
+
+/**
+ * `workers` fibers, output in input order: a dispatcher hands each value to
+ * the next free worker and queues its slot; an emitter sends the slots'
+ * results in queue order. The queue holds `workers` slots, which bounds how
+ * far ahead of the slowest item the workers may run.
+ */
+const orderedMap = (
+  self: Chan.RecvChan<unknown>,
+  f: (a: unknown) => Effect.Effect<unknown, unknown, unknown>,
+  workers: number,
+  out: Chan.SendChan<unknown>
+): ReadonlyArray<Effect.Effect<unknown, unknown, unknown>> => {
+  const order = Chan.makeUnsafe<Slot>(workers)
+  const work = Chan.makeUnsafe<Slot>(0)
+  const sendOrder = sendTo(order)
+  const sendWork = sendTo(work)
+  const dispatcher = Chan.forEach(self, (a) => {
+    const slot = new Slot(a)
+    return Effect.andThen(sendOrder(slot), sendWork(slot))
+  }).pipe(
+    Effect.ensuring(
+      Effect.sync(() => {
+        closeChan(order)
+        closeChan(work)
+      })
+    )
+  )
+  const worker = Chan.forEach(work, (slot) => Effect.flatMap(f(slot.value), (b) => Deferred.succeed(slot.done, b)))
+  const send = sendTo(out)
+  const emitter = Chan.forEach(order, (slot) => Effect.flatMap(Deferred.await(slot.done), send))
+  return [dispatcher, ...Array.from({ length: workers }, () => worker), emitter]
+}
+
+/**
+ * A transform stage: `f` on every value, by `workers` fibers (default 1)
+ * reading the same input — Go's fan-out — and sending to one output — fan-in.
+ * `ordered` (default true) keeps the input order; `ordered: false` sends
+ * results as they complete. With `workers: 1` this is Go's `sq`.
+ *
+ * Ordered output holds back results that finished before an earlier slow
+ * item; to bound that memory, the workers run at most `workers` items ahead
+ * of the oldest unfinished one, then wait for it (as `Stream.mapEffect` with
+ * `concurrency` does).
+ *
+ * @example
+ * ```ts
+ * const sq = Pipeline.map((n: number) => Effect.succeed(n * n))
+ * const out = yield* Pipeline.gen(2, 3).pipe(Effect.flatMap(sq), Effect.flatMap(sq)) // sq(sq(gen(2, 3)))
+ * const sums = yield* Pipeline.map(paths, md5File, { workers: 20, ordered: false }) // bounded parallelism
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const map: {
+  <A, B, E2, R>(
+    f: (a: A) => Effect.Effect<B, E2, R>,
+    options?: MapOptions
+  ): <C extends Chan.RecvChan<A>>(
+    self: C
+  ) => Effect.Effect<Pipe<B, ErrorOf<C> | E2>, InvalidStageOptionError, R | Scope.Scope>
+  <C extends Chan.RecvChan<any>, B, E2, R>(
+    self: C,
+    f: (a: ValueOf<C>) => Effect.Effect<B, E2, R>,
+    options?: MapOptions
+  ): Effect.Effect<Pipe<B, ErrorOf<C> | E2>, InvalidStageOptionError, R | Scope.Scope>
+} = dual((args) => typeof args[0] !== "function", mapImpl) as any
+
+/**
+ * Fan-in: one output receiving every value of `chans`, in arrival order;
+ * closed once they all are. Go's `merge(cs ...<-chan int) <-chan int`. Its
+ * inputs become one pipeline: a failure in any of them stops them all.
+ *
+ * @since 0.1.0
+ */
+export const merge = <const Chans extends ReadonlyArray<Chan.RecvChan<any>>>(
+  ...chans: Chans
+): Effect.Effect<Pipe<ValueOf<Chans[number]>, ErrorOf<Chans[number]>>, never, Scope.Scope> =>
+  makeStage<unknown>(chans, undefined, (out) => {
+    const send = sendTo(out)
+    return chans.map((ch) => Chan.forEach(ch, send))
+  }) as any
+
+// -----------------------------------------------------------------------------
+// Consumers
+// -----------------------------------------------------------------------------
+
+/**
+ * Fails with the failure that stopped the pipeline behind `self`, if any (an
+ * interruption if its stages were interrupted); succeeds otherwise. For
+ * consumers that read a {@link Pipe} with plain `Chan` operations: call it
+ * after the channel closed.
+ *
+ * @since 0.1.0
+ */
+export const check = <A, E>(self: Pipe<A, E>): Effect.Effect<void, E> =>
+  Effect.suspend(() => outcome(self) as Exit.Exit<void, E>)
+
+/**
+ * Runs `f` on every value until the channel closes, then fails with the
+ * pipeline's failure if there was one. Go: `for v := range out { ... }`.
+ *
+ * @since 0.1.0
+ */
+export const forEach: {
+  <A, X, E2, R>(f: (a: A) => Effect.Effect<X, E2, R>): <E>(self: Pipe<A, E>) => Effect.Effect<void, E | E2, R>
+  <A, E, X, E2, R>(self: Pipe<A, E>, f: (a: A) => Effect.Effect<X, E2, R>): Effect.Effect<void, E | E2, R>
+} = dual(
+  2,
+  <A, E, X, E2, R>(self: Pipe<A, E>, f: (a: A) => Effect.Effect<X, E2, R>): Effect.Effect<void, E | E2, R> =>
+    Effect.andThen(Chan.forEach(self, f), check(self))
+)
+
+/**
+ * Receives every value until the channel closes and returns them in order;
+ * fails with the pipeline's failure if there was one.
+ *
+ * @since 0.1.0
+ */
+export const collect = <A, E>(self: Pipe<A, E>): Effect.Effect<Array<A>, E> =>
+  Effect.suspend(() => {
+    const out: Array<A> = []
+    return Effect.andThen(
+      Chan.forEach(self, (a) => Effect.sync(() => out.push(a))),
+      Effect.suspend(() => Exit.map(outcome(self), () => out) as Exit.Exit<Array<A>, E>)
+    )
+  })
+
+/**
+ * Receives and discards every value until the channel closes; fails with the
+ * pipeline's failure if there was one.
+ *
+ * @since 0.1.0
+ */
+export const drain = <A, E>(self: Pipe<A, E>): Effect.Effect<void, E> => forEach(self, () => Effect.void)
+
+/**
+ * The pipe as a `Stream` that ends when the channel closes, or fails with the
+ * pipeline's failure. The stages still belong to the scope they were made
+ * in; close it to stop them.
+ *
+ * @since 0.1.0
+ */
+export const toStream = <A, E>(self: Pipe<A, E>): Stream.Stream<A, E> =>
+  Stream.concat(Chan.toStream(self), Stream.fromEffectDrain(check(self)))
+
+/**
+ * Go's bounded-parallelism example (`MD5All`) in one call: `f` on every item
+ * with `workers` fibers in a pipeline of its own, collected in input order
+ * (or completion order with `ordered: false`). The first failure stops every
+ * worker and is the result; interruption stops them all.
+ *
+ * @example
+ * ```ts
+ * const sums = yield* Pipeline.parallel(paths, (path) => md5File(path), { workers: 20 })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const parallel = <A, B, E, R>(
+  items: Iterable<A>,
+  f: (a: A) => Effect.Effect<B, E, R>,
+  options: { readonly workers: number; readonly ordered?: boolean | undefined }
+): Effect.Effect<Array<B>, E | InvalidStageOptionError, R> =>
+  Effect.scoped(Effect.flatMap(from(items), (input) => Effect.flatMap(map(input, f, options), (out) => collect(out))))
+
+/**
+ * The failure that stopped the pipeline behind `self`, if any (a snapshot).
+ *
+ * @since 0.1.0
+ */
+export const failure = <A, E>(self: Pipe<A, E>): Effect.Effect<Option.Option<Cause.Cause<E>>> =>
+  Effect.sync(() => {
+    const found = states.get(self)
+    return Option.fromUndefinedOr(found === undefined ? undefined : (root(found).failure as Cause.Cause<E> | undefined))
+  })

@@ -1,0 +1,492 @@
+import { describe, expect, expectTypeOf } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as TestClock from "effect/testing/TestClock"
+import * as Chan from "../src/Chan.ts"
+import * as Pipeline from "../src/Pipeline.ts"
+import { settle } from "./utils/fibers.ts"
+import { it } from "./utils/leak.ts"
+
+class Boom extends Data.TaggedError("Boom")<{ readonly n: number }> {}
+class Other extends Data.TaggedError("Other")<{}> {}
+
+/** Lets forked fibers reach their sleeps, then moves the TestClock. */
+const advance = (duration: Duration.Input): Effect.Effect<void> => Effect.andThen(settle, TestClock.adjust(duration))
+
+/** The error or defect an Exit failed with (undefined on success). */
+const squashed = (exit: Exit.Exit<unknown, unknown>): unknown =>
+  Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i)
+
+/** An endless generator that counts how many values it produced. */
+const counting = () => {
+  const state = { produced: 0 }
+  const iterable: Iterable<number> = {
+    *[Symbol.iterator]() {
+      for (;;) yield state.produced++
+    }
+  }
+  return { state, iterable }
+}
+
+const sq = Pipeline.map((n: number) => Effect.succeed(n * n))
+
+/** Every channel has nobody parked on it. */
+const nobodyBlocked = (chans: ReadonlyArray<Chan.RecvChan<unknown>>) =>
+  Effect.gen(function* () {
+    for (const ch of chans) expect(yield* Chan.blocked(ch)).toEqual([])
+  })
+
+/** A deterministic pseudo-random sequence (LCG). */
+const pseudoRandom = (seed: number) => () => {
+  seed = (seed * 1103515245 + 12345) % 2147483648
+  return seed / 2147483648
+}
+
+describe("Pipeline", () => {
+  describe("Go blog: Pipelines and cancellation", () => {
+    it.effect("gen → sq → sq prints 16 then 81 (sq(sq(gen(2, 3))))", () =>
+      Effect.gen(function* () {
+        const out = yield* Pipeline.gen(2, 3).pipe(Effect.flatMap(sq), Effect.flatMap(sq))
+        expect(yield* Pipeline.collect(out)).toEqual([16, 81])
+        // Data-first, nested as in Go.
+        const nested = yield* Pipeline.map(
+          yield* Pipeline.map(yield* Pipeline.gen(2, 3), (n) => Effect.succeed(n * n)),
+          (n) => Effect.succeed(n * n)
+        )
+        expect(yield* Pipeline.collect(nested)).toEqual([16, 81])
+      })
+    )
+
+    it.effect("fan-out, fan-in: two sq workers read one channel, merge joins them", () =>
+      Effect.gen(function* () {
+        const input = yield* Pipeline.from(range(100))
+        const c1 = yield* sq(input)
+        const c2 = yield* sq(input)
+        const merged = yield* Pipeline.merge(c1, c2)
+        const out = yield* Pipeline.collect(merged)
+        expect(out.sort((a, b) => a - b)).toEqual(range(100).map((n) => n * n))
+      })
+    )
+
+    it.effect("merge of no channel is closed at once; merge of closed channels closes", () =>
+      Effect.gen(function* () {
+        expect(yield* Pipeline.collect(yield* Pipeline.merge())).toEqual([])
+        const a = yield* Pipeline.gen<number>()
+        const b = yield* Pipeline.gen(1)
+        expect(yield* Pipeline.collect(yield* Pipeline.merge(a, b))).toEqual([1])
+      })
+    )
+
+    it.effect("stopping short: the consumer takes one value and leaves; every stage stops, nothing stays parked", () =>
+      Effect.gen(function* () {
+        const { state, iterable } = counting()
+        let squared = 0
+        const chans: Array<Chan.RecvChan<number>> = []
+        const first = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const input = yield* Pipeline.from(iterable)
+            const square = Pipeline.map((n: number) =>
+              Effect.sync(() => {
+                squared++
+                return n * n
+              })
+            )
+            const c1 = yield* square(input)
+            const c2 = yield* square(input)
+            const out = yield* Pipeline.merge(c1, c2)
+            chans.push(input, c1, c2, out)
+            return yield* Chan.recv(out)
+          })
+        )
+        expect(Option.isSome(first)).toBe(true)
+        // Unbuffered channels: each stage is at most one value ahead.
+        expect(state.produced).toBeLessThan(10)
+        expect(squared).toBeLessThan(10)
+        yield* nobodyBlocked(chans)
+        const produced = state.produced
+        yield* settle
+        expect(state.produced).toBe(produced)
+      })
+    )
+
+    it.effect("bounded parallelism (MD5All): parallel runs f with at most `workers` fibers", () =>
+      Effect.gen(function* () {
+        let running = 0
+        let maxRunning = 0
+        const digest = (path: string) =>
+          Effect.sync(() => {
+            running++
+            maxRunning = Math.max(maxRunning, running)
+          }).pipe(
+            Effect.andThen(Effect.sleep("10 millis")),
+            Effect.andThen(
+              Effect.sync(() => {
+                running--
+                return `md5(${path})`
+              })
+            )
+          )
+        const paths = range(10).map((i) => `file${i}`)
+        const fiber = yield* Effect.forkChild(Pipeline.parallel(paths, digest, { workers: 3 }))
+        yield* advance("40 millis")
+        expect(yield* Fiber.join(fiber)).toEqual(paths.map((p) => `md5(${p})`))
+        expect(maxRunning).toBe(3)
+      })
+    )
+  })
+
+  describe("map", () => {
+    it.effect("ordered: output keeps input order under random per-item delays", () =>
+      Effect.gen(function* () {
+        const random = pseudoRandom(42)
+        const delays = range(50).map(() => Math.floor(random() * 100))
+        let running = 0
+        let maxRunning = 0
+        const out = yield* Pipeline.from(range(50)).pipe(
+          Effect.flatMap(
+            Pipeline.map(
+              (i: number) =>
+                Effect.sync(() => {
+                  running++
+                  maxRunning = Math.max(maxRunning, running)
+                }).pipe(
+                  Effect.andThen(Effect.sleep(`${delays[i]!} millis`)),
+                  Effect.andThen(
+                    Effect.sync(() => {
+                      running--
+                      return i * 10
+                    })
+                  )
+                ),
+              { workers: 4 }
+            )
+          )
+        )
+        const fiber = yield* Effect.forkChild(Pipeline.collect(out))
+        yield* advance("10 seconds")
+        expect(yield* Fiber.join(fiber)).toEqual(range(50).map((i) => i * 10))
+        expect(maxRunning).toBe(4)
+      })
+    )
+
+    it.effect("unordered: results leave as they complete", () =>
+      Effect.gen(function* () {
+        const delays = [30, 10, 20]
+        const out = yield* Pipeline.map(
+          yield* Pipeline.from(range(3)),
+          (i) => Effect.as(Effect.sleep(`${delays[i]!} millis`), i),
+          { workers: 3, ordered: false }
+        )
+        const fiber = yield* Effect.forkChild(Pipeline.collect(out))
+        yield* advance("30 millis")
+        expect(yield* Fiber.join(fiber)).toEqual([1, 2, 0])
+      })
+    )
+
+    it.effect("ordered with a slow head: the others run ahead by a bounded window, then wait", () =>
+      Effect.gen(function* () {
+        const delays = [50, 10, 10, 10, 10]
+        const done: Array<number> = []
+        const out = yield* Pipeline.map(
+          yield* Pipeline.from(range(5)),
+          (i) =>
+            Effect.as(Effect.sleep(`${delays[i]!} millis`), i).pipe(Effect.tap(() => Effect.sync(() => done.push(i)))),
+          { workers: 2 }
+        )
+        const fiber = yield* Effect.forkChild(Pipeline.collect(out))
+        yield* advance("40 millis")
+        // The second worker ran items 1 and 2 while the first was busy with item 0;
+        // the window (2 slots for 2 workers) keeps it from running further ahead.
+        expect(done).toEqual([1, 2])
+        yield* advance("10 millis")
+        expect(done).toEqual([1, 2, 0])
+        yield* advance("10 millis")
+        expect(yield* Fiber.join(fiber)).toEqual([0, 1, 2, 3, 4])
+        expect(done).toEqual([1, 2, 0, 3, 4])
+      })
+    )
+
+    it.effect("rejects workers that are not positive integers and capacities that are not non-negative integers", () =>
+      Effect.gen(function* () {
+        const input = yield* Pipeline.gen(1)
+        for (const workers of [0, -1, 1.5, Number.NaN]) {
+          const error = yield* Effect.flip(Pipeline.map(input, Effect.succeed, { workers }))
+          expect(error).toBeInstanceOf(Pipeline.InvalidStageOptionError)
+          expect(error.option).toBe("workers")
+        }
+        for (const capacity of [-1, 0.5, Number.POSITIVE_INFINITY]) {
+          expect((yield* Effect.flip(Pipeline.from([1], { capacity }))).option).toBe("capacity")
+          expect((yield* Effect.flip(Pipeline.map(input, Effect.succeed, { capacity }))).option).toBe("capacity")
+        }
+        const error = yield* Effect.flip(Pipeline.parallel([1], Effect.succeed, { workers: 0 }))
+        expect(error).toBeInstanceOf(Pipeline.InvalidStageOptionError)
+        expect(yield* Pipeline.collect(input)).toEqual([1])
+      })
+    )
+
+    it.effect.prop(
+      "ordered map: any delays, any number of workers, output is the input in order, each item once",
+      [
+        Schema.Array(Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 0, maximum: 30 })))),
+        Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 1, maximum: 6 }))),
+        Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 0, maximum: 3 })))
+      ],
+      ([delays, workers, capacity]) =>
+        Effect.gen(function* () {
+          const calls = new Map<number, number>()
+          const out = yield* Pipeline.map(
+            yield* Pipeline.from(range(delays.length), { capacity }),
+            (i) =>
+              Effect.sync(() => calls.set(i, (calls.get(i) ?? 0) + 1)).pipe(
+                Effect.andThen(Effect.sleep(`${delays[i]!} millis`)),
+                Effect.as(-i)
+              ),
+            { workers, capacity }
+          )
+          const fiber = yield* Effect.forkChild(Pipeline.collect(out))
+          yield* advance(`${31 * (delays.length + 1)} millis`)
+          expect(yield* Fiber.join(fiber)).toEqual(range(delays.length).map((i) => -i))
+          for (const i of range(delays.length)) expect(calls.get(i)).toBe(1)
+        })
+    )
+  })
+
+  describe("errors", () => {
+    it.effect("the first failure stops every stage and is reported by collect", () =>
+      Effect.gen(function* () {
+        const { state, iterable } = counting()
+        const out = yield* Pipeline.from(iterable).pipe(
+          Effect.flatMap(Pipeline.map((n: number) => (n === 5 ? Effect.fail(new Boom({ n })) : Effect.succeed(n)))),
+          Effect.flatMap(Pipeline.map((n: number) => Effect.succeed(n + 1)))
+        )
+        expectTypeOf(out).toEqualTypeOf<Pipeline.Pipe<number, Boom>>()
+        const exit = yield* Effect.exit(Pipeline.collect(out))
+        expect(squashed(exit)).toEqual(new Boom({ n: 5 }))
+        // The endless generator was stopped too.
+        const produced = state.produced
+        yield* settle
+        expect(state.produced).toBe(produced)
+        expect(produced).toBeLessThan(10)
+        expect(yield* Pipeline.failure(out)).toEqual(Option.some(Cause.fail(new Boom({ n: 5 }))))
+      })
+    )
+
+    it.effect("a failure in one branch of a merge stops the other branch; forEach and drain report it", () =>
+      Effect.gen(function* () {
+        const { state, iterable } = counting()
+        const slow = yield* Pipeline.map(yield* Pipeline.from(iterable), (n) => Effect.as(Effect.sleep("1 millis"), n))
+        const failing = yield* Pipeline.map(yield* Pipeline.gen(1, 2, 3), (n) =>
+          n === 3 ? Effect.andThen(Effect.sleep("10 millis"), Effect.fail(new Other())) : Effect.succeed(n)
+        )
+        const merged = yield* Pipeline.merge(slow, failing)
+        expectTypeOf(merged).toEqualTypeOf<Pipeline.Pipe<number, Other>>()
+        const seen: Array<number> = []
+        const fiber = yield* Effect.forkChild(
+          Effect.exit(Pipeline.forEach(merged, (n) => Effect.sync(() => seen.push(n))))
+        )
+        yield* advance("10 millis")
+        expect(squashed(yield* Fiber.join(fiber))).toEqual(new Other())
+        const produced = state.produced
+        yield* advance("10 millis")
+        expect(state.produced).toBe(produced)
+        expect(seen).toContain(2)
+        expect(squashed(yield* Effect.exit(Pipeline.drain(merged)))).toEqual(new Other())
+      })
+    )
+
+    it.effect("a defect in a stage reaches the consumer; of two failing workers the first one wins", () =>
+      Effect.gen(function* () {
+        const died = yield* Pipeline.map(yield* Pipeline.gen(1, 2), () => Effect.die("kaput"))
+        const exit = yield* Effect.exit(Pipeline.collect(died))
+        expect(Exit.isFailure(exit) && Cause.hasDies(exit.cause)).toBe(true)
+
+        const out = yield* Pipeline.map(
+          yield* Pipeline.from(range(4)),
+          (n) => Effect.andThen(Effect.sleep(`${10 * (4 - n)} millis`), Effect.fail(new Boom({ n }))),
+          { workers: 4, ordered: false }
+        )
+        const fiber = yield* Effect.forkChild(Effect.exit(Pipeline.collect(out)))
+        yield* advance("40 millis")
+        const first = yield* Fiber.join(fiber)
+        expect(squashed(first)).toEqual(new Boom({ n: 3 }))
+        expect(Exit.isFailure(first) && first.cause.reasons.length).toBe(1)
+      })
+    )
+
+    it.effect("check: a consumer reading with plain Chan operations learns why the channel closed", () =>
+      Effect.gen(function* () {
+        const out = yield* Pipeline.map(yield* Pipeline.gen(1, 2, 3), (n) =>
+          n === 2 ? Effect.fail(new Boom({ n })) : Effect.succeed(n)
+        )
+        const seen: Array<number> = []
+        yield* Chan.forEach(out, (n) => Effect.sync(() => seen.push(n)))
+        expect(seen).toEqual([1])
+        expect(squashed(yield* Effect.exit(Pipeline.check(out)))).toEqual(new Boom({ n: 2 }))
+        const fine = yield* Pipeline.gen(1)
+        yield* Pipeline.drain(fine)
+        yield* Pipeline.check(fine)
+        expect(yield* Pipeline.failure(fine)).toEqual(Option.none())
+      })
+    )
+
+    it.effect("stage: a custom stage closes its output when its body ends, and its failure stops the pipeline", () =>
+      Effect.gen(function* () {
+        const input = yield* Pipeline.gen(1, 2, 3, 4)
+        const twiceEven = yield* Pipeline.stage(input, (input, out: Chan.SendChan<number>) =>
+          Chan.forEach(input, (n) => (n % 2 === 0 ? Effect.andThen(Chan.send(out, n), Chan.send(out, n)) : Effect.void))
+        )
+        expectTypeOf(twiceEven).toEqualTypeOf<Pipeline.Pipe<number, Chan.ChanClosedError>>()
+        expect(yield* Pipeline.collect(twiceEven)).toEqual([2, 2, 4, 4])
+        const failing = yield* Pipeline.stage(yield* Pipeline.gen(1), (_, out: Chan.SendChan<number>) =>
+          Effect.andThen(Chan.send(out, 7), Effect.fail(new Other()))
+        )
+        expect(squashed(yield* Effect.exit(Pipeline.collect(failing)))).toEqual(new Other())
+      })
+    )
+  })
+
+  describe("cancellation", () => {
+    it.effect("closing the scope stops stages blocked on send (no consumer) and on recv (idle source)", () =>
+      Effect.gen(function* () {
+        const source = yield* Chan.make<number>() // never sent on
+        const chans: Array<Chan.RecvChan<number>> = [source]
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const waiting = yield* Pipeline.map(source, (n) => Effect.succeed(n), { workers: 3 })
+            const full = yield* Pipeline.from(range(10)).pipe(Effect.flatMap(sq))
+            chans.push(waiting, full)
+            yield* settle
+            // A stage parked in send (nobody reads `full`) and stages parked in recv on `source`.
+            expect((yield* Chan.blocked(full)).map((b) => b.op)).toEqual(["send"])
+            expect((yield* Chan.blocked(source)).map((b) => b.op)).toEqual(["recv"])
+          })
+        )
+        yield* nobodyBlocked(chans)
+        expect(yield* Chan.isClosed(source)).toBe(false) // the user's own channel is left alone
+      })
+    )
+
+    it.effect("interrupting a consumer blocked in collect, then closing the scope, stops everything", () =>
+      Effect.gen(function* () {
+        const chans: Array<Chan.RecvChan<number>> = []
+        let interruptedStages = 0
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const out = yield* Pipeline.map(
+              yield* Pipeline.gen(1, 2, 3),
+              (n) =>
+                Effect.onInterrupt(Effect.as(Effect.sleep("1 hour"), n), () => Effect.sync(() => interruptedStages++)),
+              { workers: 2 }
+            )
+            chans.push(out)
+            const consumer = yield* Effect.forkChild(Pipeline.collect(out))
+            yield* settle
+            expect((yield* Chan.blocked(out)).map((b) => b.op)).toEqual(["recv"])
+            yield* Fiber.interrupt(consumer)
+            yield* nobodyBlocked([out])
+          })
+        )
+        expect(interruptedStages).toBe(2)
+        yield* nobodyBlocked(chans)
+      })
+    )
+
+    it.effect("a consumer outside the scope sees an interruption when the stages are stopped under it", () =>
+      Effect.gen(function* () {
+        const out = yield* Effect.scoped(Pipeline.from(range(10)))
+        yield* settle
+        const exit = yield* Effect.exit(Pipeline.collect(out))
+        expect(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)).toBe(true)
+      })
+    )
+
+    it.effect("a stage made on a pipeline that already failed stops at once", () =>
+      Effect.gen(function* () {
+        const failed = yield* Pipeline.map(yield* Pipeline.gen(1), () => Effect.fail(new Boom({ n: 1 })))
+        yield* settle
+        let called = 0
+        const { state, iterable } = counting()
+        const other = yield* Pipeline.from(iterable)
+        const merged = yield* Pipeline.merge(failed, other)
+        const after = yield* Pipeline.map(merged, (n) =>
+          Effect.sync(() => {
+            called++
+            return n
+          })
+        )
+        expect(squashed(yield* Effect.exit(Pipeline.collect(after)))).toEqual(new Boom({ n: 1 }))
+        expect(state.produced).toBeLessThan(3)
+        expect(called).toBeLessThan(3)
+      })
+    )
+  })
+
+  describe("Stream interop", () => {
+    it.effect("fromStream → map → toStream", () =>
+      Effect.gen(function* () {
+        const input = yield* Pipeline.fromStream(Stream.fromIterable(range(5)))
+        const out = yield* Pipeline.map(input, (n) => Effect.succeed(n * 2), { workers: 2 })
+        expect(yield* Stream.runCollect(Pipeline.toStream(out))).toEqual([0, 2, 4, 6, 8])
+      })
+    )
+
+    it.effect("a failing stream fails the pipeline; toStream fails with a stage's failure", () =>
+      Effect.gen(function* () {
+        const input = yield* Pipeline.fromStream(
+          Stream.concat(Stream.fromIterable<number>([1, 2]), Stream.fail(new Other()))
+        )
+        expectTypeOf(input).toEqualTypeOf<Pipeline.Pipe<number, Other>>()
+        const out = yield* sq(input)
+        expect(squashed(yield* Effect.exit(Pipeline.collect(out)))).toEqual(new Other())
+
+        const failing = yield* Pipeline.map(yield* Pipeline.gen(1, 2, 3), (n) =>
+          n === 3 ? Effect.fail(new Boom({ n })) : Effect.succeed(n)
+        )
+        const stream: Stream.Stream<number, Boom> = Pipeline.toStream(failing)
+        expect(squashed(yield* Effect.exit(Stream.runCollect(stream)))).toEqual(new Boom({ n: 3 }))
+      })
+    )
+
+    it.effect("a stream consumer can stop early; closing the scope stops the stages", () =>
+      Effect.gen(function* () {
+        const { state, iterable } = counting()
+        const taken = yield* Effect.scoped(
+          Effect.flatMap(Pipeline.from(iterable), (input) =>
+            Effect.flatMap(sq(input), (out) => Stream.runCollect(Stream.take(Pipeline.toStream(out), 3)))
+          )
+        )
+        expect(taken).toEqual([0, 1, 4])
+        const produced = state.produced
+        yield* settle
+        expect(state.produced).toBe(produced)
+      })
+    )
+  })
+
+  it.effect("types: errors accumulate along the stages, plain channels add none", () =>
+    Effect.gen(function* () {
+      const plain = yield* Chan.make<number>()
+      const a = yield* Pipeline.map(plain, (n) => (n > 0 ? Effect.succeed(`${n}`) : Effect.fail(new Boom({ n }))))
+      expectTypeOf(a).toEqualTypeOf<Pipeline.Pipe<string, Boom>>()
+      const b = yield* Pipeline.map(a, (s) => (s === "" ? Effect.fail(new Other()) : Effect.succeed(s.length)))
+      expectTypeOf(b).toEqualTypeOf<Pipeline.Pipe<number, Boom | Other>>()
+      expectTypeOf(Pipeline.collect(b)).toEqualTypeOf<Effect.Effect<Array<number>, Boom | Other>>()
+      expectTypeOf(Pipeline.gen(1, 2)).toEqualTypeOf<Effect.Effect<Pipeline.Pipe<number>, never, Scope.Scope>>()
+      const r: Chan.RecvChan<number> = b // a Pipe is a RecvChan
+      expect(r).toBe(b)
+      // @ts-expect-error a Pipe cannot be sent on
+      Chan.send(b, 1)
+      yield* Chan.close(plain)
+    })
+  )
+})
