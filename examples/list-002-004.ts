@@ -7,6 +7,7 @@ import * as bugCopiedWaitgroup from "./bug-copied-waitgroup.ts"
 import * as bugForgotDone from "./bug-forgot-done.ts"
 import * as bugNegativeCounter from "./bug-negative-counter.ts"
 import * as bugReuseWithoutWait from "./bug-reuse-without-wait.ts"
+import * as concurrentFetchTimeout from "./concurrent-fetch-timeout.ts"
 import * as closeResultsAfterWait from "./close-results-after-wait.ts"
 import * as doneOnPanic from "./done-on-panic.ts"
 import type { Example } from "./Example.ts"
@@ -27,6 +28,7 @@ import * as processItems from "./process-items.ts"
 import * as taskManager from "./task-manager.ts"
 import * as waitgroupThreeStagePipeline from "./waitgroup-three-stage-pipeline.ts"
 import * as waitgroupWorkerPool from "./waitgroup-worker-pool.ts"
+import * as waitgroupWithContext from "./waitgroup-with-context.ts"
 import * as waitgroupWorkerRange from "./waitgroup-worker-range.ts"
 import * as workerPoolJobs from "./worker-pool-jobs.ts"
 
@@ -35,11 +37,13 @@ export const examples: ReadonlyArray<Example> = [
   waitgroupWorkerPool.example,
   waitgroupThreeStagePipeline.example,
   batchProcessResults.example,
+  waitgroupWithContext.example,
   taskManager.example,
   hierarchicalWaitgroups.example,
   goroutineMonitoring.example,
   // 003 · concurrency correctness, patterns and trade-offs
   workerPoolJobs.example,
+  concurrentFetchTimeout.example,
   mutexVsChannelCounter.example,
   // 004 · sync.WaitGroup: usage, patterns, bugs, exercises
   processItems.example,
