@@ -1,0 +1,271 @@
+/**
+ * The benchmark harness: contestants, calibration, sampling (through
+ * mitata's `measure`), and the statistics every table is built from.
+ *
+ * A contestant runs a whole workload of `n` operations per call and the
+ * harness divides by `n`: these are throughput benchmarks of concurrent
+ * programs (fibers, promises), not micro-benchmarks of one call, so mitata's
+ * batching is turned off and each sample is one full run. The heap is
+ * collected before every sample (`--expose-gc`), outside the timed region.
+ */
+import * as Effect from "effect/Effect"
+import * as Scheduler from "effect/Scheduler"
+import { measure } from "mitata"
+
+/** Which scheduler an Effect-based contestant runs under. */
+export type SchedulerMode = "default" | "sync"
+
+/** Who a contestant is, for the ratio columns. */
+export type Kind = "effect-go" | "effect" | "peer" | "floor" | "ref"
+
+/** One contestant in one row: runs `n` operations of the row's workload. */
+export interface Contestant {
+  readonly name: string
+  readonly kind: Kind
+  /** Set on Effect-based contestants (one entry per scheduler). */
+  readonly scheduler?: SchedulerMode | undefined
+  /** Runs the workload with `n` operations; resolves when every fiber/task is done. */
+  readonly run: (n: number) => Promise<void>
+  /** A fixed workload size (the row defines it, e.g. 100k tasks); otherwise calibrated. */
+  readonly fixedN?: number | undefined
+  /** Largest `n` worth running (very slow contestants). */
+  readonly maxN?: number | undefined
+  /** Why this contestant is skipped (pending module, not applicable...). */
+  readonly skip?: string | undefined
+  /** A note printed under the row. */
+  readonly note?: string | undefined
+}
+
+/** Go reference figures, ns per operation (go-figures.md). */
+export interface GoFigure {
+  readonly p2: number
+  readonly p1: number
+}
+
+/** A throughput row: one workload, many contestants. */
+export interface Row {
+  readonly id: string
+  readonly title: string
+  /** What one operation is ("round trip", "item", "lock", "task"). */
+  readonly unit: string
+  readonly go?: GoFigure | undefined
+  readonly contestants: ReadonlyArray<Contestant>
+  /** Hand-off rows are judged against peers with the "within 2×" target. */
+  readonly handoff?: boolean | undefined
+}
+
+/** Options that the command line sets. */
+export interface RunConfig {
+  readonly quick: boolean
+  /** Samples per contestant (each sample is one full run). */
+  readonly samples: number
+  /** Wanted duration of one sample, in milliseconds (calibration target). */
+  readonly targetMs: number
+  readonly schedulers: ReadonlyArray<SchedulerMode>
+  readonly filter: RegExp | undefined
+  readonly log: (line: string) => void
+}
+
+/** What was measured for one contestant. */
+export interface Measured {
+  readonly row: Row
+  readonly contestant: Contestant
+  readonly n: number
+  /** ns per operation: median, min, max, and every sample. */
+  readonly median: number
+  readonly min: number
+  readonly max: number
+  readonly samples: ReadonlyArray<number>
+  readonly error?: string | undefined
+}
+
+// -----------------------------------------------------------------------------
+// Effect runners
+// -----------------------------------------------------------------------------
+
+const syncScheduler = new Scheduler.MixedScheduler("sync")
+
+/**
+ * Runs an Effect workload under the given scheduler: Effect's default
+ * (`MixedScheduler("async")`, yields through `setImmediate`) or the
+ * microtask one (`MixedScheduler("sync")`), provided via the Scheduler
+ * reference.
+ */
+export const runEffect = <A, E>(effect: Effect.Effect<A, E>, mode: SchedulerMode): Promise<A> =>
+  Effect.runPromise(mode === "sync" ? Effect.provideService(effect, Scheduler.Scheduler, syncScheduler) : effect)
+
+/**
+ * An Effect-based contestant, expanded into one contestant per scheduler.
+ */
+export const effectContestant = (
+  config: RunConfig,
+  spec: Omit<Contestant, "run" | "scheduler"> & { readonly effect: (n: number) => Effect.Effect<unknown, unknown> }
+): Array<Contestant> =>
+  config.schedulers.map((mode) => ({
+    ...spec,
+    scheduler: mode,
+    run: (n: number) => runEffect(spec.effect(n), mode).then(() => undefined)
+  }))
+
+/** A loop of `n` steps as a single fiber (Effect's own `whileLoop` primitive). */
+export const times = <E>(n: number, body: (i: number) => Effect.Effect<unknown, E>): Effect.Effect<void, E> =>
+  Effect.suspend(() => {
+    let i = 0
+    return Effect.whileLoop({ while: () => i < n, body: () => body(i++), step: () => {} })
+  })
+
+// -----------------------------------------------------------------------------
+// Measuring
+// -----------------------------------------------------------------------------
+
+const gc: () => void =
+  typeof globalThis.gc === "function"
+    ? (globalThis.gc as () => void)
+    : () => {
+        throw new Error("run with --expose-gc (npm run bench does)")
+      }
+
+export const collect = (): void => {
+  gc()
+  gc()
+}
+
+const nowNs = (): number => performance.now() * 1e6
+
+/** How long one run may take before it is declared hung (a lost wake-up leaves fibers parked forever). */
+export const HANG_MS = 30_000
+
+/** Thrown when a run has not finished after {@link HANG_MS}. */
+export class HungError extends Error {
+  constructor(what: string, ms: number) {
+    super(`hung: ${what} did not finish within ${ms / 1000} s (fibers left parked: a lost wake-up)`)
+  }
+}
+
+/**
+ * Rejects with {@link HungError} if `promise` does not settle within `ms`.
+ * The hung fibers are left behind (nothing can wake them), but the suite
+ * goes on and reports the row as hung.
+ */
+export const guard = <A>(promise: Promise<A>, what: string, ms = HANG_MS): Promise<A> => {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HungError(what, ms)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/** The contestant with every run guarded against hangs. */
+export const guarded = (c: Contestant): Contestant => ({
+  ...c,
+  run: (n) => guard(c.run(n), `${contestantLabel(c)} with n=${n}`)
+})
+
+/** Rounds to 1, 2 or 5 × a power of ten, so that sizes are readable. */
+const niceRound = (x: number): number => {
+  const p = 10 ** Math.floor(Math.log10(x))
+  const m = x / p
+  return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p
+}
+
+/**
+ * Warms the contestant up (the JIT needs tens of thousands of operations
+ * before a fiber loop reaches its steady speed) and picks `n` so that one
+ * sample takes about `targetMs`. Warm-up lasts at least `2 × targetMs` and
+ * two runs, growing `n` while runs are shorter than a quarter of the target.
+ */
+const calibrate = async (c: Contestant, config: RunConfig): Promise<number> => {
+  const maxN = c.maxN ?? 2_000_000
+  const warmupNs = 2 * config.targetMs * 1e6
+  let n = c.fixedN ?? 1_000
+  let spent = 0
+  let runs = 0
+  let perOp = Number.NaN
+  while (runs < 2 || spent < warmupNs) {
+    const t0 = nowNs()
+    await c.run(n)
+    const dt = nowNs() - t0
+    spent += dt
+    runs++
+    perOp = dt / n
+    if (c.fixedN === undefined && dt < (config.targetMs * 1e6) / 4 && n < maxN) n = Math.min(maxN, n * 4)
+  }
+  if (c.fixedN !== undefined) return c.fixedN
+  return Math.max(1_000, Math.min(maxN, niceRound((config.targetMs * 1e6) / perOp)))
+}
+
+/** Measures one contestant: calibrate, one warm-up run, then `samples` runs. */
+export const measureContestant = async (row: Row, contestant: Contestant, config: RunConfig): Promise<Measured> => {
+  const c = guarded(contestant)
+  try {
+    const n = await calibrate(c, config)
+    const stats = await measure(() => c.run(n), {
+      min_samples: config.samples,
+      max_samples: config.samples,
+      min_cpu_time: 0,
+      warmup_samples: 0,
+      inner_gc: true,
+      gc: collect
+    })
+    const samples = stats.samples.map((s) => s / n)
+    return { row, contestant, n, median: median(samples), min: stats.min / n, max: stats.max / n, samples }
+  } catch (error) {
+    return {
+      row,
+      contestant,
+      n: 0,
+      median: Number.NaN,
+      min: Number.NaN,
+      max: Number.NaN,
+      samples: [],
+      error: error instanceof Error ? error.message : String(error)
+    }
+  }
+}
+
+export const median = (xs: ReadonlyArray<number>): number => {
+  if (xs.length === 0) return Number.NaN
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
+
+/** (max − min) / median, as a percentage: the spread reported beside every median. */
+export const spreadPct = (m: { readonly median: number; readonly min: number; readonly max: number }): number =>
+  ((m.max - m.min) / m.median) * 100
+
+// -----------------------------------------------------------------------------
+// Formatting
+// -----------------------------------------------------------------------------
+
+export const fmtNs = (ns: number): string => {
+  if (!Number.isFinite(ns)) return "—"
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`
+  if (ns >= 1e4) return `${(ns / 1e3).toFixed(1)} µs`
+  if (ns >= 100) return ns.toFixed(0)
+  return ns.toFixed(1)
+}
+
+export const fmtRatio = (r: number): string => (Number.isFinite(r) ? `${r >= 10 ? r.toFixed(1) : r.toFixed(2)}×` : "—")
+
+export const fmtInt = (n: number): string => n.toLocaleString("en-US")
+
+export const fmtBytes = (b: number): string => (Number.isFinite(b) ? `${Math.round(b).toLocaleString("en-US")} B` : "—")
+
+/** A Markdown table; columns after the first are right-aligned unless `left` says otherwise. */
+export const mdTable = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, left = 1): string => {
+  const align = header.map((_, i) => (i < left ? "---" : "---:"))
+  const line = (cells: ReadonlyArray<string>) => `| ${cells.join(" | ")} |`
+  return [line(header), line(align), ...rows.map(line)].join("\n")
+}
+
+/** A plain-text table for the console. */
+export const textTable = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, left = 1): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
+  const pad = (cells: ReadonlyArray<string>) =>
+    cells.map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")
+  return [pad(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(pad)].join("\n")
+}
+
+export const contestantLabel = (c: Contestant): string =>
+  c.scheduler === undefined ? c.name : `${c.name} [${c.scheduler === "sync" ? "microtask" : "default"}]`

@@ -1,0 +1,328 @@
+/**
+ * Memory held per blocked fiber (or task): `N` fibers parked on a receive, a
+ * lock or a semaphore acquire, measured as the `heapUsed` delta after a full
+ * collection (`--expose-gc`), divided by `N`. It counts everything a parked
+ * fiber keeps alive: the fiber, its stack of continuations, its node in the
+ * primitive's waiter list and the parent's reference to it (what `forkChild`
+ * keeps). Go's figure (runtime.MemStats.Sys delta) includes the goroutine
+ * stack.
+ */
+import { Mutex as AsyncMutex, Semaphore as AsyncSemaphore } from "async-mutex"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as EffectSemaphore from "effect/Semaphore"
+import * as Fiber from "effect/Fiber"
+import * as Queue from "effect/Queue"
+import pLimit from "p-limit"
+import PQueue from "p-queue"
+import { Chan as TsChan } from "ts-chan"
+import * as Chan from "../src/Chan.ts"
+import * as Mutex from "../src/Mutex.ts"
+import { PromiseChan, PromiseLock, PromiseSemaphore } from "./floor.ts"
+import { collect, guard, type Kind, median } from "./harness.ts"
+import type { Modules } from "./pending.ts"
+
+export type BlockedOn = "recv" | "lock" | "acquire"
+
+export interface MemoryContestant {
+  readonly on: BlockedOn
+  readonly name: string
+  readonly kind: Kind
+  readonly skip?: string | undefined
+  /** Bytes per blocked fiber, one measurement. */
+  readonly measure: (n: number) => Promise<number>
+}
+
+export interface MemoryResult {
+  readonly contestant: MemoryContestant
+  readonly n: number
+  readonly median: number
+  readonly min: number
+  readonly max: number
+  readonly error?: string | undefined
+}
+
+const heapUsed = (): number => process.memoryUsage().heapUsed
+
+/**
+ * An Effect contestant: `prepare` builds the primitive (held, for locks) and
+ * returns the effect each fiber blocks in. `n` fibers are forked (started at
+ * once, so that each runs until it parks), then the heap is measured from
+ * inside the parent fiber, then everything is interrupted.
+ */
+const effectMeasure =
+  (prepare: () => Effect.Effect<Effect.Effect<unknown, unknown>, unknown>) =>
+  (n: number): Promise<number> =>
+    Effect.runPromise(
+      Effect.flatMap(prepare(), (blockIn) =>
+        Effect.suspend(() => {
+          const fibers = slots<Fiber.Fiber<unknown, unknown>>(n)
+          let parked = 0
+          const body = Effect.andThen(
+            Effect.sync(() => parked++),
+            blockIn
+          )
+          let before = 0
+          return Effect.sync(() => {
+            collect()
+            before = heapUsed()
+          }).pipe(
+            Effect.andThen(
+              Effect.forEach(
+                fibers,
+                (_, i) => Effect.map(Effect.forkChild(body, { startImmediately: true }), (f) => (fibers[i] = f)),
+                { discard: true }
+              )
+            ),
+            Effect.andThen(
+              Effect.whileLoop({ while: () => parked < n, body: () => Effect.yieldNow, step: () => {} })
+            ),
+            Effect.andThen(
+              Effect.sync(() => {
+                collect()
+                return (heapUsed() - before) / n
+              })
+            ),
+            Effect.tap(() => Fiber.interruptAll(fibers as Array<Fiber.Fiber<unknown, unknown>>))
+          )
+        })
+      )
+    )
+
+/**
+ * A Promise-based contestant: `start` launches one blocked task and returns
+ * its promise; `release` lets every task finish afterwards.
+ */
+const promiseMeasure =
+  (prepare: () => { readonly start: () => Promise<unknown>; readonly release: () => void }) =>
+  async (n: number): Promise<number> => {
+    const { start, release } = prepare()
+    const tasks = slots<Promise<unknown>>(n)
+    collect()
+    const before = heapUsed()
+    for (let i = 0; i < n; i++) tasks[i] = start()
+    collect()
+    const bytes = (heapUsed() - before) / n
+    release()
+    await Promise.allSettled(tasks)
+    return bytes
+  }
+
+/** A Promise that stays pending until `open` is called. */
+const gate = (): { readonly promise: Promise<void>; readonly open: () => void } => {
+  let open = () => {}
+  const promise = new Promise<void>((resolve) => (open = resolve))
+  return { promise, open: () => open() }
+}
+
+/** A packed array of `n` slots, allocated before the heap is measured. */
+const slots = <A>(n: number): Array<A | undefined> => {
+  const out: Array<A | undefined> = []
+  for (let i = 0; i < n; i++) out.push(undefined)
+  return out
+}
+
+export const memoryContestants = (modules: Modules): Array<MemoryContestant> => {
+  const sem = modules.semaphore
+  return [
+    // ---- blocked on a receive ----
+    {
+      on: "recv",
+      name: "effect-go Chan.recv (unbuffered)",
+      kind: "effect-go",
+      measure: effectMeasure(() => Effect.sync(() => Chan.recv(Chan.makeUnsafe<number>(0))))
+    },
+    {
+      on: "recv",
+      name: "Effect Queue.take (Queue.bounded(0))",
+      kind: "effect",
+      measure: effectMeasure(() => Effect.map(Queue.bounded<number>(0), (q) => Queue.take(q)))
+    },
+    {
+      on: "recv",
+      name: "Effect Deferred.await",
+      kind: "ref",
+      measure: effectMeasure(() => Effect.map(Deferred.make<number>(), (d) => Deferred.await(d)))
+    },
+    {
+      on: "recv",
+      name: "ts-chan recv",
+      kind: "peer",
+      measure: promiseMeasure(() => {
+        const ch = new TsChan<number>(0)
+        return { start: () => ch.recv(), release: () => ch.close() }
+      })
+    },
+    {
+      on: "recv",
+      name: "floor: async fn awaiting a bare Promise channel",
+      kind: "floor",
+      measure: promiseMeasure(() => {
+        const ch = new PromiseChan<number>(0)
+        let n = 0
+        return {
+          start: async () => {
+            n++
+            await ch.recv()
+          },
+          release: () => {
+            for (let i = 0; i < n; i++) ch.send(i)
+          }
+        }
+      })
+    },
+    // ---- blocked on a lock ----
+    {
+      on: "lock",
+      name: "effect-go Mutex.lock",
+      kind: "effect-go",
+      measure: effectMeasure(() =>
+        Effect.suspend(() => {
+          const mu = Mutex.makeUnsafe()
+          return Effect.as(Mutex.lock(mu), Mutex.lock(mu))
+        })
+      )
+    },
+    {
+      on: "lock",
+      name: "Effect Semaphore(1).take(1)",
+      kind: "effect",
+      measure: effectMeasure(() =>
+        Effect.flatMap(EffectSemaphore.make(1), (s) => Effect.as(s.take(1), s.take(1) as Effect.Effect<unknown>))
+      )
+    },
+    {
+      on: "lock",
+      name: "async-mutex Mutex.acquire",
+      kind: "peer",
+      measure: promiseMeasure(() => {
+        const mu = new AsyncMutex()
+        void mu.acquire()
+        return { start: () => mu.acquire(), release: () => mu.cancel() }
+      })
+    },
+    {
+      on: "lock",
+      name: "floor: async fn awaiting a bare Promise lock",
+      kind: "floor",
+      measure: promiseMeasure(() => {
+        const mu = new PromiseLock()
+        mu.lock()
+        let n = 0
+        return {
+          start: async () => {
+            n++
+            await mu.lock()
+          },
+          release: () => {
+            for (let i = 0; i <= n; i++) mu.unlock()
+          }
+        }
+      })
+    },
+    // ---- blocked on a semaphore acquire ----
+    sem.module === undefined
+      ? {
+          on: "acquire",
+          name: "effect-go Semaphore.acquire",
+          kind: "effect-go",
+          skip: `pending: ${sem.reason}`,
+          measure: async () => Number.NaN
+        }
+      : {
+          on: "acquire",
+          name: "effect-go Semaphore.acquire",
+          kind: "effect-go",
+          measure: effectMeasure(() =>
+            Effect.flatMap(sem.module!.make(1), (s) =>
+              Effect.as(sem.module!.acquire(s, 1), sem.module!.acquire(s, 1) as Effect.Effect<unknown, unknown>)
+            )
+          )
+        },
+    {
+      on: "acquire",
+      name: "Effect Semaphore(1).take(1)",
+      kind: "effect",
+      measure: effectMeasure(() =>
+        Effect.flatMap(EffectSemaphore.make(1), (s) => Effect.as(s.take(1), s.take(1) as Effect.Effect<unknown>))
+      )
+    },
+    {
+      on: "acquire",
+      name: "async-mutex Semaphore(1).acquire",
+      kind: "peer",
+      measure: promiseMeasure(() => {
+        const s = new AsyncSemaphore(1)
+        void s.acquire()
+        return { start: () => s.acquire(), release: () => s.cancel() }
+      })
+    },
+    {
+      on: "acquire",
+      name: "p-limit(1) queued task",
+      kind: "peer",
+      measure: promiseMeasure(() => {
+        const limit = pLimit(1)
+        const blocker = gate()
+        void limit(() => blocker.promise)
+        return { start: () => limit(async () => {}), release: blocker.open }
+      })
+    },
+    {
+      on: "acquire",
+      name: "p-queue(1) queued task",
+      kind: "peer",
+      measure: promiseMeasure(() => {
+        const queue = new PQueue({ concurrency: 1 })
+        const blocker = gate()
+        void queue.add(() => blocker.promise)
+        return { start: () => queue.add(async () => {}), release: blocker.open }
+      })
+    },
+    {
+      on: "acquire",
+      name: "floor: async fn awaiting a bare Promise semaphore",
+      kind: "floor",
+      measure: promiseMeasure(() => {
+        const s = new PromiseSemaphore(1)
+        s.acquire()
+        let n = 0
+        return {
+          start: async () => {
+            n++
+            await s.acquire()
+          },
+          release: () => {
+            for (let i = 0; i <= n; i++) s.release()
+          }
+        }
+      })
+    }
+  ]
+}
+
+/**
+ * Lets pending scheduler turns run: work left by the previous measurement
+ * (Effect's Semaphore, for one, frees its interrupted waiters in a
+ * `setImmediate` task) must not be collected inside the next one's window.
+ */
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+  collect()
+}
+
+export const measureMemory = async (c: MemoryContestant, n: number, runs: number): Promise<MemoryResult> => {
+  if (c.skip !== undefined) return { contestant: c, n, median: Number.NaN, min: Number.NaN, max: Number.NaN }
+  try {
+    const xs: Array<number> = []
+    for (let r = 0; r < runs; r++) {
+      await settle()
+      xs.push(await guard(c.measure(n), `${c.name} memory`))
+    }
+    await settle()
+    return { contestant: c, n, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    return { contestant: c, n, median: Number.NaN, min: Number.NaN, max: Number.NaN, error: message }
+  }
+}

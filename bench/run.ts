@@ -1,0 +1,314 @@
+/**
+ * effect-go benchmarks: `npm run bench [-- options]`.
+ *
+ *   --quick            a smoke run (fewer samples, shorter samples, smaller
+ *                      growth and memory sizes); also BENCH_QUICK=1
+ *   --filter REGEX     only the sections whose id matches (row ids: pingpong,
+ *                      spsc-cap1, spsc-cap64, spsc-cap1024, mpmc-4x4, select-4,
+ *                      mutex-64, waitgroup-100k, bounded-10k-limit100,
+ *                      memory-recv, memory-lock, memory-acquire, growth-items,
+ *                      growth-waiters); also BENCH_FILTER
+ *   --sched MODE       default | microtask | both (default: both)
+ *   --samples N        samples per contestant (default 5, quick 3)
+ *   --target-ms N      calibrated duration of one sample (default 100, quick 25)
+ *   --soak             run the soak (10M channel ops, 1M lock hand-offs) instead
+ *   --soak-scale X     scale the soak's operation counts (default 1)
+ *   --out FILE         where to write the Markdown report
+ *
+ * A full, unfiltered run writes bench/RESULTS.md; a quick or filtered run
+ * writes bench/RESULTS.partial.md (ignored by git); the soak writes
+ * bench/SOAK.md.
+ */
+import { writeFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { itemsSeries, pick, waitersSeries, type ItemsSeries, type WaitersSeries } from "./growth.ts"
+import {
+  contestantLabel,
+  fmtNs,
+  type Measured,
+  measureContestant,
+  type RunConfig,
+  type SchedulerMode,
+  textTable
+} from "./harness.ts"
+import { type MemoryResult, measureMemory, memoryContestants } from "./memory.ts"
+import { loadModules } from "./pending.ts"
+import {
+  environment,
+  environmentMarkdown,
+  finishEnvironment,
+  itemsTable,
+  mdTable,
+  memoryTable,
+  ratioTable,
+  rowTable,
+  summarize,
+  targets,
+  waitersTables
+} from "./report.ts"
+import { makeRows } from "./rows.ts"
+import { runSoak, soakMarkdown } from "./soak.ts"
+
+// -----------------------------------------------------------------------------
+// Command line
+// -----------------------------------------------------------------------------
+
+const argv = process.argv.slice(2)
+const flag = (name: string): boolean => argv.includes(`--${name}`)
+const option = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`)
+  if (i >= 0) return argv[i + 1]
+  const eq = argv.find((a) => a.startsWith(`--${name}=`))
+  return eq?.slice(name.length + 3)
+}
+
+const quick = flag("quick") || process.env.BENCH_QUICK === "1"
+const filterSource = option("filter") ?? process.env.BENCH_FILTER
+const sched = option("sched") ?? "both"
+const schedulers: ReadonlyArray<SchedulerMode> =
+  sched === "default" ? ["default"] : sched === "microtask" || sched === "sync" ? ["sync"] : ["default", "sync"]
+
+const config: RunConfig = {
+  quick,
+  samples: Number(option("samples") ?? (quick ? 3 : 5)),
+  targetMs: Number(option("target-ms") ?? (quick ? 25 : 100)),
+  schedulers,
+  filter: filterSource === undefined ? undefined : new RegExp(filterSource, "i"),
+  log: (line) => console.log(line)
+}
+const log = config.log
+const wanted = (id: string): boolean => config.filter === undefined || config.filter.test(id)
+const benchDir = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
+
+// -----------------------------------------------------------------------------
+// Soak
+// -----------------------------------------------------------------------------
+
+if (flag("soak")) {
+  const env = environment()
+  const scale = Number(option("soak-scale") ?? (quick ? 0.1 : 1))
+  const results = await runSoak(log, scale)
+  finishEnvironment(env)
+  const md = `# effect-go soak\n\n${environmentMarkdown(env, `soak, scale ${scale}`)}\n\n${soakMarkdown(results)}`
+  const out = option("out") ?? benchDir("SOAK.md")
+  writeFileSync(out, md)
+  log(`\n${soakMarkdown(results).split("\n\n")[0]}\n\nwritten: ${out}`)
+  process.exit(0)
+}
+
+// -----------------------------------------------------------------------------
+// Throughput rows
+// -----------------------------------------------------------------------------
+
+const started = performance.now()
+const env = environment()
+const modules = await loadModules()
+const rows = makeRows(config, modules)
+const results: Array<Measured> = []
+
+log(
+  `effect-go benchmarks — ${quick ? "quick" : "full"} run, ${config.samples} samples of ~${config.targetMs} ms, ` +
+    `schedulers: ${schedulers.join(", ")}${config.filter ? `, filter /${config.filter.source}/` : ""}`
+)
+log(`Node ${process.version}, ${env.cpu} × ${env.cores}, load ${env.loadStart}\n`)
+
+for (const row of rows.filter((r) => wanted(r.id))) {
+  log(`== ${row.title} [${row.id}] (ns per ${row.unit}; Go: ${row.go ? `${row.go.p1} at P=1, ${row.go.p2} at P=2` : "—"})`)
+  for (const c of row.contestants) {
+    if (c.skip !== undefined) {
+      log(`   ${contestantLabel(c).padEnd(62)} skipped: ${c.skip}`)
+      continue
+    }
+    const m = await measureContestant(row, c, config)
+    results.push(m)
+    log(
+      `   ${contestantLabel(c).padEnd(62)} ${
+        m.error !== undefined
+          ? `error: ${m.error}`
+          : `${fmtNs(m.median).padStart(9)}  (${fmtNs(m.min)}–${fmtNs(m.max)}, n=${m.n})`
+      }`
+    )
+  }
+  log("")
+}
+
+// -----------------------------------------------------------------------------
+// Memory
+// -----------------------------------------------------------------------------
+
+const memoryResults: Array<MemoryResult> = []
+const memoryN = quick ? 20_000 : 100_000
+const memoryRuns = quick ? 1 : 3
+const memoryWanted = memoryContestants(modules).filter((c) => wanted(`memory-${c.on}`))
+if (memoryWanted.length > 0) {
+  log(`== Memory per blocked fiber (${memoryN.toLocaleString("en-US")} fibers, median of ${memoryRuns})`)
+  for (const c of memoryWanted) {
+    const r = await measureMemory(c, memoryN, memoryRuns)
+    memoryResults.push(r)
+    log(
+      `   ${c.on.padEnd(8)} ${c.name.padEnd(52)} ${
+        c.skip ?? (r.error !== undefined ? `error: ${r.error}` : `${Math.round(r.median)} B`)
+      }`
+    )
+  }
+  log("")
+}
+
+// -----------------------------------------------------------------------------
+// Growth
+// -----------------------------------------------------------------------------
+
+let items: Array<ItemsSeries> = []
+if (wanted("growth-items")) {
+  const sizes = quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000]
+  log(`== Growth with items: ns/op at ${sizes.join(", ")}`)
+  const series: Array<[string, string, string]> = [
+    ["effect-go SPSC Chan(64)", "spsc-cap64", "effect-go Chan(64)"],
+    ["effect-go ping-pong Chan(0)", "pingpong", "effect-go Chan(0)"],
+    ["effect-go MPMC 4×4 Chan(64)", "mpmc-4x4", "effect-go Chan(64)"],
+    ["effect-go Select over 4", "select-4", "effect-go Select"],
+    ["effect-go Mutex, 64 fibers", "mutex-64", "effect-go Mutex lock/unlock"],
+    ["Effect SPSC Queue.bounded(64)", "spsc-cap64", "Effect Queue.bounded(64)"]
+  ]
+  // The growth contestants come from rows built for the default scheduler.
+  const defaultRows = makeRows({ ...config, schedulers: ["default"] }, modules)
+  for (const [label, rowId, name] of series) {
+    const c = pick(defaultRows, rowId, name)
+    if (c === undefined) continue
+    const s = await itemsSeries(label, c, sizes, quick ? 3 : 3, quick ? 20 : 60)
+    items.push(s)
+    log(`   ${label.padEnd(40)} ${s.points.map((p) => fmtNs(p.nsPerOp).padStart(8)).join(" ")}${s.error ? ` error: ${s.error}` : ""}`)
+  }
+  log("")
+}
+
+let waiters: Array<WaitersSeries> = []
+if (wanted("growth-waiters")) {
+  const sizes = quick ? [1, 100, 10_000] : [1, 100, 10_000, 100_000]
+  log(`== Growth with waiters: park / wake / interrupt-middle, ns per op, at W = ${sizes.join(", ")}`)
+  waiters = await waitersSeries(modules, sizes, quick ? 5_000 : 20_000)
+  for (const s of waiters) {
+    log(
+      `   ${s.label.padEnd(40)} ${
+        s.skip ??
+        s.points.map((p) => `W=${p.waiters}: ${fmtNs(p.parkNs)}/${fmtNs(p.wakeNs)}/${fmtNs(p.interruptNs)}`).join("  ")
+      }${s.error ? ` error: ${s.error}` : ""}`
+    )
+  }
+  log("")
+}
+items = items.filter((s) => s.points.length > 0 || s.error !== undefined)
+
+// -----------------------------------------------------------------------------
+// Report
+// -----------------------------------------------------------------------------
+
+finishEnvironment(env)
+const ranRows = rows.filter((r) => wanted(r.id))
+const summaries = ranRows.flatMap((row) => schedulers.map((mode) => summarize(row, results, mode)))
+const verdicts = targets(results, summaries, memoryResults)
+const pending = rows.flatMap((row) =>
+  row.contestants.filter((c) => c.skip?.startsWith("pending")).map((c) => `${row.title}: ${c.name} — ${c.skip}`)
+)
+const memoryPending = memoryResults.filter((r) => r.contestant.skip !== undefined)
+const waitersPending = waiters.filter((s) => s.skip !== undefined)
+const allPending = [
+  ...new Set([
+    ...pending,
+    ...memoryPending.map((r) => `Memory, blocked on ${r.contestant.on}: ${r.contestant.name} — ${r.contestant.skip}`),
+    ...waitersPending.map((s) => `Growth with waiters: ${s.label} — ${s.skip}`)
+  ])
+]
+
+const [ratioHeader, ratioRows] = ratioTable(summaries)
+log("== Ratios (ns per op; a ratio below 1× means effect-go is faster)")
+log(textTable(ratioHeader, ratioRows))
+log("\n== Targets")
+log(textTable(["target", "figures", "met"], verdicts.map((v) => [v.target, v.figures, v.met === undefined ? "pending" : v.met ? "yes" : "NO"])))
+if (allPending.length > 0) log(`\n== Pending\n${allPending.map((p) => `- ${p}`).join("\n")}`)
+
+const elapsed = (performance.now() - started) / 1000
+const partial = quick || config.filter !== undefined || schedulers.length < 2
+const mode = `${quick ? "quick" : "full"}${config.filter ? `, filter /${config.filter.source}/` : ""}; ${config.samples} samples per contestant of ~${config.targetMs} ms each (one full workload run per sample, heap collected before each); schedulers: ${schedulers.map((s) => (s === "sync" ? "microtask" : "default")).join(", ")}; took ${elapsed.toFixed(0)} s`
+
+const section = (title: string, body: string) => `## ${title}\n\n${body}\n`
+const md = [
+  "# effect-go benchmark results\n",
+  "Generated by `npm run bench` (bench/run.ts). Do not edit by hand: re-run it.\n",
+  environmentMarkdown(env, mode),
+  "",
+  section(
+    "Ratios",
+    "ns per operation. A ratio below 1× means effect-go is faster (fewer ns per op); above 1× slower. " +
+      "effect-go is the row's first effect-go contestant (Go's own program, ported); " +
+      "\"best Effect\" and \"best JS peer\" are the fastest of their kind in the row. " +
+      "\"default\" is Effect's default scheduler (yields through `setImmediate`); \"microtask\" is " +
+      '`new Scheduler.MixedScheduler("sync")` provided through the `Scheduler` reference; JS peers do not depend on it. ' +
+      "Go figures are from shared/reference/go-figures.md (go1.19, same machine kind); JavaScript runs on one thread, so P=1 is the like-for-like one.\n\n" +
+      mdTable(ratioHeader, ratioRows, 2)
+  ),
+  section(
+    "Targets",
+    mdTable(
+      ["target", "figures", "met"],
+      verdicts.map((v) => [v.target, v.figures, v.met === undefined ? "pending" : v.met ? "yes" : "**no**"]),
+      2
+    )
+  ),
+  section(
+    "Rows",
+    ranRows
+      .map((row) => {
+        const [h, r] = rowTable(row, results)
+        const notes = row.contestants.filter((c) => c.note !== undefined && c.scheduler !== "sync")
+        return `### ${row.title} (\`${row.id}\`, ns per ${row.unit}; Go ${row.go ? `${row.go.p1} at P=1, ${row.go.p2} at P=2` : "—"})\n\n${mdTable(h, r, 2)}${
+          notes.length > 0 ? `\n\n${notes.map((c) => `- ${c.name}: ${c.note}`).join("\n")}` : ""
+        }\n`
+      })
+      .join("\n")
+  ),
+  memoryResults.length > 0
+    ? section(
+        "Memory per blocked fiber",
+        `heapUsed delta after a full GC with N fibers (or async tasks) parked, divided by N; median of ${memoryRuns} runs. ` +
+          "It includes the fiber, its continuation stack, its waiter node and the parent's reference to it. " +
+          "Go's figure (2666 B at P=2, 2135 B at P=1) is the runtime.MemStats.Sys delta per goroutine blocked on a receive, stack included.\n\n" +
+          mdTable(...memoryTable(memoryResults), 3)
+      )
+    : "",
+  items.length > 0 || waiters.length > 0
+    ? section(
+        "Growth",
+        (items.length > 0
+          ? "### With items (ns per operation, median; ± is half the interquartile range)\n\n" +
+            "The fixed cost of a run (creating the channel, forking the workers) is spread over n operations, so n = 1,000 is higher; from 10k on, a flat line means O(1) per operation.\n\n" +
+            mdTable(...itemsTable(items)) +
+            "\n\n"
+          : "") +
+          (waiters.length > 0
+            ? `### With waiters\n\nW fibers parked on one primitive (plus up to 100 more that are interrupted from the middle of the list, one at a time), default scheduler, rounds repeated until about ${quick ? "5,000" : "20,000"} operations per point.\n\n` +
+              waitersTables(waiters)
+                .map(([title, t]) => `#### ${title}\n\n${mdTable(...t)}`)
+                .join("\n\n")
+            : "")
+      )
+    : "",
+  allPending.length > 0 ? section("Pending rows", allPending.map((p) => `- ${p}`).join("\n")) : "",
+  section(
+    "Method",
+    [
+      "- Harness: mitata's `measure` with batching off: one sample is one whole workload run of n operations (calibrated so that a sample takes the target time, or fixed by the row: 100k spawned tasks, 10k bounded tasks); the heap is collected before each sample, outside the timed region; the first call is a warm-up.",
+      "- Every contestant of a row runs in the same process, one after another; medians over the samples, spread = (max − min) / median.",
+      "- Effect-based loops use `Effect.whileLoop`, loop bodies are built once and re-run, workers are forked with `Effect.forkChild` and joined with `Fiber.joinAll`; JS peers use plain async functions. Tasks in the bounded row yield once (`Effect.yieldNow`; `await undefined` for Promise-based peers), as Go's program calls `runtime.Gosched()`.",
+      "- ts-chan is run twice: as shipped (each send/recv waits for a macrotask turn unless one already passed — its guard against microtask starvation) and with `setUnsafe(true)`, which removes that guard.",
+      "- Floors are not peers: a minimal Promise-resolver channel/lock with no close, select or cancellation, a synchronous ring buffer, a 100-worker Promise pool.",
+      "- Soak results are in bench/SOAK.md (`npm run bench -- --soak`)."
+    ].join("\n")
+  )
+]
+  .filter((s) => s !== "")
+  .join("\n")
+
+const out = option("out") ?? benchDir(partial ? "RESULTS.partial.md" : "RESULTS.md")
+writeFileSync(out, md)
+log(`\nwritten: ${out} (${elapsed.toFixed(0)} s)`)
