@@ -141,7 +141,8 @@ export interface JobResult<out I, out O, out E> {
  * @since 0.1.0
  */
 export class PoolClosedError extends Data.TaggedError("PoolClosedError")<{
-  readonly name: string | undefined
+  /** The pool's name, if it was given one. */
+  readonly poolName: string | undefined
   readonly reason: "rejected" | "dropped" | "interrupted"
 }> {
   override get message(): string {
@@ -285,7 +286,7 @@ const taskImpl = (self: Job<any, any>): TaskImpl => self as unknown as TaskImpl
 const rejected = (p: PoolImpl): Exit.Exit<never, unknown> =>
   p.failure !== undefined
     ? Exit.failCause(p.failure)
-    : Exit.fail(new PoolClosedError({ name: p.name, reason: "rejected" }))
+    : Exit.fail(new PoolClosedError({ poolName: p.name, reason: "rejected" }))
 
 const terminationExit = (p: PoolImpl): Exit.Exit<void, unknown> =>
   p.failure !== undefined ? Exit.failCause(p.failure) : Exit.void
@@ -321,7 +322,7 @@ const dropQueued = (p: PoolImpl): void => {
   const dropped: Array<TaskImpl> = []
   while (buffer.length > 0) dropped.push(buffer.shift())
   for (const t of dropped) {
-    if (t.state === QUEUED) settle(p, t, Exit.fail(new PoolClosedError({ name: p.name, reason: "dropped" })))
+    if (t.state === QUEUED) settle(p, t, Exit.fail(new PoolClosedError({ poolName: p.name, reason: "dropped" })))
   }
 }
 
@@ -348,7 +349,7 @@ const onJobEnd = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>): 
     settle(
       p,
       t,
-      p.stopping && !t.cancelled ? Exit.fail(new PoolClosedError({ name: p.name, reason: "interrupted" })) : exit
+      p.stopping && !t.cancelled ? Exit.fail(new PoolClosedError({ poolName: p.name, reason: "interrupted" })) : exit
     )
     return
   }

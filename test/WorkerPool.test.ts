@@ -350,7 +350,7 @@ describe("WorkerPool", () => {
         closedWith("rejected")(yield* Fiber.join(blockedSubmit))
         const late = yield* Effect.exit(WorkerPool.submit(pool, 5))
         closedWith("rejected")(late)
-        expect((squashed(late) as WorkerPool.PoolClosedError).name).toBe("resizer")
+        expect((squashed(late) as WorkerPool.PoolClosedError).poolName).toBe("resizer")
         expect(shutdown.pollUnsafe()).toBeUndefined()
         yield* advance("30 millis")
         yield* Fiber.join(shutdown)
