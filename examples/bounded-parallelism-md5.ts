@@ -30,6 +30,9 @@
  * here instead of twenty, for five files. A failed read is returned like
  * Go's `result.err`; `md5All` then returns it and closes `done`, which stops
  * the walker and the workers.
+ *
+ * The Pipeline module has the whole shape in one call: the last part hashes
+ * the same paths with `Pipeline.parallel(paths, md5File, { workers: 3 })`.
  */
 import { NodeFileSystem } from "@effect/platform-node"
 import * as Console from "effect/Console"
@@ -39,6 +42,7 @@ import type { PlatformError } from "effect/PlatformError"
 import { createHash } from "node:crypto"
 import { join, relative } from "node:path"
 import * as Chan from "../src/Chan.ts"
+import * as Pipeline from "../src/Pipeline.ts"
 import * as Select from "../src/Select.ts"
 import * as WaitGroup from "../src/WaitGroup.ts"
 import * as Example from "./Example.ts"
@@ -156,6 +160,14 @@ const program = Effect.gen(function* () {
   for (const path of [...sums.keys()].sort()) yield* Console.log(`${sums.get(path)}  ${relative(root, path)}`)
   yield* Console.log(`${sums.size} files hashed by ${numWorkers} workers; at most ${stats.maxInFlight} read at once`)
 
+  const paths = [...sums.keys()].sort()
+  const md5File = (path: string) =>
+    Effect.map(fs.readFile(path), (data) => createHash("md5").update(data).digest("hex"))
+  const again = yield* Pipeline.parallel(paths, md5File, { workers: numWorkers })
+  yield* Console.log(
+    `Pipeline.parallel with ${numWorkers} workers: same sums: ${again.every((s, i) => s === sums.get(paths[i]!))}`
+  )
+
   const missing = yield* Effect.result(md5All(join(root, "no-such-dir"), stats))
   yield* Console.log(
     missing._tag === "Failure" ? `missing directory: ${missing.failure.reason._tag} error returned` : "no error?"
@@ -166,7 +178,7 @@ export const example = Example.make({
   name: "bounded-parallelism-md5",
   seed: "001 · Bounded Parallelism",
   title: "MD5 of every file under a directory with a fixed number of workers reading one channel",
-  uses: ["Chan", "Select", "WaitGroup"],
+  uses: ["Chan", "Select", "WaitGroup", "Pipeline"],
   program,
   expected: [
     "22c3683b094136c3398391ae71b20f04  a.txt",
@@ -175,6 +187,7 @@ export const example = Example.make({
     "9e107d9d372bb6826bd81d3542a419d6  docs/fox.txt",
     "b7f4b534b8774f83daf460ab2dad6343  docs/more/select.txt",
     /^5 files hashed by 3 workers; at most [1-3] read at once$/,
+    "Pipeline.parallel with 3 workers: same sums: true",
     "missing directory: NotFound error returned"
   ]
 })

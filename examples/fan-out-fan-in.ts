@@ -22,10 +22,15 @@
  * caller's scope: if the consumer stopped early, closing the scope would
  * stop them all. The merged order depends on scheduling, as in Go, so the
  * example prints the values sorted.
+ *
+ * The last lines do the same with the Pipeline module: `Pipeline.merge` is
+ * this `merge`, and `Pipeline.map(f, { workers: 2 })` is fan-out plus
+ * fan-in in one stage (keeping the input order unless `ordered: false`).
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Chan from "../src/Chan.ts"
+import * as Pipeline from "../src/Pipeline.ts"
 import * as WaitGroup from "../src/WaitGroup.ts"
 import * as Example from "./Example.ts"
 
@@ -58,7 +63,7 @@ const merge = (...cs: Array<Chan.RecvChan<number>>) =>
     return out as Chan.RecvChan<number>
   })
 
-const program = Effect.gen(function* () {
+const handRolled = Effect.gen(function* () {
   const handled = new Map<string, number>()
   const input = yield* gen(2, 3, 4, 5)
   const c1 = yield* sq("sq#1", input, handled) // fan-out: both read `input`
@@ -70,11 +75,23 @@ const program = Effect.gen(function* () {
   yield* Console.log("out closed after both workers finished")
 }).pipe(Effect.scoped)
 
+const withPipeline = Effect.gen(function* () {
+  const sq = (n: number) => Effect.succeed(n * n)
+  const input = yield* Pipeline.gen(2, 3, 4, 5)
+  const merged = yield* Pipeline.merge(yield* Pipeline.map(input, sq), yield* Pipeline.map(input, sq))
+  const values = yield* Pipeline.collect(merged)
+  yield* Console.log(`Pipeline.merge (sorted): ${values.sort((a, b) => a - b).join(" ")}`)
+  const squares = yield* Pipeline.gen(2, 3, 4, 5).pipe(Effect.flatMap(Pipeline.map(sq, { workers: 2 })))
+  yield* Console.log(`Pipeline.map with 2 workers, input order kept: ${(yield* Pipeline.collect(squares)).join(" ")}`)
+}).pipe(Effect.scoped)
+
+const program = Effect.andThen(handRolled, withPipeline)
+
 export const example = Example.make({
   name: "fan-out-fan-in",
   seed: "001 · Fan-Out, Fan-In",
   title: "two workers share one input channel; merge joins their outputs and closes when both are done",
-  uses: ["Chan", "WaitGroup"],
+  uses: ["Chan", "WaitGroup", "Pipeline"],
   program,
   expected: [
     "merged (sorted): 4 9 16 25",
