@@ -17,6 +17,7 @@ import * as pipelineSquares from "./pipeline-squares.ts"
 import * as safeMapMutex from "./safe-map-mutex.ts"
 import * as selectRandomDrain from "./select-random-drain.ts"
 import * as sharedMapCopy from "./shared-map-copy.ts"
+import * as sharedSliceAppend from "./shared-slice-append.ts"
 import * as stopDoneChannels from "./stop-done-channels.ts"
 import * as waitgroupFanOut from "./waitgroup-fan-out.ts"
 import * as withoutCancelPublish from "./without-cancel-publish.ts"
@@ -46,6 +47,7 @@ export const examples: ReadonlyArray<Example> = [
   withoutCancelPublish.example,
   safeMapMutex.example,
   atomicRunningFlag.example,
+  sharedSliceAppend.example,
   sharedMapCopy.example,
   formatDeadlock.example
 ]

@@ -77,7 +77,25 @@ const failingInit = Effect.gen(function* () {
   )
 })
 
-const program = Effect.andThen(racingInit, failingInit)
+// Interruption is not an outcome: an initializer cut short runs again.
+const interruptedInit = Effect.gen(function* () {
+  let runs = 0
+  const connect = Once.value(
+    Effect.suspend(() => {
+      runs++
+      return Effect.as(Effect.sleep("20 millis"), "connected")
+    })
+  )
+  const first = yield* Effect.timeoutOption(connect, "5 millis") // the caller gives up: the run is interrupted
+  const second = yield* connect
+  yield* Console.log(`interrupted first run: ${first._tag}; next call: ${second}; initializer ran ${runs} times`)
+})
+
+const program = Effect.gen(function* () {
+  yield* racingInit
+  yield* failingInit
+  yield* interruptedInit
+})
 
 export const example = Example.make({
   name: "once-init",
@@ -91,7 +109,8 @@ export const example = Example.make({
     "call 1: failed (config.json not found), initializer ran 1 time(s)",
     "call 2: failed (config.json not found), initializer ran 1 time(s)",
     "call 3: failed (config.json not found), initializer ran 1 time(s)",
-    "Once.do: first Failure, second Failure (replayed), done: true"
+    "Once.do: first Failure, second Failure (replayed), done: true",
+    "interrupted first run: None; next call: connected; initializer ran 2 times"
   ]
 })
 
