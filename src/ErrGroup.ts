@@ -1,0 +1,531 @@
+/**
+ * A group of tasks working on subtasks of a common job: Go's
+ * `golang.org/x/sync/errgroup`, with `errgroup.WithContext` semantics.
+ *
+ * `go` starts a task, `wait` waits for every task and returns the first
+ * failure. The first failure interrupts the tasks still running (Go cancels
+ * the group's context) and `wait` returns only once they have stopped.
+ *
+ * Differences from Go, and why:
+ * - Cancellation is interruption: a task does not have to watch a `ctx`.
+ *   Interruption of the siblings caused by the group is not itself a failure.
+ * - Once the group is cancelled (first failure, or its scope closed), `go` and
+ *   `tryGo` still accept tasks but never run them — in Go they would start
+ *   with an already cancelled context. The first failure stays the result of
+ *   every later `wait` (Go's `TestZeroGroup`).
+ * - A defect (die) in a task is a failure like a typed one: it cancels the
+ *   siblings and `wait` dies with it. This is the x/sync v0.14 behaviour named
+ *   in our design; in Go an unrecovered panic in a goroutine crashes the whole
+ *   process (and some later x/sync versions re-raise it from `Wait`). We never
+ *   crash the process; the defect, with its stack, reaches whoever waits.
+ * - A task that ends by interruption alone (for instance `Effect.interrupt`)
+ *   is not a failure, as `runtime.Goexit` in a Go task records no error.
+ * - `setLimit` while tasks run is allowed (Go panics with "errgroup: modify
+ *   limit while N goroutines in the group are still active"): raising the
+ *   limit admits waiting `go` calls at once, lowering it applies as running
+ *   tasks finish — no running task is interrupted.
+ * - `go` waiting for a slot is interruptible and leaves the FIFO queue in O(1).
+ * - Tasks live in the group's `Scope` (given to {@link make}): closing it
+ *   interrupts and awaits every task, so nothing outlives the group.
+ * - The error type is checked: a group made with `make<E>()` only accepts
+ *   tasks whose errors are `E`, and `wait` fails with `E`.
+ * - `make({ collectAll: true })` waits for every task and reports every failure
+ *   (sourcegraph/conc's `pool.WithErrors()`); {@link forEach} collects results
+ *   in input order (conc's `ResultPool`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ErrGroup } from "effect-go"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const g = yield* ErrGroup.make<FetchError>({ limit: 4 })
+ *     for (const url of urls) {
+ *       yield* ErrGroup.go(g, fetch(url)) // waits for a slot when 4 are running
+ *     }
+ *     yield* ErrGroup.wait(g) // fails with the first FetchError; the others were interrupted
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import type * as Types from "effect/Types"
+import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+
+const TypeId = "~effect-go/ErrGroup" as const
+
+/**
+ * A group of tasks. `E` is the error type its tasks may fail with; `W` the
+ * error type of {@link wait} (`E`, or {@link ErrGroupErrors} in collect-all
+ * mode). Create it with {@link make}.
+ *
+ * `E` is invariant: an `ErrGroup<A>` is not an `ErrGroup<A | B>`, since
+ * otherwise a task failing with `B` could reach a `wait` typed to fail with `A`.
+ *
+ * @since 0.1.0
+ */
+export interface ErrGroup<E, W = E> {
+  readonly [TypeId]: {
+    readonly _E: Types.Invariant<E>
+    readonly _W: Types.Covariant<W>
+  }
+  /** The name given at {@link make}, shown in blocked-fiber dumps. */
+  readonly name: string | undefined
+}
+
+/**
+ * A limit that is neither an integer nor ±Infinity (NaN, 1.5, ...), or a
+ * limit of 0 where nothing could ever raise it ({@link forEach}).
+ *
+ * @since 0.1.0
+ */
+export class InvalidLimitError extends Data.TaggedError("InvalidLimitError")<{
+  readonly limit: number
+}> {
+  override get message(): string {
+    return `errgroup: invalid limit ${this.limit}: want an integer (negative for no limit)`
+  }
+}
+
+/**
+ * Every failure of a collect-all group (`make({ collectAll: true })`), in the
+ * order the tasks failed. sourcegraph/conc joins them with `errors.Join`.
+ *
+ * @since 0.1.0
+ */
+export class ErrGroupErrors<E> extends Data.TaggedError("ErrGroupErrors")<{
+  readonly errors: ReadonlyArray<E>
+}> {
+  override get message(): string {
+    return `errgroup: ${this.errors.length} task(s) failed`
+  }
+}
+
+/** Options for {@link make}. @since 0.1.0 */
+export interface ErrGroupOptions {
+  /**
+   * At most this many tasks run at once (Go's `SetLimit`). Negative or
+   * absent: no limit. 0 pauses the group until {@link setLimit} raises it.
+   */
+  readonly limit?: number | undefined
+  /**
+   * Wait for every task and report every failure, instead of cancelling on
+   * the first one (sourcegraph/conc's `pool.WithErrors()`).
+   */
+  readonly collectAll?: boolean | undefined
+  /** Shown in blocked-fiber dumps and deadlock reports. */
+  readonly name?: string | undefined
+}
+
+const variance = { _E: (_: unknown) => _, _W: (_: never) => _ }
+
+const exitTrue: Exit.Exit<boolean> = Exit.succeed(true)
+const exitFalse: Exit.Exit<boolean> = Exit.succeed(false)
+
+class ErrGroupImpl {
+  readonly [TypeId] = variance
+  readonly name: string | undefined
+  readonly collectAll: boolean
+  /** Infinity when there is no limit. */
+  limit: number
+  /** Tasks holding a slot: forked, or being forked. */
+  active = 0
+  /** Task fibers not yet ended. */
+  readonly running = new Set<Fiber.Fiber<unknown, unknown>>()
+  /** `go` calls waiting for a slot; woken with true (slot handed over) or false (task dropped). */
+  readonly slots: WaiterList<Waiter<boolean>>
+  /** `wait` calls; woken with the group's result. */
+  readonly waiters: WaiterList<Waiter<void, unknown>>
+  readonly scope: Scope.Closeable
+  /** First failure seen, or the scope closed: no task starts any more. */
+  cancelled = false
+  closed = false
+  /** Default mode: the first failure. */
+  failure: Cause.Cause<unknown> | undefined = undefined
+  /** Collect-all mode: every typed failure and every defect, in order. */
+  readonly fails: Array<unknown> = []
+  readonly dies: Array<Cause.Reason<never>> = []
+
+  constructor(name: string | undefined, limit: number, collectAll: boolean, scope: Scope.Closeable) {
+    this.name = name
+    this.limit = limit
+    this.collectAll = collectAll
+    this.scope = scope
+    this.slots = new WaiterList("ErrGroup", name)
+    this.waiters = new WaiterList("ErrGroup", name)
+  }
+}
+
+const impl = (self: ErrGroup<any, any>): ErrGroupImpl => self as unknown as ErrGroupImpl
+
+/**
+ * Reads a limit: Infinity for "no limit", undefined when invalid. Negative
+ * means no limit (Go); NaN and fractions are invalid.
+ */
+const toLimit = (limit: number | undefined, allowZero: boolean): number | undefined => {
+  if (limit === undefined) return Infinity
+  if (typeof limit !== "number" || Number.isNaN(limit)) return undefined
+  if (limit === Infinity || limit === -Infinity) return Infinity
+  if (!Number.isInteger(limit)) return undefined
+  if (limit < 0) return Infinity
+  if (limit === 0 && !allowZero) return undefined
+  return limit
+}
+
+const failureCause = (g: ErrGroupImpl): Cause.Cause<unknown> | undefined => {
+  if (!g.collectAll) return g.failure
+  if (g.fails.length === 0 && g.dies.length === 0) return undefined
+  const reasons: Array<Cause.Reason<unknown>> = []
+  if (g.fails.length > 0) reasons.push(Cause.makeFailReason(new ErrGroupErrors({ errors: g.fails.slice() })))
+  for (const die of g.dies) reasons.push(die)
+  return Cause.fromReasons(reasons)
+}
+
+const result = (g: ErrGroupImpl): Exit.Exit<void, unknown> => {
+  const cause = failureCause(g)
+  if (cause !== undefined) return Exit.failCause(cause)
+  // The scope closed under a waiter: its tasks were interrupted, not completed.
+  return g.closed ? Exit.interrupt() : Exit.void
+}
+
+/**
+ * Stops the group: drops the queued `go` calls and interrupts every running
+ * task (each one's end is accounted for by its observer, see {@link taskDone}).
+ */
+const cancelUnsafe = (g: ErrGroupImpl, by: number | undefined): void => {
+  if (g.cancelled) return
+  g.cancelled = true
+  const queued = g.slots.drain()
+  const fibers = Array.from(g.running)
+  for (const fiber of fibers) fiber.interruptUnsafe(by)
+  for (const node of queued) wake(node, exitFalse)
+}
+
+const record = (g: ErrGroupImpl, fiber: Fiber.Fiber<unknown, unknown>, cause: Cause.Cause<unknown>): void => {
+  // Interruptions next to a failure (a task's own parallel parts) are noise.
+  const reasons = cause.reasons.filter((reason) => !Cause.isInterruptReason(reason))
+  if (reasons.length === 0) return
+  if (g.collectAll) {
+    for (const reason of reasons) {
+      if (Cause.isFailReason(reason)) g.fails.push(reason.error)
+      else g.dies.push(reason as Cause.Reason<never>)
+    }
+  } else if (g.failure === undefined) {
+    g.failure = reasons.length === cause.reasons.length ? cause : Cause.fromReasons(reasons)
+    cancelUnsafe(g, fiber.id)
+  }
+}
+
+/** Gives a slot back: to the head `go` waiter, or to the pool. */
+const release = (g: ErrGroupImpl): void => {
+  // After a lowered limit, slots are handed over only once below it.
+  if (!g.cancelled && g.active <= g.limit) {
+    const next = g.slots.shift()
+    if (next !== undefined) {
+      wake(next, exitTrue) // the slot passes on: `active` is unchanged
+      return
+    }
+  }
+  g.active--
+  if (g.active === 0 && g.waiters.size > 0) {
+    const exit = result(g)
+    for (const node of g.waiters.drain()) wake(node, exit)
+  }
+}
+
+/** Runs when a task fiber has ended, however it ended (even before starting). */
+const taskDone = (g: ErrGroupImpl, fiber: Fiber.Fiber<unknown, unknown>, exit: Exit.Exit<unknown, unknown>): void => {
+  g.running.delete(fiber)
+  if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) record(g, fiber, exit.cause)
+  release(g)
+}
+
+/** Forks a task that already holds a slot. Must run uninterruptibly. */
+const spawn = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<void, never, R> =>
+  Effect.flatMap(
+    // The gate keeps a task from starting if the group was cancelled between
+    // this fork and the fiber's first step.
+    Effect.forkIn(
+      Effect.suspend(() => (g.cancelled ? Effect.interrupt : effect)),
+      g.scope
+    ),
+    (fiber) => {
+      if (g.cancelled) fiber.interruptUnsafe()
+      else g.running.add(fiber)
+      fiber.addObserver((exit) => taskDone(g, fiber, exit))
+      return Exit.void
+    }
+  )
+
+const goImpl = <A, E, R>(self: ErrGroup<any, any>, effect: Effect.Effect<A, E, R>): Effect.Effect<void, never, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.withFiber((fiber) => {
+      const g = impl(self)
+      if (g.cancelled) return Exit.void
+      if (g.active < g.limit) {
+        g.active++
+        return spawn(g, effect)
+      }
+      const node = new Waiter<boolean>()
+      node.op = "go"
+      return Effect.flatMap(restore(block(g.slots, node, fiber)), (granted) => (granted ? spawn(g, effect) : Exit.void))
+    })
+  )
+
+const tryGoImpl = <A, E, R>(
+  self: ErrGroup<any, any>,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<boolean, never, R> =>
+  Effect.uninterruptible(
+    Effect.suspend(() => {
+      const g = impl(self)
+      if (g.cancelled) return exitTrue
+      if (g.active >= g.limit) return exitFalse
+      g.active++
+      return Effect.as(spawn(g, effect), true)
+    })
+  )
+
+/**
+ * Creates a group whose tasks live in the current `Scope`: closing it
+ * interrupts and awaits every task and drops the queued ones. Go:
+ * `g, ctx := errgroup.WithContext(ctx)` then `g.SetLimit(limit)`.
+ *
+ * Type the group with the union of its tasks' errors: `make<E>()`. Without a
+ * type argument the group only accepts tasks that cannot fail.
+ *
+ * `limit`: negative or absent = no limit, 0 = paused until {@link setLimit}
+ * raises it (as Go), NaN or a fraction = {@link InvalidLimitError}.
+ *
+ * @example
+ * ```ts
+ * const g = yield* ErrGroup.make<HttpError | ParseError>({ limit: 8 })
+ * const all = yield* ErrGroup.make<HttpError>({ collectAll: true }) // wait: ErrGroupErrors<HttpError>
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const make: {
+  <E = never>(): Effect.Effect<ErrGroup<E>, never, Scope.Scope>
+  <E = never>(
+    options: ErrGroupOptions & { readonly collectAll: true }
+  ): Effect.Effect<ErrGroup<E, ErrGroupErrors<E>>, InvalidLimitError, Scope.Scope>
+  <E = never>(
+    options: ErrGroupOptions & { readonly collectAll?: false | undefined }
+  ): Effect.Effect<ErrGroup<E>, InvalidLimitError, Scope.Scope>
+  <E = never>(
+    options: ErrGroupOptions
+  ): Effect.Effect<ErrGroup<E, E | ErrGroupErrors<E>>, InvalidLimitError, Scope.Scope>
+} = ((options?: ErrGroupOptions): Effect.Effect<ErrGroup<unknown>, InvalidLimitError, Scope.Scope> =>
+  Effect.flatMap(Effect.scope, (parent) => {
+    const limit = toLimit(options?.limit, true)
+    if (limit === undefined) return Effect.fail(new InvalidLimitError({ limit: options!.limit! }))
+    // Tasks go to a child scope; the group's own finalizer, added after it,
+    // runs first: it cancels the group (so nothing new starts while the
+    // tasks are being interrupted) before the child scope awaits them.
+    const scope = Scope.forkUnsafe(parent)
+    const g = new ErrGroupImpl(options?.name, limit, options?.collectAll === true, scope)
+    return Effect.as(
+      Scope.addFinalizer(
+        parent,
+        Effect.sync(() => {
+          g.closed = true
+          cancelUnsafe(g, undefined)
+        })
+      ),
+      g as unknown as ErrGroup<unknown>
+    )
+  })) as any
+
+/**
+ * Starts `effect` as a task of the group, first waiting for a slot when the
+ * group is at its limit (FIFO). Go: `g.Go(f)`.
+ *
+ * Returns once the task is forked; its failure goes to {@link wait}. Waiting
+ * for a slot is interruptible and then leaves the queue with nothing started.
+ * Once the group is cancelled the task is dropped: it never runs.
+ *
+ * @example
+ * ```ts
+ * yield* ErrGroup.go(g, fetch(url))
+ * // or: yield* fetch(url).pipe(ErrGroup.go(g))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const go: {
+  <E, W>(self: ErrGroup<E, W>): <A, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<void, never, R>
+  <E, W, A, R>(self: ErrGroup<E, W>, effect: Effect.Effect<A, NoInfer<E>, R>): Effect.Effect<void, never, R>
+} = ((...args: [ErrGroup<any, any>] | [ErrGroup<any, any>, Effect.Effect<any, any, any>]) =>
+  args.length === 1
+    ? (effect: Effect.Effect<any, any, any>) => goImpl(args[0], effect)
+    : goImpl(args[0], args[1])) as any
+
+/**
+ * Starts `effect` as a task only if the group is below its limit; says
+ * whether it did. Go: `g.TryGo(f)`.
+ *
+ * Once the group is cancelled it says true and drops the task (it counts as
+ * started and interrupted at once), so that a retry loop does not spin.
+ *
+ * @since 0.1.0
+ */
+export const tryGo: {
+  <E, W>(self: ErrGroup<E, W>): <A, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<boolean, never, R>
+  <E, W, A, R>(self: ErrGroup<E, W>, effect: Effect.Effect<A, NoInfer<E>, R>): Effect.Effect<boolean, never, R>
+} = ((...args: [ErrGroup<any, any>] | [ErrGroup<any, any>, Effect.Effect<any, any, any>]) =>
+  args.length === 1
+    ? (effect: Effect.Effect<any, any, any>) => tryGoImpl(args[0], effect)
+    : tryGoImpl(args[0], args[1])) as any
+
+/**
+ * Waits until no task runs, then fails with the group's first failure (a
+ * defect dies), or succeeds. Go: `g.Wait()`.
+ *
+ * The first failure stays the result of every later `wait`. When the first
+ * failure cancelled the group, `wait` returns only after the interrupted
+ * tasks have stopped. Interrupting `wait` leaves the tasks running.
+ * If the group's scope closed while tasks ran and none failed, `wait` is
+ * interrupted (the tasks did not complete).
+ *
+ * @since 0.1.0
+ */
+export const wait = <E, W>(self: ErrGroup<E, W>): Effect.Effect<void, W> =>
+  Effect.withFiber((fiber) => {
+    const g = impl(self)
+    if (g.active === 0) return result(g) as Exit.Exit<void, W>
+    const node = new Waiter<void, W>()
+    node.op = "wait"
+    return block(g.waiters as WaiterList<Waiter<void, W>>, node, fiber)
+  })
+
+/**
+ * Changes the limit: at most `limit` tasks run at once. Go: `g.SetLimit(n)`.
+ *
+ * Negative = no limit, 0 = paused. Unlike Go, which panics when tasks are
+ * active, the change applies at once: a higher limit admits waiting `go`
+ * calls immediately (FIFO); a lower one lets running tasks finish and admits
+ * nobody until fewer than `limit` run. NaN or a fraction fails with
+ * {@link InvalidLimitError} and changes nothing.
+ *
+ * @since 0.1.0
+ */
+export const setLimit = <E, W>(self: ErrGroup<E, W>, limit: number): Effect.Effect<void, InvalidLimitError> =>
+  shallow(() => {
+    const g = impl(self)
+    const next = toLimit(limit, true)
+    if (next === undefined) return Exit.fail(new InvalidLimitError({ limit }))
+    g.limit = next
+    const admitted: Array<Waiter<boolean>> = []
+    while (!g.cancelled && g.active < g.limit && g.slots.size > 0) {
+      admitted.push(g.slots.shift()!)
+      g.active++
+    }
+    for (const node of admitted) wake(node, exitTrue)
+    return Exit.void
+  })
+
+/**
+ * What cancelled the group, if anything: its first failure (or, in
+ * collect-all mode, every failure so far). Go: `context.Cause(ctx)` of the
+ * group's context. A task's finalizer can read it to learn why it was
+ * interrupted.
+ *
+ * @since 0.1.0
+ */
+export const cause = <E, W>(self: ErrGroup<E, W>): Effect.Effect<Option.Option<Cause.Cause<W>>> =>
+  Effect.sync(() => Option.fromUndefinedOr(failureCause(impl(self)) as Cause.Cause<W> | undefined))
+
+/**
+ * How many tasks hold a slot right now (a snapshot, for tests and metrics).
+ *
+ * @since 0.1.0
+ */
+export const active = <E, W>(self: ErrGroup<E, W>): Effect.Effect<number> => Effect.sync(() => impl(self).active)
+
+/**
+ * The fibers blocked in {@link go} (waiting for a slot, op "go") and in
+ * {@link wait} (op "wait"), longest waiting first.
+ *
+ * @since 0.1.0
+ */
+export const blocked = <E, W>(self: ErrGroup<E, W>): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
+  Effect.sync(() => {
+    const g = impl(self)
+    return [...g.slots.blocked(), ...g.waiters.blocked()]
+  })
+
+/** Options for {@link forEach}. @since 0.1.0 */
+export interface ForEachOptions {
+  /** At most this many run at once; negative or absent = no limit; 0 is invalid here. */
+  readonly limit?: number | undefined
+  /** Run every item and fail with every failure ({@link ErrGroupErrors}) instead of failing fast. */
+  readonly collectAll?: boolean | undefined
+  /** Shown in blocked-fiber dumps. */
+  readonly name?: string | undefined
+}
+
+/**
+ * Runs `f` on every item in a group of its own and returns the results in
+ * input order (sourcegraph/conc's `ResultPool`, or the errgroup pattern of
+ * writing `results[i]` from each task). Fails fast: the first failure
+ * interrupts the other items and is the result; no item starts after it.
+ * With `collectAll: true` every item runs and the failure is
+ * {@link ErrGroupErrors}.
+ *
+ * A `limit` of 0 fails with {@link InvalidLimitError}: nothing could raise it.
+ *
+ * @example
+ * ```ts
+ * const pages = yield* ErrGroup.forEach(urls, (url) => fetch(url), { limit: 4 })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const forEach: {
+  <A, B, E, R>(
+    items: Iterable<A>,
+    f: (item: A, index: number) => Effect.Effect<B, E, R>,
+    options: ForEachOptions & { readonly collectAll: true }
+  ): Effect.Effect<Array<B>, ErrGroupErrors<E> | InvalidLimitError, R>
+  <A, B, E, R>(
+    items: Iterable<A>,
+    f: (item: A, index: number) => Effect.Effect<B, E, R>,
+    options?: ForEachOptions & { readonly collectAll?: false | undefined }
+  ): Effect.Effect<Array<B>, E | InvalidLimitError, R>
+} = <A, B, E, R>(
+  items: Iterable<A>,
+  f: (item: A, index: number) => Effect.Effect<B, E, R>,
+  options?: ForEachOptions
+): Effect.Effect<Array<B>, any, R> =>
+  Effect.suspend(() => {
+    if (options?.limit !== undefined && toLimit(options.limit, false) === undefined) {
+      return Effect.fail(new InvalidLimitError({ limit: options.limit }))
+    }
+    const input = Array.from(items)
+    const out = new Array<B>(input.length)
+    return Effect.scoped(
+      Effect.flatMap(make<E>(options as ErrGroupOptions), (group) => {
+        const g = impl(group)
+        let i = 0
+        const next: Effect.Effect<void, never, R> = Effect.suspend(() => {
+          if (i >= input.length || g.cancelled) return Exit.void
+          const index = i++
+          const task = Effect.map(f(input[index]!, index), (b) => {
+            out[index] = b
+          })
+          return Effect.andThen(goImpl(group, task), next)
+        })
+        return Effect.andThen(next, Effect.as(wait(group), out))
+      })
+    )
+  })

@@ -1,0 +1,337 @@
+/**
+ * Duplicate call suppression: Go's `golang.org/x/sync/singleflight`.
+ *
+ * `do(g, key, effect)` runs `effect` unless a call for the same key is already
+ * in flight, in which case it waits for that call and shares its outcome:
+ * success, failure, defect or interruption. Nothing is cached: once a flight
+ * has ended, the next call for its key starts a new one.
+ *
+ * Differences from Go, and why:
+ * - A group is typed: `SingleFlight<A, E, K>` runs effects succeeding with `A`
+ *   and failing with `E` under keys `K`. Go's `interface{}` results let a
+ *   caller receive another caller's value of a different type.
+ * - Callers may leave (be interrupted) without affecting the others. The
+ *   flight runs as long as one caller waits for it; when the last one leaves,
+ *   the flight is interrupted (and the last caller waits for its finalizers)
+ *   and its key is freed at once, so a later call starts a fresh flight. Go
+ *   cannot cancel `fn`: it always runs to completion.
+ * - A defect in the flight reaches every caller as that defect (Go re-panics
+ *   in every `Do` caller, `TestPanicDo`); a flight that interrupts itself
+ *   interrupts every caller (Go's `runtime.Goexit`, `TestGoexitDo`).
+ * - {@link doFork} is Go's `DoChan`: it returns a fiber, a caller living in
+ *   the group's scope, that holds the flight's outcome whether or not anyone
+ *   joins it; interrupting that fiber is how its caller leaves.
+ * - Flights live in the `Scope` given to {@link make}: closing it interrupts
+ *   every flight, and with them their callers. Calls on a closed group are
+ *   interrupted at once.
+ * - The flight runs with the context (services) of the call that started it.
+ *
+ * Keys are compared with Effect's `Equal` (through `MutableHashMap`):
+ * primitives by value, `Equal` implementations (`Data` classes, ...) with
+ * their own `equals`/`hash`, and — as Effect 4's `Equal.equals` is structural
+ * for them — plain objects and arrays by structure: `["user", 1]` and another
+ * `["user", 1]` share a flight. Mark a key `Equal.byReference` to opt out.
+ * Do not mutate a key while it is in flight.
+ *
+ * Why not Effect's `Cache` with `timeToLive: 0`: it does share one lookup
+ * between concurrent callers, counts its awaiters, interrupts the lookup when
+ * the last one leaves and forgets the entry when it ends — the semantics above.
+ * But its lookup function is fixed when the cache is made (singleflight runs a
+ * different effect per call), it cannot tell a caller whether the value was
+ * shared, and it forks the lookup as a daemon fiber outside any scope, which
+ * closing the group's scope would not interrupt. So this module keeps its own
+ * `Map<key, flight>` with a caller count and forks each flight into the
+ * group's scope.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { SingleFlight } from "effect-go"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const g = yield* SingleFlight.make<User, HttpError>()
+ *     // 100 concurrent requests for user 1 hit the backend once.
+ *     const results = yield* Effect.forEach(
+ *       Array.from({ length: 100 }),
+ *       () => SingleFlight.do(g, "user:1", fetchUser(1)),
+ *       { concurrency: "unbounded" }
+ *     )
+ *     return results[0]!.value // results[i].shared === true
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as MutableHashMap from "effect/MutableHashMap"
+import type * as Scope from "effect/Scope"
+import type * as Types from "effect/Types"
+import { type BlockedFiber, block, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+
+const TypeId = "~effect-go/SingleFlight" as const
+
+/**
+ * A group of in-flight calls, keyed by `K`, whose effects succeed with `A`
+ * and fail with `E`. Create it with {@link make}.
+ *
+ * `A` and `E` are invariant: callers of one key share one outcome, so a group
+ * typed for `"a"` must not be usable as one typed for `string`.
+ *
+ * @since 0.1.0
+ */
+export interface SingleFlight<A, E = never, K = string> {
+  readonly [TypeId]: {
+    readonly _A: Types.Invariant<A>
+    readonly _E: Types.Invariant<E>
+    readonly _K: Types.Contravariant<K>
+  }
+  /** The name given at {@link make}, shown in blocked-fiber dumps. */
+  readonly name: string | undefined
+}
+
+/**
+ * What {@link do_ do} returns: the flight's value, and whether it was given
+ * to more than one caller (Go's `shared`). Go: `singleflight.Result`.
+ *
+ * @since 0.1.0
+ */
+export interface Result<A> {
+  readonly value: A
+  /** True when another call joined the flight that produced `value`. */
+  readonly shared: boolean
+}
+
+/** Options for {@link make}. @since 0.1.0 */
+export interface SingleFlightOptions {
+  /** Shown in blocked-fiber dumps and deadlock reports. */
+  readonly name?: string | undefined
+}
+
+const variance = { _A: (_: unknown) => _, _E: (_: unknown) => _, _K: (_: unknown) => _ }
+
+class Flight {
+  readonly key: unknown
+  /** The callers waiting for the outcome (the first one included). */
+  readonly waiters: WaiterList<Waiter<Result<unknown>, unknown>>
+  /** Set right after the fork; undefined only while the first caller forks. */
+  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** Callers still waiting. */
+  callers = 1
+  /** Callers that ever joined (for `shared`). */
+  joined = 1
+  /** The outcome, once the flight ended. */
+  result: Exit.Exit<Result<unknown>, unknown> | undefined = undefined
+
+  constructor(key: unknown, waiters: WaiterList<Waiter<Result<unknown>, unknown>>) {
+    this.key = key
+    this.waiters = waiters
+  }
+}
+
+class SingleFlightImpl {
+  readonly [TypeId] = variance
+  readonly name: string | undefined
+  readonly scope: Scope.Scope
+  /** Key → the flight new calls join. `forget` and abandonment unmap a flight early. */
+  readonly byKey = MutableHashMap.empty<unknown, Flight>()
+  /** Every flight not yet ended, mapped or not (for dumps). */
+  readonly flights = new Set<Flight>()
+
+  constructor(name: string | undefined, scope: Scope.Scope) {
+    this.name = name
+    this.scope = scope
+  }
+}
+
+const impl = (self: SingleFlight<any, any, any>): SingleFlightImpl => self as unknown as SingleFlightImpl
+
+const opFor = (key: unknown): string =>
+  typeof key === "object" || typeof key === "function" ? "do" : `do(${String(key)})`
+
+/** Stops new calls from joining `flight`; a later call for its key starts afresh. */
+const unmap = (sf: SingleFlightImpl, flight: Flight): void => {
+  const current = MutableHashMap.get(sf.byKey, flight.key)
+  if (current._tag === "Some" && current.value === flight) MutableHashMap.remove(sf.byKey, flight.key)
+}
+
+/** The flight's fiber ended, however it ended (even before it started). */
+const complete = (sf: SingleFlightImpl, flight: Flight, exit: Exit.Exit<unknown, unknown>): void => {
+  const result: Exit.Exit<Result<unknown>, unknown> = Exit.isSuccess(exit)
+    ? Exit.succeed({ value: exit.value, shared: flight.joined > 1 })
+    : (exit as Exit.Exit<never, unknown>)
+  flight.result = result
+  unmap(sf, flight)
+  sf.flights.delete(flight)
+  for (const node of flight.waiters.drain()) wake(node, result)
+}
+
+/** A waiting caller was interrupted. The last one out interrupts the flight and awaits it. */
+const leave = (sf: SingleFlightImpl, flight: Flight): Effect.Effect<void> => {
+  if (flight.result !== undefined) return Effect.void
+  flight.callers--
+  if (flight.callers > 0) return Effect.void
+  unmap(sf, flight)
+  // `fiber` is set: the first caller, counted until it leaves, sets it before it can leave.
+  return flight.fiber === undefined ? Effect.void : Fiber.interrupt(flight.fiber)
+}
+
+const awaitFlight = (
+  sf: SingleFlightImpl,
+  flight: Flight,
+  caller: Fiber.Fiber<unknown, unknown>,
+  restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+): Effect.Effect<Result<unknown>, unknown> => {
+  if (flight.result !== undefined) return flight.result
+  const node = new Waiter<Result<unknown>, unknown>()
+  node.op = opFor(flight.key)
+  return Effect.onInterrupt(restore(block(flight.waiters, node, caller)), () => leave(sf, flight))
+}
+
+const doImpl = <A, E, R>(
+  self: SingleFlight<any, any, any>,
+  key: unknown,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<Result<A>, E, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.withFiber((caller) => {
+      const sf = impl(self)
+      const existing = MutableHashMap.get(sf.byKey, key)
+      if (existing._tag === "Some") {
+        const flight = existing.value
+        flight.callers++
+        flight.joined++
+        return awaitFlight(sf, flight, caller, restore)
+      }
+      const flight = new Flight(key, new WaiterList("SingleFlight", sf.name))
+      MutableHashMap.set(sf.byKey, key, flight)
+      sf.flights.add(flight)
+      // The flight is interruptible (forkIn does not inherit our mask) and
+      // lives in the group's scope, not in the caller's.
+      return Effect.flatMap(Effect.forkIn(effect, sf.scope), (fiber) => {
+        flight.fiber = fiber
+        fiber.addObserver((exit) => complete(sf, flight, exit))
+        return awaitFlight(sf, flight, caller, restore)
+      })
+    })
+  ) as Effect.Effect<Result<A>, E, R>
+
+/**
+ * Creates a group whose flights live in the current `Scope`: closing it
+ * interrupts every flight and their callers. Go: `var g singleflight.Group`.
+ *
+ * Type it with the value, error and key types of its calls:
+ * `make<User, HttpError>()` (keys default to `string`), or
+ * `make<User, HttpError, readonly [string, number]>()`.
+ *
+ * @example
+ * ```ts
+ * const g = yield* SingleFlight.make<User, HttpError>({ name: "users" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const make = <A = unknown, E = never, K = string>(
+  options?: SingleFlightOptions
+): Effect.Effect<SingleFlight<A, E, K>, never, Scope.Scope> =>
+  Effect.map(Effect.scope, (scope) => new SingleFlightImpl(options?.name, scope) as unknown as SingleFlight<A, E, K>)
+
+/**
+ * Runs `effect` for `key`, or joins the call for `key` already in flight, and
+ * returns its value with `shared` telling whether other calls got it too.
+ * Go: `v, err, shared := g.Do(key, fn)`.
+ *
+ * Every caller of a flight gets its outcome: value, failure, defect or
+ * interruption. An interrupted caller leaves without disturbing the others;
+ * when the last caller leaves, the flight is interrupted.
+ *
+ * @example
+ * ```ts
+ * const { value, shared } = yield* SingleFlight.do(g, `user:${id}`, fetchUser(id))
+ * // or: yield* fetchUser(id).pipe(SingleFlight.do(g, `user:${id}`))
+ * ```
+ *
+ * @since 0.1.0
+ */
+const do_: {
+  <A, E, K>(
+    self: SingleFlight<A, E, K>,
+    key: NoInfer<K>
+  ): <R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<Result<A>, E, R>
+  <A, E, K, R>(
+    self: SingleFlight<A, E, K>,
+    key: NoInfer<K>,
+    effect: Effect.Effect<NoInfer<A>, NoInfer<E>, R>
+  ): Effect.Effect<Result<A>, E, R>
+} = ((
+  ...args: [SingleFlight<any, any, any>, unknown] | [SingleFlight<any, any, any>, unknown, Effect.Effect<any, any, any>]
+) =>
+  args.length === 2
+    ? (effect: Effect.Effect<any, any, any>) => doImpl(args[0], args[1], effect)
+    : doImpl(args[0], args[1], args[2])) as any
+
+export { do_ as do }
+
+/**
+ * Starts or joins the flight for `key` in a fiber of the group's scope and
+ * returns that fiber at once: join it for the {@link Result}, or interrupt it
+ * to leave the flight. Go: `ch := g.DoChan(key, fn)`.
+ *
+ * Like Go's channel, the fiber receives the outcome whether or not anyone
+ * joins it, and it keeps the flight alive until then, even after its caller
+ * has moved on; it does not end with its caller.
+ *
+ * @example
+ * ```ts
+ * const fiber = yield* SingleFlight.doFork(g, "config", loadConfig)
+ * const { value } = yield* Fiber.join(fiber)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const doFork = <A, E, K, R>(
+  self: SingleFlight<A, E, K>,
+  key: NoInfer<K>,
+  effect: Effect.Effect<NoInfer<A>, NoInfer<E>, R>
+): Effect.Effect<Fiber.Fiber<Result<A>, E>, never, R> =>
+  Effect.suspend(() => Effect.forkIn(doImpl(self, key, effect), impl(self).scope)) as Effect.Effect<
+    Fiber.Fiber<Result<A>, E>,
+    never,
+    R
+  >
+
+/**
+ * Makes the next call for `key` start a new flight instead of joining the
+ * one in flight, which goes on for the callers it has. Go: `g.Forget(key)`.
+ *
+ * @since 0.1.0
+ */
+export const forget = <A, E, K>(self: SingleFlight<A, E, K>, key: NoInfer<K>): Effect.Effect<void> =>
+  Effect.sync(() => {
+    MutableHashMap.remove(impl(self).byKey, key)
+  })
+
+/**
+ * The keys new calls would join right now (forgotten and abandoned flights
+ * are not listed). A snapshot, for tests and metrics.
+ *
+ * @since 0.1.0
+ */
+export const keys = <A, E, K>(self: SingleFlight<A, E, K>): Effect.Effect<ReadonlyArray<K>> =>
+  Effect.sync(() => Array.from(MutableHashMap.keys(impl(self).byKey)) as Array<K>)
+
+/**
+ * The callers waiting for a flight (op `do(key)`, or `do` for object keys),
+ * flight by flight, longest waiting first.
+ *
+ * @since 0.1.0
+ */
+export const blocked = <A, E, K>(self: SingleFlight<A, E, K>): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
+  Effect.sync(() => {
+    const out: Array<BlockedFiber> = []
+    for (const flight of impl(self).flights) out.push(...flight.waiters.blocked())
+    return out
+  })

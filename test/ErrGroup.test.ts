@@ -1,0 +1,1034 @@
+import { describe, expect, expectTypeOf } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import * as TestClock from "effect/testing/TestClock"
+import * as ErrGroup from "../src/ErrGroup.ts"
+import { settle } from "./utils/fibers.ts"
+import { it } from "./utils/leak.ts"
+
+class Boom extends Data.TaggedError("Boom")<{ readonly n: number }> {}
+class Other extends Data.TaggedError("Other")<{}> {}
+
+/** The error or defect an Exit failed with (undefined on success). */
+const squashed = (exit: Exit.Exit<unknown, unknown>): unknown =>
+  Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+
+const ops = <E, W>(g: ErrGroup.ErrGroup<E, W>) => Effect.map(ErrGroup.blocked(g), (blocked) => blocked.map((b) => b.op))
+
+/** Lets forked fibers reach their sleeps, then moves the TestClock. */
+const advance = (duration: Duration.Input): Effect.Effect<void> => Effect.andThen(settle, TestClock.adjust(duration))
+
+/** A task that blocks until interrupted, counting its interruption. */
+const blockForever = (onInterrupt: () => void): Effect.Effect<void> =>
+  Effect.onInterrupt(Effect.never, () => Effect.sync(onInterrupt))
+
+describe("ErrGroup", () => {
+  describe("Go's errgroup_test.go", () => {
+    it.effect("TestZeroGroup: wait returns the first failure and keeps it across later go/wait rounds", () =>
+      Effect.gen(function* () {
+        const err1 = new Boom({ n: 1 })
+        const err2 = new Boom({ n: 2 })
+        const cases: ReadonlyArray<ReadonlyArray<Boom | undefined>> = [
+          [],
+          [undefined],
+          [err1],
+          [err1, undefined],
+          [err1, undefined, err2]
+        ]
+        for (const errs of cases) {
+          yield* Effect.scoped(
+            Effect.gen(function* () {
+              const g = yield* ErrGroup.make<Boom>()
+              expect(Exit.isSuccess(yield* Effect.exit(ErrGroup.wait(g)))).toBe(true)
+              let firstErr: Boom | undefined
+              for (const err of errs) {
+                yield* ErrGroup.go(g, err === undefined ? Effect.void : Effect.fail(err))
+                if (firstErr === undefined && err !== undefined) firstErr = err
+                const exit = yield* Effect.exit(ErrGroup.wait(g))
+                if (firstErr === undefined) expect(Exit.isSuccess(exit)).toBe(true)
+                else expect(squashed(exit)).toBe(firstErr)
+              }
+            })
+          )
+        }
+      })
+    )
+
+    it.effect("TestWithContext: the first failure cancels the group (siblings are interrupted)", () =>
+      Effect.gen(function* () {
+        const doom = new Boom({ n: 0 })
+        const cases: ReadonlyArray<{ errs: ReadonlyArray<Boom | undefined>; want: Boom | undefined }> = [
+          { errs: [], want: undefined },
+          { errs: [undefined], want: undefined },
+          { errs: [doom], want: doom },
+          { errs: [doom, undefined], want: doom }
+        ]
+        for (const { errs, want } of cases) {
+          let cancelled = 0
+          yield* Effect.scoped(
+            Effect.gen(function* () {
+              const g = yield* ErrGroup.make<Boom>()
+              // The sibling plays `<-ctx.Done()`: it only stops when the group is cancelled.
+              if (want !== undefined)
+                yield* ErrGroup.go(
+                  g,
+                  blockForever(() => cancelled++)
+                )
+              for (const err of errs) yield* ErrGroup.go(g, err === undefined ? Effect.void : Effect.fail(err))
+              const exit = yield* Effect.exit(ErrGroup.wait(g))
+              if (want === undefined) {
+                expect(Exit.isSuccess(exit)).toBe(true)
+                // Go cancels ctx when Wait returns; here the group's scope does it.
+                yield* ErrGroup.go(
+                  g,
+                  blockForever(() => cancelled++)
+                )
+                yield* settle
+              } else {
+                expect(squashed(exit)).toBe(want)
+                expect(cancelled).toBe(1)
+              }
+              expect(yield* ErrGroup.active(g)).toBe(want === undefined ? 1 : 0)
+            })
+          )
+          expect(cancelled).toBe(1)
+        }
+      })
+    )
+
+    it.effect("TestCancelCause: cause(g) is the first failure, and interrupted siblings can read it", () =>
+      Effect.gen(function* () {
+        const doom = new Boom({ n: 0 })
+        const cases: ReadonlyArray<{ errs: ReadonlyArray<Boom | undefined>; want: Boom | undefined }> = [
+          { errs: [], want: undefined },
+          { errs: [undefined], want: undefined },
+          { errs: [doom], want: doom },
+          { errs: [doom, undefined], want: doom }
+        ]
+        for (const { errs, want } of cases) {
+          yield* Effect.scoped(
+            Effect.gen(function* () {
+              const g = yield* ErrGroup.make<Boom>()
+              for (const err of errs) {
+                expect(yield* ErrGroup.tryGo(g, err === undefined ? Effect.void : Effect.fail(err))).toBe(true)
+              }
+              const exit = yield* Effect.exit(ErrGroup.wait(g))
+              expect(squashed(exit)).toBe(want)
+              const cause = yield* ErrGroup.cause(g)
+              expect(Option.map(cause, Cause.squash)).toEqual(want === undefined ? Option.none() : Option.some(want))
+            })
+          )
+        }
+
+        // What an interrupted sibling sees from its finalizer.
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const g = yield* ErrGroup.make<Boom>()
+            let seen: Option.Option<Cause.Cause<Boom>> = Option.none()
+            let interruptors: ReadonlySet<number> = new Set()
+            let failingFiber = -1
+            yield* ErrGroup.go(
+              g,
+              Effect.onInterrupt(Effect.never, (ids) =>
+                Effect.map(ErrGroup.cause(g), (cause) => {
+                  seen = cause
+                  interruptors = ids
+                })
+              )
+            )
+            yield* settle
+            yield* ErrGroup.go(
+              g,
+              Effect.withFiber((fiber) => {
+                failingFiber = fiber.id
+                return Effect.fail(doom)
+              })
+            )
+            expect(squashed(yield* Effect.exit(ErrGroup.wait(g)))).toBe(doom)
+            expect(Option.map(seen, Cause.squash)).toEqual(Option.some(doom))
+            expect([...interruptors]).toEqual([failingFiber])
+          })
+        )
+      })
+    )
+
+    it.effect("TestTryGo: at limit 42, 42 tryGo succeed and the 43rd fails; it succeeds again after wait", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make()
+        const n = 42
+        yield* ErrGroup.setLimit(g, n)
+        let gate = yield* Deferred.make<void>()
+        const fn = Effect.suspend(() => Deferred.await(gate))
+        for (let i = 0; i < n; i++) {
+          expect(yield* ErrGroup.tryGo(g, fn)).toBe(true)
+        }
+        expect(yield* ErrGroup.tryGo(g, fn)).toBe(false)
+        yield* Deferred.succeed(gate, undefined)
+        yield* ErrGroup.wait(g)
+
+        gate = yield* Deferred.make<void>()
+        expect(yield* ErrGroup.tryGo(g, fn)).toBe(true)
+        yield* Deferred.succeed(gate, undefined)
+        yield* ErrGroup.wait(g)
+
+        // Switch limit.
+        yield* ErrGroup.setLimit(g, 1)
+        gate = yield* Deferred.make<void>()
+        expect(yield* ErrGroup.tryGo(g, fn)).toBe(true)
+        expect(yield* ErrGroup.tryGo(g, fn)).toBe(false)
+        yield* Deferred.succeed(gate, undefined)
+        yield* ErrGroup.wait(g)
+
+        // Block all calls.
+        yield* ErrGroup.setLimit(g, 0)
+        for (let i = 0; i < 1 << 10; i++) {
+          expect(yield* ErrGroup.tryGo(g, fn)).toBe(false)
+        }
+        yield* ErrGroup.wait(g)
+        expect(yield* ErrGroup.active(g)).toBe(0)
+      })
+    )
+
+    it.effect("TestGoLimit: at most `limit` tasks run at once, and the limit is reached", () =>
+      Effect.gen(function* () {
+        const limit = 10
+        const g = yield* ErrGroup.make<string>({ limit })
+        let active = 0
+        let max = 0
+        for (let i = 0; i <= 1 << 10; i++) {
+          yield* ErrGroup.go(
+            g,
+            Effect.suspend(() => {
+              const n = ++active
+              max = Math.max(max, n)
+              if (n > limit) return Effect.fail(`saw ${n} active tasks; want ≤ ${limit}`)
+              // Give the other tasks a chance to increment active.
+              return Effect.andThen(
+                Effect.yieldNow,
+                Effect.sync(() => {
+                  active--
+                })
+              )
+            })
+          )
+        }
+        yield* ErrGroup.wait(g)
+        expect(max).toBe(limit)
+      })
+    )
+  })
+
+  describe("cancellation", () => {
+    it.effect("the first failure interrupts the siblings, and wait returns only after they stopped", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make<Boom>()
+        const boom = new Boom({ n: 1 })
+        let cleaned = false
+        yield* ErrGroup.go(
+          g,
+          Effect.onInterrupt(Effect.never, () =>
+            Effect.andThen(
+              Effect.sleep("1 second"),
+              Effect.sync(() => {
+                cleaned = true
+              })
+            )
+          )
+        )
+        yield* ErrGroup.go(g, Effect.andThen(Effect.sleep("10 millis"), Effect.fail(boom)))
+        const waiter = yield* Effect.forkChild(Effect.exit(ErrGroup.wait(g)))
+        yield* advance("10 millis")
+        yield* settle
+        // The failure is in, the sibling is still cleaning up: wait has not returned.
+        expect(waiter.pollUnsafe()).toBeUndefined()
+        expect(yield* ErrGroup.active(g)).toBe(1)
+        expect(yield* ops(g)).toEqual(["wait"])
+        yield* advance("1 second")
+        const exit = yield* Fiber.join(waiter)
+        expect(cleaned).toBe(true)
+        // Only the failure: the sibling's interruption is not reported.
+        expect(Exit.isFailure(exit) && exit.cause.reasons.length).toBe(1)
+        expect(squashed(exit)).toBe(boom)
+        expect(yield* ErrGroup.blocked(g)).toEqual([])
+      })
+    )
+
+    it.effect("a defect in a task cancels the group and reaches wait as a defect", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make<Boom>()
+        const defect = new Error("nil pointer dereference")
+        let interrupted = 0
+        yield* ErrGroup.go(
+          g,
+          blockForever(() => interrupted++)
+        )
+        yield* ErrGroup.go(g, Effect.die(defect))
+        const exit = yield* Effect.exit(ErrGroup.wait(g))
+        expect(Exit.isFailure(exit) && Cause.hasDies(exit.cause)).toBe(true)
+        expect(Exit.isFailure(exit) && Cause.hasFails(exit.cause)).toBe(false)
+        expect(squashed(exit)).toBe(defect)
+        expect(interrupted).toBe(1)
+        // It stays the result, as a failure does.
+        expect(squashed(yield* Effect.exit(ErrGroup.wait(g)))).toBe(defect)
+      })
+    )
+
+    it.effect("a failure is reported without the task's own interrupted parts", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make<Boom>()
+        // As a task whose own parallel part was interrupted when another part failed.
+        yield* ErrGroup.go(
+          g,
+          Effect.failCause(
+            Cause.fromReasons([Cause.makeInterruptReason(123), Cause.makeFailReason(new Boom({ n: 1 }))])
+          )
+        )
+        const exit = yield* Effect.exit(ErrGroup.wait(g))
+        expect(Exit.isFailure(exit) && exit.cause.reasons.map((r) => r._tag)).toEqual(["Fail"])
+        expect(squashed(exit)).toEqual(new Boom({ n: 1 }))
+      })
+    )
+
+    it.effect("a task ending by interruption alone is not a failure (Go: runtime.Goexit records no error)", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make<Boom>()
+        let finished = false
+        yield* ErrGroup.go(g, Effect.interrupt)
+        yield* ErrGroup.go(
+          g,
+          Effect.andThen(
+            Effect.sleep("1 second"),
+            Effect.sync(() => {
+              finished = true
+            })
+          )
+        )
+        const waiter = yield* Effect.forkChild(ErrGroup.wait(g))
+        yield* advance("1 second")
+        yield* Fiber.join(waiter)
+        expect(finished).toBe(true)
+        expect(yield* ErrGroup.cause(g)).toEqual(Option.none())
+      })
+    )
+
+    it.effect("no task starts after the group is cancelled: queued, later and tryGo tasks are dropped", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make<Boom>({ limit: 1 })
+        const ran: Array<string> = []
+        yield* ErrGroup.go(g, Effect.andThen(Effect.sleep("10 millis"), Effect.fail(new Boom({ n: 1 }))))
+        const queued = yield* Effect.forEach(["q1", "q2"], (name) =>
+          Effect.forkChild(
+            ErrGroup.go(
+              g,
+              Effect.sync(() => ran.push(name))
+            )
+          )
+        )
+        yield* settle
+        expect(yield* ops(g)).toEqual(["go", "go"])
+        yield* advance("10 millis")
+        // The queued go calls return: their tasks were dropped.
+        yield* Fiber.joinAll(queued)
+        yield* ErrGroup.go(
+          g,
+          Effect.sync(() => ran.push("later"))
+        )
+        expect(
+          yield* ErrGroup.tryGo(
+            g,
+            Effect.sync(() => ran.push("tryGo"))
+          )
+        ).toBe(true)
+        yield* settle
+        expect(ran).toEqual([])
+        expect(yield* ErrGroup.active(g)).toBe(0)
+        expect(yield* ErrGroup.blocked(g)).toEqual([])
+        expect(squashed(yield* Effect.exit(ErrGroup.wait(g)))).toEqual(new Boom({ n: 1 }))
+      })
+    )
+
+    it.effect("a task forked but not yet started when the group fails never runs", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make<Boom>()
+        let ran = false
+        // Both are forked before either starts; the first one fails at its first step.
+        yield* ErrGroup.go(g, Effect.fail(new Boom({ n: 1 })))
+        yield* ErrGroup.go(
+          g,
+          Effect.sync(() => {
+            ran = true
+          })
+        )
+        expect(squashed(yield* Effect.exit(ErrGroup.wait(g)))).toEqual(new Boom({ n: 1 }))
+        expect(ran).toBe(false)
+      })
+    )
+
+    it.effect("every waiter gets the result", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make<Boom>()
+        const gate = yield* Deferred.make<void>()
+        const boom = new Boom({ n: 7 })
+        yield* ErrGroup.go(g, Effect.andThen(Deferred.await(gate), Effect.fail(boom)))
+        const waiters = yield* Effect.forEach([1, 2, 3], () => Effect.forkChild(Effect.exit(ErrGroup.wait(g))))
+        yield* settle
+        expect(yield* ops(g)).toEqual(["wait", "wait", "wait"])
+        yield* Deferred.succeed(gate, undefined)
+        const exits = yield* Fiber.joinAll(waiters)
+        expect(exits.map(squashed)).toEqual([boom, boom, boom])
+      })
+    )
+  })
+
+  describe("limit", () => {
+    it.effect("go waits for a slot, and slots are handed over in FIFO order", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make({ limit: 2, name: "crawler" })
+        const gates = yield* Effect.forEach([0, 1], () => Deferred.make<void>())
+        const order: Array<number> = []
+        yield* Effect.forEach(gates, (gate) => ErrGroup.go(g, Deferred.await(gate)))
+        const callers = yield* Effect.forEach([1, 2, 3], (i) =>
+          Effect.forkChild(
+            ErrGroup.go(
+              g,
+              Effect.sync(() => order.push(i))
+            )
+          )
+        )
+        yield* settle
+        const blocked = yield* ErrGroup.blocked(g)
+        expect(blocked.map((b) => [b.primitive, b.name, b.op])).toEqual([
+          ["ErrGroup", "crawler", "go"],
+          ["ErrGroup", "crawler", "go"],
+          ["ErrGroup", "crawler", "go"]
+        ])
+        expect(yield* ErrGroup.active(g)).toBe(2)
+        yield* Deferred.succeed(gates[0]!, undefined)
+        yield* settle
+        yield* Deferred.succeed(gates[1]!, undefined)
+        yield* Fiber.joinAll(callers)
+        yield* ErrGroup.wait(g)
+        expect(order).toEqual([1, 2, 3])
+        expect(yield* ErrGroup.active(g)).toBe(0)
+      })
+    )
+
+    it.effect("an interrupted go leaves the queue: nothing starts, no slot is taken, the next caller gets it", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make({ limit: 1 })
+        const gate = yield* Deferred.make<void>()
+        const ran: Array<string> = []
+        yield* ErrGroup.go(g, Deferred.await(gate))
+        const a = yield* Effect.forkChild(
+          ErrGroup.go(
+            g,
+            Effect.sync(() => ran.push("a"))
+          )
+        )
+        const b = yield* Effect.forkChild(
+          ErrGroup.go(
+            g,
+            Effect.sync(() => ran.push("b"))
+          )
+        )
+        yield* settle
+        expect(yield* ops(g)).toEqual(["go", "go"])
+        yield* Fiber.interrupt(a)
+        expect(yield* ops(g)).toEqual(["go"])
+        expect(yield* ErrGroup.active(g)).toBe(1)
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.join(b)
+        yield* ErrGroup.wait(g)
+        expect(ran).toEqual(["b"])
+        expect(yield* ErrGroup.active(g)).toBe(0)
+        expect(yield* ErrGroup.blocked(g)).toEqual([])
+        expect(yield* ErrGroup.tryGo(g, Effect.void)).toBe(true)
+        yield* ErrGroup.wait(g)
+      })
+    )
+
+    it.effect.prop(
+      "interrupting any subset of queued go calls: the others run in order, every slot comes back",
+      [Schema.Array(Schema.Boolean)],
+      ([interruptMask]) =>
+        Effect.gen(function* () {
+          const g = yield* ErrGroup.make({ limit: 1 })
+          const gate = yield* Deferred.make<void>()
+          const ran: Array<number> = []
+          yield* ErrGroup.go(g, Deferred.await(gate))
+          const callers = yield* Effect.forEach(interruptMask, (_, i) =>
+            Effect.forkChild(
+              ErrGroup.go(
+                g,
+                Effect.sync(() => ran.push(i))
+              )
+            )
+          )
+          yield* settle
+          yield* Effect.forEach(callers, (f, i) => (interruptMask[i] ? Fiber.interrupt(f) : Effect.void))
+          expect((yield* ErrGroup.blocked(g)).length).toBe(interruptMask.filter((x) => !x).length)
+          yield* Deferred.succeed(gate, undefined)
+          yield* Effect.forEach(callers, Fiber.await)
+          yield* ErrGroup.wait(g)
+          expect(ran).toEqual(interruptMask.flatMap((interrupted, i) => (interrupted ? [] : [i])))
+          expect(yield* ErrGroup.active(g)).toBe(0)
+          expect(yield* ErrGroup.blocked(g)).toEqual([])
+        })
+    )
+
+    it.effect("raising the limit admits waiting go calls at once; lowering it applies as tasks finish", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make({ limit: 1 })
+        const gates = yield* Effect.forEach([0, 1, 2, 3], () => Deferred.make<void>())
+        const started: Array<number> = []
+        const task = (i: number) =>
+          Effect.andThen(
+            Effect.sync(() => started.push(i)),
+            Deferred.await(gates[i]!)
+          )
+        yield* ErrGroup.go(g, task(0))
+        const callers = yield* Effect.forEach([1, 2, 3], (i) => Effect.forkChild(ErrGroup.go(g, task(i))))
+        yield* settle
+        expect(started).toEqual([0])
+        expect(yield* ops(g)).toEqual(["go", "go", "go"])
+
+        yield* ErrGroup.setLimit(g, 3)
+        yield* settle
+        expect(started).toEqual([0, 1, 2])
+        expect(yield* ErrGroup.active(g)).toBe(3)
+        expect(yield* ops(g)).toEqual(["go"])
+
+        // Lowering interrupts nobody: the three keep running; 3 starts only below the new limit.
+        yield* ErrGroup.setLimit(g, 1)
+        yield* Deferred.succeed(gates[0]!, undefined)
+        yield* Deferred.succeed(gates[1]!, undefined)
+        yield* settle
+        expect(started).toEqual([0, 1, 2])
+        expect(yield* ErrGroup.active(g)).toBe(1)
+        expect(yield* ops(g)).toEqual(["go"])
+        expect(yield* ErrGroup.tryGo(g, Effect.void)).toBe(false)
+        yield* Deferred.succeed(gates[2]!, undefined)
+        yield* settle
+        expect(started).toEqual([0, 1, 2, 3])
+        expect(yield* ErrGroup.active(g)).toBe(1)
+        yield* Deferred.succeed(gates[3]!, undefined)
+        yield* Fiber.joinAll(callers)
+        yield* ErrGroup.wait(g)
+        expect(yield* ErrGroup.cause(g)).toEqual(Option.none())
+      })
+    )
+
+    it.effect("a negative limit means no limit; it admits every waiting go call", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make({ limit: 1 })
+        const gate = yield* Deferred.make<void>()
+        yield* ErrGroup.go(g, Deferred.await(gate))
+        const callers = yield* Effect.forEach([1, 2, 3], () => Effect.forkChild(ErrGroup.go(g, Deferred.await(gate))))
+        yield* settle
+        yield* ErrGroup.setLimit(g, -1)
+        yield* Fiber.joinAll(callers)
+        expect(yield* ErrGroup.active(g)).toBe(4)
+        for (let i = 0; i < 100; i++) expect(yield* ErrGroup.tryGo(g, Deferred.await(gate))).toBe(true)
+        yield* Deferred.succeed(gate, undefined)
+        yield* ErrGroup.wait(g)
+
+        const unlimited = yield* ErrGroup.make({ limit: -5 })
+        for (let i = 0; i < 100; i++) expect(yield* ErrGroup.tryGo(unlimited, Effect.never)).toBe(true)
+        const infinite = yield* ErrGroup.make({ limit: Infinity })
+        expect(yield* ErrGroup.tryGo(infinite, Effect.void)).toBe(true)
+      })
+    )
+
+    it.effect("limit 0 pauses the group: go waits (interruptibly) until the limit is raised", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make({ limit: 0 })
+        const ran: Array<string> = []
+        expect(
+          yield* ErrGroup.tryGo(
+            g,
+            Effect.sync(() => ran.push("try"))
+          )
+        ).toBe(false)
+        const a = yield* Effect.forkChild(
+          ErrGroup.go(
+            g,
+            Effect.sync(() => ran.push("a"))
+          )
+        )
+        const b = yield* Effect.forkChild(
+          ErrGroup.go(
+            g,
+            Effect.sync(() => ran.push("b"))
+          )
+        )
+        yield* settle
+        // Nothing runs, so wait does not wait for the paused calls (as in Go).
+        yield* ErrGroup.wait(g)
+        yield* Fiber.interrupt(a)
+        expect(yield* ops(g)).toEqual(["go"])
+        yield* ErrGroup.setLimit(g, 1)
+        yield* Fiber.join(b)
+        yield* ErrGroup.wait(g)
+        expect(ran).toEqual(["b"])
+      })
+    )
+
+    it.effect("bad limits fail with InvalidLimitError and change nothing", () =>
+      Effect.gen(function* () {
+        for (const limit of [Number.NaN, 1.5, -0.5]) {
+          const error = yield* Effect.flip(ErrGroup.make({ limit }))
+          expect(error).toBeInstanceOf(ErrGroup.InvalidLimitError)
+          expect(error.limit).toBe(limit)
+          expect(error.message).toContain(String(limit))
+        }
+        const g = yield* ErrGroup.make({ limit: 1 })
+        const error = yield* Effect.flip(ErrGroup.setLimit(g, Number.NaN))
+        expect(error._tag).toBe("InvalidLimitError")
+        yield* Effect.flip(ErrGroup.setLimit(g, 2.5))
+        // Still limit 1.
+        expect(yield* ErrGroup.tryGo(g, Effect.never)).toBe(true)
+        expect(yield* ErrGroup.tryGo(g, Effect.never)).toBe(false)
+      })
+    )
+
+    it.effect("a long chain of slot hand-offs does not overflow the stack", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make({ limit: 1 })
+        const gate = yield* Deferred.make<void>()
+        let done = 0
+        yield* ErrGroup.go(g, Deferred.await(gate))
+        const callers = yield* Effect.forEach(Array.from({ length: 5_000 }), () =>
+          Effect.forkChild(
+            ErrGroup.go(
+              g,
+              Effect.sync(() => done++)
+            )
+          )
+        )
+        yield* settle
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.joinAll(callers)
+        yield* ErrGroup.wait(g)
+        expect(done).toBe(5_000)
+      })
+    )
+  })
+
+  describe("interrupting wait, the owner, the scope", () => {
+    it.effect("an interrupted wait leaves the waiter list; the tasks keep running", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make()
+        const gate = yield* Deferred.make<void>()
+        let done = false
+        yield* ErrGroup.go(
+          g,
+          Effect.andThen(
+            Deferred.await(gate),
+            Effect.sync(() => {
+              done = true
+            })
+          )
+        )
+        const waiter = yield* Effect.forkChild(ErrGroup.wait(g))
+        yield* settle
+        expect(yield* ops(g)).toEqual(["wait"])
+        yield* Fiber.interrupt(waiter)
+        expect(yield* ErrGroup.blocked(g)).toEqual([])
+        expect(yield* ErrGroup.active(g)).toBe(1)
+        yield* Deferred.succeed(gate, undefined)
+        yield* ErrGroup.wait(g)
+        expect(done).toBe(true)
+      })
+    )
+
+    it.effect("interrupting the fiber that owns the group interrupts every task", () =>
+      Effect.gen(function* () {
+        let interrupted = 0
+        let started = 0
+        const owner = yield* Effect.forkChild(
+          Effect.scoped(
+            Effect.gen(function* () {
+              const g = yield* ErrGroup.make({ limit: 3 })
+              for (let i = 0; i < 5; i++) {
+                yield* ErrGroup.go(
+                  g,
+                  Effect.andThen(
+                    Effect.sync(() => started++),
+                    blockForever(() => interrupted++)
+                  )
+                )
+              }
+              yield* ErrGroup.wait(g)
+            })
+          )
+        )
+        yield* settle
+        // Three run; the owner waits for a slot for the fourth.
+        expect(started).toBe(3)
+        yield* Fiber.interrupt(owner)
+        expect(interrupted).toBe(3)
+        expect(started).toBe(3)
+      })
+    )
+
+    it.effect("closing the scope interrupts the tasks, releases blocked go and wait calls, drops later tasks", () =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const g = yield* ErrGroup.make<Boom>({ limit: 2 }).pipe(Scope.provide(scope))
+        let interrupted = 0
+        const ran: Array<string> = []
+        yield* ErrGroup.go(
+          g,
+          blockForever(() => interrupted++)
+        )
+        yield* ErrGroup.go(
+          g,
+          blockForever(() => interrupted++)
+        )
+        const queued = yield* Effect.forkChild(
+          ErrGroup.go(
+            g,
+            Effect.sync(() => ran.push("queued"))
+          )
+        )
+        const waiter = yield* Effect.forkChild(Effect.exit(ErrGroup.wait(g)))
+        yield* settle
+        expect(yield* ops(g)).toEqual(["go", "wait"])
+        yield* Scope.close(scope, Exit.void)
+        expect(interrupted).toBe(2)
+        yield* Fiber.join(queued)
+        // The tasks did not complete: the waiter is told so by an interruption.
+        const exit = yield* Fiber.join(waiter)
+        expect(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)).toBe(true)
+        yield* ErrGroup.go(
+          g,
+          Effect.sync(() => ran.push("later"))
+        )
+        expect(
+          yield* ErrGroup.tryGo(
+            g,
+            Effect.sync(() => ran.push("tryGo"))
+          )
+        ).toBe(true)
+        yield* settle
+        expect(ran).toEqual([])
+        expect(yield* ErrGroup.active(g)).toBe(0)
+        expect(yield* ErrGroup.blocked(g)).toEqual([])
+      })
+    )
+
+    it.effect("closing the scope after a failure keeps the failure as wait's result", () =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const g = yield* ErrGroup.make<Boom>().pipe(Scope.provide(scope))
+        yield* ErrGroup.go(g, Effect.fail(new Boom({ n: 3 })))
+        yield* settle
+        yield* Scope.close(scope, Exit.void)
+        expect(squashed(yield* Effect.exit(ErrGroup.wait(g)))).toEqual(new Boom({ n: 3 }))
+      })
+    )
+  })
+
+  describe("collectAll (conc's pool.WithErrors)", () => {
+    it.effect("waits for every task and fails with every failure in order; defects come along", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make<Boom>({ collectAll: true })
+        const defect = new Error("d")
+        let finished = false
+        yield* ErrGroup.go(g, Effect.andThen(Effect.sleep("20 millis"), Effect.fail(new Boom({ n: 1 }))))
+        yield* ErrGroup.go(g, Effect.andThen(Effect.sleep("10 millis"), Effect.fail(new Boom({ n: 2 }))))
+        yield* ErrGroup.go(g, Effect.andThen(Effect.sleep("5 millis"), Effect.die(defect)))
+        yield* ErrGroup.go(
+          g,
+          Effect.andThen(
+            Effect.sleep("30 millis"),
+            Effect.sync(() => {
+              finished = true
+            })
+          )
+        )
+        const waiter = yield* Effect.forkChild(Effect.exit(ErrGroup.wait(g)))
+        yield* advance("20 millis")
+        expect(waiter.pollUnsafe()).toBeUndefined()
+        // Failures do not cancel: tasks still start.
+        expect(yield* ErrGroup.tryGo(g, Effect.fail(new Boom({ n: 3 })))).toBe(true)
+        yield* advance("10 millis")
+        const exit = yield* Fiber.join(waiter)
+        expect(finished).toBe(true)
+        if (Exit.isSuccess(exit)) return expect.unreachable()
+        const reasons = exit.cause.reasons
+        expect(reasons.length).toBe(2)
+        const [fail, die] = reasons
+        expect(fail !== undefined && Cause.isFailReason(fail) && fail.error).toEqual(
+          new ErrGroup.ErrGroupErrors({ errors: [new Boom({ n: 2 }), new Boom({ n: 1 }), new Boom({ n: 3 })] })
+        )
+        expect(die !== undefined && Cause.isDieReason(die) && die.defect).toBe(defect)
+        // With a defect among them the failures are not recoverable: catchTag lets the cause through.
+        const again = yield* Effect.exit(ErrGroup.wait(g).pipe(Effect.catchTag("ErrGroupErrors", () => Effect.void)))
+        expect(Exit.isFailure(again) && Cause.hasDies(again.cause)).toBe(true)
+      })
+    )
+
+    it.effect("with no failure, wait succeeds; failures accumulate across rounds", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make<Boom>({ collectAll: true, limit: 2 })
+        yield* ErrGroup.go(g, Effect.void)
+        yield* ErrGroup.wait(g)
+        expect(yield* ErrGroup.cause(g)).toEqual(Option.none())
+        yield* ErrGroup.go(g, Effect.fail(new Boom({ n: 1 })))
+        expect((yield* Effect.flip(ErrGroup.wait(g))).errors).toEqual([new Boom({ n: 1 })])
+        yield* ErrGroup.go(g, Effect.fail(new Boom({ n: 2 })))
+        const error = yield* Effect.flip(ErrGroup.wait(g))
+        expect(error.errors).toEqual([new Boom({ n: 1 }), new Boom({ n: 2 })])
+        expect(error.message).toBe("errgroup: 2 task(s) failed")
+        const ns = yield* ErrGroup.wait(g).pipe(
+          Effect.as([] as Array<number>),
+          Effect.catchTag("ErrGroupErrors", (e) => Effect.succeed(e.errors.map((b) => b.n)))
+        )
+        expect(ns).toEqual([1, 2])
+      })
+    )
+  })
+
+  describe("forEach (conc's ResultPool)", () => {
+    it.effect("returns the results in input order, whatever order they complete in", () =>
+      Effect.gen(function* () {
+        const fiber = yield* Effect.forkChild(
+          ErrGroup.forEach([30, 10, 20, 0], (ms, i) => Effect.as(Effect.sleep(ms), `${i}:${ms}`), { limit: 2 })
+        )
+        yield* advance("1 second")
+        expect(yield* Fiber.join(fiber)).toEqual(["0:30", "1:10", "2:20", "3:0"])
+        expect(yield* ErrGroup.forEach([], () => Effect.succeed(1))).toEqual([])
+      })
+    )
+
+    it.effect("fails fast: the first failure interrupts the running items and no item starts after it", () =>
+      Effect.gen(function* () {
+        const started: Array<number> = []
+        const interrupted: Array<number> = []
+        const fiber = yield* Effect.forkChild(
+          Effect.exit(
+            ErrGroup.forEach(
+              Array.from({ length: 10 }, (_, i) => i),
+              (i) =>
+                Effect.andThen(
+                  Effect.sync(() => started.push(i)),
+                  i === 3
+                    ? Effect.fail(new Boom({ n: i }))
+                    : Effect.onInterrupt(Effect.sleep("10 millis"), () => Effect.sync(() => interrupted.push(i)))
+                ),
+              { limit: 2 }
+            )
+          )
+        )
+        yield* advance("1 second")
+        const exit = yield* Fiber.join(fiber)
+        expect(squashed(exit)).toEqual(new Boom({ n: 3 }))
+        expect(started).toEqual([0, 1, 2, 3])
+        expect(interrupted).toEqual([2])
+      })
+    )
+
+    it.effect("respects the limit", () =>
+      Effect.gen(function* () {
+        let active = 0
+        let max = 0
+        const out = yield* ErrGroup.forEach(
+          Array.from({ length: 50 }, (_, i) => i),
+          (i) =>
+            Effect.andThen(
+              Effect.sync(() => {
+                max = Math.max(max, ++active)
+              }),
+              Effect.andThen(
+                Effect.yieldNow,
+                Effect.sync(() => {
+                  active--
+                  return i * 2
+                })
+              )
+            ),
+          { limit: 4 }
+        )
+        expect(max).toBe(4)
+        expect(out).toEqual(Array.from({ length: 50 }, (_, i) => i * 2))
+      })
+    )
+
+    it.effect("collectAll runs every item and fails with every failure", () =>
+      Effect.gen(function* () {
+        const ran: Array<number> = []
+        const error = yield* Effect.flip(
+          ErrGroup.forEach(
+            [1, 2, 3, 4],
+            (i) =>
+              Effect.andThen(
+                Effect.sync(() => ran.push(i)),
+                i % 2 === 0 ? Effect.fail(new Boom({ n: i })) : Effect.void
+              ),
+            { collectAll: true, limit: 1 }
+          )
+        )
+        expect(ran).toEqual([1, 2, 3, 4])
+        expect(error).toEqual(new ErrGroup.ErrGroupErrors({ errors: [new Boom({ n: 2 }), new Boom({ n: 4 })] }))
+      })
+    )
+
+    it.effect("a limit of 0, NaN or a fraction fails at once with InvalidLimitError", () =>
+      Effect.gen(function* () {
+        let ran = 0
+        for (const limit of [0, Number.NaN, 2.5]) {
+          const error = yield* Effect.flip(ErrGroup.forEach([1], () => Effect.sync(() => ran++), { limit }))
+          expect(error).toEqual(new ErrGroup.InvalidLimitError({ limit }))
+        }
+        expect(ran).toBe(0)
+        expect(yield* ErrGroup.forEach([1, 2], (n) => Effect.succeed(n), { limit: -1 })).toEqual([1, 2])
+      })
+    )
+
+    it.effect("interrupting forEach interrupts every running item", () =>
+      Effect.gen(function* () {
+        let interrupted = 0
+        const fiber = yield* Effect.forkChild(
+          ErrGroup.forEach([1, 2, 3, 4, 5], () => blockForever(() => interrupted++), { limit: 3 })
+        )
+        yield* settle
+        yield* Fiber.interrupt(fiber)
+        expect(interrupted).toBe(3)
+      })
+    )
+  })
+
+  it.effect.prop(
+    "random failures: wait returns the first failure, no task starts after it, every started task ends once",
+    [
+      Schema.Array(
+        Schema.Struct({
+          delay: Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 0, maximum: 20 }))),
+          fails: Schema.Boolean
+        })
+      ).pipe(Schema.check(Schema.isMaxLength(12))),
+      Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: -1, maximum: 4 })))
+    ],
+    ([tasks, limit]) =>
+      Effect.gen(function* () {
+        type Event = { readonly kind: "start" | "ok" | "fail" | "interrupted"; readonly i: number }
+        const log: Array<Event> = []
+        const driver = yield* Effect.forkChild(
+          Effect.scoped(
+            Effect.gen(function* () {
+              // limit 0 would pause forever: read it as "no limit".
+              const g = yield* ErrGroup.make<Boom>({ limit: limit === 0 ? -1 : limit })
+              for (const [i, task] of tasks.entries()) {
+                yield* ErrGroup.go(
+                  g,
+                  Effect.sync(() => log.push({ kind: "start", i })).pipe(
+                    Effect.andThen(Effect.sleep(task.delay)),
+                    Effect.andThen(task.fails ? Effect.fail(new Boom({ n: i })) : Effect.void),
+                    Effect.onExit((exit) =>
+                      Effect.sync(() =>
+                        log.push({
+                          kind: Exit.isSuccess(exit) ? "ok" : Exit.hasInterrupts(exit) ? "interrupted" : "fail",
+                          i
+                        })
+                      )
+                    )
+                  )
+                )
+              }
+              const exit = yield* Effect.exit(ErrGroup.wait(g))
+              expect(yield* ErrGroup.active(g)).toBe(0)
+              return exit
+            })
+          )
+        )
+        yield* advance("1 minute")
+        const exit = yield* Fiber.join(driver)
+        const firstFail = log.findIndex((e) => e.kind === "fail")
+        const starts = log.filter((e) => e.kind === "start").map((e) => e.i)
+        const ends = log.filter((e) => e.kind !== "start").map((e) => e.i)
+        expect([...ends].sort((a, b) => a - b)).toEqual([...starts].sort((a, b) => a - b))
+        if (firstFail === -1) {
+          expect(Exit.isSuccess(exit)).toBe(true)
+          expect(starts.length).toBe(tasks.length)
+        } else {
+          expect(squashed(exit)).toEqual(new Boom({ n: log[firstFail]!.i }))
+          const after = log.slice(firstFail + 1)
+          expect(after.every((e) => e.kind === "interrupted")).toBe(true)
+        }
+      })
+  )
+
+  it("types: wait fails with the group's error type; go only takes tasks that fail with it", () => {
+    class Db extends Context.Service<Db, { readonly n: number }>()("Db") {}
+    const program = Effect.gen(function* () {
+      const g = yield* ErrGroup.make<Boom>()
+      expectTypeOf(g).toEqualTypeOf<ErrGroup.ErrGroup<Boom>>()
+      expectTypeOf(ErrGroup.wait(g)).toEqualTypeOf<Effect.Effect<void, Boom>>()
+      yield* ErrGroup.go(g, Effect.fail(new Boom({ n: 1 })))
+      yield* ErrGroup.go(g, Effect.succeed("any result"))
+      yield* Effect.fail(new Boom({ n: 1 })).pipe(ErrGroup.go(g))
+      // @ts-expect-error Other is not an error of this group
+      yield* ErrGroup.go(g, Effect.fail(new Other()))
+      // @ts-expect-error Other is not an error of this group
+      yield* ErrGroup.tryGo(g, Effect.fail(new Other()))
+      // @ts-expect-error the pipeable form checks too
+      yield* Effect.fail(new Other()).pipe(ErrGroup.go(g))
+
+      const both = yield* ErrGroup.make<Boom | Other>()
+      yield* ErrGroup.go(both, Effect.fail(new Other()))
+      yield* ErrGroup.go(both, Effect.fail(new Boom({ n: 1 })))
+      expectTypeOf(ErrGroup.wait(both)).toEqualTypeOf<Effect.Effect<void, Boom | Other>>()
+      // @ts-expect-error invariant: a Boom group is not a Boom | Other group (it would let Other reach wait)
+      const widened: ErrGroup.ErrGroup<Boom | Other> = g
+      // @ts-expect-error invariant the other way too
+      const narrowed: ErrGroup.ErrGroup<Boom> = both
+
+      const none = yield* ErrGroup.make()
+      // @ts-expect-error make() without a type argument only takes tasks that cannot fail
+      yield* ErrGroup.go(none, Effect.fail(new Boom({ n: 1 })))
+      expectTypeOf(ErrGroup.wait(none)).toEqualTypeOf<Effect.Effect<void>>()
+
+      const all = yield* ErrGroup.make<Boom>({ collectAll: true })
+      expectTypeOf(ErrGroup.wait(all)).toEqualTypeOf<Effect.Effect<void, ErrGroup.ErrGroupErrors<Boom>>>()
+      expectTypeOf(ErrGroup.cause(all)).toEqualTypeOf<
+        Effect.Effect<Option.Option<Cause.Cause<ErrGroup.ErrGroupErrors<Boom>>>>
+      >()
+
+      // Requirements flow from the task to go; go itself never fails.
+      expectTypeOf(
+        ErrGroup.go(
+          g,
+          Db.useSync((db) => db.n)
+        )
+      ).toEqualTypeOf<Effect.Effect<void, never, Db>>()
+      expectTypeOf(
+        ErrGroup.tryGo(
+          g,
+          Db.useSync((db) => db.n)
+        )
+      ).toEqualTypeOf<Effect.Effect<boolean, never, Db>>()
+      return [widened, narrowed]
+    })
+    expectTypeOf(ErrGroup.make<Boom>()).toEqualTypeOf<Effect.Effect<ErrGroup.ErrGroup<Boom>, never, Scope.Scope>>()
+    expectTypeOf(ErrGroup.make<Boom>({ limit: 3 })).toEqualTypeOf<
+      Effect.Effect<ErrGroup.ErrGroup<Boom>, ErrGroup.InvalidLimitError, Scope.Scope>
+    >()
+    expectTypeOf(
+      ErrGroup.forEach([1, 2], (n) => (n > 1 ? Effect.fail(new Boom({ n })) : Effect.succeed(String(n))), { limit: 1 })
+    ).toEqualTypeOf<Effect.Effect<Array<string>, Boom | ErrGroup.InvalidLimitError>>()
+    expectTypeOf(ErrGroup.forEach([1], (n) => Effect.fail(new Boom({ n })), { collectAll: true })).toEqualTypeOf<
+      Effect.Effect<Array<never>, ErrGroup.ErrGroupErrors<Boom> | ErrGroup.InvalidLimitError>
+    >()
+    expect(Effect.isEffect(program)).toBe(true)
+  })
+})

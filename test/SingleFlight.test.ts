@@ -1,0 +1,479 @@
+import { describe, expect, expectTypeOf } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Equal from "effect/Equal"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import * as SingleFlight from "../src/SingleFlight.ts"
+import { settle } from "./utils/fibers.ts"
+import { it } from "./utils/leak.ts"
+
+class SomeErr extends Data.TaggedError("SomeErr")<{}> {}
+class Other extends Data.TaggedError("Other")<{}> {}
+
+/** The error or defect an Exit failed with (undefined on success). */
+const squashed = (exit: Exit.Exit<unknown, unknown>): unknown =>
+  Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+
+const interruptedOnly = (exit: Exit.Exit<unknown, unknown>): boolean =>
+  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
+
+/** An effect that counts its runs and waits for `gate` before returning `value`. */
+const counted = <A>(gate: Deferred.Deferred<void>, value: A) => {
+  const state = { calls: 0, interrupted: 0 }
+  const effect = Effect.suspend(() => {
+    state.calls++
+    return Effect.as(Deferred.await(gate), value)
+  }).pipe(
+    Effect.onInterrupt(() =>
+      Effect.sync(() => {
+        state.interrupted++
+      })
+    )
+  )
+  return { state, effect }
+}
+
+describe("SingleFlight", () => {
+  describe("Go's singleflight_test.go", () => {
+    it.effect("TestDo: a lone call runs the effect and is not shared", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<string>()
+        const result = yield* SingleFlight.do(g, "key", Effect.succeed("bar"))
+        expect(result).toEqual({ value: "bar", shared: false })
+        expect(yield* SingleFlight.keys(g)).toEqual([])
+      })
+    )
+
+    it.effect("TestDoErr: a failure reaches the caller", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<string, SomeErr>()
+        const someErr = new SomeErr()
+        const error = yield* Effect.flip(SingleFlight.do(g, "key", Effect.fail(someErr)))
+        expect(error).toBe(someErr)
+      })
+    )
+
+    it.effect("TestDoDupSuppress: concurrent duplicates run the effect once and all get its value", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<string>({ name: "dup" })
+        const gate = yield* Deferred.make<void>()
+        const { state, effect } = counted(gate, "bar")
+        const n = 10
+        const callers = yield* Effect.forEach(Array.from({ length: n }), () =>
+          Effect.forkChild(SingleFlight.do(g, "key", effect))
+        )
+        yield* settle
+        const blocked = yield* SingleFlight.blocked(g)
+        expect(blocked.map((b) => [b.primitive, b.name, b.op])).toEqual(
+          Array.from({ length: n }, () => ["SingleFlight", "dup", "do(key)"])
+        )
+        expect(yield* SingleFlight.keys(g)).toEqual(["key"])
+        yield* Deferred.succeed(gate, undefined)
+        const results = yield* Fiber.joinAll(callers)
+        expect(results).toEqual(Array.from({ length: n }, () => ({ value: "bar", shared: true })))
+        expect(state.calls).toBe(1)
+        expect(yield* SingleFlight.blocked(g)).toEqual([])
+        expect(yield* SingleFlight.keys(g)).toEqual([])
+      })
+    )
+
+    it.effect("TestForget: after forget the next call starts a new flight, and a third call joins the new one", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<number>()
+        const firstStarted = yield* Deferred.make<void>()
+        const unblockFirst = yield* Deferred.make<void>()
+        const firstFinished = yield* Deferred.make<void>()
+        const first = yield* Effect.forkChild(
+          SingleFlight.do(
+            g,
+            "key",
+            Effect.gen(function* () {
+              yield* Deferred.succeed(firstStarted, undefined)
+              yield* Deferred.await(unblockFirst)
+              yield* Deferred.succeed(firstFinished, undefined)
+              return 1
+            })
+          )
+        )
+        yield* Deferred.await(firstStarted)
+        yield* SingleFlight.forget(g, "key")
+
+        const unblockSecond = yield* Deferred.make<void>()
+        const second = yield* SingleFlight.doFork(g, "key", Effect.as(Deferred.await(unblockSecond), 2))
+        yield* settle
+
+        yield* Deferred.succeed(unblockFirst, undefined)
+        yield* Deferred.await(firstFinished)
+        expect(yield* Fiber.join(first)).toEqual({ value: 1, shared: false })
+        // The first flight ending did not unmap the second one.
+        expect(yield* SingleFlight.keys(g)).toEqual(["key"])
+
+        const third = yield* SingleFlight.doFork(g, "key", Effect.succeed(3))
+        yield* settle
+        yield* Deferred.succeed(unblockSecond, undefined)
+        expect(yield* Fiber.join(second)).toEqual({ value: 2, shared: true })
+        expect(yield* Fiber.join(third)).toEqual({ value: 2, shared: true })
+      })
+    )
+
+    it.effect("TestPanicDo: a defect reaches every caller as that defect, and the key is freed", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<string>()
+        const defect = new Error("invalid memory address or nil pointer dereference")
+        let calls = 0
+        const fn = Effect.andThen(
+          Effect.sync(() => calls++),
+          Effect.andThen(Effect.yieldNow, Effect.die(defect))
+        )
+        const n = 5
+        const callers = yield* Effect.forEach(Array.from({ length: n }), () =>
+          Effect.forkChild(SingleFlight.do(g, "key", fn))
+        )
+        const exits = yield* Effect.forEach(callers, Fiber.await)
+        expect(exits.every((exit) => Exit.isFailure(exit) && Cause.hasDies(exit.cause))).toBe(true)
+        expect(exits.map(squashed)).toEqual(Array.from({ length: n }, () => defect))
+        expect(calls).toBe(1)
+        expect(yield* SingleFlight.keys(g)).toEqual([])
+        // No caching: the next call runs again.
+        expect(yield* SingleFlight.do(g, "key", Effect.succeed("ok"))).toEqual({ value: "ok", shared: false })
+      })
+    )
+
+    it.effect("TestGoexitDo: a flight that interrupts itself interrupts every caller", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<string>()
+        let calls = 0
+        const fn = Effect.andThen(
+          Effect.sync(() => calls++),
+          Effect.andThen(Effect.yieldNow, Effect.interrupt)
+        )
+        const callers = yield* Effect.forEach(Array.from({ length: 5 }), () =>
+          Effect.forkChild(SingleFlight.do(g, "key", fn))
+        )
+        const exits = yield* Effect.forEach(callers, Fiber.await)
+        expect(exits.every(interruptedOnly)).toBe(true)
+        expect(calls).toBe(1)
+        expect(yield* SingleFlight.keys(g)).toEqual([])
+        expect(yield* SingleFlight.blocked(g)).toEqual([])
+        expect(yield* SingleFlight.do(g, "key", Effect.succeed("again"))).toEqual({ value: "again", shared: false })
+      })
+    )
+
+    it.effect("TestDoChan: doFork delivers the outcome to a fiber whether or not anyone joins it yet", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<string, SomeErr>()
+        const ok = yield* SingleFlight.doFork(g, "a", Effect.succeed("bar"))
+        const bad = yield* SingleFlight.doFork(g, "b", Effect.fail(new SomeErr()))
+        yield* settle
+        expect(ok.pollUnsafe()).toBeDefined()
+        expect(yield* Fiber.join(ok)).toEqual({ value: "bar", shared: false })
+        expect(yield* Effect.flip(Fiber.join(bad))).toEqual(new SomeErr())
+      })
+    )
+  })
+
+  describe("callers leaving (beyond Go)", () => {
+    it.effect("a caller leaving does not cancel the flight for the others", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<string>()
+        const gate = yield* Deferred.make<void>()
+        const { state, effect } = counted(gate, "v")
+        const callers = yield* Effect.forEach([0, 1, 2], () => Effect.forkChild(SingleFlight.do(g, "k", effect)))
+        yield* settle
+        yield* Fiber.interrupt(callers[0]!)
+        yield* Fiber.interrupt(callers[2]!)
+        expect((yield* SingleFlight.blocked(g)).length).toBe(1)
+        expect(state.interrupted).toBe(0)
+        yield* Deferred.succeed(gate, undefined)
+        // Three callers joined it: the value was shared.
+        expect(yield* Fiber.join(callers[1]!)).toEqual({ value: "v", shared: true })
+        expect(state).toEqual({ calls: 1, interrupted: 0 })
+      })
+    )
+
+    it.effect("when every caller has left, the flight is interrupted and a later call starts afresh", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<string>()
+        const gate = yield* Deferred.make<void>()
+        let cleaned = false
+        let calls = 0
+        const effect = Effect.suspend(() => {
+          calls++
+          return Effect.as(Deferred.await(gate), `v${calls}`)
+        }).pipe(
+          // A finalizer that takes a few steps: the last caller out waits for it.
+          Effect.onInterrupt(() =>
+            Effect.andThen(
+              Effect.yieldNow,
+              Effect.sync(() => {
+                cleaned = true
+              })
+            )
+          )
+        )
+        const callers = yield* Effect.forEach([0, 1], () => Effect.forkChild(SingleFlight.do(g, "k", effect)))
+        yield* settle
+        yield* Fiber.interrupt(callers[0]!)
+        expect(cleaned).toBe(false)
+        yield* Fiber.interrupt(callers[1]!)
+        expect(cleaned).toBe(true)
+        expect(yield* SingleFlight.keys(g)).toEqual([])
+        expect(yield* SingleFlight.blocked(g)).toEqual([])
+        yield* Deferred.succeed(gate, undefined)
+        expect(yield* SingleFlight.do(g, "k", effect)).toEqual({ value: "v2", shared: false })
+        expect(calls).toBe(2)
+      })
+    )
+
+    it.effect("a call arriving while an abandoned flight is still stopping starts a new flight", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<string>()
+        const finalizerGate = yield* Deferred.make<void>()
+        let calls = 0
+        const slow = Effect.suspend(() => {
+          calls++
+          return Effect.never
+        }).pipe(Effect.onInterrupt(() => Deferred.await(finalizerGate)))
+        const caller = yield* Effect.forkChild(SingleFlight.do(g, "k", slow))
+        yield* settle
+        // The last caller leaves and waits for the flight's finalizer.
+        const leaving = yield* Effect.forkChild(Fiber.interrupt(caller))
+        yield* settle
+        expect(leaving.pollUnsafe()).toBeUndefined()
+        expect(yield* SingleFlight.keys(g)).toEqual([])
+        expect(yield* SingleFlight.do(g, "k", Effect.succeed("fresh"))).toEqual({ value: "fresh", shared: false })
+        expect(calls).toBe(1)
+        yield* Deferred.succeed(finalizerGate, undefined)
+        yield* Fiber.join(leaving)
+        expect(interruptedOnly(yield* Fiber.await(caller))).toBe(true)
+      })
+    )
+
+    it.effect("interrupting the fiber from doFork is how its caller leaves", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<string>()
+        const gate = yield* Deferred.make<void>()
+        const { state, effect } = counted(gate, "v")
+        const fiber = yield* SingleFlight.doFork(g, "k", effect)
+        yield* settle
+        expect(yield* SingleFlight.keys(g)).toEqual(["k"])
+        yield* Fiber.interrupt(fiber)
+        expect(state).toEqual({ calls: 1, interrupted: 1 })
+        expect(yield* SingleFlight.keys(g)).toEqual([])
+      })
+    )
+
+    it.effect.prop(
+      "any subset of callers leaving: the flight runs once; it is interrupted iff all left; the rest get its outcome",
+      [Schema.Array(Schema.Boolean), Schema.Boolean],
+      ([leaves, fails]) =>
+        Effect.gen(function* () {
+          const g = yield* SingleFlight.make<string, SomeErr>()
+          const gate = yield* Deferred.make<void>()
+          let calls = 0
+          let interrupted = 0
+          const effect = Effect.suspend(() => {
+            calls++
+            return Effect.andThen(Deferred.await(gate), fails ? Effect.fail(new SomeErr()) : Effect.succeed("v"))
+          }).pipe(Effect.onInterrupt(() => Effect.sync(() => interrupted++)))
+          const callers = yield* Effect.forEach(leaves, () => Effect.forkChild(SingleFlight.do(g, "k", effect)))
+          yield* settle
+          yield* Effect.forEach(callers, (fiber, i) => (leaves[i] ? Fiber.interrupt(fiber) : Effect.void))
+          const stayed = leaves.filter((leave) => !leave).length
+          expect((yield* SingleFlight.blocked(g)).length).toBe(stayed)
+          yield* Deferred.succeed(gate, undefined)
+          const exits = yield* Effect.forEach(callers, Fiber.await)
+          expect(calls).toBe(leaves.length === 0 ? 0 : 1)
+          expect(interrupted).toBe(leaves.length > 0 && stayed === 0 ? 1 : 0)
+          for (const [i, exit] of exits.entries()) {
+            if (leaves[i]) expect(interruptedOnly(exit)).toBe(true)
+            else if (fails) expect(squashed(exit)).toEqual(new SomeErr())
+            else expect(exit).toEqual(Exit.succeed({ value: "v", shared: leaves.length > 1 }))
+          }
+          expect(yield* SingleFlight.keys(g)).toEqual([])
+          expect(yield* SingleFlight.blocked(g)).toEqual([])
+        })
+    )
+  })
+
+  describe("keys", () => {
+    it.effect("different keys fly independently; keys compare by value and structure (Effect's Equal)", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<string, never, unknown>()
+        const gate = yield* Deferred.make<void>()
+        const runs: Array<string> = []
+        const run = (label: string) =>
+          Effect.andThen(
+            Effect.sync(() => runs.push(label)),
+            Effect.as(Deferred.await(gate), label)
+          )
+        class UserKey extends Data.Class<{ readonly id: number }> {}
+        const pairs: ReadonlyArray<readonly [unknown, unknown]> = [
+          ["a", "a"],
+          [1, 1],
+          [
+            ["user", 1],
+            ["user", 1]
+          ],
+          [{ id: 1 }, { id: 1 }],
+          [new UserKey({ id: 1 }), new UserKey({ id: 1 })],
+          [Number.NaN, Number.NaN]
+        ]
+        const fibers = yield* Effect.forEach(pairs, ([k1, k2], i) =>
+          Effect.all([
+            Effect.forkChild(SingleFlight.do(g, k1, run(`first ${i}`))),
+            Effect.forkChild(SingleFlight.do(g, k2, run(`second ${i}`)))
+          ])
+        )
+        // Distinct values are distinct keys: "1" and 1, ["user", 2], a by-reference object.
+        const distinct = yield* Effect.forEach(["1", ["user", 2], Equal.byReference({ id: 1 })], (k, i) =>
+          Effect.forkChild(SingleFlight.do(g, k, run(`distinct ${i}`)))
+        )
+        yield* settle
+        expect(runs).toEqual([...pairs.map((_, i) => `first ${i}`), "distinct 0", "distinct 1", "distinct 2"])
+        yield* Deferred.succeed(gate, undefined)
+        for (const [i, [a, b]] of fibers.entries()) {
+          expect(yield* Fiber.join(a)).toEqual({ value: `first ${i}`, shared: true })
+          expect(yield* Fiber.join(b)).toEqual({ value: `first ${i}`, shared: true })
+        }
+        expect((yield* Fiber.joinAll(distinct)).map((r) => r.shared)).toEqual([false, false, false])
+      })
+    )
+
+    it.effect("forget on a key not in flight does nothing; forget leaves the flight to its callers", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<string>()
+        yield* SingleFlight.forget(g, "nothing")
+        const gate = yield* Deferred.make<void>()
+        const { state, effect } = counted(gate, "v")
+        const a = yield* Effect.forkChild(SingleFlight.do(g, "k", effect))
+        yield* settle
+        yield* SingleFlight.forget(g, "k")
+        expect(yield* SingleFlight.keys(g)).toEqual([])
+        // Still dumped while its caller waits.
+        expect((yield* SingleFlight.blocked(g)).map((b) => b.op)).toEqual(["do(k)"])
+        yield* Deferred.succeed(gate, undefined)
+        expect(yield* Fiber.join(a)).toEqual({ value: "v", shared: false })
+        expect(state).toEqual({ calls: 1, interrupted: 0 })
+      })
+    )
+  })
+
+  describe("scope", () => {
+    it.effect("closing the group's scope interrupts every flight and its callers; later calls are interrupted", () =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const g = yield* SingleFlight.make<string>().pipe(Scope.provide(scope))
+        const gate = yield* Deferred.make<void>()
+        const { state, effect } = counted(gate, "v")
+        const callers = yield* Effect.forEach(["a", "a", "b"], (k) => Effect.forkChild(SingleFlight.do(g, k, effect)))
+        const forked = yield* SingleFlight.doFork(g, "c", effect)
+        yield* settle
+        expect(state.calls).toBe(3)
+        yield* Scope.close(scope, Exit.void)
+        expect(state.interrupted).toBe(3)
+        const exits = yield* Effect.forEach([...callers, forked], Fiber.await)
+        expect(exits.every(interruptedOnly)).toBe(true)
+        let ran = false
+        const late = yield* Effect.exit(
+          SingleFlight.do(
+            g,
+            "a",
+            Effect.sync(() => {
+              ran = true
+              return "late"
+            })
+          )
+        )
+        expect(interruptedOnly(late)).toBe(true)
+        expect(ran).toBe(false)
+        expect(yield* SingleFlight.keys(g)).toEqual([])
+        expect(yield* SingleFlight.blocked(g)).toEqual([])
+      })
+    )
+
+    it.effect("the flight outlives the caller that started it, as long as another caller waits", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<string>()
+        const gate = yield* Deferred.make<void>()
+        const { state, effect } = counted(gate, "v")
+        // The first caller runs in a scope of its own that closes under it.
+        const first = yield* Effect.forkChild(Effect.scoped(SingleFlight.do(g, "k", effect)))
+        yield* settle
+        const second = yield* Effect.forkChild(SingleFlight.do(g, "k", effect))
+        yield* settle
+        yield* Fiber.interrupt(first)
+        yield* Deferred.succeed(gate, undefined)
+        expect(yield* Fiber.join(second)).toEqual({ value: "v", shared: true })
+        expect(state).toEqual({ calls: 1, interrupted: 0 })
+      })
+    )
+
+    it.effect("ten thousand callers share one flight", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<number>()
+        const gate = yield* Deferred.make<void>()
+        const { state, effect } = counted(gate, 42)
+        const callers = yield* Effect.forEach(Array.from({ length: 10_000 }), () =>
+          Effect.forkChild(SingleFlight.do(g, "k", effect))
+        )
+        yield* settle
+        yield* Deferred.succeed(gate, undefined)
+        const results = yield* Fiber.joinAll(callers)
+        expect(results.every((r) => r.value === 42 && r.shared)).toBe(true)
+        expect(state.calls).toBe(1)
+      })
+    )
+  })
+
+  it("types: a group fixes the value, error and key types of its calls", () => {
+    class User extends Data.Class<{ readonly id: number }> {}
+    class Db extends Context.Service<Db, { readonly user: User }>()("Db") {}
+    const program = Effect.gen(function* () {
+      const g = yield* SingleFlight.make<User, SomeErr>()
+      expectTypeOf(g).toEqualTypeOf<SingleFlight.SingleFlight<User, SomeErr, string>>()
+      expectTypeOf(SingleFlight.do(g, "1", Effect.succeed(new User({ id: 1 })))).toEqualTypeOf<
+        Effect.Effect<SingleFlight.Result<User>, SomeErr>
+      >()
+      expectTypeOf(
+        SingleFlight.do(
+          g,
+          "1",
+          Db.useSync((db) => db.user)
+        )
+      ).toEqualTypeOf<Effect.Effect<SingleFlight.Result<User>, SomeErr, Db>>()
+      expectTypeOf(Effect.fail(new SomeErr()).pipe(SingleFlight.do(g, "1"))).toEqualTypeOf<
+        Effect.Effect<SingleFlight.Result<User>, SomeErr>
+      >()
+      expectTypeOf(SingleFlight.doFork(g, "1", Effect.fail(new SomeErr()))).toEqualTypeOf<
+        Effect.Effect<Fiber.Fiber<SingleFlight.Result<User>, SomeErr>>
+      >()
+      // @ts-expect-error the value type is the group's
+      yield* SingleFlight.do(g, "1", Effect.succeed("not a user"))
+      // @ts-expect-error the error type is the group's
+      yield* SingleFlight.do(g, "1", Effect.fail(new Other()))
+      // @ts-expect-error keys are strings unless the group says otherwise
+      yield* SingleFlight.do(g, 1, Effect.succeed(new User({ id: 1 })))
+      // @ts-expect-error the pipeable form checks too
+      yield* Effect.succeed("not a user").pipe(SingleFlight.do(g, "1"))
+      // @ts-expect-error invariant in the value type: callers share one value
+      const widened: SingleFlight.SingleFlight<User | string, SomeErr> = g
+      const byTuple = yield* SingleFlight.make<string, never, readonly [string, number]>()
+      yield* SingleFlight.do(byTuple, ["user", 1], Effect.succeed("x"))
+      // @ts-expect-error wrong key shape
+      yield* SingleFlight.forget(byTuple, "user")
+      expectTypeOf(SingleFlight.keys(byTuple)).toEqualTypeOf<Effect.Effect<ReadonlyArray<readonly [string, number]>>>()
+      return widened
+    })
+    expectTypeOf(SingleFlight.make<User>()).toEqualTypeOf<
+      Effect.Effect<SingleFlight.SingleFlight<User, never, string>, never, Scope.Scope>
+    >()
+    expect(Effect.isEffect(program)).toBe(true)
+  })
+})
