@@ -16,6 +16,7 @@ import * as exerciseLeakDetection from "./exercise-leak-detection.ts"
 import * as exerciseNegativeCounter from "./exercise-negative-counter.ts"
 import * as exercisePassByValue from "./exercise-pass-by-value.ts"
 import * as exerciseThousandItems from "./exercise-thousand-items.ts"
+import * as goCheatsheet from "./go-cheatsheet.ts"
 import * as goroutineLeakUnclosedChannel from "./goroutine-leak-unclosed-channel.ts"
 import * as goroutineMonitoring from "./goroutine-monitoring.ts"
 import * as hierarchicalWaitgroups from "./hierarchical-waitgroups.ts"
@@ -65,5 +66,7 @@ export const examples: ReadonlyArray<Example> = [
   exerciseNegativeCounter.example,
   exercisePassByValue.example,
   exerciseLeakDetection.example,
-  exerciseBounded10000.example
+  exerciseBounded10000.example,
+  // the Go → effect-go cheat sheet (docs/cheatsheet.md), run
+  goCheatsheet.example
 ]

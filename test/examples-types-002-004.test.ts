@@ -5,6 +5,7 @@
  * typecheck` fails if one ever compiles. The programs are only built, never
  * run.
  */
+import { readFileSync } from "node:fs"
 import { describe, expect, expectTypeOf } from "@effect/vitest"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -103,5 +104,26 @@ describe("seed 004 · Common Bugs (examples bug-*)", () => {
     let counter = 0
     const increment = Effect.sync(() => counter++).pipe(Mutex.withLock(mu))
     expectTypeOf(increment).toEqualTypeOf<Effect.Effect<number>>()
+  })
+})
+
+describe("docs/cheatsheet.md shows only code that compiles", () => {
+  const read = (path: string) => readFileSync(new URL(path, import.meta.url), "utf8")
+  const dedent = (text: string): string => {
+    const lines = text.replace(/\n$/, "").split("\n")
+    const indent = Math.min(...lines.filter((l) => l.trim() !== "").map((l) => l.length - l.trimStart().length))
+    return lines.map((l) => l.slice(indent)).join("\n")
+  }
+
+  it("every effect-go block is a #region of examples/go-cheatsheet.ts (compiled, run and checked by the tour)", () => {
+    const source = read("../examples/go-cheatsheet.ts")
+    const regions = [...source.matchAll(/^[ \t]*\/\/ #region [\w-]+\n([\s\S]*?)^[ \t]*\/\/ #endregion/gm)].map((m) =>
+      dedent(m[1]!)
+    )
+    const blocks = [...read("../docs/cheatsheet.md").matchAll(/```ts\n([\s\S]*?)```/g)]
+      .map((m) => m[1]!.replace(/\n$/, ""))
+      .filter((block) => !block.includes('from "effect-go"')) // the imports block
+    expect(blocks.length).toBeGreaterThanOrEqual(10)
+    for (const block of blocks) expect(regions).toContain(block)
   })
 })
