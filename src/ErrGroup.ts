@@ -13,6 +13,9 @@
  *   `tryGo` still accept tasks but never run them — in Go they would start
  *   with an already cancelled context. The first failure stays the result of
  *   every later `wait` (Go's `TestZeroGroup`).
+ * - A successful `wait` does not cancel the group (Go's `WithContext` cancels
+ *   its context when `Wait` returns): the group can run another round, as Go's
+ *   zero `Group` can. Its scope is what ends it.
  * - A defect (die) in a task is a failure like a typed one: it cancels the
  *   siblings and `wait` dies with it. This is the x/sync v0.14 behaviour named
  *   in our design; in Go an unrecovered panic in a goroutine crashes the whole
@@ -29,6 +32,7 @@
  *   interrupts and awaits every task, so nothing outlives the group.
  * - The error type is checked: a group made with `make<E>()` only accepts
  *   tasks whose errors are `E`, and `wait` fails with `E`.
+ * - As in Go, a task that waits for its own group waits for itself forever.
  * - `make({ collectAll: true })` waits for every task and reports every failure
  *   (sourcegraph/conc's `pool.WithErrors()`); {@link forEach} collects results
  *   in input order (conc's `ResultPool`).
@@ -377,6 +381,11 @@ export const go: {
  * Once the group is cancelled it says true and drops the task (it counts as
  * started and interrupted at once), so that a retry loop does not spin.
  *
+ * @example
+ * ```ts
+ * if (!(yield* ErrGroup.tryGo(g, index(file)))) yield* index(file) // full: do it here
+ * ```
+ *
  * @since 0.1.0
  */
 export const tryGo: {
@@ -397,6 +406,11 @@ export const tryGo: {
  * If the group's scope closed while tasks ran and none failed, `wait` is
  * interrupted (the tasks did not complete).
  *
+ * @example
+ * ```ts
+ * yield* ErrGroup.wait(g).pipe(Effect.catchTag("FetchError", (e) => Effect.logError(e)))
+ * ```
+ *
  * @since 0.1.0
  */
 export const wait = <E, W>(self: ErrGroup<E, W>): Effect.Effect<void, W> =>
@@ -416,6 +430,11 @@ export const wait = <E, W>(self: ErrGroup<E, W>): Effect.Effect<void, W> =>
  * calls immediately (FIFO); a lower one lets running tasks finish and admits
  * nobody until fewer than `limit` run. NaN or a fraction fails with
  * {@link InvalidLimitError} and changes nothing.
+ *
+ * @example
+ * ```ts
+ * yield* ErrGroup.setLimit(g, 16) // admits up to 16 tasks now, even while others run
+ * ```
  *
  * @since 0.1.0
  */

@@ -25,6 +25,7 @@
  *   every flight, and with them their callers. Calls on a closed group are
  *   interrupted at once.
  * - The flight runs with the context (services) of the call that started it.
+ * - As in Go, a flight calling `do` for its own key waits for itself forever.
  *
  * Keys are compared with Effect's `Equal` (through `MutableHashMap`):
  * primitives by value, `Equal` implementations (`Data` classes, ...) with
@@ -306,6 +307,11 @@ export const doFork = <A, E, K, R>(
 /**
  * Makes the next call for `key` start a new flight instead of joining the
  * one in flight, which goes on for the callers it has. Go: `g.Forget(key)`.
+ *
+ * @example
+ * ```ts
+ * yield* SingleFlight.forget(g, "config") // the config changed: the next call reloads it
+ * ```
  *
  * @since 0.1.0
  */
