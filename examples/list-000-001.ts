@@ -2,11 +2,14 @@
 import * as atomicRunningFlag from "./atomic-running-flag.ts"
 import * as boundedParallelismMd5 from "./bounded-parallelism-md5.ts"
 import * as condReady from "./cond-ready.ts"
+import * as errgroupFetchTimeout from "./errgroup-fetch-timeout.ts"
+import * as errgroupFirstError from "./errgroup-first-error.ts"
 import type { Example } from "./Example.ts"
 import * as fanOutFanIn from "./fan-out-fan-in.ts"
 import * as formatDeadlock from "./format-deadlock.ts"
 import * as mistakesCondIf from "./mistakes-cond-if.ts"
 import * as mistakesDataRace from "./mistakes-data-race.ts"
+import * as mistakesLeakOnError from "./mistakes-leak-on-error.ts"
 import * as mistakesOneShotSelect from "./mistakes-one-shot-select.ts"
 import * as mistakesWaitgroupAdd from "./mistakes-waitgroup-add.ts"
 import * as mistakesWaitgroupCopy from "./mistakes-waitgroup-copy.ts"
@@ -29,10 +32,12 @@ export const examples: ReadonlyArray<Example> = [
   waitgroupFanOut.example,
   onceInit.example,
   condReady.example,
+  errgroupFetchTimeout.example,
   mistakesOneShotSelect.example,
   mistakesWaitgroupAdd.example,
   mistakesWaitgroupCopy.example,
   mistakesCondIf.example,
+  mistakesLeakOnError.example,
   mistakesDataRace.example,
   // Seed 001
   workerContextTicker.example,
@@ -44,6 +49,7 @@ export const examples: ReadonlyArray<Example> = [
   boundedParallelismMd5.example,
   selectRandomDrain.example,
   nilChannelMerge.example,
+  errgroupFirstError.example,
   withoutCancelPublish.example,
   safeMapMutex.example,
   atomicRunningFlag.example,

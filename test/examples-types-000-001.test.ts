@@ -11,6 +11,7 @@ import type * as Fiber from "effect/Fiber"
 import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Chan from "../src/Chan.ts"
+import * as ErrGroup from "../src/ErrGroup.ts"
 import * as GoContext from "../src/GoContext.ts"
 import * as Mutex from "../src/Mutex.ts"
 import * as Once from "../src/Once.ts"
@@ -53,6 +54,24 @@ describe("seed 000 · sync.Once (example once-init)", () => {
     expectTypeOf(Once.do(typed, connect)).toEqualTypeOf<Effect.Effect<void, DbError>>()
     // Go's OnceValues(f) returns (T, error): here the Effect's two channels.
     expectTypeOf(Once.value(fetch("u"))).toEqualTypeOf<Effect.Effect<string, FetchError>>()
+  })
+})
+
+describe("seed 000 · errgroup; Common Mistakes #4 (examples errgroup-fetch-timeout, mistakes-leak-on-error)", () => {
+  it("a group's error type is checked: a task cannot fail with an error that wait does not report", () => {
+    const program = Effect.gen(function* () {
+      const g = yield* ErrGroup.make<FetchError>()
+      yield* ErrGroup.go(g, fetch("https://a.example"))
+      // Go: g.Go(func() error { return db.Exec(...) }) — any error fits Go's `error`.
+      // @ts-expect-error a DbError task in a FetchError group: wait's type would lie
+      yield* ErrGroup.go(g, Effect.fail(new DbError()))
+      expectTypeOf(ErrGroup.wait(g)).toEqualTypeOf<Effect.Effect<void, FetchError>>()
+      // A group of both says so.
+      const both = yield* ErrGroup.make<FetchError | DbError>()
+      yield* ErrGroup.go(both, Effect.fail(new DbError()))
+      expectTypeOf(ErrGroup.wait(both)).toEqualTypeOf<Effect.Effect<void, FetchError | DbError>>()
+    })
+    expect(Effect.isEffect(program)).toBe(true)
   })
 })
 
