@@ -34,6 +34,8 @@ export interface ItemsSeries {
   readonly label: string
   readonly points: ReadonlyArray<ItemsPoint>
   readonly error?: string | undefined
+  /** The size at which the error happened (larger sizes were not run). */
+  readonly failedAt?: number | undefined
 }
 
 /** Measures `c` at each size; small sizes are repeated until `minMs` of samples. */
@@ -46,14 +48,17 @@ export const itemsSeries = async (
 ): Promise<ItemsSeries> => {
   const points: Array<ItemsPoint> = []
   const c = guarded(contestant)
+  let current = 0
   try {
     for (const n of sizes) {
+      current = n
       const big = n >= 100_000
+      const huge = n >= 1_000_000
       const stats = await measure(() => c.run(n), {
-        min_samples: samples,
-        max_samples: big ? samples : 10_000,
+        min_samples: huge ? 2 : samples,
+        max_samples: huge ? 2 : big ? samples : 10_000,
         min_cpu_time: big ? 0 : minMs * 1e6,
-        warmup_samples: 2,
+        warmup_samples: huge ? 0 : 2,
         warmup_threshold: Number.POSITIVE_INFINITY,
         batch_threshold: -1,
         inner_gc: big,
@@ -64,7 +69,7 @@ export const itemsSeries = async (
     }
     return { label, points }
   } catch (error) {
-    return { label, points, error: error instanceof Error ? error.message : String(error) }
+    return { label, points, error: error instanceof Error ? error.message : String(error), failedAt: current }
   }
 }
 
@@ -91,6 +96,8 @@ interface Parkable {
 
 export interface WaitersPoint {
   readonly waiters: number
+  /** Set when this size was not run because the previous one was too slow. */
+  readonly skipped?: string | undefined
   readonly parkNs: number
   readonly wakeNs: number
   readonly interruptNs: number
@@ -216,7 +223,8 @@ const round = (p: Parkable, w: number, k: number) =>
 export const waitersSeries = async (
   modules: Modules,
   sizes: ReadonlyArray<number>,
-  opsPerPoint: number
+  opsPerPoint: number,
+  budgetSeconds: number
 ): Promise<Array<WaitersSeries>> => {
   const out: Array<WaitersSeries> = []
   for (const p of parkables(modules)) {
@@ -228,8 +236,14 @@ export const waitersSeries = async (
     try {
       // Warm-up: compile the paths before the first timed round.
       await guard(Effect.runPromise(round(p, 1000, 10)), `${p.label} warm-up`)
+      let tooSlow: string | undefined
       for (const w of sizes) {
-        const rounds = Math.max(3, Math.ceil(opsPerPoint / w))
+        if (tooSlow !== undefined) {
+          points.push({ waiters: w, parkNs: Number.NaN, wakeNs: Number.NaN, interruptNs: Number.NaN, skipped: tooSlow })
+          continue
+        }
+        const started = performance.now()
+        const rounds = Math.max(w >= 100_000 ? 1 : 3, Math.ceil(opsPerPoint / w))
         const k = Math.min(w, 100)
         let park = 0
         let wake = 0
@@ -251,6 +265,8 @@ export const waitersSeries = async (
           wakeNs: woken > 0 ? wake / woken : Number.NaN,
           interruptNs: interrupt / interrupted
         })
+        const seconds = (performance.now() - started) / 1000
+        if (seconds > budgetSeconds) tooSlow = `skipped: the previous size took ${seconds.toFixed(1)} s`
       }
       out.push({ label: p.label, points })
     } catch (error) {

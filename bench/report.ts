@@ -324,10 +324,12 @@ export const itemsTable = (series: ReadonlyArray<ItemsSeries>): [Array<string>, 
       const base = at(10_000)?.nsPerOp ?? Number.NaN
       const last = s.points[s.points.length - 1]?.nsPerOp ?? Number.NaN
       return [
-        s.label + (s.error !== undefined ? ` (error: ${s.error.slice(0, 40)})` : ""),
+        s.label,
         ...sizes.map((n) => {
           const p = at(n)
-          return p === undefined ? "—" : `${fmtNs(p.nsPerOp)} ±${(p.spreadPct / 2).toFixed(0)}%`
+          if (p !== undefined) return `${fmtNs(p.nsPerOp)} ±${(p.spreadPct / 2).toFixed(0)}%`
+          if (s.failedAt === n) return s.error?.startsWith("hung") ? "**hung**" : "error"
+          return "—"
         }),
         fmtRatio(last / base)
       ]
@@ -346,14 +348,13 @@ export const waitersTables = (
         ["primitive", ...sizes.map((w) => `W = ${fmtInt(w)}`), "largest ÷ smallest"],
         series.map((s) => {
           if (s.skip !== undefined) return [s.label, ...sizes.map(() => "—"), s.skip]
-          const vals = sizes.map((w) => {
-            const p = s.points.find((q) => q.waiters === w)
-            return p === undefined ? Number.NaN : get(p)
-          })
+          const points = sizes.map((w) => s.points.find((q) => q.waiters === w))
+          const vals = points.map((p) => (p === undefined ? Number.NaN : get(p)))
+          const measured = vals.filter(Number.isFinite)
           return [
-            s.label + (s.error !== undefined ? ` (error: ${s.error.slice(0, 40)})` : ""),
-            ...vals.map(fmtNs),
-            fmtRatio(vals[vals.length - 1]! / vals[0]!)
+            s.label + (s.error !== undefined ? ` (${s.error.slice(0, 90)})` : ""),
+            ...points.map((p, i) => (p?.skipped !== undefined ? "too slow" : fmtNs(vals[i]!))),
+            fmtRatio(measured[measured.length - 1]! / measured[0]!)
           ]
         })
       ]

@@ -10,7 +10,7 @@
  *                      growth-waiters); also BENCH_FILTER
  *   --sched MODE       default | microtask | both (default: both)
  *   --samples N        samples per contestant (default 5, quick 3)
- *   --target-ms N      calibrated duration of one sample (default 100, quick 25)
+ *   --target-ms N      calibrated duration of one sample (default 50, quick 25)
  *   --soak             run the soak (10M channel ops, 1M lock hand-offs) instead
  *   --soak-scale X     scale the soak's operation counts (default 1)
  *   --out FILE         where to write the Markdown report
@@ -71,7 +71,7 @@ const schedulers: ReadonlyArray<SchedulerMode> =
 const config: RunConfig = {
   quick,
   samples: Number(option("samples") ?? (quick ? 3 : 5)),
-  targetMs: Number(option("target-ms") ?? (quick ? 25 : 100)),
+  targetMs: Number(option("target-ms") ?? (quick ? 25 : 50)),
   schedulers,
   filter: filterSource === undefined ? undefined : new RegExp(filterSource, "i"),
   log: (line) => console.log(line)
@@ -186,12 +186,14 @@ let waiters: Array<WaitersSeries> = []
 if (wanted("growth-waiters")) {
   const sizes = quick ? [1, 100, 10_000] : [1, 100, 10_000, 100_000]
   log(`== Growth with waiters: park / wake / interrupt-middle, ns per op, at W = ${sizes.join(", ")}`)
-  waiters = await waitersSeries(modules, sizes, quick ? 5_000 : 20_000)
+  waiters = await waitersSeries(modules, sizes, quick ? 5_000 : 10_000, quick ? 2 : 4)
   for (const s of waiters) {
     log(
       `   ${s.label.padEnd(40)} ${
         s.skip ??
-        s.points.map((p) => `W=${p.waiters}: ${fmtNs(p.parkNs)}/${fmtNs(p.wakeNs)}/${fmtNs(p.interruptNs)}`).join("  ")
+        s.points
+          .map((p) => `W=${p.waiters}: ${p.skipped ?? `${fmtNs(p.parkNs)}/${fmtNs(p.wakeNs)}/${fmtNs(p.interruptNs)}`}`)
+          .join("  ")
       }${s.error ? ` error: ${s.error}` : ""}`
     )
   }
@@ -286,7 +288,7 @@ const md = [
             "\n\n"
           : "") +
           (waiters.length > 0
-            ? `### With waiters\n\nW fibers parked on one primitive (plus up to 100 more that are interrupted from the middle of the list, one at a time), default scheduler, rounds repeated until about ${quick ? "5,000" : "20,000"} operations per point.\n\n` +
+            ? `### With waiters\n\nW fibers parked on one primitive (plus up to 100 more that are interrupted from the middle of the list, one at a time), default scheduler, rounds repeated until about ${quick ? "5,000" : "10,000"} operations per point (one round at 100k); a primitive whose point takes more than ${quick ? 2 : 4} s is not run at larger sizes.\n\n` +
               waitersTables(waiters)
                 .map(([title, t]) => `#### ${title}\n\n${mdTable(...t)}`)
                 .join("\n\n")
