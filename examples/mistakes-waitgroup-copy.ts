@@ -15,9 +15,13 @@
  * passes the group to its workers the way the Go fix does, and then reuses
  * it for a second phase — allowed, as in Go, once `wait` has returned.
  *
- * (Only a deliberate `{ ...wg }` copies it; that still type-checks, which
- * the project's report lists as a gap.)
+ * Only a deliberate `{ ...wg }` or `Object.assign({}, wg)` copies it. That
+ * type-checks (TypeScript's types are structural), so every effect-go
+ * primitive checks at run time that it was given the object `make` returned:
+ * a copy dies with "WaitGroup is copied" at its first use, like Go's
+ * runtime check "sync.Cond is copied", instead of half-sharing its state.
  */
+import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as WaitGroup from "../src/WaitGroup.ts"
@@ -39,12 +43,17 @@ const program = Effect.gen(function* () {
     yield* WaitGroup.wait(wg)
     yield* Console.log(`phase ${phase}: counter ${yield* WaitGroup.count(wg)}, all done`)
   }
+  // The deliberate copy: refused at its first use, the original untouched.
+  const copy: WaitGroup.WaitGroup = { ...wg }
+  const refused = yield* Effect.exit(WaitGroup.add(copy, 1))
+  if (refused._tag === "Failure") yield* Console.log(`copy refused: ${Cause.squash(refused.cause)}`)
+  yield* Console.log(`original counter still ${yield* WaitGroup.count(wg)}`)
 }).pipe(Effect.scoped)
 
 export const example = Example.make({
   name: "mistakes-waitgroup-copy",
   seed: "000 · Common Mistakes #2 (copying a WaitGroup)",
-  title: "objects are shared, never copied by value: workers Done the caller's group, reused across phases",
+  title: "objects are shared, never copied by value; a deliberate spread copy is refused at its first use",
   uses: ["WaitGroup"],
   program,
   expected: [
@@ -55,7 +64,9 @@ export const example = Example.make({
     "phase 2: counter 2, waiting",
     "phase 2: worker 0 done",
     "phase 2: worker 1 done",
-    "phase 2: counter 0, all done"
+    "phase 2: counter 0, all done",
+    /copy refused: .*WaitGroup is copied/,
+    "original counter still 0"
   ]
 })
 

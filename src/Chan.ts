@@ -50,6 +50,7 @@ import {
   sendNow
 } from "./internal/chan.ts"
 import { type BlockedFiber, shallow } from "./internal/waiters.ts"
+import { unwrap } from "./internal/copied.ts"
 
 export { ChanClosedError }
 
@@ -124,7 +125,7 @@ class ChanHandle<A> extends ChanImpl<A> implements Chan<A> {
 }
 
 /** @internal */
-export const impl = <A>(self: RecvChan<A> | SendChan<A>): ChanImpl<A> => self as unknown as ChanImpl<A>
+export const impl = <A>(self: RecvChan<A> | SendChan<A>): ChanImpl<A> => unwrap<ChanImpl<A>>(self, ChanImpl, "Chan")
 
 const validCapacity = (capacity: number): boolean => Number.isInteger(capacity) && capacity >= 0
 

@@ -59,6 +59,7 @@ import * as Exit from "effect/Exit"
 import { dual, type LazyArg } from "effect/Function"
 import { type BlockedFiber, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import * as Mutex from "./Mutex.ts"
+import { unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/Cond" as const
 
@@ -114,7 +115,7 @@ class CondImpl implements Cond {
   }
 }
 
-const impl = (self: Cond): CondImpl => self as CondImpl
+const impl = (self: Cond): CondImpl => unwrap(self, CondImpl, "Cond")
 
 /**
  * Creates a Cond bound to `mutex` outside of an Effect.

@@ -64,6 +64,7 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/ErrGroup" as const
 
@@ -169,7 +170,7 @@ class ErrGroupImpl {
   }
 }
 
-const impl = (self: ErrGroup<any, any>): ErrGroupImpl => self as unknown as ErrGroupImpl
+const impl = (self: ErrGroup<any, any>): ErrGroupImpl => unwrap(self, ErrGroupImpl, "ErrGroup")
 
 /**
  * Reads a limit: Infinity for "no limit", undefined when invalid. Negative

@@ -80,7 +80,7 @@ class MutexImpl implements Mutex {
   }
 }
 
-const impl = (self: Mutex): MutexImpl => self as MutexImpl
+const impl = (self: Mutex): MutexImpl => unwrap(self, MutexImpl, "Mutex")
 
 /**
  * Creates an unlocked Mutex outside of an Effect.
@@ -192,6 +192,7 @@ export const blocked = (self: Mutex): Effect.Effect<ReadonlyArray<BlockedFiber>>
 // (Appended section: its imports are kept here, next to their only use.)
 import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
+import { unwrap } from "./internal/copied.ts"
 
 /**
  * The static side of a class made with {@link Service}: the service key plus

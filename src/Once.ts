@@ -53,6 +53,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/Once" as const
 
@@ -119,7 +120,7 @@ class OnceImpl {
   }
 }
 
-const impl = <E>(self: Once<E>): OnceImpl => self as unknown as OnceImpl
+const impl = <E>(self: Once<E>): OnceImpl => unwrap(self, OnceImpl, "Once")
 
 /** What is recorded: the outcome without the interruptions mixed into it. */
 const outcome = <A, E>(exit: Exit.Exit<A, E>): Exit.Exit<A, E> =>

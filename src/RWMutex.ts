@@ -51,6 +51,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { dual } from "effect/Function"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/RWMutex" as const
 
@@ -142,7 +143,7 @@ class RWMutexImpl implements RWMutex {
   }
 }
 
-const impl = (self: RWMutex): RWMutexImpl => self as RWMutexImpl
+const impl = (self: RWMutex): RWMutexImpl => unwrap(self, RWMutexImpl, "RWMutex")
 
 /**
  * Admits every waiting reader at once. The count is raised for the whole

@@ -47,6 +47,7 @@ import * as Fiber from "effect/Fiber"
 import type * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Clock from "effect/Clock"
+import * as Chan from "./Chan.ts"
 import type { RecvChan, SendChan } from "./Chan.ts"
 import {
   type ChanClosedError,
@@ -97,7 +98,7 @@ export const recv: {
   <A>(chan: RecvChan<A>): Case<Option.Option<A>>
   <A, B, E = never, R = never>(chan: RecvChan<A>, f: (value: Option.Option<A>) => Effect.Effect<B, E, R>): Case<B, E, R>
 } = ((chan: RecvChan<any>, f?: AnyHandler) =>
-  toCase({ _tag: "Recv", chan: chan as unknown as ChanImpl<any>, f: f ?? succeed })) as any
+  toCase({ _tag: "Recv", chan: Chan.impl(chan), f: f ?? succeed })) as any
 
 /**
  * A send case: Go's `case ch <- value:`. Fails the select with
@@ -113,7 +114,7 @@ export const send: {
     f: () => Effect.Effect<B, E, R>
   ): Case<B, E | ChanClosedError, R>
 } = ((chan: SendChan<any>, value: unknown, f?: AnyHandler) =>
-  toCase({ _tag: "Send", chan: chan as unknown as ChanImpl<any>, value, f: f ?? asVoid })) as any
+  toCase({ _tag: "Send", chan: Chan.impl(chan), value, f: f ?? asVoid })) as any
 
 /**
  * A timeout case: Go's `case <-time.After(d):`. Chosen when nothing else

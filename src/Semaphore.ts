@@ -56,6 +56,7 @@ import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/Semaphore" as const
 
@@ -159,7 +160,7 @@ class SemaphoreImpl implements Semaphore {
   }
 }
 
-const impl = (self: Semaphore): SemaphoreImpl => self as SemaphoreImpl
+const impl = (self: Semaphore): SemaphoreImpl => unwrap(self, SemaphoreImpl, "Semaphore")
 
 const isCount = (n: number): boolean => Number.isSafeInteger(n) && n >= 0
 

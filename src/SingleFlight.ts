@@ -72,6 +72,7 @@ import * as MutableHashMap from "effect/MutableHashMap"
 import type * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import { type BlockedFiber, block, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/SingleFlight" as const
 
@@ -148,7 +149,7 @@ class SingleFlightImpl {
   }
 }
 
-const impl = (self: SingleFlight<any, any, any>): SingleFlightImpl => self as unknown as SingleFlightImpl
+const impl = (self: SingleFlight<any, any, any>): SingleFlightImpl => unwrap(self, SingleFlightImpl, "SingleFlight")
 
 const opFor = (key: unknown): string =>
   typeof key === "object" || typeof key === "function" ? "do" : `do(${String(key)})`

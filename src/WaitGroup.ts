@@ -54,6 +54,7 @@ import type * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import * as Scope from "effect/Scope"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/WaitGroup" as const
 
@@ -122,7 +123,7 @@ class WaitGroupImpl implements WaitGroup {
   }
 }
 
-const impl = (self: WaitGroup): WaitGroupImpl => self as WaitGroupImpl
+const impl = (self: WaitGroup): WaitGroupImpl => unwrap(self, WaitGroupImpl, "WaitGroup")
 
 /** What the waits released now get; delivering the defects clears them. */
 const takeOutcome = (wg: WaitGroupImpl): Exit.Exit<void> => {
