@@ -12,6 +12,7 @@ import * as TestClock from "effect/testing/TestClock"
 import * as Cond from "../src/Cond.ts"
 import * as Mutex from "../src/Mutex.ts"
 import { settle } from "./utils/fibers.ts"
+import { isInterruptedOnly } from "./utils/exits.ts"
 import { it } from "./utils/leak.ts"
 
 const setup = Effect.gen(function* () {
@@ -36,8 +37,6 @@ const waiter = (c: Cond.Cond, awake: Array<number>, id: number) =>
 /** Interrupts `fiber` without waiting for it (a waiter may need the mutex we hold to finish). */
 const interruptNoWait = (fiber: Fiber.Fiber<unknown, unknown>) => Effect.sync(() => fiber.interruptUnsafe())
 
-const isInterruptedOnly = (exit: Exit.Exit<unknown, unknown>): boolean =>
-  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
 
 const nothingLeft = (mu: Mutex.Mutex, c: Cond.Cond) =>
   Effect.gen(function* () {

@@ -3,16 +3,14 @@ import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
-import * as TestClock from "effect/testing/TestClock"
 import * as ErrGroup from "../src/ErrGroup.ts"
-import { settle } from "./utils/fibers.ts"
+import { advance, settle } from "./utils/fibers.ts"
 import { it } from "./utils/leak.ts"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly n: number }> {}
@@ -25,7 +23,6 @@ const squashed = (exit: Exit.Exit<unknown, unknown>): unknown =>
 const ops = <E, W>(g: ErrGroup.ErrGroup<E, W>) => Effect.map(ErrGroup.blocked(g), (blocked) => blocked.map((b) => b.op))
 
 /** Lets forked fibers reach their sleeps, then moves the TestClock. */
-const advance = (duration: Duration.Input): Effect.Effect<void> => Effect.andThen(settle, TestClock.adjust(duration))
 
 /** A task that blocks until interrupted, counting its interruption. */
 const blockForever = (onInterrupt: () => void): Effect.Effect<void> =>

@@ -10,13 +10,10 @@ import * as v8 from "node:v8"
 import * as vm from "node:vm"
 import * as Once from "../src/Once.ts"
 import { settle } from "./utils/fibers.ts"
+import { defectOf, isInterruptedOnly } from "./utils/exits.ts"
 import { it } from "./utils/leak.ts"
 
-const defectOf = (exit: Exit.Exit<unknown, unknown>): unknown =>
-  Exit.isFailure(exit) && Cause.hasDies(exit.cause) ? Cause.squash(exit.cause) : undefined
 
-const isInterrupted = (exit: Exit.Exit<unknown, unknown>): boolean =>
-  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
 
 describe("Once", () => {
   it.effect("Go's TestOnce: 10 concurrent callers, one run, every caller sees it finished", () =>
@@ -231,7 +228,7 @@ describe("Once", () => {
       )
       for (let i = 0; i < 2; i++) {
         const fiber = yield* Effect.forkChild(f)
-        expect(isInterrupted(yield* Fiber.await(fiber))).toBe(true)
+        expect(isInterruptedOnly(yield* Fiber.await(fiber))).toBe(true)
       }
       expect(calls).toBe(2)
     })
@@ -308,7 +305,7 @@ describe("Once", () => {
       const other = yield* Effect.forkChild(v)
       yield* settle
       yield* Fiber.interrupt(waiter)
-      expect(isInterrupted(yield* Fiber.await(waiter))).toBe(true)
+      expect(isInterruptedOnly(yield* Fiber.await(waiter))).toBe(true)
       yield* TestClock.adjust("10 millis")
       expect(yield* Fiber.join(runner)).toBe("ready")
       expect(yield* Fiber.join(other)).toBe("ready")
@@ -407,7 +404,7 @@ describe("Once", () => {
       yield* Fiber.join(runner)
       yield* Fiber.join(killer)
       yield* Fiber.join(last)
-      expect(isInterrupted(yield* Fiber.await(target))).toBe(true)
+      expect(isInterruptedOnly(yield* Fiber.await(target))).toBe(true)
       expect(yield* Once.blocked(once)).toEqual([])
     })
   )
@@ -489,7 +486,7 @@ describe("Once", () => {
         }
         const exits = yield* Effect.forEach(fibers, Fiber.await)
         const values = exits.flatMap((e) => (Exit.isSuccess(e) ? [e.value] : []))
-        expect(exits.every((e) => Exit.isSuccess(e) || isInterrupted(e))).toBe(true)
+        expect(exits.every((e) => Exit.isSuccess(e) || isInterruptedOnly(e))).toBe(true)
         expect(completed).toBeLessThanOrEqual(1)
         if (values.length > 0) {
           expect(completed).toBe(1)

@@ -1,5 +1,4 @@
 import { describe, expect, expectTypeOf } from "@effect/vitest"
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -8,6 +7,7 @@ import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
 import * as RWMutex from "../src/RWMutex.ts"
 import { settle } from "./utils/fibers.ts"
+import { defectOf } from "./utils/exits.ts"
 import { it } from "./utils/leak.ts"
 
 /** Writer flag, reader count and the ops of the blocked fibers, in arrival order. */
@@ -29,8 +29,6 @@ const hold = (rw: RWMutex.RWMutex, kind: "r" | "w", gate: Latch.Latch, log?: Arr
     )
   )
 
-const defectOf = (exit: Exit.Exit<unknown, unknown>): unknown =>
-  Exit.isFailure(exit) && Cause.hasDies(exit.cause) ? Cause.squash(exit.cause) : undefined
 
 describe("RWMutex", () => {
   // Go: TestParallelReaders / doTestParallelReaders(numReaders, gomaxprocs).

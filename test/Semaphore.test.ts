@@ -10,10 +10,9 @@ import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
 import * as Semaphore from "../src/Semaphore.ts"
 import { settle } from "./utils/fibers.ts"
+import { defectOf } from "./utils/exits.ts"
 import { it } from "./utils/leak.ts"
 
-const defectOf = (exit: Exit.Exit<unknown, unknown>): unknown =>
-  Exit.isFailure(exit) && Cause.hasDies(exit.cause) ? Cause.squash(exit.cause) : undefined
 
 const ops = (sem: Semaphore.Semaphore) => Effect.map(Semaphore.blocked(sem), (bs) => bs.map((b) => b.op))
 

@@ -9,13 +9,10 @@ import * as Scope from "effect/Scope"
 import * as TestClock from "effect/testing/TestClock"
 import * as WaitGroup from "../src/WaitGroup.ts"
 import { settle } from "./utils/fibers.ts"
+import { defectOf, isInterruptedOnly } from "./utils/exits.ts"
 import { it } from "./utils/leak.ts"
 
-const defectOf = (exit: Exit.Exit<unknown, unknown>): unknown =>
-  Exit.isFailure(exit) && Cause.hasDies(exit.cause) ? Cause.squash(exit.cause) : undefined
 
-const isInterrupted = (exit: Exit.Exit<unknown, unknown>): boolean =>
-  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
 
 describe("WaitGroup", () => {
   it.effect("Go's TestWaitGroup: two groups as barriers, reused 8 times", () =>
@@ -155,7 +152,7 @@ describe("WaitGroup", () => {
       expect(yield* WaitGroup.count(wg)).toBe(1)
       yield* WaitGroup.done(wg)
       yield* Fiber.join(b)
-      expect(isInterrupted(yield* Fiber.await(a))).toBe(true)
+      expect(isInterruptedOnly(yield* Fiber.await(a))).toBe(true)
       expect(yield* WaitGroup.blocked(wg)).toEqual([])
     })
   )
@@ -176,7 +173,7 @@ describe("WaitGroup", () => {
       yield* WaitGroup.done(wg)
       yield* Fiber.join(killer)
       yield* Fiber.join(last)
-      expect(isInterrupted(yield* Fiber.await(target))).toBe(true)
+      expect(isInterruptedOnly(yield* Fiber.await(target))).toBe(true)
       expect(yield* WaitGroup.blocked(wg)).toEqual([])
     })
   )
@@ -250,7 +247,7 @@ describe("WaitGroup", () => {
       yield* settle
       yield* Scope.close(scope, Exit.void)
       expect(cleaned).toBe(3)
-      for (const task of tasks) expect(isInterrupted(yield* Fiber.await(task))).toBe(true)
+      for (const task of tasks) expect(isInterruptedOnly(yield* Fiber.await(task))).toBe(true)
       expect(Exit.isSuccess(yield* Fiber.await(finished))).toBe(true)
       expect(yield* WaitGroup.count(wg)).toBe(1)
       expect(waiter.pollUnsafe()).toBeUndefined()
@@ -262,7 +259,7 @@ describe("WaitGroup", () => {
         wg,
         Effect.sync(() => (ran = true))
       )
-      expect(isInterrupted(yield* Fiber.await(late))).toBe(true)
+      expect(isInterruptedOnly(yield* Fiber.await(late))).toBe(true)
       expect(ran).toBe(false)
       expect(yield* WaitGroup.count(wg)).toBe(0)
       yield* WaitGroup.wait(wg)

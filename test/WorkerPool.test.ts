@@ -14,6 +14,7 @@ import * as TestClock from "effect/testing/TestClock"
 import * as Chan from "../src/Chan.ts"
 import * as WorkerPool from "../src/WorkerPool.ts"
 import { settle } from "./utils/fibers.ts"
+import { isInterruptedOnly } from "./utils/exits.ts"
 import { it } from "./utils/leak.ts"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly n: number }> {}
@@ -25,8 +26,6 @@ const advance = (duration: Duration.Input): Effect.Effect<void> => Effect.andThe
 const squashed = (exit: Exit.Exit<unknown, unknown>): unknown =>
   Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
 
-const isInterruptedOnly = (exit: Exit.Exit<unknown, unknown>): boolean =>
-  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
 
 const ops = <I, O, E, F>(pool: WorkerPool.WorkerPool<I, O, E, F>) =>
   Effect.map(WorkerPool.blocked(pool), (blocked) => blocked.map((b) => b.op))
