@@ -147,12 +147,16 @@ export const makeUnsafe = <A>(capacity = 0, options?: ChanOptions): Chan<A> => {
  *
  * @since 0.1.0
  */
-export const make = <A>(capacity = 0, options?: ChanOptions): Effect.Effect<Chan<A>, InvalidCapacityError> =>
+export const make: {
+  /** An unbuffered channel: cannot fail. */
+  <A>(): Effect.Effect<Chan<A>>
+  <A>(capacity: number, options?: ChanOptions): Effect.Effect<Chan<A>, InvalidCapacityError>
+} = (<A>(capacity = 0, options?: ChanOptions): Effect.Effect<Chan<A>, InvalidCapacityError> =>
   Effect.suspend(() =>
     validCapacity(capacity)
       ? Exit.succeed(new ChanHandle<A>(capacity, options?.name, false) as Chan<A>)
       : Exit.fail(new InvalidCapacityError({ capacity }))
-  )
+  )) as any
 
 /**
  * A nil channel: Go's `var ch chan A`. Sends and receives block until

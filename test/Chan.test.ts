@@ -41,7 +41,10 @@ describe("Chan", () => {
         expect(yield* Chan.len(ch)).toBe(2)
         yield* Chan.recv(ch)
         expect(yield* Chan.len(ch)).toBe(1)
-        const unbuffered = yield* Chan.make<number>()
+        const unbufferedMake = Chan.make<number>()
+        // No capacity, nothing that can be wrong: no error in the type.
+        expectTypeOf(unbufferedMake).toEqualTypeOf<Effect.Effect<Chan.Chan<number>>>()
+        const unbuffered = yield* unbufferedMake
         expect(Chan.cap(unbuffered)).toBe(0)
         expect(yield* Chan.len(unbuffered)).toBe(0)
       }))
