@@ -74,6 +74,12 @@ class MutexImpl implements Mutex {
   readonly name: string | undefined
   locked = false
   readonly waiters: WaiterList<Waiter>
+  /** Takes the lock if it is free: the fast path, and `block`'s re-check. */
+  readonly tryLock = (): Exit.Exit<void> | undefined => {
+    if (this.locked) return undefined
+    this.locked = true
+    return Exit.void
+  }
   constructor(name: string | undefined) {
     this.name = name
     this.waiters = new WaiterList("Mutex", name)
@@ -106,13 +112,11 @@ export const make = (options?: MutexOptions): Effect.Effect<Mutex> => Effect.syn
 export const lock = (self: Mutex): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const m = impl(self)
-    if (!m.locked) {
-      m.locked = true
-      return Exit.void
-    }
+    const now = m.tryLock()
+    if (now !== undefined) return now
     const node = new Waiter()
     node.op = "lock"
-    return block(m.waiters, node, fiber)
+    return block(m.waiters, node, fiber, undefined, m.tryLock)
   })
 
 /**
@@ -122,12 +126,7 @@ export const lock = (self: Mutex): Effect.Effect<void> =>
  * @since 0.1.0
  */
 export const tryLock = (self: Mutex): Effect.Effect<boolean> =>
-  Effect.sync(() => {
-    const m = impl(self)
-    if (m.locked) return false
-    m.locked = true
-    return true
-  })
+  Effect.sync(() => impl(self).tryLock() !== undefined)
 
 const unlockUnsafe = (m: MutexImpl): Exit.Exit<void> => {
   if (!m.locked) return Exit.die(new UnlockOfUnlockedMutexError({ mutexName: m.name }))

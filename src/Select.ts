@@ -228,6 +228,22 @@ const park = (
   // `select {}`), interruptibly.
   if (channelCases === 0 && afterIndex < 0) return Effect.never
   const parked = Effect.callback<void, ChanClosedError>((resume) => {
+    // Look again before parking: Effect may have yielded between the first
+    // poll and this registration, and other fibers may have made a case
+    // ready (or the timer, started just before, may have fired already).
+    if (sel.done) return resume(Exit.void)
+    const ready = pickReady(impls, fiber)
+    if (ready >= 0) {
+      sel.done = true
+      sel.fired = ready
+      const c = impls[ready]!
+      if (c._tag === "Recv") {
+        sel.received = recvNow(c.chan, fiber)
+        return resume(Exit.void)
+      }
+      const error = sendNow((c as Extract<CaseImpl, { _tag: "Send" }>).chan, (c as any).value, fiber)
+      return resume(error === undefined ? Exit.void : Exit.fail(error))
+    }
     sel.resume = resume
     sel.fiber = fiber
     sel.since = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()

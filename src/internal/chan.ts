@@ -256,14 +256,32 @@ const onRecvCancel = <A>(node: RecvNode<A>, completed: Exit.Exit<Option.Option<A
   }
 }
 
+/** A receive that completes now, or undefined if it would block. */
+const tryRecv = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>): Exit.Exit<Option.Option<A>> | undefined =>
+  canRecv(ch) ? Exit.succeed(recvNow(ch, fiber)) : undefined
+
+/** A send that completes (or fails: closed) now, or undefined if it would block. */
+const trySend = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>): Exit.Exit<void, ChanClosedError> | undefined => {
+  if (!canSend(ch)) return undefined
+  const error = sendNow(ch, value, fiber)
+  return error === undefined ? Exit.void : Exit.fail(error)
+}
+
 const makeRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
   const self: Effect.Effect<Option.Option<A>> = Effect.withFiber((fiber) => {
     if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
-    if (canRecv(ch)) return Exit.succeed(recvNow(ch, fiber))
+    const now = tryRecv(ch, fiber)
+    if (now !== undefined) return now
     const node = new RecvNode<A>()
     node.op = "recv"
     node.chan = ch
-    return block(ch.recvq, node, fiber, ch.buffer === undefined ? undefined : (n, c) => onRecvCancel(n, c, fiber))
+    return block(
+      ch.recvq,
+      node,
+      fiber,
+      ch.buffer === undefined ? undefined : (n, c) => onRecvCancel(n, c, fiber),
+      () => tryRecv(ch, fiber)
+    )
   })
   return self
 }
@@ -273,13 +291,11 @@ export const send = <A>(ch: ChanImpl<A>, value: A): Effect.Effect<void, ChanClos
   if (ch.isNil) return Effect.never
   const self: Effect.Effect<void, ChanClosedError> = Effect.withFiber((fiber) => {
     if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
-    if (canSend(ch)) {
-      const error = sendNow(ch, value, fiber)
-      return error === undefined ? Exit.void : Exit.fail(error)
-    }
+    const now = trySend(ch, value, fiber)
+    if (now !== undefined) return now
     const node = new SendNode(value)
     node.op = "send"
-    return block(ch.sendq, node, fiber)
+    return block(ch.sendq, node, fiber, undefined, () => trySend(ch, value, fiber))
   })
   return self
 }

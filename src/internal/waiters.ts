@@ -260,16 +260,36 @@ export const wakeLater = <A, E>(
  * if the operation had already completed (see {@link wakeLater}), so that a
  * primitive can return a value it took or withdraw a select's other nodes.
  *
- * Parking is the moment to resume the waiters this fiber completed while it
- * ran (see {@link wakeLater}): it has nothing else to do.
+ * `attempt` is the operation's own non-blocking try (the same one its fast
+ * path ran): it is tried again at the moment of parking, and if it succeeds
+ * the fiber does not park. This is what makes "check, then park" atomic.
+ * Effect's run loop may yield before evaluating any effect (once a fiber has
+ * spent its `MaxOpsBeforeYield` budget), so between an operation's first
+ * check and the evaluation of `block`'s callback other fibers may run — fill
+ * the buffer, unlock the mutex — and a fiber that then parked without looking
+ * again would wait for a wake-up that already happened. Registration itself
+ * runs synchronously, so nothing can come between the second try and the
+ * parking.
+ *
+ * Testing it: the gap opens only when the op budget runs out exactly there,
+ * so sweep `Scheduler.MaxOpsBeforeYield` over a range (3 to 40) with a
+ * contended workload; before this fix an unbuffered channel hung at 9. (A
+ * budget of 1 or 2 livelocks Effect itself, even on pure synchronous code:
+ * do not test below 3.)
+ *
+ * Parking is also the moment to resume the waiters this fiber completed while
+ * it ran (see {@link wakeLater}): it has nothing else to do.
  */
 export const block = <W extends Waiter<A, E>, A, E>(
   list: WaiterList<W>,
   node: W,
   fiber: Fiber.Fiber<unknown, unknown>,
-  onCancel?: (node: W, completed: Exit.Exit<A, E> | undefined) => void
+  onCancel: ((node: W, completed: Exit.Exit<A, E> | undefined) => void) | undefined,
+  attempt: () => Exit.Exit<A, E> | undefined
 ): Effect.Effect<A, E> =>
   Effect.callback<A, E>((resume) => {
+    const now = attempt()
+    if (now !== undefined) return resume(now)
     node.resume = resume as Resume<A, E>
     node.fiber = fiber
     node.since = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
@@ -277,6 +297,9 @@ export const block = <W extends Waiter<A, E>, A, E>(
     if (pending.head !== undefined) flushPending()
     return Effect.sync(() => cancel(node, onCancel))
   })
+
+/** `attempt` for {@link block} when the caller re-checks nothing (see there). */
+export const neverReady = (): undefined => undefined
 
 /** Withdraws an interrupted waiter; see {@link block}. */
 export const cancel = <W extends Waiter<A, E>, A, E>(
