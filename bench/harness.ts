@@ -176,23 +176,30 @@ const niceRound = (x: number): number => {
 
 /**
  * Warms the contestant up (the JIT needs tens of thousands of operations
- * before a fiber loop reaches its steady speed) and picks `n` so that one
- * sample takes about `targetMs`. Warm-up lasts at least `2 × targetMs` and
- * two runs, growing `n` while runs are shorter than a quarter of the target.
+ * before a fiber loop reaches its steady speed: a ping-pong measured after
+ * 10k round trips is 3× slower than after 100k) and picks `n` so that one
+ * sample takes about `targetMs`. Warm-up lasts at least `WARMUP_MS` (or
+ * `2 × targetMs` if longer), two runs and 50k operations, growing `n` while
+ * runs are shorter than a quarter of the target.
  */
+/** Least warm-up per contestant, in milliseconds. */
+export const WARMUP_MS = 300
+
 const calibrate = async (c: Contestant, config: RunConfig): Promise<number> => {
   const maxN = c.maxN ?? 2_000_000
-  const warmupNs = 2 * config.targetMs * 1e6
+  const warmupNs = Math.max(WARMUP_MS, 2 * config.targetMs) * 1e6
   let n = c.fixedN ?? 1_000
   let spent = 0
   let runs = 0
+  let ops = 0
   let perOp = Number.NaN
-  while (runs < 2 || spent < warmupNs) {
+  while (runs < 2 || spent < warmupNs || (ops < 50_000 && spent < 10 * warmupNs)) {
     const t0 = nowNs()
     await c.run(n)
     const dt = nowNs() - t0
     spent += dt
     runs++
+    ops += n
     perOp = dt / n
     if (c.fixedN === undefined && dt < (config.targetMs * 1e6) / 4 && n < maxN) n = Math.min(maxN, n * 4)
   }
