@@ -29,6 +29,9 @@ export interface MemoryContestant {
   readonly name: string
   readonly kind: Kind
   readonly skip?: string | undefined
+  /** Fewer fibers for primitives whose parking is O(waiters) (bytes per fiber do not depend on it). */
+  readonly maxN?: number | undefined
+  readonly note?: string | undefined
   /** Bytes per blocked fiber, one measurement. */
   readonly measure: (n: number) => Promise<number>
 }
@@ -122,6 +125,16 @@ const slots = <A>(n: number): Array<A | undefined> => {
   return out
 }
 
+/**
+ * Effect's Semaphore walks every queued waiter on each `take` while none fits
+ * (`firstAvailableWaiter`) and copies the waiter set on each release, so
+ * parking W fibers costs O(W²): 100k take 20 s. Bytes per fiber do not depend
+ * on W, so it is measured with fewer.
+ */
+const EFFECT_SEMAPHORE_N = 20_000
+const EFFECT_SEMAPHORE_NOTE =
+  "measured with 20k fibers: Effect's Semaphore walks every waiter on each take (O(W) per park), 100k take ~20 s to set up"
+
 export const memoryContestants = (modules: Modules): Array<MemoryContestant> => {
   const sem = modules.semaphore
   return [
@@ -187,6 +200,8 @@ export const memoryContestants = (modules: Modules): Array<MemoryContestant> => 
       on: "lock",
       name: "Effect Semaphore(1).take(1)",
       kind: "effect",
+      maxN: EFFECT_SEMAPHORE_N,
+      note: EFFECT_SEMAPHORE_NOTE,
       measure: effectMeasure(() =>
         Effect.flatMap(EffectSemaphore.make(1), (s) => Effect.as(s.take(1), s.take(1) as Effect.Effect<unknown>))
       )
@@ -243,6 +258,8 @@ export const memoryContestants = (modules: Modules): Array<MemoryContestant> => 
       on: "acquire",
       name: "Effect Semaphore(1).take(1)",
       kind: "effect",
+      maxN: EFFECT_SEMAPHORE_N,
+      note: EFFECT_SEMAPHORE_NOTE,
       measure: effectMeasure(() =>
         Effect.flatMap(EffectSemaphore.make(1), (s) => Effect.as(s.take(1), s.take(1) as Effect.Effect<unknown>))
       )
@@ -311,7 +328,8 @@ const settle = async (): Promise<void> => {
   collect()
 }
 
-export const measureMemory = async (c: MemoryContestant, n: number, runs: number): Promise<MemoryResult> => {
+export const measureMemory = async (c: MemoryContestant, wanted: number, runs: number): Promise<MemoryResult> => {
+  const n = Math.min(wanted, c.maxN ?? wanted)
   if (c.skip !== undefined) return { contestant: c, n, median: Number.NaN, min: Number.NaN, max: Number.NaN }
   try {
     const xs: Array<number> = []

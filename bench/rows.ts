@@ -375,13 +375,6 @@ const mpmc = (config: RunConfig): Row => ({
   ]
 })
 
-/**
- * effect-go's select hangs, deterministically, after about 8k items of this
- * workload (a lost wake-up: the fiber's op budget can yield between the
- * readiness check and the parking). Runs stay below that.
- */
-const SELECT_MAX_N = 5_000
-
 const selectRow = (config: RunConfig): Row => ({
   id: "select-4",
   title: "Select over 4 receive cases (cap 16 each)",
@@ -391,8 +384,6 @@ const selectRow = (config: RunConfig): Row => ({
     ...effectContestant(config, {
       name: "effect-go Select",
       kind: "effect-go",
-      maxN: SELECT_MAX_N,
-      note: `capped at n = ${SELECT_MAX_N}: with more items the run hangs (lost wake-up, see bench/repro-lost-wakeup.ts)`,
       effect: (n) =>
         Effect.suspend(() => {
           const chs = range(4).map(() => Chan.makeUnsafe<number>(16))
@@ -415,7 +406,6 @@ const selectRow = (config: RunConfig): Row => ({
     ...effectContestant(config, {
       name: "effect-go plain recv (1 chan, cap 16)",
       kind: "ref",
-      maxN: SELECT_MAX_N,
       note: "the same producer on one channel: the baseline of the 'select ≥ ½ plain recv' target",
       effect: (n) =>
         Effect.suspend(() => {
