@@ -30,7 +30,7 @@ const underEveryBudget = (workload: () => Effect.Effect<void>) =>
     { discard: true }
   )
 
-const loop = (n: number, body: Effect.Effect<unknown>): Effect.Effect<void> =>
+const loop = <E>(n: number, body: Effect.Effect<unknown, E>): Effect.Effect<void, E> =>
   Effect.suspend(() => {
     let i = 0
     return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
