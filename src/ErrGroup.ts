@@ -136,6 +136,15 @@ const variance = { _E: (_: unknown) => _, _W: (_: never) => _ }
 const exitTrue: Exit.Exit<boolean> = Exit.succeed(true)
 const exitFalse: Exit.Exit<boolean> = Exit.succeed(false)
 
+/** A `go` waiting for a slot. */
+class SlotWaiter extends Waiter<boolean> {
+  /**
+   * A slot was handed to this waiter (by {@link release} or `setLimit`, or by
+   * the re-check at parking) and not yet seen by its fiber; see `goImpl`.
+   */
+  granted = false
+}
+
 class ErrGroupImpl {
   readonly [TypeId] = variance
   readonly name: string | undefined
@@ -147,7 +156,7 @@ class ErrGroupImpl {
   /** Task fibers not yet ended. */
   readonly running = new Set<Fiber.Fiber<unknown, unknown>>()
   /** `go` calls waiting for a slot; woken with true (slot handed over) or false (task dropped). */
-  readonly slots: WaiterList<Waiter<boolean>>
+  readonly slots: WaiterList<SlotWaiter>
   /** `wait` calls; woken with the group's result. */
   readonly waiters: WaiterList<Waiter<void, unknown>>
   readonly scope: Scope.Closeable
@@ -203,6 +212,12 @@ const result = (g: ErrGroupImpl): Exit.Exit<void, unknown> => {
 }
 
 /**
+ * A `wait` that needs no waiting: no task holds a slot. The fast path of
+ * `wait`, and the re-check `block` makes at the moment of parking.
+ */
+const waitNow = (g: ErrGroupImpl): Exit.Exit<void, unknown> | undefined => (g.active === 0 ? result(g) : undefined)
+
+/**
  * Stops the group: drops the queued `go` calls and interrupts every running
  * task (each one's end is accounted for by its observer, see {@link taskDone}).
  */
@@ -236,6 +251,7 @@ const release = (g: ErrGroupImpl): void => {
   if (!g.cancelled && g.active <= g.limit) {
     const next = g.slots.shift()
     if (next !== undefined) {
+      next.granted = true
       wake(next, exitTrue) // the slot passes on: `active` is unchanged
       return
     }
@@ -271,18 +287,46 @@ const spawn = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect
     }
   )
 
+/**
+ * Settles a `go` without waiting when it can: `false` once the group is
+ * cancelled (the task is dropped), `true` when a slot is free (it is taken),
+ * undefined when the group is at its limit. The fast path of `go`, and the
+ * re-check `block` makes at the moment of parking.
+ */
+const slotNow = (g: ErrGroupImpl): Exit.Exit<boolean> | undefined => {
+  if (g.cancelled) return exitFalse
+  if (g.active >= g.limit) return undefined
+  g.active++
+  return exitTrue
+}
+
 const goImpl = <A, E, R>(self: ErrGroup<any, any>, effect: Effect.Effect<A, E, R>): Effect.Effect<void, never, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.withFiber((fiber) => {
       const g = impl(self)
-      if (g.cancelled) return Exit.void
-      if (g.active < g.limit) {
-        g.active++
-        return spawn(g, effect)
-      }
-      const node = new Waiter<boolean>()
+      const now = slotNow(g)
+      if (now !== undefined) return now === exitTrue ? spawn(g, effect) : Exit.void
+      const node = new SlotWaiter()
       node.op = "go"
-      return Effect.flatMap(restore(block(g.slots, node, fiber)), (granted) => (granted ? spawn(g, effect) : Exit.void))
+      const attempt = () => {
+        const now = slotNow(g)
+        if (now === exitTrue) node.granted = true
+        return now
+      }
+      // A slot and an interruption can meet: Effect may yield before the
+      // woken fiber's next step (or, when the re-check at parking took the
+      // slot, before the step after the park), and an interruption delivered
+      // then ends this `go` with nothing started. The slot is released, after
+      // `restore`'s region, where nothing can interrupt the hand-over.
+      const parked = Effect.onExit(restore(block(g.slots, node, fiber, undefined, attempt)), (exit) => {
+        if (Exit.isSuccess(exit) || !node.granted) return Exit.void
+        node.granted = false
+        return shallow(() => {
+          release(g)
+          return Exit.void
+        })
+      })
+      return Effect.flatMap(parked, (granted) => (granted ? spawn(g, effect) : Exit.void))
     })
   )
 
@@ -417,10 +461,11 @@ export const tryGo: {
 export const wait = <E, W>(self: ErrGroup<E, W>): Effect.Effect<void, W> =>
   Effect.withFiber((fiber) => {
     const g = impl(self)
-    if (g.active === 0) return result(g) as Exit.Exit<void, W>
+    const now = waitNow(g) as Exit.Exit<void, W> | undefined
+    if (now !== undefined) return now
     const node = new Waiter<void, W>()
     node.op = "wait"
-    return block(g.waiters as WaiterList<Waiter<void, W>>, node, fiber)
+    return block(g.waiters as WaiterList<Waiter<void, W>>, node, fiber, undefined, () => waitNow(g) as typeof now)
   })
 
 /**
@@ -445,9 +490,11 @@ export const setLimit = <E, W>(self: ErrGroup<E, W>, limit: number): Effect.Effe
     const next = toLimit(limit, true)
     if (next === undefined) return Exit.fail(new InvalidLimitError({ limit }))
     g.limit = next
-    const admitted: Array<Waiter<boolean>> = []
+    const admitted: Array<SlotWaiter> = []
     while (!g.cancelled && g.active < g.limit && g.slots.size > 0) {
-      admitted.push(g.slots.shift()!)
+      const node = g.slots.shift()!
+      node.granted = true
+      admitted.push(node)
       g.active++
     }
     for (const node of admitted) wake(node, exitTrue)

@@ -98,7 +98,13 @@ const DONE = 2
  * A waiter is woken with `true` when it must run the initializer itself (the
  * previous runner was interrupted), with `false` when the outcome is recorded.
  */
-type TurnWaiter = Waiter<boolean>
+class TurnWaiter extends Waiter<boolean> {
+  /**
+   * The turn was handed to this waiter (by {@link finish}, or by the re-check
+   * at parking) and not yet seen by its fiber; see `runSlow`.
+   */
+  granted = false
+}
 
 class OnceImpl {
   readonly [TypeId] = { _E: (_: never) => _ }
@@ -122,6 +128,9 @@ class OnceImpl {
 
 const impl = <E>(self: Once<E>): OnceImpl => unwrap(self, OnceImpl, "Once")
 
+const exitTrue: Exit.Exit<boolean> = Exit.succeed(true)
+const exitFalse: Exit.Exit<boolean> = Exit.succeed(false)
+
 /** What is recorded: the outcome without the interruptions mixed into it. */
 const outcome = <A, E>(exit: Exit.Exit<A, E>): Exit.Exit<A, E> =>
   Exit.isSuccess(exit) || !Cause.hasInterrupts(exit.cause)
@@ -140,7 +149,8 @@ const finish = (o: OnceImpl, exit: Exit.Exit<unknown, unknown>): void => {
       o.runner = undefined
     } else {
       o.runner = next.fiber
-      wake(next, Exit.succeed(true))
+      next.granted = true
+      wake(next, exitTrue)
     }
     return
   }
@@ -166,26 +176,52 @@ const execute = <A, E, R>(
     })
   )
 
+/**
+ * Settles a call without waiting when it can: `false` when the outcome is
+ * recorded (replay it), `true` when nobody runs the initializer (this fiber
+ * takes the turn and must run it), undefined while another fiber runs it.
+ * The fast path of every call, and the re-check `block` makes at the moment
+ * of parking (the runner may have finished, or been interrupted, since).
+ */
+const turnNow = (o: OnceImpl, fiber: Fiber.Fiber<unknown, unknown>): Exit.Exit<boolean> | undefined => {
+  if (o.state === DONE) return exitFalse
+  if (o.state === RUNNING) return undefined
+  o.state = RUNNING
+  o.runner = fiber
+  return exitTrue
+}
+
 const runSlow = <A, E, R>(o: OnceImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.withFiber((fiber): Effect.Effect<A, E, R> => {
-      switch (o.state) {
-        case DONE:
-          return o.exit as Exit.Exit<A, E>
-        case IDLE:
-          o.state = RUNNING
-          o.runner = fiber
-          return execute(o, effect, restore)
-        default: {
-          if (o.runner === fiber) return Exit.die(new OnceRecursiveError({ onceName: o.name }))
-          const node: TurnWaiter = new Waiter<boolean>()
-          node.op = o.op
-          return Effect.flatMap(
-            restore(block(o.waiters, node, fiber)),
-            (mine): Effect.Effect<A, E, R> => (mine ? execute(o, effect, restore) : (o.exit as Exit.Exit<A, E>))
-          )
-        }
+      const now = turnNow(o, fiber)
+      if (now !== undefined) return now === exitTrue ? execute(o, effect, restore) : (o.exit as Exit.Exit<A, E>)
+      if (o.runner === fiber) return Exit.die(new OnceRecursiveError({ onceName: o.name }))
+      const node = new TurnWaiter()
+      node.op = o.op
+      const attempt = () => {
+        const now = turnNow(o, fiber)
+        if (now === exitTrue) node.granted = true
+        return now
       }
+      // A turn and an interruption can meet: Effect may yield before the
+      // woken fiber's next step (or, when the re-check at parking took the
+      // turn, before the step after the park), and an interruption delivered
+      // then ends this call without running the initializer. The turn passes
+      // on as if the initializer had been interrupted, after `restore`'s
+      // region, where nothing can interrupt the hand-over.
+      const parked = Effect.onExit(restore(block(o.waiters, node, fiber, undefined, attempt)), (exit) => {
+        if (Exit.isSuccess(exit) || !node.granted) return Exit.void
+        node.granted = false
+        return shallow(() => {
+          finish(o, exit)
+          return Exit.void
+        })
+      })
+      return Effect.flatMap(
+        parked,
+        (mine): Effect.Effect<A, E, R> => (mine ? execute(o, effect, restore) : (o.exit as Exit.Exit<A, E>))
+      )
     })
   )
 

@@ -49,7 +49,8 @@
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import { dual } from "effect/Function"
+import type * as Fiber from "effect/Fiber"
+import { dual, identity } from "effect/Function"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import { unwrap } from "./internal/copied.ts"
 
@@ -105,7 +106,12 @@ export interface RWMutexOptions {
 /** A waiting reader or writer; `seq` orders the two queues for {@link blocked}. */
 class RWWaiter extends Waiter {
   readonly seq: number
-  constructor(op: string, seq: number) {
+  /**
+   * The lock was handed to this waiter (by a waker, or by the re-check at
+   * parking) and not yet seen by its fiber; see {@link giveBack}.
+   */
+  granted = false
+  constructor(op: "rLock" | "lock", seq: number) {
     super()
     this.op = op
     this.seq = seq
@@ -154,16 +160,109 @@ const admitReaders = (m: RWMutexImpl): boolean => {
   if (m.readerWaiters.size === 0) return false
   const batch = m.readerWaiters.drain()
   m.readers += batch.length
+  for (let i = 0; i < batch.length; i++) batch[i]!.granted = true
   for (let i = 0; i < batch.length; i++) {
     // A reader woken earlier in this loop may have interrupted this one
     // after the batch left the queue: its read lock was counted but nobody
     // holds it, so release it as its owner would (handing off to a writer if
-    // it is the last). Readers not woken yet are still counted, so the count
-    // cannot reach zero before the last of the batch.
-    if (!wake(batch[i]!, Exit.void)) rUnlockUnsafe(m)
+    // it is the last), unless its own `park` did already. Readers not woken
+    // yet are still counted, so the count cannot reach zero before the last
+    // of the batch.
+    if (!wake(batch[i]!, Exit.void)) giveBack(m, batch[i]!)
   }
   return true
 }
+
+/**
+ * Takes a read lock if that needs no waiting: no writer holds the lock or
+ * waits for it. The fast path of `rLock` and `tryRLock`, and the re-check
+ * `block` makes at the moment of parking.
+ */
+const rLockNow = (m: RWMutexImpl): Exit.Exit<void> | undefined => {
+  if (m.writer || m.writerWaiters.size > 0) return undefined
+  m.readers++
+  return Exit.void
+}
+
+/**
+ * Takes the write lock if that needs no waiting: nobody holds it and no
+ * writer waits. The fast path of `lock` and `tryLock`, and the re-check
+ * `block` makes at the moment of parking.
+ */
+const lockNow = (m: RWMutexImpl): Exit.Exit<void> | undefined => {
+  if (m.writer || m.readers > 0 || m.writerWaiters.size > 0) return undefined
+  m.writer = true
+  return Exit.void
+}
+
+/**
+ * Releases what was handed to a waiter whose fiber was interrupted before it
+ * could act on it, as its owner would (once: it clears the grant). A grant
+ * and an interruption can meet: Effect may yield before the woken fiber's
+ * next step (or, when the re-check at parking granted, before the step after
+ * the park), and an interruption delivered during that yield ends the lock
+ * call, which then must hold nothing.
+ */
+const giveBack = (m: RWMutexImpl, node: RWWaiter): void => {
+  if (!node.granted) return
+  node.granted = false
+  if (node.op === "lock") unlockUnsafe(m)
+  else rUnlockUnsafe(m)
+}
+
+/**
+ * Waits for the lock (`node.op` says which). `restore` makes the wait
+ * interruptible inside a mask (withLock, withRLock); however the wait ends
+ * interrupted, it holds nothing: a grant that the interruption overtook is
+ * given back after `restore`'s region, where no interruption can come
+ * between the give-back and the end of the region.
+ */
+const park = (
+  m: RWMutexImpl,
+  node: RWWaiter,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+): Effect.Effect<void> => {
+  const write = node.op === "lock"
+  const attempt = () => {
+    const now = write ? lockNow(m) : rLockNow(m)
+    if (now !== undefined) node.granted = true
+    return now
+  }
+  const parked = write
+    ? block(m.writerWaiters, node, fiber, m.onWriterCancel, attempt)
+    : block(m.readerWaiters, node, fiber, undefined, attempt)
+  return Effect.onExit(restore(parked), (exit) =>
+    Exit.isFailure(exit) && node.granted
+      ? shallow(() => {
+          giveBack(m, node)
+          return Exit.void
+        })
+      : Exit.void
+  )
+}
+
+/**
+ * Runs `effect` holding the lock (`write` or read). Only the wait is
+ * interruptible: a lock taken at once is taken in the mask, so no
+ * interruption can come between taking it and guarding it with the unlock
+ * (see {@link park} for a granted wait).
+ */
+const withLockImpl = <A, E, R>(self: RWMutex, effect: Effect.Effect<A, E, R>, write: boolean): Effect.Effect<A, E, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.withFiber((fiber) => {
+      const m = impl(self)
+      const locked =
+        (write ? lockNow(m) : rLockNow(m)) ?? park(m, new RWWaiter(write ? "lock" : "rLock", m.seq++), fiber, restore)
+      return Effect.andThen(
+        locked,
+        Effect.ensuring(
+          restore(effect),
+          shallow(() => (write ? unlockUnsafe(m) : rUnlockUnsafe(m)))
+        )
+      )
+    })
+  )
 
 /**
  * Creates an unlocked RWMutex outside of an Effect.
@@ -197,11 +296,7 @@ export const make = (options?: RWMutexOptions): Effect.Effect<RWMutex> => Effect
 export const rLock = (self: RWMutex): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const m = impl(self)
-    if (!m.writer && m.writerWaiters.size === 0) {
-      m.readers++
-      return Exit.void
-    }
-    return block(m.readerWaiters, new RWWaiter("rLock", m.seq++), fiber)
+    return rLockNow(m) ?? park(m, new RWWaiter("rLock", m.seq++), fiber, identity)
   })
 
 /**
@@ -212,10 +307,7 @@ export const rLock = (self: RWMutex): Effect.Effect<void> =>
  */
 export const tryRLock = (self: RWMutex): Effect.Effect<boolean> =>
   Effect.sync(() => {
-    const m = impl(self)
-    if (m.writer || m.writerWaiters.size > 0) return false
-    m.readers++
-    return true
+    return rLockNow(impl(self)) !== undefined
   })
 
 const rUnlockUnsafe = (m: RWMutexImpl): Exit.Exit<void> => {
@@ -227,6 +319,7 @@ const rUnlockUnsafe = (m: RWMutexImpl): Exit.Exit<void> => {
     const next = m.writerWaiters.shift()
     if (next !== undefined) {
       m.writer = true
+      next.granted = true
       wake(next, Exit.void)
     }
   }
@@ -262,11 +355,7 @@ export const rUnlock = (self: RWMutex): Effect.Effect<void> => shallow(() => rUn
 export const lock = (self: RWMutex): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const m = impl(self)
-    if (!m.writer && m.readers === 0 && m.writerWaiters.size === 0) {
-      m.writer = true
-      return Exit.void
-    }
-    return block(m.writerWaiters, new RWWaiter("lock", m.seq++), fiber, m.onWriterCancel)
+    return lockNow(m) ?? park(m, new RWWaiter("lock", m.seq++), fiber, identity)
   })
 
 /**
@@ -277,10 +366,7 @@ export const lock = (self: RWMutex): Effect.Effect<void> =>
  */
 export const tryLock = (self: RWMutex): Effect.Effect<boolean> =>
   Effect.sync(() => {
-    const m = impl(self)
-    if (m.writer || m.readers > 0 || m.writerWaiters.size > 0) return false
-    m.writer = true
-    return true
+    return lockNow(impl(self)) !== undefined
   })
 
 const unlockUnsafe = (m: RWMutexImpl): Exit.Exit<void> => {
@@ -292,6 +378,7 @@ const unlockUnsafe = (m: RWMutexImpl): Exit.Exit<void> => {
   const next = m.writerWaiters.shift()
   if (next !== undefined) {
     m.writer = true
+    next.granted = true
     wake(next, Exit.void)
   }
   return Exit.void
@@ -324,10 +411,7 @@ export const withRLock: {
   <A, E, R>(effect: Effect.Effect<A, E, R>, self: RWMutex): Effect.Effect<A, E, R>
 } = dual(
   (args) => Effect.isEffect(args[0]),
-  <A, E, R>(effect: Effect.Effect<A, E, R>, self: RWMutex): Effect.Effect<A, E, R> =>
-    Effect.uninterruptibleMask((restore) =>
-      Effect.andThen(restore(rLock(self)), Effect.ensuring(restore(effect), rUnlock(self)))
-    )
+  <A, E, R>(effect: Effect.Effect<A, E, R>, self: RWMutex): Effect.Effect<A, E, R> => withLockImpl(self, effect, false)
 )
 
 /**
@@ -347,10 +431,7 @@ export const withLock: {
   <A, E, R>(effect: Effect.Effect<A, E, R>, self: RWMutex): Effect.Effect<A, E, R>
 } = dual(
   (args) => Effect.isEffect(args[0]),
-  <A, E, R>(effect: Effect.Effect<A, E, R>, self: RWMutex): Effect.Effect<A, E, R> =>
-    Effect.uninterruptibleMask((restore) =>
-      Effect.andThen(restore(lock(self)), Effect.ensuring(restore(effect), unlock(self)))
-    )
+  <A, E, R>(effect: Effect.Effect<A, E, R>, self: RWMutex): Effect.Effect<A, E, R> => withLockImpl(self, effect, true)
 )
 
 /**

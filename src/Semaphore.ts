@@ -52,7 +52,8 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import { dual } from "effect/Function"
+import type * as Fiber from "effect/Fiber"
+import { dual, identity } from "effect/Function"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
@@ -133,6 +134,11 @@ export interface SemaphoreOptions {
 class PermitWaiter extends Waiter {
   readonly n: number
   readonly sem: SemaphoreImpl
+  /**
+   * The permits were counted for this waiter (by {@link notify}, or by the
+   * re-check at parking) and not yet seen by its fiber; see {@link giveBack}.
+   */
+  granted = false
   constructor(sem: SemaphoreImpl, n: number) {
     super()
     this.sem = sem
@@ -174,13 +180,30 @@ const notify = (s: SemaphoreImpl): void => {
   for (let next = s.waiters.head; next !== undefined && s.size - s.cur >= next.n; next = s.waiters.head) {
     s.waiters.shift()
     s.cur += next.n
+    next.granted = true
     wake(next, Exit.void)
   }
 }
 
+/**
+ * Returns the permits granted to a waiter whose fiber was interrupted before
+ * it could act on them (once: it clears the grant). A grant and an
+ * interruption can meet: Effect may yield before the woken fiber's next step
+ * (or, when the re-check at parking granted, before the step after the park),
+ * and an interruption delivered during that yield ends the acquire, which
+ * then must hold nothing.
+ */
+const giveBack = (node: PermitWaiter): void => {
+  if (!node.granted) return
+  node.granted = false
+  node.sem.cur -= node.n
+  notify(node.sem)
+}
+
 // A waiter interrupted while queued: if it was the head, those behind it may
 // fit now (Go's TestAllocCancelDoesntStarve). `notify` is a no-op otherwise,
-// since the head did not fit before and still does not.
+// since the head did not fit before and still does not. (A waiter granted
+// before it saw the interruption gives its permits back in `park`.)
 const onCancel = (node: PermitWaiter): void => notify(node.sem)
 
 /**
@@ -225,16 +248,51 @@ const check = (
       ? Exit.fail(new PermitsExceedSizeError({ op, permits: n, size: s.size, semaphoreName: s.name }))
       : undefined
 
-const acquireChecked = (s: SemaphoreImpl, n: number): Effect.Effect<void> =>
-  Effect.withFiber((fiber) => {
-    // No barging: a request that fits is served at once only if nobody waits.
-    // A request for 0 permits takes nothing and overtakes no one.
-    if (n === 0 || (s.waiters.size === 0 && s.size - s.cur >= n)) {
-      s.cur += n
-      return Exit.void
-    }
-    return block(s.waiters, new PermitWaiter(s, n), fiber, onCancel)
+/**
+ * Takes `n` permits if that needs no waiting: the fast path of every acquire,
+ * `tryAcquire`, and the re-check `block` makes at the moment of parking.
+ * No barging: a request that fits is served at once only if nobody waits. A
+ * request for 0 permits takes nothing and overtakes no one.
+ */
+const takeNow = (s: SemaphoreImpl, n: number): Exit.Exit<void> | undefined => {
+  if (n === 0 || (s.waiters.size === 0 && s.size - s.cur >= n)) {
+    s.cur += n
+    return Exit.void
+  }
+  return undefined
+}
+
+/**
+ * Waits for `n` permits. `restore` makes the wait interruptible inside a mask
+ * (withPermits); however the wait ends interrupted, it holds nothing: a grant
+ * that the interruption overtook is given back, after `restore`'s region, so
+ * that no yield can come between the give-back and the end of the region.
+ */
+const park = (
+  s: SemaphoreImpl,
+  n: number,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+): Effect.Effect<void> => {
+  const node = new PermitWaiter(s, n)
+  const attempt = () => {
+    const now = takeNow(s, n)
+    if (now !== undefined) node.granted = true
+    return now
+  }
+  return Effect.onExit(restore(block(s.waiters, node, fiber, onCancel, attempt)), (exit) =>
+    Exit.isFailure(exit) && node.granted ? giveBackLater(node) : Exit.void
+  )
+}
+
+const giveBackLater = (node: PermitWaiter): Effect.Effect<void> =>
+  shallow(() => {
+    giveBack(node)
+    return Exit.void
   })
+
+const acquireChecked = (s: SemaphoreImpl, n: number): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => takeNow(s, n) ?? park(s, n, fiber, identity))
 
 /**
  * Acquires `n` permits, waiting in FIFO order until they are free.
@@ -283,10 +341,7 @@ export const tryAcquire: {
       const s = impl(self)
       const bad = check(s, "tryAcquire", n)
       if (bad !== undefined) return bad
-      if (n === 0) return Exit.succeed(true)
-      if (s.waiters.size > 0 || s.size - s.cur < n) return Exit.succeed(false)
-      s.cur += n
-      return Exit.succeed(true)
+      return Exit.succeed(takeNow(s, n) !== undefined)
     })
 )
 
@@ -354,12 +409,17 @@ export const withPermits: {
       const s = impl(self)
       const bad = check(s, "withPermits", n)
       if (bad !== undefined) return bad
+      // Only the wait is interruptible: permits taken at once are taken in
+      // the mask, so no interruption can come between taking them and
+      // guarding them with the release (see `park` for a granted wait).
       return Effect.uninterruptibleMask((restore) =>
-        Effect.andThen(
-          restore(acquireChecked(s, n)),
-          Effect.ensuring(
-            restore(effect),
-            shallow(() => releaseUnsafe(s, n))
+        Effect.withFiber((fiber) =>
+          Effect.andThen(
+            takeNow(s, n) ?? park(s, n, fiber, restore),
+            Effect.ensuring(
+              restore(effect),
+              shallow(() => releaseUnsafe(s, n))
+            )
           )
         )
       )

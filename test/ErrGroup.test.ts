@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as ErrGroup from "../src/ErrGroup.ts"
@@ -1028,4 +1029,77 @@ describe("ErrGroup", () => {
     >()
     expect(Effect.isEffect(program)).toBe(true)
   })
+})
+
+/**
+ * Lost wake-ups and lost slots. Effect's run loop may yield before evaluating
+ * any effect once a fiber's op budget (`MaxOpsBeforeYield`) is spent: between
+ * a `go`'s or a `wait`'s check and its parking (it would wait for a slot or
+ * an end that came meanwhile), or around the hand-over of a slot to a waiting
+ * `go` (an interruption delivered then must not keep the slot). Every budget
+ * from 3 to 40 (1 and 2 livelock Effect itself) puts that yield at every
+ * point of the operations; a hang becomes a failure through the timeout.
+ */
+describe("ErrGroup under any op budget", () => {
+  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
+  const underEveryBudget = (workload: () => Effect.Effect<void, never, Scope.Scope>) =>
+    Effect.forEach(
+      budgets,
+      (budget) =>
+        Effect.scoped(workload()).pipe(
+          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
+          Effect.timeoutOrElse({
+            duration: "2 seconds",
+            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
+          })
+        ),
+      { discard: true }
+    )
+  const loop = (n: number, body: Effect.Effect<unknown>): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      let i = 0
+      return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
+    })
+
+  it.live("3 fibers start tasks in a group limited to 2, waited for by 2 waiters: no lost wake-up", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        for (let round = 0; round < 10; round++) {
+          const g = yield* ErrGroup.make({ limit: 2 })
+          let done = 0
+          const task = Effect.andThen(
+            loop(round % 3, Effect.yieldNow),
+            Effect.sync(() => done++)
+          )
+          const starters = yield* Effect.forEach([1, 2, 3], () => Effect.forkChild(loop(10, ErrGroup.go(g, task))))
+          const waiters = yield* Effect.forEach([1, 2], () =>
+            Effect.forkChild(Effect.andThen(Fiber.joinAll(starters), ErrGroup.wait(g)))
+          )
+          yield* Fiber.joinAll(starters)
+          yield* ErrGroup.wait(g)
+          yield* Fiber.joinAll(waiters)
+          expect(done).toBe(30)
+          expect(yield* ErrGroup.active(g)).toBe(0)
+        }
+      }).pipe(Effect.orDie)
+    ))
+
+  it.live("go interrupted while a slot is handed to it releases the slot", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        for (let round = 0; round < 20; round++) {
+          const g = yield* ErrGroup.make({ limit: 1 })
+          const task = loop(3, Effect.yieldNow)
+          yield* ErrGroup.go(g, task)
+          const waiting = yield* Effect.forEach([1, 2], () => Effect.forkChild(ErrGroup.go(g, task)))
+          yield* loop(round % 5, Effect.yieldNow)
+          yield* Effect.sync(() => {
+            for (const fiber of waiting) fiber.interruptUnsafe()
+          })
+          yield* ErrGroup.wait(g)
+          expect(yield* ErrGroup.active(g)).toBe(0)
+          expect(yield* ErrGroup.blocked(g)).toEqual([])
+        }
+      }).pipe(Effect.orDie)
+    ))
 })

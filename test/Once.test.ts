@@ -4,6 +4,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
 import * as v8 from "node:v8"
@@ -504,4 +505,90 @@ describe("Once", () => {
       }),
     { arbitrary: { size: 20 } }
   )
+})
+
+/**
+ * Lost wake-ups and lost turns. Effect's run loop may yield before evaluating
+ * any effect once a fiber's op budget (`MaxOpsBeforeYield`) is spent: between
+ * a caller's check (someone runs the initializer) and its parking, so that it
+ * would wait for a run that already ended; or right after the step that gave
+ * a waiter the turn to run the initializer, so that an interruption delivered
+ * then would leave the Once running forever with nobody running it. Every
+ * budget from 3 to 40 (1 and 2 livelock Effect itself) puts that yield at
+ * every point of the operations; a hang becomes a failure through the timeout.
+ */
+describe("Once under any op budget", () => {
+  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
+  const underEveryBudget = (workload: () => Effect.Effect<void>) =>
+    Effect.forEach(
+      budgets,
+      (budget) =>
+        workload().pipe(
+          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
+          Effect.timeoutOrElse({
+            duration: "2 seconds",
+            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
+          })
+        ),
+      { discard: true }
+    )
+  const loop = (n: number, body: Effect.Effect<unknown>): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      let i = 0
+      return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
+    })
+
+  it.live("4 callers of each of 30 Onces all get the value: no lost wake-up", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        for (let round = 0; round < 30; round++) {
+          let runs = 0
+          const memo = Once.value(
+            Effect.andThen(
+              loop(round % 5, Effect.yieldNow),
+              Effect.sync(() => ++runs)
+            )
+          )
+          const callers = yield* Effect.forEach([1, 2, 3, 4], () => Effect.forkChild(memo))
+          expect(yield* Fiber.joinAll(callers)).toEqual([1, 1, 1, 1])
+          expect(runs).toBe(1)
+        }
+      })
+    ))
+
+  it.live("callers interrupted around being given the turn leave it to the next caller", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        for (let round = 0; round < 30; round++) {
+          let runs = 0
+          const once = yield* Once.make()
+          const init = Effect.andThen(
+            loop(4, Effect.yieldNow),
+            Effect.sync(() => runs++)
+          )
+          const callers = yield* Effect.forEach([1, 2, 3], () => Effect.forkChild(Once.do(once, init)))
+          yield* loop(round % 4, Effect.yieldNow)
+          if (round % 2 === 0) {
+            yield* Fiber.interrupt(callers[0]!)
+            yield* loop(round % 3, Effect.yieldNow)
+            yield* Fiber.interrupt(callers[1]!)
+          } else {
+            // A waiter leaves while the runner is interrupted: the turn may
+            // reach the waiter before its fiber is gone.
+            yield* Effect.sync(() => {
+              callers[0]!.interruptUnsafe()
+              callers[1]!.interruptUnsafe()
+            })
+          }
+          // The last caller, or this one, runs the initializer to its end.
+          // (An interruption may land after a run's last step, so a run that
+          // was interrupted can have counted: `runs` is not checked.)
+          yield* Once.do(once, init)
+          yield* Fiber.await(callers[2]!)
+          expect(yield* Once.isDone(once)).toBe(true)
+          expect(runs).toBeGreaterThanOrEqual(1)
+          expect(yield* Once.blocked(once)).toEqual([])
+        }
+      })
+    ))
 })

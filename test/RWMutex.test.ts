@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Latch from "effect/Latch"
+import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
 import * as RWMutex from "../src/RWMutex.ts"
@@ -570,4 +571,106 @@ describe("RWMutex", () => {
         expect(yield* state(rw)).toEqual({ writer: false, readers: 0, blocked: [] })
       })
   )
+})
+
+/**
+ * Lost wake-ups and lost grants. Effect's run loop may yield before
+ * evaluating any effect once a fiber's op budget (`MaxOpsBeforeYield`) is
+ * spent: between a lock call's check and its parking (a lost wake-up: the
+ * fiber parks although the lock was released meanwhile), or right after the
+ * step that handed it the lock (an interruption delivered then must not keep
+ * the lock). Every budget from 3 to 40 (1 and 2 livelock Effect itself) puts
+ * that yield at every point of the operations; a hang becomes a failure
+ * through the timeout.
+ */
+describe("RWMutex under any op budget", () => {
+  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
+  const underEveryBudget = (workload: () => Effect.Effect<void>) =>
+    Effect.forEach(
+      budgets,
+      (budget) =>
+        workload().pipe(
+          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
+          Effect.timeoutOrElse({
+            duration: "2 seconds",
+            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
+          })
+        ),
+      { discard: true }
+    )
+  const loop = (n: number, body: Effect.Effect<unknown>): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      let i = 0
+      return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
+    })
+
+  it.live("2 readers and 2 writers contend, plain and with*Lock: no lost wake-up", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const rw = yield* RWMutex.make()
+        let readers = 0
+        let writers = 0
+        let broken = false
+        const read = Effect.sync(() => {
+          readers++
+          if (writers > 0) broken = true
+          readers--
+        })
+        const write = Effect.sync(() => {
+          writers++
+          if (writers > 1 || readers > 0) broken = true
+          writers--
+        })
+        const reader = Effect.andThen(
+          Effect.andThen(RWMutex.rLock(rw), Effect.andThen(read, RWMutex.rUnlock(rw))),
+          RWMutex.withRLock(rw)(read)
+        )
+        const writer = Effect.andThen(
+          Effect.andThen(RWMutex.lock(rw), Effect.andThen(write, RWMutex.unlock(rw))),
+          RWMutex.withLock(rw)(write)
+        )
+        const fibers = yield* Effect.forEach([reader, writer, reader, writer], (body) =>
+          Effect.forkChild(loop(100, body))
+        )
+        yield* Fiber.joinAll(fibers)
+        expect(broken).toBe(false)
+        expect(yield* state(rw)).toEqual({ writer: false, readers: 0, blocked: [] })
+      })
+    ))
+
+  it.live("withLock / withRLock interrupted right after locking at once hold nothing (default budget)", () =>
+    Effect.gen(function* () {
+      for (const write of [true, false]) {
+        // Each fiber first spends a different number of steps, so that the
+        // budget runs out at a different point of the locking loop.
+        for (let shift = 0; shift < 64; shift++) {
+          const rw = yield* RWMutex.make()
+          const critical = write ? RWMutex.withLock(rw)(Effect.void) : RWMutex.withRLock(rw)(Effect.void)
+          const fiber = yield* Effect.forkChild(
+            Effect.andThen(loop(shift, Effect.void), Effect.forever(critical, { disableYield: true }))
+          )
+          yield* Effect.yieldNow // the fiber runs until its budget is spent, then yields
+          yield* Fiber.interrupt(fiber)
+          expect({ write, shift, ...(yield* state(rw)) }).toEqual({ write, shift, writer: false, readers: 0, blocked: [] })
+        }
+      }
+    }))
+
+  it.live("withLock / withRLock interrupted while being granted hold nothing (every op budget)", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const rw = yield* RWMutex.make()
+        const holders = yield* Effect.forEach([RWMutex.withLock(rw), RWMutex.withRLock(rw)], (withIt) =>
+          Effect.forkChild(loop(100, withIt(Effect.yieldNow)))
+        )
+        for (let i = 0; i < 100; i++) {
+          const withIt = i % 2 === 0 ? RWMutex.withLock(rw) : RWMutex.withRLock(rw)
+          const victim = yield* Effect.forkChild(withIt(Effect.yieldNow))
+          yield* loop(i % 7, Effect.yieldNow)
+          yield* Fiber.interrupt(victim)
+        }
+        yield* Fiber.joinAll(holders)
+        expect(yield* state(rw)).toEqual({ writer: false, readers: 0, blocked: [] })
+      })
+    ))
 })

@@ -6,6 +6,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
+import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
 import * as Semaphore from "../src/Semaphore.ts"
@@ -598,4 +599,97 @@ describe("Semaphore", () => {
       }),
     { arbitrary: { size: 40, runs: 200 } }
   )
+})
+
+/**
+ * Lost wake-ups: Effect's run loop may yield before evaluating any effect once
+ * a fiber's op budget (`MaxOpsBeforeYield`) is spent, which can fall between
+ * `acquire`'s check and its parking. Every budget from 3 to 40 (1 and 2
+ * livelock Effect itself) puts that yield at every point of the operations; a
+ * lost wake-up hangs, and the timeout turns the hang into a failure.
+ */
+describe("Semaphore: no lost wake-ups under any op budget", () => {
+  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
+  const underEveryBudget = (workload: () => Effect.Effect<void>) =>
+    Effect.forEach(
+      budgets,
+      (budget) =>
+        workload().pipe(
+          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
+          Effect.timeoutOrElse({
+            duration: "2 seconds",
+            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
+          })
+        ),
+      { discard: true }
+    )
+  const loop = <E>(n: number, body: Effect.Effect<unknown, E>): Effect.Effect<void, E> =>
+    Effect.suspend(() => {
+      let i = 0
+      return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
+    })
+
+  it.live("4 fibers acquire and release 1 or 2 of 2 permits, plain and withPermits", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const sem = yield* Semaphore.make(2)
+        let held = 0
+        let maxHeld = 0
+        const inside = (n: number) =>
+          Effect.sync(() => {
+            held += n
+            maxHeld = Math.max(maxHeld, held)
+            held -= n
+          })
+        const plain = (n: number) =>
+          Effect.andThen(Semaphore.acquire(sem, n), Effect.andThen(inside(n), Semaphore.release(sem, n)))
+        const fibers = yield* Effect.forEach([1, 2, 1, 2], (n) =>
+          Effect.forkChild(loop(100, Effect.andThen(plain(n), Semaphore.withPermits(sem, n)(inside(n)))))
+        )
+        yield* Fiber.joinAll(fibers)
+        expect(maxHeld).toBeLessThanOrEqual(2)
+        expect(yield* Semaphore.available(sem)).toBe(2)
+        expect(yield* Semaphore.blocked(sem)).toEqual([])
+      }).pipe(Effect.orDie)
+    ))
+
+  // A grant and an interruption can meet: Effect may yield right after the
+  // step that took the permits (the fast path, or the re-check at parking)
+  // or before a woken waiter's next step, and an interruption delivered
+  // during that yield must not keep the permits.
+  it.live("withPermits interrupted right after taking its permits at once holds nothing (default budget)", () =>
+    Effect.gen(function* () {
+      // Each fiber first spends a different number of steps, so that the
+      // budget runs out at a different point of the withPermits loop.
+      for (let shift = 0; shift < 64; shift++) {
+        const sem = yield* Semaphore.make(1)
+        const fiber = yield* Effect.forkChild(
+          Effect.andThen(
+            loop(shift, Effect.void),
+            Effect.forever(Semaphore.withPermits(sem, 1)(Effect.void), { disableYield: true })
+          )
+        )
+        yield* Effect.yieldNow // the fiber runs until its budget is spent, then yields
+        yield* Fiber.interrupt(fiber)
+        expect({ shift, available: yield* Semaphore.available(sem) }).toEqual({ shift, available: 1 })
+      }
+    }).pipe(Effect.orDie))
+
+  it.live("withPermits interrupted while it is granted holds nothing (every op budget)", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const sem = yield* Semaphore.make(1)
+        const holders = yield* Effect.forEach([1, 2], () =>
+          Effect.forkChild(loop(100, Semaphore.withPermits(sem, 1)(Effect.yieldNow)))
+        )
+        for (let i = 0; i < 100; i++) {
+          const victim = yield* Effect.forkChild(Semaphore.withPermits(sem, 1)(Effect.yieldNow))
+          yield* loop(i % 7, Effect.yieldNow)
+          yield* Fiber.interrupt(victim)
+        }
+        yield* Fiber.joinAll(holders)
+        expect(yield* Semaphore.available(sem)).toBe(1)
+        expect(yield* Semaphore.blocked(sem)).toEqual([])
+      }).pipe(Effect.orDie)
+    ))
 })
