@@ -190,7 +190,10 @@ const awaitFlight = (
   if (flight.result !== undefined) return flight.result
   const node = new Waiter<Result<unknown>, unknown>()
   node.op = opFor(flight.key)
-  return Effect.onInterrupt(restore(block(flight.waiters, node, caller)), () => leave(sf, flight))
+  // Re-checked at the moment of parking: the flight may have ended since.
+  return Effect.onInterrupt(restore(block(flight.waiters, node, caller, undefined, () => flight.result)), () =>
+    leave(sf, flight)
+  )
 }
 
 const doImpl = <A, E, R>(

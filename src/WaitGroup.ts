@@ -133,6 +133,12 @@ const takeOutcome = (wg: WaitGroupImpl): Exit.Exit<void> => {
   return Exit.failCause(defects)
 }
 
+/**
+ * A `wait` that needs no waiting: the counter is zero. The fast path of
+ * `wait`, and the re-check `block` makes at the moment of parking.
+ */
+const waitNow = (wg: WaitGroupImpl): Exit.Exit<void> | undefined => (wg.counter === 0 ? takeOutcome(wg) : undefined)
+
 const addUnsafe = (wg: WaitGroupImpl, delta: number): Exit.Exit<void> => {
   if (!Number.isSafeInteger(delta)) return Exit.die(new InvalidWaitGroupDeltaError({ waitGroupName: wg.name, delta }))
   const next = wg.counter + delta
@@ -208,10 +214,11 @@ export const done = (self: WaitGroup): Effect.Effect<void> => shallow(() => addU
 export const wait = (self: WaitGroup): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const wg = impl(self)
-    if (wg.counter === 0) return takeOutcome(wg)
+    const now = waitNow(wg)
+    if (now !== undefined) return now
     const node = new Waiter()
     node.op = "wait"
-    return block(wg.waiters, node, fiber)
+    return block(wg.waiters, node, fiber, undefined, () => waitNow(wg))
   })
 
 class Task {

@@ -261,6 +261,13 @@ class PoolImpl {
   readonly waiters: WaiterList<Waiter<void, unknown>>
   /** Tasks with fibers parked in {@link join} (for {@link blocked}). */
   readonly joining = new Set<TaskImpl>()
+  /**
+   * Tasks submitted and not started yet (QUEUED), wherever they are: being
+   * sent, in the job channel, or received by a worker that has not started
+   * them. A worker interrupted (the pool stopping) between receiving a task
+   * and starting it cannot put it back, so the pool finds it here to drop it.
+   */
+  readonly queued = new Set<TaskImpl>()
 
   constructor(
     name: string | undefined,
@@ -295,6 +302,7 @@ const terminationExit = (p: PoolImpl): Exit.Exit<void, unknown> =>
 const settle = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>): void => {
   if (t.state === DONE) return
   if (t.state === RUNNING) p.running--
+  else p.queued.delete(t)
   t.state = DONE
   t.exit = exit
   t.fiber = undefined
@@ -315,13 +323,15 @@ const closeJobs = (p: PoolImpl): void => {
   if (!ch.closed) closeNow(ch)
 }
 
-/** Takes every task left in the (closed) job channel and fails it as dropped. */
+/**
+ * Empties the (closed) job channel and fails every task not started yet as
+ * dropped: those in the channel, and those a worker received but had not
+ * started when it was interrupted.
+ */
 const dropQueued = (p: PoolImpl): void => {
   const buffer = Chan.impl(p.jobs).buffer
-  if (buffer === undefined) return
-  const dropped: Array<TaskImpl> = []
-  while (buffer.length > 0) dropped.push(buffer.shift())
-  for (const t of dropped) {
+  if (buffer !== undefined) while (buffer.length > 0) buffer.shift()
+  for (const t of Array.from(p.queued)) {
     if (t.state === QUEUED) settle(p, t, Exit.fail(new PoolClosedError({ poolName: p.name, reason: "dropped" })))
   }
 }
@@ -382,32 +392,46 @@ const sendResult = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>)
     ? Effect.void
     : Effect.ignore(Chan.send(p.results, { job: t.job, exit }))
 
-/** Forks the job in a child fiber of the worker and waits for it. */
+/**
+ * Starts the job in a child fiber of the worker and waits for it; skips it if
+ * it was cancelled or dropped on its way. The check and the move to RUNNING
+ * are one step: a `cancel` between them would otherwise settle the job and
+ * then see it start anyway. The job's own first step checks again, for a
+ * `cancel` that comes before its fiber is registered.
+ */
 const runTask = (p: PoolImpl, t: TaskImpl): Effect.Effect<void> =>
   Effect.flatMap(
     Effect.uninterruptible(
-      Effect.map(Effect.forkChild(Effect.suspend(() => p.process(t.job))), (fiber) => {
+      Effect.suspend(() => {
+        if (t.state !== QUEUED) return Exit.succeed(undefined)
         t.state = RUNNING
-        t.fiber = fiber
+        p.queued.delete(t)
         p.running++
-        fiber.addObserver((exit) => onJobEnd(p, t, exit))
-        if (t.cancelled) fiber.interruptUnsafe()
-        return fiber
+        return Effect.map(
+          Effect.forkChild(Effect.suspend(() => (t.cancelled ? Effect.interrupt : p.process(t.job)))),
+          (fiber) => {
+            t.fiber = fiber
+            fiber.addObserver((exit) => onJobEnd(p, t, exit))
+            if (t.cancelled) fiber.interruptUnsafe()
+            return fiber
+          }
+        )
       })
     ),
     (fiber) =>
-      p.results === undefined
-        ? Effect.asVoid(Fiber.await(fiber))
-        : Effect.flatMap(Fiber.await(fiber), (exit) => sendResult(p, t, exit))
+      fiber === undefined
+        ? Effect.void
+        : p.results === undefined
+          ? Effect.asVoid(Fiber.await(fiber))
+          : Effect.flatMap(Fiber.await(fiber), (exit) => sendResult(p, t, exit))
   )
 
 /** `for j := range jobs { ... }`, skipping jobs cancelled while queued. */
 const workerLoop = (p: PoolImpl): Effect.Effect<void> => {
   const recv = Chan.recv(p.jobs)
-  const loop: Effect.Effect<void> = Effect.flatMap(recv, (next) => {
-    if (Option.isNone(next)) return Effect.void
-    return next.value.state === QUEUED ? Effect.flatMap(runTask(p, next.value), () => loop) : loop
-  })
+  const loop: Effect.Effect<void> = Effect.flatMap(recv, (next) =>
+    Option.isNone(next) ? Effect.void : Effect.flatMap(runTask(p, next.value), () => loop)
+  )
   return loop
 }
 
@@ -494,15 +518,41 @@ export const make = <
 // Jobs
 // -----------------------------------------------------------------------------
 
+/**
+ * Offers a new task to the job channel with `send` (`Chan.send` or
+ * `Chan.trySend`) and maps what it says with `sent`. However this fails or is
+ * interrupted, the task is withdrawn: cancelled, so that it never runs even if
+ * it did reach the channel (an interruption can land right after the send
+ * completed). An interrupted `submit` therefore enqueues nothing.
+ */
+const enqueue = <X, Y>(
+  p: PoolImpl,
+  t: TaskImpl,
+  send: Effect.Effect<X, Chan.ChanClosedError>,
+  sent: (x: X) => Y
+): Effect.Effect<Y, unknown> =>
+  Effect.suspend(() => {
+    if (p.closed) return rejected(p)
+    p.queued.add(t)
+    return Effect.onExit(
+      Effect.matchEffect(send, { onFailure: () => rejected(p), onSuccess: (x) => Exit.succeed(sent(x)) }),
+      (exit) => {
+        if (Exit.isFailure(exit)) withdraw(p, t)
+        return Exit.void
+      }
+    )
+  })
+
+const withdraw = (p: PoolImpl, t: TaskImpl): void => {
+  t.cancelled = true
+  settle(p, t, Exit.interrupt())
+}
+
 const submitImpl = (self: WorkerPool<any, any, any, any>, job: unknown): Effect.Effect<TaskImpl, unknown> =>
   Effect.suspend(() => {
     const p = poolImpl(self)
-    if (p.closed) return rejected(p)
     const t = new TaskImpl(p, job)
-    return Effect.matchEffect(Chan.send(p.jobs, t), {
-      onFailure: () => rejected(p),
-      onSuccess: () => Exit.succeed(t)
-    })
+    return enqueue(p, t, Chan.send(p.jobs, t), () => t)
   })
 
 /**
@@ -541,11 +591,11 @@ export const trySubmit: {
   (self: WorkerPool<any, any, any, any>, job: unknown): Effect.Effect<Option.Option<TaskImpl>, unknown> =>
     Effect.suspend(() => {
       const p = poolImpl(self)
-      if (p.closed) return rejected(p)
       const t = new TaskImpl(p, job)
-      return Effect.matchEffect(Chan.trySend(p.jobs, t), {
-        onFailure: () => rejected(p),
-        onSuccess: (sent) => Exit.succeed(sent ? Option.some(t) : Option.none())
+      return enqueue(p, t, Chan.trySend(p.jobs, t), (sent) => {
+        if (sent) return Option.some(t)
+        p.queued.delete(t)
+        return Option.none()
       })
     })
 )
@@ -567,7 +617,15 @@ export const join = <O, E>(self: Job<O, E>): Effect.Effect<O, E | PoolClosedErro
     t.pool.joining.add(t)
     const node = new Waiter<O, E | PoolClosedError>()
     node.op = "join"
-    return block(list as unknown as WaiterList<Waiter<O, E | PoolClosedError>>, node, fiber)
+    // Re-checked at the moment of parking: the job may have ended since (its
+    // `settle` then detached the list made above).
+    return block(
+      list as unknown as WaiterList<Waiter<O, E | PoolClosedError>>,
+      node,
+      fiber,
+      undefined,
+      () => t.exit as Exit.Exit<O, E | PoolClosedError> | undefined
+    )
   })
 
 /**
@@ -587,19 +645,21 @@ export const poll = <O, E>(self: Job<O, E>): Effect.Effect<Option.Option<Exit.Ex
  * @since 0.1.0
  */
 export const cancel = <O, E>(self: Job<O, E>): Effect.Effect<void> =>
-  shallow(() => {
-    const t = taskImpl(self)
-    if (t.state === DONE) return Exit.void
-    t.cancelled = true
-    if (t.state === QUEUED) {
-      return Effect.withFiber((fiber) => {
+  shallow(() =>
+    // One step from the check to the settling: a worker may start the job at
+    // any later step.
+    Effect.withFiber((fiber) => {
+      const t = taskImpl(self)
+      if (t.state === DONE) return Exit.void
+      t.cancelled = true
+      if (t.state === QUEUED) {
         settle(t.pool, t, Exit.interrupt(fiber.id))
         return Exit.void
-      })
-    }
-    // A running task whose fiber is not registered yet is interrupted when it is.
-    return t.fiber === undefined ? Exit.void : Fiber.interrupt(t.fiber)
-  })
+      }
+      // A running task whose fiber is not registered yet is interrupted when it is.
+      return t.fiber === undefined ? Exit.void : Fiber.interrupt(t.fiber)
+    })
+  )
 
 /**
  * Submits a job and waits for its result: {@link submit} then {@link join}.
@@ -619,10 +679,18 @@ export const run: {
 } = dual(
   2,
   (self: WorkerPool<any, any, any, any>, job: unknown): Effect.Effect<unknown, unknown> =>
+    // The job is cancelled however `run` is interrupted, also right after
+    // the job went into the queue, before `join` started.
     Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(restore(submitImpl(self, job)), (t) =>
-        Effect.onInterrupt(restore(join(t as Job<unknown, unknown>)), () => cancel(t as Job<unknown, unknown>))
-      )
+      Effect.suspend(() => {
+        const p = poolImpl(self)
+        const t = new TaskImpl(p, job)
+        const handle = t as unknown as Job<unknown, unknown>
+        return Effect.onInterrupt(
+          Effect.andThen(restore(enqueue(p, t, Chan.send(p.jobs, t), () => t)), restore(join(handle))),
+          () => cancel(handle)
+        )
+      })
     )
 )
 
@@ -644,12 +712,16 @@ export const results = <I, O, E>(self: WithResults<I, O, E>): Chan.RecvChan<JobR
 // Shutdown
 // -----------------------------------------------------------------------------
 
+/** A `wait` that needs no waiting: every worker has ended. Also the re-check at parking. */
+const waitNow = (p: PoolImpl): Exit.Exit<void, unknown> | undefined => (p.terminated ? terminationExit(p) : undefined)
+
 const waitImpl = (p: PoolImpl): Effect.Effect<void, unknown> =>
   Effect.withFiber((fiber) => {
-    if (p.terminated) return terminationExit(p)
+    const now = waitNow(p)
+    if (now !== undefined) return now
     const node = new Waiter<void, unknown>()
     node.op = "wait"
-    return block(p.waiters, node, fiber)
+    return block(p.waiters, node, fiber, undefined, () => waitNow(p))
   })
 
 /**

@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as SingleFlight from "../src/SingleFlight.ts"
@@ -476,4 +477,64 @@ describe("SingleFlight", () => {
     >()
     expect(Effect.isEffect(program)).toBe(true)
   })
+})
+
+/**
+ * Lost wake-ups: Effect's run loop may yield before evaluating any effect once
+ * a fiber's op budget (`MaxOpsBeforeYield`) is spent, which can fall between
+ * a caller's check that the flight has not ended and its parking; the flight
+ * then ends with nobody to wake. Every budget from 3 to 40 (1 and 2 livelock
+ * Effect itself) puts that yield at every point of the operations; a hang
+ * becomes a failure through the timeout.
+ */
+describe("SingleFlight: no lost wake-ups under any op budget", () => {
+  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
+  const loop = (n: number, body: Effect.Effect<unknown>): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      let i = 0
+      return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
+    })
+
+  it.live("4 callers of 2 keys, in rounds: every caller gets its flight's value", () =>
+    Effect.forEach(
+      budgets,
+      (budget) =>
+        Effect.scoped(
+          Effect.gen(function* () {
+            const g = yield* SingleFlight.make<number, never, string>()
+            let flights = 0
+            for (let round = 0; round < 20; round++) {
+              const call = (key: string) =>
+                Effect.map(
+                  SingleFlight.do(
+                    g,
+                    key,
+                    Effect.andThen(
+                      loop(round % 4, Effect.yieldNow),
+                      Effect.sync(() => ++flights)
+                    )
+                  ),
+                  (r) => r.value
+                )
+              const before = flights
+              const callers = yield* Effect.forEach(["a", "b", "a", "b"], (key) => Effect.forkChild(call(key)))
+              // Each caller gets the value of a flight of this round (the
+              // second caller of a key joins the first's flight, or starts
+              // its own if that one ended already).
+              for (const value of yield* Fiber.joinAll(callers)) {
+                expect(value > before && value <= flights).toBe(true)
+              }
+              expect(flights - before).toBeLessThanOrEqual(4)
+            }
+            expect(yield* SingleFlight.blocked(g)).toEqual([])
+          })
+        ).pipe(
+          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
+          Effect.timeoutOrElse({
+            duration: "2 seconds",
+            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
+          })
+        ),
+      { discard: true }
+    ))
 })

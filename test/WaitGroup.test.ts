@@ -4,6 +4,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/testing/TestClock"
@@ -383,4 +384,52 @@ describe("WaitGroup", () => {
       }),
     { arbitrary: { size: 20 } }
   )
+})
+
+/**
+ * Lost wake-ups: Effect's run loop may yield before evaluating any effect once
+ * a fiber's op budget (`MaxOpsBeforeYield`) is spent, which can fall between
+ * `wait`'s check of the counter and its parking; the last `done` then finds
+ * nobody to release. Every budget from 3 to 40 (1 and 2 livelock Effect
+ * itself) puts that yield at every point of the operations; a hang becomes a
+ * failure through the timeout.
+ */
+describe("WaitGroup: no lost wake-ups under any op budget", () => {
+  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
+  const underEveryBudget = (workload: () => Effect.Effect<void, never, Scope.Scope>) =>
+    Effect.forEach(
+      budgets,
+      (budget) =>
+        Effect.scoped(workload()).pipe(
+          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
+          Effect.timeoutOrElse({
+            duration: "2 seconds",
+            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
+          })
+        ),
+      { discard: true }
+    )
+
+  it.live("rounds of add/done by forked fibers and of go, each awaited by 3 waiters", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const wg = yield* WaitGroup.make()
+        let finished = 0
+        const task = Effect.andThen(
+          Effect.yieldNow,
+          Effect.sync(() => finished++)
+        )
+        for (let round = 0; round < 30; round++) {
+          yield* WaitGroup.add(wg, 2)
+          yield* Effect.forkChild(Effect.andThen(task, WaitGroup.done(wg)))
+          yield* Effect.forkChild(Effect.andThen(task, WaitGroup.done(wg)))
+          yield* WaitGroup.go(wg, task)
+          const waiters = yield* Effect.forEach([1, 2], () => Effect.forkChild(WaitGroup.wait(wg)))
+          yield* WaitGroup.wait(wg)
+          yield* Fiber.joinAll(waiters)
+          expect(finished).toBe(3 * (round + 1))
+        }
+        expect(yield* WaitGroup.blocked(wg)).toEqual([])
+      })
+    ))
 })

@@ -8,7 +8,9 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/testing/TestClock"
 import * as Chan from "../src/Chan.ts"
@@ -569,4 +571,111 @@ describe("WorkerPool", () => {
         for (const r of fromResults) expect(r.exit).toEqual(exits[r.job])
       })
   )
+})
+
+/**
+ * Effect's run loop may yield before evaluating any effect once a fiber's op
+ * budget (`MaxOpsBeforeYield`) is spent. Such a yield can fall between a
+ * check and the step that acts on it: `join`/`wait` parking for a job or
+ * pool that ended meanwhile (a lost wake-up), a worker starting a job that
+ * was cancelled meanwhile, a worker stopped between receiving a job and
+ * starting it, an interruption right after a `run` put its job in the queue.
+ * Every budget from 3 to 40 (1 and 2 livelock Effect itself) puts that yield
+ * at every point of the operations; a hang becomes a failure through the
+ * timeout.
+ */
+describe("WorkerPool under any op budget", () => {
+  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
+  const underEveryBudget = (workload: () => Effect.Effect<void, never, Scope.Scope>) =>
+    Effect.forEach(
+      budgets,
+      (budget) =>
+        Effect.scoped(workload()).pipe(
+          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
+          Effect.timeoutOrElse({
+            duration: "2 seconds",
+            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
+          })
+        ),
+      { discard: true }
+    )
+  const loop = (n: number, body: Effect.Effect<unknown>): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      let i = 0
+      return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
+    })
+
+  it.live("3 submitters submit and join, then a graceful shutdown: no lost wake-up", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const pool = yield* WorkerPool.make({
+          workers: 2,
+          queue: 2,
+          process: (j: number) => Effect.as(loop(j % 3, Effect.yieldNow), j * 2)
+        })
+        const submitter = (from: number) =>
+          Effect.forEach(Array.from({ length: 20 }, (_, i) => from + i), (j) =>
+            Effect.flatMap(WorkerPool.submit(pool, j), WorkerPool.join)
+          )
+        const submitters = yield* Effect.forEach([0, 100, 200], (from) => Effect.forkChild(submitter(from)))
+        const results = yield* Fiber.joinAll(submitters)
+        expect(results[1]![3]).toBe(206)
+        const waiter = yield* Effect.forkChild(WorkerPool.wait(pool))
+        yield* WorkerPool.shutdown(pool)
+        yield* Fiber.join(waiter)
+        expect(yield* WorkerPool.blocked(pool)).toEqual([])
+      }).pipe(Effect.orDie)
+    ))
+
+  it.live("a job cancelled, or whose run was interrupted, does not start afterwards", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const withdrawn = new Set<number>()
+        const late: Array<number> = []
+        const pool = yield* WorkerPool.make({
+          workers: 2,
+          queue: 4,
+          process: (j: number) =>
+            Effect.andThen(
+              Effect.sync(() => {
+                if (withdrawn.has(j)) late.push(j)
+              }),
+              loop(2, Effect.yieldNow)
+            )
+        })
+        for (let j = 0; j < 40; j++) {
+          if (j % 2 === 0) {
+            const job = yield* WorkerPool.submit(pool, j)
+            yield* loop(j % 5, Effect.yieldNow)
+            yield* WorkerPool.cancel(job)
+          } else {
+            const running = yield* Effect.forkChild(WorkerPool.run(pool, j))
+            yield* loop(j % 5, Effect.yieldNow)
+            yield* Fiber.interrupt(running)
+          }
+          // From here on the job must not start (it may have run already).
+          withdrawn.add(j)
+        }
+        yield* WorkerPool.shutdown(pool)
+        expect(late).toEqual([])
+      }).pipe(Effect.orDie)
+    ))
+
+  it.live("shutdownNow while jobs are queued and being received: every join returns", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        for (let round = 0; round < 10; round++) {
+          const pool = yield* WorkerPool.make({
+            workers: 2,
+            queue: 3,
+            process: (j: number) => Effect.as(Effect.yieldNow, j)
+          })
+          const jobs = yield* Effect.forEach([1, 2, 3, 4, 5], (j) => WorkerPool.submit(pool, j))
+          yield* loop(round % 4, Effect.yieldNow)
+          yield* WorkerPool.shutdownNow(pool)
+          for (const job of jobs) yield* Effect.exit(WorkerPool.join(job))
+          expect(yield* WorkerPool.blocked(pool)).toEqual([])
+        }
+      }).pipe(Effect.orDie)
+    ))
 })
