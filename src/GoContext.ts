@@ -473,6 +473,8 @@ const withDeadlineAt = <E extends ContextError>(
   at: (now: number) => number,
   cause: unknown
 ): Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], never, Scope.Scope> =>
+  // Uninterruptible: an interruption between linking the new context under
+  // its parent and adding its cancel to the scope would leave it linked.
   Effect.flatMap(Effect.scope, (scope) =>
     Effect.withFiber((fiber) => {
       const p = impl(parent)
@@ -500,12 +502,15 @@ const withDeadlineAt = <E extends ContextError>(
       return Effect.flatMap(
         Effect.forkIn(Effect.andThen(Effect.sleep(delay), expire), scope, { startImmediately: true }),
         (timer) => {
+          // Cancelled while the timer was being forked (`cancelNow` found no
+          // timer to stop): stop it here, it has nothing left to expire.
           if (node.err === undefined) node.timer = timer
+          else timer.interruptUnsafe()
           return registered
         }
       )
     })
-  )
+  ).pipe(Effect.uninterruptible)
 
 const showTime = (millis: number): string => {
   const date = new Date(millis)
@@ -810,6 +815,8 @@ export const afterFunc: {
     self: GoContext<E>,
     effect: Effect.Effect<unknown, never, R>
   ): Effect.Effect<AfterFunc, never, R | Scope.Scope> =>
+    // Uninterruptible: an interruption between linking the hook and forking
+    // its fiber would leave the hook linked with nothing to unlink it.
     Effect.flatMap(Effect.scope, (scope) =>
       Effect.suspend(() => {
         const node = impl(self).node
@@ -848,7 +855,7 @@ export const afterFunc: {
           })
         )
       })
-    )
+    ).pipe(Effect.uninterruptible)
 )
 
 // -----------------------------------------------------------------------------
@@ -964,6 +971,8 @@ const canceledBy = (exit: Exit.Exit<unknown, unknown>): CanceledError =>
  * @since 0.1.0
  */
 export const fromFiber = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<GoContext, never, Scope.Scope> =>
+  // Uninterruptible: an interruption between linking the new context under
+  // its parent and adding its cancel to the scope would leave it linked.
   Effect.flatMap(Effect.scope, (scope) =>
     Effect.suspend(() => {
       const ctx = derive(impl(fiber.getRef(CurrentGoContext)), `FromFiber(#${fiber.id})`, undefined)
@@ -983,7 +992,7 @@ export const fromFiber = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<G
         ctx as GoContext
       )
     })
-  )
+  ).pipe(Effect.uninterruptible)
 
 /**
  * A context for the current fiber: cancelled when the scope closes —
@@ -1046,6 +1055,8 @@ export const fromAbortSignal = <E extends ContextError = never>(
   signal: AbortSignal,
   parent?: GoContext<E>
 ): Effect.Effect<GoContext<E | CanceledError>, never, Scope.Scope> =>
+  // Uninterruptible: an interruption between linking the new context under
+  // its parent and adding its cancel to the scope would leave it linked.
   Effect.flatMap(Effect.scope, (scope) =>
     Effect.suspend(() => {
       const ctx = derive(impl(parent ?? background), "FromAbortSignal", impl(parent ?? background).deadline)
@@ -1066,4 +1077,4 @@ export const fromAbortSignal = <E extends ContextError = never>(
         ctx as GoContext<E | CanceledError>
       )
     })
-  )
+  ).pipe(Effect.uninterruptible)

@@ -20,9 +20,11 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import * as Chan from "./Chan.ts"
+import { canRecv, canSend, recvNow, sendNow } from "./internal/chan.ts"
 import { decodeDuration, InvalidDurationError } from "./Timer.ts"
 
 export { InvalidDurationError }
@@ -44,6 +46,12 @@ class TickerImpl implements Ticker {
   readonly [TypeId] = TypeId
   readonly chan = Chan.makeUnsafe<number>(1)
   readonly scope: Scope.Scope
+  /**
+   * Bumped by every start, stop and reset: a ticking fiber ticks only while
+   * the generation it was started with is current.
+   */
+  gen = 0
+  /** The fiber of the current generation, once registered. */
   fiber: Fiber.Fiber<void> | undefined = undefined
   constructor(scope: Scope.Scope) {
     this.scope = scope
@@ -55,23 +63,34 @@ class TickerImpl implements Ticker {
 
 const impl = (self: Ticker): TickerImpl => self as TickerImpl
 
-const tickEvery = (chan: Chan.Chan<number>, interval: Duration.Duration): Effect.Effect<never> =>
+const tickEvery = (t: TickerImpl, gen: number, interval: Duration.Duration): Effect.Effect<void> =>
   Effect.flatMap(Clock.currentTimeMillis, (start) => {
     const period = Duration.toMillis(interval)
     let k = 0
-    // Sleep until the next point of the schedule, then offer a tick without
-    // waiting: a full buffer means the receiver is behind, so the tick drops.
-    const loop: Effect.Effect<never> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    // Offers a tick without waiting: a full buffer means the receiver is
+    // behind, so the tick drops. One step from the check to the send, so
+    // that a stop or reset at any other step either comes first (no tick)
+    // or finds the tick to drain. Says whether to go on.
+    const tick = Effect.withFiber((fiber) => {
+      if (t.gen !== gen) return exitFalse
+      const ch = Chan.impl(t.chan)
+      if (canSend(ch)) sendNow(ch, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), fiber)
+      return exitTrue
+    })
+    // Sleep until the next point of the schedule, then tick.
+    const loop: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
       k = Math.max(k + 1, Math.floor((now - start) / period) + 1)
       const next = start + k * period
       return Effect.sleep(Math.max(0, next - now)).pipe(
-        Effect.andThen(Clock.currentTimeMillis),
-        Effect.flatMap((t) => Effect.orDie(Chan.trySend(chan, t))),
-        Effect.andThen(loop)
+        Effect.andThen(tick),
+        Effect.flatMap((goOn) => (goOn ? loop : Effect.void))
       )
     })
     return loop
   })
+
+const exitTrue = Exit.succeed(true)
+const exitFalse = Exit.succeed(false)
 
 const decodeInterval = (interval: Duration.Input): Effect.Effect<Duration.Duration, InvalidDurationError> =>
   Effect.flatMap(decodeDuration(interval, false), (d) =>
@@ -80,10 +99,16 @@ const decodeInterval = (interval: Duration.Input): Effect.Effect<Duration.Durati
       : Effect.fail(new InvalidDurationError({ duration: interval, reason: "a ticker interval must be finite" }))
   )
 
-const start = (t: TickerImpl, interval: Duration.Duration): Effect.Effect<void> =>
-  Effect.map(Effect.forkIn(tickEvery(t.chan, interval), t.scope, { startImmediately: true }), (fiber) => {
-    t.fiber = fiber
+/** Starts a new generation (in the caller's step) and its fiber. */
+const start = (t: TickerImpl, interval: Duration.Duration): Effect.Effect<void> => {
+  const gen = ++t.gen
+  return Effect.map(Effect.forkIn(tickEvery(t, gen, interval), t.scope, { startImmediately: true }), (fiber) => {
+    // Stopped or reset again while this fiber was being started: it can
+    // never tick, end it now.
+    if (t.gen === gen) t.fiber = fiber
+    else fiber.interruptUnsafe()
   })
+}
 
 /**
  * Creates a ticker that delivers a tick every `interval`. Go:
@@ -108,16 +133,19 @@ export const make = (interval: Duration.Input): Effect.Effect<Ticker, InvalidDur
 export const tick = (interval: Duration.Input): Effect.Effect<Chan.RecvChan<number>, InvalidDurationError, Scope.Scope> =>
   Effect.map(make(interval), (t) => t.c)
 
-const halt = (t: TickerImpl): Effect.Effect<void> =>
-  Effect.suspend(() => {
-    const fiber = t.fiber
-    t.fiber = undefined
-    return (fiber === undefined ? Effect.void : Fiber.interrupt(fiber)).pipe(
-      // Go 1.23: no stale tick is received after Stop or Reset.
-      Effect.andThen(Chan.tryRecv(t.chan)),
-      Effect.asVoid
-    )
-  })
+/**
+ * Stops the ticker in the caller's step and drains a tick nobody received
+ * (Go 1.23: no stale tick after Stop or Reset). The returned effect ends the
+ * old fiber (which can no longer tick) and waits for it.
+ */
+const halt = (t: TickerImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> => {
+  t.gen++
+  const old = t.fiber
+  t.fiber = undefined
+  const ch = Chan.impl(t.chan)
+  if (canRecv(ch)) recvNow(ch, fiber)
+  return old === undefined ? Effect.void : Fiber.interrupt(old)
+}
 
 /**
  * Stops the ticker: no more ticks are delivered (and none is left waiting).
@@ -125,7 +153,7 @@ const halt = (t: TickerImpl): Effect.Effect<void> =>
  *
  * @since 0.1.0
  */
-export const stop = (self: Ticker): Effect.Effect<void> => halt(impl(self))
+export const stop = (self: Ticker): Effect.Effect<void> => Effect.withFiber((fiber) => halt(impl(self), fiber))
 
 /**
  * Restarts the ticker with a new interval, counted from now. Go:
@@ -134,7 +162,12 @@ export const stop = (self: Ticker): Effect.Effect<void> => halt(impl(self))
  * @since 0.1.0
  */
 export const reset = (self: Ticker, interval: Duration.Input): Effect.Effect<void, InvalidDurationError> =>
-  Effect.flatMap(decodeInterval(interval), (d) => {
-    const t = impl(self)
-    return Effect.andThen(halt(t), start(t, d))
-  })
+  Effect.flatMap(decodeInterval(interval), (d) =>
+    // Stopping and restarting happen in one step: a concurrent stop or reset
+    // comes wholly before or after.
+    Effect.withFiber((fiber) => {
+      const t = impl(self)
+      const halted = halt(t, fiber)
+      return Effect.andThen(halted, start(t, d))
+    })
+  )

@@ -24,9 +24,11 @@ import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import * as Chan from "./Chan.ts"
+import { canRecv, canSend, recvNow, sendNow } from "./internal/chan.ts"
 
 /**
  * A duration that is negative or not a number (Go panics on a non-positive
@@ -86,6 +88,14 @@ class TimerImpl implements Timer {
   readonly [TypeId] = TypeId
   readonly chan: Chan.Chan<number>
   readonly scope: Scope.Scope
+  /**
+   * Bumped by every arm, stop and reset: a timer fiber fires only if the
+   * generation it was armed with is still current.
+   */
+  gen = 0
+  /** Armed, and neither fired nor stopped since. */
+  armed = false
+  /** The fiber of the current generation, once registered. */
   fiber: Fiber.Fiber<void> | undefined = undefined
   constructor(chan: Chan.Chan<number>, scope: Scope.Scope) {
     this.chan = chan
@@ -98,27 +108,52 @@ class TimerImpl implements Timer {
 
 const impl = (self: Timer): TimerImpl => self as TimerImpl
 
-const fireAfter = (chan: Chan.Chan<number>, duration: Duration.Duration): Effect.Effect<void> =>
-  Effect.sleep(duration).pipe(
-    Effect.andThen(Clock.currentTimeMillis),
-    // The buffer is empty: stop/reset drained it before arming.
-    Effect.flatMap((now) => Effect.asVoid(Effect.orDie(Chan.trySend(chan, now))))
+/**
+ * Fires generation `gen`: one step from the check to the send, so that a
+ * stop or reset at any other step either comes first (nothing is sent) or
+ * finds the value to drain.
+ */
+const fire = (t: TimerImpl, gen: number): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => {
+    if (t.gen !== gen) return Exit.void
+    t.armed = false
+    const ch = Chan.impl(t.chan)
+    // The buffer is empty: the stop or reset that started this generation
+    // drained it, and no other generation can send any more.
+    if (canSend(ch)) sendNow(ch, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), fiber)
+    return Exit.void
+  })
+
+/** Arms a new generation (in the caller's step) and starts its fiber. */
+const arm = (t: TimerImpl, duration: Duration.Duration): Effect.Effect<void> => {
+  const gen = ++t.gen
+  t.armed = true
+  return Effect.map(
+    Effect.forkIn(Effect.andThen(Effect.sleep(duration), fire(t, gen)), t.scope, { startImmediately: true }),
+    (fiber) => {
+      // Stopped or reset again while this fiber was being started: it can
+      // never fire, end it now.
+      if (t.gen === gen) t.fiber = fiber
+      else fiber.interruptUnsafe()
+    }
   )
+}
 
-const arm = (t: TimerImpl, duration: Duration.Duration): Effect.Effect<void> =>
-  Effect.map(Effect.forkIn(fireAfter(t.chan, duration), t.scope, { startImmediately: true }), (fiber) => {
-    t.fiber = fiber
-  })
-
-/** Disarms the timer and drains a value it delivered; says whether it was armed. */
-const disarm = (t: TimerImpl): Effect.Effect<boolean> =>
-  Effect.suspend(() => {
-    const fiber = t.fiber
-    t.fiber = undefined
-    const wasArmed = fiber !== undefined && fiber.pollUnsafe() === undefined
-    const stopFiber = fiber === undefined ? Effect.void : Fiber.interrupt(fiber)
-    return stopFiber.pipe(Effect.andThen(Chan.tryRecv(t.chan)), Effect.as(wasArmed))
-  })
+/**
+ * Disarms the timer in the caller's step and drains a value it delivered that
+ * nobody received (Go 1.23); says whether it was armed. The returned effect
+ * ends the old fiber (which can no longer fire) and waits for it.
+ */
+const disarm = (t: TimerImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<boolean> => {
+  const wasArmed = t.armed
+  t.armed = false
+  t.gen++
+  const old = t.fiber
+  t.fiber = undefined
+  const ch = Chan.impl(t.chan)
+  if (canRecv(ch)) recvNow(ch, fiber)
+  return old === undefined ? Exit.succeed(wasArmed) : Effect.as(Fiber.interrupt(old), wasArmed)
+}
 
 /**
  * Creates a timer that fires once after `duration`. Go:
@@ -150,7 +185,7 @@ export const after = (duration: Duration.Input): Effect.Effect<Chan.RecvChan<num
  *
  * @since 0.1.0
  */
-export const stop = (self: Timer): Effect.Effect<boolean> => disarm(impl(self))
+export const stop = (self: Timer): Effect.Effect<boolean> => Effect.withFiber((fiber) => disarm(impl(self), fiber))
 
 /**
  * Re-arms the timer to fire after `duration`. Returns true if it had been
@@ -160,10 +195,16 @@ export const stop = (self: Timer): Effect.Effect<boolean> => disarm(impl(self))
  * @since 0.1.0
  */
 export const reset = (self: Timer, duration: Duration.Input): Effect.Effect<boolean, InvalidDurationError> =>
-  Effect.flatMap(decodeDuration(duration, true), (d) => {
-    const t = impl(self)
-    return Effect.flatMap(disarm(t), (wasArmed) => Effect.as(arm(t, d), wasArmed))
-  })
+  Effect.flatMap(decodeDuration(duration, true), (d) =>
+    // Disarming and arming happen in one step: a concurrent stop or reset
+    // comes wholly before or after.
+    Effect.withFiber((fiber) => {
+      const t = impl(self)
+      const disarmed = disarm(t, fiber)
+      const armed = arm(t, d)
+      return Effect.flatMap(disarmed, (wasArmed) => Effect.as(armed, wasArmed))
+    })
+  )
 
 /**
  * Runs `effect` in its own fiber after `duration`, unless stopped first.
@@ -178,17 +219,23 @@ export const afterFunc = <E, R>(
 ): Effect.Effect<{ readonly stop: Effect.Effect<boolean> }, InvalidDurationError, R | Scope.Scope> =>
   Effect.flatMap(decodeDuration(duration, true), (d) =>
     Effect.flatMap(Effect.scope, (scope) => {
-      let started = false
-      const run = Effect.sleep(d).pipe(
-        Effect.andThen(
-          Effect.sync(() => {
-            started = true
-          })
-        ),
-        Effect.andThen(Effect.ignoreCause(effect))
+      // Starting the call and stopping it each decide in one step: a stop
+      // that says true always comes before the call would start.
+      let state: "waiting" | "started" | "stopped" = "waiting"
+      const run = Effect.andThen(
+        Effect.sleep(d),
+        Effect.suspend(() => {
+          if (state !== "waiting") return Effect.void
+          state = "started"
+          return Effect.ignoreCause(effect)
+        })
       )
       return Effect.map(Effect.forkIn(run, scope, { startImmediately: true }), (fiber) => ({
-        stop: Effect.suspend(() => (started ? Effect.succeed(false) : Effect.as(Fiber.interrupt(fiber), true)))
+        stop: Effect.suspend(() => {
+          if (state !== "waiting") return Effect.succeed(false)
+          state = "stopped"
+          return Effect.as(Fiber.interrupt(fiber), true)
+        })
       }))
     })
   )

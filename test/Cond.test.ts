@@ -7,6 +7,7 @@ import { pipe } from "effect/Function"
 import * as Latch from "effect/Latch"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
+import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
 import * as Cond from "../src/Cond.ts"
@@ -766,4 +767,114 @@ describe("Cond", () => {
       yield* nothingLeft(mu, c)
     })
   )
+})
+
+/**
+ * Lost wake-ups. Effect's run loop may yield before evaluating any effect
+ * once a fiber's op budget (`MaxOpsBeforeYield`) is spent: in `wait`, between
+ * joining the queue, unlocking the mutex and parking, so that a signal can
+ * come before the fiber parks. Every budget from 3 to 40 (1 and 2 livelock
+ * Effect itself) puts that yield at every point of the operations; a hang
+ * becomes a failure through the timeout.
+ */
+describe("Cond: no lost wake-ups under any op budget", () => {
+  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
+  const underEveryBudget = (workload: () => Effect.Effect<void>) =>
+    Effect.forEach(
+      budgets,
+      (budget) =>
+        workload().pipe(
+          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
+          Effect.timeoutOrElse({
+            duration: "2 seconds",
+            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
+          })
+        ),
+      { discard: true }
+    )
+  const loop = (n: number, body: Effect.Effect<unknown>): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      let i = 0
+      return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
+    })
+
+  it.live("a bounded queue of 2: 2 producers and 2 consumers, signal and broadcast", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const mu = yield* Mutex.make()
+        const notEmpty = yield* Cond.make(mu)
+        const notFull = yield* Cond.make(mu)
+        const queue: Array<number> = []
+        let taken = 0
+        const put = (n: number) =>
+          Effect.andThen(
+            Mutex.withLock(mu)(
+              Effect.andThen(
+                Cond.waitUntil(notFull, () => queue.length < 2),
+                Effect.sync(() => queue.push(n))
+              )
+            ),
+            n % 2 === 0 ? Cond.signal(notEmpty) : Cond.broadcast(notEmpty)
+          )
+        const take = Effect.andThen(
+          Mutex.withLock(mu)(
+            Effect.andThen(
+              Cond.waitUntil(notEmpty, () => queue.length > 0),
+              Effect.sync(() => {
+                queue.shift()
+                taken++
+              })
+            )
+          ),
+          Cond.signal(notFull)
+        )
+        const fibers = yield* Effect.forEach([put, put], (p) =>
+          Effect.forkChild(
+            Effect.suspend(() => {
+              let i = 0
+              return loop(50, Effect.suspend(() => p(i++)))
+            })
+          )
+        )
+        const consumers = yield* Effect.forEach([1, 2], () => Effect.forkChild(loop(50, take)))
+        yield* Fiber.joinAll([...fibers, ...consumers])
+        expect(taken).toBe(100)
+        expect(yield* Cond.blocked(notEmpty)).toEqual([])
+        expect(yield* Cond.blocked(notFull)).toEqual([])
+      })
+    ))
+
+  it.live("waiters interrupted while signals fly: the signals reach the others", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const mu = yield* Mutex.make()
+        const c = yield* Cond.make(mu)
+        let tokens = 0
+        const consume = Mutex.withLock(mu)(
+          Effect.andThen(
+            Cond.waitUntil(c, () => tokens > 0),
+            Effect.sync(() => {
+              tokens--
+            })
+          )
+        )
+        for (let round = 0; round < 20; round++) {
+          const waiters = yield* Effect.forEach([1, 2, 3], () => Effect.forkChild(consume))
+          yield* loop(round % 3, Effect.yieldNow)
+          yield* Mutex.withLock(mu)(Effect.sync(() => (tokens += 2)))
+          yield* Effect.sync(() => waiters[round % 3]!.interruptUnsafe())
+          yield* Cond.signal(c)
+          yield* Cond.signal(c)
+          yield* loop(round % 4, Effect.yieldNow)
+          // Whatever the interrupted waiter did, the two tokens are taken
+          // by the others; the third waiter then needs one more.
+          yield* Mutex.withLock(mu)(Effect.sync(() => tokens++))
+          yield* Cond.broadcast(c)
+          yield* Fiber.joinAll(waiters.filter((_, i) => i !== round % 3))
+          yield* Fiber.await(waiters[round % 3]!)
+        }
+        expect(yield* Cond.blocked(c)).toEqual([])
+        expect(yield* Mutex.isLocked(mu)).toBe(false)
+      })
+    ))
 })

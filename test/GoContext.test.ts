@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as TestClock from "effect/testing/TestClock"
@@ -1279,4 +1280,75 @@ describe("GoContext", () => {
       })
     )
   })
+})
+
+/**
+ * Effect's run loop may yield before evaluating any effect once a fiber's op
+ * budget (`MaxOpsBeforeYield`) is spent, so a context constructor's steps can
+ * be separated by other fibers' work (a parent cancelled before the deadline
+ * timer is registered) or by an interruption (after the new context was
+ * linked under its parent, before its cancel was added to the scope). Every
+ * budget from 3 to 40 (1 and 2 livelock Effect itself) puts that yield at
+ * every point of the constructors; a hang becomes a failure through the
+ * timeout.
+ */
+describe("GoContext under any op budget", () => {
+  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
+  const underEveryBudget = (workload: () => Effect.Effect<void, never, Scope.Scope>) =>
+    Effect.forEach(
+      budgets,
+      (budget) =>
+        Effect.scoped(workload()).pipe(
+          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
+          Effect.timeoutOrElse({
+            duration: "2 seconds",
+            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
+          })
+        ),
+      { discard: true }
+    )
+  const loop = (n: number, body: Effect.Effect<unknown>): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      let i = 0
+      return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
+    })
+
+  it.live("a deadline context whose parent is cancelled while it is made keeps no timer running", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const monitor = FiberMonitor.make()
+        yield* Effect.gen(function* () {
+          for (let round = 0; round < 20; round++) {
+            const [parent, cancelParent] = yield* GoContext.withCancel(GoContext.background)
+            const canceller = yield* Effect.forkChild(Effect.andThen(loop(round % 4, Effect.yieldNow), cancelParent))
+            const [child] = yield* GoContext.withTimeout(parent, "1 hour")
+            yield* Fiber.join(canceller)
+            expect(Option.isSome(yield* GoContext.err(child))).toBe(true)
+          }
+        }).pipe(Effect.orDie, FiberMonitor.track(monitor))
+        // Every context is cancelled: no deadline timer is left sleeping.
+        expect(FiberMonitor.live(monitor)).toBe(0)
+      })
+    ))
+
+  it.live("a constructor interrupted half-way leaves nothing linked under the parent", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const [parent] = yield* GoContext.withCancel(GoContext.background)
+        const makers: Array<Effect.Effect<unknown, unknown, Scope.Scope>> = [
+          GoContext.withTimeout(parent, "1 hour"),
+          GoContext.withDeadline(parent, new Date(8.64e15)),
+          Effect.asVoid(GoContext.afterFunc(parent, Effect.void)),
+          Effect.asVoid(GoContext.fromAbortSignal(new AbortController().signal, parent)),
+          Effect.asVoid(GoContext.run(parent, GoContext.current))
+        ]
+        for (let round = 0; round < 40; round++) {
+          const make = makers[round % makers.length]!
+          const fiber = yield* Effect.forkChild(Effect.scoped(Effect.andThen(Effect.orDie(make), Effect.never)))
+          yield* loop(round % 6, Effect.yieldNow)
+          yield* Fiber.interrupt(fiber)
+        }
+        expect(yield* GoContext.childCount(parent)).toBe(0)
+      })
+    ))
 })

@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -489,4 +490,54 @@ describe("Pipeline", () => {
       yield* Chan.close(plain)
     })
   )
+})
+
+/**
+ * Lost wake-ups. Effect's run loop may yield before evaluating any effect
+ * once a fiber's op budget (`MaxOpsBeforeYield`) is spent, which can fall
+ * between a stage's channel check and its parking. Every budget from 3 to 40
+ * (1 and 2 livelock Effect itself) puts that yield at every point of the
+ * stages; a hang becomes a failure through the timeout.
+ */
+describe("Pipeline: no lost wake-ups under any op budget", () => {
+  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
+  const underEveryBudget = <E>(workload: () => Effect.Effect<void, E, Scope.Scope>) =>
+    Effect.forEach(
+      budgets,
+      (budget) =>
+        Effect.scoped(workload()).pipe(
+          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
+          Effect.timeoutOrElse({
+            duration: "2 seconds",
+            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
+          })
+        ),
+      { discard: true }
+    )
+  const items = Array.from({ length: 60 }, (_, i) => i)
+
+  it.live("ordered and unordered parallel maps, merged, collected", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const source = yield* Pipeline.from(items, { capacity: 2 })
+        const doubled = yield* Pipeline.map(source, (n) => Effect.as(Effect.yieldNow, n * 2), { workers: 3 })
+        const plusOne = yield* Pipeline.map(doubled, (n) => Effect.succeed(n + 1), { workers: 2, ordered: false })
+        const merged = yield* Pipeline.merge(plusOne, yield* Pipeline.from([-1, -2]))
+        const out = yield* Pipeline.collect(merged)
+        expect([...out].sort((a, b) => a - b)).toEqual([-2, -1, ...items.map((n) => n * 2 + 1)])
+      })
+    ))
+
+  it.live("a failing stage stops the pipeline: collect fails, nothing hangs", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const source = yield* Pipeline.from(items)
+        const failing = yield* Pipeline.map(
+          source,
+          (n) => (n === 30 ? Effect.fail("boom" as const) : Effect.as(Effect.yieldNow, n)),
+          { workers: 3 }
+        )
+        expect(yield* Effect.flip(Pipeline.collect(failing))).toBe("boom")
+      })
+    ))
 })

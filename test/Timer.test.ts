@@ -2,6 +2,8 @@ import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import * as Scheduler from "effect/Scheduler"
+import type * as Scope from "effect/Scope"
 import * as TestClock from "effect/testing/TestClock"
 import * as Chan from "../src/Chan.ts"
 import * as Select from "../src/Select.ts"
@@ -165,4 +167,92 @@ describe("Ticker", () => {
       yield* TestClock.adjust("100 millis")
       expect(yield* Chan.recv(ticker.c)).toEqual(Option.some(100))
     }))
+})
+
+/**
+ * Effect's run loop may yield before evaluating any effect once a fiber's op
+ * budget (`MaxOpsBeforeYield`) is spent. Stop, reset and firing must each
+ * decide in one step: otherwise two resets can each start a timer (one is
+ * left behind and fires after a stop), or a stop can say it prevented an
+ * `afterFunc` call that started meanwhile (and interrupt it half-way). Every
+ * budget from 3 to 40 (1 and 2 livelock Effect itself) puts that yield at
+ * every point of the operations. On the live clock, with short durations.
+ */
+describe("Timer and Ticker under any op budget", () => {
+  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
+  const underEveryBudget = <E>(workload: () => Effect.Effect<void, E, Scope.Scope>) =>
+    Effect.forEach(
+      budgets,
+      (budget) =>
+        Effect.scoped(workload()).pipe(
+          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
+          Effect.timeoutOrElse({
+            duration: "2 seconds",
+            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
+          })
+        ),
+      { discard: true }
+    )
+  const loop = (n: number, body: Effect.Effect<unknown, any>): Effect.Effect<void, any> =>
+    Effect.suspend(() => {
+      let i = 0
+      return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
+    })
+
+  it.live("concurrent resets leave one timer: nothing fires after stop", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const t = yield* Timer.make("1 hour")
+        const resetter = loop(10, Effect.andThen(Timer.reset(t, "20 millis"), Effect.yieldNow))
+        yield* Fiber.joinAll(yield* Effect.forEach([1, 2], () => Effect.forkChild(resetter)))
+        yield* Timer.stop(t)
+        yield* Effect.sleep("30 millis")
+        expect(yield* Chan.tryRecv(t.c)).toEqual({ _tag: "Empty" })
+      })
+    ))
+
+  it.live("concurrent resets leave one ticker: nothing ticks after stop", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const ticker = yield* Ticker.make("1 hour")
+        const resetter = loop(10, Effect.andThen(Ticker.reset(ticker, "5 millis"), Effect.yieldNow))
+        yield* Fiber.joinAll(yield* Effect.forEach([1, 2], () => Effect.forkChild(resetter)))
+        yield* Ticker.stop(ticker)
+        yield* Effect.sleep("20 millis")
+        expect(yield* Chan.tryRecv(ticker.c)).toEqual({ _tag: "Empty" })
+      })
+    ))
+
+  it.live("afterFunc: a stop that says true comes before the call; a call that started runs to its end", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        for (let i = 0; i < 10; i++) {
+          let started = false
+          let finished = false
+          const f = yield* Timer.afterFunc(
+            0,
+            Effect.sync(() => {
+              started = true
+            }).pipe(
+              Effect.andThen(Effect.yieldNow),
+              Effect.andThen(
+                Effect.sync(() => {
+                  finished = true
+                })
+              )
+            )
+          )
+          yield* loop(i % 5, Effect.yieldNow)
+          const stopped = yield* f.stop
+          if (stopped) {
+            yield* Effect.sleep("2 millis") // the call would have started by now
+            expect({ started, finished }).toEqual({ started: false, finished: false })
+          } else {
+            // The call has started: it runs to its end, stop did not interrupt it.
+            for (let k = 0; k < 100 && !finished; k++) yield* Effect.yieldNow
+            expect({ started, finished }).toEqual({ started: true, finished: true })
+          }
+        }
+      })
+    ))
 })
