@@ -74,6 +74,13 @@ class MutexImpl implements Mutex {
   readonly name: string | undefined
   locked = false
   readonly waiters: WaiterList<Waiter>
+  /**
+   * Cancel handler of a parked `lock`: the lock was handed to this waiter in
+   * the moment between its interruption and this handler, so pass it on.
+   */
+  readonly giveBack = (_node: Waiter, granted: Exit.Exit<void> | undefined): void => {
+    if (granted !== undefined) unlockUnsafe(this)
+  }
   /** Takes the lock if it is free: the fast path, and `block`'s re-check. */
   readonly tryLock = (): Exit.Exit<void> | undefined => {
     if (this.locked) return undefined
@@ -114,10 +121,14 @@ export const lock = (self: Mutex): Effect.Effect<void> =>
     const m = impl(self)
     const now = m.tryLock()
     if (now !== undefined) return now
-    const node = new Waiter()
-    node.op = "lock"
-    return block(m.waiters, node, fiber, undefined, m.tryLock)
+    return block(m.waiters, lockWaiter(), fiber, m.giveBack, m.tryLock)
   })
+
+const lockWaiter = (): Waiter => {
+  const node = new Waiter()
+  node.op = "lock"
+  return node
+}
 
 /**
  * Locks the Mutex if it is free and nobody waits for it; says whether it did.
@@ -166,7 +177,23 @@ export const withLock: {
   (args) => Effect.isEffect(args[0]),
   <A, E, R>(effect: Effect.Effect<A, E, R>, self: Mutex): Effect.Effect<A, E, R> =>
     Effect.uninterruptibleMask((restore) =>
-      Effect.andThen(restore(lock(self)), Effect.ensuring(restore(effect), unlock(self)))
+      Effect.withFiber((fiber) => {
+        const m = impl(self)
+        const guarded = Effect.ensuring(restore(effect), unlock(self))
+        // Taken here, inside the mask: nothing can interrupt between taking
+        // the lock and installing its release.
+        if (m.tryLock() !== undefined) return guarded
+        // Only the wait is interruptible. A lock granted to this fiber that
+        // then meets an interruption before the mask is back (Effect may
+        // yield right after the park) is unlocked here, not leaked.
+        const node = lockWaiter()
+        const parked = Effect.onExit(restore(block(m.waiters, node, fiber, m.giveBack, m.tryLock)), (exit) => {
+          if (exit._tag === "Success" || node.grantedExit === undefined) return Exit.void
+          node.grantedExit = undefined
+          return unlockUnsafe(m)
+        })
+        return Effect.andThen(parked, guarded)
+      })
     )
 )
 

@@ -112,7 +112,11 @@ export class SendNode<A> extends Waiter<void, ChanClosedError> {
 }
 
 export class ChanImpl<A> {
-  readonly buffer: Ring<A> | undefined
+  /**
+   * The buffer (capacity > 0). An unbuffered channel gets a one-slot buffer
+   * only to hold a value given back by an interrupted receiver (see giveBack).
+   */
+  buffer: Ring<A> | undefined
   closed = false
   readonly recvq: WaiterList<RecvNode<A>>
   readonly sendq: WaiterList<SendNode<A>>
@@ -197,7 +201,7 @@ export const canRecv = <A>(ch: ChanImpl<A>): boolean =>
 export const sendNow = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>): ChanClosedError | undefined => {
   if (ch.closed) return new ChanClosedError({ op: "send", chanName: ch.name })
   const receiver = ch.recvq.shift()
-  if (receiver !== undefined) deliver(receiver, Option.some(value), ch.buffer === undefined ? undefined : fiber)
+  if (receiver !== undefined) deliver(receiver, Option.some(value), ch.capacity === 0 ? undefined : fiber)
   else ch.buffer!.push(value)
   return undefined
 }
@@ -228,13 +232,18 @@ export const recvNow = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>
 
 /**
  * Returns a value that an interrupted receiver had been given but never
- * resumed to see: to the next parked receiver, else to the buffer's head
- * (it is the oldest value), so nothing is lost and order is kept.
+ * resumed to see (deferred on a buffered channel, or handed over in the
+ * moment between its interruption and its cancel handler): to the next
+ * parked receiver, else to the buffer's head (it is the oldest value), so
+ * nothing is lost and order is kept.
  */
 export const giveBack = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>): void => {
   const receiver = ch.recvq.shift()
-  if (receiver !== undefined) deliver(receiver, Option.some(value), fiber)
-  else ch.buffer!.unshift(value)
+  if (receiver !== undefined) deliver(receiver, Option.some(value), ch.capacity === 0 ? undefined : fiber)
+  // An unbuffered channel has nowhere to keep it: give it a one-slot buffer.
+  // Receives take buffered values first and never refill past capacity, so
+  // the value is received next and the channel stays a rendezvous otherwise.
+  else (ch.buffer ??= new Ring<A>(1)).unshift(value)
 }
 
 /** Closes the channel; the caller checked it is open and not nil. */
@@ -279,7 +288,7 @@ const makeRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
       ch.recvq,
       node,
       fiber,
-      ch.buffer === undefined ? undefined : (n, c) => onRecvCancel(n, c, fiber),
+      (n, c) => onRecvCancel(n, c, fiber),
       () => tryRecv(ch, fiber)
     )
   })

@@ -12,8 +12,11 @@
  *
  * Wake-ups are synchronous, as `Deferred` does it: `resume` runs the woken
  * fiber on the waker's stack until it blocks or yields, with no scheduler
- * hop. Because the woken fiber continues at once, nothing can interrupt it
- * between "granted" and "running", so a grant is never lost. To keep chains
+ * hop. A grant can still meet an interruption: Effect runs a parked fiber's
+ * cancel handler as a step of its own after the interruption, and a waker
+ * may take the node in between (its resume is then ignored). So nodes
+ * remember what they were granted, and `cancel` hands it to the primitive's
+ * `onCancel`, which gives it back (unlocks, returns the value). To keep chains
  * of wake-ups (fiber A wakes B which wakes C ...) from growing the stack
  * without bound, {@link tooDeep} tells a waker to yield first once the
  * nesting passes {@link MAX_WAKE_DEPTH}; it then grants from a fresh stack.
@@ -50,6 +53,13 @@ export class Waiter<A = void, E = never> {
   op = ""
   /** The result of a deferred wake-up (see {@link wakeLater}), while pending. */
   pendingExit: Exit.Exit<A, E> | undefined = undefined
+  /**
+   * The result {@link wake} handed to the fiber. If the fiber had been
+   * interrupted just before (its cancel handler not run yet), Effect ignores
+   * the resume: {@link cancel} then passes this to the primitive's `onCancel`
+   * so that the grant is given back instead of lost.
+   */
+  grantedExit: Exit.Exit<A, E> | undefined = undefined
 }
 
 /** What a list is attached to: the primitive kind and its optional name. */
@@ -184,6 +194,7 @@ export const wake = <A, E>(node: Waiter<A, E>, exit: Exit.Exit<A, E>): boolean =
   if (resume === undefined) return false
   node.resume = undefined
   node.fiber = undefined
+  node.grantedExit = exit
   wakeDepth++
   try {
     resume(exit)
@@ -289,7 +300,10 @@ export const block = <W extends Waiter<A, E>, A, E>(
 ): Effect.Effect<A, E> =>
   Effect.callback<A, E>((resume) => {
     const now = attempt()
-    if (now !== undefined) return resume(now)
+    if (now !== undefined) {
+      node.grantedExit = now
+      return resume(now)
+    }
     node.resume = resume as Resume<A, E>
     node.fiber = fiber
     node.since = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
@@ -306,8 +320,12 @@ export const cancel = <W extends Waiter<A, E>, A, E>(
   node: W,
   onCancel: ((node: W, completed: Exit.Exit<A, E> | undefined) => void) | undefined
 ): void => {
-  const completed = node.pendingExit
+  // Completed but not resumed: deferred (pending), or woken in the moment
+  // between this fiber's interruption and this handler (Effect runs the
+  // handler as a later step, and wakers may take the node in between).
+  const completed = node.pendingExit ?? node.grantedExit
   node.pendingExit = undefined
+  node.grantedExit = undefined
   node.list?.remove(node)
   node.resume = undefined
   node.fiber = undefined
