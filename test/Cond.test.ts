@@ -7,13 +7,13 @@ import { pipe } from "effect/Function"
 import * as Latch from "effect/Latch"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
-import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
 import * as Cond from "../src/Cond.ts"
 import * as Mutex from "../src/Mutex.ts"
 import { settle } from "./utils/fibers.ts"
 import { isInterruptedOnly } from "./utils/exits.ts"
+import { loop, underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 
 const setup = Effect.gen(function* () {
@@ -778,25 +778,6 @@ describe("Cond", () => {
  * becomes a failure through the timeout.
  */
 describe("Cond: no lost wake-ups under any op budget", () => {
-  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
-  const underEveryBudget = (workload: () => Effect.Effect<void>) =>
-    Effect.forEach(
-      budgets,
-      (budget) =>
-        workload().pipe(
-          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
-          Effect.timeoutOrElse({
-            duration: "2 seconds",
-            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
-          })
-        ),
-      { discard: true }
-    )
-  const loop = (n: number, body: Effect.Effect<unknown>): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      let i = 0
-      return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
-    })
 
   it.live("a bounded queue of 2: 2 producers and 2 consumers, signal and broadcast", () =>
     underEveryBudget(() =>

@@ -7,11 +7,11 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as ErrGroup from "../src/ErrGroup.ts"
 import { advance, settle } from "./utils/fibers.ts"
+import { loop, underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly n: number }> {}
@@ -1041,25 +1041,6 @@ describe("ErrGroup", () => {
  * point of the operations; a hang becomes a failure through the timeout.
  */
 describe("ErrGroup under any op budget", () => {
-  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
-  const underEveryBudget = (workload: () => Effect.Effect<void, never, Scope.Scope>) =>
-    Effect.forEach(
-      budgets,
-      (budget) =>
-        Effect.scoped(workload()).pipe(
-          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
-          Effect.timeoutOrElse({
-            duration: "2 seconds",
-            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
-          })
-        ),
-      { discard: true }
-    )
-  const loop = (n: number, body: Effect.Effect<unknown>): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      let i = 0
-      return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
-    })
 
   it.live("3 fibers start tasks in a group limited to 2, waited for by 2 waiters: no lost wake-up", () =>
     underEveryBudget(() =>

@@ -4,7 +4,6 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
 import * as v8 from "node:v8"
@@ -12,6 +11,7 @@ import * as vm from "node:vm"
 import * as Once from "../src/Once.ts"
 import { settle } from "./utils/fibers.ts"
 import { defectOf, isInterruptedOnly } from "./utils/exits.ts"
+import { loop, underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 
 
@@ -518,25 +518,6 @@ describe("Once", () => {
  * every point of the operations; a hang becomes a failure through the timeout.
  */
 describe("Once under any op budget", () => {
-  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
-  const underEveryBudget = (workload: () => Effect.Effect<void>) =>
-    Effect.forEach(
-      budgets,
-      (budget) =>
-        workload().pipe(
-          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
-          Effect.timeoutOrElse({
-            duration: "2 seconds",
-            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
-          })
-        ),
-      { discard: true }
-    )
-  const loop = (n: number, body: Effect.Effect<unknown>): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      let i = 0
-      return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
-    })
 
   it.live("4 callers of each of 30 Onces all get the value: no lost wake-up", () =>
     underEveryBudget(() =>

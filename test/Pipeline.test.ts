@@ -6,7 +6,6 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -14,6 +13,7 @@ import * as TestClock from "effect/testing/TestClock"
 import * as Chan from "../src/Chan.ts"
 import * as Pipeline from "../src/Pipeline.ts"
 import { settle } from "./utils/fibers.ts"
+import { underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly n: number }> {}
@@ -500,20 +500,6 @@ describe("Pipeline", () => {
  * stages; a hang becomes a failure through the timeout.
  */
 describe("Pipeline: no lost wake-ups under any op budget", () => {
-  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
-  const underEveryBudget = <E>(workload: () => Effect.Effect<void, E, Scope.Scope>) =>
-    Effect.forEach(
-      budgets,
-      (budget) =>
-        Effect.scoped(workload()).pipe(
-          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
-          Effect.timeoutOrElse({
-            duration: "2 seconds",
-            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
-          })
-        ),
-      { discard: true }
-    )
   const items = Array.from({ length: 60 }, (_, i) => i)
 
   it.live("ordered and unordered parallel maps, merged, collected", () =>

@@ -3,12 +3,12 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Latch from "effect/Latch"
-import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
 import * as RWMutex from "../src/RWMutex.ts"
 import { settle } from "./utils/fibers.ts"
 import { defectOf } from "./utils/exits.ts"
+import { loop, underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 
 /** Writer flag, reader count and the ops of the blocked fibers, in arrival order. */
@@ -584,25 +584,6 @@ describe("RWMutex", () => {
  * through the timeout.
  */
 describe("RWMutex under any op budget", () => {
-  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
-  const underEveryBudget = (workload: () => Effect.Effect<void>) =>
-    Effect.forEach(
-      budgets,
-      (budget) =>
-        workload().pipe(
-          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
-          Effect.timeoutOrElse({
-            duration: "2 seconds",
-            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
-          })
-        ),
-      { discard: true }
-    )
-  const loop = (n: number, body: Effect.Effect<unknown>): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      let i = 0
-      return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
-    })
 
   it.live("2 readers and 2 writers contend, plain and with*Lock: no lost wake-up", () =>
     underEveryBudget(() =>

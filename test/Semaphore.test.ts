@@ -6,12 +6,12 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
-import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
 import * as Semaphore from "../src/Semaphore.ts"
 import { settle } from "./utils/fibers.ts"
 import { defectOf } from "./utils/exits.ts"
+import { loop, underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 
 
@@ -609,25 +609,6 @@ describe("Semaphore", () => {
  * lost wake-up hangs, and the timeout turns the hang into a failure.
  */
 describe("Semaphore: no lost wake-ups under any op budget", () => {
-  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
-  const underEveryBudget = (workload: () => Effect.Effect<void>) =>
-    Effect.forEach(
-      budgets,
-      (budget) =>
-        workload().pipe(
-          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
-          Effect.timeoutOrElse({
-            duration: "2 seconds",
-            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
-          })
-        ),
-      { discard: true }
-    )
-  const loop = <E>(n: number, body: Effect.Effect<unknown, E>): Effect.Effect<void, E> =>
-    Effect.suspend(() => {
-      let i = 0
-      return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
-    })
 
   it.live("4 fibers acquire and release 1 or 2 of 2 permits, plain and withPermits", () =>
     underEveryBudget(() =>

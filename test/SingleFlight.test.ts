@@ -12,6 +12,7 @@ import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as SingleFlight from "../src/SingleFlight.ts"
 import { settle } from "./utils/fibers.ts"
+import { budgets, loop } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 
 class SomeErr extends Data.TaggedError("SomeErr")<{}> {}
@@ -488,12 +489,6 @@ describe("SingleFlight", () => {
  * becomes a failure through the timeout.
  */
 describe("SingleFlight: no lost wake-ups under any op budget", () => {
-  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
-  const loop = (n: number, body: Effect.Effect<unknown>): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      let i = 0
-      return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
-    })
 
   it.live("4 callers of 2 keys, in rounds: every caller gets its flight's value", () =>
     Effect.forEach(

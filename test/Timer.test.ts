@@ -2,14 +2,13 @@ import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as Scheduler from "effect/Scheduler"
-import type * as Scope from "effect/Scope"
 import * as TestClock from "effect/testing/TestClock"
 import * as Chan from "../src/Chan.ts"
 import * as Select from "../src/Select.ts"
 import * as Ticker from "../src/Ticker.ts"
 import * as Timer from "../src/Timer.ts"
 import { settle } from "./utils/fibers.ts"
+import { loop, underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 
 describe("Timer", () => {
@@ -179,25 +178,6 @@ describe("Ticker", () => {
  * every point of the operations. On the live clock, with short durations.
  */
 describe("Timer and Ticker under any op budget", () => {
-  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
-  const underEveryBudget = <E>(workload: () => Effect.Effect<void, E, Scope.Scope>) =>
-    Effect.forEach(
-      budgets,
-      (budget) =>
-        Effect.scoped(workload()).pipe(
-          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
-          Effect.timeoutOrElse({
-            duration: "2 seconds",
-            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
-          })
-        ),
-      { discard: true }
-    )
-  const loop = (n: number, body: Effect.Effect<unknown, any>): Effect.Effect<void, any> =>
-    Effect.suspend(() => {
-      let i = 0
-      return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
-    })
 
   it.live("concurrent resets leave one timer: nothing fires after stop", () =>
     underEveryBudget(() =>

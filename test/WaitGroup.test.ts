@@ -4,13 +4,13 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/testing/TestClock"
 import * as WaitGroup from "../src/WaitGroup.ts"
 import { settle } from "./utils/fibers.ts"
 import { defectOf, isInterruptedOnly } from "./utils/exits.ts"
+import { underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 
 
@@ -395,20 +395,6 @@ describe("WaitGroup", () => {
  * failure through the timeout.
  */
 describe("WaitGroup: no lost wake-ups under any op budget", () => {
-  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
-  const underEveryBudget = (workload: () => Effect.Effect<void, never, Scope.Scope>) =>
-    Effect.forEach(
-      budgets,
-      (budget) =>
-        Effect.scoped(workload()).pipe(
-          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
-          Effect.timeoutOrElse({
-            duration: "2 seconds",
-            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
-          })
-        ),
-      { discard: true }
-    )
 
   it.live("rounds of add/done by forked fibers and of go, each awaited by 3 waiters", () =>
     underEveryBudget(() =>

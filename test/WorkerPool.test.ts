@@ -8,15 +8,14 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/testing/TestClock"
 import * as Chan from "../src/Chan.ts"
 import * as WorkerPool from "../src/WorkerPool.ts"
 import { settle } from "./utils/fibers.ts"
 import { isInterruptedOnly } from "./utils/exits.ts"
+import { loop, underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly n: number }> {}
@@ -585,25 +584,6 @@ describe("WorkerPool", () => {
  * timeout.
  */
 describe("WorkerPool under any op budget", () => {
-  const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
-  const underEveryBudget = (workload: () => Effect.Effect<void, never, Scope.Scope>) =>
-    Effect.forEach(
-      budgets,
-      (budget) =>
-        Effect.scoped(workload()).pipe(
-          Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
-          Effect.timeoutOrElse({
-            duration: "2 seconds",
-            orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
-          })
-        ),
-      { discard: true }
-    )
-  const loop = (n: number, body: Effect.Effect<unknown>): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      let i = 0
-      return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
-    })
 
   it.live("3 submitters submit and join, then a graceful shutdown: no lost wake-up", () =>
     underEveryBudget(() =>

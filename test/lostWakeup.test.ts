@@ -11,30 +11,14 @@ import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as Scheduler from "effect/Scheduler"
 import * as Chan from "../src/Chan.ts"
 import * as Mutex from "../src/Mutex.ts"
 import * as Select from "../src/Select.ts"
+import { loop, underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 
-const budgets = Array.from({ length: 38 }, (_, i) => i + 3)
+
 const N = 300
-
-/** Runs `workload` under each budget; fails naming the budget that hung. */
-const underEveryBudget = (workload: () => Effect.Effect<void>) =>
-  Effect.forEach(budgets, (budget) =>
-    workload().pipe(
-      Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
-      Effect.timeoutOrElse({ duration: "2 seconds", orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`) })
-    ),
-    { discard: true }
-  )
-
-const loop = <E>(n: number, body: Effect.Effect<unknown, E>): Effect.Effect<void, E> =>
-  Effect.suspend(() => {
-    let i = 0
-    return Effect.whileLoop({ while: () => i++ < n, body: () => body, step: () => {} })
-  })
 
 const spsc = (capacity: number) => () =>
   Effect.gen(function* () {
