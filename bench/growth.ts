@@ -173,7 +173,7 @@ const round = (p: Parkable, w: number, k: number) =>
     const { park, wakeOne } = p.make()
     const fibers: Array<Fiber.Fiber<unknown, unknown>> = []
     let parkNs = 0
-    let interruptNs = 0
+    const interruptNs: Array<number> = []
     let wakeNs = 0
     let interrupted = 0
     return Effect.sync(() => (parkNs = now())).pipe(
@@ -202,7 +202,7 @@ const round = (p: Parkable, w: number, k: number) =>
               Effect.suspend(() => {
                 const t0 = now()
                 return Effect.map(Fiber.interrupt(fibers[i++]!), () => {
-                  interruptNs += now() - t0
+                  interruptNs.push(now() - t0)
                   interrupted++
                 })
               }),
@@ -255,23 +255,22 @@ export const waitersSeries = async (
         const k = Math.min(w, 100)
         let park = 0
         let wake = 0
-        let interrupt = 0
+        const interrupts: Array<number> = []
         let woken = 0
-        let interrupted = 0
         collect()
         for (let r = 0; r < rounds; r++) {
           const res = await guard(Effect.runPromise(round(p, w, k)), `${p.label} at W=${w}`)
           park += res.parkNs
           wake += res.wakeNs
-          interrupt += res.interruptNs
+          interrupts.push(...res.interruptNs)
           woken += res.woken
-          interrupted += res.interrupted
         }
         points.push({
           waiters: w,
           parkNs: park / (rounds * (w + k)),
           wakeNs: woken > 0 ? wake / woken : Number.NaN,
-          interruptNs: interrupt / interrupted
+          // Median: single interrupts are short, and a GC pause would dominate a mean.
+          interruptNs: median(interrupts)
         })
         const seconds = (performance.now() - started) / 1000
         if (seconds > budgetSeconds) tooSlow = `skipped: the previous size took ${seconds.toFixed(1)} s`

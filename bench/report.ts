@@ -362,7 +362,7 @@ export const waitersTables = (
   return [
     one("Park one more fiber (fork + run until parked), ns per fiber", (p) => p.parkNs),
     one("Wake the head waiter (FIFO hand-off, until the woken fiber is done), ns per wake", (p) => p.wakeNs),
-    one("Interrupt a waiter in the middle of the list, ns per interrupt", (p) => p.interruptNs)
+    one("Interrupt a waiter in the middle of the list, ns per interrupt (median of single interrupts)", (p) => p.interruptNs)
   ]
 }
 
