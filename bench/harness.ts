@@ -64,6 +64,9 @@ export interface RunConfig {
   readonly schedulers: ReadonlyArray<SchedulerMode>
   readonly filter: RegExp | undefined
   readonly log: (line: string) => void
+  /** Least warm-up per contestant, in milliseconds, and in operations (default 300 ms, 50k). */
+  readonly warmupMs?: number | undefined
+  readonly warmupOps?: number | undefined
 }
 
 /** What was measured for one contestant. */
@@ -187,13 +190,14 @@ export const WARMUP_MS = 300
 
 const calibrate = async (c: Contestant, config: RunConfig): Promise<number> => {
   const maxN = c.maxN ?? 2_000_000
-  const warmupNs = Math.max(WARMUP_MS, 2 * config.targetMs) * 1e6
+  const warmupNs = Math.max(config.warmupMs ?? WARMUP_MS, 2 * config.targetMs) * 1e6
+  const warmupOps = config.warmupOps ?? 50_000
   let n = c.fixedN ?? 1_000
   let spent = 0
   let runs = 0
   let ops = 0
   let perOp = Number.NaN
-  while (runs < 2 || spent < warmupNs || (ops < 50_000 && spent < 10 * warmupNs)) {
+  while (runs < 2 || spent < warmupNs || (ops < warmupOps && spent < 10 * warmupNs)) {
     const t0 = nowNs()
     await c.run(n)
     const dt = nowNs() - t0

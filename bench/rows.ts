@@ -626,9 +626,11 @@ const mutexRow = (config: RunConfig, modules: Modules): Row => {
   }
 }
 
-const SPAWN = 100_000
+const SPAWN_FULL = 100_000
 
 const waitGroupRow = (config: RunConfig, modules: Modules): Row => {
+  // A quick (smoke) run spawns fewer tasks; the per-task cost is the same.
+  const SPAWN = config.quick ? 20_000 : SPAWN_FULL
   const wg = modules.waitGroup
   const eg = modules.errGroup
   return {
@@ -710,10 +712,12 @@ const waitGroupRow = (config: RunConfig, modules: Modules): Row => {
   }
 }
 
-const TASKS = 10_000
+const TASKS_FULL = 10_000
 const LIMIT = 100
 
 const boundedRow = (config: RunConfig, modules: Modules): Row => {
+  // A quick (smoke) run has fewer tasks (Effect's Semaphore alone would take 15 s at 10k).
+  const TASKS = config.quick ? 2_000 : TASKS_FULL
   const sem = modules.semaphore
   const eg = modules.errGroup
   const jsTask = async (): Promise<void> => {

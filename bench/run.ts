@@ -10,7 +10,7 @@
  *                      growth-waiters); also BENCH_FILTER
  *   --sched MODE       default | microtask | both (default: both)
  *   --samples N        samples per contestant (default 5, quick 3)
- *   --target-ms N      calibrated duration of one sample (default 50, quick 25)
+ *   --target-ms N      calibrated duration of one sample (default 50, quick 15)
  *   --soak             run the soak (10M channel ops, 1M lock hand-offs) instead
  *   --soak-scale X     scale the soak's operation counts (default 1)
  *   --out FILE         where to write the Markdown report
@@ -71,10 +71,12 @@ const schedulers: ReadonlyArray<SchedulerMode> =
 const config: RunConfig = {
   quick,
   samples: Number(option("samples") ?? (quick ? 3 : 5)),
-  targetMs: Number(option("target-ms") ?? (quick ? 25 : 50)),
+  targetMs: Number(option("target-ms") ?? (quick ? 15 : 50)),
   schedulers,
   filter: filterSource === undefined ? undefined : new RegExp(filterSource, "i"),
-  log: (line) => console.log(line)
+  log: (line) => console.log(line),
+  warmupMs: quick ? 60 : 300,
+  warmupOps: quick ? 10_000 : 50_000
 }
 const log = config.log
 const wanted = (id: string): boolean => config.filter === undefined || config.filter.test(id)
@@ -113,7 +115,7 @@ log(
 log(`Node ${process.version}, ${env.cpu} × ${env.cores}, load ${env.loadStart}\n`)
 
 for (const row of rows.filter((r) => wanted(r.id))) {
-  log(`== ${row.title} [${row.id}] (ns per ${row.unit}; Go: ${row.go ? `${row.go.p1} at P=1, ${row.go.p2} at P=2` : "—"})`)
+  log(`== [${((performance.now() - started) / 1000).toFixed(0)} s] ${row.title} [${row.id}] (ns per ${row.unit}; Go: ${row.go ? `${row.go.p1} at P=1, ${row.go.p2} at P=2` : "—"})`)
   for (const c of row.contestants) {
     if (c.skip !== undefined) {
       log(`   ${contestantLabel(c).padEnd(62)} skipped: ${c.skip}`)
@@ -137,11 +139,11 @@ for (const row of rows.filter((r) => wanted(r.id))) {
 // -----------------------------------------------------------------------------
 
 const memoryResults: Array<MemoryResult> = []
-const memoryN = quick ? 20_000 : 100_000
+const memoryN = quick ? 10_000 : 100_000
 const memoryRuns = quick ? 1 : 3
 const memoryWanted = memoryContestants(modules).filter((c) => wanted(`memory-${c.on}`))
 if (memoryWanted.length > 0) {
-  log(`== Memory per blocked fiber (${memoryN.toLocaleString("en-US")} fibers, median of ${memoryRuns})`)
+  log(`== [${((performance.now() - started) / 1000).toFixed(0)} s] Memory per blocked fiber (${memoryN.toLocaleString("en-US")} fibers, median of ${memoryRuns})`)
   for (const c of memoryWanted) {
     const r = await measureMemory(c, memoryN, memoryRuns)
     memoryResults.push(r)
@@ -160,8 +162,8 @@ if (memoryWanted.length > 0) {
 
 let items: Array<ItemsSeries> = []
 if (wanted("growth-items")) {
-  const sizes = quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000]
-  log(`== Growth with items: ns/op at ${sizes.join(", ")}`)
+  const sizes = quick ? [1_000, 10_000, 50_000] : [1_000, 10_000, 100_000, 1_000_000]
+  log(`== [${((performance.now() - started) / 1000).toFixed(0)} s] Growth with items: ns/op at ${sizes.join(", ")}`)
   const series: Array<[string, string, string]> = [
     ["effect-go SPSC Chan(64)", "spsc-cap64", "effect-go Chan(64)"],
     ["effect-go ping-pong Chan(0)", "pingpong", "effect-go Chan(0)"],
@@ -175,7 +177,7 @@ if (wanted("growth-items")) {
   for (const [label, rowId, name] of series) {
     const c = pick(defaultRows, rowId, name)
     if (c === undefined) continue
-    const s = await itemsSeries(label, c, sizes, quick ? 3 : 3, quick ? 20 : 60)
+    const s = await itemsSeries(label, c, sizes, quick ? 2 : 3, quick ? 10 : 60)
     items.push(s)
     log(`   ${label.padEnd(40)} ${s.points.map((p) => fmtNs(p.nsPerOp).padStart(8)).join(" ")}${s.error ? ` error: ${s.error}` : ""}`)
   }
@@ -185,8 +187,8 @@ if (wanted("growth-items")) {
 let waiters: Array<WaitersSeries> = []
 if (wanted("growth-waiters")) {
   const sizes = quick ? [1, 100, 10_000] : [1, 100, 10_000, 100_000]
-  log(`== Growth with waiters: park / wake / interrupt-middle, ns per op, at W = ${sizes.join(", ")}`)
-  waiters = await waitersSeries(modules, sizes, quick ? 5_000 : 10_000, quick ? 2 : 4)
+  log(`== [${((performance.now() - started) / 1000).toFixed(0)} s] Growth with waiters: park / wake / interrupt-middle, ns per op, at W = ${sizes.join(", ")}`)
+  waiters = await waitersSeries(modules, sizes, quick ? 2_000 : 10_000, quick ? 1 : 4)
   for (const s of waiters) {
     log(
       `   ${s.label.padEnd(40)} ${
@@ -291,7 +293,7 @@ const md = [
             "\n\n"
           : "") +
           (waiters.length > 0
-            ? `### With waiters\n\nW fibers parked on one primitive (plus up to 100 more that are interrupted from the middle of the list, one at a time), default scheduler, rounds repeated until about ${quick ? "5,000" : "10,000"} operations per point (one round at 100k); a primitive whose point takes more than ${quick ? 2 : 4} s is not run at larger sizes.\n\n` +
+            ? `### With waiters\n\nW fibers parked on one primitive (plus up to 100 more that are interrupted from the middle of the list, one at a time), default scheduler, rounds repeated until about ${quick ? "2,000" : "10,000"} operations per point (one round at 100k); a primitive whose point takes more than ${quick ? 1 : 4} s is not run at larger sizes.\n\n` +
               waitersTables(waiters)
                 .map(([title, t]) => `#### ${title}\n\n${mdTable(...t)}`)
                 .join("\n\n")
