@@ -628,6 +628,13 @@ const mutexRow = (config: RunConfig, modules: Modules): Row => {
 
 const SPAWN_FULL = 100_000
 
+/**
+ * The WaitGroup row's task. Not `Effect.void`: `Effect.forEach` runs an item
+ * that is already an `Exit` without forking, which would compare a fork with
+ * no fork at all. A trivial synchronous task needs its own fiber everywhere.
+ */
+const trivialTask: Effect.Effect<void> = Effect.sync(() => {})
+
 const waitGroupRow = (config: RunConfig, modules: Modules): Row => {
   // A quick (smoke) run spawns fewer tasks; the per-task cost is the same.
   const SPAWN = config.quick ? 20_000 : SPAWN_FULL
@@ -649,7 +656,7 @@ const waitGroupRow = (config: RunConfig, modules: Modules): Row => {
               Effect.scoped(
                 Effect.flatMap(wg.module!.make(), (group) =>
                   Effect.andThen(
-                    times(n, () => wg.module!.go(group, Effect.void)),
+                    times(n, () => wg.module!.go(group, trivialTask)),
                     wg.module!.wait(group)
                   )
                 )
@@ -665,7 +672,7 @@ const waitGroupRow = (config: RunConfig, modules: Modules): Row => {
               Effect.scoped(
                 Effect.flatMap(eg.module!.make(), (group) =>
                   Effect.andThen(
-                    times(n, () => eg.module!.go(group, Effect.void)),
+                    times(n, () => eg.module!.go(group, trivialTask)),
                     eg.module!.wait(group)
                   )
                 )
@@ -679,7 +686,7 @@ const waitGroupRow = (config: RunConfig, modules: Modules): Row => {
           Effect.scoped(
             Effect.flatMap(FiberSet.make(), (set) =>
               Effect.andThen(
-                times(n, () => FiberSet.run(set, Effect.void)),
+                times(n, () => FiberSet.run(set, trivialTask)),
                 FiberSet.awaitEmpty(set)
               )
             )
@@ -689,13 +696,13 @@ const waitGroupRow = (config: RunConfig, modules: Modules): Row => {
         name: "Effect.forEach({ concurrency: 'unbounded' })",
         kind: "effect",
         fixedN: SPAWN,
-        effect: (n) => Effect.forEach(range(n), () => Effect.void, { concurrency: "unbounded", discard: true })
+        effect: (n) => Effect.forEach(range(n), () => trivialTask, { concurrency: "unbounded", discard: true })
       }),
       ...effectContestant(config, {
         name: "Effect.forkChild × n + Fiber.joinAll",
         kind: "ref",
         fixedN: SPAWN,
-        effect: (n) => forkJoin(n, () => Effect.void)
+        effect: (n) => forkJoin(n, () => trivialTask)
       }),
       {
         name: "floor: Promise.all of async functions",
