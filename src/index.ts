@@ -25,3 +25,6 @@ export * as Ticker from "./Ticker.ts"
 export * as Timer from "./Timer.ts"
 export * as WaitGroup from "./WaitGroup.ts"
 export * as WorkerPool from "./WorkerPool.ts"
+
+/** The defect a copied (spread, `Object.assign`) primitive dies with: Go's copylocks. */
+export { CopiedPrimitiveError } from "./internal/copied.ts"

@@ -312,9 +312,6 @@ export const block = <W extends Waiter<A, E>, A, E>(
     return Effect.sync(() => cancel(node, onCancel))
   })
 
-/** `attempt` for {@link block} when the caller re-checks nothing (see there). */
-export const neverReady = (): undefined => undefined
-
 /** Withdraws an interrupted waiter; see {@link block}. */
 export const cancel = <W extends Waiter<A, E>, A, E>(
   node: W,
