@@ -77,11 +77,10 @@ export interface Case<out A, out E = never, out R = never> {
 
 type AnyHandler = (value: any) => Effect.Effect<any, any, any>
 
-type CaseImpl =
-  | { readonly _tag: "Recv"; readonly chan: ChanImpl<any>; readonly f: AnyHandler }
-  | { readonly _tag: "Send"; readonly chan: ChanImpl<any>; readonly value: unknown; readonly f: AnyHandler }
-  | { readonly _tag: "After"; readonly duration: Duration.Duration; readonly f: AnyHandler }
-  | { readonly _tag: "Otherwise"; readonly f: AnyHandler }
+type RecvCase = { readonly _tag: "Recv"; readonly chan: ChanImpl<any>; readonly f: AnyHandler }
+type SendCase = { readonly _tag: "Send"; readonly chan: ChanImpl<any>; readonly value: unknown; readonly f: AnyHandler }
+type AfterCase = { readonly _tag: "After"; readonly duration: Duration.Duration; readonly f: AnyHandler }
+type CaseImpl = RecvCase | SendCase | AfterCase | { readonly _tag: "Otherwise"; readonly f: AnyHandler }
 
 const toCase = <A, E, R>(c: CaseImpl): Case<A, E, R> => c as unknown as Case<A, E, R>
 const succeed = Effect.succeed
@@ -164,22 +163,29 @@ export const select = <const Cases extends ReadonlyArray<Case<any, any, any>>>(
 ): Effect.Effect<CaseSuccess<Cases[number]>, CaseError<Cases[number]>, CaseContext<Cases[number]>> => {
   const impls = cases as unknown as ReadonlyArray<CaseImpl>
   let otherwiseCase: CaseImpl | undefined
+  // The earliest timeout case is the only one that can fire.
   let afterIndex = -1
+  let afterCase: AfterCase | undefined
   for (let i = 0; i < impls.length; i++) {
     const c = impls[i]!
     if (c._tag === "Otherwise") {
       if (otherwiseCase !== undefined) throw new Error("Select.select: more than one otherwise (default) case")
       otherwiseCase = c
-    } else if (c._tag === "After" && (afterIndex < 0 || Duration.isLessThan(c.duration, (impls[afterIndex] as any).duration))) {
+    } else if (c._tag === "After" && (afterCase === undefined || Duration.isLessThan(c.duration, afterCase.duration))) {
       afterIndex = i
+      afterCase = c
     }
   }
   const self: Effect.Effect<any, any, any> = Effect.withFiber((fiber) => {
     if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
     const ready = pickReady(impls, fiber)
-    if (ready >= 0) return runReady(impls[ready]!, fiber)
+    if (ready >= 0) {
+      const c = impls[ready] as RecvCase | SendCase
+      const done = perform(c, fiber)
+      return done._tag === "Failure" ? done : c.f(done.value)
+    }
     if (otherwiseCase !== undefined) return otherwiseCase.f(undefined)
-    return park(impls, afterIndex, fiber)
+    return park(impls, afterIndex, afterCase, fiber)
   })
   return self
 }
@@ -206,15 +212,26 @@ const pickReady = (impls: ReadonlyArray<CaseImpl>, fiber: Fiber.Fiber<unknown, u
 const isReady = (c: CaseImpl): boolean =>
   c._tag === "Recv" ? canRecv(c.chan) : c._tag === "Send" ? canSend(c.chan) : false
 
-const runReady = (c: CaseImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<any, any, any> => {
-  if (c._tag === "Recv") return c.f(recvNow(c.chan, fiber))
-  const error = sendNow((c as Extract<CaseImpl, { _tag: "Send" }>).chan, (c as any).value, fiber)
-  return error === undefined ? c.f(undefined) : Exit.fail(error)
+/**
+ * Performs a ready channel case (the caller checked it is ready): what its
+ * handler gets — the received `Option` or, for a send, undefined — or the
+ * failure of a send on a closed channel.
+ */
+const perform = (
+  c: RecvCase | SendCase,
+  fiber: Fiber.Fiber<unknown, unknown>
+): Exit.Exit<Option.Option<unknown> | undefined, ChanClosedError> => {
+  if (c._tag === "Recv") return Exit.succeed(recvNow(c.chan, fiber))
+  const error = sendNow(c.chan, c.value, fiber)
+  return error === undefined ? exitUndefined : Exit.fail(error)
 }
+
+const exitUndefined = Exit.succeed(undefined)
 
 const park = (
   impls: ReadonlyArray<CaseImpl>,
   afterIndex: number,
+  afterCase: AfterCase | undefined,
   fiber: Fiber.Fiber<unknown, unknown>
 ): Effect.Effect<any, any, any> => {
   const sel = new SelectWaiter()
@@ -226,7 +243,7 @@ const park = (
   }
   // No channel can ever become ready and no timer: block forever (Go's
   // `select {}`), interruptibly.
-  if (channelCases === 0 && afterIndex < 0) return Effect.never
+  if (channelCases === 0 && afterCase === undefined) return Effect.never
   const parked = Effect.callback<void, ChanClosedError>((resume) => {
     // Look again before parking: Effect may have yielded between the first
     // poll and this registration, and other fibers may have made a case
@@ -236,13 +253,10 @@ const park = (
     if (ready >= 0) {
       sel.done = true
       sel.fired = ready
-      const c = impls[ready]!
-      if (c._tag === "Recv") {
-        sel.received = recvNow(c.chan, fiber)
-        return resume(Exit.void)
-      }
-      const error = sendNow((c as Extract<CaseImpl, { _tag: "Send" }>).chan, (c as any).value, fiber)
-      return resume(error === undefined ? Exit.void : Exit.fail(error))
+      const done = perform(impls[ready] as RecvCase | SendCase, fiber)
+      if (done._tag === "Failure") return resume(done)
+      if (done.value !== undefined) sel.received = done.value
+      return resume(Exit.void)
     }
     sel.resume = resume
     sel.fiber = fiber
@@ -279,8 +293,8 @@ const park = (
     const c = impls[sel.fired]!
     return c._tag === "Recv" ? c.f(sel.received) : c.f(undefined)
   })
-  if (afterIndex < 0) return handled
-  const timer = Effect.flatMap(Effect.sleep(impls[afterIndex]!._tag === "After" ? (impls[afterIndex] as any).duration : 0), () =>
+  if (afterCase === undefined) return handled
+  const timer = Effect.flatMap(Effect.sleep(afterCase.duration), () =>
     Effect.sync(() => fireSelect(sel, afterIndex, Exit.void, undefined))
   )
   return Effect.flatMap(Effect.forkChild(timer, { startImmediately: true }), (timerFiber) =>
