@@ -42,12 +42,11 @@ import * as Stream from "effect/Stream"
 import {
   ChanClosedError,
   ChanImpl,
-  canRecv,
-  canSend,
   closeNow,
   recvNow,
   send as sendInternal,
-  sendNow
+  tryRecv as tryRecvNow,
+  trySend as trySendNow
 } from "./internal/chan.ts"
 import { type BlockedFiber, shallow } from "./internal/waiters.ts"
 import { unwrap } from "./internal/copied.ts"
@@ -201,10 +200,9 @@ export const trySend: {
   <A>(self: SendChan<A>, value: A): Effect.Effect<boolean, ChanClosedError>
 } = dual(2, <A>(self: SendChan<A>, value: A): Effect.Effect<boolean, ChanClosedError> =>
   Effect.withFiber((fiber) => {
-    const ch = impl(self)
-    if (!canSend(ch)) return exitFalse
-    const error = sendNow(ch, value, fiber)
-    return error === undefined ? exitTrue : Exit.fail(error)
+    const done = trySendNow(impl(self), value, fiber)
+    if (done === undefined) return exitFalse
+    return done._tag === "Failure" ? Exit.failCause(done.cause) : exitTrue
   })
 )
 
@@ -236,10 +234,9 @@ const exitEmpty = Exit.succeed(emptyResult)
  */
 export const tryRecv = <A>(self: RecvChan<A>): Effect.Effect<TryRecv<A>> =>
   Effect.withFiber((fiber): Effect.Effect<TryRecv<A>> => {
-    const ch = impl(self)
-    if (!canRecv(ch)) return exitEmpty
-    const value = recvNow(ch, fiber)
-    return Option.isSome(value) ? Exit.succeed({ _tag: "Received", value: value.value }) : exitClosed
+    const done = tryRecvNow(impl(self), fiber)
+    if (done === undefined || done._tag === "Failure") return exitEmpty // (a receive never fails)
+    return Option.isSome(done.value) ? Exit.succeed({ _tag: "Received", value: done.value.value }) : exitClosed
   })
 
 /**

@@ -24,7 +24,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import * as Chan from "./Chan.ts"
-import { canRecv, canSend, recvNow, sendNow } from "./internal/chan.ts"
+import { tryRecv, trySend } from "./internal/chan.ts"
 import { decodeDuration, InvalidDurationError } from "./Timer.ts"
 
 export { InvalidDurationError }
@@ -74,7 +74,7 @@ const tickEvery = (t: TickerImpl, gen: number, interval: Duration.Duration): Eff
     const tick = Effect.withFiber((fiber) => {
       if (t.gen !== gen) return exitFalse
       const ch = Chan.impl(t.chan)
-      if (canSend(ch)) sendNow(ch, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), fiber)
+      trySend(ch, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), fiber)
       return exitTrue
     })
     // Sleep until the next point of the schedule, then tick.
@@ -143,7 +143,7 @@ const halt = (t: TickerImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effec
   const old = t.fiber
   t.fiber = undefined
   const ch = Chan.impl(t.chan)
-  if (canRecv(ch)) recvNow(ch, fiber)
+  tryRecv(ch, fiber)
   return old === undefined ? Effect.void : Fiber.interrupt(old)
 }
 

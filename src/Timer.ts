@@ -28,7 +28,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import * as Chan from "./Chan.ts"
-import { canRecv, canSend, recvNow, sendNow } from "./internal/chan.ts"
+import { tryRecv, trySend } from "./internal/chan.ts"
 
 /**
  * A duration that is negative or not a number (Go panics on a non-positive
@@ -120,7 +120,7 @@ const fire = (t: TimerImpl, gen: number): Effect.Effect<void> =>
     const ch = Chan.impl(t.chan)
     // The buffer is empty: the stop or reset that started this generation
     // drained it, and no other generation can send any more.
-    if (canSend(ch)) sendNow(ch, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), fiber)
+    trySend(ch, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), fiber)
     return Exit.void
   })
 
@@ -151,7 +151,7 @@ const disarm = (t: TimerImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effe
   const old = t.fiber
   t.fiber = undefined
   const ch = Chan.impl(t.chan)
-  if (canRecv(ch)) recvNow(ch, fiber)
+  tryRecv(ch, fiber)
   return old === undefined ? Exit.succeed(wasArmed) : Effect.as(Fiber.interrupt(old), wasArmed)
 }
 

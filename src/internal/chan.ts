@@ -266,11 +266,11 @@ const onRecvCancel = <A>(node: RecvNode<A>, completed: Exit.Exit<Option.Option<A
 }
 
 /** A receive that completes now, or undefined if it would block. */
-const tryRecv = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>): Exit.Exit<Option.Option<A>> | undefined =>
+export const tryRecv = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>): Exit.Exit<Option.Option<A>> | undefined =>
   canRecv(ch) ? Exit.succeed(recvNow(ch, fiber)) : undefined
 
 /** A send that completes (or fails: closed) now, or undefined if it would block. */
-const trySend = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>): Exit.Exit<void, ChanClosedError> | undefined => {
+export const trySend = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>): Exit.Exit<void, ChanClosedError> | undefined => {
   if (!canSend(ch)) return undefined
   const error = sendNow(ch, value, fiber)
   return error === undefined ? Exit.void : Exit.fail(error)
