@@ -26,6 +26,24 @@ import { PromiseChan, PromiseLock, promisePool, Ring, xorshift } from "./floor.t
 import { type Contestant, effectContestant, type Row, type RunConfig, times } from "./harness.ts"
 import type { Modules } from "./pending.ts"
 
+/** n round trips over two unbuffered channels with an echo fiber (also the soak's channel workload). */
+export const chanPingPong = (n: number) =>
+  Effect.suspend(() => {
+    const ping = Chan.makeUnsafe<number>(0)
+    const pong = Chan.makeUnsafe<number>(0)
+    const echo = Effect.andThen(
+      Chan.forEach(ping, (v) => Chan.send(pong, v)),
+      Chan.close(pong)
+    )
+    const recvPong = Chan.recv(pong)
+    return Effect.flatMap(Effect.forkChild(echo), (echoFiber) =>
+      Effect.andThen(
+        times(n, (i) => Effect.andThen(Chan.send(ping, i), recvPong)),
+        Effect.andThen(Chan.close(ping), Fiber.join(echoFiber))
+      )
+    )
+  })
+
 // -----------------------------------------------------------------------------
 // Go reference figures (shared/reference/go-figures.md), ns per operation
 // -----------------------------------------------------------------------------
@@ -95,22 +113,7 @@ const pingPong = (config: RunConfig): Row => ({
     ...effectContestant(config, {
       name: "effect-go Chan(0)",
       kind: "effect-go",
-      effect: (n) =>
-        Effect.suspend(() => {
-          const ping = Chan.makeUnsafe<number>(0)
-          const pong = Chan.makeUnsafe<number>(0)
-          const echo = Effect.andThen(
-            Chan.forEach(ping, (v) => Chan.send(pong, v)),
-            Chan.close(pong)
-          )
-          const recvPong = Chan.recv(pong)
-          return Effect.flatMap(Effect.forkChild(echo), (echoFiber) =>
-            Effect.andThen(
-              times(n, (i) => Effect.andThen(Chan.send(ping, i), recvPong)),
-              Effect.andThen(Chan.close(ping), Fiber.join(echoFiber))
-            )
-          )
-        })
+      effect: chanPingPong
     }),
     ...effectContestant(config, {
       name: "Effect Queue.bounded(0)",

@@ -20,6 +20,7 @@ import * as Chan from "../src/Chan.ts"
 import * as Mutex from "../src/Mutex.ts"
 import * as Select from "../src/Select.ts"
 import { collect, fmtInt, guard, mdTable, times } from "./harness.ts"
+import { chanPingPong } from "./rows.ts"
 
 export interface SoakSample {
   readonly t: number
@@ -77,25 +78,7 @@ const spsc = (items: number) =>
     )
   })
 
-const pingPong = (trips: number) =>
-  Effect.suspend(() => {
-    const ping = Chan.makeUnsafe<number>(0)
-    const pong = Chan.makeUnsafe<number>(0)
-    const echo = Effect.andThen(
-      Chan.forEach(ping, (v) => Chan.send(pong, v)),
-      Chan.close(pong)
-    )
-    const recvPong = Chan.recv(pong)
-    return Effect.as(
-      Effect.flatMap(Effect.forkChild(echo), (f) =>
-        Effect.andThen(
-          times(trips, (i) => Effect.andThen(Chan.send(ping, i), recvPong)),
-          Effect.andThen(Chan.close(ping), Fiber.join(f))
-        )
-      ),
-      4 * trips
-    )
-  })
+const pingPong = (trips: number) => Effect.as(chanPingPong(trips), 4 * trips)
 
 const mpmc = (items: number) =>
   Effect.suspend(() => {
