@@ -50,10 +50,10 @@ import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import * as Scope from "effect/Scope"
-import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { type BlockedFiber, block, shallow, tooDeep, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import { unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/WaitGroup" as const
@@ -111,11 +111,18 @@ export interface WaitGroupOptions {
 class WaitGroupImpl implements WaitGroup {
   readonly [TypeId] = TypeId
   readonly name: string | undefined
+  /** Owns the tasks: its finalizer ({@link closeTasks}) interrupts them. */
   readonly scope: Scope.Scope
   counter = 0
   /** Defects of tasks started with `go`, not yet delivered to a `wait`. */
   defects: Cause.Cause<never> | undefined = undefined
   readonly waiters: WaiterList<Waiter>
+  /** Tasks started with `go` and not ended yet. */
+  readonly running = new Set<Fiber.Fiber<unknown>>()
+  /** The finalizer interrupting `running` is in `scope` (added by `make`, or by the first `go`). */
+  guarded = false
+  /** `scope` has closed: `go` starts nothing any more. */
+  closed = false
   constructor(scope: Scope.Scope, name: string | undefined) {
     this.scope = scope
     this.name = name
@@ -142,7 +149,8 @@ const waitNow = (wg: WaitGroupImpl): Exit.Exit<void> | undefined => (wg.counter 
 const addUnsafe = (wg: WaitGroupImpl, delta: number): Exit.Exit<void> => {
   if (!Number.isSafeInteger(delta)) return Exit.die(new InvalidWaitGroupDeltaError({ waitGroupName: wg.name, delta }))
   const next = wg.counter + delta
-  if (next < 0) return Exit.die(new NegativeWaitGroupCounterError({ waitGroupName: wg.name, counter: wg.counter, delta }))
+  if (next < 0)
+    return Exit.die(new NegativeWaitGroupCounterError({ waitGroupName: wg.name, counter: wg.counter, delta }))
   wg.counter = next
   if (next === 0 && wg.waiters.size > 0) {
     const waiters = wg.waiters.drain()
@@ -156,6 +164,16 @@ const addUnsafe = (wg: WaitGroupImpl, delta: number): Exit.Exit<void> => {
 }
 
 /**
+ * The scope's finalizer: no task starts any more, and those still running are
+ * interrupted (all at once) and awaited.
+ */
+const closeTasks = (wg: WaitGroupImpl): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    wg.closed = true
+    return Fiber.interruptAll(Array.from(wg.running))
+  })
+
+/**
  * Creates a WaitGroup whose {@link go} tasks live in `scope`, outside of an
  * Effect. Prefer {@link make}.
  *
@@ -167,16 +185,17 @@ export const makeUnsafe = (scope: Scope.Scope, options?: WaitGroupOptions): Wait
 /**
  * Creates a WaitGroup with a zero counter. Go: `var wg sync.WaitGroup`.
  *
- * The group gets a scope of its own inside the current one: the fibers
- * {@link go} forks live in it, and closing the current scope interrupts the
- * tasks still running (all at once).
+ * The fibers {@link go} forks live in the current scope: closing it
+ * interrupts the tasks still running (all at once) and waits for them.
  *
  * @since 0.1.0
  */
 export const make = (options?: WaitGroupOptions): Effect.Effect<WaitGroup, never, Scope.Scope> =>
-  Effect.flatMap(Effect.scope, (parent) =>
-    Effect.map(Scope.fork(parent, "parallel"), (scope) => makeUnsafe(scope, options))
-  )
+  Effect.flatMap(Effect.scope, (scope) => {
+    const wg = new WaitGroupImpl(scope, options?.name)
+    wg.guarded = true
+    return Effect.as(Scope.addFinalizer(scope, closeTasks(wg)), wg)
+  })
 
 /**
  * Adds `delta` (possibly negative) to the counter; when it reaches zero,
@@ -221,22 +240,24 @@ export const wait = (self: WaitGroup): Effect.Effect<void> =>
     return block(wg.waiters, node, fiber, undefined, () => waitNow(wg))
   })
 
-class Task {
-  settled = false
-}
-
-// A task ended: record a defect, then count it done (exactly once: from the
-// task's own finalizer, or from the fiber observer if it never started).
-const settleTask = (wg: WaitGroupImpl, task: Task, exit: Exit.Exit<unknown>): void => {
-  if (task.settled) return
-  task.settled = true
-  if (Exit.isFailure(exit) && Cause.hasDies(exit.cause)) {
+// A task ended, however it ended (also interrupted before it ran at all, when
+// the scope was closing): record a defect, then count it done. The fiber's
+// observer runs exactly once, after the fiber (and its finalizers) stopped.
+// An observer cannot yield as `shallow` does: when wake-ups are nested too
+// deeply (a chain of tasks each releasing the next), the count is taken from a
+// fresh stack at the next scheduler turn instead.
+const taskEnded = (wg: WaitGroupImpl, fiber: Fiber.Fiber<unknown>, exit: Exit.Exit<unknown>): void => {
+  if (tooDeep()) {
+    fiber.currentDispatcher.scheduleTask(() => taskEnded(wg, fiber, exit), 0)
+    return
+  }
+  if (exit._tag === "Failure" && Cause.hasDies(exit.cause)) {
     recordDefects(wg, Cause.fromReasons(exit.cause.reasons.filter(Cause.isDieReason)))
   }
   // Fails only if someone called `done` for this task too: that misuse must
   // not vanish with the task, so it is delivered to `wait` like a defect.
   const counted = addUnsafe(wg, -1)
-  if (Exit.isFailure(counted)) recordDefects(wg, counted.cause)
+  if (counted._tag === "Failure") recordDefects(wg, counted.cause)
 }
 
 const recordDefects = (wg: WaitGroupImpl, defects: Cause.Cause<never>): void => {
@@ -244,26 +265,38 @@ const recordDefects = (wg: WaitGroupImpl, defects: Cause.Cause<never>): void => 
 }
 
 const goImpl = <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effect.Effect<Fiber.Fiber<A>, never, R> =>
+  // Counting and forking are one uninterruptible step: an interruption
+  // between them would leave the counter raised for a task that never exists.
   Effect.uninterruptible(
-    Effect.suspend(() => {
+    Effect.withFiber(() => {
       const wg = impl(self)
+      if (!wg.guarded) {
+        wg.guarded = true
+        return Effect.andThen(Scope.addFinalizer(wg.scope, closeTasks(wg)), goImpl(self, effect))
+      }
       wg.counter++
-      const task = new Task()
-      const body = Effect.onExit(effect, (exit) =>
-        shallow(() => {
-          settleTask(wg, task, exit)
-          return Exit.void
-        })
-      )
-      // The child is interruptible (forkIn's default), whatever this region is.
-      return Effect.map(Effect.forkIn(body, wg.scope), (fiber) => {
-        // Covers a task interrupted before it ran at all (e.g. the scope is
-        // closed): its `onExit` never ran.
-        fiber.addObserver((exit) => settleTask(wg, task, exit))
-        return fiber
+      // A closed scope gives a fiber that is interrupted before it starts.
+      if (wg.closed) return Effect.map(Effect.forkIn(effect, wg.scope), (fiber) => observe(wg, fiber))
+      // The scope owns the task through `running` and `closeTasks` (one
+      // finalizer for all tasks, cheaper than one each as `forkIn` adds).
+      // The child is interruptible, whatever this region is.
+      return Effect.map(Effect.forkDetach(effect), (fiber) => {
+        // The scope may have closed while this fiber yielded after the fork
+        // (its op budget spent): the task, not started yet, stops at once.
+        if (wg.closed) fiber.interruptUnsafe()
+        else wg.running.add(fiber)
+        return observe(wg, fiber)
       })
     })
   )
+
+const observe = <A>(wg: WaitGroupImpl, fiber: Fiber.Fiber<A>): Fiber.Fiber<A> => {
+  fiber.addObserver((exit) => {
+    wg.running.delete(fiber)
+    taskEnded(wg, fiber, exit)
+  })
+  return fiber
+}
 
 /**
  * Counts a task and forks it in the group's scope, in one step; the task

@@ -13,8 +13,6 @@ import { defectOf, isInterruptedOnly } from "./utils/exits.ts"
 import { underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 
-
-
 describe("WaitGroup", () => {
   it.effect("Go's TestWaitGroup: two groups as barriers, reused 8 times", () =>
     Effect.gen(function* () {
@@ -267,6 +265,31 @@ describe("WaitGroup", () => {
     })
   )
 
+  it.effect("makeUnsafe: the given scope owns the go tasks, also when it is closed already", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const wg = WaitGroup.makeUnsafe(scope)
+      let cleaned = 0
+      const task = yield* WaitGroup.go(wg, Effect.never.pipe(Effect.ensuring(Effect.sync(() => cleaned++))))
+      yield* settle
+      expect(yield* WaitGroup.count(wg)).toBe(1)
+      yield* Scope.close(scope, Exit.void)
+      expect(cleaned).toBe(1)
+      expect(isInterruptedOnly(yield* Fiber.await(task))).toBe(true)
+      expect(yield* WaitGroup.count(wg)).toBe(0)
+      // A group made on a closed scope starts nothing.
+      const closedGroup = WaitGroup.makeUnsafe(scope)
+      let ran = false
+      const late = yield* WaitGroup.go(
+        closedGroup,
+        Effect.sync(() => (ran = true))
+      )
+      expect(isInterruptedOnly(yield* Fiber.await(late))).toBe(true)
+      expect(ran).toBe(false)
+      yield* WaitGroup.wait(closedGroup)
+    })
+  )
+
   it.effect("a dying task is not swallowed: it counts as done and the wait it releases dies with its defect", () =>
     Effect.gen(function* () {
       const wg = yield* WaitGroup.make()
@@ -343,6 +366,19 @@ describe("WaitGroup", () => {
     })
   )
 
+  it.effect("a long chain of go tasks ending one another does not overflow the stack", () =>
+    Effect.gen(function* () {
+      const groups = yield* Effect.forEach(Array.from({ length: 10_001 }), () => WaitGroup.make())
+      yield* WaitGroup.add(groups[0]!, 1)
+      // Task i, counted in group i + 1, waits for group i: its end releases task i + 1.
+      for (let i = 0; i < 10_000; i++) yield* WaitGroup.go(groups[i + 1]!, WaitGroup.wait(groups[i]!))
+      yield* settle
+      yield* WaitGroup.done(groups[0]!)
+      yield* WaitGroup.wait(groups[10_000]!)
+      expect(yield* WaitGroup.count(groups[5_000]!)).toBe(0)
+    })
+  )
+
   it.effect.prop(
     "random task durations and interruptions: wait returns exactly when the last task ends",
     [
@@ -395,6 +431,30 @@ describe("WaitGroup", () => {
  * failure through the timeout.
  */
 describe("WaitGroup: no lost wake-ups under any op budget", () => {
+  it.live("the scope closing while a fiber loops go: every task is stopped, under any op budget", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const wg = yield* WaitGroup.make().pipe(Scope.provide(scope))
+        const tasks: Array<Fiber.Fiber<void>> = []
+        const looping = yield* Effect.forkChild(
+          Effect.forever(
+            Effect.map(WaitGroup.go(wg, Effect.never), (task) => {
+              tasks.push(task)
+            }),
+            { disableYield: true }
+          )
+        )
+        yield* Effect.yieldNow
+        yield* Scope.close(scope, Exit.void)
+        yield* Fiber.interrupt(looping)
+        // A task forked just before the close and registered just after it
+        // would run forever and keep the counter up.
+        for (const task of tasks) expect(task.pollUnsafe()).toBeDefined()
+        expect(yield* WaitGroup.count(wg)).toBe(0)
+      })
+    )
+  )
 
   it.live("rounds of add/done by forked fibers and of go, each awaited by 3 waiters", () =>
     underEveryBudget(() =>
@@ -417,5 +477,6 @@ describe("WaitGroup: no lost wake-ups under any op budget", () => {
         }
         expect(yield* WaitGroup.blocked(wg)).toEqual([])
       })
-    ))
+    )
+  )
 })
