@@ -1,9 +1,23 @@
 /**
- * A mutual-exclusion lock: Go's `sync.Mutex`.
+ * A mutual-exclusion lock: Go's `sync.Mutex`, with Go's two modes.
+ *
+ * Fairness is Go's (sync/mutex.go):
+ * - **Normal mode.** Waiters queue in FIFO order, but unlocking does not hand
+ *   the lock to the head waiter: it frees it, and the head gets its turn when
+ *   the scheduler next runs (Go: the woken waiter competes with new arrivals).
+ *   A fiber that is already running can therefore lock again straight away
+ *   (barging), which is what makes a contended lock cheap: no context switch
+ *   per lock. A head waiter that finds the lock taken keeps its place.
+ * - **Starvation mode.** Once the head has waited 1 ms (Clock time), every
+ *   unlock hands the lock straight to the head, new arrivals queue behind it
+ *   and `tryLock` fails. The mutex returns to normal mode when a waiter that
+ *   waited less than 1 ms, or the last waiter, takes the lock.
+ *
+ * So no waiter waits much more than 1 ms behind fibers that barge. For
+ * strict FIFO with no barging at all, use `Semaphore.make(1)`: Go's
+ * `semaphore.Weighted` is strictly FIFO.
  *
  * Differences from Go, all in the direction of safety:
- * - hand-off is strictly FIFO, so no waiter starves (Go switches to FIFO
- *   only after a waiter has starved for 1 ms);
  * - `lock` is interruptible, and an interrupted `lock` leaves the queue;
  * - {@link withLock} releases on success, failure, defect and interruption,
  *   which is what `defer mu.Unlock()` is for in Go.
@@ -29,11 +43,13 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
-import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { type BlockedFiber, block, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/Mutex" as const
 
@@ -69,27 +85,99 @@ export interface MutexOptions {
   readonly name?: string | undefined
 }
 
+/**
+ * How long a waiter may wait before the mutex switches to starvation mode
+ * (Go: `starvationThresholdNs`, 1 ms).
+ */
+const STARVATION_THRESHOLD_MILLIS = 1
+
+/** `block`'s result for a waiter: it owns the lock (hand-off), or only got its turn. */
+const owned = Exit.succeed(true)
+const turn = Exit.succeed(false)
+
+/** A fiber parked in `lock`. */
+class LockWaiter extends Waiter<boolean> {
+  /** The fiber that locks: its scheduler and Clock are used on its behalf. */
+  readonly owner: Fiber.Fiber<unknown, unknown>
+  /** Clock time of its first park (-1 until it lost a turn and parks again). */
+  waitStart = -1
+  /** It lost its turn: it parks again at the head, keeping its place. */
+  requeued = false
+  constructor(owner: Fiber.Fiber<unknown, unknown>) {
+    super()
+    this.owner = owner
+    this.op = "lock"
+  }
+}
+
+/** The waiters; one that lost its turn goes back to the head (Go: `queueLifo`). */
+class LockQueue extends WaiterList<LockWaiter> {
+  override push(node: LockWaiter): void {
+    if (!node.requeued) {
+      super.push(node)
+      return
+    }
+    // `block` stamped the park time; a dump shows when it first waited.
+    node.since = node.waitStart
+    this.unshift(node)
+  }
+}
+
+/** Has `node` waited (since its first park) long enough to starve? */
+const waitedTooLong = (node: LockWaiter): boolean =>
+  node.owner.getRef(Clock.Clock).currentTimeMillisUnsafe() - node.since >= STARVATION_THRESHOLD_MILLIS
+
 class MutexImpl implements Mutex {
   readonly [TypeId] = TypeId
   readonly name: string | undefined
   locked = false
-  readonly waiters: WaiterList<Waiter>
+  /** Go's starvation mode: unlock hands the lock to the head directly. */
+  starving = false
   /**
-   * Cancel handler of a parked `lock`: the lock was handed to this waiter in
-   * the moment between its interruption and this handler, so pass it on.
+   * A waiter has been given its turn and has not taken it yet (Go:
+   * `mutexWoken`): unlock gives no other turn meanwhile, so a busy lock
+   * wakes one waiter at a time, not a crowd.
    */
-  readonly giveBack = (_node: Waiter, granted: Exit.Exit<void> | undefined): void => {
-    if (granted !== undefined) unlockUnsafe(this)
-  }
-  /** Takes the lock if it is free: the fast path, and `block`'s re-check. */
-  readonly tryLock = (): Exit.Exit<void> | undefined => {
-    if (this.locked) return undefined
-    this.locked = true
-    return Exit.void
-  }
+  woken = false
+  readonly waiters: LockQueue
   constructor(name: string | undefined) {
     this.name = name
-    this.waiters = new WaiterList("Mutex", name)
+    this.waiters = new LockQueue("Mutex", name)
+  }
+  /** Takes the lock if it is free: the fast path, and `block`'s re-check. */
+  readonly tryLock = (): Exit.Exit<boolean> | undefined => {
+    // In normal mode a free lock is taken even with waiters (Go's barging);
+    // in starvation mode it belongs to the head.
+    if (this.locked || this.starving) return undefined
+    this.locked = true
+    return owned
+  }
+  /**
+   * What a waiter was handed and did not use (it was interrupted): pass it
+   * on. Also `block`'s cancel handler, with undefined when it was handed
+   * nothing (it just leaves the queue).
+   */
+  readonly giveBack = (node: LockWaiter, handed: Exit.Exit<boolean> | undefined): void => {
+    if (handed === undefined) return
+    if (handed === owned) {
+      unlockUnsafe(this, node.owner)
+    } else {
+      this.woken = false
+      this.giveTurn(node.owner)
+    }
+  }
+  /** `withLock`'s finalizer: unlocks (after a yield when wake-ups nest too deep). */
+  readonly release = (): Effect.Effect<void> =>
+    tooDeep() ? Effect.andThen(Effect.yieldNow, unlock(this)) : unlockUnsafe(this, Fiber.getCurrent()!)
+  /** Gives the head waiter its turn, unless one is already under way. */
+  giveTurn(fiber: Fiber.Fiber<unknown, unknown>): void {
+    if (this.woken || this.locked) return
+    const head = this.waiters.shift()
+    if (head === undefined) return
+    this.woken = true
+    // Resumed when this fiber parks or at the next scheduler turn, so that a
+    // fiber that is running can lock again meanwhile (see the module doc).
+    wakeLater(head, turn, fiber)
   }
 }
 
@@ -110,7 +198,9 @@ export const makeUnsafe = (options?: MutexOptions): Mutex => new MutexImpl(optio
 export const make = (options?: MutexOptions): Effect.Effect<Mutex> => Effect.sync(() => makeUnsafe(options))
 
 /**
- * Locks the Mutex, waiting in FIFO order while it is held. Go: `mu.Lock()`.
+ * Locks the Mutex, waiting while it is held. Go: `mu.Lock()`. Waiters are
+ * served in FIFO order; a fiber that finds the lock free takes it even if
+ * others wait, until the head has waited 1 ms (see the module doc).
  *
  * Interruptible: an interrupted `lock` leaves the queue and holds nothing.
  *
@@ -119,44 +209,86 @@ export const make = (options?: MutexOptions): Effect.Effect<Mutex> => Effect.syn
 export const lock = (self: Mutex): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const m = impl(self)
-    const now = m.tryLock()
-    if (now !== undefined) return now
-    return block(m.waiters, lockWaiter(), fiber, m.giveBack, m.tryLock)
+    if (m.tryLock() !== undefined) return Exit.void
+    const node = new LockWaiter(fiber)
+    return Effect.onExit(acquire(m, node), (exit) => (exit._tag === "Success" ? Exit.void : handBack(m, node)))
   })
 
-const lockWaiter = (): Waiter => {
-  const node = new Waiter()
-  node.op = "lock"
-  return node
-}
+/** Parks `node` until it owns the lock, competing each time it gets its turn. */
+const acquire = (m: MutexImpl, node: LockWaiter): Effect.Effect<void> =>
+  Effect.flatMap(block(m.waiters, node, node.owner, m.giveBack, m.tryLock), (isOwner) => {
+    if (isOwner) return Exit.void
+    // Its turn: take the lock if still free, else a running fiber barged in
+    // and this waiter goes back to the head of the queue (Go: the woken
+    // waiter lost the race). Waiting too long starts starvation mode.
+    node.grantedExit = undefined
+    m.woken = false
+    if (m.tryLock() !== undefined) return Exit.void
+    if (!node.requeued) {
+      node.waitStart = node.since
+      node.requeued = true
+    }
+    if (waitedTooLong(node)) m.starving = true
+    return acquire(m, node)
+  })
 
 /**
- * Locks the Mutex if it is free and nobody waits for it; says whether it did.
- * Go: `mu.TryLock()`.
- *
- * @since 0.1.0
+ * After a slow `lock` ended without the lock (interrupted): Effect may
+ * interrupt a fiber right after it was resumed, before its `lock` returns, so
+ * what it was handed last (the lock, or its turn) is passed on here instead
+ * of being lost.
  */
-export const tryLock = (self: Mutex): Effect.Effect<boolean> =>
-  Effect.sync(() => impl(self).tryLock() !== undefined)
-
-const unlockUnsafe = (m: MutexImpl): Exit.Exit<void> => {
-  if (!m.locked) return Exit.die(new UnlockOfUnlockedMutexError({ mutexName: m.name }))
-  const next = m.waiters.shift()
-  // FIFO hand-off: the lock passes straight to the head waiter and never
-  // becomes free in between, so neither `lock` nor `tryLock` can barge.
-  if (next === undefined) m.locked = false
-  else wake(next, Exit.void)
+const handBack = (m: MutexImpl, node: LockWaiter): Exit.Exit<void> => {
+  const handed = node.grantedExit
+  node.grantedExit = undefined
+  m.giveBack(node, handed)
   return Exit.void
 }
 
 /**
- * Unlocks the Mutex, handing it to the longest waiter if there is one.
- * Go: `mu.Unlock()`. Unlocking an unlocked Mutex is a defect
- * ({@link UnlockOfUnlockedMutexError}).
+ * Locks the Mutex if it is free; says whether it did. Go: `mu.TryLock()`.
+ * As in Go it takes a free lock even while fibers wait for it, except in
+ * starvation mode (see the module doc), where the lock belongs to the head.
  *
  * @since 0.1.0
  */
-export const unlock = (self: Mutex): Effect.Effect<void> => shallow(() => unlockUnsafe(impl(self)))
+export const tryLock = (self: Mutex): Effect.Effect<boolean> => Effect.sync(() => impl(self).tryLock() !== undefined)
+
+/** Unlocks; `fiber` (the unlocker, or a waiter) gives the scheduler and Clock. */
+const unlockUnsafe = (m: MutexImpl, fiber: Fiber.Fiber<unknown, unknown>): Exit.Exit<void> => {
+  if (!m.locked) return Exit.die(new UnlockOfUnlockedMutexError({ mutexName: m.name }))
+  if (m.starving) {
+    const head = m.waiters.shift()
+    if (head !== undefined) {
+      // Hand-off: the lock never becomes free, so nobody can barge. Go leaves
+      // starvation mode when this waiter is the last or did not wait long.
+      if (m.waiters.size === 0 || !waitedTooLong(head)) m.starving = false
+      wake(head, owned)
+      return Exit.void
+    }
+    m.starving = false
+  }
+  m.locked = false
+  m.giveTurn(fiber)
+  return Exit.void
+}
+
+/**
+ * Unlocks the Mutex. Go: `mu.Unlock()`. If fibers wait, the longest waiting
+ * one gets the lock next unless a running fiber takes it first (normal
+ * mode), or gets it directly (starvation mode). Unlocking an unlocked Mutex
+ * is a defect ({@link UnlockOfUnlockedMutexError}).
+ *
+ * @since 0.1.0
+ */
+export const unlock = (self: Mutex): Effect.Effect<void> => {
+  // One step on the hot path. Like `shallow`, it yields first when wake-ups
+  // are nested too deep (a starvation-mode hand-off wakes synchronously).
+  const unlocked: Effect.Effect<void> = Effect.withFiber((fiber) =>
+    tooDeep() ? Effect.andThen(Effect.yieldNow, unlocked) : unlockUnsafe(impl(self), fiber)
+  )
+  return unlocked
+}
 
 /**
  * Runs `effect` while holding the Mutex, and unlocks it however `effect`
@@ -176,25 +308,23 @@ export const withLock: {
 } = dual(
   (args) => Effect.isEffect(args[0]),
   <A, E, R>(effect: Effect.Effect<A, E, R>, self: Mutex): Effect.Effect<A, E, R> =>
-    Effect.uninterruptibleMask((restore) =>
-      Effect.withFiber((fiber) => {
-        const m = impl(self)
-        const guarded = Effect.ensuring(restore(effect), unlock(self))
-        // Taken here, inside the mask: nothing can interrupt between taking
-        // the lock and installing its release.
-        if (m.tryLock() !== undefined) return guarded
-        // Only the wait is interruptible. A lock granted to this fiber that
-        // then meets an interruption before the mask is back (Effect may
-        // yield right after the park) is unlocked here, not leaked.
-        const node = lockWaiter()
-        const parked = Effect.onExit(restore(block(m.waiters, node, fiber, m.giveBack, m.tryLock)), (exit) => {
-          if (exit._tag === "Success" || node.grantedExit === undefined) return Exit.void
-          node.grantedExit = undefined
-          return unlockUnsafe(m)
-        })
-        return Effect.andThen(parked, guarded)
-      })
-    )
+    Effect.uninterruptibleMask((restore) => {
+      // Called by the mask's own step, on the running fiber.
+      const fiber = Fiber.getCurrent()!
+      const m = impl(self)
+      const guarded = Effect.onExit(restore(effect), m.release)
+      // Taken here, inside the mask: nothing can interrupt between taking
+      // the lock and installing its release.
+      if (m.tryLock() !== undefined) return guarded
+      // Only the wait is interruptible. A lock granted to this fiber that
+      // then meets an interruption before the mask is back (Effect may
+      // yield right after the park) is unlocked here, not leaked.
+      const node = new LockWaiter(fiber)
+      const parked = Effect.onExit(restore(acquire(m, node)), (exit) =>
+        exit._tag === "Success" ? Exit.void : handBack(m, node)
+      )
+      return Effect.andThen(parked, guarded)
+    })
 )
 
 /**

@@ -1,9 +1,11 @@
 import { describe, expect } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
+import * as TestClock from "effect/testing/TestClock"
 import * as Mutex from "../src/Mutex.ts"
 import { settle } from "./utils/fibers.ts"
 import { it } from "./utils/leak.ts"
@@ -50,7 +52,7 @@ describe("Mutex", () => {
     })
   )
 
-  it.effect("tryLock succeeds when free, fails when held, and cannot barge past waiters", () =>
+  it.effect("tryLock takes a free lock even while fibers wait, as Go's TryLock does (normal mode)", () =>
     Effect.gen(function* () {
       const mu = yield* Mutex.make()
       expect(yield* Mutex.tryLock(mu)).toBe(true)
@@ -58,11 +60,146 @@ describe("Mutex", () => {
       const waiter = yield* Effect.forkChild(Mutex.lock(mu))
       yield* settle
       yield* Mutex.unlock(mu)
-      // The lock went straight to the waiter: still held, tryLock fails.
-      expect(yield* Mutex.tryLock(mu)).toBe(false)
+      // The waiter's turn comes when this fiber stops running; until then the
+      // lock is free for the taking.
+      expect(yield* Mutex.tryLock(mu)).toBe(true)
+      yield* settle
+      // Its turn came while the lock was held: it is still first in line.
+      expect((yield* Mutex.blocked(mu)).map((b) => b.fiberId)).toEqual([waiter.id])
+      yield* Mutex.unlock(mu)
       yield* Fiber.join(waiter)
+      expect(yield* Mutex.isLocked(mu)).toBe(true)
       yield* Mutex.unlock(mu)
       expect(yield* Mutex.tryLock(mu)).toBe(true)
+      yield* Mutex.unlock(mu)
+    })
+  )
+
+  it.effect("a running fiber can lock again after unlocking (barging); a waiter that lost keeps its place", () =>
+    Effect.gen(function* () {
+      const mu = yield* Mutex.make()
+      yield* Mutex.lock(mu)
+      const order: Array<number> = []
+      const w1 = yield* Effect.forkChild(Mutex.withLock(mu)(Effect.sync(() => order.push(1))))
+      yield* settle
+      yield* TestClock.adjust("100 micros")
+      const w2 = yield* Effect.forkChild(Mutex.withLock(mu)(Effect.sync(() => order.push(2))))
+      yield* settle
+      const before = yield* Mutex.blocked(mu)
+      for (let i = 0; i < 3; i++) {
+        yield* Mutex.unlock(mu)
+        yield* Mutex.lock(mu) // no park in between: we take it back
+        yield* settle // w1 has its turn, finds the lock held, and waits again
+      }
+      expect(order).toEqual([])
+      // Same fibers, same order, and w1 still counts its wait from its first park.
+      expect(yield* Mutex.blocked(mu)).toEqual(before)
+      yield* Mutex.unlock(mu)
+      yield* Fiber.joinAll([w1, w2])
+      expect(order).toEqual([1, 2])
+      expect(yield* Mutex.isLocked(mu)).toBe(false)
+    })
+  )
+
+  it.effect("a waiter that waited 1 ms starts starvation mode: the lock is handed over, nobody barges (Go)", () =>
+    Effect.gen(function* () {
+      const mu = yield* Mutex.make()
+      yield* Mutex.lock(mu)
+      const gate = yield* Deferred.make<void>()
+      const order: Array<number> = []
+      const w1 = yield* Effect.forkChild(
+        Mutex.withLock(mu)(
+          Effect.andThen(
+            Effect.sync(() => order.push(1)),
+            Deferred.await(gate)
+          )
+        )
+      )
+      yield* settle
+      yield* TestClock.adjust("1 millis")
+      const w2 = yield* Effect.forkChild(Mutex.withLock(mu)(Effect.sync(() => order.push(2))))
+      yield* settle
+      yield* Mutex.unlock(mu)
+      yield* Mutex.lock(mu) // barges once more…
+      yield* settle // …and w1, having waited 1 ms, switches the mutex to starvation mode
+      expect(order).toEqual([])
+      yield* Mutex.unlock(mu)
+      // Handed straight to w1: it runs before unlock returns, and the lock
+      // never was free, so this fiber cannot take it back.
+      expect(order).toEqual([1])
+      expect(yield* Mutex.tryLock(mu)).toBe(false)
+      const late = yield* Effect.forkChild(Mutex.withLock(mu)(Effect.sync(() => order.push(3))))
+      yield* settle
+      expect((yield* Mutex.blocked(mu)).map((b) => b.fiberId)).toEqual([w2.id, late.id])
+      // w1 unlocks: handed to w2, which waited less than 1 ms, so the mutex
+      // goes back to normal mode; late then gets its turn as usual.
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.joinAll([w1, w2, late])
+      expect(order).toEqual([1, 2, 3])
+      expect(yield* Mutex.tryLock(mu)).toBe(true)
+      yield* Mutex.unlock(mu)
+      expect((yield* Mutex.blocked(mu)).length).toBe(0)
+    })
+  )
+
+  it.effect("a fiber that keeps re-locking cannot starve a waiter for more than 1 ms", () =>
+    Effect.gen(function* () {
+      const mu = yield* Mutex.make()
+      // Holds the lock across every yield and re-locks at once after each unlock.
+      const barger = yield* Effect.forkChild(
+        Effect.forever(Mutex.withLock(mu)(Effect.yieldNow), { disableYield: true })
+      )
+      yield* settle
+      let done = false
+      const waiter = yield* Effect.forkChild(Mutex.withLock(mu)(Effect.sync(() => (done = true))))
+      for (let i = 0; i < 20; i++) yield* settle
+      expect(done).toBe(false) // normal mode: the running fiber keeps winning
+      yield* TestClock.adjust("1 millis")
+      for (let i = 0; i < 3; i++) yield* settle
+      expect(done).toBe(true)
+      yield* Fiber.join(waiter)
+      yield* Fiber.interrupt(barger)
+      expect(yield* Mutex.isLocked(mu)).toBe(false)
+      expect((yield* Mutex.blocked(mu)).length).toBe(0)
+    })
+  )
+
+  it.effect("a waiter interrupted before its turn came passes the turn on", () =>
+    Effect.gen(function* () {
+      const mu = yield* Mutex.make()
+      yield* Mutex.lock(mu)
+      const w1 = yield* Effect.forkChild(Mutex.lock(mu))
+      const w2 = yield* Effect.forkChild(Mutex.lock(mu))
+      yield* settle
+      yield* Mutex.unlock(mu) // w1's turn is due, not taken yet
+      yield* Fiber.interrupt(w1)
+      yield* Fiber.join(w2)
+      expect(yield* Mutex.isLocked(mu)).toBe(true) // w2 holds it
+      yield* Mutex.unlock(mu)
+      expect(yield* Mutex.isLocked(mu)).toBe(false)
+      expect((yield* Mutex.blocked(mu)).length).toBe(0)
+    })
+  )
+
+  it.effect("a waiter interrupted while the lock is handed to it (starvation mode) passes the lock on", () =>
+    Effect.gen(function* () {
+      const mu = yield* Mutex.make()
+      yield* Mutex.lock(mu)
+      const w1 = yield* Effect.forkChild(Mutex.withLock(mu)(Effect.void))
+      yield* settle
+      yield* TestClock.adjust("2 millis")
+      let got = false
+      const w2 = yield* Effect.forkChild(Mutex.withLock(mu)(Effect.sync(() => (got = true))))
+      yield* settle
+      yield* Mutex.unlock(mu)
+      yield* Mutex.lock(mu)
+      yield* settle // starvation mode
+      yield* Fiber.interrupt(w1)
+      expect((yield* Mutex.blocked(mu)).map((b) => b.fiberId)).toEqual([w2.id])
+      yield* Mutex.unlock(mu) // straight to w2
+      expect(got).toBe(true)
+      yield* Fiber.join(w2)
+      expect(yield* Mutex.isLocked(mu)).toBe(false)
     })
   )
 
