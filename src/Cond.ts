@@ -57,7 +57,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { dual, type LazyArg } from "effect/Function"
-import { type BlockedFiber, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { type BlockedFiber, flushPending, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import * as Mutex from "./Mutex.ts"
 import { unwrap } from "./internal/copied.ts"
 
@@ -199,6 +199,10 @@ const park = (c: CondImpl, node: CondWaiter): Effect.Effect<void> =>
   Effect.callback<void>((resume) => {
     if (node.wokenBy !== undefined) return resume(Exit.void)
     node.resume = resume
+    // Parking is when the waiters this fiber completed get resumed (the
+    // mutex's next waiter, after `wait`'s unlock): see `wakeLater`. One of
+    // them may signal us right here; Effect.callback takes that resume.
+    flushPending()
     return Effect.sync(() => {
       c.waiters.remove(node)
       node.resume = undefined
