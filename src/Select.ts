@@ -46,7 +46,6 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as Option from "effect/Option"
 import * as Random from "effect/Random"
-import * as Clock from "effect/Clock"
 import * as Chan from "./Chan.ts"
 import type { RecvChan, SendChan } from "./Chan.ts"
 import {
@@ -62,7 +61,7 @@ import {
   SendNode,
   sendNow
 } from "./internal/chan.ts"
-import { cancel, flushPending, tooDeep } from "./internal/waiters.ts"
+import { cancel, flushPending, parkTime, tooDeep } from "./internal/waiters.ts"
 
 const CaseTypeId = "~effect-go/Select/Case" as const
 
@@ -96,8 +95,7 @@ const asVoid = () => Effect.void
 export const recv: {
   <A>(chan: RecvChan<A>): Case<Option.Option<A>>
   <A, B, E = never, R = never>(chan: RecvChan<A>, f: (value: Option.Option<A>) => Effect.Effect<B, E, R>): Case<B, E, R>
-} = ((chan: RecvChan<any>, f?: AnyHandler) =>
-  toCase({ _tag: "Recv", chan: Chan.impl(chan), f: f ?? succeed })) as any
+} = ((chan: RecvChan<any>, f?: AnyHandler) => toCase({ _tag: "Recv", chan: Chan.impl(chan), f: f ?? succeed })) as any
 
 /**
  * A send case: Go's `case ch <- value:`. Fails the select with
@@ -260,7 +258,7 @@ const park = (
     }
     sel.resume = resume
     sel.fiber = fiber
-    sel.since = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+    sel.since = parkTime(fiber)
     const nodes: Array<RecvNode<any> | SendNode<any> | undefined> = new Array(impls.length)
     sel.nodes = nodes
     for (let i = 0; i < impls.length; i++) {
@@ -287,7 +285,11 @@ const park = (
       }
     }
     flushPending()
-    return Effect.sync(() => cancel(sel, (s, completed) => withdraw(s, completed as Exit.Exit<void, ChanClosedError> | undefined, impls, fiber)))
+    return Effect.sync(() =>
+      cancel(sel, (s, completed) =>
+        withdraw(s, completed as Exit.Exit<void, ChanClosedError> | undefined, impls, fiber)
+      )
+    )
   })
   const handled = Effect.flatMap(parked, () => {
     const c = impls[sel.fired]!

@@ -29,7 +29,8 @@ describe("Chan", () => {
           expect(error.capacity).toBe(capacity)
         }
         expect(() => Chan.makeUnsafe(-3)).toThrow(Chan.InvalidCapacityError)
-      }))
+      })
+    )
 
     it.effect("len and cap (Go's TestLenCap)", () =>
       Effect.gen(function* () {
@@ -47,7 +48,8 @@ describe("Chan", () => {
         const unbuffered = yield* unbufferedMake
         expect(Chan.cap(unbuffered)).toBe(0)
         expect(yield* Chan.len(unbuffered)).toBe(0)
-      }))
+      })
+    )
   })
 
   describe("unbuffered", () => {
@@ -55,14 +57,17 @@ describe("Chan", () => {
       Effect.gen(function* () {
         const ch = yield* Chan.make<string>()
         let sent = false
-        const sender = yield* Effect.forkChild(Chan.send(ch, "a").pipe(Effect.tap(() => Effect.sync(() => (sent = true)))))
+        const sender = yield* Effect.forkChild(
+          Chan.send(ch, "a").pipe(Effect.tap(() => Effect.sync(() => (sent = true))))
+        )
         yield* settle
         expect(sent).toBe(false)
         expect((yield* Chan.blocked(ch)).map((b) => b.op)).toEqual(["send"])
         expect(yield* Chan.recv(ch)).toEqual(Option.some("a"))
         yield* Fiber.join(sender)
         expect(sent).toBe(true)
-      }))
+      })
+    )
 
     it.effect("a receiver waits for a sender", () =>
       Effect.gen(function* () {
@@ -73,7 +78,8 @@ describe("Chan", () => {
         expect(yield* Fiber.join(receiver)).toEqual(Option.some(7))
         // No receiver now: trySend on an unbuffered channel says false.
         expect(yield* Chan.trySend(ch, 8)).toBe(false)
-      }))
+      })
+    )
   })
 
   describe("buffered", () => {
@@ -90,7 +96,8 @@ describe("Chan", () => {
         yield* Fiber.join(third)
         expect(yield* Chan.recv(ch)).toEqual(Option.some(2))
         expect(yield* Chan.recv(ch)).toEqual(Option.some(3))
-      }))
+      })
+    )
 
     it.effect("FIFO per sender: each sender's values arrive in order (Go's TestChan)", () =>
       Effect.gen(function* () {
@@ -111,7 +118,8 @@ describe("Chan", () => {
             expect(got.filter(([from]) => from === s).map(([, i]) => i)).toEqual(range(perSender))
           }
         }
-      }))
+      })
+    )
 
     it.effect("4 producers × 4 consumers deliver every value exactly once (Go's TestMultiConsumer)", () =>
       Effect.gen(function* () {
@@ -131,7 +139,8 @@ describe("Chan", () => {
           // Work was shared between consumers.
           expect(parts.filter((p) => p.length > 0).length).toBeGreaterThan(1)
         }
-      }))
+      })
+    )
   })
 
   describe("close", () => {
@@ -145,7 +154,8 @@ describe("Chan", () => {
         expect(yield* Chan.recv(ch)).toEqual(Option.some(2))
         for (let i = 0; i < 3; i++) expect(yield* Chan.recv(ch)).toEqual(Option.none())
         expect(yield* Chan.tryRecv(ch)).toEqual({ _tag: "Closed" })
-      }))
+      })
+    )
 
     it.effect("send on a closed channel and closing twice fail with ChanClosedError", () =>
       Effect.gen(function* () {
@@ -159,7 +169,8 @@ describe("Chan", () => {
         expect((yield* Effect.flip(Chan.trySend(ch, 1))).op).toBe("send")
         const closeError = yield* Effect.flip(Chan.close(ch))
         expect(closeError.message).toBe("close of closed channel")
-      }))
+      })
+    )
 
     it.effect("a sender blocked at the moment of closing fails with ChanClosedError", () =>
       Effect.gen(function* () {
@@ -174,7 +185,8 @@ describe("Chan", () => {
           if (capacity === 1) expect(yield* Chan.recv(ch)).toEqual(Option.some(0))
           expect(yield* Chan.recv(ch)).toEqual(Option.none())
         }
-      }))
+      })
+    )
 
     it.effect("close wakes every blocked receiver with none", () =>
       Effect.gen(function* () {
@@ -184,19 +196,23 @@ describe("Chan", () => {
         expect((yield* Chan.blocked(ch)).length).toBe(5)
         yield* Chan.close(ch)
         for (const r of receivers) expect(yield* Fiber.join(r)).toEqual(Option.none())
-      }))
+      })
+    )
 
-    it.effect("a non-blocking receive on a channel holding one value and then closed never reports empty (Go's TestNonblockRecvRace)", () =>
-      Effect.gen(function* () {
-        for (let i = 0; i < 200; i++) {
-          const ch = yield* Chan.make<number>(1)
-          yield* Chan.send(ch, 1)
-          const closer = yield* Effect.forkChild(Chan.close(ch))
-          const result = yield* Chan.tryRecv(ch)
-          expect(result._tag).not.toBe("Empty")
-          yield* Fiber.join(closer)
-        }
-      }))
+    it.effect(
+      "a non-blocking receive on a channel holding one value and then closed never reports empty (Go's TestNonblockRecvRace)",
+      () =>
+        Effect.gen(function* () {
+          for (let i = 0; i < 200; i++) {
+            const ch = yield* Chan.make<number>(1)
+            yield* Chan.send(ch, 1)
+            const closer = yield* Effect.forkChild(Chan.close(ch))
+            const result = yield* Chan.tryRecv(ch)
+            expect(result._tag).not.toBe("Empty")
+            yield* Fiber.join(closer)
+          }
+        })
+    )
   })
 
   describe("nil channel", () => {
@@ -214,7 +230,8 @@ describe("Chan", () => {
         expect(yield* Chan.tryRecv(ch)).toEqual({ _tag: "Empty" })
         const exit = yield* Effect.exit(Chan.close(ch))
         expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toBeInstanceOf(Chan.CloseOfNilChannelError)
-      }))
+      })
+    )
   })
 
   describe("interruption", () => {
@@ -233,7 +250,8 @@ describe("Chan", () => {
             expect(yield* Chan.trySend(ch, 1)).toBe(false)
           }
         }
-      }))
+      })
+    )
 
     it.effect("an interrupted send leaves no waiter and its value is never delivered", () =>
       Effect.gen(function* () {
@@ -247,7 +265,8 @@ describe("Chan", () => {
           yield* Chan.close(ch)
           expect(yield* recvAll(ch)).toEqual(capacity === 1 ? [0] : [])
         }
-      }))
+      })
+    )
 
     it.effect("a receiver handed a value but interrupted before it resumed gives the value back", () =>
       Effect.gen(function* () {
@@ -268,7 +287,32 @@ describe("Chan", () => {
         expect(Exit.hasInterrupts(exit)).toBe(true)
         expect(yield* Chan.recv(ch)).toEqual(Option.some(1))
         expect(yield* Chan.recv(ch)).toEqual(Option.some(2))
-      }))
+      })
+    )
+
+    it.effect("unbuffered: a receiver handed a value but interrupted before it resumed gives it back", () =>
+      Effect.gen(function* () {
+        // An unbuffered send completes a parked receiver at once and resumes
+        // it later too (when the sender parks): interrupted in between, the
+        // receiver returns the value, which the next receive gets.
+        const ch = yield* Chan.make<number>()
+        const r = yield* Effect.forkChild(Chan.recv(ch))
+        yield* settle
+        yield* Effect.uninterruptible(
+          Effect.gen(function* () {
+            yield* Chan.send(ch, 1) // a rendezvous with r, whose resumption is deferred
+            r.interruptUnsafe()
+          })
+        )
+        const exit = yield* Fiber.await(r)
+        expect(Exit.hasInterrupts(exit)).toBe(true)
+        expect((yield* Chan.blocked(ch)).length).toBe(0)
+        expect(yield* Chan.recv(ch)).toEqual(Option.some(1))
+        // Still a rendezvous afterwards.
+        expect(yield* Chan.trySend(ch, 2)).toBe(false)
+        expect(yield* Chan.len(ch)).toBe(0)
+      })
+    )
 
     it.effect.prop(
       "interrupting random receivers and senders under load loses and duplicates nothing",
@@ -286,7 +330,9 @@ describe("Chan", () => {
             if (isSender) {
               const v = next++
               attempted.add(v)
-              fibers.push(yield* Effect.forkChild(Chan.send(ch, v).pipe(Effect.tap(() => Effect.sync(() => sent.add(v))))))
+              fibers.push(
+                yield* Effect.forkChild(Chan.send(ch, v).pipe(Effect.tap(() => Effect.sync(() => sent.add(v)))))
+              )
             } else {
               fibers.push(
                 yield* Effect.forkChild(
@@ -320,20 +366,23 @@ describe("Chan", () => {
         )
         const parts = yield* Effect.forEach(range(8), () => recvAll(ch), { concurrency: "unbounded" })
         expect(parts.flat().sort((a, b) => a - b)).toEqual(range(10_000))
-      }))
+      })
+    )
 
     it.effect("toStream ends at close and keeps order", () =>
       Effect.gen(function* () {
         const ch = yield* Chan.fromIterable(range(1000), { capacity: 32 })
         const all = yield* Stream.runCollect(Chan.toStream(ch))
         expect(all).toEqual(range(1000))
-      }))
+      })
+    )
 
     it.effect("fromStream feeds a channel and closes it at the end", () =>
       Effect.gen(function* () {
         const ch = yield* Chan.fromStream(Stream.range(1, 5), { capacity: 2 })
         expect(yield* recvAll(ch)).toEqual([1, 2, 3, 4, 5])
-      }))
+      })
+    )
 
     it.effect("closing the scope stops the producer of fromIterable", () =>
       Effect.gen(function* () {
@@ -353,7 +402,8 @@ describe("Chan", () => {
         const after = produced
         yield* settle
         expect(produced).toBe(after)
-      }))
+      })
+    )
   })
 
   describe("Go's channel programs", () => {
@@ -368,10 +418,7 @@ describe("Chan", () => {
           const next = yield* Chan.make<void>()
           const [inp, out] = [previous, next]
           yield* Effect.forkChild(
-            Chan.recv(inp).pipe(
-              Effect.andThen(Chan.send(ch, i)),
-              Effect.andThen(Chan.send(out, undefined))
-            )
+            Chan.recv(inp).pipe(Effect.andThen(Chan.send(ch, i)), Effect.andThen(Chan.send(out, undefined)))
           )
           previous = next
         }
@@ -380,7 +427,8 @@ describe("Chan", () => {
         for (let i = 0; i < n; i++) got.push(Option.getOrThrow(yield* Chan.recv(ch)))
         yield* Chan.recv(previous)
         expect(got).toEqual(range(n))
-      }))
+      })
+    )
 
     it.effect("10k fibers chained `left <- 1 + <-right` (test/chan/daisy/goroutines)", () =>
       Effect.gen(function* () {
@@ -395,7 +443,8 @@ describe("Chan", () => {
         }
         yield* Effect.forkChild(Chan.send(left, 1))
         expect(yield* Chan.recv(leftmost)).toEqual(Option.some(n + 1))
-      }))
+      })
+    )
   })
 
   describe("types", () => {

@@ -10,13 +10,17 @@
  *   receiver parks on `recvq`.
  * - close: every parked receiver gets `none`, every parked sender fails.
  *
- * Batching (buffered channels only): a parked fiber whose operation another
- * fiber completes is resumed later, when that fiber parks or at the next
- * scheduler turn (see `wakeLater`). A producer thus fills the buffer and a
- * consumer drains it without a context switch per value. If the parked fiber
- * is interrupted in between, a value it received goes back to the channel and
- * a send it made stands. Unbuffered channels hand over synchronously: a
- * rendezvous has nothing to batch.
+ * Deferred resumption: a parked fiber whose operation another fiber
+ * completes is resumed later, when that fiber parks or at the next scheduler
+ * turn (see `wakeLater`), as Go's `goready` makes the receiver runnable and
+ * lets the sender run on. On a buffered channel a producer thus fills the
+ * buffer and a consumer drains it without a context switch per value. On an
+ * unbuffered one it halves the suspensions of a hand-off: in a ping-pong the
+ * first fiber's park resumes the second, whose reply completes the first
+ * before it has suspended (its callback sees the result synchronously), so
+ * only one of the two fibers suspends per round trip. If the parked fiber is
+ * interrupted in between, a value it received goes back to the channel
+ * (see `giveBack`) and a send it made stands.
  *
  * A parked node may belong to a select. The counterparty that completes such
  * a node fires the select: it marks it done and withdraws the select's other
@@ -28,9 +32,9 @@
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import { block, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./waiters.ts"
+import { cancel, enqueue, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./waiters.ts"
 
 /**
  * A send on a closed channel, or a second close: Go panics; effect-go fails
@@ -140,7 +144,7 @@ export class ChanImpl<A> {
 /**
  * Fires `sel` on case `index`: marks it done and withdraws its other nodes
  * (its timer, if any, is stopped by the select itself), then resumes its fiber with `exit` — later when `fiber`
- * (the completing fiber, on a buffered channel) is given.
+ * (the completing fiber) is given.
  */
 export const fireSelect = (
   sel: SelectWaiter,
@@ -162,7 +166,7 @@ export const fireSelect = (
   else wakeLater(sel, exit, fiber)
 }
 
-/** Hands `value` to a parked receiver; `fiber` defers the wake-up (buffered). */
+/** Hands `value` to a parked receiver; `fiber` (the completing fiber) defers its resumption. */
 const deliver = <A>(node: RecvNode<A>, value: Option.Option<A>, fiber: Fiber.Fiber<unknown, unknown> | undefined) => {
   const sel = node.select
   if (sel !== undefined) {
@@ -198,10 +202,14 @@ export const canRecv = <A>(ch: ChanImpl<A>): boolean =>
  * Sends without blocking; the caller checked {@link canSend}. Returns the
  * failure for a closed channel, undefined on success.
  */
-export const sendNow = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>): ChanClosedError | undefined => {
+export const sendNow = <A>(
+  ch: ChanImpl<A>,
+  value: A,
+  fiber: Fiber.Fiber<unknown, unknown>
+): ChanClosedError | undefined => {
   if (ch.closed) return new ChanClosedError({ op: "send", chanName: ch.name })
   const receiver = ch.recvq.shift()
-  if (receiver !== undefined) deliver(receiver, Option.some(value), ch.capacity === 0 ? undefined : fiber)
+  if (receiver !== undefined) deliver(receiver, Option.some(value), fiber)
   else ch.buffer!.push(value)
   return undefined
 }
@@ -224,7 +232,7 @@ export const recvNow = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>
   }
   const sender = ch.sendq.shift()
   if (sender !== undefined) {
-    completeSender(sender, Exit.void, undefined)
+    completeSender(sender, Exit.void, fiber)
     return Option.some(sender.value)
   }
   return Option.none()
@@ -239,7 +247,7 @@ export const recvNow = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>
  */
 export const giveBack = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>): void => {
   const receiver = ch.recvq.shift()
-  if (receiver !== undefined) deliver(receiver, Option.some(value), ch.capacity === 0 ? undefined : fiber)
+  if (receiver !== undefined) deliver(receiver, Option.some(value), fiber)
   // An unbuffered channel has nowhere to keep it: give it a one-slot buffer.
   // Receives take buffered values first and never refill past capacity, so
   // the value is received next and the channel stays a rendezvous otherwise.
@@ -259,38 +267,51 @@ export const closeNow = <A>(ch: ChanImpl<A>): void => {
 }
 
 /** Cancel handler of a parked plain receiver: give back a value it was handed. */
-const onRecvCancel = <A>(node: RecvNode<A>, completed: Exit.Exit<Option.Option<A>> | undefined, fiber: Fiber.Fiber<unknown, unknown>) => {
+const onRecvCancel = <A>(
+  node: RecvNode<A>,
+  completed: Exit.Exit<Option.Option<A>> | undefined,
+  fiber: Fiber.Fiber<unknown, unknown>
+) => {
   if (completed !== undefined && Exit.isSuccess(completed) && Option.isSome(completed.value)) {
     giveBack(node.chan!, completed.value.value, fiber)
   }
 }
 
 /** A receive that completes now, or undefined if it would block. */
-export const tryRecv = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>): Exit.Exit<Option.Option<A>> | undefined =>
-  canRecv(ch) ? Exit.succeed(recvNow(ch, fiber)) : undefined
+export const tryRecv = <A>(
+  ch: ChanImpl<A>,
+  fiber: Fiber.Fiber<unknown, unknown>
+): Exit.Exit<Option.Option<A>> | undefined => (canRecv(ch) ? Exit.succeed(recvNow(ch, fiber)) : undefined)
 
 /** A send that completes (or fails: closed) now, or undefined if it would block. */
-export const trySend = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>): Exit.Exit<void, ChanClosedError> | undefined => {
+export const trySend = <A>(
+  ch: ChanImpl<A>,
+  value: A,
+  fiber: Fiber.Fiber<unknown, unknown>
+): Exit.Exit<void, ChanClosedError> | undefined => {
   if (!canSend(ch)) return undefined
   const error = sendNow(ch, value, fiber)
   return error === undefined ? Exit.void : Exit.fail(error)
 }
 
 const makeRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
-  const self: Effect.Effect<Option.Option<A>> = Effect.withFiber((fiber) => {
-    if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
+  // The slow path, built once: its registration finds the fiber through
+  // `Fiber.getCurrent`, so a park allocates only its node and cancel effect.
+  const park = Effect.callback<Option.Option<A>>((resume) => {
+    const fiber = Fiber.getCurrent()!
+    // Try again at the moment of parking (see `block`).
     const now = tryRecv(ch, fiber)
-    if (now !== undefined) return now
+    if (now !== undefined) return resume(now)
     const node = new RecvNode<A>()
     node.op = "recv"
     node.chan = ch
-    return block(
-      ch.recvq,
-      node,
-      fiber,
-      (n, c) => onRecvCancel(n, c, fiber),
-      () => tryRecv(ch, fiber)
-    )
+    enqueue(ch.recvq, node, fiber, resume)
+    return Effect.sync(() => cancel<RecvNode<A>, Option.Option<A>, never>(node, (n, c) => onRecvCancel(n, c, fiber)))
+  })
+  const self: Effect.Effect<Option.Option<A>> = Effect.withFiber((fiber) => {
+    if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
+    const now = tryRecv(ch, fiber)
+    return now !== undefined ? now : park
   })
   return self
 }
@@ -302,9 +323,15 @@ export const send = <A>(ch: ChanImpl<A>, value: A): Effect.Effect<void, ChanClos
     if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
     const now = trySend(ch, value, fiber)
     if (now !== undefined) return now
-    const node = new SendNode(value)
-    node.op = "send"
-    return block(ch.sendq, node, fiber, undefined, () => trySend(ch, value, fiber))
+    return Effect.callback<void, ChanClosedError>((resume) => {
+      // Try again at the moment of parking (see `block`).
+      const now = trySend(ch, value, fiber)
+      if (now !== undefined) return resume(now)
+      const node = new SendNode(value)
+      node.op = "send"
+      enqueue(ch.sendq, node, fiber, resume)
+      return Effect.sync(() => cancel(node, undefined))
+    })
   })
   return self
 }

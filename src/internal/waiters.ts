@@ -24,6 +24,7 @@
  * @internal
  */
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
@@ -222,10 +223,12 @@ export const shallow = <A, E, R>(f: () => Effect.Effect<A, E, R>): Effect.Effect
 
 /**
  * Waiters whose operation has completed but whose fiber has not been resumed
- * yet. Buffered channels use this to batch: a sender that fills the buffer
- * keeps running instead of switching to the receiver after every value; the
- * receiver is resumed when the sender parks (or at the next scheduler turn,
- * whichever comes first) and then drains the buffer without parking.
+ * yet. Channels use this: a sender that fills the buffer keeps running
+ * instead of switching to the receiver after every value; the receiver is
+ * resumed when the sender parks (or at the next scheduler turn, whichever
+ * comes first) and then drains the buffer without parking. On an unbuffered
+ * channel the resumed fiber's reply often completes the parking fiber before
+ * its callback has returned, which then does not suspend at all.
  */
 const pending = new WaiterList<Waiter<any, any>>("pending", undefined)
 let flushScheduled = false
@@ -262,6 +265,39 @@ export const wakeLater = <A, E>(
     flushScheduled = true
     fiber.currentDispatcher.scheduleTask(flushTask, 0)
   }
+}
+
+// -----------------------------------------------------------------------------
+// Park time
+// -----------------------------------------------------------------------------
+
+/** The live Clock: what `Clock.Clock` is when no other Clock was provided. */
+const liveClock: Clock.Clock = Context.get(Context.empty(), Clock.Clock)
+
+/** The live clock's time, read once per synchronous run (see {@link parkTime}); -1 once stale. */
+let stamp = -1
+const expireStamp = (): void => {
+  stamp = -1
+}
+
+/**
+ * The time to record as a node's `since` when `fiber` parks now.
+ *
+ * Under a provided Clock (`TestClock` in tests) this is that clock's time,
+ * exactly. Under the live clock it is read once per synchronous run of the
+ * event loop (a microtask expires it): reading the wall clock costs as much
+ * as a fifth of a park, and fibers park by the hundred per run. A `since`
+ * can then be early by at most the time the thread has been running
+ * synchronously, as Go's own `waitsince` is approximate.
+ */
+export const parkTime = (fiber: Fiber.Fiber<unknown, unknown>): number => {
+  const clock = fiber.getRef(Clock.Clock)
+  if (clock !== liveClock) return clock.currentTimeMillisUnsafe()
+  if (stamp < 0) {
+    stamp = clock.currentTimeMillisUnsafe()
+    queueMicrotask(expireStamp)
+  }
+  return stamp
 }
 
 /**
@@ -304,13 +340,29 @@ export const block = <W extends Waiter<A, E>, A, E>(
       node.grantedExit = now
       return resume(now)
     }
-    node.resume = resume as Resume<A, E>
-    node.fiber = fiber
-    node.since = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
-    list.push(node)
-    if (pending.head !== undefined) flushPending()
+    enqueue(list, node, fiber, resume)
     return Effect.sync(() => cancel(node, onCancel))
   })
+
+/**
+ * The parking step of {@link block}, for an operation that builds its own
+ * `Effect.callback` (a channel receive shares one per channel, which
+ * allocates nothing but the node): call it from the callback's registration,
+ * right after the operation's non-blocking try failed there, and return a
+ * cancel effect that calls {@link cancel} on `node`.
+ */
+export const enqueue = <W extends Waiter<A, E>, A, E>(
+  list: WaiterList<W>,
+  node: W,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  resume: (exit: Exit.Exit<A, E>) => void
+): void => {
+  node.resume = resume
+  node.fiber = fiber
+  node.since = parkTime(fiber)
+  list.push(node)
+  if (pending.head !== undefined) flushPending()
+}
 
 /** Withdraws an interrupted waiter; see {@link block}. */
 export const cancel = <W extends Waiter<A, E>, A, E>(
