@@ -63,7 +63,7 @@ import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
-import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { type BlockedFiber, block, shallow, tooDeep, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import { unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/ErrGroup" as const
@@ -159,7 +159,6 @@ class ErrGroupImpl {
   readonly slots: WaiterList<SlotWaiter>
   /** `wait` calls; woken with the group's result. */
   readonly waiters: WaiterList<Waiter<void, unknown>>
-  readonly scope: Scope.Closeable
   /** First failure seen, or the scope closed: no task starts any more. */
   cancelled = false
   closed = false
@@ -169,11 +168,10 @@ class ErrGroupImpl {
   readonly fails: Array<unknown> = []
   readonly dies: Array<Cause.Reason<never>> = []
 
-  constructor(name: string | undefined, limit: number, collectAll: boolean, scope: Scope.Closeable) {
+  constructor(name: string | undefined, limit: number, collectAll: boolean) {
     this.name = name
     this.limit = limit
     this.collectAll = collectAll
-    this.scope = scope
     this.slots = new WaiterList("ErrGroup", name)
     this.waiters = new WaiterList("ErrGroup", name)
   }
@@ -263,28 +261,42 @@ const release = (g: ErrGroupImpl): void => {
   }
 }
 
-/** Runs when a task fiber has ended, however it ended (even before starting). */
+/**
+ * Runs when a task fiber has ended, however it ended (even before starting).
+ * An observer cannot yield as `shallow` does: when wake-ups are nested too
+ * deeply (a chain of tasks each releasing the next), it runs from a fresh
+ * stack at the next scheduler turn instead.
+ */
 const taskDone = (g: ErrGroupImpl, fiber: Fiber.Fiber<unknown, unknown>, exit: Exit.Exit<unknown, unknown>): void => {
+  if (tooDeep()) {
+    fiber.currentDispatcher.scheduleTask(() => taskDone(g, fiber, exit), 0)
+    return
+  }
   g.running.delete(fiber)
   if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) record(g, fiber, exit.cause)
   release(g)
 }
 
-/** Forks a task that already holds a slot. Must run uninterruptibly. */
+/**
+ * Forks a task that already holds a slot. Must run uninterruptibly.
+ *
+ * The task fiber registers itself in its first step: it watches its own end
+ * (which releases the slot), then starts the task unless the group was
+ * cancelled since the fork, and joins `running` for a later cancel to find.
+ * Until that step it holds its slot, so the scope's finalizer, which waits
+ * for every slot to be released (see {@link make}), waits for it too. (One
+ * finalizer for the group rather than one per fiber as `forkIn` adds.)
+ */
 const spawn = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<void, never, R> =>
-  Effect.flatMap(
-    // The gate keeps a task from starting if the group was cancelled between
-    // this fork and the fiber's first step.
-    Effect.forkIn(
-      Effect.suspend(() => (g.cancelled ? Effect.interrupt : effect)),
-      g.scope
-    ),
-    (fiber) => {
-      if (g.cancelled) fiber.interruptUnsafe()
-      else g.running.add(fiber)
-      fiber.addObserver((exit) => taskDone(g, fiber, exit))
-      return Exit.void
-    }
+  Effect.asVoid(
+    Effect.forkDetach(
+      Effect.withFiber((fiber) => {
+        fiber.addObserver((exit) => taskDone(g, fiber, exit))
+        if (g.cancelled) return Effect.interrupt
+        g.running.add(fiber)
+        return effect
+      })
+    )
   )
 
 /**
@@ -318,15 +330,17 @@ const goImpl = <A, E, R>(self: ErrGroup<any, any>, effect: Effect.Effect<A, E, R
       // slot, before the step after the park), and an interruption delivered
       // then ends this `go` with nothing started. The slot is released, after
       // `restore`'s region, where nothing can interrupt the hand-over.
-      const parked = Effect.onExit(restore(block(g.slots, node, fiber, undefined, attempt)), (exit) => {
-        if (Exit.isSuccess(exit) || !node.granted) return Exit.void
+      // The task is forked from the same uninterruptible step (the result of
+      // `onExit`'s finalizer is dropped; `spawn` cannot fail).
+      return Effect.onExit(restore(block(g.slots, node, fiber, undefined, attempt)), (exit) => {
+        if (exit._tag === "Success") return exit.value ? spawn(g, effect) : Exit.void
+        if (!node.granted) return Exit.void
         node.granted = false
         return shallow(() => {
           release(g)
           return Exit.void
         })
       })
-      return Effect.flatMap(parked, (granted) => (granted ? spawn(g, effect) : Exit.void))
     })
   )
 
@@ -378,17 +392,17 @@ export const make: {
   Effect.flatMap(Effect.scope, (parent) => {
     const limit = toLimit(options?.limit, true)
     if (limit === undefined) return Effect.fail(new InvalidLimitError({ limit: options!.limit! }))
-    // Tasks go to a child scope; the group's own finalizer, added after it,
-    // runs first: it cancels the group (so nothing new starts while the
-    // tasks are being interrupted) before the child scope awaits them.
-    const scope = Scope.forkUnsafe(parent)
-    const g = new ErrGroupImpl(options?.name, limit, options?.collectAll === true, scope)
+    const g = new ErrGroupImpl(options?.name, limit, options?.collectAll === true)
+    // The group's finalizer cancels the group (nothing new starts, the
+    // running tasks are interrupted) and waits until every task has stopped,
+    // as `wait` does: until no task holds a slot.
     return Effect.as(
       Scope.addFinalizer(
         parent,
-        Effect.sync(() => {
+        Effect.suspend(() => {
           g.closed = true
           cancelUnsafe(g, undefined)
+          return Effect.exit(wait(g as unknown as ErrGroup<unknown>))
         })
       ),
       g as unknown as ErrGroup<unknown>

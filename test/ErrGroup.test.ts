@@ -598,6 +598,42 @@ describe("ErrGroup", () => {
       })
     )
 
+    it.effect("a long chain of tasks each ending the wait of the next does not overflow the stack", () =>
+      Effect.gen(function* () {
+        const groups = yield* Effect.forEach(Array.from({ length: 10_001 }), () => ErrGroup.make())
+        const gate = yield* Deferred.make<void>()
+        yield* ErrGroup.go(groups[0]!, Deferred.await(gate))
+        // Task i, in group i + 1, waits for group i: its end releases task i + 1.
+        for (let i = 0; i < 10_000; i++) yield* ErrGroup.go(groups[i + 1]!, ErrGroup.wait(groups[i]!))
+        yield* settle
+        yield* Deferred.succeed(gate, undefined)
+        yield* ErrGroup.wait(groups[10_000]!)
+        expect(yield* ErrGroup.active(groups[5_000]!)).toBe(0)
+      })
+    )
+
+    it.effect(
+      "a long chain of slot hand-offs through a limit of 1 from tasks to go calls does not overflow the stack",
+      () =>
+        Effect.gen(function* () {
+          const groups = yield* Effect.forEach(Array.from({ length: 10_001 }), () => ErrGroup.make({ limit: 1 }))
+          const gates = yield* Effect.forEach(groups, () => Deferred.make<void>())
+          // Group i is full with a task waiting for gate i; caller i waits for
+          // a slot in group i, then opens gate i + 1: the end of the task in
+          // group i lets caller i go, which ends the task of group i + 1, ...
+          for (let i = 0; i <= 10_000; i++) yield* ErrGroup.go(groups[i]!, Deferred.await(gates[i]!))
+          const callers = yield* Effect.forEach(Array.from({ length: 10_000 }), (_, i) =>
+            Effect.forkChild(
+              Effect.andThen(ErrGroup.go(groups[i]!, Effect.void), Deferred.succeed(gates[i + 1]!, undefined))
+            )
+          )
+          yield* settle
+          yield* Deferred.succeed(gates[0]!, undefined)
+          yield* Fiber.joinAll(callers)
+          yield* ErrGroup.wait(groups[10_000]!)
+        })
+    )
+
     it.effect("a long chain of slot hand-offs does not overflow the stack", () =>
       Effect.gen(function* () {
         const g = yield* ErrGroup.make({ limit: 1 })
@@ -622,6 +658,28 @@ describe("ErrGroup", () => {
   })
 
   describe("interrupting wait, the owner, the scope", () => {
+    it.effect("closing the scope right after go waits for the task forked but not started yet, which never runs", () =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const g = yield* ErrGroup.make().pipe(Scope.provide(scope))
+        let ran = false
+        // No yield between the fork and the close: the task's fiber has not
+        // taken its first step when the scope closes.
+        yield* Effect.andThen(
+          ErrGroup.go(
+            g,
+            Effect.sync(() => {
+              ran = true
+            })
+          ),
+          Scope.close(scope, Exit.void)
+        )
+        expect(yield* ErrGroup.active(g)).toBe(0)
+        expect(ran).toBe(false)
+        expect(yield* ErrGroup.blocked(g)).toEqual([])
+      })
+    )
+
     it.effect("an interrupted wait leaves the waiter list; the tasks keep running", () =>
       Effect.gen(function* () {
         const g = yield* ErrGroup.make()
@@ -1041,7 +1099,6 @@ describe("ErrGroup", () => {
  * point of the operations; a hang becomes a failure through the timeout.
  */
 describe("ErrGroup under any op budget", () => {
-
   it.live("3 fibers start tasks in a group limited to 2, waited for by 2 waiters: no lost wake-up", () =>
     underEveryBudget(() =>
       Effect.gen(function* () {
@@ -1063,7 +1120,8 @@ describe("ErrGroup under any op budget", () => {
           expect(yield* ErrGroup.active(g)).toBe(0)
         }
       }).pipe(Effect.orDie)
-    ))
+    )
+  )
 
   it.live("go interrupted while a slot is handed to it releases the slot", () =>
     underEveryBudget(() =>
@@ -1082,5 +1140,6 @@ describe("ErrGroup under any op budget", () => {
           expect(yield* ErrGroup.blocked(g)).toEqual([])
         }
       }).pipe(Effect.orDie)
-    ))
+    )
+  )
 })
