@@ -43,6 +43,7 @@ import {
   ChanClosedError,
   ChanImpl,
   closeNow,
+  forEach as forEachInternal,
   recvNow,
   send as sendInternal,
   tryRecv as tryRecvNow,
@@ -198,12 +199,14 @@ export const recv = <A>(self: RecvChan<A>): Effect.Effect<Option.Option<A>> => i
 export const trySend: {
   <A>(value: A): (self: SendChan<A>) => Effect.Effect<boolean, ChanClosedError>
   <A>(self: SendChan<A>, value: A): Effect.Effect<boolean, ChanClosedError>
-} = dual(2, <A>(self: SendChan<A>, value: A): Effect.Effect<boolean, ChanClosedError> =>
-  Effect.withFiber((fiber) => {
-    const done = trySendNow(impl(self), value, fiber)
-    if (done === undefined) return exitFalse
-    return done._tag === "Failure" ? Exit.failCause(done.cause) : exitTrue
-  })
+} = dual(
+  2,
+  <A>(self: SendChan<A>, value: A): Effect.Effect<boolean, ChanClosedError> =>
+    Effect.withFiber((fiber) => {
+      const done = trySendNow(impl(self), value, fiber)
+      if (done === undefined) return exitFalse
+      return done._tag === "Failure" ? Exit.failCause(done.cause) : exitTrue
+    })
 )
 
 const exitTrue = Exit.succeed(true)
@@ -300,12 +303,11 @@ export const blocked = <A>(self: RecvChan<A> | SendChan<A>): Effect.Effect<Reado
 export const forEach: {
   <A, E, R>(f: (value: A) => Effect.Effect<unknown, E, R>): (self: RecvChan<A>) => Effect.Effect<void, E, R>
   <A, E, R>(self: RecvChan<A>, f: (value: A) => Effect.Effect<unknown, E, R>): Effect.Effect<void, E, R>
-} = dual(2, <A, E, R>(self: RecvChan<A>, f: (value: A) => Effect.Effect<unknown, E, R>): Effect.Effect<void, E, R> => {
-  const loop: Effect.Effect<void, E, R> = Effect.flatMap(recv(self), (value) =>
-    Option.isSome(value) ? Effect.flatMap(f(value.value), () => loop) : Effect.void
-  )
-  return loop
-})
+} = dual(
+  2,
+  <A, E, R>(self: RecvChan<A>, f: (value: A) => Effect.Effect<unknown, E, R>): Effect.Effect<void, E, R> =>
+    forEachInternal(impl(self), f)
+)
 
 /** How many buffered values one pull of {@link toStream} takes at most. */
 const STREAM_CHUNK = 4096

@@ -62,7 +62,10 @@ export class Ring<A> {
   }
   push(value: A): void {
     if (this.length === this.items.length) this.grow()
-    this.items[(this.head + this.length) % this.items.length] = value
+    const items = this.items
+    let i = this.head + this.length
+    if (i >= items.length) i -= items.length
+    items[i] = value
     this.length++
   }
   /** Puts a value back at the head (a received value returned by an interrupted receiver). */
@@ -73,9 +76,11 @@ export class Ring<A> {
     this.length++
   }
   shift(): A {
-    const value = this.items[this.head] as A
-    this.items[this.head] = undefined
-    this.head = (this.head + 1) % this.items.length
+    const items = this.items
+    const head = this.head
+    const value = items[head] as A
+    items[head] = undefined
+    this.head = head + 1 === items.length ? 0 : head + 1
     this.length--
     return value
   }
@@ -130,6 +135,8 @@ export class ChanImpl<A> {
   readonly isNil: boolean
   /** `recv(ch)`, built once: a receive allocates nothing but its result. */
   readonly recv: Effect.Effect<Option.Option<A>>
+  /** The parking half of `recv` (it tries once more at registration), built once. */
+  readonly parkRecv: Effect.Effect<Option.Option<A>>
   constructor(capacity: number, name: string | undefined, isNil: boolean) {
     this.capacity = capacity
     this.name = name
@@ -137,6 +144,7 @@ export class ChanImpl<A> {
     this.buffer = capacity > 0 ? new Ring(capacity) : undefined
     this.recvq = new WaiterList("Chan", name)
     this.sendq = new WaiterList("Chan", name)
+    this.parkRecv = isNil ? Effect.never : makeParkRecv(this)
     this.recv = isNil ? Effect.never : makeRecv(this)
   }
 }
@@ -289,15 +297,29 @@ export const trySend = <A>(
   value: A,
   fiber: Fiber.Fiber<unknown, unknown>
 ): Exit.Exit<void, ChanClosedError> | undefined => {
-  if (!canSend(ch)) return undefined
-  const error = sendNow(ch, value, fiber)
-  return error === undefined ? Exit.void : Exit.fail(error)
+  // canSend and sendNow in one pass (a nil channel has no receiver, no
+  // buffer and is never closed, so it falls through to undefined).
+  if (ch.closed) return Exit.fail(new ChanClosedError({ op: "send", chanName: ch.name }))
+  const receiver = ch.recvq.shift()
+  if (receiver !== undefined) {
+    deliver(receiver, Option.some(value), fiber)
+    return Exit.void
+  }
+  const buffer = ch.buffer
+  if (buffer !== undefined && buffer.length < ch.capacity) {
+    buffer.push(value)
+    return Exit.void
+  }
+  return undefined
 }
 
-const makeRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
-  // The slow path, built once: its registration finds the fiber through
-  // `Fiber.getCurrent`, so a park allocates only its node and cancel effect.
-  const park = Effect.callback<Option.Option<A>>((resume) => {
+/**
+ * The parking half of a receive, built once per channel: its registration
+ * finds the fiber through `Fiber.getCurrent`, so a park allocates only its
+ * node and cancel effect.
+ */
+const makeParkRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> =>
+  Effect.callback<Option.Option<A>>((resume) => {
     const fiber = Fiber.getCurrent()!
     // Try again at the moment of parking (see `block`).
     const now = tryRecv(ch, fiber)
@@ -308,12 +330,36 @@ const makeRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
     enqueue(ch.recvq, node, fiber, resume)
     return Effect.sync(() => cancel<RecvNode<A>, Option.Option<A>, never>(node, (n, c) => onRecvCancel(n, c, fiber)))
   })
+
+const makeRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
   const self: Effect.Effect<Option.Option<A>> = Effect.withFiber((fiber) => {
     if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
     const now = tryRecv(ch, fiber)
-    return now !== undefined ? now : park
+    return now !== undefined ? now : ch.parkRecv
   })
   return self
+}
+
+/**
+ * `for v := range ch { f(v) }`: one step per value, which receives without
+ * an `Option` or an `Exit` while values are ready and parks (through
+ * `parkRecv`) only when none is.
+ */
+export const forEach = <A, E, R>(
+  ch: ChanImpl<A>,
+  f: (value: A) => Effect.Effect<unknown, E, R>
+): Effect.Effect<void, E, R> => {
+  if (ch.isNil) return Effect.never
+  const afterPark = (value: Option.Option<A>): Effect.Effect<void, E, R> =>
+    value._tag === "Some" ? Effect.andThen(f(value.value), step) : Effect.void
+  const parked = Effect.flatMap(ch.parkRecv, afterPark)
+  const step: Effect.Effect<void, E, R> = Effect.withFiber((fiber) => {
+    if (tooDeep()) return Effect.andThen(Effect.yieldNow, step)
+    if (!canRecv(ch)) return parked
+    const value = recvNow(ch, fiber)
+    return value._tag === "Some" ? Effect.andThen(f(value.value), step) : Effect.void
+  })
+  return step
 }
 
 /** `send(ch, value)`. */
