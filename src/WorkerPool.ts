@@ -29,8 +29,11 @@
  *   layer owns the workers.
  *
  * Differences from Go, and why:
- * - Each job runs in a child fiber of its worker, so that {@link cancel} (and
- *   an interrupted {@link run}) stops that job alone; the worker carries on.
+ * - A job runs in its worker's fiber, as in Go. {@link cancel} (and an
+ *   interrupted {@link run}) interrupts that worker, which stops that job
+ *   alone: a fresh worker takes the place of the one lost. Fibers a job forks
+ *   with `Effect.forkChild` are interrupted when the job ends, as if it had a
+ *   fiber of its own.
  * - A defect (die) in a job is a per-job outcome like a typed failure: it
  *   reaches the job's {@link join} (and the results channel) and, unless
  *   `failFast`, the pool keeps going. A Go panic in a worker kills the process.
@@ -227,7 +230,10 @@ class TaskImpl {
   state = QUEUED
   /** Asked to stop by {@link cancel} (or an interrupted {@link run}). */
   cancelled = false
+  /** The fiber that cancelled the job while it ran. */
+  cancelledBy: number | undefined = undefined
   exit: Exit.Exit<unknown, unknown> | undefined = undefined
+  /** The worker running the job (RUNNING only). */
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
   /** Fibers in {@link join}; created when the first one parks. */
   joiners: WaiterList<Waiter<unknown, unknown>> | undefined = undefined
@@ -245,8 +251,11 @@ class PoolImpl {
   readonly jobs: Chan.Chan<TaskImpl>
   readonly results: Chan.Chan<JobResult<unknown, unknown, unknown>> | undefined
   readonly workerFibers = new Set<Fiber.Fiber<unknown, unknown>>()
+  /** What a worker runs, and the scope the workers live in (set by {@link make}). */
+  loop: Effect.Effect<void> = Effect.void
+  scope: Scope.Scope | undefined = undefined
   /** Workers not yet ended. */
-  live: number
+  live = 0
   /** Jobs running right now. */
   running = 0
   /** No more submits: the job channel is closed. */
@@ -271,14 +280,12 @@ class PoolImpl {
 
   constructor(
     name: string | undefined,
-    workers: number,
     queue: number,
     results: number | undefined,
     failFast: boolean,
     process: (job: unknown) => Effect.Effect<unknown, unknown>
   ) {
     this.name = name
-    this.live = workers
     this.failFast = failFast
     this.process = process
     this.jobs = Chan.makeUnsafe<TaskImpl>(queue, { name })
@@ -393,38 +400,88 @@ const sendResult = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>)
     : Effect.ignore(Chan.send(p.results, { job: t.job, exit }))
 
 /**
- * Starts the job in a child fiber of the worker and waits for it; skips it if
- * it was cancelled or dropped on its way. The check and the move to RUNNING
- * are one step: a `cancel` between them would otherwise settle the job and
- * then see it start anyway. The job's own first step checks again, for a
- * `cancel` that comes before its fiber is registered.
+ * Runs the job in the worker's own fiber; skips it if it was cancelled or
+ * dropped on its way. The check and the move to RUNNING are one step: a
+ * `cancel` between them would otherwise settle the job and then see it start
+ * anyway. A `cancel` while the job is RUNNING interrupts the worker (see
+ * {@link cancel}); only the job itself runs interruptibly here, so the
+ * interruption stops the job, is recorded as its outcome, and then ends the
+ * worker, after it has forked its replacement. The result goes to the
+ * results channel outside the uninterruptible region.
  */
 const runTask = (p: PoolImpl, t: TaskImpl): Effect.Effect<void> =>
   Effect.flatMap(
-    Effect.uninterruptible(
-      Effect.suspend(() => {
-        if (t.state !== QUEUED) return Exit.succeed(undefined)
+    Effect.uninterruptibleMask((restore) =>
+      Effect.withFiber((worker) => {
+        if (t.state !== QUEUED) return exitNoResult
         t.state = RUNNING
         p.queued.delete(t)
         p.running++
-        return Effect.map(
-          Effect.forkChild(Effect.suspend(() => (t.cancelled ? Effect.interrupt : p.process(t.job)))),
-          (fiber) => {
-            t.fiber = fiber
-            fiber.addObserver((exit) => onJobEnd(p, t, exit))
-            if (t.cancelled) fiber.interruptUnsafe()
-            return fiber
-          }
-        )
+        t.fiber = worker
+        return Effect.flatMap(Effect.exit(restore(startJob(p, t))), (exit) => {
+          const children = childrenOf(worker)
+          return children === undefined
+            ? jobEnded(p, t, exit)
+            : Effect.andThen(Fiber.interruptAll(children), jobEnded(p, t, exit))
+        })
       })
     ),
-    (fiber) =>
-      fiber === undefined
-        ? Effect.void
-        : p.results === undefined
-          ? Effect.asVoid(Fiber.await(fiber))
-          : Effect.flatMap(Fiber.await(fiber), (exit) => sendResult(p, t, exit))
+    (exit) => (exit === undefined || p.results === undefined ? Effect.void : sendResult(p, t, exit))
   )
+
+const exitNoResult: Exit.Exit<Exit.Exit<unknown, unknown> | undefined> = Exit.succeed(undefined)
+
+/** `process(job)`; a `process` that throws instead of returning an effect fails that job only, with a defect. */
+const startJob = (p: PoolImpl, t: TaskImpl): Effect.Effect<unknown, unknown> => {
+  try {
+    return p.process(t.job)
+  } catch (defect) {
+    return Exit.die(defect)
+  }
+}
+
+/**
+ * The fibers a job forked with `Effect.forkChild`, which a job fiber of its
+ * own would interrupt when it ends: the worker's children (the worker forks
+ * none itself). Effect keeps them in a field of its fiber implementation that
+ * its public API does not expose; a test guards the behaviour.
+ */
+const childrenOf = (worker: Fiber.Fiber<unknown, unknown>): Array<Fiber.Fiber<unknown, unknown>> | undefined => {
+  const children = (worker as unknown as { readonly _children?: ReadonlySet<Fiber.Fiber<unknown, unknown>> })._children
+  return children === undefined || children.size === 0 ? undefined : Array.from(children)
+}
+
+/**
+ * Settles a job that ran in this worker and says what to send to the results
+ * channel. A job cancelled while it ran is interrupted, whatever it managed
+ * to return: its worker is interrupted too, and forks its replacement here,
+ * unless the pool is stopping.
+ */
+const jobEnded = (
+  p: PoolImpl,
+  t: TaskImpl,
+  exit: Exit.Exit<unknown, unknown>
+): Effect.Effect<Exit.Exit<unknown, unknown> | undefined> =>
+  Effect.suspend(() => {
+    if (!t.cancelled) {
+      onJobEnd(p, t, exit)
+      return Exit.succeed(exit)
+    }
+    onJobEnd(p, t, exit._tag === "Success" ? Exit.interrupt(t.cancelledBy) : exit)
+    return p.stopping ? exitNoResult : Effect.as(startWorker(p), undefined)
+  })
+
+/** Forks one more worker in the pool's scope. Must run uninterruptibly. */
+const startWorker = (p: PoolImpl): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    p.live++
+    return Effect.map(Effect.forkIn(p.loop, p.scope!), (fiber) => {
+      // (If the pool stopped while this fiber yielded after the fork, the
+      // new worker finds the job channel closed and empty, and ends.)
+      p.workerFibers.add(fiber)
+      fiber.addObserver(() => onWorkerEnd(p, fiber))
+    })
+  })
 
 /** `for j := range jobs { ... }`, skipping jobs cancelled while queued. */
 const workerLoop = (p: PoolImpl): Effect.Effect<void> => {
@@ -480,25 +537,17 @@ export const make = <
     }
     const p = new PoolImpl(
       options.name,
-      workers,
       queue,
       results,
       options.failFast === true,
       options.process as (job: unknown) => Effect.Effect<unknown, unknown>
     )
-    const loop = workerLoop(p)
+    p.loop = workerLoop(p)
     return Effect.uninterruptible(
-      Effect.flatMap(Effect.scope, (scope) =>
-        Effect.andThen(
-          Effect.forEach(
-            Array.from({ length: workers }),
-            () =>
-              Effect.map(Effect.forkIn(loop, scope), (fiber) => {
-                p.workerFibers.add(fiber)
-                fiber.addObserver(() => onWorkerEnd(p, fiber))
-              }),
-            { discard: true }
-          ),
+      Effect.flatMap(Effect.scope, (scope) => {
+        p.scope = scope
+        return Effect.andThen(
+          Effect.forEach(Array.from({ length: workers }), () => startWorker(p), { discard: true }),
           // Added after the workers' own finalizers, so it runs before them.
           Effect.as(
             Effect.addFinalizer(() =>
@@ -510,7 +559,7 @@ export const make = <
             p as unknown as PoolOf<I, O, E, FailFast, Results>
           )
         )
-      )
+      })
     )
   })
 
@@ -521,9 +570,11 @@ export const make = <
 /**
  * Offers a new task to the job channel with `send` (`Chan.send` or
  * `Chan.trySend`) and maps what it says with `sent`. However this fails or is
- * interrupted, the task is withdrawn: cancelled, so that it never runs even if
- * it did reach the channel (an interruption can land right after the send
- * completed). An interrupted `submit` therefore enqueues nothing.
+ * interrupted, the task is withdrawn as by {@link cancel}, also when it did
+ * reach the channel (an interruption can land right after the send
+ * completed): it never starts, or, if a worker started it already (a worker
+ * waiting on the channel takes a job and starts it at once), it is
+ * interrupted. An interrupted `submit` therefore leaves no job behind.
  */
 const enqueue = <X, Y>(
   p: PoolImpl,
@@ -536,17 +587,9 @@ const enqueue = <X, Y>(
     p.queued.add(t)
     return Effect.onExit(
       Effect.matchEffect(send, { onFailure: () => rejected(p), onSuccess: (x) => Exit.succeed(sent(x)) }),
-      (exit) => {
-        if (Exit.isFailure(exit)) withdraw(p, t)
-        return Exit.void
-      }
+      (exit) => (exit._tag === "Failure" ? cancelTask(t) : Exit.void)
     )
   })
-
-const withdraw = (p: PoolImpl, t: TaskImpl): void => {
-  t.cancelled = true
-  settle(p, t, Exit.interrupt())
-}
 
 const submitImpl = (self: WorkerPool<any, any, any, any>, job: unknown): Effect.Effect<TaskImpl, unknown> =>
   Effect.suspend(() => {
@@ -640,23 +683,28 @@ export const poll = <O, E>(self: Job<O, E>): Effect.Effect<Option.Option<Exit.Ex
  * Cancels a job: a queued job will not run (its slot in the queue is freed
  * when a worker reaches it), a running job is interrupted and `cancel` waits
  * until it has stopped; a finished job is left as it is. {@link join} then
- * reports an interruption. The worker goes on with the next job.
+ * reports an interruption. The pool goes on with the next job (a running
+ * job is stopped by interrupting its worker, which a fresh one replaces).
  *
  * @since 0.1.0
  */
-export const cancel = <O, E>(self: Job<O, E>): Effect.Effect<void> =>
+export const cancel = <O, E>(self: Job<O, E>): Effect.Effect<void> => cancelTask(taskImpl(self))
+
+const cancelTask = (t: TaskImpl): Effect.Effect<void> =>
   shallow(() =>
     // One step from the check to the settling: a worker may start the job at
     // any later step.
     Effect.withFiber((fiber) => {
-      const t = taskImpl(self)
       if (t.state === DONE) return Exit.void
       t.cancelled = true
       if (t.state === QUEUED) {
         settle(t.pool, t, Exit.interrupt(fiber.id))
         return Exit.void
       }
-      // A running task whose fiber is not registered yet is interrupted when it is.
+      // Running: its worker took it in the same step as it set `fiber`. The
+      // worker records the interruption as the job's outcome, forks its
+      // replacement and ends; `cancel` returns then.
+      t.cancelledBy = fiber.id
       return t.fiber === undefined ? Exit.void : Fiber.interrupt(t.fiber)
     })
   )

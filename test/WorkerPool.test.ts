@@ -27,7 +27,6 @@ const advance = (duration: Duration.Input): Effect.Effect<void> => Effect.andThe
 const squashed = (exit: Exit.Exit<unknown, unknown>): unknown =>
   Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
 
-
 const ops = <I, O, E, F>(pool: WorkerPool.WorkerPool<I, O, E, F>) =>
   Effect.map(WorkerPool.blocked(pool), (blocked) => blocked.map((b) => b.op))
 
@@ -318,6 +317,125 @@ describe("WorkerPool", () => {
       })
     )
 
+    it.effect("cancelling running jobs again and again: each worker lost to a cancel is replaced", () =>
+      Effect.gen(function* () {
+        const t = tracked((n) => Effect.as(Effect.sleep("10 millis"), n))
+        const pool = yield* WorkerPool.make({ workers: 2, queue: 8, process: t.process })
+        for (let round = 0; round < 5; round++) {
+          const a = yield* WorkerPool.submit(pool, 10 * round)
+          const b = yield* WorkerPool.submit(pool, 10 * round + 1)
+          const c = yield* WorkerPool.submit(pool, 10 * round + 2)
+          yield* settle
+          expect((yield* WorkerPool.stats(pool)).running).toBe(2)
+          yield* WorkerPool.cancel(a)
+          yield* WorkerPool.cancel(b)
+          // Both workers were lost to the cancels; their replacements run c.
+          yield* settle
+          expect(yield* WorkerPool.stats(pool)).toMatchObject({ workers: 2, running: 1, queued: 0 })
+          yield* advance("10 millis")
+          expect(yield* WorkerPool.join(c)).toBe(10 * round + 2)
+          expect(isInterruptedOnly(yield* Effect.exit(WorkerPool.join(a)))).toBe(true)
+          expect(isInterruptedOnly(yield* Effect.exit(WorkerPool.join(b)))).toBe(true)
+        }
+        expect(t.interrupted.length).toBe(10)
+        // A graceful shutdown still drains and ends every worker, replacements included.
+        const last = yield* WorkerPool.submit(pool, 99)
+        const shutdown = yield* Effect.forkChild(WorkerPool.shutdown(pool))
+        yield* advance("10 millis")
+        yield* Fiber.join(shutdown)
+        expect(yield* WorkerPool.join(last)).toBe(99)
+        expect((yield* WorkerPool.stats(pool)).workers).toBe(0)
+      })
+    )
+
+    it.effect("a cancel during a graceful shutdown: a fresh worker goes on draining the queue", () =>
+      Effect.gen(function* () {
+        const t = tracked((n) => Effect.as(Effect.sleep("10 millis"), n))
+        const pool = yield* WorkerPool.make({ workers: 1, queue: 4, process: t.process })
+        const first = yield* WorkerPool.submit(pool, 1)
+        const second = yield* WorkerPool.submit(pool, 2)
+        yield* settle
+        const shutdown = yield* Effect.forkChild(WorkerPool.shutdown(pool))
+        yield* settle
+        yield* WorkerPool.cancel(first)
+        yield* advance("10 millis")
+        yield* Fiber.join(shutdown)
+        expect(yield* WorkerPool.join(second)).toBe(2)
+        expect(isInterruptedOnly(yield* Effect.exit(WorkerPool.join(first)))).toBe(true)
+      })
+    )
+
+    it.effect("a job that cancels itself ends interrupted; a job that interrupts itself too; the pool goes on", () =>
+      Effect.gen(function* () {
+        let handle: WorkerPool.Job<number> | undefined
+        const pool = yield* WorkerPool.make({
+          workers: 1,
+          queue: 4,
+          process: (n: number) =>
+            n === 1
+              ? Effect.andThen(
+                  Effect.suspend(() => WorkerPool.cancel(handle!)),
+                  Effect.succeed(n)
+                )
+              : n === 2
+                ? Effect.andThen(Effect.interrupt, Effect.succeed(n))
+                : Effect.succeed(n)
+        })
+        handle = yield* WorkerPool.submit(pool, 1)
+        const second = yield* WorkerPool.submit(pool, 2)
+        const third = yield* WorkerPool.submit(pool, 3)
+        expect(isInterruptedOnly(yield* Effect.exit(WorkerPool.join(handle)))).toBe(true)
+        expect(isInterruptedOnly(yield* Effect.exit(WorkerPool.join(second)))).toBe(true)
+        expect(yield* WorkerPool.join(third)).toBe(3)
+        expect((yield* WorkerPool.stats(pool)).workers).toBe(1)
+      })
+    )
+
+    it.effect("a process function that throws instead of returning an effect fails that job only, with a defect", () =>
+      Effect.gen(function* () {
+        const pool = yield* WorkerPool.make({
+          workers: 1,
+          queue: 4,
+          process: (n: number) => {
+            if (n === 1) throw new Error("no effect for 1")
+            return Effect.succeed(n)
+          }
+        })
+        const first = yield* WorkerPool.submit(pool, 1)
+        const second = yield* WorkerPool.submit(pool, 2)
+        expect((squashed(yield* Effect.exit(WorkerPool.join(first))) as Error).message).toBe("no effect for 1")
+        expect(yield* WorkerPool.join(second)).toBe(2)
+        expect((yield* WorkerPool.stats(pool)).workers).toBe(1)
+      })
+    )
+
+    it.effect("a job's child fibers are interrupted when the job ends, before its result is reported", () =>
+      Effect.gen(function* () {
+        const stopped: Array<number> = []
+        const pool = yield* WorkerPool.make({
+          workers: 1,
+          queue: 4,
+          results: 4,
+          process: (n: number) =>
+            Effect.as(
+              Effect.andThen(
+                Effect.forkChild(Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => stopped.push(n))))),
+                Effect.yieldNow // the child starts
+              ),
+              n
+            )
+        })
+        const first = yield* WorkerPool.submit(pool, 1)
+        expect(yield* WorkerPool.join(first)).toBe(1)
+        expect(stopped).toEqual([1])
+        const second = yield* WorkerPool.submit(pool, 2)
+        const result = yield* Chan.recv(WorkerPool.results(pool))
+        expect(Option.getOrThrow(result).job).toBe(1)
+        expect(yield* WorkerPool.join(second)).toBe(2)
+        expect(stopped).toEqual([1, 2])
+      })
+    )
+
     it.effect("interrupting shutdown stops the waiting, not the draining", () =>
       Effect.gen(function* () {
         const t = tracked((n) => Effect.as(Effect.sleep("10 millis"), n))
@@ -584,7 +702,6 @@ describe("WorkerPool", () => {
  * timeout.
  */
 describe("WorkerPool under any op budget", () => {
-
   it.live("3 submitters submit and join, then a graceful shutdown: no lost wake-up", () =>
     underEveryBudget(() =>
       Effect.gen(function* () {
@@ -594,8 +711,9 @@ describe("WorkerPool under any op budget", () => {
           process: (j: number) => Effect.as(loop(j % 3, Effect.yieldNow), j * 2)
         })
         const submitter = (from: number) =>
-          Effect.forEach(Array.from({ length: 20 }, (_, i) => from + i), (j) =>
-            Effect.flatMap(WorkerPool.submit(pool, j), WorkerPool.join)
+          Effect.forEach(
+            Array.from({ length: 20 }, (_, i) => from + i),
+            (j) => Effect.flatMap(WorkerPool.submit(pool, j), WorkerPool.join)
           )
         const submitters = yield* Effect.forEach([0, 100, 200], (from) => Effect.forkChild(submitter(from)))
         const results = yield* Fiber.joinAll(submitters)
@@ -605,7 +723,8 @@ describe("WorkerPool under any op budget", () => {
         yield* Fiber.join(waiter)
         expect(yield* WorkerPool.blocked(pool)).toEqual([])
       }).pipe(Effect.orDie)
-    ))
+    )
+  )
 
   it.live("a job cancelled, or whose run was interrupted, does not start afterwards", () =>
     underEveryBudget(() =>
@@ -639,7 +758,67 @@ describe("WorkerPool under any op budget", () => {
         yield* WorkerPool.shutdown(pool)
         expect(late).toEqual([])
       }).pipe(Effect.orDie)
-    ))
+    )
+  )
+
+  it.live("cancels landing anywhere in a run: a job reported done is on results, an interrupted one is not", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const pool = yield* WorkerPool.make({
+          workers: 2,
+          queue: 4,
+          results: 100,
+          process: (j: number) => Effect.as(loop(j % 3, Effect.yieldNow), j)
+        })
+        const jobs: Array<WorkerPool.Job<number>> = []
+        for (let j = 0; j < 40; j++) {
+          const job = yield* WorkerPool.submit(pool, j)
+          jobs.push(job)
+          yield* loop(j % 5, Effect.yieldNow)
+          yield* WorkerPool.cancel(job)
+        }
+        yield* WorkerPool.shutdown(pool)
+        const sent = new Set<number>()
+        yield* Chan.forEach(WorkerPool.results(pool), (r) => Effect.sync(() => sent.add(r.job)))
+        for (let j = 0; j < 40; j++) {
+          const exit = yield* Effect.exit(WorkerPool.join(jobs[j]!))
+          expect(Exit.isSuccess(exit) || isInterruptedOnly(exit), `job ${j}`).toBe(true)
+          expect(sent.has(j), `job ${j}`).toBe(Exit.isSuccess(exit))
+        }
+      }).pipe(Effect.orDie)
+    )
+  )
+
+  it.live("submits interrupted anywhere, even right after the hand-over: every job ends, as many workers", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        let running = 0
+        const pool = yield* WorkerPool.make({
+          workers: 2,
+          process: (j: number) =>
+            Effect.as(
+              Effect.acquireUseRelease(
+                Effect.sync(() => running++),
+                () => loop(j % 3, Effect.yieldNow),
+                () => Effect.sync(() => running--)
+              ),
+              j
+            )
+        })
+        for (let j = 0; j < 40; j++) {
+          const submitter = yield* Effect.forkChild(WorkerPool.submit(pool, j))
+          yield* loop(j % 4, Effect.yieldNow)
+          yield* Fiber.interrupt(submitter)
+        }
+        // (A submit interrupted after its job was taken may still have left it
+        // running: let it finish.)
+        for (let i = 0; i < 1000 && (yield* WorkerPool.stats(pool)).running > 0; i++) yield* Effect.yieldNow
+        expect(yield* WorkerPool.stats(pool)).toMatchObject({ workers: 2, running: 0 })
+        expect(running).toBe(0)
+        yield* WorkerPool.shutdown(pool)
+      }).pipe(Effect.orDie)
+    )
+  )
 
   it.live("shutdownNow while jobs are queued and being received: every join returns", () =>
     underEveryBudget(() =>
@@ -657,5 +836,6 @@ describe("WorkerPool under any op budget", () => {
           expect(yield* WorkerPool.blocked(pool)).toEqual([])
         }
       }).pipe(Effect.orDie)
-    ))
+    )
+  )
 })
