@@ -288,15 +288,17 @@ const taskDone = (g: ErrGroupImpl, fiber: Fiber.Fiber<unknown, unknown>, exit: E
  * finalizer for the group rather than one per fiber as `forkIn` adds.)
  */
 const spawn = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<void, never, R> =>
-  Effect.asVoid(
-    Effect.forkDetach(
-      Effect.withFiber((fiber) => {
-        fiber.addObserver((exit) => taskDone(g, fiber, exit))
-        if (g.cancelled) return Effect.interrupt
-        g.running.add(fiber)
-        return effect
-      })
-    )
+  Effect.asVoid(fork(g, effect))
+
+/** {@link spawn} without dropping the fiber, where the result is not used. */
+const fork = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<unknown, never, R> =>
+  Effect.forkDetach(
+    Effect.withFiber((fiber) => {
+      fiber.addObserver((exit) => taskDone(g, fiber, exit))
+      if (g.cancelled) return Effect.interrupt
+      g.running.add(fiber)
+      return effect
+    })
   )
 
 /**
@@ -331,9 +333,9 @@ const goImpl = <A, E, R>(self: ErrGroup<any, any>, effect: Effect.Effect<A, E, R
       // then ends this `go` with nothing started. The slot is released, after
       // `restore`'s region, where nothing can interrupt the hand-over.
       // The task is forked from the same uninterruptible step (the result of
-      // `onExit`'s finalizer is dropped; `spawn` cannot fail).
+      // `onExit`'s finalizer is dropped; `fork` cannot fail).
       return Effect.onExit(restore(block(g.slots, node, fiber, undefined, attempt)), (exit) => {
-        if (exit._tag === "Success") return exit.value ? spawn(g, effect) : Exit.void
+        if (exit._tag === "Success") return exit.value ? fork(g, effect) : Exit.void
         if (!node.granted) return Exit.void
         node.granted = false
         return shallow(() => {

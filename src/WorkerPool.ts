@@ -422,7 +422,10 @@ const runTask = (p: PoolImpl, t: TaskImpl): Effect.Effect<void> =>
           const children = childrenOf(worker)
           return children === undefined
             ? jobEnded(p, t, exit)
-            : Effect.andThen(Fiber.interruptAll(children), jobEnded(p, t, exit))
+            : Effect.andThen(
+                Fiber.interruptAll(children),
+                Effect.suspend(() => jobEnded(p, t, exit))
+              )
         })
       })
     ),
@@ -461,15 +464,14 @@ const jobEnded = (
   p: PoolImpl,
   t: TaskImpl,
   exit: Exit.Exit<unknown, unknown>
-): Effect.Effect<Exit.Exit<unknown, unknown> | undefined> =>
-  Effect.suspend(() => {
-    if (!t.cancelled) {
-      onJobEnd(p, t, exit)
-      return Exit.succeed(exit)
-    }
-    onJobEnd(p, t, exit._tag === "Success" ? Exit.interrupt(t.cancelledBy) : exit)
-    return p.stopping ? exitNoResult : Effect.as(startWorker(p), undefined)
-  })
+): Effect.Effect<Exit.Exit<unknown, unknown> | undefined> => {
+  if (!t.cancelled) {
+    onJobEnd(p, t, exit)
+    return Exit.succeed(exit)
+  }
+  onJobEnd(p, t, exit._tag === "Success" ? Exit.interrupt(t.cancelledBy) : exit)
+  return p.stopping ? exitNoResult : Effect.as(startWorker(p), undefined)
+}
 
 /** Forks one more worker in the pool's scope. Must run uninterruptibly. */
 const startWorker = (p: PoolImpl): Effect.Effect<void> =>
@@ -487,7 +489,7 @@ const startWorker = (p: PoolImpl): Effect.Effect<void> =>
 const workerLoop = (p: PoolImpl): Effect.Effect<void> => {
   const recv = Chan.recv(p.jobs)
   const loop: Effect.Effect<void> = Effect.flatMap(recv, (next) =>
-    Option.isNone(next) ? Effect.void : Effect.flatMap(runTask(p, next.value), () => loop)
+    Option.isNone(next) ? Effect.void : Effect.andThen(runTask(p, next.value), loop)
   )
   return loop
 }
@@ -575,21 +577,21 @@ export const make = <
  * completed): it never starts, or, if a worker started it already (a worker
  * waiting on the channel takes a job and starts it at once), it is
  * interrupted. An interrupted `submit` therefore leaves no job behind.
+ * Call it when the effect is to run (inside the caller's `suspend`).
  */
 const enqueue = <X, Y>(
   p: PoolImpl,
   t: TaskImpl,
   send: Effect.Effect<X, Chan.ChanClosedError>,
   sent: (x: X) => Y
-): Effect.Effect<Y, unknown> =>
-  Effect.suspend(() => {
-    if (p.closed) return rejected(p)
-    p.queued.add(t)
-    return Effect.onExit(
-      Effect.matchEffect(send, { onFailure: () => rejected(p), onSuccess: (x) => Exit.succeed(sent(x)) }),
-      (exit) => (exit._tag === "Failure" ? cancelTask(t) : Exit.void)
-    )
-  })
+): Effect.Effect<Y, unknown> => {
+  if (p.closed) return rejected(p)
+  p.queued.add(t)
+  return Effect.onExit(
+    Effect.matchEffect(send, { onFailure: () => rejected(p), onSuccess: (x) => Exit.succeed(sent(x)) }),
+    (exit) => (exit._tag === "Failure" ? cancelTask(t) : Exit.void)
+  )
+}
 
 const submitImpl = (self: WorkerPool<any, any, any, any>, job: unknown): Effect.Effect<TaskImpl, unknown> =>
   Effect.suspend(() => {
