@@ -108,6 +108,16 @@ export interface WaitGroupOptions {
   readonly name?: string | undefined
 }
 
+/** A task started with `go`, in its group's `running` list while it runs. */
+class Task {
+  prev: Task | undefined = undefined
+  next: Task | undefined = undefined
+  readonly fiber: Fiber.Fiber<unknown>
+  constructor(fiber: Fiber.Fiber<unknown>) {
+    this.fiber = fiber
+  }
+}
+
 class WaitGroupImpl implements WaitGroup {
   readonly [TypeId] = TypeId
   readonly name: string | undefined
@@ -117,8 +127,8 @@ class WaitGroupImpl implements WaitGroup {
   /** Defects of tasks started with `go`, not yet delivered to a `wait`. */
   defects: Cause.Cause<never> | undefined = undefined
   readonly waiters: WaiterList<Waiter>
-  /** Tasks started with `go` and not ended yet. */
-  readonly running = new Set<Fiber.Fiber<unknown>>()
+  /** Tasks started with `go` and not ended yet: the head of a doubly linked list. */
+  running: Task | undefined = undefined
   /** The finalizer interrupting `running` is in `scope` (added by `make`, or by the first `go`). */
   guarded = false
   /** `scope` has closed: `go` starts nothing any more. */
@@ -170,7 +180,9 @@ const addUnsafe = (wg: WaitGroupImpl, delta: number): Exit.Exit<void> => {
 const closeTasks = (wg: WaitGroupImpl): Effect.Effect<void> =>
   Effect.suspend(() => {
     wg.closed = true
-    return Fiber.interruptAll(Array.from(wg.running))
+    const fibers: Array<Fiber.Fiber<unknown>> = []
+    for (let task = wg.running; task !== undefined; task = task.next) fibers.push(task.fiber)
+    return Fiber.interruptAll(fibers)
   })
 
 /**
@@ -278,21 +290,30 @@ const goImpl = <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effe
       // A closed scope gives a fiber that is interrupted before it starts.
       if (wg.closed) return Effect.map(Effect.forkIn(effect, wg.scope), (fiber) => observe(wg, fiber))
       // The scope owns the task through `running` and `closeTasks` (one
-      // finalizer for all tasks, cheaper than one each as `forkIn` adds).
+      // finalizer for all tasks, cheaper than one each as `forkIn` adds; an
+      // intrusive list, cheaper than a Set of 100k fibers).
       // The child is interruptible, whatever this region is.
       return Effect.map(Effect.forkDetach(effect), (fiber) => {
         // The scope may have closed while this fiber yielded after the fork
         // (its op budget spent): the task, not started yet, stops at once.
         if (wg.closed) fiber.interruptUnsafe()
-        else wg.running.add(fiber)
         return observe(wg, fiber)
       })
     })
   )
 
+/** Lists a task in `running` (unless the scope closed) and counts it done when it ends. */
 const observe = <A>(wg: WaitGroupImpl, fiber: Fiber.Fiber<A>): Fiber.Fiber<A> => {
+  const task = new Task(fiber)
+  if (!wg.closed) {
+    task.next = wg.running
+    if (wg.running !== undefined) wg.running.prev = task
+    wg.running = task
+  }
   fiber.addObserver((exit) => {
-    wg.running.delete(fiber)
+    if (task.prev !== undefined) task.prev.next = task.next
+    else if (wg.running === task) wg.running = task.next
+    if (task.next !== undefined) task.next.prev = task.prev
     taskEnded(wg, fiber, exit)
   })
   return fiber

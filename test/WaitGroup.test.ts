@@ -8,7 +8,7 @@ import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/testing/TestClock"
 import * as WaitGroup from "../src/WaitGroup.ts"
-import { settle } from "./utils/fibers.ts"
+import { advance, settle } from "./utils/fibers.ts"
 import { defectOf, isInterruptedOnly } from "./utils/exits.ts"
 import { underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
@@ -262,6 +262,36 @@ describe("WaitGroup", () => {
       expect(ran).toBe(false)
       expect(yield* WaitGroup.count(wg)).toBe(0)
       yield* WaitGroup.wait(wg)
+    })
+  )
+
+  it.effect("closing the scope after tasks ended in any order interrupts exactly those still running", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const wg = yield* WaitGroup.make().pipe(Scope.provide(scope))
+      let interrupted = 0
+      const tasks: Array<Fiber.Fiber<void>> = []
+      for (let i = 0; i < 60; i++) {
+        // Tasks end at scattered times (first, last and middle ones of the
+        // group's list of running tasks); every third never ends.
+        const duration = (i * 7) % 13
+        const task = i % 3 === 0 ? Effect.never : Effect.sleep(`${duration} millis`)
+        tasks.push(
+          yield* WaitGroup.go(
+            wg,
+            Effect.onInterrupt(task, () => Effect.sync(() => interrupted++))
+          )
+        )
+      }
+      yield* advance("6 millis")
+      const running = tasks.filter((task) => task.pollUnsafe() === undefined).length
+      expect(running).toBeGreaterThan(20)
+      expect(running).toBeLessThan(60)
+      expect(yield* WaitGroup.count(wg)).toBe(running)
+      yield* Scope.close(scope, Exit.void)
+      expect(interrupted).toBe(running)
+      for (const task of tasks) expect(task.pollUnsafe()).toBeDefined()
+      expect(yield* WaitGroup.count(wg)).toBe(0)
     })
   )
 
