@@ -289,7 +289,17 @@ const onRecvCancel = <A>(
 export const tryRecv = <A>(
   ch: ChanImpl<A>,
   fiber: Fiber.Fiber<unknown, unknown>
-): Exit.Exit<Option.Option<A>> | undefined => (canRecv(ch) ? Exit.succeed(recvNow(ch, fiber)) : undefined)
+): Exit.Exit<Option.Option<A>> | undefined => {
+  // canRecv and recvNow in one pass, in recvNow's order (a nil channel has
+  // no buffer, no sender and is never closed: undefined).
+  const buffer = ch.buffer
+  if ((buffer !== undefined && buffer.length > 0) || ch.sendq.head !== undefined) {
+    return Exit.succeed(recvNow(ch, fiber))
+  }
+  return ch.closed ? exitNone : undefined
+}
+
+const exitNone = Exit.succeed(Option.none<never>())
 
 /** A send that completes (or fails: closed) now, or undefined if it would block. */
 export const trySend = <A>(
@@ -368,16 +378,22 @@ export const send = <A>(ch: ChanImpl<A>, value: A): Effect.Effect<void, ChanClos
   const self: Effect.Effect<void, ChanClosedError> = Effect.withFiber((fiber) => {
     if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
     const now = trySend(ch, value, fiber)
-    if (now !== undefined) return now
-    return Effect.callback<void, ChanClosedError>((resume) => {
-      // Try again at the moment of parking (see `block`).
-      const now = trySend(ch, value, fiber)
-      if (now !== undefined) return resume(now)
-      const node = new SendNode(value)
-      node.op = "send"
-      enqueue(ch.sendq, node, fiber, resume)
-      return Effect.sync(() => cancel(node, undefined))
-    })
+    return now !== undefined ? now : parkSend(ch, value, fiber)
   })
   return self
 }
+
+/**
+ * The parking half of a send. (A function of its own: closures built here
+ * would make every send, parking or not, allocate a context for `fiber`.)
+ */
+const parkSend = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>) =>
+  Effect.callback<void, ChanClosedError>((resume) => {
+    // Try again at the moment of parking (see `block`).
+    const now = trySend(ch, value, fiber)
+    if (now !== undefined) return resume(now)
+    const node = new SendNode(value)
+    node.op = "send"
+    enqueue(ch.sendq, node, fiber, resume)
+    return Effect.sync(() => cancel(node, undefined))
+  })
