@@ -145,6 +145,16 @@ class SlotWaiter extends Waiter<boolean> {
   granted = false
 }
 
+/** A task fiber, in its group's `running` list from its first step to its end. */
+class Task {
+  prev: Task | undefined = undefined
+  next: Task | undefined = undefined
+  readonly fiber: Fiber.Fiber<unknown, unknown>
+  constructor(fiber: Fiber.Fiber<unknown, unknown>) {
+    this.fiber = fiber
+  }
+}
+
 class ErrGroupImpl {
   readonly [TypeId] = variance
   readonly name: string | undefined
@@ -153,8 +163,8 @@ class ErrGroupImpl {
   limit: number
   /** Tasks holding a slot: forked, or being forked. */
   active = 0
-  /** Task fibers not yet ended. */
-  readonly running = new Set<Fiber.Fiber<unknown, unknown>>()
+  /** Tasks started and not ended: the head of a doubly linked list. */
+  running: Task | undefined = undefined
   /** `go` calls waiting for a slot; woken with true (slot handed over) or false (task dropped). */
   readonly slots: WaiterList<SlotWaiter>
   /** `wait` calls; woken with the group's result. */
@@ -223,7 +233,8 @@ const cancelUnsafe = (g: ErrGroupImpl, by: number | undefined): void => {
   if (g.cancelled) return
   g.cancelled = true
   const queued = g.slots.drain()
-  const fibers = Array.from(g.running)
+  const fibers: Array<Fiber.Fiber<unknown, unknown>> = []
+  for (let task = g.running; task !== undefined; task = task.next) fibers.push(task.fiber)
   for (const fiber of fibers) fiber.interruptUnsafe(by)
   for (const node of queued) wake(node, exitFalse)
 }
@@ -267,13 +278,16 @@ const release = (g: ErrGroupImpl): void => {
  * deeply (a chain of tasks each releasing the next), it runs from a fresh
  * stack at the next scheduler turn instead.
  */
-const taskDone = (g: ErrGroupImpl, fiber: Fiber.Fiber<unknown, unknown>, exit: Exit.Exit<unknown, unknown>): void => {
+const taskDone = (g: ErrGroupImpl, task: Task, exit: Exit.Exit<unknown, unknown>): void => {
   if (tooDeep()) {
-    fiber.currentDispatcher.scheduleTask(() => taskDone(g, fiber, exit), 0)
+    task.fiber.currentDispatcher.scheduleTask(() => taskDone(g, task, exit), 0)
     return
   }
-  g.running.delete(fiber)
-  if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) record(g, fiber, exit.cause)
+  // Out of `running` (a no-op for a task dropped before it joined it).
+  if (task.prev !== undefined) task.prev.next = task.next
+  else if (g.running === task) g.running = task.next
+  if (task.next !== undefined) task.next.prev = task.prev
+  if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) record(g, task.fiber, exit.cause)
   release(g)
 }
 
@@ -294,9 +308,12 @@ const spawn = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect
 const fork = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<unknown, never, R> =>
   Effect.forkDetach(
     Effect.withFiber((fiber) => {
-      fiber.addObserver((exit) => taskDone(g, fiber, exit))
+      const task = new Task(fiber)
+      fiber.addObserver((exit) => taskDone(g, task, exit))
       if (g.cancelled) return Effect.interrupt
-      g.running.add(fiber)
+      task.next = g.running
+      if (g.running !== undefined) g.running.prev = task
+      g.running = task
       return effect
     })
   )

@@ -658,6 +658,34 @@ describe("ErrGroup", () => {
   })
 
   describe("interrupting wait, the owner, the scope", () => {
+    it.effect("a failure after tasks ended in scattered order interrupts exactly those still running", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make<string>()
+        let interrupted = 0
+        let running = 0
+        for (let i = 0; i < 60; i++) {
+          const duration = (i * 7) % 13
+          const task = i % 3 === 0 ? Effect.never : Effect.sleep(`${duration} millis`)
+          yield* ErrGroup.go(
+            g,
+            Effect.acquireUseRelease(
+              Effect.sync(() => running++),
+              () => Effect.onInterrupt(task, () => Effect.sync(() => interrupted++)),
+              () => Effect.sync(() => running--)
+            )
+          )
+        }
+        yield* advance("6 millis")
+        const before = running
+        expect(before).toBeGreaterThan(20)
+        expect(before).toBeLessThan(60)
+        yield* ErrGroup.go(g, Effect.fail("boom"))
+        expect(squashed(yield* Effect.exit(ErrGroup.wait(g)))).toBe("boom")
+        expect(interrupted).toBe(before)
+        expect(running).toBe(0)
+      })
+    )
+
     it.effect("closing the scope right after go waits for the task forked but not started yet, which never runs", () =>
       Effect.gen(function* () {
         const scope = yield* Scope.make()
