@@ -59,7 +59,7 @@ import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
@@ -163,8 +163,9 @@ class ErrGroupImpl {
   limit: number
   /** Tasks holding a slot: forked, or being forked. */
   active = 0
-  /** Tasks started and not ended: the head of a doubly linked list. */
+  /** Tasks started and not ended: a doubly linked list, oldest first. */
   running: Task | undefined = undefined
+  runningTail: Task | undefined = undefined
   /** `go` calls waiting for a slot; woken with true (slot handed over) or false (task dropped). */
   readonly slots: WaiterList<SlotWaiter>
   /** `wait` calls; woken with the group's result. */
@@ -287,6 +288,7 @@ const taskDone = (g: ErrGroupImpl, task: Task, exit: Exit.Exit<unknown, unknown>
   if (task.prev !== undefined) task.prev.next = task.next
   else if (g.running === task) g.running = task.next
   if (task.next !== undefined) task.next.prev = task.prev
+  else if (g.runningTail === task) g.runningTail = task.prev
   if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) record(g, task.fiber, exit.cause)
   release(g)
 }
@@ -311,9 +313,11 @@ const fork = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.
       const task = new Task(fiber)
       fiber.addObserver((exit) => taskDone(g, task, exit))
       if (g.cancelled) return Effect.interrupt
-      task.next = g.running
-      if (g.running !== undefined) g.running.prev = task
-      g.running = task
+      // Appended: a cancel interrupts the tasks in the order they started.
+      task.prev = g.runningTail
+      if (g.runningTail !== undefined) g.runningTail.next = task
+      else g.running = task
+      g.runningTail = task
       return effect
     })
   )
@@ -418,10 +422,20 @@ export const make: {
     return Effect.as(
       Scope.addFinalizer(
         parent,
-        Effect.suspend(() => {
+        Effect.withFiber((current) => {
           g.closed = true
           cancelUnsafe(g, undefined)
-          return Effect.exit(wait(g as unknown as ErrGroup<unknown>))
+          // A task closing the scope would wait for itself: it waits for the
+          // others that have started (and is interrupted once the close ends).
+          const others: Array<Fiber.Fiber<unknown, unknown>> = []
+          let own = false
+          for (let task = g.running; task !== undefined; task = task.next) {
+            if (task.fiber === current) own = true
+            else others.push(task.fiber)
+          }
+          return own
+            ? Effect.asVoid(Fiber.awaitAll(others))
+            : Effect.asVoid(Effect.exit(wait(g as unknown as ErrGroup<unknown>)))
         })
       ),
       g as unknown as ErrGroup<unknown>

@@ -175,13 +175,16 @@ const addUnsafe = (wg: WaitGroupImpl, delta: number): Exit.Exit<void> => {
 
 /**
  * The scope's finalizer: no task starts any more, and those still running are
- * interrupted (all at once) and awaited.
+ * interrupted (all at once, latest first) and awaited — except the task that
+ * is closing the scope, if it is one of them (it would wait for itself).
  */
 const closeTasks = (wg: WaitGroupImpl): Effect.Effect<void> =>
-  Effect.suspend(() => {
+  Effect.withFiber((current) => {
     wg.closed = true
     const fibers: Array<Fiber.Fiber<unknown>> = []
-    for (let task = wg.running; task !== undefined; task = task.next) fibers.push(task.fiber)
+    for (let task = wg.running; task !== undefined; task = task.next) {
+      if (task.fiber !== current) fibers.push(task.fiber)
+    }
     return Fiber.interruptAll(fibers)
   })
 

@@ -658,15 +658,41 @@ describe("ErrGroup", () => {
   })
 
   describe("interrupting wait, the owner, the scope", () => {
+    it.effect("a task that closes its group's scope stops the other tasks and is not waited for by the close", () =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const g = yield* ErrGroup.make().pipe(Scope.provide(scope))
+        let interrupted = 0
+        for (let i = 0; i < 3; i++) {
+          yield* ErrGroup.go(
+            g,
+            Effect.onInterrupt(Effect.never, () => Effect.sync(() => interrupted++))
+          )
+        }
+        let closed = false
+        yield* ErrGroup.go(
+          g,
+          Effect.andThen(
+            Scope.close(scope, Exit.void),
+            Effect.sync(() => {
+              closed = true
+            })
+          )
+        )
+        yield* Effect.exit(ErrGroup.wait(g))
+        expect(interrupted).toBe(3)
+        expect(yield* ErrGroup.active(g)).toBe(0)
+        expect(closed).toBe(false) // the closing task was interrupted once the close returned
+      })
+    )
+
     it.effect("a failure after tasks ended in scattered order interrupts exactly those still running", () =>
       Effect.gen(function* () {
         const g = yield* ErrGroup.make<string>()
         let interrupted = 0
         let running = 0
-        for (let i = 0; i < 60; i++) {
-          const duration = (i * 7) % 13
-          const task = i % 3 === 0 ? Effect.never : Effect.sleep(`${duration} millis`)
-          yield* ErrGroup.go(
+        const start = (task: Effect.Effect<void>) =>
+          ErrGroup.go(
             g,
             Effect.acquireUseRelease(
               Effect.sync(() => running++),
@@ -674,8 +700,14 @@ describe("ErrGroup", () => {
               () => Effect.sync(() => running--)
             )
           )
+        for (let i = 0; i < 60; i++) {
+          const duration = (i * 7) % 13
+          yield* start(i % 3 === 0 ? Effect.never : Effect.sleep(`${duration} millis`))
         }
         yield* advance("6 millis")
+        // More tasks, started after some of the first ones (the last among them) ended.
+        for (let i = 0; i < 5; i++) yield* start(Effect.never)
+        yield* settle
         const before = running
         expect(before).toBeGreaterThan(20)
         expect(before).toBeLessThan(60)

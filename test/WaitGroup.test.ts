@@ -295,6 +295,34 @@ describe("WaitGroup", () => {
     })
   )
 
+  it.effect("a task that closes its group's scope stops the other tasks and is not waited for by the close", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const wg = yield* WaitGroup.make().pipe(Scope.provide(scope))
+      let interrupted = 0
+      for (let i = 0; i < 3; i++) {
+        yield* WaitGroup.go(
+          wg,
+          Effect.onInterrupt(Effect.never, () => Effect.sync(() => interrupted++))
+        )
+      }
+      let closed = false
+      const closer = yield* WaitGroup.go(
+        wg,
+        Effect.andThen(
+          Scope.close(scope, Exit.void),
+          Effect.sync(() => {
+            closed = true
+          })
+        )
+      )
+      yield* Fiber.await(closer)
+      expect(closed).toBe(true)
+      expect(interrupted).toBe(3)
+      yield* WaitGroup.wait(wg)
+    })
+  )
+
   it.effect("makeUnsafe: the given scope owns the go tasks, also when it is closed already", () =>
     Effect.gen(function* () {
       const scope = yield* Scope.make()
