@@ -112,6 +112,12 @@ export interface RowSummary {
   readonly mode: SchedulerMode
   /** The row's first effect-go contestant (Go's own program, ported). */
   readonly effectGo: Measured | undefined
+  /**
+   * The row's fastest effect-go contestant: the way a user of the library
+   * would do it best (for the bounded-task row, a group or pool with a limit
+   * rather than Go's channel-as-semaphore over 10k goroutines).
+   */
+  readonly bestEffectGo: Measured | undefined
   readonly effect: Measured | undefined
   readonly peer: Measured | undefined
   readonly floor: Measured | undefined
@@ -124,6 +130,7 @@ export const summarize = (row: Row, results: ReadonlyArray<Measured>, mode: Sche
     row,
     mode,
     effectGo: mine.find((m) => m.contestant.kind === "effect-go" && inMode(m) && ok(m)),
+    bestEffectGo: bestOf(mine.filter((m) => m.contestant.kind === "effect-go" && inMode(m))),
     effect: bestOf(mine.filter((m) => m.contestant.kind === "effect" && inMode(m))),
     peer: bestOf(mine.filter((m) => m.contestant.kind === "peer")),
     floor: bestOf(mine.filter((m) => m.contestant.kind === "floor"))
@@ -141,6 +148,7 @@ export const ratioTable = (summaries: ReadonlyArray<RowSummary>): [Array<string>
     "row",
     "sched.",
     "effect-go ns/op",
+    "best effect-go way",
     "best Effect",
     "÷ Effect",
     "best JS peer",
@@ -153,6 +161,9 @@ export const ratioTable = (summaries: ReadonlyArray<RowSummary>): [Array<string>
     s.row.title,
     s.mode === "sync" ? "microtask" : "default",
     ok(s.effectGo) ? fmtNs(s.effectGo.median) : "pending",
+    !ok(s.bestEffectGo) || s.bestEffectGo === s.effectGo
+      ? "same"
+      : `${fmtNs(s.bestEffectGo.median)} (${s.bestEffectGo.contestant.name.replace(/^effect-go /, "")})`,
     ok(s.effect) ? `${fmtNs(s.effect.median)} (${s.effect.contestant.name.replace(/^Effect /, "")})` : "n/a",
     fmtRatio(ratio(s.effectGo, s.effect)),
     ok(s.peer) ? `${fmtNs(s.peer.median)} (${s.peer.contestant.name})` : "n/a",
@@ -271,12 +282,14 @@ export const targets = (
   const aheadOfPeers = ["spsc-cap1", "spsc-cap64", "spsc-cap1024", "mpmc-4x4", "select-4", "bounded-10k-limit100"]
   for (const mode of modes) {
     for (const s of summaries.filter((s) => s.mode === mode && aheadOfPeers.includes(s.row.id))) {
-      if (!ok(s.effectGo) || !ok(s.peer)) continue
+      // Throughput targets: the library's best way to do the workload.
+      const mine = s.bestEffectGo
+      if (!ok(mine) || !ok(s.peer)) continue
       out.push(
         verdict(
           `Ahead of every JS peer on ${s.row.title} [${label(mode)}]`,
-          `${fmtNs(s.effectGo.median)} vs ${fmtNs(s.peer.median)} (${s.peer.contestant.name}) → ${fmtRatio(ratio(s.effectGo, s.peer))}`,
-          s.effectGo.median < s.peer.median
+          `${fmtNs(mine.median)} (${mine.contestant.name}) vs ${fmtNs(s.peer.median)} (${s.peer.contestant.name}) → ${fmtRatio(ratio(mine, s.peer))}`,
+          mine.median < s.peer.median
         )
       )
     }

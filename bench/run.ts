@@ -243,7 +243,8 @@ const md = [
   section(
     "Ratios",
     "ns per operation. A ratio below 1× means effect-go is faster (fewer ns per op); above 1× slower. " +
-      "effect-go is the row's first effect-go contestant (Go's own program, ported); " +
+      "effect-go is the row's first effect-go contestant (Go's own program, ported), and the ratios are its; " +
+      "\"best effect-go way\" is the row's fastest effect-go contestant when it is another one (the throughput targets use it); " +
       "\"best Effect\" and \"best JS peer\" are the fastest of their kind in the row. " +
       "\"default\" is Effect's default scheduler (yields through `setImmediate`); \"microtask\" is " +
       '`new Scheduler.MixedScheduler("sync")` provided through the `Scheduler` reference; JS peers do not depend on it. ' +
