@@ -251,9 +251,8 @@ class PoolImpl {
   readonly jobs: Chan.Chan<TaskImpl>
   readonly results: Chan.Chan<JobResult<unknown, unknown, unknown>> | undefined
   readonly workerFibers = new Set<Fiber.Fiber<unknown, unknown>>()
-  /** What a worker runs, and the scope the workers live in (set by {@link make}). */
+  /** What a worker runs (set by {@link make}). */
   loop: Effect.Effect<void> = Effect.void
-  scope: Scope.Scope | undefined = undefined
   /** Workers not yet ended. */
   live = 0
   /** Jobs running right now. */
@@ -473,11 +472,15 @@ const jobEnded = (
   return p.stopping ? exitNoResult : Effect.as(startWorker(p), undefined)
 }
 
-/** Forks one more worker in the pool's scope. Must run uninterruptibly. */
+/**
+ * Forks one more worker. Must run uninterruptibly. The pool's finalizer owns
+ * the workers (see {@link make}): it stops them all and waits until `live` is
+ * back to zero, replacements included, whenever they were forked.
+ */
 const startWorker = (p: PoolImpl): Effect.Effect<void> =>
   Effect.suspend(() => {
     p.live++
-    return Effect.map(Effect.forkIn(p.loop, p.scope!), (fiber) => {
+    return Effect.map(Effect.forkDetach(p.loop), (fiber) => {
       // (If the pool stopped while this fiber yielded after the fork, the
       // new worker finds the job channel closed and empty, and ends.)
       p.workerFibers.add(fiber)
@@ -546,22 +549,20 @@ export const make = <
     )
     p.loop = workerLoop(p)
     return Effect.uninterruptible(
-      Effect.flatMap(Effect.scope, (scope) => {
-        p.scope = scope
-        return Effect.andThen(
-          Effect.forEach(Array.from({ length: workers }), () => startWorker(p), { discard: true }),
-          // Added after the workers' own finalizers, so it runs before them.
-          Effect.as(
-            Effect.addFinalizer(() =>
-              Effect.suspend(() => {
-                stopNow(p)
-                return Effect.ignore(waitImpl(p))
-              })
-            ),
-            p as unknown as PoolOf<I, O, E, FailFast, Results>
-          )
+      Effect.andThen(
+        Effect.forEach(Array.from({ length: workers }), () => startWorker(p), { discard: true }),
+        // The finalizer owns the workers (see `startWorker`). Were the scope
+        // closed already, it would run at once and stop the workers just made.
+        Effect.as(
+          Effect.addFinalizer(() =>
+            Effect.suspend(() => {
+              stopNow(p)
+              return Effect.ignore(waitImpl(p))
+            })
+          ),
+          p as unknown as PoolOf<I, O, E, FailFast, Results>
         )
-      })
+      )
     )
   })
 

@@ -9,6 +9,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/testing/TestClock"
 import * as Chan from "../src/Chan.ts"
@@ -500,6 +501,42 @@ describe("WorkerPool", () => {
         // Nothing completed, so nothing was sent; the results channel is closed.
         expect(yield* Chan.recv(WorkerPool.results(pool))).toEqual(Option.none())
         expect(yield* WorkerPool.stats(pool)).toEqual({ workers: 0, running: 0, queued: 0, closed: true })
+      })
+    )
+
+    it.effect("closing the pool's scope after cancels: the jobs of the fresh workers are told too", () =>
+      Effect.gen(function* () {
+        const t = tracked((n) => Effect.as(Effect.sleep("10 millis"), n))
+        const jobs = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const pool = yield* WorkerPool.make({ workers: 2, queue: 2, process: t.process })
+            const cancelled = [yield* WorkerPool.submit(pool, 1), yield* WorkerPool.submit(pool, 2)]
+            yield* settle
+            for (const job of cancelled) yield* WorkerPool.cancel(job)
+            // Both workers were replaced; the fresh ones run 3 and 4, 5 waits.
+            const jobs = [yield* WorkerPool.submit(pool, 3), yield* WorkerPool.submit(pool, 4)]
+            yield* settle
+            jobs.push(yield* WorkerPool.submit(pool, 5))
+            return jobs
+          })
+        )
+        expect(t.interrupted).toEqual([1, 2, 3, 4])
+        closedWith("interrupted")(yield* Effect.exit(WorkerPool.join(jobs[0]!)))
+        closedWith("interrupted")(yield* Effect.exit(WorkerPool.join(jobs[1]!)))
+        closedWith("dropped")(yield* Effect.exit(WorkerPool.join(jobs[2]!)))
+      })
+    )
+
+    it.effect("a pool made in a scope closed already has stopped: submit is rejected, wait returns", () =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        yield* Scope.close(scope, Exit.void)
+        const pool = yield* WorkerPool.make({ workers: 2, process: (n: number) => Effect.succeed(n) }).pipe(
+          Scope.provide(scope)
+        )
+        closedWith("rejected")(yield* Effect.exit(WorkerPool.submit(pool, 1)))
+        yield* WorkerPool.wait(pool)
+        expect(yield* WorkerPool.stats(pool)).toMatchObject({ workers: 0, closed: true })
       })
     )
 
