@@ -112,10 +112,7 @@ export interface WaitGroupOptions {
 class Task {
   prev: Task | undefined = undefined
   next: Task | undefined = undefined
-  readonly fiber: Fiber.Fiber<unknown>
-  constructor(fiber: Fiber.Fiber<unknown>) {
-    this.fiber = fiber
-  }
+  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
 }
 
 class WaitGroupImpl implements WaitGroup {
@@ -181,9 +178,9 @@ const addUnsafe = (wg: WaitGroupImpl, delta: number): Exit.Exit<void> => {
 const closeTasks = (wg: WaitGroupImpl): Effect.Effect<void> =>
   Effect.withFiber((current) => {
     wg.closed = true
-    const fibers: Array<Fiber.Fiber<unknown>> = []
+    const fibers: Array<Fiber.Fiber<unknown, unknown>> = []
     for (let task = wg.running; task !== undefined; task = task.next) {
-      if (task.fiber !== current) fibers.push(task.fiber)
+      if (task.fiber !== current) fibers.push(task.fiber!)
     }
     return Fiber.interruptAll(fibers)
   })
@@ -291,28 +288,45 @@ const goImpl = <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effe
       }
       wg.counter++
       // A closed scope gives a fiber that is interrupted before it starts.
-      if (wg.closed) return Effect.map(Effect.forkIn(effect, wg.scope), (fiber) => observe(wg, fiber))
+      if (wg.closed) return Effect.map(Effect.forkIn(effect, wg.scope), (fiber) => observe(wg, new Task(), fiber))
       // The scope owns the task through `running` and `closeTasks` (one
       // finalizer for all tasks, cheaper than one each as `forkIn` adds; an
-      // intrusive list, cheaper than a Set of 100k fibers).
+      // intrusive list, cheaper than a Set of 100k fibers). The task joins
+      // the list right after the fork (`map` below), or in its own first
+      // step if that comes first: this fiber may yield between the fork and
+      // the `map` (its op budget spent), and the task start meanwhile. A task
+      // that finds the scope closed at its first step does not run.
       // The child is interruptible, whatever this region is.
-      return Effect.map(Effect.forkDetach(effect), (fiber) => {
-        // The scope may have closed while this fiber yielded after the fork
-        // (its op budget spent): the task, not started yet, stops at once.
-        if (wg.closed) fiber.interruptUnsafe()
-        return observe(wg, fiber)
-      })
+      const task = new Task()
+      return Effect.map(
+        Effect.forkDetach(
+          Effect.withFiber((fiber) => {
+            if (wg.closed) return Effect.interrupt
+            enlist(wg, task, fiber)
+            return effect
+          })
+        ),
+        (fiber) => {
+          // Closed before the task took its first step: it stops at once.
+          if (wg.closed) fiber.interruptUnsafe()
+          else enlist(wg, task, fiber)
+          return observe(wg, task, fiber)
+        }
+      )
     })
   )
 
-/** Lists a task in `running` (unless the scope closed) and counts it done when it ends. */
-const observe = <A>(wg: WaitGroupImpl, fiber: Fiber.Fiber<A>): Fiber.Fiber<A> => {
-  const task = new Task(fiber)
-  if (!wg.closed) {
-    task.next = wg.running
-    if (wg.running !== undefined) wg.running.prev = task
-    wg.running = task
-  }
+/** Puts a task in `running`, once. */
+const enlist = (wg: WaitGroupImpl, task: Task, fiber: Fiber.Fiber<unknown, unknown>): void => {
+  if (task.fiber !== undefined) return
+  task.fiber = fiber
+  task.next = wg.running
+  if (wg.running !== undefined) wg.running.prev = task
+  wg.running = task
+}
+
+/** Counts the task done when it ends, and takes it out of `running` (where it may be). */
+const observe = <A>(wg: WaitGroupImpl, task: Task, fiber: Fiber.Fiber<A>): Fiber.Fiber<A> => {
   fiber.addObserver((exit) => {
     if (task.prev !== undefined) task.prev.next = task.next
     else if (wg.running === task) wg.running = task.next

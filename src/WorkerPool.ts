@@ -481,10 +481,11 @@ const startWorker = (p: PoolImpl): Effect.Effect<void> =>
   Effect.suspend(() => {
     p.live++
     return Effect.map(Effect.forkDetach(p.loop), (fiber) => {
-      // (If the pool stopped while this fiber yielded after the fork, the
-      // new worker finds the job channel closed and empty, and ends.)
       p.workerFibers.add(fiber)
       fiber.addObserver(() => onWorkerEnd(p, fiber))
+      // The pool may have stopped while this fiber yielded after the fork
+      // (its op budget spent), the new worker running meanwhile.
+      if (p.stopping) fiber.interruptUnsafe()
     })
   })
 

@@ -1183,6 +1183,43 @@ describe("ErrGroup under any op budget", () => {
     )
   )
 
+  it.live("a task that has the scope closed at once, from its first step: the close stops it", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        for (let shift = 0; shift < 4; shift++) {
+          const scope = yield* Scope.make()
+          const g = yield* ErrGroup.make({ limit: 2 }).pipe(Scope.provide(scope))
+          const trigger = yield* Deferred.make<void>()
+          const started: Array<Fiber.Fiber<unknown, unknown>> = []
+          const task = Effect.andThen(
+            Effect.withFiber((fiber) => {
+              started.push(fiber)
+              return Deferred.succeed(trigger, undefined)
+            }),
+            Effect.never
+          )
+          const closer = yield* Effect.forkChild(
+            Effect.andThen(
+              Deferred.await(trigger),
+              Effect.andThen(
+                Scope.close(scope, Exit.void),
+                Effect.sync(() => started.filter((fiber) => fiber.pollUnsafe() === undefined).length)
+              )
+            )
+          )
+          yield* settle
+          const looping = yield* Effect.forkChild(
+            Effect.andThen(loop(shift, Effect.void), Effect.forever(ErrGroup.go(g, task), { disableYield: true }))
+          )
+          const alive = yield* Fiber.join(closer)
+          yield* Fiber.interrupt(looping)
+          expect(alive).toBe(0)
+          expect(yield* ErrGroup.active(g)).toBe(0)
+        }
+      })
+    )
+  )
+
   it.live("go interrupted while a slot is handed to it releases the slot", () =>
     underEveryBudget(() =>
       Effect.gen(function* () {
