@@ -336,11 +336,13 @@ const slotNow = (g: ErrGroupImpl): Exit.Exit<boolean> | undefined => {
 }
 
 const goImpl = <A, E, R>(self: ErrGroup<any, any>, effect: Effect.Effect<A, E, R>): Effect.Effect<void, never, R> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.withFiber((fiber) => {
-      const g = impl(self)
-      const now = slotNow(g)
-      if (now !== undefined) return now === exitTrue ? spawn(g, effect) : Exit.void
+  // The mask's callback runs in the step that enters the region: the fast
+  // path takes its slot and forks from there.
+  Effect.uninterruptibleMask((restore) => {
+    const g = impl(self)
+    const now = slotNow(g)
+    if (now !== undefined) return now === exitTrue ? spawn(g, effect) : Exit.void
+    return Effect.withFiber((fiber) => {
       const node = new SlotWaiter()
       node.op = "go"
       const attempt = () => {
@@ -365,21 +367,19 @@ const goImpl = <A, E, R>(self: ErrGroup<any, any>, effect: Effect.Effect<A, E, R
         })
       })
     })
-  )
+  })
 
 const tryGoImpl = <A, E, R>(
   self: ErrGroup<any, any>,
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<boolean, never, R> =>
-  Effect.uninterruptible(
-    Effect.suspend(() => {
-      const g = impl(self)
-      if (g.cancelled) return exitTrue
-      if (g.active >= g.limit) return exitFalse
-      g.active++
-      return Effect.as(spawn(g, effect), true)
-    })
-  )
+  Effect.uninterruptibleMask(() => {
+    const g = impl(self)
+    if (g.cancelled) return exitTrue
+    if (g.active >= g.limit) return exitFalse
+    g.active++
+    return Effect.as(fork(g, effect), true)
+  })
 
 /**
  * Creates a group whose tasks live in the current `Scope`: closing it

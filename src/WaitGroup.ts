@@ -279,42 +279,41 @@ const recordDefects = (wg: WaitGroupImpl, defects: Cause.Cause<never>): void => 
 const goImpl = <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effect.Effect<Fiber.Fiber<A>, never, R> =>
   // Counting and forking are one uninterruptible step: an interruption
   // between them would leave the counter raised for a task that never exists.
-  Effect.uninterruptible(
-    Effect.withFiber(() => {
-      const wg = impl(self)
-      if (!wg.guarded) {
-        wg.guarded = true
-        return Effect.andThen(Scope.addFinalizer(wg.scope, closeTasks(wg)), goImpl(self, effect))
+  // (The mask's callback runs in the step that enters the region.)
+  Effect.uninterruptibleMask(() => {
+    const wg = impl(self)
+    if (!wg.guarded) {
+      wg.guarded = true
+      return Effect.andThen(Scope.addFinalizer(wg.scope, closeTasks(wg)), goImpl(self, effect))
+    }
+    wg.counter++
+    // A closed scope gives a fiber that is interrupted before it starts.
+    if (wg.closed) return Effect.map(Effect.forkIn(effect, wg.scope), (fiber) => observe(wg, new Task(), fiber))
+    // The scope owns the task through `running` and `closeTasks` (one
+    // finalizer for all tasks, cheaper than one each as `forkIn` adds; an
+    // intrusive list, cheaper than a Set of 100k fibers). The task joins
+    // the list right after the fork (`map` below), or in its own first
+    // step if that comes first: this fiber may yield between the fork and
+    // the `map` (its op budget spent), and the task start meanwhile. A task
+    // that finds the scope closed at its first step does not run.
+    // The child is interruptible, whatever this region is.
+    const task = new Task()
+    return Effect.map(
+      Effect.forkDetach(
+        Effect.withFiber((fiber) => {
+          if (wg.closed) return Effect.interrupt
+          enlist(wg, task, fiber)
+          return effect
+        })
+      ),
+      (fiber) => {
+        // Closed before the task took its first step: it stops at once.
+        if (wg.closed) fiber.interruptUnsafe()
+        else enlist(wg, task, fiber)
+        return observe(wg, task, fiber)
       }
-      wg.counter++
-      // A closed scope gives a fiber that is interrupted before it starts.
-      if (wg.closed) return Effect.map(Effect.forkIn(effect, wg.scope), (fiber) => observe(wg, new Task(), fiber))
-      // The scope owns the task through `running` and `closeTasks` (one
-      // finalizer for all tasks, cheaper than one each as `forkIn` adds; an
-      // intrusive list, cheaper than a Set of 100k fibers). The task joins
-      // the list right after the fork (`map` below), or in its own first
-      // step if that comes first: this fiber may yield between the fork and
-      // the `map` (its op budget spent), and the task start meanwhile. A task
-      // that finds the scope closed at its first step does not run.
-      // The child is interruptible, whatever this region is.
-      const task = new Task()
-      return Effect.map(
-        Effect.forkDetach(
-          Effect.withFiber((fiber) => {
-            if (wg.closed) return Effect.interrupt
-            enlist(wg, task, fiber)
-            return effect
-          })
-        ),
-        (fiber) => {
-          // Closed before the task took its first step: it stops at once.
-          if (wg.closed) fiber.interruptUnsafe()
-          else enlist(wg, task, fiber)
-          return observe(wg, task, fiber)
-        }
-      )
-    })
-  )
+    )
+  })
 
 /** Puts a task in `running`, once. */
 const enlist = (wg: WaitGroupImpl, task: Task, fiber: Fiber.Fiber<unknown, unknown>): void => {
