@@ -408,26 +408,25 @@ const sendResult = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>)
  * worker, after it has forked its replacement. The result goes to the
  * results channel outside the uninterruptible region.
  */
-const runTask = (p: PoolImpl, t: TaskImpl): Effect.Effect<void> =>
+const runTask = (p: PoolImpl, t: TaskImpl, worker: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> =>
   Effect.flatMap(
-    Effect.uninterruptibleMask((restore) =>
-      Effect.withFiber((worker) => {
-        if (t.state !== QUEUED) return exitNoResult
-        t.state = RUNNING
-        p.queued.delete(t)
-        p.running++
-        t.fiber = worker
-        return Effect.flatMap(Effect.exit(restore(startJob(p, t))), (exit) => {
-          const children = childrenOf(worker)
-          return children === undefined
-            ? jobEnded(p, t, exit)
-            : Effect.andThen(
-                Fiber.interruptAll(children),
-                Effect.suspend(() => jobEnded(p, t, exit))
-              )
-        })
+    // (The mask's callback runs in the step that enters the region.)
+    Effect.uninterruptibleMask((restore) => {
+      if (t.state !== QUEUED) return exitNoResult
+      t.state = RUNNING
+      p.queued.delete(t)
+      p.running++
+      t.fiber = worker
+      return Effect.flatMap(Effect.exit(restore(startJob(p, t))), (exit) => {
+        const children = childrenOf(worker)
+        return children === undefined
+          ? jobEnded(p, t, exit)
+          : Effect.andThen(
+              Fiber.interruptAll(children),
+              Effect.suspend(() => jobEnded(p, t, exit))
+            )
       })
-    ),
+    }),
     (exit) => (exit === undefined || p.results === undefined ? Effect.void : sendResult(p, t, exit))
   )
 
@@ -490,13 +489,14 @@ const startWorker = (p: PoolImpl): Effect.Effect<void> =>
   })
 
 /** `for j := range jobs { ... }`, skipping jobs cancelled while queued. */
-const workerLoop = (p: PoolImpl): Effect.Effect<void> => {
-  const recv = Chan.recv(p.jobs)
-  const loop: Effect.Effect<void> = Effect.flatMap(recv, (next) =>
-    Option.isNone(next) ? Effect.void : Effect.andThen(runTask(p, next.value), loop)
-  )
-  return loop
-}
+const workerLoop = (p: PoolImpl): Effect.Effect<void> =>
+  Effect.withFiber((worker) => {
+    const recv = Chan.recv(p.jobs)
+    const loop: Effect.Effect<void> = Effect.flatMap(recv, (next) =>
+      Option.isNone(next) ? Effect.void : Effect.andThen(runTask(p, next.value, worker), loop)
+    )
+    return loop
+  })
 
 const validSize = (n: number, min: number): boolean => Number.isInteger(n) && n >= min
 
