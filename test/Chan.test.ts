@@ -7,6 +7,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Chan from "../src/Chan.ts"
+import { underEveryBudget } from "./utils/budgets.ts"
 import { settle } from "./utils/fibers.ts"
 import { it } from "./utils/leak.ts"
 
@@ -403,6 +404,36 @@ describe("Chan", () => {
         yield* settle
         expect(produced).toBe(after)
       })
+    )
+  })
+
+  describe("under every op budget", () => {
+    // An unbuffered hand-off resumes the parked fiber later, and its reply
+    // often completes the first fiber inside its own parking: a yield at any
+    // point of that must neither lose a wake-up nor reorder the replies.
+    it.live("ping-pong over two unbuffered channels: every reply, in order", () =>
+      underEveryBudget(() =>
+        Effect.gen(function* () {
+          const ping = yield* Chan.make<number>()
+          const pong = yield* Chan.make<number>()
+          const echo = yield* Effect.forkChild(
+            Effect.andThen(
+              Chan.forEach(ping, (v) => Chan.send(pong, v)),
+              Chan.close(pong)
+            )
+          )
+          const replies: Array<number> = []
+          for (let i = 0; i < 200; i++) {
+            yield* Chan.send(ping, i)
+            const reply = yield* Chan.recv(pong)
+            if (Option.isSome(reply)) replies.push(reply.value)
+          }
+          yield* Chan.close(ping)
+          yield* Fiber.join(echo)
+          expect(replies).toEqual(Array.from({ length: 200 }, (_, i) => i))
+          expect(yield* Chan.recv(pong)).toEqual(Option.none())
+        }).pipe(Effect.orDie)
+      )
     )
   })
 
