@@ -63,7 +63,7 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
-import { type BlockedFiber, block, shallow, tooDeep, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { type BlockedFiber, block, shallow, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./internal/waiters.ts"
 import { unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/ErrGroup" as const
@@ -255,14 +255,22 @@ const record = (g: ErrGroupImpl, fiber: Fiber.Fiber<unknown, unknown>, cause: Ca
   }
 }
 
-/** Gives a slot back: to the head `go` waiter, or to the pool. */
-const release = (g: ErrGroupImpl): void => {
+/**
+ * Gives a slot back: to the head `go` waiter, or to the pool. `fiber` (the
+ * releasing one) lends its scheduler.
+ */
+const release = (g: ErrGroupImpl, fiber: Fiber.Fiber<unknown, unknown>): void => {
   // After a lowered limit, slots are handed over only once below it.
   if (!g.cancelled && g.active <= g.limit) {
     const next = g.slots.shift()
     if (next !== undefined) {
       next.granted = true
-      wake(next, exitTrue) // the slot passes on: `active` is unchanged
+      // The slot passes on (`active` is unchanged) now, but the waiting `go`
+      // caller resumes later (when a fiber parks, or at the next scheduler
+      // turn): by then more tasks have usually ended, and it starts a task
+      // in each free slot without parking again, instead of parking once per
+      // task. An interruption meanwhile gives the slot back (see goImpl).
+      wakeLater(next, exitTrue, fiber)
       return
     }
   }
@@ -290,7 +298,7 @@ const taskDone = (g: ErrGroupImpl, task: Task, exit: Exit.Exit<unknown, unknown>
   if (task.next !== undefined) task.next.prev = task.prev
   else if (g.runningTail === task) g.runningTail = task.prev
   if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) record(g, task.fiber, exit.cause)
-  release(g)
+  release(g, task.fiber)
 }
 
 /**
@@ -362,7 +370,7 @@ const goImpl = <A, E, R>(self: ErrGroup<any, any>, effect: Effect.Effect<A, E, R
         if (!node.granted) return Exit.void
         node.granted = false
         return shallow(() => {
-          release(g)
+          release(g, fiber)
           return Exit.void
         })
       })

@@ -454,6 +454,31 @@ describe("ErrGroup", () => {
       })
     )
 
+    it.effect("a go call handed a slot but interrupted before it resumed gives the slot back", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make({ limit: 1 })
+        const ran: Array<string> = []
+        const gate = yield* Deferred.make<void>()
+        yield* ErrGroup.go(g, Deferred.await(gate))
+        const a = yield* Effect.forkChild(ErrGroup.go(g, Effect.sync(() => ran.push("a"))))
+        const b = yield* Effect.forkChild(ErrGroup.go(g, Effect.sync(() => ran.push("b"))))
+        yield* settle
+        expect(yield* ops(g)).toEqual(["go", "go"])
+        // Completing the gate runs the task to its end on this stack: its
+        // slot goes to a (resumed later), and b still waits.
+        yield* Deferred.succeed(gate, undefined)
+        expect(yield* ops(g)).toEqual(["go"])
+        expect(yield* ErrGroup.active(g)).toBe(1)
+        expect(ran).toEqual([]) // a holds the slot but has not resumed
+        yield* Fiber.interrupt(a)
+        yield* Fiber.join(b)
+        yield* ErrGroup.wait(g)
+        expect(ran).toEqual(["b"])
+        expect(yield* ErrGroup.active(g)).toBe(0)
+        expect(yield* ErrGroup.blocked(g)).toEqual([])
+      })
+    )
+
     it.effect.prop(
       "interrupting any subset of queued go calls: the others run in order, every slot comes back",
       [Schema.Array(Schema.Boolean)],
