@@ -211,18 +211,30 @@ const calibrate = async (c: Contestant, config: RunConfig): Promise<number> => {
   return Math.max(1_000, Math.min(maxN, niceRound((config.targetMs * 1e6) / perOp)))
 }
 
-/** Measures one contestant: calibrate, one warm-up run, then `samples` runs. */
+/**
+ * Measures one contestant: calibrate (warm-up), then `samples` runs.
+ *
+ * The heap is collected once, before the contestant, so that the garbage of
+ * the one before does not count against it — not before every sample: a
+ * forced full GC (`gc()`) throws away optimized code and inline-cache
+ * feedback, so every sample started by re-optimizing. That hit the code
+ * with the most polymorphic call sites hardest (Effect's run loop):
+ * ping-pong ran at 2.3–4.0 µs per round trip with a forced GC before each
+ * 20k-round-trip run and 1.5 µs without (469 deoptimizations over 12 runs
+ * against 42; same number of scavenges; bench/scratch/gcrun.ts), while
+ * ts-chan did not move. A program at work never calls `gc()`.
+ */
 export const measureContestant = async (row: Row, contestant: Contestant, config: RunConfig): Promise<Measured> => {
   const c = guarded(contestant)
   try {
+    collect()
     const n = await calibrate(c, config)
     const stats = await measure(() => c.run(n), {
       min_samples: config.samples,
       max_samples: config.samples,
       min_cpu_time: 0,
       warmup_samples: 0,
-      inner_gc: true,
-      gc: collect
+      inner_gc: false
     })
     const samples = stats.samples.map((s) => s / n)
     return { row, contestant, n, median: median(samples), min: stats.min / n, max: stats.max / n, samples }
