@@ -160,6 +160,7 @@ class MutexImpl implements Mutex {
   readonly giveBack = (node: LockWaiter, handed: Exit.Exit<boolean> | undefined): void => {
     if (handed === undefined) return
     if (handed === owned) {
+      // It held the lock, so this cannot be misuse.
       unlockUnsafe(this, node.owner)
     } else {
       this.woken = false
@@ -167,8 +168,8 @@ class MutexImpl implements Mutex {
     }
   }
   /** `withLock`'s finalizer: unlocks (after a yield when wake-ups nest too deep). */
-  readonly release = (): Effect.Effect<void> =>
-    tooDeep() ? Effect.andThen(Effect.yieldNow, unlock(this)) : unlockUnsafe(this, Fiber.getCurrent()!)
+  readonly release = (): Exit.Exit<void> =>
+    unlockUnsafe(this, Fiber.getCurrent()!) ? Exit.void : Exit.die(misuse(this))
   /** Gives the head waiter its turn, unless one is already under way. */
   giveTurn(fiber: Fiber.Fiber<unknown, unknown>): void {
     if (this.woken || this.locked) return
@@ -255,23 +256,32 @@ const handBack = (m: MutexImpl, node: LockWaiter): Exit.Exit<void> => {
 export const tryLock = (self: Mutex): Effect.Effect<boolean> => Effect.sync(() => impl(self).tryLock() !== undefined)
 
 /** Unlocks; `fiber` (the unlocker, or a waiter) gives the scheduler and Clock. */
-const unlockUnsafe = (m: MutexImpl, fiber: Fiber.Fiber<unknown, unknown>): Exit.Exit<void> => {
-  if (!m.locked) return Exit.die(new UnlockOfUnlockedMutexError({ mutexName: m.name }))
+/**
+ * Unlocks; `fiber` (the unlocker, or a waiter) lends its scheduler. Returns
+ * false, changing nothing, when the mutex is not locked (misuse).
+ */
+const unlockUnsafe = (m: MutexImpl, fiber: Fiber.Fiber<unknown, unknown>): boolean => {
+  if (!m.locked) return false
   if (m.starving) {
     const head = m.waiters.shift()
     if (head !== undefined) {
       // Hand-off: the lock never becomes free, so nobody can barge. Go leaves
       // starvation mode when this waiter is the last or did not wait long.
       if (m.waiters.size === 0 || !waitedTooLong(head)) m.starving = false
-      wake(head, owned)
-      return Exit.void
+      // Resumed here, unless wake-ups are nested too deep on this stack (a
+      // chain of hand-offs): then at the next park or scheduler turn.
+      if (tooDeep()) wakeLater(head, owned, fiber)
+      else wake(head, owned)
+      return true
     }
     m.starving = false
   }
   m.locked = false
   m.giveTurn(fiber)
-  return Exit.void
+  return true
 }
+
+const misuse = (m: MutexImpl): UnlockOfUnlockedMutexError => new UnlockOfUnlockedMutexError({ mutexName: m.name })
 
 /**
  * Unlocks the Mutex. Go: `mu.Unlock()`. If fibers wait, the longest waiting
@@ -281,14 +291,13 @@ const unlockUnsafe = (m: MutexImpl, fiber: Fiber.Fiber<unknown, unknown>): Exit.
  *
  * @since 0.1.0
  */
-export const unlock = (self: Mutex): Effect.Effect<void> => {
-  // One step on the hot path. Like `shallow`, it yields first when wake-ups
-  // are nested too deep (a starvation-mode hand-off wakes synchronously).
-  const unlocked: Effect.Effect<void> = Effect.withFiber((fiber) =>
-    tooDeep() ? Effect.andThen(Effect.yieldNow, unlocked) : unlockUnsafe(impl(self), fiber)
-  )
-  return unlocked
-}
+export const unlock = (self: Mutex): Effect.Effect<void> =>
+  // One step (a sync's value goes straight to the continuation); the throw
+  // is a defect, as Go's fatal error.
+  Effect.sync(() => {
+    const m = impl(self)
+    if (!unlockUnsafe(m, Fiber.getCurrent()!)) throw misuse(m)
+  })
 
 /**
  * Runs `effect` while holding the Mutex, and unlocks it however `effect`
