@@ -229,9 +229,12 @@ export const measureContestant = async (row: Row, contestant: Contestant, config
   try {
     collect()
     const n = await calibrate(c, config)
+    // A fixed-size workload (Go's 10k or 100k tasks) makes short samples that
+    // a GC pause can double: take three times as many.
+    const sampleCount = c.fixedN === undefined ? config.samples : 3 * config.samples
     const stats = await measure(() => c.run(n), {
-      min_samples: config.samples,
-      max_samples: config.samples,
+      min_samples: sampleCount,
+      max_samples: sampleCount,
       min_cpu_time: 0,
       warmup_samples: 0,
       inner_gc: false

@@ -233,7 +233,7 @@ if (allPending.length > 0) log(`\n== Pending\n${allPending.map((p) => `- ${p}`).
 
 const elapsed = (performance.now() - started) / 1000
 const partial = quick || config.filter !== undefined || schedulers.length < 2
-const mode = `${quick ? "quick" : "full"}${config.filter ? `, filter /${config.filter.source}/` : ""}; ${config.samples} samples per contestant of ~${config.targetMs} ms each (one full workload run per sample after a warm-up; heap collected before each contestant, not between its samples: see bench/harness.ts); schedulers: ${schedulers.map((s) => (s === "sync" ? "microtask" : "default")).join(", ")}; took ${elapsed.toFixed(0)} s`
+const mode = `${quick ? "quick" : "full"}${config.filter ? `, filter /${config.filter.source}/` : ""}; ${config.samples} samples per contestant of ~${config.targetMs} ms each, three times as many for the fixed-size rows (one full workload run per sample after a warm-up; heap collected before each contestant, not between its samples: see bench/harness.ts); schedulers: ${schedulers.map((s) => (s === "sync" ? "microtask" : "default")).join(", ")}; took ${elapsed.toFixed(0)} s`
 
 const section = (title: string, body: string) => `## ${title}\n\n${body}\n`
 const md = [
