@@ -99,13 +99,18 @@ const turn = Exit.succeed(false)
 class LockWaiter extends Waiter<boolean> {
   /** The fiber that locks: its scheduler and Clock are used on its behalf. */
   readonly owner: Fiber.Fiber<unknown, unknown>
-  /** Clock time of its first park (-1 until it lost a turn and parks again). */
-  waitStart = -1
+  /**
+   * Clock time at which it started to wait, read exactly (a parked node's
+   * `since` may be early by the length of the current synchronous run under
+   * the live clock; starvation is decided on this one).
+   */
+  readonly waitStart: number
   /** It lost its turn: it parks again at the head, keeping its place. */
   requeued = false
   constructor(owner: Fiber.Fiber<unknown, unknown>) {
     super()
     this.owner = owner
+    this.waitStart = owner.getRef(Clock.Clock).currentTimeMillisUnsafe()
     this.op = "lock"
   }
 }
@@ -123,9 +128,9 @@ class LockQueue extends WaiterList<LockWaiter> {
   }
 }
 
-/** Has `node` waited (since its first park) long enough to starve? */
+/** Has `node` waited long enough to starve? */
 const waitedTooLong = (node: LockWaiter): boolean =>
-  node.owner.getRef(Clock.Clock).currentTimeMillisUnsafe() - node.since >= STARVATION_THRESHOLD_MILLIS
+  node.owner.getRef(Clock.Clock).currentTimeMillisUnsafe() - node.waitStart >= STARVATION_THRESHOLD_MILLIS
 
 class MutexImpl implements Mutex {
   readonly [TypeId] = TypeId
@@ -225,10 +230,7 @@ const acquire = (m: MutexImpl, node: LockWaiter): Effect.Effect<void> =>
     node.grantedExit = undefined
     m.woken = false
     if (m.tryLock() !== undefined) return Exit.void
-    if (!node.requeued) {
-      node.waitStart = node.since
-      node.requeued = true
-    }
+    node.requeued = true
     if (waitedTooLong(node)) m.starving = true
     return acquire(m, node)
   })
