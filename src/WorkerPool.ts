@@ -74,7 +74,7 @@ import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import * as Chan from "./Chan.ts"
-import { closeNow } from "./internal/chan.ts"
+import { type ChanImpl, closeNow, forEach as chanForEach, trySend } from "./internal/chan.ts"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/WorkerPool" as const
@@ -249,6 +249,8 @@ class PoolImpl {
   readonly process: (job: unknown) => Effect.Effect<unknown, unknown>
   readonly failFast: boolean
   readonly jobs: Chan.Chan<TaskImpl>
+  /** The job channel's implementation (for the fast paths). */
+  readonly jobsImpl: ChanImpl<TaskImpl>
   readonly results: Chan.Chan<JobResult<unknown, unknown, unknown>> | undefined
   readonly workerFibers = new Set<Fiber.Fiber<unknown, unknown>>()
   /** What a worker runs (set by {@link make}). */
@@ -271,9 +273,9 @@ class PoolImpl {
   readonly joining = new Set<TaskImpl>()
   /**
    * Tasks submitted and not started yet (QUEUED), wherever they are: being
-   * sent, in the job channel, or received by a worker that has not started
-   * them. A worker interrupted (the pool stopping) between receiving a task
-   * and starting it cannot put it back, so the pool finds it here to drop it.
+   * sent, in the job channel, or handed to a parked worker that has not
+   * resumed yet (it starts a task in the step that resumes it). The pool
+   * finds them here to drop them when it stops.
    */
   readonly queued = new Set<TaskImpl>()
 
@@ -288,6 +290,7 @@ class PoolImpl {
     this.failFast = failFast
     this.process = process
     this.jobs = Chan.makeUnsafe<TaskImpl>(queue, { name })
+    this.jobsImpl = Chan.impl(this.jobs)
     this.results = results === undefined ? undefined : Chan.makeUnsafe(results, { name })
     this.waiters = new WaiterList("WorkerPool", name)
   }
@@ -331,8 +334,8 @@ const closeJobs = (p: PoolImpl): void => {
 
 /**
  * Empties the (closed) job channel and fails every task not started yet as
- * dropped: those in the channel, and those a worker received but had not
- * started when it was interrupted.
+ * dropped: those in the channel, and those handed to a parked worker that
+ * has not resumed yet (it then finds them done and skips them).
  */
 const dropQueued = (p: PoolImpl): void => {
   const buffer = Chan.impl(p.jobs).buffer
@@ -349,9 +352,6 @@ const stopNow = (p: PoolImpl): void => {
   closeJobs(p)
   dropQueued(p)
   for (const worker of Array.from(p.workerFibers)) worker.interruptUnsafe()
-  // A worker interrupted while a received task was still on its way to it
-  // gives the task back to the channel: drop it too.
-  dropQueued(p)
 }
 
 /** Runs when a job fiber has ended, however it ended. */
@@ -393,44 +393,32 @@ const onWorkerEnd = (p: PoolImpl, worker: Fiber.Fiber<unknown, unknown>): void =
   for (let i = 0; i < nodes.length; i++) wake(nodes[i]!, exit)
 }
 
-const sendResult = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
-  p.stopping || p.results === undefined || (exit._tag === "Failure" && Cause.hasInterruptsOnly(exit.cause))
-    ? Effect.void
-    : Effect.ignore(Chan.send(p.results, { job: t.job, exit }))
-
 /**
- * Runs the job in the worker's own fiber; skips it if it was cancelled or
- * dropped on its way. The check and the move to RUNNING are one step: a
- * `cancel` between them would otherwise settle the job and then see it start
- * anyway. A `cancel` while the job is RUNNING interrupts the worker (see
- * {@link cancel}); only the job itself runs interruptibly here, so the
+ * Starts a job the worker has just received, in the step that received it:
+ * the worker runs uninterruptibly except inside its jobs and its sends to the
+ * results channel, so nothing comes between the receipt and the move to
+ * RUNNING. Skips the job if it was cancelled or dropped on its way. A
+ * `cancel` while the job is RUNNING interrupts the worker (see
+ * {@link cancel}); only the job itself runs interruptibly, so the
  * interruption stops the job, is recorded as its outcome, and then ends the
- * worker, after it has forked its replacement. The result goes to the
- * results channel outside the uninterruptible region.
+ * worker, after it has forked its replacement.
  */
-const runTask = (p: PoolImpl, t: TaskImpl, worker: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> =>
-  Effect.flatMap(
-    // (The mask's callback runs in the step that enters the region.)
-    Effect.uninterruptibleMask((restore) => {
-      if (t.state !== QUEUED) return exitNoResult
-      t.state = RUNNING
-      p.queued.delete(t)
-      p.running++
-      t.fiber = worker
-      return Effect.flatMap(Effect.exit(restore(startJob(p, t))), (exit) => {
-        const children = childrenOf(worker)
-        return children === undefined
-          ? jobEnded(p, t, exit)
-          : Effect.andThen(
-              Fiber.interruptAll(children),
-              Effect.suspend(() => jobEnded(p, t, exit))
-            )
-      })
-    }),
-    (exit) => (exit === undefined || p.results === undefined ? Effect.void : sendResult(p, t, exit))
-  )
-
-const exitNoResult: Exit.Exit<Exit.Exit<unknown, unknown> | undefined> = Exit.succeed(undefined)
+const runTask = (p: PoolImpl, t: TaskImpl, worker: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> => {
+  if (t.state !== QUEUED) return Effect.void
+  t.state = RUNNING
+  p.queued.delete(t)
+  p.running++
+  t.fiber = worker
+  return Effect.flatMap(Effect.exit(Effect.interruptible(startJob(p, t))), (exit) => {
+    const children = childrenOf(worker)
+    return children === undefined
+      ? jobEnded(p, t, exit)
+      : Effect.andThen(
+          Fiber.interruptAll(children),
+          Effect.suspend(() => jobEnded(p, t, exit))
+        )
+  })
+}
 
 /** `process(job)`; a `process` that throws instead of returning an effect fails that job only, with a defect. */
 const startJob = (p: PoolImpl, t: TaskImpl): Effect.Effect<unknown, unknown> => {
@@ -453,22 +441,20 @@ const childrenOf = (worker: Fiber.Fiber<unknown, unknown>): Array<Fiber.Fiber<un
 }
 
 /**
- * Settles a job that ran in this worker and says what to send to the results
- * channel. A job cancelled while it ran is interrupted, whatever it managed
- * to return: its worker is interrupted too, and forks its replacement here,
- * unless the pool is stopping.
+ * Settles a job that ran in this worker and sends its result to the results
+ * channel (interruptibly). A job cancelled while it ran is interrupted,
+ * whatever it managed to return: its worker forks its replacement, unless the
+ * pool is stopping, and ends (the cancel interrupts it, maybe later).
  */
-const jobEnded = (
-  p: PoolImpl,
-  t: TaskImpl,
-  exit: Exit.Exit<unknown, unknown>
-): Effect.Effect<Exit.Exit<unknown, unknown> | undefined> => {
+const jobEnded = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
   if (!t.cancelled) {
     onJobEnd(p, t, exit)
-    return Exit.succeed(exit)
+    return p.stopping || p.results === undefined || (exit._tag === "Failure" && Cause.hasInterruptsOnly(exit.cause))
+      ? Effect.void
+      : Effect.interruptible(Effect.ignore(Chan.send(p.results, { job: t.job, exit })))
   }
   onJobEnd(p, t, exit._tag === "Success" ? Exit.interrupt(t.cancelledBy) : exit)
-  return p.stopping ? exitNoResult : Effect.as(startWorker(p), undefined)
+  return p.stopping ? Effect.interrupt : Effect.andThen(startWorker(p), Effect.interrupt)
 }
 
 /**
@@ -488,15 +474,14 @@ const startWorker = (p: PoolImpl): Effect.Effect<void> =>
     })
   })
 
-/** `for j := range jobs { ... }`, skipping jobs cancelled while queued. */
+/**
+ * `for j := range jobs { ... }`, skipping jobs cancelled while queued. The
+ * worker runs uninterruptibly but for its jobs and results sends (see
+ * {@link runTask}); a worker parked on the job channel needs no interruption
+ * to stop: the pool closes the channel first whenever it stops.
+ */
 const workerLoop = (p: PoolImpl): Effect.Effect<void> =>
-  Effect.withFiber((worker) => {
-    const recv = Chan.recv(p.jobs)
-    const loop: Effect.Effect<void> = Effect.flatMap(recv, (next) =>
-      Option.isNone(next) ? Effect.void : Effect.andThen(runTask(p, next.value, worker), loop)
-    )
-    return loop
-  })
+  Effect.uninterruptible(Effect.withFiber((worker) => chanForEach(p.jobsImpl, (t) => runTask(p, t, worker))))
 
 const validSize = (n: number, min: number): boolean => Number.isInteger(n) && n >= min
 
@@ -572,34 +557,43 @@ export const make = <
 // -----------------------------------------------------------------------------
 
 /**
- * Offers a new task to the job channel with `send` (`Chan.send` or
- * `Chan.trySend`) and maps what it says with `sent`. However this fails or is
+ * The slow path of a submit (see {@link sendNow}): sends the task with
+ * `Chan.send`, waiting while the queue is full. However this fails or is
  * interrupted, the task is withdrawn as by {@link cancel}, also when it did
  * reach the channel (an interruption can land right after the send
  * completed): it never starts, or, if a worker started it already (a worker
  * waiting on the channel takes a job and starts it at once), it is
  * interrupted. An interrupted `submit` therefore leaves no job behind.
- * Call it when the effect is to run (inside the caller's `suspend`).
+ * Call it when the effect is to run.
  */
-const enqueue = <X, Y>(
-  p: PoolImpl,
-  t: TaskImpl,
-  send: Effect.Effect<X, Chan.ChanClosedError>,
-  sent: (x: X) => Y
-): Effect.Effect<Y, unknown> => {
+const enqueue = (p: PoolImpl, t: TaskImpl): Effect.Effect<TaskImpl, unknown> => {
   if (p.closed) return rejected(p)
   p.queued.add(t)
   return Effect.onExit(
-    Effect.matchEffect(send, { onFailure: () => rejected(p), onSuccess: (x) => Exit.succeed(sent(x)) }),
+    Effect.matchEffect(Chan.send(p.jobs, t), { onFailure: () => rejected(p), onSuccess: () => Exit.succeed(t) }),
     (exit) => (exit._tag === "Failure" ? cancelTask(t) : Exit.void)
   )
 }
 
+/**
+ * The fast path of a submit, for an open pool: hands the task to a waiting
+ * worker or puts it in the queue, and says whether it did. It completes in
+ * the caller's step, so no interruption can come between the hand-over and
+ * the submit's return (the slow path, {@link enqueue}, guards that).
+ */
+const sendNow = (p: PoolImpl, t: TaskImpl, fiber: Fiber.Fiber<unknown, unknown>): boolean => {
+  const now = trySend(p.jobsImpl, t, fiber)
+  if (now === undefined || now._tag === "Failure") return false
+  p.queued.add(t)
+  return true
+}
+
 const submitImpl = (self: WorkerPool<any, any, any, any>, job: unknown): Effect.Effect<TaskImpl, unknown> =>
-  Effect.suspend(() => {
+  Effect.withFiber((fiber) => {
     const p = poolImpl(self)
+    if (p.closed) return rejected(p)
     const t = new TaskImpl(p, job)
-    return enqueue(p, t, Chan.send(p.jobs, t), () => t)
+    return sendNow(p, t, fiber) ? Exit.succeed(t) : enqueue(p, t)
   })
 
 /**
@@ -636,14 +630,11 @@ export const trySubmit: {
 } = dual(
   2,
   (self: WorkerPool<any, any, any, any>, job: unknown): Effect.Effect<Option.Option<TaskImpl>, unknown> =>
-    Effect.suspend(() => {
+    Effect.withFiber((fiber) => {
       const p = poolImpl(self)
+      if (p.closed) return rejected(p)
       const t = new TaskImpl(p, job)
-      return enqueue(p, t, Chan.trySend(p.jobs, t), (sent) => {
-        if (sent) return Option.some(t)
-        p.queued.delete(t)
-        return Option.none()
-      })
+      return Exit.succeed(sendNow(p, t, fiber) ? Option.some(t) : Option.none())
     })
 )
 
@@ -734,12 +725,13 @@ export const run: {
     // The job is cancelled however `run` is interrupted, also right after
     // the job went into the queue, before `join` started.
     Effect.uninterruptibleMask((restore) =>
-      Effect.suspend(() => {
+      Effect.withFiber((fiber) => {
         const p = poolImpl(self)
+        if (p.closed) return rejected(p)
         const t = new TaskImpl(p, job)
         const handle = t as unknown as Job<unknown, unknown>
         return Effect.onInterrupt(
-          Effect.andThen(restore(enqueue(p, t, Chan.send(p.jobs, t), () => t)), restore(join(handle))),
+          sendNow(p, t, fiber) ? restore(join(handle)) : Effect.andThen(restore(enqueue(p, t)), restore(join(handle))),
           () => cancel(handle)
         )
       })

@@ -826,6 +826,30 @@ describe("WorkerPool under any op budget", () => {
     )
   )
 
+  it.live("a cancel whose interruption reaches the worker after the job ended stops no other job", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const pool = yield* WorkerPool.make({
+          workers: 1,
+          queue: 8,
+          process: (j: number) => Effect.as(loop(j % 3, Effect.yieldNow), j)
+        })
+        for (let j = 0; j < 24; j++) {
+          const cancelled = yield* WorkerPool.submit(pool, j)
+          const next = yield* Effect.forEach([100, 101, 102], (k) => WorkerPool.submit(pool, k + j))
+          yield* loop(j % 4, Effect.yieldNow)
+          // The cancel marks the running job in one step and interrupts its
+          // worker in a later one: the job may have ended in between.
+          yield* WorkerPool.cancel(cancelled)
+          for (const job of next)
+            expect(yield* Effect.exit(WorkerPool.join(job)), `round ${j}`).toMatchObject({ _tag: "Success" })
+        }
+        expect(yield* WorkerPool.stats(pool)).toMatchObject({ workers: 1, running: 0 })
+        yield* WorkerPool.shutdown(pool)
+      }).pipe(Effect.orDie)
+    )
+  )
+
   it.live("submits interrupted anywhere, even right after the hand-over: every job ends, as many workers", () =>
     underEveryBudget(() =>
       Effect.gen(function* () {
