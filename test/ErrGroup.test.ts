@@ -12,6 +12,7 @@ import * as Scope from "effect/Scope"
 import * as ErrGroup from "../src/ErrGroup.ts"
 import { advance, settle } from "./utils/fibers.ts"
 import { loop, underEveryBudget } from "./utils/budgets.ts"
+import { closeFromTheFirstTask } from "./utils/groups.ts"
 import { it } from "./utils/leak.ts"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly n: number }> {}
@@ -1212,32 +1213,7 @@ describe("ErrGroup under any op budget", () => {
     underEveryBudget(() =>
       Effect.gen(function* () {
         for (let shift = 0; shift < 4; shift++) {
-          const scope = yield* Scope.make()
-          const g = yield* ErrGroup.make({ limit: 2 }).pipe(Scope.provide(scope))
-          const trigger = yield* Deferred.make<void>()
-          const started: Array<Fiber.Fiber<unknown, unknown>> = []
-          const task = Effect.andThen(
-            Effect.withFiber((fiber) => {
-              started.push(fiber)
-              return Deferred.succeed(trigger, undefined)
-            }),
-            Effect.never
-          )
-          const closer = yield* Effect.forkChild(
-            Effect.andThen(
-              Deferred.await(trigger),
-              Effect.andThen(
-                Scope.close(scope, Exit.void),
-                Effect.sync(() => started.filter((fiber) => fiber.pollUnsafe() === undefined).length)
-              )
-            )
-          )
-          yield* settle
-          const looping = yield* Effect.forkChild(
-            Effect.andThen(loop(shift, Effect.void), Effect.forever(ErrGroup.go(g, task), { disableYield: true }))
-          )
-          const alive = yield* Fiber.join(closer)
-          yield* Fiber.interrupt(looping)
+          const { alive, group: g } = yield* closeFromTheFirstTask(ErrGroup.make({ limit: 2 }), (g, task) => ErrGroup.go(g, task), shift)
           expect(alive).toBe(0)
           expect(yield* ErrGroup.active(g)).toBe(0)
         }

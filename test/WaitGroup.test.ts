@@ -10,7 +10,8 @@ import * as TestClock from "effect/testing/TestClock"
 import * as WaitGroup from "../src/WaitGroup.ts"
 import { advance, settle } from "./utils/fibers.ts"
 import { defectOf, isInterruptedOnly } from "./utils/exits.ts"
-import { loop, underEveryBudget } from "./utils/budgets.ts"
+import { underEveryBudget } from "./utils/budgets.ts"
+import { closeFromTheFirstTask } from "./utils/groups.ts"
 import { it } from "./utils/leak.ts"
 
 describe("WaitGroup", () => {
@@ -520,34 +521,9 @@ describe("WaitGroup: no lost wake-ups under any op budget", () => {
       underEveryBudget(() =>
         Effect.gen(function* () {
           for (let shift = 0; shift < 4; shift++) {
-            const scope = yield* Scope.make()
-            const wg = yield* WaitGroup.make().pipe(Scope.provide(scope))
-            const trigger = yield* Deferred.make<void>()
-            const started: Array<Fiber.Fiber<unknown, unknown>> = []
             // The task wakes the closer, which runs at once on the task's stack:
             // possibly before the fiber looping `go` has seen the fork's result.
-            const task = Effect.andThen(
-              Effect.withFiber((fiber) => {
-                started.push(fiber)
-                return Deferred.succeed(trigger, undefined)
-              }),
-              Effect.never
-            )
-            const closer = yield* Effect.forkChild(
-              Effect.andThen(
-                Deferred.await(trigger),
-                Effect.andThen(
-                  Scope.close(scope, Exit.void),
-                  Effect.sync(() => started.filter((fiber) => fiber.pollUnsafe() === undefined).length)
-                )
-              )
-            )
-            yield* settle
-            const looping = yield* Effect.forkChild(
-              Effect.andThen(loop(shift, Effect.void), Effect.forever(WaitGroup.go(wg, task), { disableYield: true }))
-            )
-            const alive = yield* Fiber.join(closer)
-            yield* Fiber.interrupt(looping)
+            const { alive } = yield* closeFromTheFirstTask(WaitGroup.make(), (wg, task) => WaitGroup.go(wg, task), shift)
             expect(alive).toBe(0)
           }
         })
