@@ -222,7 +222,9 @@ const calibrate = async (c: Contestant, config: RunConfig): Promise<number> => {
  * ping-pong ran at 2.3–4.0 µs per round trip with a forced GC before each
  * 20k-round-trip run and 1.5 µs without (469 deoptimizations over 12 runs
  * against 42; same number of scavenges; bench/scratch/gcrun.ts), while
- * ts-chan did not move. A program at work never calls `gc()`.
+ * ts-chan did not move. A program at work never calls `gc()`. (mitata's
+ * own gc() before the samples is turned off too: it put the first samples of
+ * a contestant at 2.8× the rest.)
  */
 export const measureContestant = async (row: Row, contestant: Contestant, config: RunConfig): Promise<Measured> => {
   const c = guarded(contestant)
@@ -237,7 +239,9 @@ export const measureContestant = async (row: Row, contestant: Contestant, config
       max_samples: sampleCount,
       min_cpu_time: 0,
       warmup_samples: 0,
-      inner_gc: false
+      inner_gc: false,
+      // mitata would otherwise call gc() once before the samples, after the warm-up.
+      gc: false
     })
     const samples = stats.samples.map((s) => s / n)
     return { row, contestant, n, median: median(samples), min: stats.min / n, max: stats.max / n, samples }
