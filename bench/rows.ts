@@ -500,6 +500,11 @@ const selectRow = (config: RunConfig): Row => ({
 const mutexRow = (config: RunConfig, modules: Modules): Row => {
   const sem = modules.semaphore
   const K = 64
+  // Every contestant locks the same number of times: Effect's Semaphore
+  // slows down as a contended run goes on (take/release: ~0.8 µs per lock
+  // over 20k locks, ~2.5 µs over 100k or more), so letting each contestant
+  // pick its own run length compared them at different points of that curve.
+  const MUTEX_LOCKS = 100_000
   return {
     id: "mutex-64",
     title: "Mutex, 64 contending fibers",
@@ -509,6 +514,7 @@ const mutexRow = (config: RunConfig, modules: Modules): Row => {
     contestants: [
       ...effectContestant(config, {
         name: "effect-go Mutex lock/unlock",
+        fixedN: MUTEX_LOCKS,
         kind: "effect-go",
         effect: (n) =>
           Effect.suspend(() => {
@@ -526,6 +532,7 @@ const mutexRow = (config: RunConfig, modules: Modules): Row => {
       }),
       ...effectContestant(config, {
         name: "effect-go Mutex.withLock",
+        fixedN: MUTEX_LOCKS,
         kind: "effect-go",
         effect: (n) =>
           Effect.suspend(() => {
@@ -547,6 +554,7 @@ const mutexRow = (config: RunConfig, modules: Modules): Row => {
         : effectContestant(config, {
             name: "effect-go Semaphore(1) acquire/release",
             kind: "ref",
+            fixedN: MUTEX_LOCKS,
             effect: (n) =>
               Effect.flatMap(sem.module!.make(1), (s) => {
                 let counter = 0
@@ -562,6 +570,7 @@ const mutexRow = (config: RunConfig, modules: Modules): Row => {
           })),
       ...effectContestant(config, {
         name: "Effect Semaphore(1) take/release",
+        fixedN: MUTEX_LOCKS,
         kind: "effect",
         effect: (n) =>
           Effect.flatMap(EffectSemaphore.make(1), (s) => {
@@ -578,6 +587,7 @@ const mutexRow = (config: RunConfig, modules: Modules): Row => {
       }),
       ...effectContestant(config, {
         name: "Effect Semaphore(1).withPermits(1)",
+        fixedN: MUTEX_LOCKS,
         kind: "effect",
         effect: (n) =>
           Effect.flatMap(EffectSemaphore.make(1), (s) => {
@@ -588,6 +598,7 @@ const mutexRow = (config: RunConfig, modules: Modules): Row => {
       }),
       {
         name: "async-mutex Mutex acquire/release",
+        fixedN: MUTEX_LOCKS,
         kind: "peer",
         run: async (n) => {
           const mu = new AsyncMutex()
@@ -607,6 +618,7 @@ const mutexRow = (config: RunConfig, modules: Modules): Row => {
       },
       {
         name: "floor: bare Promise FIFO lock",
+        fixedN: MUTEX_LOCKS,
         kind: "floor",
         run: async (n) => {
           const mu = new PromiseLock()
