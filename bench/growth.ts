@@ -127,8 +127,13 @@ const parkables = (modules: Modules): Array<Parkable> => {
       make: () => {
         const mu = Mutex.makeUnsafe()
         Effect.runSync(Mutex.lock(mu))
-        // Each woken waiter ends holding the lock; the next unlock hands it on.
-        return { park: Mutex.lock(mu), wakeOne: Mutex.unlock(mu) }
+        // Each woken waiter ends holding the lock. In Go's normal mode an
+        // unlock frees the lock and the head takes it on its turn, when the
+        // unlocker stops running: wait for that before the next unlock.
+        const untilTaken: Effect.Effect<void> = Effect.flatMap(Mutex.isLocked(mu), (locked) =>
+          locked ? Effect.void : Effect.andThen(Effect.yieldNow, untilTaken)
+        )
+        return { park: Mutex.lock(mu), wakeOne: Effect.andThen(Mutex.unlock(mu), untilTaken) }
       }
     },
     sem === undefined
