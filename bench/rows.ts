@@ -809,6 +809,25 @@ const boundedRow = (config: RunConfig, modules: Modules): Row => {
               )
             }
           })),
+      ...(modules.workerPool.module === undefined
+        ? []
+        : effectContestant(config, {
+            name: "effect-go WorkerPool(100 workers, queue 100)",
+            kind: "effect-go",
+            fixedN: TASKS,
+            note: "as above with a buffered job queue: submit parks only when 100 jobs wait",
+            effect: (n) => {
+              const wp = modules.workerPool.module!
+              return Effect.scoped(
+                Effect.flatMap(wp.make({ workers: LIMIT, queue: LIMIT, process: () => Effect.yieldNow }), (pool) =>
+                  Effect.andThen(
+                    times(n, (i) => wp.submit(pool, i)),
+                    wp.shutdown(pool)
+                  )
+                )
+              )
+            }
+          })),
       ...effectContestant(config, {
         name: "Effect.forEach({ concurrency: 100 })",
         kind: "effect",
