@@ -306,13 +306,11 @@ const mpmc = (config: RunConfig): Row => ({
       effect: (n) =>
         Effect.suspend(() => {
           const ch = Chan.makeUnsafe<number>(64)
-          return Effect.flatMap(
-            Effect.all(range(4).map(() => Effect.forkChild(drain(ch)))),
-            (consumers) =>
-              Effect.andThen(
-                forkJoin(4, (w) => times(share(n, 4, w), (i) => Chan.send(ch, i))),
-                Effect.andThen(Chan.close(ch), Fiber.joinAll(consumers))
-              )
+          return Effect.flatMap(Effect.all(range(4).map(() => Effect.forkChild(drain(ch)))), (consumers) =>
+            Effect.andThen(
+              forkJoin(4, (w) => times(share(n, 4, w), (i) => Chan.send(ch, i))),
+              Effect.andThen(Chan.close(ch), Fiber.joinAll(consumers))
+            )
           )
         })
     }),
@@ -662,7 +660,14 @@ const waitGroupRow = (config: RunConfig, modules: Modules): Row => {
     go: GO.waitgroup,
     contestants: [
       ...(wg.module === undefined
-        ? [{ name: "effect-go WaitGroup.go + wait", kind: "effect-go" as const, skip: `pending: ${wg.reason}`, run: async () => {} }]
+        ? [
+            {
+              name: "effect-go WaitGroup.go + wait",
+              kind: "effect-go" as const,
+              skip: `pending: ${wg.reason}`,
+              run: async () => {}
+            }
+          ]
         : effectContestant(config, {
             name: "effect-go WaitGroup.go + wait",
             kind: "effect-go",
@@ -678,7 +683,14 @@ const waitGroupRow = (config: RunConfig, modules: Modules): Row => {
               )
           })),
       ...(eg.module === undefined
-        ? [{ name: "effect-go ErrGroup.go + wait", kind: "effect-go" as const, skip: `pending: ${eg.reason}`, run: async () => {} }]
+        ? [
+            {
+              name: "effect-go ErrGroup.go + wait",
+              kind: "effect-go" as const,
+              skip: `pending: ${eg.reason}`,
+              run: async () => {}
+            }
+          ]
         : effectContestant(config, {
             name: "effect-go ErrGroup.go + wait",
             kind: wg.module === undefined ? "effect-go" : "ref",
@@ -763,7 +775,14 @@ const boundedRow = (config: RunConfig, modules: Modules): Row => {
           })
       }),
       ...(sem.module === undefined
-        ? [{ name: "effect-go Semaphore(100).withPermits", kind: "effect-go" as const, skip: `pending: ${sem.reason}`, run: async () => {} }]
+        ? [
+            {
+              name: "effect-go Semaphore(100).withPermits",
+              kind: "effect-go" as const,
+              skip: `pending: ${sem.reason}`,
+              run: async () => {}
+            }
+          ]
         : effectContestant(config, {
             name: "effect-go Semaphore(100).withPermits",
             kind: "effect-go",
@@ -775,7 +794,14 @@ const boundedRow = (config: RunConfig, modules: Modules): Row => {
               })
           })),
       ...(eg.module === undefined
-        ? [{ name: "effect-go ErrGroup({ limit: 100 })", kind: "effect-go" as const, skip: `pending: ${eg.reason}`, run: async () => {} }]
+        ? [
+            {
+              name: "effect-go ErrGroup({ limit: 100 })",
+              kind: "effect-go" as const,
+              skip: `pending: ${eg.reason}`,
+              run: async () => {}
+            }
+          ]
         : effectContestant(config, {
             name: "effect-go ErrGroup({ limit: 100 })",
             kind: "effect-go",
@@ -791,7 +817,14 @@ const boundedRow = (config: RunConfig, modules: Modules): Row => {
               )
           })),
       ...(modules.workerPool.module === undefined
-        ? [{ name: "effect-go WorkerPool(100 workers)", kind: "effect-go" as const, skip: `pending: ${modules.workerPool.reason}`, run: async () => {} }]
+        ? [
+            {
+              name: "effect-go WorkerPool(100 workers)",
+              kind: "effect-go" as const,
+              skip: `pending: ${modules.workerPool.reason}`,
+              run: async () => {}
+            }
+          ]
         : effectContestant(config, {
             name: "effect-go WorkerPool(100 workers)",
             kind: "effect-go",
@@ -828,6 +861,17 @@ const boundedRow = (config: RunConfig, modules: Modules): Row => {
               )
             }
           })),
+      ...effectContestant(config, {
+        name: "Effect floor: 100 fibers yield 100 times each (no pool, no fork per task)",
+        kind: "ref",
+        fixedN: TASKS,
+        note: "what the tasks' own Effect.yieldNow costs: no Effect-based runner can go below it",
+        effect: (n) =>
+          Effect.forEach(range(LIMIT), (w) => times(share(n, LIMIT, w), () => Effect.yieldNow), {
+            concurrency: "unbounded",
+            discard: true
+          })
+      }),
       ...effectContestant(config, {
         name: "Effect.forEach({ concurrency: 100 })",
         kind: "effect",
