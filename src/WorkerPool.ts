@@ -74,8 +74,8 @@ import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import * as Chan from "./Chan.ts"
-import { type ChanImpl, closeNow, forEach as chanForEach, trySend } from "./internal/chan.ts"
-import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { type ChanImpl, canRecv, closeNow, recvNow, trySend } from "./internal/chan.ts"
+import { type BlockedFiber, block, shallow, tooDeep, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/WorkerPool" as const
 const ResultsTypeId = "~effect-go/WorkerPool/Results" as const
@@ -232,7 +232,12 @@ class TaskImpl {
   cancelled = false
   /** The fiber that cancelled the job while it ran. */
   cancelledBy: number | undefined = undefined
+  /** The outcome once DONE; a success is kept as {@link value} until someone asks (see {@link exitOf}). */
   exit: Exit.Exit<unknown, unknown> | undefined = undefined
+  /** The job's value, when it succeeded and {@link exit} is not built yet. */
+  value: unknown = undefined
+  /** Index in the pool's `queued` list, -1 when not in it. */
+  qIndex = -1
   /** The worker running the job (RUNNING only). */
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
   /** Fibers in {@link join}; created when the first one parks. */
@@ -277,7 +282,7 @@ class PoolImpl {
    * resumed yet (it starts a task in the step that resumes it). The pool
    * finds them here to drop them when it stops.
    */
-  readonly queued = new Set<TaskImpl>()
+  readonly queued: Array<TaskImpl> = []
 
   constructor(
     name: string | undefined,
@@ -307,11 +312,48 @@ const rejected = (p: PoolImpl): Exit.Exit<never, unknown> =>
 const terminationExit = (p: PoolImpl): Exit.Exit<void, unknown> =>
   p.failure !== undefined ? Exit.failCause(p.failure) : Exit.void
 
+/** Adds a task to the pool's `queued` list (O(1)). */
+const addQueued = (p: PoolImpl, t: TaskImpl): void => {
+  t.qIndex = p.queued.length
+  p.queued.push(t)
+}
+
+/** Removes a task from the pool's `queued` list, if there (O(1): the last one takes its place). */
+const removeQueued = (p: PoolImpl, t: TaskImpl): void => {
+  const i = t.qIndex
+  if (i < 0) return
+  t.qIndex = -1
+  const last = p.queued.pop()!
+  if (last !== t) {
+    p.queued[i] = last
+    last.qIndex = i
+  }
+}
+
+/** A task's outcome, or undefined while it has none; builds a success's `Exit` on first use. */
+const exitOf = (t: TaskImpl): Exit.Exit<unknown, unknown> | undefined =>
+  t.state !== DONE ? undefined : (t.exit ??= Exit.succeed(t.value))
+
+/**
+ * A running job succeeded and nobody waits in {@link join}: records the value
+ * without building an `Exit` (see {@link exitOf}).
+ */
+const settleValue = (p: PoolImpl, t: TaskImpl, value: unknown): void => {
+  if (t.state === DONE || t.joiners !== undefined) {
+    settle(p, t, Exit.succeed(value))
+    return
+  }
+  p.running--
+  t.state = DONE
+  t.value = value
+  t.fiber = undefined
+}
+
 /** Records a task's outcome and wakes its joiners. */
 const settle = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>): void => {
   if (t.state === DONE) return
   if (t.state === RUNNING) p.running--
-  else p.queued.delete(t)
+  else removeQueued(p, t)
   t.state = DONE
   t.exit = exit
   t.fiber = undefined
@@ -340,7 +382,7 @@ const closeJobs = (p: PoolImpl): void => {
 const dropQueued = (p: PoolImpl): void => {
   const buffer = Chan.impl(p.jobs).buffer
   if (buffer !== undefined) while (buffer.length > 0) buffer.shift()
-  for (const t of Array.from(p.queued)) {
+  for (const t of p.queued.slice()) {
     if (t.state === QUEUED) settle(p, t, Exit.fail(new PoolClosedError({ poolName: p.name, reason: "dropped" })))
   }
 }
@@ -394,8 +436,9 @@ const onWorkerEnd = (p: PoolImpl, worker: Fiber.Fiber<unknown, unknown>): void =
 }
 
 /**
- * Starts a job the worker has just received, in the step that received it:
- * the worker runs uninterruptibly except inside its jobs and its sends to the
+ * Starts a job the worker has just received, in the step that received it,
+ * and returns what the worker runs next (`next`: its following receive). The
+ * worker runs uninterruptibly except inside its jobs and its sends to the
  * results channel, so nothing comes between the receipt and the move to
  * RUNNING. Skips the job if it was cancelled or dropped on its way. A
  * `cancel` while the job is RUNNING interrupts the worker (see
@@ -403,22 +446,63 @@ const onWorkerEnd = (p: PoolImpl, worker: Fiber.Fiber<unknown, unknown>): void =
  * interruption stops the job, is recorded as its outcome, and then ends the
  * worker, after it has forked its replacement.
  */
-const runTask = (p: PoolImpl, t: TaskImpl, worker: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> => {
-  if (t.state !== QUEUED) return Effect.void
-  t.state = RUNNING
-  p.queued.delete(t)
-  p.running++
-  t.fiber = worker
-  return Effect.flatMap(Effect.exit(Effect.interruptible(startJob(p, t))), (exit) => {
+const makeRunTask = (
+  p: PoolImpl,
+  worker: Fiber.Fiber<unknown, unknown>,
+  next: () => Effect.Effect<void>
+): ((t: TaskImpl) => Effect.Effect<void>) => {
+  // The job this worker runs: one at a time, so the handlers below are built
+  // once per worker instead of once per job.
+  let current: TaskImpl | undefined
+  const ended = (t: TaskImpl, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
     const children = childrenOf(worker)
-    return children === undefined
-      ? jobEnded(p, t, exit)
-      : Effect.andThen(
-          Fiber.interruptAll(children),
-          Effect.suspend(() => jobEnded(p, t, exit))
-        )
-  })
+    return Effect.andThen(
+      children === undefined
+        ? jobEnded(p, t, exit)
+        : Effect.andThen(
+            Fiber.interruptAll(children),
+            Effect.suspend(() => jobEnded(p, t, exit))
+          ),
+      next()
+    )
+  }
+  const handlers = {
+    onSuccess: (value: unknown): Effect.Effect<void> => {
+      const t = current!
+      current = undefined
+      if (t.cancelled || childrenOf(worker) !== undefined) {
+        return ended(t, Exit.succeed(value))
+      }
+      // The common case: no cancel, no children; no `Exit` unless needed.
+      settleValue(p, t, value)
+      return p.stopping || p.results === undefined
+        ? next()
+        : Effect.andThen(sendResult(p, t, Exit.succeed(value)), next())
+    },
+    onFailure: (cause: Cause.Cause<unknown>): Effect.Effect<void> => {
+      const t = current!
+      current = undefined
+      return ended(t, Exit.failCause(cause))
+    }
+  }
+  // Runs `current`: built once, so a job allocates nothing here.
+  const runCurrent = Effect.matchCauseEffect(
+    Effect.interruptible(Effect.suspend(() => startJob(p, current!))),
+    handlers
+  )
+  return (t) => {
+    if (t.state !== QUEUED) return next()
+    t.state = RUNNING
+    removeQueued(p, t)
+    p.running++
+    t.fiber = worker
+    current = t
+    return runCurrent
+  }
 }
+
+const sendResult = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
+  Effect.interruptible(Effect.ignore(Chan.send(p.results!, { job: t.job, exit })))
 
 /** `process(job)`; a `process` that throws instead of returning an effect fails that job only, with a defect. */
 const startJob = (p: PoolImpl, t: TaskImpl): Effect.Effect<unknown, unknown> => {
@@ -451,7 +535,7 @@ const jobEnded = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>): 
     onJobEnd(p, t, exit)
     return p.stopping || p.results === undefined || (exit._tag === "Failure" && Cause.hasInterruptsOnly(exit.cause))
       ? Effect.void
-      : Effect.interruptible(Effect.ignore(Chan.send(p.results, { job: t.job, exit })))
+      : sendResult(p, t, exit)
   }
   onJobEnd(p, t, exit._tag === "Success" ? Exit.interrupt(t.cancelledBy) : exit)
   return p.stopping ? Effect.interrupt : Effect.andThen(startWorker(p), Effect.interrupt)
@@ -481,7 +565,25 @@ const startWorker = (p: PoolImpl): Effect.Effect<void> =>
  * to stop: the pool closes the channel first whenever it stops.
  */
 const workerLoop = (p: PoolImpl): Effect.Effect<void> =>
-  Effect.uninterruptible(Effect.withFiber((worker) => chanForEach(p.jobsImpl, (t) => runTask(p, t, worker))))
+  Effect.uninterruptible(
+    Effect.withFiber((worker) => {
+      // chanForEach's loop, with the job's start and end in the steps that
+      // receive and finish it: one step per job beyond the job's own.
+      const ch = p.jobsImpl
+      const next = () => step
+      const runTask = makeRunTask(p, worker, next)
+      const parked = Effect.flatMap(ch.parkRecv, (value: Option.Option<TaskImpl>) =>
+        value._tag === "Some" ? runTask(value.value) : Effect.void
+      )
+      const step: Effect.Effect<void> = Effect.withFiber((fiber) => {
+        if (tooDeep()) return Effect.andThen(Effect.yieldNow, step)
+        if (!canRecv(ch)) return parked
+        const value = recvNow(ch, fiber)
+        return value._tag === "Some" ? runTask(value.value) : Effect.void
+      })
+      return step
+    })
+  )
 
 const validSize = (n: number, min: number): boolean => Number.isInteger(n) && n >= min
 
@@ -568,7 +670,7 @@ export const make = <
  */
 const enqueue = (p: PoolImpl, t: TaskImpl): Effect.Effect<TaskImpl, unknown> => {
   if (p.closed) return rejected(p)
-  p.queued.add(t)
+  addQueued(p, t)
   return Effect.onExit(
     Effect.matchEffect(Chan.send(p.jobs, t), { onFailure: () => rejected(p), onSuccess: () => Exit.succeed(t) }),
     (exit) => (exit._tag === "Failure" ? cancelTask(t) : Exit.void)
@@ -584,7 +686,7 @@ const enqueue = (p: PoolImpl, t: TaskImpl): Effect.Effect<TaskImpl, unknown> => 
 const sendNow = (p: PoolImpl, t: TaskImpl, fiber: Fiber.Fiber<unknown, unknown>): boolean => {
   const now = trySend(p.jobsImpl, t, fiber)
   if (now === undefined || now._tag === "Failure") return false
-  p.queued.add(t)
+  addQueued(p, t)
   return true
 }
 
@@ -650,7 +752,8 @@ export const trySubmit: {
 export const join = <O, E>(self: Job<O, E>): Effect.Effect<O, E | PoolClosedError> =>
   Effect.withFiber((fiber) => {
     const t = taskImpl(self)
-    if (t.exit !== undefined) return t.exit as Exit.Exit<O, E | PoolClosedError>
+    const now = exitOf(t)
+    if (now !== undefined) return now as Exit.Exit<O, E | PoolClosedError>
     const list = (t.joiners ??= new WaiterList<Waiter<unknown, unknown>>("WorkerPool", t.pool.name))
     t.pool.joining.add(t)
     const node = new Waiter<O, E | PoolClosedError>()
@@ -662,7 +765,7 @@ export const join = <O, E>(self: Job<O, E>): Effect.Effect<O, E | PoolClosedErro
       node,
       fiber,
       undefined,
-      () => t.exit as Exit.Exit<O, E | PoolClosedError> | undefined
+      () => exitOf(t) as Exit.Exit<O, E | PoolClosedError> | undefined
     )
   })
 
@@ -672,7 +775,7 @@ export const join = <O, E>(self: Job<O, E>): Effect.Effect<O, E | PoolClosedErro
  * @since 0.1.0
  */
 export const poll = <O, E>(self: Job<O, E>): Effect.Effect<Option.Option<Exit.Exit<O, E | PoolClosedError>>> =>
-  Effect.sync(() => Option.fromUndefinedOr(taskImpl(self).exit as Exit.Exit<O, E | PoolClosedError> | undefined))
+  Effect.sync(() => Option.fromUndefinedOr(exitOf(taskImpl(self)) as Exit.Exit<O, E | PoolClosedError> | undefined))
 
 /**
  * Cancels a job: a queued job will not run (its slot in the queue is freed

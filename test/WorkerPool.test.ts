@@ -181,6 +181,24 @@ describe("WorkerPool", () => {
         expect(results[2]!.exit).toEqual(Exit.succeed(30))
       })
     )
+    it.effect("a job's success reaches join and poll, whether join waited for it or came later", () =>
+      Effect.gen(function* () {
+        const pool = yield* WorkerPool.make({
+          workers: 2,
+          queue: 2,
+          process: (n: number) => Effect.as(Effect.sleep(`${n} millis`), n * 10)
+        })
+        const waited = yield* WorkerPool.submit(pool, 1)
+        const later = yield* WorkerPool.submit(pool, 2)
+        const joiner = yield* Effect.forkChild(WorkerPool.join(waited))
+        yield* advance("5 millis")
+        expect(yield* Fiber.join(joiner)).toBe(10)
+        expect(yield* WorkerPool.poll(later)).toEqual(Option.some(Exit.succeed(20)))
+        expect(yield* WorkerPool.join(later)).toBe(20)
+        expect(yield* WorkerPool.poll(waited)).toEqual(Option.some(Exit.succeed(10)))
+        expect(yield* WorkerPool.stats(pool)).toMatchObject({ running: 0, queued: 0 })
+      })
+    )
   })
 
   describe("backpressure", () => {
@@ -293,6 +311,34 @@ describe("WorkerPool", () => {
         expect(yield* WorkerPool.join(first)).toBe(1)
         expect(yield* WorkerPool.join(third)).toBe(3)
         expect(t.started).toEqual([1, 3])
+      })
+    )
+
+    it.effect("cancelling queued jobs in any order: shutdownNow still drops every other queued job", () =>
+      Effect.gen(function* () {
+        // The pool keeps its queued jobs in a list it removes from in O(1)
+        // (the last one takes the removed one's place): every order of
+        // cancels must leave exactly the rest to drop.
+        for (const order of [
+          [0, 1, 2, 3, 4, 5],
+          [5, 4, 3, 2, 1, 0],
+          [0, 5],
+          [2, 0, 5],
+          [1, 3, 4]
+        ]) {
+          const pool = yield* WorkerPool.make({ workers: 1, queue: 6, process: () => Effect.never })
+          yield* WorkerPool.submit(pool, -1)
+          yield* settle
+          const queued = yield* Effect.forEach([0, 1, 2, 3, 4, 5], (n) => WorkerPool.submit(pool, n))
+          for (const i of order) yield* WorkerPool.cancel(queued[i]!)
+          yield* WorkerPool.shutdownNow(pool)
+          for (let i = 0; i < queued.length; i++) {
+            const exit = yield* WorkerPool.poll(queued[i]!)
+            expect(Option.isSome(exit)).toBe(true)
+            if (order.includes(i)) expect(isInterruptedOnly(Option.getOrThrow(exit))).toBe(true)
+            else closedWith("dropped")(Option.getOrThrow(exit))
+          }
+        }
       })
     )
 
