@@ -754,6 +754,28 @@ const boundedRow = (config: RunConfig, modules: Modules): Row => {
   const TASKS = config.quick ? 2_000 : TASKS_FULL
   const sem = modules.semaphore
   const eg = modules.errGroup
+  /** A WorkerPool of 100 workers with a job queue of `queue`, fed all tasks, then shut down. */
+  const pool = (name: string, queue: number, note: string): Array<Contestant> => {
+    const wp = modules.workerPool.module
+    if (wp === undefined) {
+      return [{ name, kind: "effect-go", skip: `pending: ${modules.workerPool.reason}`, run: async () => {} }]
+    }
+    return effectContestant(config, {
+      name,
+      kind: "effect-go",
+      fixedN: TASKS,
+      note,
+      effect: (n) =>
+        Effect.scoped(
+          Effect.flatMap(wp.make({ workers: LIMIT, queue, process: () => Effect.yieldNow }), (p) =>
+            Effect.andThen(
+              times(n, (i) => wp.submit(p, i)),
+              wp.shutdown(p)
+            )
+          )
+        )
+    })
+  }
   const jsTask = async (): Promise<void> => {
     await undefined
   }
@@ -816,51 +838,8 @@ const boundedRow = (config: RunConfig, modules: Modules): Row => {
                 )
               )
           })),
-      ...(modules.workerPool.module === undefined
-        ? [
-            {
-              name: "effect-go WorkerPool(100 workers)",
-              kind: "effect-go" as const,
-              skip: `pending: ${modules.workerPool.reason}`,
-              run: async () => {}
-            }
-          ]
-        : effectContestant(config, {
-            name: "effect-go WorkerPool(100 workers)",
-            kind: "effect-go",
-            fixedN: TASKS,
-            note: "submit each job (queue: 0, Go's unbuffered jobs channel), then shutdown (close + wait)",
-            effect: (n) => {
-              const wp = modules.workerPool.module!
-              return Effect.scoped(
-                Effect.flatMap(wp.make({ workers: LIMIT, process: () => Effect.yieldNow }), (pool) =>
-                  Effect.andThen(
-                    times(n, (i) => wp.submit(pool, i)),
-                    wp.shutdown(pool)
-                  )
-                )
-              )
-            }
-          })),
-      ...(modules.workerPool.module === undefined
-        ? []
-        : effectContestant(config, {
-            name: "effect-go WorkerPool(100 workers, queue 100)",
-            kind: "effect-go",
-            fixedN: TASKS,
-            note: "as above with a buffered job queue: submit parks only when 100 jobs wait",
-            effect: (n) => {
-              const wp = modules.workerPool.module!
-              return Effect.scoped(
-                Effect.flatMap(wp.make({ workers: LIMIT, queue: LIMIT, process: () => Effect.yieldNow }), (pool) =>
-                  Effect.andThen(
-                    times(n, (i) => wp.submit(pool, i)),
-                    wp.shutdown(pool)
-                  )
-                )
-              )
-            }
-          })),
+      ...pool("effect-go WorkerPool(100 workers)", 0, "submit each job (queue: 0, Go's unbuffered jobs channel), then shutdown (close + wait)"),
+      ...pool("effect-go WorkerPool(100 workers, queue 100)", LIMIT, "as above with a buffered job queue: submit parks only when 100 jobs wait"),
       ...effectContestant(config, {
         name: "Effect floor: 100 fibers yield 100 times each (no pool, no fork per task)",
         kind: "ref",
