@@ -11,9 +11,13 @@
  * clock, see {@link parkTime}), so that a blocked-fiber dump or deadlock
  * report can be built from the lists alone.
  *
- * Wake-ups are synchronous, as `Deferred` does it: `resume` runs the woken
- * fiber on the waker's stack until it blocks or yields, with no scheduler
- * hop. A grant can still meet an interruption: Effect runs a parked fiber's
+ * Two kinds of wake-up. {@link wake} is synchronous, as `Deferred` does it:
+ * `resume` runs the woken fiber on the waker's stack until it blocks or
+ * yields, with no scheduler hop. {@link wakeLater} completes the operation
+ * now but resumes the fiber when some fiber parks, or at the next scheduler
+ * turn: channels, Mutex turns and ErrGroup slots use it so that the running
+ * fiber goes on (fills the buffer, locks again, starts the next task) instead
+ * of switching per operation. A grant can still meet an interruption: Effect runs a parked fiber's
  * cancel handler as a step of its own after the interruption, and a waker
  * may take the node in between (its resume is then ignored). So nodes
  * remember what they were granted, and `cancel` hands it to the primitive's
