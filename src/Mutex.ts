@@ -346,7 +346,9 @@ export const withLock: {
 export const isLocked = (self: Mutex): Effect.Effect<boolean> => Effect.sync(() => impl(self).locked)
 
 /**
- * The fibers blocked in {@link lock}, longest waiting first.
+ * The fibers blocked in {@link lock}, longest waiting first. A waiter whose
+ * turn has come but who has not run yet to take the lock is not listed (it
+ * left the queue; if it finds the lock taken it goes back to the head).
  *
  * @since 0.1.0
  */
