@@ -18,7 +18,7 @@ import { measure } from "mitata"
 import * as Chan from "../src/Chan.ts"
 import * as Mutex from "../src/Mutex.ts"
 import { collect, type Contestant, guard, guarded, median, type Row } from "./harness.ts"
-import type { Modules } from "./pending.ts"
+import * as Semaphore from "../src/Semaphore.ts"
 
 // -----------------------------------------------------------------------------
 // Items
@@ -112,8 +112,7 @@ export interface WaitersSeries {
   readonly error?: string | undefined
 }
 
-const parkables = (modules: Modules): Array<Parkable> => {
-  const sem = modules.semaphore.module
+const parkables = (): Array<Parkable> => {
   return [
     {
       label: "effect-go Chan.recv (unbuffered)",
@@ -136,16 +135,14 @@ const parkables = (modules: Modules): Array<Parkable> => {
         return { park: Mutex.lock(mu), wakeOne: Effect.andThen(Mutex.unlock(mu), untilTaken) }
       }
     },
-    sem === undefined
-      ? { label: "effect-go Semaphore.acquire", skip: `pending: ${modules.semaphore.reason}`, make: () => ({ park: Effect.void, wakeOne: Effect.void }) }
-      : {
-          label: "effect-go Semaphore.acquire",
-          make: () => {
-            const s = Effect.runSync(sem.make(1) as Effect.Effect<unknown, unknown>)
-            Effect.runSync(sem.acquire(s, 1) as Effect.Effect<void, unknown>)
-            return { park: sem.acquire(s, 1), wakeOne: sem.release(s, 1) }
-          }
-        },
+    {
+      label: "effect-go Semaphore.acquire",
+      make: () => {
+        const s = Semaphore.makeUnsafe(1)
+        Effect.runSync(Semaphore.acquire(s, 1))
+        return { park: Semaphore.acquire(s, 1), wakeOne: Semaphore.release(s, 1) }
+      }
+    },
     {
       label: "Effect Queue.take (Queue.bounded(0))",
       make: () => {
@@ -233,13 +230,12 @@ const round = (p: Parkable, w: number, k: number) =>
   })
 
 export const waitersSeries = async (
-  modules: Modules,
   sizes: ReadonlyArray<number>,
   opsPerPoint: number,
   budgetSeconds: number
 ): Promise<Array<WaitersSeries>> => {
   const out: Array<WaitersSeries> = []
-  for (const p of parkables(modules)) {
+  for (const p of parkables()) {
     if (p.skip !== undefined) {
       out.push({ label: p.label, points: [], skip: p.skip })
       continue

@@ -9,7 +9,6 @@
  */
 import * as Scheduler from "effect/Scheduler"
 import { type RunConfig, type SchedulerMode, schedulerFor } from "./harness.ts"
-import { loadModules } from "./pending.ts"
 import { makeRows } from "./rows.ts"
 
 const [rowId, name, sched = "default", nArg = "100000"] = process.argv.slice(2)
@@ -42,8 +41,15 @@ class CountingScheduler extends Scheduler.MixedScheduler {
   }
 }
 
-const config: RunConfig = { quick: false, samples: 1, targetMs: 100, schedulers: [mode], filter: undefined, log: console.log }
-const rows = makeRows(config, await loadModules())
+const config: RunConfig = {
+  quick: false,
+  samples: 1,
+  targetMs: 100,
+  schedulers: [mode],
+  filter: undefined,
+  log: console.log
+}
+const rows = makeRows(config)
 const c = rows.find((r) => r.id === rowId)?.contestants.find((x) => x.name === name && x.scheduler === mode)
 if (c === undefined) {
   console.error(`no Effect-based contestant "${name}" in row "${rowId}"`)

@@ -20,7 +20,7 @@ import * as Chan from "../src/Chan.ts"
 import * as Mutex from "../src/Mutex.ts"
 import { PromiseChan, PromiseLock, PromiseSemaphore } from "./floor.ts"
 import { collect, guard, type Kind, median } from "./harness.ts"
-import type { Modules } from "./pending.ts"
+import * as Semaphore from "../src/Semaphore.ts"
 
 export type BlockedOn = "recv" | "lock" | "acquire"
 
@@ -77,9 +77,7 @@ const effectMeasure =
                 { discard: true }
               )
             ),
-            Effect.andThen(
-              Effect.whileLoop({ while: () => parked < n, body: () => Effect.yieldNow, step: () => {} })
-            ),
+            Effect.andThen(Effect.whileLoop({ while: () => parked < n, body: () => Effect.yieldNow, step: () => {} })),
             Effect.andThen(
               Effect.sync(() => {
                 collect()
@@ -135,8 +133,7 @@ const EFFECT_SEMAPHORE_N = 20_000
 const EFFECT_SEMAPHORE_NOTE =
   "measured with 20k fibers: Effect's Semaphore walks every waiter on each take (O(W) per park), 100k take ~20 s to set up"
 
-export const memoryContestants = (modules: Modules): Array<MemoryContestant> => {
-  const sem = modules.semaphore
+export const memoryContestants = (): Array<MemoryContestant> => {
   return [
     // ---- blocked on a receive ----
     {
@@ -236,24 +233,14 @@ export const memoryContestants = (modules: Modules): Array<MemoryContestant> => 
       })
     },
     // ---- blocked on a semaphore acquire ----
-    sem.module === undefined
-      ? {
-          on: "acquire",
-          name: "effect-go Semaphore.acquire",
-          kind: "effect-go",
-          skip: `pending: ${sem.reason}`,
-          measure: async () => Number.NaN
-        }
-      : {
-          on: "acquire",
-          name: "effect-go Semaphore.acquire",
-          kind: "effect-go",
-          measure: effectMeasure(() =>
-            Effect.flatMap(sem.module!.make(1), (s) =>
-              Effect.as(sem.module!.acquire(s, 1), sem.module!.acquire(s, 1) as Effect.Effect<unknown, unknown>)
-            )
-          )
-        },
+    {
+      on: "acquire",
+      name: "effect-go Semaphore.acquire",
+      kind: "effect-go",
+      measure: effectMeasure(() =>
+        Effect.flatMap(Semaphore.make(1), (s) => Effect.as(Semaphore.acquire(s, 1), Semaphore.acquire(s, 1)))
+      )
+    },
     {
       on: "acquire",
       name: "Effect Semaphore(1).take(1)",

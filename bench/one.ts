@@ -8,7 +8,6 @@
  * n, repetitions. Prints ns/op per repetition.
  */
 import { contestantLabel, type RunConfig, type SchedulerMode } from "./harness.ts"
-import { loadModules } from "./pending.ts"
 import { makeRows } from "./rows.ts"
 
 const [rowId, name, sched = "default", nArg = "100000", repArg = "5"] = process.argv.slice(2)
@@ -21,7 +20,7 @@ const config: RunConfig = {
   filter: undefined,
   log: console.log
 }
-const rows = makeRows(config, await loadModules())
+const rows = makeRows(config)
 const row = rows.find((r) => r.id === rowId)
 const c = row?.contestants.find((x) => x.name === name)
 if (row === undefined || c === undefined) {

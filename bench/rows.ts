@@ -24,7 +24,10 @@ import * as Mutex from "../src/Mutex.ts"
 import * as Select from "../src/Select.ts"
 import { PromiseChan, PromiseLock, promisePool, Ring, xorshift } from "./floor.ts"
 import { type Contestant, effectContestant, type Row, type RunConfig, times } from "./harness.ts"
-import type { Modules } from "./pending.ts"
+import * as ErrGroup from "../src/ErrGroup.ts"
+import * as Semaphore from "../src/Semaphore.ts"
+import * as WaitGroup from "../src/WaitGroup.ts"
+import * as WorkerPool from "../src/WorkerPool.ts"
 
 /** n round trips over two unbuffered channels with an echo fiber (also the soak's channel workload). */
 export const chanPingPong = (n: number) =>
@@ -495,8 +498,7 @@ const selectRow = (config: RunConfig): Row => ({
   ]
 })
 
-const mutexRow = (config: RunConfig, modules: Modules): Row => {
-  const sem = modules.semaphore
+const mutexRow = (config: RunConfig): Row => {
   const K = 64
   // Every contestant locks the same number of times: Effect's Semaphore
   // slows down as a contended run goes on (take/release: ~0.8 µs per lock
@@ -540,32 +542,23 @@ const mutexRow = (config: RunConfig, modules: Modules): Row => {
             return forkJoin(K, (w) => times(share(n, K, w), () => step))
           })
       }),
-      ...(sem.module === undefined
-        ? [
-            {
-              name: "effect-go Semaphore(1) acquire/release",
-              kind: "effect-go" as const,
-              skip: `pending: ${sem.reason}`,
-              run: async () => {}
-            }
-          ]
-        : effectContestant(config, {
-            name: "effect-go Semaphore(1) acquire/release",
-            kind: "ref",
-            fixedN: MUTEX_LOCKS,
-            effect: (n) =>
-              Effect.flatMap(sem.module!.make(1), (s) => {
-                let counter = 0
-                const step = Effect.andThen(
-                  sem.module!.acquire(s, 1),
-                  Effect.andThen(
-                    Effect.sync(() => counter++),
-                    sem.module!.release(s, 1)
-                  )
-                )
-                return forkJoin(K, (w) => times(share(n, K, w), () => step))
-              })
-          })),
+      ...effectContestant(config, {
+        name: "effect-go Semaphore(1) acquire/release",
+        kind: "ref",
+        fixedN: MUTEX_LOCKS,
+        effect: (n) =>
+          Effect.flatMap(Semaphore.make(1), (s) => {
+            let counter = 0
+            const step = Effect.andThen(
+              Semaphore.acquire(s, 1),
+              Effect.andThen(
+                Effect.sync(() => counter++),
+                Semaphore.release(s, 1)
+              )
+            )
+            return forkJoin(K, (w) => times(share(n, K, w), () => step))
+          })
+      }),
       ...effectContestant(config, {
         name: "Effect Semaphore(1) take/release",
         fixedN: MUTEX_LOCKS,
@@ -648,63 +641,43 @@ const SPAWN_FULL = 100_000
  */
 const trivialTask: Effect.Effect<void> = Effect.sync(() => {})
 
-const waitGroupRow = (config: RunConfig, modules: Modules): Row => {
+const waitGroupRow = (config: RunConfig): Row => {
   // A quick (smoke) run spawns fewer tasks; the per-task cost is the same.
   const SPAWN = config.quick ? 20_000 : SPAWN_FULL
-  const wg = modules.waitGroup
-  const eg = modules.errGroup
   return {
     id: "waitgroup-100k",
     title: "WaitGroup: spawn + join 100k tasks",
     unit: "task",
     go: GO.waitgroup,
     contestants: [
-      ...(wg.module === undefined
-        ? [
-            {
-              name: "effect-go WaitGroup.go + wait",
-              kind: "effect-go" as const,
-              skip: `pending: ${wg.reason}`,
-              run: async () => {}
-            }
-          ]
-        : effectContestant(config, {
-            name: "effect-go WaitGroup.go + wait",
-            kind: "effect-go",
-            fixedN: SPAWN,
-            effect: (n) =>
-              Effect.scoped(
-                Effect.flatMap(wg.module!.make(), (group) =>
-                  Effect.andThen(
-                    times(n, () => wg.module!.go(group, trivialTask)),
-                    wg.module!.wait(group)
-                  )
-                )
+      ...effectContestant(config, {
+        name: "effect-go WaitGroup.go + wait",
+        kind: "effect-go",
+        fixedN: SPAWN,
+        effect: (n) =>
+          Effect.scoped(
+            Effect.flatMap(WaitGroup.make(), (group) =>
+              Effect.andThen(
+                times(n, () => WaitGroup.go(group, trivialTask)),
+                WaitGroup.wait(group)
               )
-          })),
-      ...(eg.module === undefined
-        ? [
-            {
-              name: "effect-go ErrGroup.go + wait",
-              kind: "effect-go" as const,
-              skip: `pending: ${eg.reason}`,
-              run: async () => {}
-            }
-          ]
-        : effectContestant(config, {
-            name: "effect-go ErrGroup.go + wait",
-            kind: wg.module === undefined ? "effect-go" : "ref",
-            fixedN: SPAWN,
-            effect: (n) =>
-              Effect.scoped(
-                Effect.flatMap(eg.module!.make(), (group) =>
-                  Effect.andThen(
-                    times(n, () => eg.module!.go(group, trivialTask)),
-                    eg.module!.wait(group)
-                  )
-                )
+            )
+          )
+      }),
+      ...effectContestant(config, {
+        name: "effect-go ErrGroup.go + wait",
+        kind: "ref",
+        fixedN: SPAWN,
+        effect: (n) =>
+          Effect.scoped(
+            Effect.flatMap(ErrGroup.make(), (group) =>
+              Effect.andThen(
+                times(n, () => ErrGroup.go(group, trivialTask)),
+                ErrGroup.wait(group)
               )
-          })),
+            )
+          )
+      }),
       ...effectContestant(config, {
         name: "Effect FiberSet.run + awaitEmpty",
         kind: "effect",
@@ -749,17 +722,11 @@ const waitGroupRow = (config: RunConfig, modules: Modules): Row => {
 const TASKS_FULL = 10_000
 const LIMIT = 100
 
-const boundedRow = (config: RunConfig, modules: Modules): Row => {
+const boundedRow = (config: RunConfig): Row => {
   // A quick (smoke) run has fewer tasks (Effect's Semaphore alone would take 15 s at 10k).
   const TASKS = config.quick ? 2_000 : TASKS_FULL
-  const sem = modules.semaphore
-  const eg = modules.errGroup
   /** A WorkerPool of 100 workers with a job queue of `queue`, fed all tasks, then shut down. */
   const pool = (name: string, queue: number, note: string): Array<Contestant> => {
-    const wp = modules.workerPool.module
-    if (wp === undefined) {
-      return [{ name, kind: "effect-go", skip: `pending: ${modules.workerPool.reason}`, run: async () => {} }]
-    }
     return effectContestant(config, {
       name,
       kind: "effect-go",
@@ -767,10 +734,10 @@ const boundedRow = (config: RunConfig, modules: Modules): Row => {
       note,
       effect: (n) =>
         Effect.scoped(
-          Effect.flatMap(wp.make({ workers: LIMIT, queue, process: () => Effect.yieldNow }), (p) =>
+          Effect.flatMap(WorkerPool.make({ workers: LIMIT, queue, process: () => Effect.yieldNow }), (p) =>
             Effect.andThen(
-              times(n, (i) => wp.submit(p, i)),
-              wp.shutdown(p)
+              times(n, (i) => WorkerPool.submit(p, i)),
+              WorkerPool.shutdown(p)
             )
           )
         )
@@ -796,50 +763,40 @@ const boundedRow = (config: RunConfig, modules: Modules): Row => {
             return forkJoin(n, () => task)
           })
       }),
-      ...(sem.module === undefined
-        ? [
-            {
-              name: "effect-go Semaphore(100).withPermits",
-              kind: "effect-go" as const,
-              skip: `pending: ${sem.reason}`,
-              run: async () => {}
-            }
-          ]
-        : effectContestant(config, {
-            name: "effect-go Semaphore(100).withPermits",
-            kind: "effect-go",
-            fixedN: TASKS,
-            effect: (n) =>
-              Effect.flatMap(sem.module!.make(LIMIT), (s) => {
-                const task = sem.module!.withPermits(s, 1)(Effect.yieldNow)
-                return forkJoin(n, () => task)
-              })
-          })),
-      ...(eg.module === undefined
-        ? [
-            {
-              name: "effect-go ErrGroup({ limit: 100 })",
-              kind: "effect-go" as const,
-              skip: `pending: ${eg.reason}`,
-              run: async () => {}
-            }
-          ]
-        : effectContestant(config, {
-            name: "effect-go ErrGroup({ limit: 100 })",
-            kind: "effect-go",
-            fixedN: TASKS,
-            effect: (n) =>
-              Effect.scoped(
-                Effect.flatMap(eg.module!.make({ limit: LIMIT }), (group) =>
-                  Effect.andThen(
-                    times(n, () => eg.module!.go(group, Effect.yieldNow)),
-                    eg.module!.wait(group)
-                  )
-                )
+      ...effectContestant(config, {
+        name: "effect-go Semaphore(100).withPermits",
+        kind: "effect-go",
+        fixedN: TASKS,
+        effect: (n) =>
+          Effect.flatMap(Semaphore.make(LIMIT), (s) => {
+            const task = Semaphore.withPermits(s, 1)(Effect.yieldNow)
+            return forkJoin(n, () => task)
+          })
+      }),
+      ...effectContestant(config, {
+        name: "effect-go ErrGroup({ limit: 100 })",
+        kind: "effect-go",
+        fixedN: TASKS,
+        effect: (n) =>
+          Effect.scoped(
+            Effect.flatMap(ErrGroup.make({ limit: LIMIT }), (group) =>
+              Effect.andThen(
+                times(n, () => ErrGroup.go(group, Effect.yieldNow)),
+                ErrGroup.wait(group)
               )
-          })),
-      ...pool("effect-go WorkerPool(100 workers)", 0, "submit each job (queue: 0, Go's unbuffered jobs channel), then shutdown (close + wait)"),
-      ...pool("effect-go WorkerPool(100 workers, queue 100)", LIMIT, "as above with a buffered job queue: submit parks only when 100 jobs wait"),
+            )
+          )
+      }),
+      ...pool(
+        "effect-go WorkerPool(100 workers)",
+        0,
+        "submit each job (queue: 0, Go's unbuffered jobs channel), then shutdown (close + wait)"
+      ),
+      ...pool(
+        "effect-go WorkerPool(100 workers, queue 100)",
+        LIMIT,
+        "as above with a buffered job queue: submit parks only when 100 jobs wait"
+      ),
       ...effectContestant(config, {
         name: "Effect floor: 100 fibers yield 100 times each (no pool, no fork per task)",
         kind: "ref",
@@ -910,14 +867,14 @@ const boundedRow = (config: RunConfig, modules: Modules): Row => {
 }
 
 /** Every throughput row, in the order of the Go reference program. */
-export const makeRows = (config: RunConfig, modules: Modules): Array<Row> => [
+export const makeRows = (config: RunConfig): Array<Row> => [
   pingPong(config),
   spsc(config, 1),
   spsc(config, 64),
   spsc(config, 1024),
   mpmc(config),
   selectRow(config),
-  mutexRow(config, modules),
-  waitGroupRow(config, modules),
-  boundedRow(config, modules)
+  mutexRow(config),
+  waitGroupRow(config),
+  boundedRow(config)
 ]

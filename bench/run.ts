@@ -32,7 +32,6 @@ import {
   textTable
 } from "./harness.ts"
 import { type MemoryResult, measureMemory, memoryContestants } from "./memory.ts"
-import { loadModules } from "./pending.ts"
 import {
   environment,
   environmentMarkdown,
@@ -104,8 +103,7 @@ if (flag("soak")) {
 
 const started = performance.now()
 const env = environment()
-const modules = await loadModules()
-const rows = makeRows(config, modules)
+const rows = makeRows(config)
 const results: Array<Measured> = []
 
 log(
@@ -115,7 +113,9 @@ log(
 log(`Node ${process.version}, ${env.cpu} × ${env.cores}, load ${env.loadStart}\n`)
 
 for (const row of rows.filter((r) => wanted(r.id))) {
-  log(`== [${((performance.now() - started) / 1000).toFixed(0)} s] ${row.title} [${row.id}] (ns per ${row.unit}; Go: ${row.go ? `${row.go.p1} at P=1, ${row.go.p2} at P=2` : "—"})`)
+  log(
+    `== [${((performance.now() - started) / 1000).toFixed(0)} s] ${row.title} [${row.id}] (ns per ${row.unit}; Go: ${row.go ? `${row.go.p1} at P=1, ${row.go.p2} at P=2` : "—"})`
+  )
   for (const c of row.contestants) {
     if (c.skip !== undefined) {
       log(`   ${contestantLabel(c).padEnd(62)} skipped: ${c.skip}`)
@@ -141,9 +141,11 @@ for (const row of rows.filter((r) => wanted(r.id))) {
 const memoryResults: Array<MemoryResult> = []
 const memoryN = quick ? 10_000 : 100_000
 const memoryRuns = quick ? 1 : 3
-const memoryWanted = memoryContestants(modules).filter((c) => wanted(`memory-${c.on}`))
+const memoryWanted = memoryContestants().filter((c) => wanted(`memory-${c.on}`))
 if (memoryWanted.length > 0) {
-  log(`== [${((performance.now() - started) / 1000).toFixed(0)} s] Memory per blocked fiber (${memoryN.toLocaleString("en-US")} fibers, median of ${memoryRuns})`)
+  log(
+    `== [${((performance.now() - started) / 1000).toFixed(0)} s] Memory per blocked fiber (${memoryN.toLocaleString("en-US")} fibers, median of ${memoryRuns})`
+  )
   for (const c of memoryWanted) {
     const r = await measureMemory(c, memoryN, memoryRuns)
     memoryResults.push(r)
@@ -173,13 +175,15 @@ if (wanted("growth-items")) {
     ["Effect SPSC Queue.bounded(64)", "spsc-cap64", "Effect Queue.bounded(64)"]
   ]
   // The growth contestants come from rows built for the default scheduler.
-  const defaultRows = makeRows({ ...config, schedulers: ["default"] }, modules)
+  const defaultRows = makeRows({ ...config, schedulers: ["default"] })
   for (const [label, rowId, name] of series) {
     const c = pick(defaultRows, rowId, name)
     if (c === undefined) continue
     const s = await itemsSeries(label, c, sizes, quick ? 2 : 3, quick ? 10 : 60)
     items.push(s)
-    log(`   ${label.padEnd(40)} ${s.points.map((p) => fmtNs(p.nsPerOp).padStart(8)).join(" ")}${s.error ? ` error: ${s.error}` : ""}`)
+    log(
+      `   ${label.padEnd(40)} ${s.points.map((p) => fmtNs(p.nsPerOp).padStart(8)).join(" ")}${s.error ? ` error: ${s.error}` : ""}`
+    )
   }
   log("")
 }
@@ -187,8 +191,10 @@ if (wanted("growth-items")) {
 let waiters: Array<WaitersSeries> = []
 if (wanted("growth-waiters")) {
   const sizes = quick ? [1, 100, 10_000] : [1, 100, 10_000, 100_000]
-  log(`== [${((performance.now() - started) / 1000).toFixed(0)} s] Growth with waiters: park / wake / interrupt-middle, ns per op, at W = ${sizes.join(", ")}`)
-  waiters = await waitersSeries(modules, sizes, quick ? 2_000 : 10_000, quick ? 1 : 4)
+  log(
+    `== [${((performance.now() - started) / 1000).toFixed(0)} s] Growth with waiters: park / wake / interrupt-middle, ns per op, at W = ${sizes.join(", ")}`
+  )
+  waiters = await waitersSeries(sizes, quick ? 2_000 : 10_000, quick ? 1 : 4)
   for (const s of waiters) {
     log(
       `   ${s.label.padEnd(40)} ${
@@ -228,7 +234,12 @@ const [ratioHeader, ratioRows] = ratioTable(summaries)
 log("== Ratios (ns per op; a ratio below 1× means effect-go is faster)")
 log(textTable(ratioHeader, ratioRows))
 log("\n== Targets")
-log(textTable(["target", "figures", "met"], verdicts.map((v) => [v.target, v.figures, v.met === undefined ? "pending" : v.met ? "yes" : "NO"])))
+log(
+  textTable(
+    ["target", "figures", "met"],
+    verdicts.map((v) => [v.target, v.figures, v.met === undefined ? "pending" : v.met ? "yes" : "NO"])
+  )
+)
 if (allPending.length > 0) log(`\n== Pending\n${allPending.map((p) => `- ${p}`).join("\n")}`)
 
 const elapsed = (performance.now() - started) / 1000
@@ -244,9 +255,9 @@ const md = [
     "Ratios",
     "ns per operation. A ratio below 1× means effect-go is faster (fewer ns per op); above 1× slower. " +
       "effect-go is the row's first effect-go contestant (Go's own program, ported), and the ratios are its; " +
-      "\"best effect-go way\" is the row's fastest effect-go contestant when it is another one (the throughput targets use it); " +
-      "\"best Effect\" and \"best JS peer\" are the fastest of their kind in the row. " +
-      "\"default\" is Effect's default scheduler (yields through `setImmediate`); \"microtask\" is " +
+      '"best effect-go way" is the row\'s fastest effect-go contestant when it is another one (the throughput targets use it); ' +
+      '"best Effect" and "best JS peer" are the fastest of their kind in the row. ' +
+      '"default" is Effect\'s default scheduler (yields through `setImmediate`); "microtask" is ' +
       '`new Scheduler.MixedScheduler("sync")` provided through the `Scheduler` reference; JS peers do not depend on it. ' +
       "Go figures are from shared/reference/go-figures.md (go1.19, same machine kind); JavaScript runs on one thread, so P=1 is the like-for-like one.\n\n" +
       mdTable(ratioHeader, ratioRows, 2)
