@@ -13,6 +13,24 @@
  * - Every blocking operation is interruptible, and an interrupted operation
  *   leaves nothing behind: no parked waiter, no lost or duplicated value.
  *
+ * Exactly once, under interruption:
+ * - A value a receive takes reaches the code that consumes it — the
+ *   receive's caller, a select handler, a {@link forEach} body — or goes
+ *   back to the channel, where the next receive takes it before anything
+ *   sent later. To keep a value you received even when interrupted right
+ *   after, record it in the same uninterruptible region:
+ *   `Effect.uninterruptibleMask((restore) => restore(Chan.recv(ch)).pipe(Effect.flatMap(record)))`.
+ * - A send completes when a receiver has taken the value (unbuffered) or the
+ *   buffer has (buffered). A sender interrupted while parked may find that
+ *   its send completed just before: the value is then in the channel or
+ *   with a receiver and will be received once; the interruption only keeps
+ *   the sender from seeing it. A send that fails or is interrupted before it
+ *   completed delivered nothing.
+ * - {@link toStream} hands values to a Stream: once a chunk is pulled, what
+ *   happens to it is the Stream's affair (an interrupted stream drops the
+ *   chunk it pulled). Use {@link forEach} or {@link recv} where every value
+ *   must be accounted for.
+ *
  * @example
  * ```ts
  * import { Effect, Option } from "effect"
@@ -35,6 +53,7 @@ import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
@@ -42,14 +61,17 @@ import * as Stream from "effect/Stream"
 import {
   ChanClosedError,
   ChanImpl,
+  canRecv,
   closeNow,
   forEach as forEachInternal,
+  length,
   recvNow,
   send as sendInternal,
   tryRecv as tryRecvNow,
+  tryRecvLater,
   trySend as trySendNow
 } from "./internal/chan.ts"
-import { type BlockedFiber, shallow } from "./internal/waiters.ts"
+import { type BlockedFiber, handsOver, shallow } from "./internal/waiters.ts"
 import { unwrap } from "./internal/copied.ts"
 
 export { ChanClosedError }
@@ -170,7 +192,9 @@ export const nil = <A>(): Chan<A> => new ChanHandle<A>(0, undefined, true)
 /**
  * Sends `value`, waiting while the channel is full (or, unbuffered, until a
  * receiver takes it). Go: `ch <- value`. Fails with {@link ChanClosedError}
- * if the channel is or becomes closed.
+ * if the channel is or becomes closed. Interrupted while waiting, the send
+ * either did not happen or had just completed (see the module doc): the
+ * value is never delivered twice.
  *
  * @since 0.1.0
  */
@@ -182,7 +206,8 @@ export const send: {
 /**
  * Receives a value, waiting while the channel is empty. Go:
  * `v, ok := <-ch`, as `Option<A>`: `none` once the channel is closed and
- * drained.
+ * drained. The value reaches the caller's continuation, or goes back to the
+ * channel if the fiber is interrupted first (see the module doc).
  *
  * @since 0.1.0
  */
@@ -237,10 +262,19 @@ const exitEmpty = Exit.succeed(emptyResult)
  */
 export const tryRecv = <A>(self: RecvChan<A>): Effect.Effect<TryRecv<A>> =>
   Effect.withFiber((fiber): Effect.Effect<TryRecv<A>> => {
-    const done = tryRecvNow(impl(self), fiber)
+    const ch = impl(self)
+    if (!handsOver(fiber)) return Effect.map(tryRecvLater(ch), toTryRecv)
+    const done = tryRecvNow(ch, fiber)
     if (done === undefined || done._tag === "Failure") return exitEmpty // (a receive never fails)
     return Option.isSome(done.value) ? Exit.succeed({ _tag: "Received", value: done.value.value }) : exitClosed
   })
+
+const toTryRecv = <A>(received: Option.Option<A> | undefined): TryRecv<A> =>
+  received === undefined
+    ? emptyResult
+    : received._tag === "Some"
+      ? { _tag: "Received", value: received.value }
+      : closedResult
 
 /**
  * Closes the channel: buffered values still drain in order, then every
@@ -260,12 +294,14 @@ export const close = <A>(self: SendChan<A>): Effect.Effect<void, ChanClosedError
   })
 
 /**
- * The number of values buffered right now. Go: `len(ch)`.
+ * The number of values buffered right now. Go: `len(ch)`: never more than
+ * {@link cap}, so always 0 on an unbuffered channel. (A value given back by
+ * an interrupted receiver is received next; on a full or unbuffered channel
+ * it is not counted.)
  *
  * @since 0.1.0
  */
-export const len = <A>(self: RecvChan<A> | SendChan<A>): Effect.Effect<number> =>
-  Effect.sync(() => impl(self).buffer?.length ?? 0)
+export const len = <A>(self: RecvChan<A> | SendChan<A>): Effect.Effect<number> => Effect.sync(() => length(impl(self)))
 
 /**
  * The buffer capacity. Go: `cap(ch)`.
@@ -321,18 +357,24 @@ const STREAM_CHUNK = 4096
  */
 export const toStream = <A>(self: RecvChan<A>): Stream.Stream<A> => {
   const ch = impl(self)
-  const pull = Effect.flatMap(ch.recv, (first) =>
-    Option.isNone(first)
-      ? Cause.done()
-      : Effect.withFiber((fiber) => {
-          const chunk: [A, ...Array<A>] = [first.value]
-          while (chunk.length < STREAM_CHUNK && ch.buffer !== undefined && ch.buffer.length > 0) {
-            const next = recvNow(ch, fiber)
-            if (Option.isNone(next)) break
-            chunk.push(next.value)
-          }
-          return Exit.succeed(chunk)
-        })
+  // The values of a chunk are taken in the step that returns it (see
+  // `handsOver`): a parked pull takes them in its first step after resuming.
+  const chunkFrom = (first: Option.Option<A>, fiber: Fiber.Fiber<unknown, unknown>) => {
+    if (first._tag === "None") return Cause.done()
+    const chunk: [A, ...Array<A>] = [first.value]
+    while (
+      chunk.length < STREAM_CHUNK &&
+      (ch.returned !== undefined || (ch.buffer !== undefined && ch.buffer.length > 0))
+    ) {
+      const next = recvNow(ch, fiber)
+      if (next._tag === "None") break
+      chunk.push(next.value)
+    }
+    return Exit.succeed(chunk)
+  }
+  const parked = Effect.flatMap(ch.parkRecv, (first) => chunkFrom(first, Fiber.getCurrent()!))
+  const pull = Effect.withFiber((fiber) =>
+    !ch.isNil && handsOver(fiber) && canRecv(ch) ? chunkFrom(recvNow(ch, fiber), fiber) : parked
   )
   return Stream.fromPull(Effect.succeed(pull))
 }

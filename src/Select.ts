@@ -27,8 +27,10 @@
  * case: a send case on a closed channel fails, where Go panics).
  *
  * Semantics (Go's, from the spec and runtime/select.go):
- * - every ready case has the same chance; the choice draws from Effect's
- *   `Random`, so a seeded `Random` makes a test repeatable;
+ * - every ready case has the same chance, and so has every parked case when
+ *   several cases wait on one channel (Go permutes them before it parks);
+ *   the choice draws from Effect's `Random`, so a seeded `Random` makes a
+ *   test repeatable;
  * - `otherwise` runs only when no case is ready at the moment of the select;
  * - with nothing ready, the select parks on every channel at once; the first
  *   counterparty commits it and withdraws it from the other channels, so a
@@ -36,14 +38,21 @@
  * - a receive case on a closed channel is ready (it yields `none`);
  * - nil-channel cases are never chosen; a select with no case blocks forever;
  * - a select never pairs its own send and receive on one channel;
- * - an interrupted select leaves no registration on any channel.
+ * - an interrupted select leaves no registration on any channel;
+ * - once a select commits a case, that case's handler starts before an
+ *   interruption can land; interrupted before it commits, the select did
+ *   nothing — a value it had received goes back to its channel (as with
+ *   `Chan.recv`), a send it completed stands;
+ * - two `otherwise` cases (Go: "multiple defaults in select") or a timeout
+ *   with a bad duration make the select die, inside the Effect.
  *
  * @since 0.1.0
  */
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
+import type * as Fiber from "effect/Fiber"
 import type * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Chan from "./Chan.ts"
@@ -61,7 +70,9 @@ import {
   SendNode,
   sendNow
 } from "./internal/chan.ts"
-import { cancel, flushPending, parkTime, tooDeep } from "./internal/waiters.ts"
+import { parseDuration } from "./internal/duration.ts"
+import { cancel, completeLater, flushPending, handsOver, parkTime, tooDeep } from "./internal/waiters.ts"
+import { InvalidDurationError } from "./Timer.ts"
 
 const CaseTypeId = "~effect-go/Select/Case" as const
 
@@ -78,7 +89,12 @@ type AnyHandler = (value: any) => Effect.Effect<any, any, any>
 
 type RecvCase = { readonly _tag: "Recv"; readonly chan: ChanImpl<any>; readonly f: AnyHandler }
 type SendCase = { readonly _tag: "Send"; readonly chan: ChanImpl<any>; readonly value: unknown; readonly f: AnyHandler }
-type AfterCase = { readonly _tag: "After"; readonly duration: Duration.Duration; readonly f: AnyHandler }
+type AfterCase = {
+  readonly _tag: "After"
+  /** The decoded duration, or what was wrong with it (reported when the select runs). */
+  readonly duration: Duration.Duration | InvalidDurationError
+  readonly f: AnyHandler
+}
 type CaseImpl = RecvCase | SendCase | AfterCase | { readonly _tag: "Otherwise"; readonly f: AnyHandler }
 
 const toCase = <A, E, R>(c: CaseImpl): Case<A, E, R> => c as unknown as Case<A, E, R>
@@ -117,15 +133,23 @@ export const send: {
  * A timeout case: Go's `case <-time.After(d):`. Chosen when nothing else
  * happened within `duration` (measured by Effect's `Clock`, so `TestClock`
  * controls it). Never ready when the select starts, so `otherwise` wins over
- * it, as in Go.
+ * it, as in Go. A duration that is not one (`"bogus"`, `NaN`) or is
+ * negative makes the select die with `InvalidDurationError`, as `Timer.make`
+ * rejects it.
  *
  * @since 0.1.0
  */
 export const after: {
   (duration: Duration.Input): Case<void>
   <B, E = never, R = never>(duration: Duration.Input, f: () => Effect.Effect<B, E, R>): Case<B, E, R>
-} = ((duration: Duration.Input, f?: AnyHandler) =>
-  toCase({ _tag: "After", duration: Duration.fromInputUnsafe(duration), f: f ?? asVoid })) as any
+} = ((duration: Duration.Input, f?: AnyHandler) => {
+  const decoded = parseDuration(duration, true)
+  return toCase({
+    _tag: "After",
+    duration: typeof decoded === "string" ? new InvalidDurationError({ duration, reason: decoded }) : decoded,
+    f: f ?? asVoid
+  })
+}) as any
 
 /**
  * The default case: Go's `default:`. Runs when no other case is ready at the
@@ -141,6 +165,20 @@ export const otherwise: {
 type CaseSuccess<C> = C extends Case<infer A, infer _E, infer _R> ? A : never
 type CaseError<C> = C extends Case<infer _A, infer E, infer _R> ? E : never
 type CaseContext<C> = C extends Case<infer _A, infer _E, infer R> ? R : never
+
+/**
+ * Two `Select.otherwise` cases in one select: Go rejects this at compile time
+ * ("multiple defaults in select"); here the select dies with this defect.
+ *
+ * @since 0.1.0
+ */
+export class MultipleDefaultsError extends Data.TaggedError("MultipleDefaultsError")<{
+  readonly count: number
+}> {
+  override get message(): string {
+    return `multiple defaults in select: got ${this.count} Select.otherwise cases, want at most 1`
+  }
+}
 
 /**
  * Waits until one of `cases` can proceed, commits exactly that one and runs
@@ -160,32 +198,72 @@ export const select = <const Cases extends ReadonlyArray<Case<any, any, any>>>(
   ...cases: Cases
 ): Effect.Effect<CaseSuccess<Cases[number]>, CaseError<Cases[number]>, CaseContext<Cases[number]>> => {
   const impls = cases as unknown as ReadonlyArray<CaseImpl>
-  let otherwiseCase: CaseImpl | undefined
+  let otherwiseIndex = -1
+  let otherwiseCount = 0
   // The earliest timeout case is the only one that can fire.
   let afterIndex = -1
   let afterCase: AfterCase | undefined
   for (let i = 0; i < impls.length; i++) {
     const c = impls[i]!
     if (c._tag === "Otherwise") {
-      if (otherwiseCase !== undefined) throw new Error("Select.select: more than one otherwise (default) case")
-      otherwiseCase = c
-    } else if (c._tag === "After" && (afterCase === undefined || Duration.isLessThan(c.duration, afterCase.duration))) {
-      afterIndex = i
-      afterCase = c
+      otherwiseCount++
+      if (otherwiseIndex < 0) otherwiseIndex = i
+    } else if (c._tag === "After") {
+      if (!Duration.isDuration(c.duration)) return Effect.die(c.duration)
+      if (afterCase === undefined || Duration.isLessThan(c.duration, afterCase.duration as Duration.Duration)) {
+        afterIndex = i
+        afterCase = c
+      }
     }
+  }
+  if (otherwiseCount > 1) return Effect.die(new MultipleDefaultsError({ count: otherwiseCount }))
+  const plan: Plan = {
+    impls,
+    otherwiseIndex,
+    afterIndex,
+    after: afterCase === undefined || otherwiseIndex >= 0 ? undefined : (afterCase.duration as Duration.Duration),
+    sharedChannel: sharesChannel(impls)
   }
   const self: Effect.Effect<any, any, any> = Effect.withFiber((fiber) => {
     if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
     const ready = pickReady(impls, fiber)
     if (ready >= 0) {
+      // Commit now only if the handler surely starts before the fiber can
+      // be interrupted; else commit at registration and resume later.
+      if (!handsOver(fiber)) return park(plan, fiber)
       const c = impls[ready] as RecvCase | SendCase
       const done = perform(c, fiber)
       return done._tag === "Failure" ? done : c.f(done.value)
     }
-    if (otherwiseCase !== undefined) return otherwiseCase.f(undefined)
-    return park(impls, afterIndex, afterCase, fiber)
+    if (otherwiseIndex >= 0) return impls[otherwiseIndex]!.f(undefined)
+    return park(plan, fiber)
   })
   return self
+}
+
+/** What a select needs to park, worked out once when it is built. */
+interface Plan {
+  readonly impls: ReadonlyArray<CaseImpl>
+  /** The `otherwise` case, or -1. */
+  readonly otherwiseIndex: number
+  /** The earliest timeout case, or -1. */
+  readonly afterIndex: number
+  /** Its duration, when it can fire (never with an `otherwise` case). */
+  readonly after: Duration.Duration | undefined
+  /** Two channel cases on one channel: their registration order is drawn at random. */
+  readonly sharedChannel: boolean
+}
+
+const sharesChannel = (impls: ReadonlyArray<CaseImpl>): boolean => {
+  for (let i = 1; i < impls.length; i++) {
+    const a = impls[i]!
+    if (a._tag !== "Recv" && a._tag !== "Send") continue
+    for (let j = 0; j < i; j++) {
+      const b = impls[j]!
+      if ((b._tag === "Recv" || b._tag === "Send") && b.chan === a.chan) return true
+    }
+  }
+  return false
 }
 
 /** The index of a uniformly chosen ready channel case, or -1. */
@@ -226,83 +304,130 @@ const perform = (
 
 const exitUndefined = Exit.succeed(undefined)
 
-const park = (
-  impls: ReadonlyArray<CaseImpl>,
-  afterIndex: number,
-  afterCase: AfterCase | undefined,
-  fiber: Fiber.Fiber<unknown, unknown>
-): Effect.Effect<any, any, any> => {
-  const sel = new SelectWaiter()
-  sel.op = "select"
+/**
+ * The blocking half of a select: registers on every channel (or commits a
+ * case that became ready meanwhile) and resumes with the fired case's
+ * handler itself, so that the handler starts in the first steps after the
+ * resumption, before an interruption can land (see `handsOver`); an
+ * interruption before that withdraws every registration and gives back a
+ * value the select had received.
+ */
+const park = (plan: Plan, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<any, any, any> => {
+  const impls = plan.impls
   let channelCases = 0
   for (let i = 0; i < impls.length; i++) {
     const c = impls[i]!
     if ((c._tag === "Recv" || c._tag === "Send") && !c.chan.isNil) channelCases++
   }
-  // No channel can ever become ready and no timer: block forever (Go's
-  // `select {}`), interruptibly.
-  if (channelCases === 0 && afterCase === undefined) return Effect.never
-  const parked = Effect.callback<void, ChanClosedError>((resume) => {
-    // Look again before parking: Effect may have yielded between the first
-    // poll and this registration, and other fibers may have made a case
-    // ready (or the timer, started just before, may have fired already).
-    if (sel.done) return resume(Exit.void)
-    const ready = pickReady(impls, fiber)
-    if (ready >= 0) {
-      sel.done = true
-      sel.fired = ready
-      const done = perform(impls[ready] as RecvCase | SendCase, fiber)
-      if (done._tag === "Failure") return resume(done)
-      if (done.value !== undefined) sel.received = done.value
-      return resume(Exit.void)
-    }
-    sel.resume = resume
-    sel.fiber = fiber
-    sel.since = parkTime(fiber)
-    const nodes: Array<RecvNode<any> | SendNode<any> | undefined> = new Array(impls.length)
-    sel.nodes = nodes
-    for (let i = 0; i < impls.length; i++) {
-      const c = impls[i]!
-      if (c._tag === "Recv" && !c.chan.isNil) {
-        const node = new RecvNode<any>()
-        node.select = sel
-        node.caseIndex = i
-        node.chan = c.chan
-        node.op = "select recv"
-        node.fiber = fiber
-        node.since = sel.since
-        c.chan.recvq.push(node)
-        nodes[i] = node
-      } else if (c._tag === "Send" && !c.chan.isNil) {
-        const node = new SendNode<any>(c.value)
-        node.select = sel
-        node.caseIndex = i
-        node.op = "select send"
-        node.fiber = fiber
-        node.since = sel.since
-        c.chan.sendq.push(node)
-        nodes[i] = node
-      }
-    }
-    flushPending()
-    return Effect.sync(() =>
-      cancel(sel, (s, completed) =>
-        withdraw(s, completed as Exit.Exit<void, ChanClosedError> | undefined, impls, fiber)
-      )
-    )
-  })
-  const handled = Effect.flatMap(parked, () => {
+  // No channel can ever become ready, no timer, no default: block forever
+  // (Go's `select {}`), interruptibly.
+  if (channelCases === 0 && plan.after === undefined && plan.otherwiseIndex < 0) return Effect.never
+  const sel = new SelectWaiter()
+  sel.op = "select"
+  const handler = Effect.suspend(() => {
+    sel.delivered = true
+    sel.timer?.interruptUnsafe()
     const c = impls[sel.fired]!
     return c._tag === "Recv" ? c.f(sel.received) : c.f(undefined)
   })
-  if (afterCase === undefined) return handled
-  const timer = Effect.flatMap(Effect.sleep(afterCase.duration), () =>
-    Effect.sync(() => fireSelect(sel, afterIndex, Exit.void, undefined))
+  const parked = Effect.callback<any, any, any>((resume) => {
+    const resumeSelect = (exit: Exit.Exit<void, ChanClosedError>) => resume(exit._tag === "Success" ? handler : exit)
+    // The timer, started just before, may have fired already.
+    if (sel.done) return resume(handler)
+    // Look again before parking: Effect may have yielded since the first
+    // poll, and other fibers may have made a case ready.
+    const ready = pickReady(impls, fiber)
+    if (ready >= 0 || plan.otherwiseIndex >= 0) {
+      sel.done = true
+      sel.fired = ready >= 0 ? ready : plan.otherwiseIndex
+      const exit = ready >= 0 ? commit(sel, impls[ready] as RecvCase | SendCase, fiber) : Exit.void
+      if (exit._tag === "Failure" || ready < 0 || handsOver(fiber)) return resumeSelect(exit)
+      completeLater(sel, exit, fiber, resumeSelect)
+      return cancelSelect(sel, impls, fiber)
+    }
+    sel.resume = resumeSelect
+    sel.fiber = fiber
+    sel.since = parkTime(fiber)
+    register(sel, plan, fiber)
+    flushPending()
+    return cancelSelect(sel, impls, fiber)
+  })
+  if (plan.after === undefined) return parked
+  const timer = Effect.flatMap(Effect.sleep(plan.after), () =>
+    Effect.sync(() => fireSelect(sel, plan.afterIndex, Exit.void, undefined))
   )
-  return Effect.flatMap(Effect.forkChild(timer, { startImmediately: true }), (timerFiber) =>
-    Effect.ensuring(handled, Fiber.interrupt(timerFiber))
-  )
+  return Effect.flatMap(Effect.forkChild(timer, { startImmediately: true }), (timerFiber) => {
+    sel.timer = timerFiber
+    return parked
+  })
 }
+
+/** Performs a ready case for a select at its registration; the handler's input goes into `sel`. */
+const commit = (
+  sel: SelectWaiter,
+  c: RecvCase | SendCase,
+  fiber: Fiber.Fiber<unknown, unknown>
+): Exit.Exit<void, ChanClosedError> => {
+  const done = perform(c, fiber)
+  if (done._tag === "Failure") return done
+  if (done.value !== undefined) sel.received = done.value
+  return Exit.void
+}
+
+/**
+ * Puts one node per channel case on its channel's queue. Cases that share
+ * a channel are queued in a random order (Go permutes the cases before it
+ * parks): the first counterparty to arrive takes the first node, so a fixed
+ * order would always commit the same one.
+ */
+const register = (sel: SelectWaiter, plan: Plan, fiber: Fiber.Fiber<unknown, unknown>): void => {
+  const impls = plan.impls
+  const nodes: Array<RecvNode<any> | SendNode<any> | undefined> = new Array(impls.length)
+  sel.nodes = nodes
+  const order = plan.sharedChannel ? permutation(impls.length, fiber) : undefined
+  for (let k = 0; k < impls.length; k++) {
+    const i = order === undefined ? k : order[k]!
+    const c = impls[i]!
+    if (c._tag === "Recv" && !c.chan.isNil) {
+      const node = new RecvNode<any>()
+      node.select = sel
+      node.caseIndex = i
+      node.chan = c.chan
+      node.op = "select recv"
+      node.fiber = fiber
+      node.since = sel.since
+      c.chan.recvq.push(node)
+      nodes[i] = node
+    } else if (c._tag === "Send" && !c.chan.isNil) {
+      const node = new SendNode<any>(c.value)
+      node.select = sel
+      node.caseIndex = i
+      node.op = "select send"
+      node.fiber = fiber
+      node.since = sel.since
+      c.chan.sendq.push(node)
+      nodes[i] = node
+    }
+  }
+}
+
+/** A uniformly random permutation of 0..n-1, drawn from Effect's Random. */
+const permutation = (n: number, fiber: Fiber.Fiber<unknown, unknown>): Array<number> => {
+  const random = fiber.getRef(Random.Random)
+  const order = Array.from({ length: n }, (_, i) => i)
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random.nextDoubleUnsafe() * (i + 1))
+    const t = order[i]!
+    order[i] = order[j]!
+    order[j] = t
+  }
+  return order
+}
+
+const cancelSelect = (sel: SelectWaiter, impls: ReadonlyArray<CaseImpl>, fiber: Fiber.Fiber<unknown, unknown>) =>
+  Effect.sync(() =>
+    cancel(sel, (s, completed) => withdraw(s, completed as Exit.Exit<void, ChanClosedError> | undefined, impls, fiber))
+  )
 
 /** Cancel handler of an interrupted select: leave no node behind, lose no value. */
 const withdraw = (
@@ -314,9 +439,10 @@ const withdraw = (
   const nodes = sel.nodes
   for (let i = 0; i < nodes.length; i++) nodes[i]?.list?.remove(nodes[i]!)
   sel.done = true
-  // Committed on a buffered channel but interrupted before it resumed: a
-  // received value goes back to its channel; a completed send stands.
-  if (completed !== undefined && sel.fired >= 0) {
+  sel.timer?.interruptUnsafe()
+  // Committed but interrupted before its handler started: a received value
+  // goes back to its channel; a completed send stands.
+  if (completed !== undefined && !sel.delivered && sel.fired >= 0) {
     const c = impls[sel.fired]!
     if (c._tag === "Recv" && sel.received._tag === "Some") giveBack(c.chan, sel.received.value, fiber)
   }

@@ -315,6 +315,34 @@ describe("Chan", () => {
       })
     )
 
+    it.effect("a value given back keeps len within cap (0 unbuffered) and is received before later values", () =>
+      Effect.gen(function* () {
+        for (const capacity of [0, 1]) {
+          const ch = yield* Chan.make<number>(capacity)
+          const r = yield* Effect.forkChild(Chan.recv(ch))
+          yield* settle
+          // A sender parks behind the hand-over (or fills the one slot).
+          const later = yield* Effect.forkChild(Effect.andThen(settle, Chan.send(ch, 2)))
+          yield* Effect.uninterruptible(
+            Effect.gen(function* () {
+              yield* Chan.send(ch, 1) // completes r, whose resumption is deferred
+              r.interruptUnsafe()
+            })
+          )
+          yield* Fiber.await(r)
+          yield* settle
+          // 1 is back in the channel and 2 is buffered or parked: Go's len never exceeds cap.
+          expect(yield* Chan.len(ch), `capacity ${capacity}`).toBe(capacity)
+          expect(Chan.cap(ch)).toBe(capacity)
+          expect(yield* Chan.recv(ch)).toEqual(Option.some(1))
+          expect(yield* Chan.recv(ch)).toEqual(Option.some(2))
+          yield* Fiber.join(later)
+          expect(yield* Chan.len(ch)).toBe(0)
+          expect(yield* Chan.trySend(ch, 3)).toBe(capacity > 0)
+        }
+      })
+    )
+
     it.effect.prop(
       "interrupting random receivers and senders under load loses and duplicates nothing",
       [Schema.Array(Schema.Tuple([Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 5 })), Schema.Boolean]))],

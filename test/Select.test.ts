@@ -1,4 +1,5 @@
 import { describe, expect, expectTypeOf } from "@effect/vitest"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -8,6 +9,9 @@ import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
 import * as Chan from "../src/Chan.ts"
 import * as Select from "../src/Select.ts"
+import * as Timer from "../src/Timer.ts"
+import { InvalidDurationError } from "../src/Timer.ts"
+import { defectOf } from "./utils/exits.ts"
 import { settle } from "./utils/fibers.ts"
 import { it } from "./utils/leak.ts"
 
@@ -22,15 +26,14 @@ describe("Select", () => {
         for (const ch of chans) for (let i = 0; i < trials; i++) yield* Chan.send(ch, i)
         const counts = [0, 0, 0, 0]
         for (let i = 0; i < trials; i++) {
-          const which = yield* Select.select(
-            ...chans.map((ch, k) => Select.recv(ch, () => Effect.succeed(k)))
-          )
+          const which = yield* Select.select(...chans.map((ch, k) => Select.recv(ch, () => Effect.succeed(k))))
           counts[which]!++
         }
         const p = 1 / 4
         const sigma = Math.sqrt(trials * p * (1 - p))
         for (const c of counts) expect(Math.abs(c - trials * p)).toBeLessThan(10 * sigma)
-      }).pipe(Random.withSeed(42)))
+      }).pipe(Random.withSeed(42))
+    )
 
     it.effect("two send cases on one channel each win (Go's TestSelectFairness, send side)", () =>
       Effect.gen(function* () {
@@ -46,7 +49,53 @@ describe("Select", () => {
         }
         expect(wins[0]).toBeGreaterThan(400)
         expect(wins[1]).toBeGreaterThan(400)
-      }).pipe(Random.withSeed(7)))
+      }).pipe(Random.withSeed(7))
+    )
+
+    it.effect("parked send cases on one channel each win (Go's TestPseudoRandomSend, capacity 0 and n)", () =>
+      Effect.gen(function* () {
+        const n = 100
+        for (const capacity of [0, n]) {
+          const c = yield* Chan.make<number>(capacity)
+          const received: Array<number> = []
+          // The receiver yields before each receive, so that with capacity 0
+          // the select has parked both send cases by the time it arrives.
+          const receiver = yield* Effect.forkChild(
+            Effect.forEach(range(n), () =>
+              Effect.andThen(
+                Effect.yieldNow,
+                Effect.flatMap(Chan.recv(c), (o) => Effect.sync(() => received.push(Option.getOrThrow(o))))
+              )
+            )
+          )
+          for (let i = 0; i < n; i++) yield* Select.select(Select.send(c, 1), Select.send(c, 0))
+          yield* Fiber.join(receiver)
+          const ones = received.filter((v) => v === 1).length
+          expect(ones, `capacity ${capacity}`).toBeGreaterThan(n / 10)
+          expect(n - ones, `capacity ${capacity}`).toBeGreaterThan(n / 10)
+        }
+      }).pipe(Random.withSeed(11))
+    )
+
+    it.effect("parked receive cases on one channel each win", () =>
+      Effect.gen(function* () {
+        const c = yield* Chan.make<number>()
+        const wins = [0, 0]
+        for (let i = 0; i < 200; i++) {
+          const sel = yield* Effect.forkChild(
+            Select.select(
+              Select.recv(c, () => Effect.succeed(0)),
+              Select.recv(c, () => Effect.succeed(1))
+            )
+          )
+          yield* settle
+          yield* Chan.send(c, i)
+          wins[yield* Fiber.join(sel)]!++
+        }
+        expect(wins[0]).toBeGreaterThan(60)
+        expect(wins[1]).toBeGreaterThan(60)
+      }).pipe(Random.withSeed(5))
+    )
 
     it.effect("a seeded Random makes the choice repeatable", () =>
       Effect.gen(function* () {
@@ -59,7 +108,12 @@ describe("Select", () => {
           }
           const picks: Array<string> = []
           for (let i = 0; i < 50; i++) {
-            picks.push(yield* Select.select(Select.recv(a, (v) => Effect.succeed(Option.getOrThrow(v))), Select.recv(b, (v) => Effect.succeed(Option.getOrThrow(v)))))
+            picks.push(
+              yield* Select.select(
+                Select.recv(a, (v) => Effect.succeed(Option.getOrThrow(v))),
+                Select.recv(b, (v) => Effect.succeed(Option.getOrThrow(v)))
+              )
+            )
           }
           return picks.join("")
         })
@@ -68,7 +122,8 @@ describe("Select", () => {
         expect(first).toBe(second)
         expect(first).toMatch(/a/)
         expect(first).toMatch(/b/)
-      }))
+      })
+    )
   })
 
   describe("default (otherwise)", () => {
@@ -86,32 +141,50 @@ describe("Select", () => {
           Select.otherwise(() => Effect.succeed("default"))
         )
         expect(ready).toBe("recv")
-      }))
+      })
+    )
 
-    it.effect("a value sent and then closed is never missed by a non-blocking select (Go's TestNonblockSelectRace)", () =>
+    it.effect(
+      "a value sent and then closed is never missed by a non-blocking select (Go's TestNonblockSelectRace)",
+      () =>
+        Effect.gen(function* () {
+          for (let i = 0; i < 500; i++) {
+            const c1 = yield* Chan.make<number>(1)
+            const c2 = yield* Chan.make<number>(1)
+            yield* Chan.send(c1, 1)
+            const other = yield* Effect.forkChild(
+              Select.select(
+                Select.recv(c1),
+                Select.recv(c2),
+                Select.otherwise(() => Effect.succeed(Option.none()))
+              )
+            )
+            const mine = yield* Select.select(
+              Select.recv(c1, () => Effect.succeed(true)),
+              Select.recv(c2, () => Effect.succeed(true)),
+              Select.otherwise(() => Effect.succeed(false))
+            )
+            const theirs = yield* Fiber.join(other)
+            // Exactly one of the two selects got the value.
+            expect(mine !== Option.isSome(theirs)).toBe(true)
+          }
+        })
+    )
+
+    it.effect("more than one otherwise case is a defect inside the Effect, not a throw", () =>
       Effect.gen(function* () {
-        for (let i = 0; i < 500; i++) {
-          const c1 = yield* Chan.make<number>(1)
-          const c2 = yield* Chan.make<number>(1)
-          yield* Chan.send(c1, 1)
-          const other = yield* Effect.forkChild(
-            Select.select(Select.recv(c1), Select.recv(c2), Select.otherwise(() => Effect.succeed(Option.none())))
-          )
-          const mine = yield* Select.select(
-            Select.recv(c1, () => Effect.succeed(true)),
-            Select.recv(c2, () => Effect.succeed(true)),
-            Select.otherwise(() => Effect.succeed(false))
-          )
-          const theirs = yield* Fiber.join(other)
-          // Exactly one of the two selects got the value.
-          expect(mine !== Option.isSome(theirs)).toBe(true)
-        }
-      }))
-
-    it.effect("more than one otherwise case is a programming error", () =>
-      Effect.sync(() => {
-        expect(() => Select.select(Select.otherwise(), Select.otherwise())).toThrow(/more than one/)
-      }))
+        const select = Select.select(
+          Select.otherwise(),
+          Select.otherwise(() => Effect.succeed(1))
+        )
+        const exit = yield* Effect.exit(select)
+        const defect = defectOf(exit)
+        expect(defect).toBeInstanceOf(Select.MultipleDefaultsError)
+        expect((defect as Error).message).toBe(
+          "multiple defaults in select: got 2 Select.otherwise cases, want at most 1"
+        )
+      })
+    )
   })
 
   describe("blocking", () => {
@@ -136,20 +209,25 @@ describe("Select", () => {
           expect((yield* Chan.blocked(b)).length).toBe(0)
           expect(yield* Chan.trySend(a, 1)).toBe(capacity > 0)
         }
-      }))
+      })
+    )
 
     it.effect("a parked send case is taken by a receiver", () =>
       Effect.gen(function* () {
         const out = yield* Chan.make<string>()
         const other = yield* Chan.make<string>()
         const sel = yield* Effect.forkChild(
-          Select.select(Select.send(out, "x", () => Effect.succeed("sent")), Select.recv(other, () => Effect.succeed("recv")))
+          Select.select(
+            Select.send(out, "x", () => Effect.succeed("sent")),
+            Select.recv(other, () => Effect.succeed("recv"))
+          )
         )
         yield* settle
         expect(yield* Chan.recv(out)).toEqual(Option.some("x"))
         expect(yield* Fiber.join(sel)).toBe("sent")
         expect((yield* Chan.blocked(other)).length).toBe(0)
-      }))
+      })
+    )
 
     it.effect("close wakes a parked receive case with none, and fails a parked send case", () =>
       Effect.gen(function* () {
@@ -165,7 +243,8 @@ describe("Select", () => {
         expect(Exit.isFailure(failed)).toBe(true)
         expect(yield* Effect.flip(Fiber.join(sending))).toBeInstanceOf(Chan.ChanClosedError)
         expect((yield* Chan.blocked(inbox)).length + (yield* Chan.blocked(outbox)).length).toBe(0)
-      }))
+      })
+    )
 
     it.effect("a receive case on a closed channel is ready; a send case on a closed channel fails", () =>
       Effect.gen(function* () {
@@ -175,7 +254,8 @@ describe("Select", () => {
         expect(yield* Select.select(Select.recv(closed), Select.recv(never))).toEqual(Option.none())
         const error = yield* Effect.flip(Select.select(Select.send(closed, 1), Select.recv(never)))
         expect(error).toBeInstanceOf(Chan.ChanClosedError)
-      }))
+      })
+    )
 
     it.effect("never pairs its own send and receive on one unbuffered channel", () =>
       Effect.gen(function* () {
@@ -191,27 +271,37 @@ describe("Select", () => {
         yield* TestClock.adjust("1 second")
         expect(yield* Fiber.join(sel)).toBe("timeout")
         expect((yield* Chan.blocked(ch)).length).toBe(0)
-      }))
+      })
+    )
 
     it.effect("the same channel in two cases works", () =>
       Effect.gen(function* () {
         const ch = yield* Chan.make<number>()
         const sel = yield* Effect.forkChild(
-          Select.select(Select.recv(ch, () => Effect.succeed(1)), Select.recv(ch, () => Effect.succeed(2)))
+          Select.select(
+            Select.recv(ch, () => Effect.succeed(1)),
+            Select.recv(ch, () => Effect.succeed(2))
+          )
         )
         yield* settle
         expect((yield* Chan.blocked(ch)).length).toBe(2)
         yield* Chan.send(ch, 0)
         expect([1, 2]).toContain(yield* Fiber.join(sel))
         expect((yield* Chan.blocked(ch)).length).toBe(0)
-      }))
+      })
+    )
 
     it.effect("nil-channel cases are never chosen; a select with none but nil cases blocks until interrupted", () =>
       Effect.gen(function* () {
         const real = yield* Chan.make<number>(1)
         const nil = Chan.nil<number>()
         yield* Chan.send(real, 3)
-        expect(yield* Select.select(Select.recv(nil, () => Effect.succeed("nil")), Select.recv(real, () => Effect.succeed("real")))).toBe("real")
+        expect(
+          yield* Select.select(
+            Select.recv(nil, () => Effect.succeed("nil")),
+            Select.recv(real, () => Effect.succeed("real"))
+          )
+        ).toBe("real")
         const forever = yield* Effect.forkChild(Select.select(Select.recv(nil), Select.send(nil, 1)))
         const empty = yield* Effect.forkChild(Select.select())
         yield* settle
@@ -220,7 +310,8 @@ describe("Select", () => {
         expect(empty.pollUnsafe()).toBeUndefined()
         yield* Fiber.interrupt(forever)
         yield* Fiber.interrupt(empty)
-      }))
+      })
+    )
   })
 
   describe("timeout case", () => {
@@ -228,7 +319,10 @@ describe("Select", () => {
       Effect.gen(function* () {
         const ch = yield* Chan.make<number>()
         const sel = yield* Effect.forkChild(
-          Select.select(Select.recv(ch, () => Effect.succeed("value")), Select.after("500 millis", () => Effect.succeed("timeout")))
+          Select.select(
+            Select.recv(ch, () => Effect.succeed("value")),
+            Select.after("500 millis", () => Effect.succeed("timeout"))
+          )
         )
         yield* settle
         yield* TestClock.adjust("499 millis")
@@ -236,25 +330,57 @@ describe("Select", () => {
         yield* TestClock.adjust("1 millis")
         expect(yield* Fiber.join(sel)).toBe("timeout")
         expect((yield* Chan.blocked(ch)).length).toBe(0)
-      }))
+      })
+    )
 
     it.effect("a value before the deadline wins and the timer stops", () =>
       Effect.gen(function* () {
         const ch = yield* Chan.make<number>()
         const sel = yield* Effect.forkChild(
-          Select.select(Select.recv(ch, () => Effect.succeed("value")), Select.after("500 millis", () => Effect.succeed("timeout")))
+          Select.select(
+            Select.recv(ch, () => Effect.succeed("value")),
+            Select.after("500 millis", () => Effect.succeed("timeout"))
+          )
         )
         yield* settle
         yield* Chan.send(ch, 1)
         expect(yield* Fiber.join(sel)).toBe("value")
         // The leak check proves the timer fiber is gone.
-      }))
+      })
+    )
+
+    it.effect(
+      "a bad duration is a defect of the select, as Timer.make rejects it, never a throw or an instant timeout",
+      () =>
+        Effect.gen(function* () {
+          const ch = yield* Chan.make<number>()
+          for (const [input, reason] of [
+            ["bogus", "not a duration"],
+            [Number.NaN, "not a number"],
+            [-1, "must not be negative"]
+          ] as const) {
+            const after = Select.after(input as Duration.Input, () => Effect.succeed("timeout"))
+            const exit = yield* Effect.exit(Select.select(Select.recv(ch), after))
+            const defect = defectOf(exit)
+            expect(defect, String(input)).toBeInstanceOf(InvalidDurationError)
+            expect((defect as InvalidDurationError).reason).toBe(reason)
+            // Timer.make says the same about the same input.
+            const timer = yield* Effect.flip(Timer.make(input as Duration.Input))
+            expect((defect as Error).message).toBe(timer.message)
+          }
+          expect((yield* Chan.blocked(ch)).length).toBe(0)
+        })
+    )
 
     it.effect("otherwise wins over a timeout case (the timer is never ready at the start)", () =>
       Effect.gen(function* () {
-        const result = yield* Select.select(Select.after(0, () => Effect.succeed("timeout")), Select.otherwise(() => Effect.succeed("default")))
+        const result = yield* Select.select(
+          Select.after(0, () => Effect.succeed("timeout")),
+          Select.otherwise(() => Effect.succeed("default"))
+        )
         expect(result).toBe("default")
-      }))
+      })
+    )
   })
 
   describe("interruption", () => {
@@ -273,7 +399,8 @@ describe("Select", () => {
         // The interrupted send case did not send.
         expect(yield* Chan.recv(b)).toEqual(Option.some(0))
         expect(yield* Chan.tryRecv(b)).toEqual({ _tag: "Empty" })
-      }))
+      })
+    )
 
     it.effect.prop(
       "interrupting selects at random points under load loses and duplicates nothing",
@@ -286,9 +413,7 @@ describe("Select", () => {
           const received: Array<number> = []
           const record = (o: Option.Option<number>) => Effect.sync(() => Option.isSome(o) && received.push(o.value))
           const selectors = yield* Effect.forEach(range(6), () =>
-            Effect.forkChild(
-              Effect.forever(Select.select(Select.recv(a, record), Select.recv(b, record)))
-            )
+            Effect.forkChild(Effect.forever(Select.select(Select.recv(a, record), Select.recv(b, record))))
           )
           const sent: Array<number> = []
           let next = 0
@@ -329,7 +454,10 @@ describe("Select", () => {
         Select.after("1 second", () => Effect.succeed(null))
       )
       expectTypeOf(program).toEqualTypeOf<Effect.Effect<number | string | null, "closed">>()
-      const withSend = Select.select(Select.send(nums, 1), Select.otherwise(() => Effect.succeed(false)))
+      const withSend = Select.select(
+        Select.send(nums, 1),
+        Select.otherwise(() => Effect.succeed(false))
+      )
       expectTypeOf(withSend).toEqualTypeOf<Effect.Effect<void | boolean, Chan.ChanClosedError>>()
       const recvView: Chan.RecvChan<number> = nums
       // @ts-expect-error a receive-only view cannot be a send case

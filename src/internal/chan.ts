@@ -22,6 +22,12 @@
  * interrupted in between, a value it received goes back to the channel
  * (see `giveBack`) and a send it made stands.
  *
+ * Exactly once: a value leaves the channel only in a step from which it
+ * reaches its consumer (the caller's continuation, a select handler, a
+ * `forEach` body) before the fiber can be interrupted (`handsOver`), or on
+ * a path whose cancel handler gives it back: a parked receiver, or one that
+ * took the value at registration and resumes later (`completeLater`).
+ *
  * A parked node may belong to a select. The counterparty that completes such
  * a node fires the select: it marks it done and withdraws the select's other
  * nodes before waking it, all synchronously, so a select can never complete
@@ -34,7 +40,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import { cancel, enqueue, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./waiters.ts"
+import { cancel, completeLater, enqueue, handsOver, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./waiters.ts"
 
 /**
  * A send on a closed channel, or a second close: Go panics; effect-go fails
@@ -100,6 +106,10 @@ export class SelectWaiter extends Waiter<void, ChanClosedError> {
   /** The case that fired, and what a receive case received. */
   fired = -1
   received: Option.Option<unknown> = Option.none()
+  /** Set when the fired case's handler starts: from then on nothing is given back. */
+  delivered = false
+  /** The fiber that fires the timeout case, if the select has one. */
+  timer: Fiber.Fiber<unknown, unknown> | undefined = undefined
 }
 
 /** A receiver parked on `recvq`. */
@@ -107,6 +117,8 @@ export class RecvNode<A> extends Waiter<Option.Option<A>> {
   select: SelectWaiter | undefined = undefined
   caseIndex = 0
   chan: ChanImpl<A> | undefined = undefined
+  /** Set when the code that consumes the value starts (a `forEach` body): nothing to give back after that. */
+  delivered = false
 }
 
 /** A sender parked on `sendq`, holding the value it sends. */
@@ -121,11 +133,15 @@ export class SendNode<A> extends Waiter<void, ChanClosedError> {
 }
 
 export class ChanImpl<A> {
+  /** The buffer (capacity > 0); never holds more than `capacity` values. */
+  readonly buffer: Ring<A> | undefined
   /**
-   * The buffer (capacity > 0). An unbuffered channel gets a one-slot buffer
-   * only to hold a value given back by an interrupted receiver (see giveBack).
+   * Values given back by interrupted receivers (see {@link giveBack}),
+   * oldest first: received before the buffer and any parked sender. Kept
+   * apart from the buffer so that `len` never exceeds `cap` (an unbuffered
+   * channel's stays 0).
    */
-  buffer: Ring<A> | undefined
+  returned: Array<A> | undefined = undefined
   closed = false
   readonly recvq: WaiterList<RecvNode<A>>
   readonly sendq: WaiterList<SendNode<A>>
@@ -174,11 +190,19 @@ export const fireSelect = (
   else wakeLater(sel, exit, fiber)
 }
 
-/** Hands `value` to a parked receiver; `fiber` (the completing fiber) defers its resumption. */
-const deliver = <A>(node: RecvNode<A>, value: Option.Option<A>, fiber: Fiber.Fiber<unknown, unknown> | undefined) => {
+/**
+ * Hands `value` to a parked receiver; `fiber` (the completing fiber) defers
+ * its resumption. False when the node belongs to a select that has already
+ * fired (only `close`, which detaches whole lists, can meet one).
+ */
+const deliver = <A>(
+  node: RecvNode<A>,
+  value: Option.Option<A>,
+  fiber: Fiber.Fiber<unknown, unknown> | undefined
+): boolean => {
   const sel = node.select
   if (sel !== undefined) {
-    if (sel.done) return
+    if (sel.done) return false
     sel.received = value
     fireSelect(sel, node.caseIndex, Exit.void, fiber)
   } else if (fiber === undefined) {
@@ -186,6 +210,15 @@ const deliver = <A>(node: RecvNode<A>, value: Option.Option<A>, fiber: Fiber.Fib
   } else {
     wakeLater(node, Exit.succeed(value), fiber)
   }
+  return true
+}
+
+/** Hands `value` to the first parked receiver that takes it; false when none does. */
+const deliverToReceiver = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>): boolean => {
+  for (let receiver = ch.recvq.shift(); receiver !== undefined; receiver = ch.recvq.shift()) {
+    if (deliver(receiver, Option.some(value), fiber)) return true
+  }
+  return false
 }
 
 const completeSender = <A>(
@@ -203,8 +236,11 @@ export const canSend = <A>(ch: ChanImpl<A>): boolean =>
   !ch.isNil && (ch.closed || ch.recvq.size > 0 || (ch.buffer !== undefined && ch.buffer.length < ch.capacity))
 
 /** Would a receive complete now? (Closed counts as ready: it yields none.) */
-export const canRecv = <A>(ch: ChanImpl<A>): boolean =>
-  !ch.isNil && (ch.closed || ch.sendq.size > 0 || (ch.buffer !== undefined && ch.buffer.length > 0))
+export const canRecv = <A>(ch: ChanImpl<A>): boolean => !ch.isNil && (ch.closed || hasValue(ch))
+
+/** Is there a value to receive now (given back, buffered, or from a parked sender)? */
+const hasValue = <A>(ch: ChanImpl<A>): boolean =>
+  ch.returned !== undefined || ch.sendq.size > 0 || (ch.buffer !== undefined && ch.buffer.length > 0)
 
 /**
  * Sends without blocking; the caller checked {@link canSend}. Returns the
@@ -216,25 +252,20 @@ export const sendNow = <A>(
   fiber: Fiber.Fiber<unknown, unknown>
 ): ChanClosedError | undefined => {
   if (ch.closed) return new ChanClosedError({ op: "send", chanName: ch.name })
-  const receiver = ch.recvq.shift()
-  if (receiver !== undefined) deliver(receiver, Option.some(value), fiber)
-  else ch.buffer!.push(value)
+  if (!deliverToReceiver(ch, value, fiber)) ch.buffer!.push(value)
   return undefined
 }
 
 /** Receives without blocking; the caller checked {@link canRecv}. */
 export const recvNow = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>): Option.Option<A> => {
+  if (ch.returned !== undefined) return Option.some(takeReturned(ch))
   const buffer = ch.buffer
   if (buffer !== undefined && buffer.length > 0) {
     const value = buffer.shift()
-    // A returned value (see giveBack) may have pushed the buffer one past
-    // its capacity: only refill from a parked sender when there is room.
-    if (buffer.length < ch.capacity) {
-      const sender = ch.sendq.shift()
-      if (sender !== undefined) {
-        buffer.push(sender.value)
-        completeSender(sender, Exit.void, fiber)
-      }
+    const sender = ch.sendq.shift()
+    if (sender !== undefined) {
+      buffer.push(sender.value)
+      completeSender(sender, Exit.void, fiber)
     }
     return Option.some(value)
   }
@@ -247,20 +278,30 @@ export const recvNow = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>
 }
 
 /**
- * Returns a value that an interrupted receiver had been given but never
- * resumed to see (deferred on a buffered channel, or handed over in the
- * moment between its interruption and its cancel handler): to the next
- * parked receiver, else to the buffer's head (it is the oldest value), so
- * nothing is lost and order is kept.
+ * Returns a value that an interrupted receiver had taken but never resumed
+ * to see (completed by a deferred resumption, or handed over in the moment
+ * between its interruption and its cancel handler): to the next parked
+ * receiver, else to the front of the channel, where the next receive takes
+ * it before anything buffered or sent later (it is the oldest value). So
+ * nothing is lost and order is kept; the send that delivered it stays
+ * completed.
  */
 export const giveBack = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>): void => {
-  const receiver = ch.recvq.shift()
-  if (receiver !== undefined) deliver(receiver, Option.some(value), fiber)
-  // An unbuffered channel has nowhere to keep it: give it a one-slot buffer.
-  // Receives take buffered values first and never refill past capacity, so
-  // the value is received next and the channel stays a rendezvous otherwise.
-  else (ch.buffer ??= new Ring<A>(1)).unshift(value)
+  if (deliverToReceiver(ch, value, fiber)) return
+  if (ch.returned === undefined) ch.returned = [value]
+  else ch.returned.unshift(value)
 }
+
+const takeReturned = <A>(ch: ChanImpl<A>): A => {
+  const returned = ch.returned!
+  const value = returned.shift()!
+  if (returned.length === 0) ch.returned = undefined
+  return value
+}
+
+/** Values waiting to be received without a sender: Go's `len(ch)`, never above `cap(ch)`. */
+export const length = <A>(ch: ChanImpl<A>): number =>
+  Math.min(ch.capacity, (ch.buffer?.length ?? 0) + (ch.returned?.length ?? 0))
 
 /** Closes the channel; the caller checked it is open and not nil. */
 export const closeNow = <A>(ch: ChanImpl<A>): void => {
@@ -274,13 +315,13 @@ export const closeNow = <A>(ch: ChanImpl<A>): void => {
   }
 }
 
-/** Cancel handler of a parked plain receiver: give back a value it was handed. */
+/** Cancel handler of a parked plain receiver: give back a value it was handed and never consumed. */
 const onRecvCancel = <A>(
   node: RecvNode<A>,
   completed: Exit.Exit<Option.Option<A>> | undefined,
   fiber: Fiber.Fiber<unknown, unknown>
 ) => {
-  if (completed !== undefined && Exit.isSuccess(completed) && Option.isSome(completed.value)) {
+  if (!node.delivered && completed !== undefined && Exit.isSuccess(completed) && Option.isSome(completed.value)) {
     giveBack(node.chan!, completed.value.value, fiber)
   }
 }
@@ -293,7 +334,7 @@ export const tryRecv = <A>(
   // canRecv and recvNow in one pass, in recvNow's order (a nil channel has
   // no buffer, no sender and is never closed: undefined).
   const buffer = ch.buffer
-  if ((buffer !== undefined && buffer.length > 0) || ch.sendq.head !== undefined) {
+  if ((buffer !== undefined && buffer.length > 0) || ch.sendq.head !== undefined || ch.returned !== undefined) {
     return Exit.succeed(recvNow(ch, fiber))
   }
   return ch.closed ? exitNone : undefined
@@ -310,11 +351,7 @@ export const trySend = <A>(
   // canSend and sendNow in one pass (a nil channel has no receiver, no
   // buffer and is never closed, so it falls through to undefined).
   if (ch.closed) return Exit.fail(new ChanClosedError({ op: "send", chanName: ch.name }))
-  const receiver = ch.recvq.shift()
-  if (receiver !== undefined) {
-    deliver(receiver, Option.some(value), fiber)
-    return Exit.void
-  }
+  if (ch.recvq.head !== undefined && deliverToReceiver(ch, value, fiber)) return Exit.void
   const buffer = ch.buffer
   if (buffer !== undefined && buffer.length < ch.capacity) {
     buffer.push(value)
@@ -324,26 +361,45 @@ export const trySend = <A>(
 }
 
 /**
+ * Registration of a receive (inside `Effect.callback`): takes a value if one
+ * is there now — handing it over at once when {@link handsOver} allows,
+ * else resuming later so that an interruption in between gives it back —
+ * or parks `node` on `recvq`. Returns the cancel effect, or undefined when
+ * it resumed at once.
+ */
+const registerRecv = <A>(
+  ch: ChanImpl<A>,
+  node: RecvNode<A>,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  resume: (exit: Exit.Exit<Option.Option<A>>) => void
+): Effect.Effect<void> | undefined => {
+  // Try again at the moment of parking (see `block`).
+  const now = tryRecv(ch, fiber)
+  if (now !== undefined && (now === exitNone || handsOver(fiber))) {
+    resume(now)
+    return undefined
+  }
+  node.op = "recv"
+  node.chan = ch
+  if (now !== undefined) completeLater(node, now, fiber, resume)
+  else enqueue(ch.recvq, node, fiber, resume)
+  return Effect.sync(() => cancel<RecvNode<A>, Option.Option<A>, never>(node, (n, c) => onRecvCancel(n, c, fiber)))
+}
+
+/**
  * The parking half of a receive, built once per channel: its registration
  * finds the fiber through `Fiber.getCurrent`, so a park allocates only its
- * node and cancel effect.
+ * node and cancel effect. A parked receiver is resumed with its value's
+ * `Exit`, which reaches the caller's continuation in the first step after
+ * the resumption.
  */
 const makeParkRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> =>
-  Effect.callback<Option.Option<A>>((resume) => {
-    const fiber = Fiber.getCurrent()!
-    // Try again at the moment of parking (see `block`).
-    const now = tryRecv(ch, fiber)
-    if (now !== undefined) return resume(now)
-    const node = new RecvNode<A>()
-    node.op = "recv"
-    node.chan = ch
-    enqueue(ch.recvq, node, fiber, resume)
-    return Effect.sync(() => cancel<RecvNode<A>, Option.Option<A>, never>(node, (n, c) => onRecvCancel(n, c, fiber)))
-  })
+  Effect.callback<Option.Option<A>>((resume) => registerRecv(ch, new RecvNode<A>(), Fiber.getCurrent()!, resume))
 
 const makeRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
   const self: Effect.Effect<Option.Option<A>> = Effect.withFiber((fiber) => {
     if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
+    if (!handsOver(fiber)) return ch.parkRecv
     const now = tryRecv(ch, fiber)
     return now !== undefined ? now : ch.parkRecv
   })
@@ -352,25 +408,64 @@ const makeRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
 
 /**
  * `for v := range ch { f(v) }`: one step per value, which receives without
- * an `Option` or an `Exit` while values are ready and parks (through
- * `parkRecv`) only when none is.
+ * an `Option` or an `Exit` while values are ready and parks only when none
+ * is. A parked loop is resumed with `f(value)` itself, so that the body
+ * starts in the first steps after the resumption (see `handsOver`); the
+ * loop's next step waits below it.
  */
 export const forEach = <A, E, R>(
   ch: ChanImpl<A>,
   f: (value: A) => Effect.Effect<unknown, E, R>
 ): Effect.Effect<void, E, R> => {
   if (ch.isNil) return Effect.never
-  const afterPark = (value: Option.Option<A>): Effect.Effect<void, E, R> =>
-    value._tag === "Some" ? Effect.andThen(f(value.value), step) : Effect.void
-  const parked = Effect.flatMap(ch.parkRecv, afterPark)
+  const park = Effect.callback<unknown, E, R>((resume) => {
+    const node = new RecvNode<A>()
+    const resumeBody = (exit: Exit.Exit<Option.Option<A>>) => {
+      const value = (exit as Exit.Success<Option.Option<A>>).value
+      // After `none` the loop's next step receives `none` again and ends.
+      resume(
+        value._tag === "Some"
+          ? Effect.suspend(() => {
+              node.delivered = true
+              return f(value.value)
+            })
+          : Effect.void
+      )
+    }
+    return registerRecv(ch, node, Fiber.getCurrent()!, resumeBody)
+  })
   const step: Effect.Effect<void, E, R> = Effect.withFiber((fiber) => {
     if (tooDeep()) return Effect.andThen(Effect.yieldNow, step)
     if (!canRecv(ch)) return parked
+    // Closed and drained: the loop ends (no value to hand over).
+    if (!handsOver(fiber)) return ch.closed && !hasValue(ch) ? Effect.void : parked
     const value = recvNow(ch, fiber)
     return value._tag === "Some" ? Effect.andThen(f(value.value), step) : Effect.void
   })
+  const parked = Effect.andThen(park, step)
   return step
 }
+
+/**
+ * A receive that never parks, for when {@link handsOver} says a value taken
+ * now could not reach the caller: it tries at its registration and, if it
+ * takes a value there, resumes later (an interruption before that gives
+ * the value back). `undefined`: nothing to receive.
+ */
+export const tryRecvLater = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A> | undefined> =>
+  Effect.callback<Option.Option<A> | undefined>((resume) => {
+    const fiber = Fiber.getCurrent()!
+    const now = tryRecv(ch, fiber)
+    if (now === undefined) return resume(exitUndefined)
+    if (now === exitNone || handsOver(fiber)) return resume(now)
+    const node = new RecvNode<A>()
+    node.op = "tryRecv"
+    node.chan = ch
+    completeLater(node, now, fiber, resume)
+    return Effect.sync(() => cancel<RecvNode<A>, Option.Option<A>, never>(node, (n, c) => onRecvCancel(n, c, fiber)))
+  })
+
+const exitUndefined = Exit.succeed(undefined)
 
 /** `send(ch, value)`. */
 export const send = <A>(ch: ChanImpl<A>, value: A): Effect.Effect<void, ChanClosedError> => {

@@ -277,6 +277,66 @@ export const wakeLater = <A, E>(
 }
 
 // -----------------------------------------------------------------------------
+// Hand-over without a window
+// -----------------------------------------------------------------------------
+
+/**
+ * How many run-loop steps may separate the step in which an operation takes
+ * a value (or commits a select) from the first step of the code that
+ * consumes it: a receive's `Exit` is evaluated in the next step and passed
+ * to the caller's continuation in that step or, once in 32 steps, in the one
+ * after; a select handler or a `forEach` body starts within two steps.
+ */
+export const HANDOVER_STEPS = 3
+
+/**
+ * Whether a value taken in the current step reaches the code that consumes
+ * it (the caller's continuation, a select handler, a `forEach` body) before
+ * the fiber can yield — and so before an interruption can land.
+ *
+ * Effect interrupts a running fiber only where it stops: when it parks, or
+ * when its run loop yields because the fiber has spent its op budget
+ * (`Scheduler.MaxOpsBeforeYield`; Effect's schedulers decide by this count).
+ * A value taken in a step and returned to the caller passes through one or
+ * more further steps before the caller's code runs; if the budget runs out
+ * in between, the fiber yields there, an interruption that arrives during
+ * the yield discards the value, and nothing gives it back. So an operation
+ * takes a value on its fast path only while the budget covers
+ * {@link HANDOVER_STEPS} more steps. Otherwise it takes it at registration
+ * and resumes later ({@link completeLater}): a resumed fiber starts a fresh
+ * budget, and an interruption before it resumes reaches the cancel handler,
+ * which gives the value back.
+ *
+ * This costs a deferred resumption in about 3 receives of 2048 under the
+ * default budget, and none when yields are prevented.
+ */
+export const handsOver = (fiber: Fiber.Fiber<unknown, unknown>): boolean => {
+  const cache = fiber.cache
+  return cache.preventYield || fiber.currentOpCount + HANDOVER_STEPS < cache.maxOpsBeforeYield
+}
+
+/**
+ * Completes an operation at its registration (inside `Effect.callback`)
+ * without resuming there: the fiber suspends and is resumed later, like a
+ * waiter completed by {@link wakeLater}. Use it where the operation took a
+ * value that {@link handsOver} says could not reach its consumer now. The
+ * callback must return a cancel effect that calls {@link cancel} on
+ * `node`: an interruption before the resumption passes the exit to
+ * `onCancel` as completed.
+ */
+export const completeLater = <A, E>(
+  node: Waiter<A, E>,
+  exit: Exit.Exit<A, E>,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  resume: (exit: Exit.Exit<A, E>) => void
+): void => {
+  node.resume = resume
+  node.fiber = fiber
+  node.since = parkTime(fiber)
+  wakeLater(node, exit, fiber)
+}
+
+// -----------------------------------------------------------------------------
 // Park time
 // -----------------------------------------------------------------------------
 

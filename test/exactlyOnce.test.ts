@@ -1,0 +1,127 @@
+/**
+ * Exactly once at the hand-over: a value a receive takes reaches the code
+ * that consumes it (the caller's continuation, a select handler, a forEach
+ * body), or goes back to the channel — wherever the receiving fiber is
+ * interrupted. The interruption must land in every gap between the take and
+ * the consumer: each scenario runs under every op budget from 3 to 40
+ * (where the run loop's yield falls), with the receiver's start shifted by
+ * 0..11 steps and the interruption 0..2 yields after the value arrives.
+ * Before the fix, a receive that took its value on its fast path or at the
+ * re-check inside its registration lost it (e.g. budget 3: a select
+ * registering when the value arrives, interrupted right after its re-check).
+ */
+import { describe, expect } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Scheduler from "effect/Scheduler"
+import * as Chan from "../src/Chan.ts"
+import * as Select from "../src/Select.ts"
+import { budgets, loop } from "./utils/budgets.ts"
+import { it } from "./utils/leak.ts"
+
+type Record = (value: Option.Option<number>) => Effect.Effect<void>
+
+/** A receiver that consumes at most one value through `record`. */
+type Consumer = (ch: Chan.Chan<number>, record: Record) => Effect.Effect<unknown>
+
+const schedulers = [
+  ["default", undefined],
+  ["sync", new Scheduler.MixedScheduler("sync")]
+] as const
+
+/**
+ * Runs `consumer` against one value under every budget, shift and
+ * interruption point; returns the runs in which the value was lost or
+ * duplicated.
+ */
+const sweep = (capacity: number, consumer: Consumer) =>
+  Effect.gen(function* () {
+    const bad: Array<string> = []
+    for (const [schedulerName, scheduler] of schedulers) {
+      for (const budget of budgets) {
+        for (let shift = 0; shift < 12; shift++) {
+          for (let late = 0; late < 3; late++) {
+            const run = Effect.gen(function* () {
+              const ch = yield* Chan.make<number>(capacity)
+              const got: Array<number> = []
+              const record: Record = (o) =>
+                Effect.sync(() => {
+                  if (Option.isSome(o)) got.push(o.value)
+                })
+              const receiver = yield* Effect.forkChild(Effect.andThen(loop(shift, Effect.void), consumer(ch, record)))
+              yield* Effect.yieldNow
+              // Unbuffered: a sender parks until the receiver takes the value.
+              const sender = capacity === 0 ? yield* Effect.forkChild(Chan.send(ch, 7)) : undefined
+              if (sender === undefined) yield* Chan.trySend(ch, 7)
+              for (let i = 0; i < late; i++) yield* Effect.yieldNow
+              yield* Effect.sync(() => receiver.interruptUnsafe())
+              yield* Fiber.await(receiver)
+              // Let an unbuffered sender finish or park before looking.
+              for (let i = 0; i < 100 && sender !== undefined && sender.pollUnsafe() === undefined; i++) {
+                if ((yield* Chan.blocked(ch)).length > 0) break
+                yield* Effect.yieldNow
+              }
+              // What did not reach `record` must still be in the channel.
+              const left = yield* Chan.tryRecv(ch)
+              if (sender !== undefined) yield* Fiber.interrupt(sender)
+              return got.length + (left._tag === "Received" ? 1 : 0)
+            }).pipe(Effect.provideService(Scheduler.MaxOpsBeforeYield, budget))
+            const count = yield* scheduler === undefined
+              ? run
+              : run.pipe(Effect.provideService(Scheduler.Scheduler, scheduler))
+            if (count !== 1) {
+              bad.push(`${schedulerName} budget ${budget} shift ${shift} late ${late}: ${count} copies`)
+            }
+          }
+        }
+      }
+    }
+    return bad
+  }).pipe(Effect.orDie)
+
+const consumers: ReadonlyArray<readonly [string, Consumer]> = [
+  [
+    "Select.recv handler (two cases on the channel and a timeout)",
+    (ch, record) => Select.select(Select.recv(ch, record), Select.recv(ch, record), Select.after("1 hour"))
+  ],
+  [
+    "Select.recv without a handler, result recorded inside a mask",
+    (ch, record) =>
+      Effect.uninterruptibleMask((restore) =>
+        restore(
+          Select.select(
+            Select.recv(ch),
+            Select.after("1 hour", () => Effect.succeed(Option.none<number>()))
+          )
+        ).pipe(Effect.flatMap(record))
+      )
+  ],
+  [
+    "Chan.recv inside uninterruptibleMask(restore => restore(recv).pipe(record))",
+    (ch, record) => Effect.uninterruptibleMask((restore) => restore(Chan.recv(ch)).pipe(Effect.flatMap(record)))
+  ],
+  ["Chan.forEach body", (ch, record) => Chan.forEach(ch, (v) => record(Option.some(v)))],
+  [
+    "Chan.tryRecv in a loop, recorded inside a mask",
+    (ch, record) =>
+      Effect.uninterruptibleMask((restore) =>
+        restore(Chan.tryRecv(ch)).pipe(
+          Effect.flatMap((r) => (r._tag === "Received" ? record(Option.some(r.value)) : Effect.fail("again" as const)))
+        )
+      ).pipe(Effect.eventually)
+  ]
+]
+
+describe("a value taken by a receive reaches its consumer or goes back, wherever the receiver is interrupted", () => {
+  for (const capacity of [0, 1]) {
+    for (const [name, consumer] of consumers) {
+      it.live(`${name}, capacity ${capacity}`, () =>
+        Effect.gen(function* () {
+          const bad = yield* sweep(capacity, consumer)
+          expect(bad.slice(0, 5), `${bad.length} runs lost or duplicated the value`).toEqual([])
+        })
+      )
+    }
+  }
+})
