@@ -1,6 +1,8 @@
 /**
  * Runs Biome through its WebAssembly build: `lint` reports diagnostics and
- * exits 1 if there are any; `format` rewrites files in place.
+ * exits 1 if there are any; `format` rewrites files in place. Both take the
+ * whole project, or only the files named after the mode
+ * (`node scripts/biome.ts format src/Chan.ts test/Chan.test.ts`).
  *
  * Why not the `@biomejs/biome` CLI: it fetches a native binary per platform
  * as an optional dependency, and the npm registry this project is built from
@@ -14,8 +16,9 @@ import { join, relative } from "node:path"
 const root = join(import.meta.dirname, "..")
 const dirs = ["src", "test", "examples", "bench", "scripts"]
 const mode = process.argv[2] ?? "lint"
+const named = process.argv.slice(3)
 
-const files: Array<string> = []
+const files: Array<string> = named.map((name) => join(process.cwd(), name))
 const walk = (dir: string): void => {
   let entries: Array<string>
   try {
@@ -29,8 +32,10 @@ const walk = (dir: string): void => {
     else if (/\.(ts|js|mjs)$/.test(name)) files.push(path)
   }
 }
-for (const dir of dirs) walk(join(root, dir))
-for (const name of readdirSync(root)) if (/\.(ts|js|mjs)$/.test(name)) files.push(join(root, name))
+if (named.length === 0) {
+  for (const dir of dirs) walk(join(root, dir))
+  for (const name of readdirSync(root)) if (/\.(ts|js|mjs)$/.test(name)) files.push(join(root, name))
+}
 
 const biome = await Biome.create({ distribution: Distribution.NODE })
 const { projectKey } = biome.openProject(root)
