@@ -28,6 +28,9 @@
  *   drives them). The constructors that start a timer are scoped: the timer
  *   is a fiber of the `Scope`, and closing the scope cancels the context —
  *   Go's `defer cancel()`, which Go can only ask for (`go vet`'s lostcancel).
+ *   A context that is cancelled (by its cancel, its deadline or its parent)
+ *   leaves the scope at once: contexts made and cancelled in a loop inside
+ *   one long-lived scope do not pile up until it closes.
  * - Cancellation is two-phase: the whole subtree is marked cancelled before
  *   any waiter wakes, so a fiber woken by a parent's `done` never sees a
  *   descendant that is not cancelled yet. Propagation is iterative: a chain
@@ -208,6 +211,14 @@ class CancelNode {
   timer: Fiber.Fiber<unknown, unknown> | undefined = undefined
   /** Created on first {@link toAbortSignal}. */
   controller: AbortController | undefined = undefined
+  /**
+   * The scope forked from the caller's scope for this node (see
+   * {@link bindScope}), while open: its cancellation closes it, which takes
+   * it out of the caller's scope.
+   */
+  scope: Scope.Closeable | undefined = undefined
+  /** Removes what the node registered outside the tree (a listener, an observer). */
+  detach: (() => void) | undefined = undefined
 }
 
 /** A callback linked under a node: `afterFunc` and `run` registrations. */
@@ -312,10 +323,12 @@ const unlink = (child: Child): void => {
 
 /**
  * Cancels `node` and its subtree with `err`. Phase 1 marks every descendant
- * (iteratively, breadth first) and detaches every link; phase 2 stops
- * timers, closes done channels, aborts signals and fires hooks, parents
- * before children. Woken fibers run during phase 2 and may re-enter: the
- * tree is already consistent, and phase 2 works on local arrays.
+ * (iteratively, breadth first) and detaches every link; phase 2 releases
+ * what each node registered (its timer, its scope, its abort listener or
+ * fiber observer), closes done channels, aborts signals and fires hooks,
+ * parents before children. Woken fibers run during phase 2 and may
+ * re-enter: the tree is already consistent, and phase 2 works on local
+ * arrays.
  * (`closeNow` drains and wakes regardless of the `closed` flag set first.)
  */
 const cancelNow = (node: CancelNode, err: ContextError): void => {
@@ -350,6 +363,20 @@ const cancelNow = (node: CancelNode, err: ContextError): void => {
       n.timer = undefined
       timer.interruptUnsafe()
     }
+    const scope = n.scope
+    if (scope !== undefined) {
+      n.scope = undefined
+      // Takes the scope out of the caller's scope. Its finalizer (the
+      // node's cancel on scope close) sees the node cancelled and has
+      // nothing to do; a timer fiber still registered in it is ending
+      // (interrupted above, or the fiber that is expiring the node).
+      Scope.closeUnsafe(scope, Exit.void)
+    }
+    const detach = n.detach
+    if (detach !== undefined) {
+      n.detach = undefined
+      detach()
+    }
     if (n.chan !== undefined) Chan.impl(n.chan).closed = true
   }
   for (let i = 0; i < nodes.length; i++) {
@@ -372,6 +399,41 @@ const canceled = (cause: unknown): CanceledError =>
 
 const deadlineExceeded = (cause: unknown): DeadlineExceededError =>
   cause === undefined ? new DeadlineExceededError({}) : new DeadlineExceededError({ cause })
+
+/**
+ * Ties `node` to the caller's `scope`: closing the scope cancels the node
+ * with `onClose(exit)` (Go's `defer cancel()`). The finalizer goes into a
+ * scope forked for the node, which the node's cancellation closes (see
+ * {@link cancelNow}): `Scope.addFinalizer` gives nothing to remove, and a
+ * finalizer left in a long-lived scope would keep every cancelled context
+ * alive until that scope closes. Returns the forked scope, for fibers whose
+ * lifetime is the node's (the deadline timer); nothing for a node that is
+ * already cancelled. On a closed scope, the node is cancelled at once.
+ */
+const bindScope = (
+  node: CancelNode,
+  scope: Scope.Scope,
+  onClose: (exit: Exit.Exit<unknown, unknown>) => ContextError
+): Effect.Effect<Scope.Scope | undefined> => {
+  if (node.err !== undefined) return exitUndefined
+  const own = Scope.forkUnsafe(scope)
+  node.scope = own
+  return Effect.as(
+    Scope.addFinalizerExit(own, (exit) =>
+      node.err !== undefined
+        ? Exit.void
+        : shallow(() => {
+            if (node.err === undefined) cancelNow(node, onClose(exit))
+            return Exit.void
+          })
+    ),
+    own
+  )
+}
+
+const exitUndefined = Exit.succeed(undefined)
+
+const canceledNoCause = (): CanceledError => canceled(undefined)
 
 /** A new cancellable child of `parent`, born cancelled if the parent is. */
 const derive = (parent: GoContextImpl, label: string, deadline: number | undefined): GoContextImpl => {
@@ -484,31 +546,31 @@ const withDeadlineAt = <E extends ContextError>(
       const own = deadline !== Number.POSITIVE_INFINITY && !(p.deadline !== undefined && p.deadline < deadline)
       const ctx = own ? derive(p, `WithDeadline(${showTime(deadline)})`, deadline) : derive(p, "WithCancel", p.deadline)
       const node = ctx.node!
-      const cancel = cancelWith(node, () => canceled(undefined))
-      const result = [ctx as GoContext<E | ContextError>, cancel] as const
-      const registered = Effect.as(Scope.addFinalizer(scope, cancel), result)
-      if (!own || node.err !== undefined) return registered
-      const delay = deadline - now
-      if (delay <= 0) {
+      const result = [ctx as GoContext<E | ContextError>, cancelWith(node, canceledNoCause)] as const
+      if (own && node.err === undefined && deadline - now <= 0) {
         // Go: a deadline already past expires the context at once.
         cancelNow(node, deadlineExceeded(cause))
-        return registered
       }
-      const expire = shallow(() => {
-        node.timer = undefined
-        cancelNow(node, deadlineExceeded(cause))
-        return Exit.void
+      return Effect.flatMap(bindScope(node, scope, canceledNoCause), (nodeScope) => {
+        if (!own || nodeScope === undefined || node.err !== undefined) return Effect.succeed(result)
+        const expire = shallow(() => {
+          node.timer = undefined
+          cancelNow(node, deadlineExceeded(cause))
+          return Exit.void
+        })
+        // The timer lives in the node's scope: it leaves the caller's scope
+        // with the node's cancellation (when it ends, or at once).
+        return Effect.map(
+          Effect.forkIn(Effect.andThen(Effect.sleep(deadline - now), expire), nodeScope, { startImmediately: true }),
+          (timer) => {
+            // Cancelled while the timer was being forked (`cancelNow` found no
+            // timer to stop): stop it here, it has nothing left to expire.
+            if (node.err === undefined) node.timer = timer
+            else timer.interruptUnsafe()
+            return result
+          }
+        )
       })
-      return Effect.flatMap(
-        Effect.forkIn(Effect.andThen(Effect.sleep(delay), expire), scope, { startImmediately: true }),
-        (timer) => {
-          // Cancelled while the timer was being forked (`cancelNow` found no
-          // timer to stop): stop it here, it has nothing left to expire.
-          if (node.err === undefined) node.timer = timer
-          else timer.interruptUnsafe()
-          return registered
-        }
-      )
     })
   ).pipe(Effect.uninterruptible)
 
@@ -978,19 +1040,9 @@ export const fromFiber = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<G
       const ctx = derive(impl(fiber.getRef(CurrentGoContext)), `FromFiber(#${fiber.id})`, undefined)
       const node = ctx.node!
       const ended = fiber.pollUnsafe()
-      let removeObserver: (() => void) | undefined
       if (ended !== undefined) cancelNow(node, canceledBy(ended))
-      else if (node.err === undefined) removeObserver = fiber.addObserver((exit) => cancelNow(node, canceledBy(exit)))
-      return Effect.as(
-        Scope.addFinalizerExit(scope, (exit) =>
-          shallow(() => {
-            removeObserver?.()
-            if (node.err === undefined) cancelNow(node, canceledBy(exit))
-            return Exit.void
-          })
-        ),
-        ctx as GoContext
-      )
+      else if (node.err === undefined) node.detach = fiber.addObserver((exit) => cancelNow(node, canceledBy(exit)))
+      return Effect.as(bindScope(node, scope, canceledBy), ctx as GoContext)
     })
   ).pipe(Effect.uninterruptible)
 
@@ -1065,16 +1117,10 @@ export const fromAbortSignal = <E extends ContextError = never>(
         if (node.err === undefined) cancelNow(node, canceled(signal.reason))
       }
       if (signal.aborted) onAbort()
-      else if (node.err === undefined) signal.addEventListener("abort", onAbort, { once: true })
-      return Effect.as(
-        Scope.addFinalizer(
-          scope,
-          Effect.andThen(
-            Effect.sync(() => signal.removeEventListener("abort", onAbort)),
-            cancelWith(node, () => canceled(undefined))
-          )
-        ),
-        ctx as GoContext<E | CanceledError>
-      )
+      else if (node.err === undefined) {
+        signal.addEventListener("abort", onAbort, { once: true })
+        node.detach = () => signal.removeEventListener("abort", onAbort)
+      }
+      return Effect.as(bindScope(node, scope, canceledNoCause), ctx as GoContext<E | CanceledError>)
     })
   ).pipe(Effect.uninterruptible)

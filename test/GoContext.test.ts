@@ -3,6 +3,7 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { describe, expect, expectTypeOf } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -10,7 +11,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as TestClock from "effect/testing/TestClock"
 import * as Chan from "../src/Chan.ts"
 import * as FiberMonitor from "../src/FiberMonitor.ts"
@@ -38,6 +39,36 @@ const expectState = (ctx: Ctx, tag: "CanceledError" | "DeadlineExceededError" | 
 const causeOf = (ctx: Ctx) => Effect.map(GoContext.cause(ctx), Option.getOrUndefined)
 
 class BoomError extends Data.TaggedError("BoomError")<{}> {}
+
+/**
+ * `fiber` itself, except that it counts the observers added through it and
+ * not removed since (those a fiber drops when it ends are not uncounted).
+ */
+const countingObservers = (fiber: Fiber.Fiber<unknown, unknown>) => {
+  let live = 0
+  const counted: Fiber.Fiber<unknown, unknown> = Object.create(fiber)
+  Object.defineProperty(counted, "addObserver", {
+    value: (cb: (exit: Exit.Exit<unknown, unknown>) => void) => {
+      live++
+      const remove = fiber.addObserver(cb)
+      let removed = false
+      return () => {
+        if (removed) return
+        removed = true
+        live--
+        remove()
+      }
+    }
+  })
+  return { fiber: counted, live: () => live }
+}
+
+/** How many finalizers `scope` holds (`Scope.State`: one inline, or a map). */
+const finalizerCount = (scope: Scope.Scope): number => {
+  const state = scope.state
+  if (state._tag !== "Open") return 0
+  return state.finalizer !== undefined ? 1 : (state.finalizers?.size ?? 0)
+}
 
 describe("GoContext", () => {
   describe("background and todo (Go's TestBackground, TestTODO)", () => {
@@ -1240,6 +1271,174 @@ describe("GoContext", () => {
     )
   })
 
+  describe("a cancelled context keeps nothing registered", () => {
+    type Made = {
+      /** The context, made in the open scope; `cancel` cancels it one way or another. */
+      readonly ctx: Ctx
+      readonly cancel: Effect.Effect<void>
+      /** Registrations outside the scope and the tree (abort listeners). */
+      readonly outside?: () => number
+    }
+    /** A scope of the test's own, closed with the test (also when an assertion fails). */
+    const openScope = Effect.acquireRelease(Scope.make(), (scope) => Scope.close(scope, Exit.void))
+    /** A fiber that runs until interrupted, whose current context is `parent`. */
+    const forkUnder = (parent: Ctx) =>
+      Effect.provideService(Effect.forkChild(Effect.never), GoContext.CurrentGoContext, parent)
+    const rows: ReadonlyArray<{
+      readonly name: string
+      readonly make: (parent: Ctx, cancelParent: Effect.Effect<void>) => Effect.Effect<Made, unknown, Scope.Scope>
+    }> = [
+      {
+        name: "withTimeout, by its cancel",
+        make: (parent) => Effect.map(GoContext.withTimeout(parent, "1 hour"), ([ctx, cancel]) => ({ ctx, cancel }))
+      },
+      {
+        name: "withTimeout, by its deadline",
+        make: (parent) =>
+          Effect.map(GoContext.withTimeout(parent, "1 second"), ([ctx]) => ({
+            ctx,
+            cancel: TestClock.adjust("1 second")
+          }))
+      },
+      {
+        name: "withTimeoutCause, by its parent",
+        make: (parent, cancelParent) =>
+          Effect.map(GoContext.withTimeoutCause(parent, "1 hour", "slow"), ([ctx]) => ({ ctx, cancel: cancelParent }))
+      },
+      {
+        name: "withDeadline, by its cancel",
+        make: (parent) =>
+          Effect.map(GoContext.withDeadline(parent, new Date(8.64e15)), ([ctx, cancel]) => ({ ctx, cancel }))
+      },
+      {
+        name: "withDeadlineCause, by its deadline",
+        make: (parent) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Effect.map(GoContext.withDeadlineCause(parent, now + 1000, "late"), ([ctx]) => ({
+              ctx,
+              cancel: TestClock.adjust("1 second")
+            }))
+          )
+      },
+      {
+        name: "withTimeout with no deadline of its own (infinite), by its parent",
+        make: (parent, cancelParent) =>
+          Effect.map(GoContext.withTimeout(parent, Number.POSITIVE_INFINITY), ([ctx]) => ({
+            ctx,
+            cancel: cancelParent
+          }))
+      },
+      {
+        name: "fromAbortSignal, by the signal",
+        make: (parent) => {
+          const controller = new AbortController()
+          return Effect.map(GoContext.fromAbortSignal(controller.signal, parent), (ctx) => ({
+            ctx,
+            cancel: Effect.sync(() => controller.abort("gone")),
+            outside: () => getEventListeners(controller.signal, "abort").length
+          }))
+        }
+      },
+      {
+        name: "fromAbortSignal, by its parent",
+        make: (parent, cancelParent) => {
+          const controller = new AbortController()
+          return Effect.map(GoContext.fromAbortSignal(controller.signal, parent), (ctx) => ({
+            ctx,
+            cancel: cancelParent,
+            outside: () => getEventListeners(controller.signal, "abort").length
+          }))
+        }
+      },
+      {
+        name: "fromFiber, by the fiber's end",
+        make: (parent) =>
+          Effect.flatMap(forkUnder(parent), (fiber) =>
+            Effect.map(GoContext.fromFiber(fiber), (ctx) => ({
+              ctx,
+              cancel: Fiber.interrupt(fiber)
+            }))
+          )
+      },
+      {
+        name: "fromFiber, by its parent",
+        make: (parent, cancelParent) =>
+          Effect.flatMap(forkUnder(parent), (fiber) => {
+            const observed = countingObservers(fiber)
+            return Effect.map(GoContext.fromFiber(observed.fiber), (ctx) => ({
+              ctx,
+              // The fiber lives on: its observer must go with the context.
+              cancel: cancelParent,
+              outside: observed.live
+            }))
+          })
+      }
+    ]
+    for (const row of rows) {
+      it.effect(`${row.name}: nothing in the open scope, the parent or the signal`, () =>
+        Effect.gen(function* () {
+          // The scope stays open across the cancellation, as a long-lived
+          // server scope does (Go: `defer cancel()` in a long function).
+          const scope = yield* openScope
+          for (let i = 0; i < 3; i++) {
+            const [parent, cancelParent] = yield* GoContext.withCancel(GoContext.background)
+            const made = yield* Scope.provide(row.make(parent, cancelParent), scope)
+            expect(finalizerCount(scope)).toBeGreaterThan(0)
+            expect(made.outside?.() ?? 1).toBe(1)
+            yield* made.cancel
+            expect(yield* errTag(made.ctx)).toBeDefined()
+            expect(finalizerCount(scope)).toBe(0)
+            expect(made.outside?.() ?? 0).toBe(0)
+            expect(yield* GoContext.childCount(parent)).toBe(0)
+          }
+        })
+      )
+    }
+
+    it.effect("a context born done (past deadline, done parent, closed scope) registers nothing", () =>
+      Effect.gen(function* () {
+        const scope = yield* openScope
+        const [done, cancelDone] = yield* GoContext.withCancel(GoContext.background)
+        yield* cancelDone
+        const [past] = yield* Scope.provide(GoContext.withTimeout(GoContext.background, -1), scope)
+        yield* expectState(past, "DeadlineExceededError")
+        const [orphan] = yield* Scope.provide(GoContext.withTimeout(done, "1 hour"), scope)
+        yield* expectState(orphan, "CanceledError")
+        const controller = new AbortController()
+        yield* Scope.provide(GoContext.fromAbortSignal(controller.signal, done), scope)
+        expect(getEventListeners(controller.signal, "abort").length).toBe(0)
+        const aborted = yield* Scope.provide(GoContext.fromAbortSignal(AbortSignal.abort("early")), scope)
+        yield* expectState(aborted, "CanceledError")
+        expect(finalizerCount(scope)).toBe(0)
+        // A closed scope cancels at once (it can run no later finalizer).
+        yield* Scope.close(scope, Exit.void)
+        const [late] = yield* Scope.provide(GoContext.withTimeout(GoContext.background, "1 hour"), scope)
+        yield* expectState(late, "CanceledError")
+      })
+    )
+
+    it.effect("cancelled children leave the scope as it was; cancelling a parent releases its whole live subtree", () =>
+      Effect.gen(function* () {
+        const scope = yield* openScope
+        const [parent, cancelParent] = yield* Scope.provide(
+          GoContext.withTimeout(GoContext.background, "1 hour"),
+          scope
+        )
+        const parentOnly = finalizerCount(scope)
+        for (let i = 0; i < 100; i++) {
+          const [, cancel] = yield* Scope.provide(GoContext.withTimeout(parent, "1 minute"), scope)
+          yield* cancel
+        }
+        expect(finalizerCount(scope)).toBe(parentOnly)
+        expect(yield* GoContext.childCount(parent)).toBe(0)
+        for (let i = 0; i < 10; i++) yield* Scope.provide(GoContext.withTimeout(parent, `${i + 1} minutes`), scope)
+        expect(finalizerCount(scope)).toBeGreaterThan(parentOnly)
+        yield* cancelParent
+        expect(finalizerCount(scope)).toBe(0)
+      })
+    )
+  })
+
   describe("types", () => {
     it.effect("the context's error type is tracked through run", () =>
       Effect.gen(function* () {
@@ -1293,7 +1492,6 @@ describe("GoContext", () => {
  * timeout.
  */
 describe("GoContext under any op budget", () => {
-
   it.live("a deadline context whose parent is cancelled while it is made keeps no timer running", () =>
     underEveryBudget(() =>
       Effect.gen(function* () {
@@ -1310,7 +1508,8 @@ describe("GoContext under any op budget", () => {
         // Every context is cancelled: no deadline timer is left sleeping.
         expect(FiberMonitor.live(monitor)).toBe(0)
       })
-    ))
+    )
+  )
 
   it.live("a constructor interrupted half-way leaves nothing linked under the parent", () =>
     underEveryBudget(() =>
@@ -1331,5 +1530,6 @@ describe("GoContext under any op budget", () => {
         }
         expect(yield* GoContext.childCount(parent)).toBe(0)
       })
-    ))
+    )
+  )
 })
