@@ -9,10 +9,24 @@
  * Differences from Go, and why:
  * - Cancellation is interruption: a task does not have to watch a `ctx`.
  *   Interruption of the siblings caused by the group is not itself a failure.
- * - Once the group is cancelled (first failure, or its scope closed), `go` and
- *   `tryGo` still accept tasks but never run them — in Go they would start
- *   with an already cancelled context. The first failure stays the result of
- *   every later `wait` (Go's `TestZeroGroup`).
+ * - Once the first failure has cancelled the group, `go` and `tryGo` still
+ *   accept tasks but never run them — in Go they would start with an already
+ *   cancelled context. The first failure stays the result of every later
+ *   `wait` (Go's `TestZeroGroup`).
+ * - Once the group's scope has closed, `go` and `tryGo` die with
+ *   {@link ErrGroupClosedError} and start nothing. Go has no equivalent (its
+ *   groups have no scope). It is a defect rather than a typed error because
+ *   the scope's owner is the one that starts tasks: a `go` that comes after
+ *   the close uses the group past its lifetime (it escaped its
+ *   `Effect.scoped` block), a programming error that no caller should have
+ *   to handle — whereas a first failure is an expected outcome, which is why
+ *   tasks given after it are dropped quietly. A `go` that began before the
+ *   close (waiting for a slot, or its fork overtaken by the close) is part of
+ *   the group the close stops: it returns, and its task never runs (like a
+ *   task interrupted at once). `wait`, `cause`, `setLimit` and the snapshots
+ *   keep working.
+ *   (WorkerPool's `submit`, by contrast, fails with a typed `PoolClosedError`:
+ *   closing a pool is an operation other fibers race while producers run.)
  * - A successful `wait` does not cancel the group (Go's `WithContext` cancels
  *   its context when `Wait` returns): the group can run another round, as Go's
  *   zero `Group` can. Its scope is what ends it.
@@ -68,6 +82,24 @@ import { unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/ErrGroup" as const
 
+/** A value as given, for messages: a string keeps its quotes ("3", not 3). */
+const show = (value: unknown): string => {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value)
+    case "bigint":
+      return `${value}n`
+    case "symbol":
+      return value.toString()
+    case "function":
+      return "a function"
+    case "object":
+      return value === null ? "null" : Array.isArray(value) ? "an array" : "an object"
+    default:
+      return Object.is(value, -0) ? "-0" : String(value)
+  }
+}
+
 /**
  * A group of tasks. `E` is the error type its tasks may fail with; `W` the
  * error type of {@link wait} (`E`, or {@link ErrGroupErrors} in collect-all
@@ -88,8 +120,9 @@ export interface ErrGroup<E, W = E> {
 }
 
 /**
- * A limit that is neither an integer nor ±Infinity (NaN, 1.5, ...), or a
- * limit of 0 where nothing could ever raise it ({@link forEach}).
+ * A limit that is neither an integer nor ±Infinity (NaN, 1.5, a string, ...),
+ * or a limit of 0 where nothing could ever raise it ({@link forEach}).
+ * `limit` is what was passed, whatever its type.
  *
  * @since 0.1.0
  */
@@ -97,7 +130,28 @@ export class InvalidLimitError extends Data.TaggedError("InvalidLimitError")<{
   readonly limit: number
 }> {
   override get message(): string {
-    return `errgroup: invalid limit ${this.limit}: want an integer (negative for no limit)`
+    // 0 is valid for `make` and `setLimit` (it pauses the group): only
+    // `forEach` rejects it.
+    return this.limit === 0
+      ? "errgroup: invalid limit 0 for forEach: want a positive integer, or a negative one or undefined for no limit (0 would never start an item)"
+      : `errgroup: invalid limit ${show(this.limit)}: want an integer: positive, 0 to pause the group (not in forEach), or negative or undefined for no limit`
+  }
+}
+
+/**
+ * {@link go} or {@link tryGo} on a group whose scope has closed: a defect
+ * (see the module documentation). The task was not started.
+ *
+ * @since 0.1.0
+ */
+export class ErrGroupClosedError extends Data.TaggedError("ErrGroupClosedError")<{
+  readonly groupName: string | undefined
+  readonly op: "go" | "tryGo"
+}> {
+  override get message(): string {
+    const on = this.groupName === undefined ? "" : ` on ${JSON.stringify(this.groupName)}`
+    const call = this.op === "go" ? "Go" : "TryGo"
+    return `errgroup: ${call}${on} after the group's scope closed: the task was not started (start tasks while the scope is open)`
   }
 }
 
@@ -348,6 +402,7 @@ const goImpl = <A, E, R>(self: ErrGroup<any, any>, effect: Effect.Effect<A, E, R
   // path takes its slot and forks from there.
   Effect.uninterruptibleMask((restore) => {
     const g = impl(self)
+    if (g.closed) return Exit.die(new ErrGroupClosedError({ groupName: g.name, op: "go" }))
     const now = slotNow(g)
     if (now !== undefined) return now === exitTrue ? spawn(g, effect) : Exit.void
     return Effect.withFiber((fiber) => {
@@ -383,6 +438,7 @@ const tryGoImpl = <A, E, R>(
 ): Effect.Effect<boolean, never, R> =>
   Effect.uninterruptibleMask(() => {
     const g = impl(self)
+    if (g.closed) return Exit.die(new ErrGroupClosedError({ groupName: g.name, op: "tryGo" }))
     if (g.cancelled) return exitTrue
     if (g.active >= g.limit) return exitFalse
     g.active++
@@ -398,7 +454,8 @@ const tryGoImpl = <A, E, R>(
  * type argument the group only accepts tasks that cannot fail.
  *
  * `limit`: negative or absent = no limit, 0 = paused until {@link setLimit}
- * raises it (as Go), NaN or a fraction = {@link InvalidLimitError}.
+ * raises it (as Go), NaN, a fraction or anything but a number =
+ * {@link InvalidLimitError}.
  *
  * @example
  * ```ts
@@ -456,7 +513,10 @@ export const make: {
  *
  * Returns once the task is forked; its failure goes to {@link wait}. Waiting
  * for a slot is interruptible and then leaves the queue with nothing started.
- * Once the group is cancelled the task is dropped: it never runs.
+ * Once the first failure has cancelled the group the task is dropped: it
+ * never runs. Once the group's scope has closed, `go` dies with
+ * {@link ErrGroupClosedError}; a `go` still waiting for a slot when the scope
+ * closes returns, its task dropped with the group's others.
  *
  * @example
  * ```ts
@@ -478,8 +538,10 @@ export const go: {
  * Starts `effect` as a task only if the group is below its limit; says
  * whether it did. Go: `g.TryGo(f)`.
  *
- * Once the group is cancelled it says true and drops the task (it counts as
- * started and interrupted at once), so that a retry loop does not spin.
+ * Once the first failure has cancelled the group it says true and drops the
+ * task (it counts as started and interrupted at once), so that a retry loop
+ * does not spin. Once the group's scope has closed, it dies with
+ * {@link ErrGroupClosedError}.
  *
  * @example
  * ```ts

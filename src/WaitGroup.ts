@@ -20,11 +20,32 @@
  *   records the defect, the task still counts as done, and the `wait` calls
  *   released when the counter reaches zero die with it (if nobody was
  *   waiting, the next `wait` does). It is delivered once. Go crashes the
- *   program instead;
- * - a non-integer delta (fractional, NaN, infinite) is a defect
+ *   program instead. A defect is not lost to an interrupted `wait`: a
+ *   `wait` takes it only where its caller's code receives it before the
+ *   fiber can next yield (an interruption landing in that yield would
+ *   replace it; otherwise the `wait` takes it at parking and resumes later,
+ *   with a fresh op budget), and a `wait` interrupted after the defect was
+ *   handed to it but before it resumed gives it back: it stays recorded for
+ *   the next `wait`, unless another `wait` released at the same time
+ *   received it. Once the caller's code has it, it is the caller's;
+ * - a delta that is not a safe integer (fractional, NaN, infinite, beyond
+ *   ±(2^53 - 1), or not a number at all) is a defect
  *   ({@link InvalidWaitGroupDeltaError}), like the negative counter Go
- *   panics on ({@link NegativeWaitGroupCounterError}); in both cases the
- *   counter is left unchanged.
+ *   panics on ({@link NegativeWaitGroupCounterError}), and so is a counter
+ *   that would pass 2^53 - 1; in every case the counter is left unchanged;
+ * - {@link go} after the group's scope has closed is a defect
+ *   ({@link WaitGroupClosedError}): the task is not started and not counted.
+ *   Go has no equivalent (its groups have no scope). It is a defect rather
+ *   than a typed error because only the owner of the scope closes it, and it
+ *   is the one that starts tasks: a `go` that comes after the close uses a
+ *   group past its lifetime, a programming error (as a WaitGroup escaping its
+ *   `Effect.scoped` block). A `go` that began before the close (its fork
+ *   overtaken by the close) is accepted: its task belongs to the group and
+ *   is interrupted with the others, maybe before its first step. `add`,
+ *   `done` and `wait` count no fiber of the scope's and keep working after
+ *   the close. (WorkerPool's `submit`, by contrast, fails with a typed
+ *   `PoolClosedError`: closing a pool is an operation other fibers race
+ *   while producers run.)
  *
  * As in Go, a WaitGroup may be reused once every `wait` has returned.
  *
@@ -53,10 +74,43 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import * as Scope from "effect/Scope"
-import { type BlockedFiber, block, shallow, tooDeep, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import {
+  type BlockedFiber,
+  cancel,
+  completeLater,
+  enqueue,
+  handsOver,
+  shallow,
+  tooDeep,
+  Waiter,
+  WaiterList,
+  wake
+} from "./internal/waiters.ts"
 import { unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/WaitGroup" as const
+
+/** A value as given, for messages: a string keeps its quotes ("3", not 3). */
+const show = (value: unknown): string => {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value)
+    case "bigint":
+      return `${value}n`
+    case "symbol":
+      return value.toString()
+    case "function":
+      return "a function"
+    case "object":
+      return value === null ? "null" : Array.isArray(value) ? "an array" : "an object"
+    default:
+      return Object.is(value, -0) ? "-0" : String(value)
+  }
+}
+
+/** The type of a value that is not a number, for messages ("a string"). */
+const typeName = (value: unknown): string =>
+  value === null || value === undefined ? String(value) : Array.isArray(value) ? "an array" : `a ${typeof value}`
 
 /**
  * A task counter with waiters. Create it with {@link make}.
@@ -87,18 +141,44 @@ export class NegativeWaitGroupCounterError extends Data.TaggedError("NegativeWai
 }
 
 /**
- * A delta that is not a safe integer (fractional, NaN, infinite): a defect,
- * like the negative counter — a programming error that Go's `int` rules out.
- * The counter is unchanged.
+ * A delta that is not a safe integer (fractional, NaN, infinite, beyond
+ * ±(2^53 - 1), not a number), or one that would take the counter past
+ * 2^53 - 1 (then `counter` is the counter before the rejected change): a
+ * defect, like the negative counter — a programming error that Go's `int`
+ * rules out. The counter is unchanged. `delta` is what was passed, whatever
+ * its type.
  *
  * @since 0.1.0
  */
 export class InvalidWaitGroupDeltaError extends Data.TaggedError("InvalidWaitGroupDeltaError")<{
   readonly waitGroupName: string | undefined
   readonly delta: number
+  readonly counter?: number | undefined
 }> {
   override get message(): string {
-    return `sync: WaitGroup.Add(${this.delta}): the delta must be an integer`
+    const delta: unknown = this.delta
+    const call = `sync: WaitGroup.Add(${show(delta)})`
+    if (typeof delta !== "number") return `${call}: the delta must be a safe integer, not ${typeName(delta)}`
+    if (!Number.isInteger(delta)) return `${call}: the delta must be an integer`
+    if (!Number.isSafeInteger(delta)) {
+      return `${call}: the delta must be a safe integer, between -(2^53 - 1) and 2^53 - 1`
+    }
+    return `${call}: the counter would go from ${this.counter} past 2^53 - 1`
+  }
+}
+
+/**
+ * {@link go} on a group whose scope has closed: a defect (see the module
+ * documentation). The task was neither started nor counted.
+ *
+ * @since 0.1.0
+ */
+export class WaitGroupClosedError extends Data.TaggedError("WaitGroupClosedError")<{
+  readonly waitGroupName: string | undefined
+}> {
+  override get message(): string {
+    const on = this.waitGroupName === undefined ? "" : ` on ${JSON.stringify(this.waitGroupName)}`
+    return `sync: WaitGroup.Go${on} after the group's scope closed: the task was not started (start tasks while the scope is open)`
   }
 }
 
@@ -106,6 +186,32 @@ export class InvalidWaitGroupDeltaError extends Data.TaggedError("InvalidWaitGro
 export interface WaitGroupOptions {
   /** Shown in blocked-fiber dumps and deadlock reports. */
   readonly name?: string | undefined
+}
+
+/**
+ * Defects handed to `wait` calls: by one release to every waiter it woke, or
+ * at parking to the one `wait` that took them to resume later. A waiter
+ * interrupted before it could resume reports them back (`lost`); when every
+ * waiter they were handed to lost them, they are recorded again for the next
+ * `wait`.
+ */
+class Release {
+  readonly wg: WaitGroupImpl
+  readonly defects: Cause.Cause<never>
+  woken = 0
+  lost = 0
+  /** Every waiter of the release has been woken: `woken` is final. */
+  sealed = false
+  constructor(wg: WaitGroupImpl, defects: Cause.Cause<never>) {
+    this.wg = wg
+    this.defects = defects
+  }
+}
+
+/** A fiber blocked in `wait`. */
+class WaitNode extends Waiter {
+  /** The defects handed to it, if any: by a release, or taken at parking. */
+  release: Release | undefined = undefined
 }
 
 /** A task started with `go`, in its group's `running` list while it runs. */
@@ -123,7 +229,7 @@ class WaitGroupImpl implements WaitGroup {
   counter = 0
   /** Defects of tasks started with `go`, not yet delivered to a `wait`. */
   defects: Cause.Cause<never> | undefined = undefined
-  readonly waiters: WaiterList<Waiter>
+  readonly waiters: WaiterList<WaitNode>
   /** Tasks started with `go` and not ended yet: the head of a doubly linked list. */
   running: Task | undefined = undefined
   /** The finalizer interrupting `running` is in `scope` (added by `make`, or by the first `go`). */
@@ -148,26 +254,68 @@ const takeOutcome = (wg: WaitGroupImpl): Exit.Exit<void> => {
 }
 
 /**
- * A `wait` that needs no waiting: the counter is zero. The fast path of
- * `wait`, and the re-check `block` makes at the moment of parking.
+ * A `wait` that needs no waiting, settled in `fiber`'s current step: the
+ * counter is zero and either no defect is recorded or the fiber can take the
+ * defects and still hand them to its caller before it can yield — an
+ * interruption landing in a yield between the two would drop them
+ * (`handsOver`). The fast path of `wait`, and the re-check at parking.
  */
-const waitNow = (wg: WaitGroupImpl): Exit.Exit<void> | undefined => (wg.counter === 0 ? takeOutcome(wg) : undefined)
+const waitNow = (wg: WaitGroupImpl, fiber: Fiber.Fiber<unknown, unknown>): Exit.Exit<void> | undefined =>
+  wg.counter !== 0 ? undefined : wg.defects === undefined ? Exit.void : handsOver(fiber) ? takeOutcome(wg) : undefined
 
 const addUnsafe = (wg: WaitGroupImpl, delta: number): Exit.Exit<void> => {
   if (!Number.isSafeInteger(delta)) return Exit.die(new InvalidWaitGroupDeltaError({ waitGroupName: wg.name, delta }))
   const next = wg.counter + delta
   if (next < 0)
     return Exit.die(new NegativeWaitGroupCounterError({ waitGroupName: wg.name, counter: wg.counter, delta }))
+  if (next > Number.MAX_SAFE_INTEGER) {
+    return Exit.die(new InvalidWaitGroupDeltaError({ waitGroupName: wg.name, delta, counter: wg.counter }))
+  }
   wg.counter = next
   if (next === 0 && wg.waiters.size > 0) {
     const waiters = wg.waiters.drain()
-    const exit = takeOutcome(wg)
-    for (const node of waiters) {
-      // A waiter woken earlier in this loop may have interrupted this one.
-      if (node.resume !== undefined) wake(node, exit)
+    const defects = wg.defects
+    if (defects === undefined) {
+      for (const node of waiters) {
+        // A waiter woken earlier in this loop may have interrupted this one.
+        if (node.resume !== undefined) wake(node, Exit.void)
+      }
+    } else {
+      wg.defects = undefined
+      const exit = Exit.failCause(defects)
+      const release = new Release(wg, defects)
+      for (const node of waiters) {
+        if (node.resume === undefined) continue
+        node.release = release
+        release.woken++
+        wake(node, exit)
+      }
+      release.sealed = true
+      if (release.lost === release.woken) recordAgain(release)
     }
   }
   return Exit.void
+}
+
+/**
+ * A `wait` withdrawn by its interruption. If it had been handed defects but
+ * had not resumed yet (woken by a release while its fiber was being
+ * interrupted — Effect then ignores the resume —, or completed to resume
+ * later), it did not receive them: once every waiter of that release is
+ * known to have lost them, they are recorded again.
+ */
+const waitCancelled = (node: WaitNode, completed: Exit.Exit<void> | undefined): void => {
+  const release = node.release
+  if (release === undefined || completed === undefined || completed._tag === "Success") return
+  node.release = undefined
+  release.lost++
+  if (release.sealed && release.lost === release.woken) recordAgain(release)
+}
+
+/** Records a release's defects again, ahead of any recorded since. */
+const recordAgain = (release: Release): void => {
+  const wg = release.wg
+  wg.defects = wg.defects === undefined ? release.defects : Cause.combine(release.defects, wg.defects)
 }
 
 /**
@@ -214,9 +362,9 @@ export const make = (options?: WaitGroupOptions): Effect.Effect<WaitGroup, never
  * every blocked {@link wait} is released. Go: `wg.Add(delta)`.
  *
  * A counter going below zero is a defect ({@link NegativeWaitGroupCounterError},
- * Go's "sync: negative WaitGroup counter"); so is a delta that is not an
- * integer ({@link InvalidWaitGroupDeltaError}). Either way the counter is
- * unchanged.
+ * Go's "sync: negative WaitGroup counter"); so is a delta that is not a safe
+ * integer, or a counter that would pass 2^53 - 1
+ * ({@link InvalidWaitGroupDeltaError}). Either way the counter is unchanged.
  *
  * @since 0.1.0
  */
@@ -245,12 +393,36 @@ export const done = (self: WaitGroup): Effect.Effect<void> => shallow(() => addU
 export const wait = (self: WaitGroup): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const wg = impl(self)
-    const now = waitNow(wg)
-    if (now !== undefined) return now
-    const node = new Waiter()
-    node.op = "wait"
-    return block(wg.waiters, node, fiber, undefined, () => waitNow(wg))
+    const now = waitNow(wg, fiber)
+    return now !== undefined ? now : park(wg, fiber)
   })
+
+/**
+ * Parks a `wait` (`block`'s protocol: the fast path is tried again at the
+ * moment of parking, where nothing can come between it and the parking).
+ * With the counter at zero and defects recorded that this step cannot hand
+ * over, the defects are taken now and the fiber resumes later with a fresh
+ * op budget; an interruption before that gives them back (`waitCancelled`).
+ */
+const park = (wg: WaitGroupImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> => {
+  const node = new WaitNode()
+  node.op = "wait"
+  return Effect.callback<void>((resume) => {
+    const now = waitNow(wg, fiber)
+    if (now !== undefined) return resume(now)
+    if (wg.counter === 0) {
+      const release = new Release(wg, wg.defects!)
+      wg.defects = undefined
+      release.woken = 1
+      release.sealed = true
+      node.release = release
+      completeLater(node, Exit.failCause(release.defects), fiber, resume)
+    } else {
+      enqueue(wg.waiters, node, fiber, resume)
+    }
+    return Effect.sync(() => cancel(node, waitCancelled))
+  })
+}
 
 // A task ended, however it ended (also interrupted before it ran at all, when
 // the scope was closing): record a defect, then count it done. The fiber's
@@ -286,9 +458,9 @@ const goImpl = <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effe
       wg.guarded = true
       return Effect.andThen(Scope.addFinalizer(wg.scope, closeTasks(wg)), goImpl(self, effect))
     }
+    // Checked before counting: a refused task counts for nothing.
+    if (wg.closed) return Exit.die(new WaitGroupClosedError({ waitGroupName: wg.name }))
     wg.counter++
-    // A closed scope gives a fiber that is interrupted before it starts.
-    if (wg.closed) return Effect.map(Effect.forkIn(effect, wg.scope), (fiber) => observe(wg, new Task(), fiber))
     // The scope owns the task through `running` and `closeTasks` (one
     // finalizer for all tasks, cheaper than one each as `forkIn` adds; an
     // intrusive list, cheaper than a Set of 100k fibers). The task joins
@@ -344,8 +516,10 @@ const observe = <A>(wg: WaitGroupImpl, task: Task, fiber: Fiber.Fiber<A>): Fiber
  *
  * The task cannot fail (`E = never`): handle its errors inside it, or use
  * ErrGroup for fallible tasks. A defect is recorded and reaches
- * {@link wait}. If the group's scope is closed already, the task does not
- * run: the returned fiber is interrupted.
+ * {@link wait}. Once the group's scope has closed, `go` dies with
+ * {@link WaitGroupClosedError} and neither counts nor starts the task; a
+ * `go` the close overtakes (it began before) returns a fiber that the close
+ * interrupts, maybe before the task's first step.
  *
  * @example
  * ```ts

@@ -39,6 +39,18 @@
  *   `failFast`, the pool keeps going. A Go panic in a worker kills the process.
  * - `queue: 0` (the default) is Go's unbuffered jobs channel: `submit` returns
  *   once a worker has taken the job.
+ * - Work handed to a closed pool is refused at the call, never dropped
+ *   silently: {@link submit}, {@link trySubmit} and {@link run} fail with
+ *   {@link PoolClosedError} (`"rejected"`) once the pool is closed, shut
+ *   down or its scope closed (Go's send on a closed channel panics). The
+ *   error is typed, not a defect as WaitGroup's and ErrGroup's refusal of a
+ *   `go` after their scope closed: a pool is closed by an operation
+ *   ({@link close}, {@link shutdown}, a `failFast` failure) that other fibers
+ *   race while producers still submit, so a producer can meet it without any
+ *   mistake and must be able to handle it; a group's scope is closed by its
+ *   owner, which is the one starting its tasks.
+ * - Bad options ({@link InvalidPoolOptionError}) fail the effect `make`
+ *   returns; nothing is thrown while it is built.
  *
  * @example
  * ```ts
@@ -80,6 +92,24 @@ import { type BlockedFiber, block, shallow, tooDeep, Waiter, WaiterList, wake } 
 const TypeId = "~effect-go/WorkerPool" as const
 const ResultsTypeId = "~effect-go/WorkerPool/Results" as const
 const JobTypeId = "~effect-go/WorkerPool/Job" as const
+
+/** A value as given, for messages: a string keeps its quotes ("3", not 3). */
+const show = (value: unknown): string => {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value)
+    case "bigint":
+      return `${value}n`
+    case "symbol":
+      return value.toString()
+    case "function":
+      return "a function"
+    case "object":
+      return value === null ? "null" : Array.isArray(value) ? "an array" : "an object"
+    default:
+      return Object.is(value, -0) ? "-0" : String(value)
+  }
+}
 
 /**
  * A pool of workers running `process` on jobs of type `I`, producing `O` or
@@ -158,19 +188,30 @@ export class PoolClosedError extends Data.TaggedError("PoolClosedError")<{
 }
 
 /**
- * A bad option at {@link make}: `workers` not a positive integer, or `queue` /
- * `results` not a non-negative integer.
+ * A bad option at {@link make}: `workers` not a positive safe integer,
+ * `queue` / `results` not a non-negative integer, `process` not a function,
+ * `failFast` not a boolean. `value` is what was given, whatever its type.
  *
  * @since 0.1.0
  */
 export class InvalidPoolOptionError extends Data.TaggedError("InvalidPoolOptionError")<{
-  readonly option: "workers" | "queue" | "results"
-  readonly value: number
+  readonly option: "workers" | "queue" | "results" | "process" | "failFast"
+  readonly value: unknown
 }> {
   override get message(): string {
-    return this.option === "workers"
-      ? `worker pool: workers must be a positive integer, got ${this.value}`
-      : `worker pool: ${this.option} must be a non-negative integer, got ${this.value}`
+    const got = show(this.value)
+    switch (this.option) {
+      case "workers":
+        return Number.isInteger(this.value) && (this.value as number) > 0
+          ? `worker pool: workers must be a positive safe integer (at most 2^53 - 1), got ${got}`
+          : `worker pool: workers must be a positive integer, got ${got}`
+      case "process":
+        return `worker pool: process must be a function (job => Effect), got ${got}`
+      case "failFast":
+        return `worker pool: failFast must be a boolean or undefined, got ${got}`
+      default:
+        return `worker pool: ${this.option} must be a non-negative integer, got ${got}`
+    }
   }
 }
 
@@ -587,6 +628,24 @@ const workerLoop = (p: PoolImpl): Effect.Effect<void> =>
 
 const validSize = (n: number, min: number): boolean => Number.isInteger(n) && n >= min
 
+/** The first bad option, if any. */
+const invalidOption = (options: Options<any, any, any, any>): InvalidPoolOptionError | undefined => {
+  const { workers, queue = 0, results, process, failFast } = options
+  // Past 2^53 - 1 a count is no longer exact.
+  if (!(Number.isSafeInteger(workers) && workers >= 1)) {
+    return new InvalidPoolOptionError({ option: "workers", value: workers })
+  }
+  if (!validSize(queue, 0)) return new InvalidPoolOptionError({ option: "queue", value: queue })
+  if (results !== undefined && !validSize(results, 0)) {
+    return new InvalidPoolOptionError({ option: "results", value: results })
+  }
+  if (typeof process !== "function") return new InvalidPoolOptionError({ option: "process", value: process })
+  if (failFast !== undefined && typeof failFast !== "boolean") {
+    return new InvalidPoolOptionError({ option: "failFast", value: failFast })
+  }
+  return undefined
+}
+
 // -----------------------------------------------------------------------------
 // Constructors
 // -----------------------------------------------------------------------------
@@ -596,8 +655,9 @@ const validSize = (n: number, min: number): boolean => Number.isInteger(n) && n 
  * stops the pool as {@link shutdownNow} does and waits for its fibers. Go: the
  * `for w := 1; w <= workers; w++ { go worker(w, jobs, results) }` loop.
  *
- * `workers` must be a positive integer, `queue` and `results` non-negative
- * integers; otherwise {@link InvalidPoolOptionError}.
+ * `workers` must be a positive safe integer, `queue` and `results`
+ * non-negative integers, `process` a function and `failFast` a boolean (or
+ * absent); otherwise the effect fails with {@link InvalidPoolOptionError}.
  *
  * @example
  * ```ts
@@ -622,18 +682,17 @@ export const make = <
   options: MakeOptions<I, O, E, R, FailFast, Results>
 ): Effect.Effect<PoolOf<I, O, E, FailFast, Results>, InvalidPoolOptionError, R | Scope.Scope> =>
   Effect.suspend(() => {
-    const { workers, queue = 0, results } = options
-    if (!validSize(workers, 1)) return Exit.fail(new InvalidPoolOptionError({ option: "workers", value: workers }))
-    if (!validSize(queue, 0)) return Exit.fail(new InvalidPoolOptionError({ option: "queue", value: queue }))
-    if (results !== undefined && !validSize(results, 0)) {
-      return Exit.fail(new InvalidPoolOptionError({ option: "results", value: results }))
-    }
+    // Options passed through `any` may be missing altogether: then `workers` is.
+    const checked = (options ?? {}) as typeof options
+    const invalid = invalidOption(checked)
+    if (invalid !== undefined) return Exit.fail(invalid)
+    const { workers, queue = 0, results } = checked
     const p = new PoolImpl(
-      options.name,
+      checked.name,
       queue,
       results,
-      options.failFast === true,
-      options.process as (job: unknown) => Effect.Effect<unknown, unknown>
+      checked.failFast === true,
+      checked.process as (job: unknown) => Effect.Effect<unknown, unknown>
     )
     p.loop = workerLoop(p)
     return Effect.uninterruptible(

@@ -12,7 +12,7 @@ import * as Scope from "effect/Scope"
 import * as ErrGroup from "../src/ErrGroup.ts"
 import { advance, settle } from "./utils/fibers.ts"
 import { loop, underEveryBudget } from "./utils/budgets.ts"
-import { closeFromTheFirstTask } from "./utils/groups.ts"
+import { closeFromTheFirstTask, goRacingTheClose } from "./utils/groups.ts"
 import { it } from "./utils/leak.ts"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly n: number }> {}
@@ -461,8 +461,18 @@ describe("ErrGroup", () => {
         const ran: Array<string> = []
         const gate = yield* Deferred.make<void>()
         yield* ErrGroup.go(g, Deferred.await(gate))
-        const a = yield* Effect.forkChild(ErrGroup.go(g, Effect.sync(() => ran.push("a"))))
-        const b = yield* Effect.forkChild(ErrGroup.go(g, Effect.sync(() => ran.push("b"))))
+        const a = yield* Effect.forkChild(
+          ErrGroup.go(
+            g,
+            Effect.sync(() => ran.push("a"))
+          )
+        )
+        const b = yield* Effect.forkChild(
+          ErrGroup.go(
+            g,
+            Effect.sync(() => ran.push("b"))
+          )
+        )
         yield* settle
         expect(yield* ops(g)).toEqual(["go", "go"])
         // Completing the gate runs the task to its end on this stack: its
@@ -621,6 +631,45 @@ describe("ErrGroup", () => {
         // Still limit 1.
         expect(yield* ErrGroup.tryGo(g, Effect.never)).toBe(true)
         expect(yield* ErrGroup.tryGo(g, Effect.never)).toBe(false)
+      })
+    )
+
+    it.effect("bad limits are reported inside the effect, with what was given and what is wanted", () =>
+      Effect.gen(function* () {
+        const want =
+          "want an integer: positive, 0 to pause the group (not in forEach), or negative or undefined for no limit"
+        const cases: ReadonlyArray<readonly [unknown, string]> = [
+          [Number.NaN, "NaN"],
+          [1.5, "1.5"],
+          [-0.5, "-0.5"],
+          ["3", '"3"'],
+          [null, "null"],
+          [true, "true"],
+          [2n, "2n"]
+        ]
+        const g = yield* ErrGroup.make({ limit: 1 })
+        for (const [bad, shown] of cases) {
+          const message = `errgroup: invalid limit ${shown}: ${want}`
+          // Built without running: nothing is thrown until the effect runs.
+          const made = ErrGroup.make({ limit: bad as number })
+          const set = ErrGroup.setLimit(g, bad as number)
+          const each = ErrGroup.forEach([1], (n) => Effect.succeed(n), { limit: bad as number })
+          for (const effect of [made, set, each] as ReadonlyArray<Effect.Effect<unknown, unknown, Scope.Scope>>) {
+            const error = yield* Effect.flip(effect)
+            expect(error).toBeInstanceOf(ErrGroup.InvalidLimitError)
+            expect(Object.is((error as ErrGroup.InvalidLimitError).limit, bad)).toBe(true)
+            expect((error as Error).message).toBe(message)
+          }
+        }
+        // 0 is valid for make and setLimit (it pauses the group), not for forEach.
+        const zero = yield* Effect.flip(ErrGroup.forEach([1], (n) => Effect.succeed(n), { limit: 0 }))
+        expect(zero.message).toBe(
+          "errgroup: invalid limit 0 for forEach: want a positive integer, or a negative one or undefined for no limit (0 would never start an item)"
+        )
+        yield* ErrGroup.setLimit(g, 0)
+        expect(Exit.isSuccess(yield* Effect.exit(Effect.scoped(ErrGroup.make({ limit: 0 }))))).toBe(true)
+        // Still limit 0: nothing starts.
+        expect(yield* ErrGroup.tryGo(g, Effect.void)).toBe(false)
       })
     )
 
@@ -822,7 +871,7 @@ describe("ErrGroup", () => {
       })
     )
 
-    it.effect("closing the scope interrupts the tasks, releases blocked go and wait calls, drops later tasks", () =>
+    it.effect("closing the scope interrupts the tasks, releases blocked go and wait calls, refuses later tasks", () =>
       Effect.gen(function* () {
         const scope = yield* Scope.make()
         const g = yield* ErrGroup.make<Boom>({ limit: 2 }).pipe(Scope.provide(scope))
@@ -851,20 +900,102 @@ describe("ErrGroup", () => {
         // The tasks did not complete: the waiter is told so by an interruption.
         const exit = yield* Fiber.join(waiter)
         expect(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)).toBe(true)
-        yield* ErrGroup.go(
-          g,
-          Effect.sync(() => ran.push("later"))
+        // Later tasks are refused at the call: a defect, nothing started.
+        const later = yield* Effect.exit(
+          ErrGroup.go(
+            g,
+            Effect.sync(() => ran.push("later"))
+          )
         )
-        expect(
-          yield* ErrGroup.tryGo(
+        expect(Cause.squash((later as Exit.Failure<unknown, unknown>).cause)).toEqual(
+          new ErrGroup.ErrGroupClosedError({ groupName: undefined, op: "go" })
+        )
+        const tried = yield* Effect.exit(
+          ErrGroup.tryGo(
             g,
             Effect.sync(() => ran.push("tryGo"))
           )
-        ).toBe(true)
+        )
+        expect(Exit.isFailure(tried) && Cause.hasDies(tried.cause)).toBe(true)
+        expect(Cause.squash((tried as Exit.Failure<unknown, unknown>).cause)).toEqual(
+          new ErrGroup.ErrGroupClosedError({ groupName: undefined, op: "tryGo" })
+        )
         yield* settle
         expect(ran).toEqual([])
         expect(yield* ErrGroup.active(g)).toBe(0)
         expect(yield* ErrGroup.blocked(g)).toEqual([])
+      })
+    )
+
+    it.effect("go and tryGo after the scope closed are refused with a defect, in every form; nothing starts", () =>
+      Effect.gen(function* () {
+        const ran: Array<string> = []
+        const task = (name: string) => Effect.sync(() => ran.push(name))
+        for (const options of [{ name: "crawl" }, { name: "crawl", limit: 1 }, { name: "crawl", collectAll: true }]) {
+          const scope = yield* Scope.make()
+          const g = yield* ErrGroup.make<Boom>(options).pipe(Scope.provide(scope))
+          yield* ErrGroup.go(g, Effect.void)
+          yield* ErrGroup.wait(g)
+          yield* Scope.close(scope, Exit.void)
+          const refused: ReadonlyArray<readonly [Exit.Exit<unknown, unknown>, "go" | "tryGo"]> = [
+            [yield* Effect.exit(ErrGroup.go(g, task("go"))), "go"],
+            [yield* Effect.exit(task("go, data-last").pipe(ErrGroup.go(g))), "go"],
+            [yield* Effect.exit(ErrGroup.tryGo(g, task("tryGo"))), "tryGo"],
+            [yield* Effect.exit(task("tryGo, data-last").pipe(ErrGroup.tryGo(g))), "tryGo"],
+            // A forEach-like loop of go calls: the first one dies.
+            [yield* Effect.exit(Effect.forEach([1, 2, 3], (n) => ErrGroup.go(g, task(`item ${n}`)))), "go"]
+          ]
+          for (const [exit, op] of refused) {
+            expect(Exit.isFailure(exit) && Cause.hasDies(exit.cause)).toBe(true)
+            const defect = squashed(exit)
+            expect(defect).toEqual(new ErrGroup.ErrGroupClosedError({ groupName: "crawl", op }))
+            expect((defect as Error).message).toBe(
+              `errgroup: ${op === "go" ? "Go" : "TryGo"} on "crawl" after the group's scope closed: the task was not started (start tasks while the scope is open)`
+            )
+          }
+          yield* settle
+          expect(ran).toEqual([])
+          expect(yield* ErrGroup.active(g)).toBe(0)
+          expect(yield* ErrGroup.blocked(g)).toEqual([])
+          // The rest keeps working: no failure, so wait says the group was stopped.
+          expect(Exit.isSuccess(yield* Effect.exit(ErrGroup.setLimit(g, 3)))).toBe(true)
+          expect(Option.isNone(yield* ErrGroup.cause(g))).toBe(true)
+        }
+        expect(new ErrGroup.ErrGroupClosedError({ groupName: undefined, op: "go" }).message).toBe(
+          "errgroup: Go after the group's scope closed: the task was not started (start tasks while the scope is open)"
+        )
+      })
+    )
+
+    it.effect("a task calling go on its own group after the scope closed: the refusal reaches wait", () =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const g = yield* ErrGroup.make().pipe(Scope.provide(scope))
+        const gate = yield* Deferred.make<void>()
+        let ran = false
+        // An uninterruptible task outlives the close's interruption and then
+        // starts a subtask on the closed group: a defect, not a lost task.
+        yield* ErrGroup.go(
+          g,
+          Effect.uninterruptible(
+            Effect.andThen(
+              Deferred.await(gate),
+              ErrGroup.go(
+                g,
+                Effect.sync(() => {
+                  ran = true
+                })
+              )
+            )
+          )
+        )
+        yield* settle
+        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+        yield* settle
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.join(closing)
+        expect(ran).toBe(false)
+        expect(squashed(yield* Effect.exit(ErrGroup.wait(g)))).toBeInstanceOf(ErrGroup.ErrGroupClosedError)
       })
     )
 
@@ -1213,11 +1344,52 @@ describe("ErrGroup under any op budget", () => {
     underEveryBudget(() =>
       Effect.gen(function* () {
         for (let shift = 0; shift < 4; shift++) {
-          const { alive, group: g } = yield* closeFromTheFirstTask(ErrGroup.make({ limit: 2 }), (g, task) => ErrGroup.go(g, task), shift)
+          const {
+            alive,
+            looping,
+            group: g
+          } = yield* closeFromTheFirstTask(ErrGroup.make({ limit: 2 }), (g, task) => ErrGroup.go(g, task), shift)
           expect(alive).toBe(0)
+          // The loop's first go after the close is refused.
+          expect(squashed(looping)).toBeInstanceOf(ErrGroup.ErrGroupClosedError)
           expect(yield* ErrGroup.active(g)).toBe(0)
         }
       })
+    )
+  )
+
+  it.live("a go racing the close is either accepted (its task stopped by the close) or refused", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        for (let shift = 0; shift < 6; shift++) {
+          for (const limit of [undefined, 2]) {
+            const race = yield* goRacingTheClose(ErrGroup.make({ limit }), (g, task) => ErrGroup.go(g, task), shift)
+            expect(squashed(race.looping)).toBeInstanceOf(ErrGroup.ErrGroupClosedError)
+            expect(Cause.hasDies((race.looping as Exit.Failure<unknown, unknown>).cause)).toBe(true)
+            expect(race.alive).toBe(0)
+            expect(race.startedAfterClose).toBe(0)
+            expect(race.started).toBeLessThanOrEqual(race.accepted)
+            if (limit !== undefined) expect(race.started).toBeLessThanOrEqual(limit)
+            expect(yield* ErrGroup.active(race.group)).toBe(0)
+            expect(yield* ErrGroup.blocked(race.group)).toEqual([])
+          }
+        }
+      }).pipe(Effect.orDie)
+    )
+  )
+
+  it.live("tryGo racing the close is either accepted or refused", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        for (let shift = 0; shift < 6; shift++) {
+          const race = yield* goRacingTheClose(ErrGroup.make({ limit: 2 }), (g, task) => ErrGroup.tryGo(g, task), shift)
+          expect(squashed(race.looping)).toBeInstanceOf(ErrGroup.ErrGroupClosedError)
+          expect(race.alive).toBe(0)
+          expect(race.startedAfterClose).toBe(0)
+          expect(race.started).toBeLessThanOrEqual(2)
+          expect(yield* ErrGroup.active(race.group)).toBe(0)
+        }
+      }).pipe(Effect.orDie)
     )
   )
 

@@ -10,8 +10,8 @@ import * as TestClock from "effect/testing/TestClock"
 import * as WaitGroup from "../src/WaitGroup.ts"
 import { advance, settle } from "./utils/fibers.ts"
 import { defectOf, isInterruptedOnly } from "./utils/exits.ts"
-import { underEveryBudget } from "./utils/budgets.ts"
-import { closeFromTheFirstTask } from "./utils/groups.ts"
+import { loop, underEveryBudget } from "./utils/budgets.ts"
+import { closeFromTheFirstTask, goRacingTheClose } from "./utils/groups.ts"
 import { it } from "./utils/leak.ts"
 
 describe("WaitGroup", () => {
@@ -140,6 +140,53 @@ describe("WaitGroup", () => {
     })
   )
 
+  it.effect(
+    "bad input: every rejected delta is reported inside the effect, with what was given and what is wanted",
+    () =>
+      Effect.gen(function* () {
+        const wg = yield* WaitGroup.make({ name: "jobs" })
+        yield* WaitGroup.add(wg, 1)
+        const cases: ReadonlyArray<readonly [unknown, string]> = [
+          [0.5, "sync: WaitGroup.Add(0.5): the delta must be an integer"],
+          [Number.NaN, "sync: WaitGroup.Add(NaN): the delta must be an integer"],
+          [Number.POSITIVE_INFINITY, "sync: WaitGroup.Add(Infinity): the delta must be an integer"],
+          [Number.NEGATIVE_INFINITY, "sync: WaitGroup.Add(-Infinity): the delta must be an integer"],
+          [
+            2 ** 53,
+            "sync: WaitGroup.Add(9007199254740992): the delta must be a safe integer, between -(2^53 - 1) and 2^53 - 1"
+          ],
+          [
+            -(2 ** 53),
+            "sync: WaitGroup.Add(-9007199254740992): the delta must be a safe integer, between -(2^53 - 1) and 2^53 - 1"
+          ],
+          ["3", 'sync: WaitGroup.Add("3"): the delta must be a safe integer, not a string'],
+          [3n, "sync: WaitGroup.Add(3n): the delta must be a safe integer, not a bigint"],
+          [undefined, "sync: WaitGroup.Add(undefined): the delta must be a safe integer, not undefined"],
+          [null, "sync: WaitGroup.Add(null): the delta must be a safe integer, not null"]
+        ]
+        for (const [bad, message] of cases) {
+          // Built without running: nothing is thrown until the effect runs.
+          const add = WaitGroup.add(wg, bad as number)
+          const defect = defectOf(yield* Effect.exit(add))
+          expect(defect).toBeInstanceOf(WaitGroup.InvalidWaitGroupDeltaError)
+          expect(defect).toMatchObject({ waitGroupName: "jobs", delta: bad })
+          expect((defect as Error).message).toBe(message)
+        }
+        // A counter that would pass 2^53 - 1: the delta is fine, the sum is not.
+        const overflow = defectOf(yield* Effect.exit(WaitGroup.add(wg, Number.MAX_SAFE_INTEGER)))
+        expect(overflow).toBeInstanceOf(WaitGroup.InvalidWaitGroupDeltaError)
+        expect(overflow).toMatchObject({ counter: 1, delta: Number.MAX_SAFE_INTEGER })
+        expect((overflow as Error).message).toBe(
+          "sync: WaitGroup.Add(9007199254740991): the counter would go from 1 past 2^53 - 1"
+        )
+        expect(yield* WaitGroup.count(wg)).toBe(1)
+        yield* WaitGroup.add(wg, Number.MAX_SAFE_INTEGER - 1) // exactly the maximum
+        expect(yield* WaitGroup.count(wg)).toBe(Number.MAX_SAFE_INTEGER)
+        yield* WaitGroup.add(wg, -Number.MAX_SAFE_INTEGER)
+        expect(yield* WaitGroup.count(wg)).toBe(0)
+      })
+  )
+
   it.effect("an interrupted wait leaves the list; the others are still released", () =>
     Effect.gen(function* () {
       const wg = yield* WaitGroup.make()
@@ -253,13 +300,17 @@ describe("WaitGroup", () => {
       expect(waiter.pollUnsafe()).toBeUndefined()
       yield* WaitGroup.done(wg)
       yield* Fiber.join(waiter)
-      // go after the scope closed: the task never runs and counts for nothing.
+      // go after the scope closed is refused: the task never runs and counts for nothing.
       let ran = false
-      const late = yield* WaitGroup.go(
-        wg,
-        Effect.sync(() => (ran = true))
+      const late = yield* Effect.exit(
+        WaitGroup.go(
+          wg,
+          Effect.sync(() => (ran = true))
+        )
       )
-      expect(isInterruptedOnly(yield* Fiber.await(late))).toBe(true)
+      expect(defectOf(late)).toBeInstanceOf(WaitGroup.WaitGroupClosedError)
+      expect(defectOf(late)).toMatchObject({ waitGroupName: "scoped" })
+      yield* settle
       expect(ran).toBe(false)
       expect(yield* WaitGroup.count(wg)).toBe(0)
       yield* WaitGroup.wait(wg)
@@ -324,6 +375,78 @@ describe("WaitGroup", () => {
     })
   )
 
+  it.effect(
+    "go after the group's scope closed is refused with a defect, in every form; add, done and wait still work",
+    () =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const wg = yield* WaitGroup.make({ name: "crawl" }).pipe(Scope.provide(scope))
+        yield* WaitGroup.go(wg, Effect.void)
+        yield* WaitGroup.wait(wg)
+        yield* Scope.close(scope, Exit.void)
+        let ran = 0
+        const task = Effect.sync(() => ran++)
+        const refused = [
+          yield* Effect.exit(WaitGroup.go(wg, task)),
+          yield* Effect.exit(task.pipe(WaitGroup.go(wg))), // data-last
+          yield* Effect.exit(Effect.forEach([1, 2, 3], () => WaitGroup.go(wg, task))) // the first one dies
+        ]
+        for (const exit of refused) {
+          const defect = defectOf(exit)
+          expect(defect).toBeInstanceOf(WaitGroup.WaitGroupClosedError)
+          expect(defect).toMatchObject({ waitGroupName: "crawl" })
+          expect((defect as Error).message).toBe(
+            'sync: WaitGroup.Go on "crawl" after the group\'s scope closed: the task was not started (start tasks while the scope is open)'
+          )
+        }
+        expect(new WaitGroup.WaitGroupClosedError({ waitGroupName: undefined }).message).toBe(
+          "sync: WaitGroup.Go after the group's scope closed: the task was not started (start tasks while the scope is open)"
+        )
+        yield* settle
+        expect(ran).toBe(0)
+        expect(yield* WaitGroup.count(wg)).toBe(0)
+        // The counter is not the scope's: manual counting goes on.
+        yield* WaitGroup.add(wg, 1)
+        const waiter = yield* Effect.forkChild(WaitGroup.wait(wg))
+        yield* settle
+        yield* WaitGroup.done(wg)
+        yield* Fiber.join(waiter)
+      })
+  )
+
+  it.effect("a task calling go on its own group after the scope closed: the refusal reaches wait", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const wg = yield* WaitGroup.make().pipe(Scope.provide(scope))
+      const gate = yield* Deferred.make<void>()
+      let ran = false
+      // An uninterruptible task outlives the close's interruption and then
+      // starts a subtask on the closed group: a defect, not a lost task.
+      yield* WaitGroup.go(
+        wg,
+        Effect.uninterruptible(
+          Effect.andThen(
+            Deferred.await(gate),
+            WaitGroup.go(
+              wg,
+              Effect.sync(() => {
+                ran = true
+              })
+            )
+          )
+        )
+      )
+      yield* settle
+      const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+      yield* settle
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(closing)
+      expect(ran).toBe(false)
+      expect(yield* WaitGroup.count(wg)).toBe(0)
+      expect(defectOf(yield* Effect.exit(WaitGroup.wait(wg)))).toBeInstanceOf(WaitGroup.WaitGroupClosedError)
+    })
+  )
+
   it.effect("makeUnsafe: the given scope owns the go tasks, also when it is closed already", () =>
     Effect.gen(function* () {
       const scope = yield* Scope.make()
@@ -336,15 +459,19 @@ describe("WaitGroup", () => {
       expect(cleaned).toBe(1)
       expect(isInterruptedOnly(yield* Fiber.await(task))).toBe(true)
       expect(yield* WaitGroup.count(wg)).toBe(0)
-      // A group made on a closed scope starts nothing.
+      // A group made on a closed scope starts nothing: go is refused.
       const closedGroup = WaitGroup.makeUnsafe(scope)
       let ran = false
-      const late = yield* WaitGroup.go(
-        closedGroup,
-        Effect.sync(() => (ran = true))
+      const late = yield* Effect.exit(
+        WaitGroup.go(
+          closedGroup,
+          Effect.sync(() => (ran = true))
+        )
       )
-      expect(isInterruptedOnly(yield* Fiber.await(late))).toBe(true)
+      expect(defectOf(late)).toBeInstanceOf(WaitGroup.WaitGroupClosedError)
+      yield* settle
       expect(ran).toBe(false)
+      expect(yield* WaitGroup.count(closedGroup)).toBe(0)
       yield* WaitGroup.wait(closedGroup)
     })
   )
@@ -523,8 +650,33 @@ describe("WaitGroup: no lost wake-ups under any op budget", () => {
           for (let shift = 0; shift < 4; shift++) {
             // The task wakes the closer, which runs at once on the task's stack:
             // possibly before the fiber looping `go` has seen the fork's result.
-            const { alive } = yield* closeFromTheFirstTask(WaitGroup.make(), (wg, task) => WaitGroup.go(wg, task), shift)
+            const { alive, looping } = yield* closeFromTheFirstTask(
+              WaitGroup.make(),
+              (wg, task) => WaitGroup.go(wg, task),
+              shift
+            )
             expect(alive).toBe(0)
+            // The loop's first go after the close is refused.
+            expect(defectOf(looping)).toBeInstanceOf(WaitGroup.WaitGroupClosedError)
+          }
+        })
+      )
+  )
+
+  it.live(
+    "a go racing the close is either accepted (its task stopped by the close) or refused, under any op budget",
+    () =>
+      underEveryBudget(() =>
+        Effect.gen(function* () {
+          for (let shift = 0; shift < 6; shift++) {
+            const race = yield* goRacingTheClose(WaitGroup.make(), (wg, task) => WaitGroup.go(wg, task), shift)
+            expect(defectOf(race.looping)).toBeInstanceOf(WaitGroup.WaitGroupClosedError)
+            expect(race.alive).toBe(0)
+            expect(race.startedAfterClose).toBe(0)
+            // Every task started belongs to a go that returned (one the close
+            // overtook returns too, its task stopped, maybe before it ran).
+            expect(race.started).toBeLessThanOrEqual(race.accepted)
+            expect(yield* WaitGroup.count(race.group)).toBe(0)
           }
         })
       )
@@ -552,5 +704,78 @@ describe("WaitGroup: no lost wake-ups under any op budget", () => {
         expect(yield* WaitGroup.blocked(wg)).toEqual([])
       })
     )
+  )
+})
+
+describe("WaitGroup: a defect handed to an interrupted wait", () => {
+  it.live(
+    "a defect taken by a wait that finds the counter at zero survives an interruption right after, under any op budget",
+    () =>
+      underEveryBudget(() =>
+        Effect.gen(function* () {
+          for (let shift = 0; shift < 24; shift++) {
+            const wg = yield* WaitGroup.make()
+            yield* WaitGroup.go(wg, Effect.die("boom"))
+            yield* settle
+            // The waiter runs until its op budget is spent, then yields; `shift`
+            // moves that yield over `wait` and the steps after it.
+            const waiter = yield* Effect.forkChild(Effect.andThen(loop(shift, Effect.void), WaitGroup.wait(wg)))
+            yield* Effect.yieldNow
+            yield* Fiber.interrupt(waiter)
+            const received = defectOf(yield* Fiber.await(waiter)) === "boom"
+            const next = yield* Effect.exit(WaitGroup.wait(wg))
+            expect(received || defectOf(next) === "boom", `shift ${shift}`).toBe(true)
+            if (received) expect(Exit.isSuccess(next)).toBe(true)
+            expect(yield* WaitGroup.blocked(wg)).toEqual([])
+          }
+        })
+      )
+  )
+
+  it.live(
+    "a defect handed to waits interrupted just before they resumed reaches some wait, once, under any op budget",
+    () =>
+      underEveryBudget(() =>
+        Effect.gen(function* () {
+          for (let shift = 0; shift < 8; shift++) {
+            for (const [waiting, interrupted] of [
+              [1, 1],
+              [2, 1],
+              [2, 2]
+            ] as const) {
+              const wg = yield* WaitGroup.make()
+              yield* WaitGroup.add(wg, 1)
+              yield* WaitGroup.go(wg, Effect.die("boom"))
+              const waiters = yield* Effect.forEach(Array.from({ length: waiting }), () =>
+                Effect.forkChild(WaitGroup.wait(wg))
+              )
+              yield* settle
+              expect((yield* WaitGroup.blocked(wg)).length).toBe(waiting)
+              // The interrupted waits run their cancel handlers as steps of their
+              // own; `shift` moves this fiber's yields so that the release lands
+              // before some of them.
+              yield* Effect.andThen(
+                loop(shift, Effect.void),
+                Effect.suspend(() => {
+                  for (let i = 0; i < interrupted; i++) waiters[i]!.interruptUnsafe()
+                  return WaitGroup.done(wg)
+                })
+              )
+              const exits = yield* Effect.forEach(waiters, Fiber.await)
+              const next = yield* Effect.exit(WaitGroup.wait(wg))
+              const received = exits.filter((exit) => defectOf(exit) === "boom").length
+              // Some wait gets it: a released waiter, or else the next wait.
+              expect(
+                received + (defectOf(next) === "boom" ? 1 : 0),
+                `shift ${shift}, ${waiting}/${interrupted}`
+              ).toBeGreaterThan(0)
+              // Once: the next wait gets it only if no released waiter did.
+              if (received > 0) expect(Exit.isSuccess(next)).toBe(true)
+              expect(Exit.isSuccess(yield* Effect.exit(WaitGroup.wait(wg)))).toBe(true)
+              expect(yield* WaitGroup.blocked(wg)).toEqual([])
+            }
+          }
+        })
+      )
   )
 })

@@ -83,6 +83,111 @@ describe("WorkerPool", () => {
         expect(error.message).toBe("worker pool: results must be a non-negative integer, got -2")
       })
     )
+    it.effect("every bad option is reported inside the effect, with what was given and what is wanted", () =>
+      Effect.gen(function* () {
+        const process = (n: number) => Effect.succeed(n)
+        const cases: ReadonlyArray<readonly [Record<string, unknown> | undefined, string, unknown, string]> = [
+          [{ workers: "3", process }, "workers", "3", 'worker pool: workers must be a positive integer, got "3"'],
+          [{ workers: 0, process }, "workers", 0, "worker pool: workers must be a positive integer, got 0"],
+          [{ workers: -2, process }, "workers", -2, "worker pool: workers must be a positive integer, got -2"],
+          [{ workers: 1.5, process }, "workers", 1.5, "worker pool: workers must be a positive integer, got 1.5"],
+          [
+            { workers: Number.NaN, process },
+            "workers",
+            Number.NaN,
+            "worker pool: workers must be a positive integer, got NaN"
+          ],
+          [
+            { workers: 2 ** 53, process },
+            "workers",
+            2 ** 53,
+            "worker pool: workers must be a positive safe integer (at most 2^53 - 1), got 9007199254740992"
+          ],
+          [{ process }, "workers", undefined, "worker pool: workers must be a positive integer, got undefined"],
+          [undefined, "workers", undefined, "worker pool: workers must be a positive integer, got undefined"],
+          [
+            { workers: 1, queue: "3", process },
+            "queue",
+            "3",
+            'worker pool: queue must be a non-negative integer, got "3"'
+          ],
+          [
+            { workers: 1, queue: null, process },
+            "queue",
+            null,
+            "worker pool: queue must be a non-negative integer, got null"
+          ],
+          [
+            { workers: 1, results: 0.5, process },
+            "results",
+            0.5,
+            "worker pool: results must be a non-negative integer, got 0.5"
+          ],
+          [
+            { workers: 1 },
+            "process",
+            undefined,
+            "worker pool: process must be a function (job => Effect), got undefined"
+          ],
+          [
+            { workers: 1, process: Effect.succeed(1) },
+            "process",
+            "object",
+            "worker pool: process must be a function (job => Effect), got an object"
+          ],
+          [
+            { workers: 1, process, failFast: "yes" },
+            "failFast",
+            "yes",
+            'worker pool: failFast must be a boolean or undefined, got "yes"'
+          ]
+        ]
+        for (const [options, option, value, message] of cases) {
+          // Built without running: nothing is thrown until the effect runs.
+          const make = WorkerPool.make(options as any)
+          const error = yield* Effect.flip(make)
+          expect(error).toBeInstanceOf(WorkerPool.InvalidPoolOptionError)
+          expect(error.option).toBe(option)
+          if (value === "object") expect(typeof error.value).toBe("object")
+          else expect(Object.is(error.value, value)).toBe(true)
+          expect(error.message).toBe(message)
+        }
+        // Infinity is no integer at all: the plain message.
+        expect(
+          new WorkerPool.InvalidPoolOptionError({ option: "workers", value: Number.POSITIVE_INFINITY }).message
+        ).toBe("worker pool: workers must be a positive integer, got Infinity")
+      })
+    )
+  })
+
+  describe("a closed pool refuses work at the call", () => {
+    it.effect("submit, trySubmit and run, in both forms, fail with PoolClosedError once the scope closed", () =>
+      Effect.gen(function* () {
+        const t = tracked((n) => Effect.succeed(n))
+        const scope = yield* Scope.make()
+        const pool = yield* WorkerPool.make({ workers: 2, queue: 4, process: t.process, name: "thumbs" }).pipe(
+          Scope.provide(scope)
+        )
+        expect(yield* WorkerPool.run(pool, 1)).toBe(1)
+        yield* Scope.close(scope, Exit.void)
+        const refused: ReadonlyArray<Exit.Exit<unknown, unknown>> = [
+          yield* Effect.exit(WorkerPool.submit(pool, 2)),
+          yield* Effect.exit(WorkerPool.submit(3)(pool)),
+          yield* Effect.exit(WorkerPool.trySubmit(pool, 4)),
+          yield* Effect.exit(WorkerPool.trySubmit(5)(pool)),
+          yield* Effect.exit(WorkerPool.run(pool, 6)),
+          yield* Effect.exit(WorkerPool.run(7)(pool))
+        ]
+        for (const exit of refused) {
+          closedWith("rejected")(exit)
+          // Typed: a producer racing a close can handle it.
+          expect(Exit.isFailure(exit) && Cause.hasFails(exit.cause)).toBe(true)
+          expect((squashed(exit) as WorkerPool.PoolClosedError).poolName).toBe("thumbs")
+        }
+        yield* settle
+        expect(t.started).toEqual([1])
+      })
+    )
   })
 
   describe("seed scenarios", () => {

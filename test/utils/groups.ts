@@ -1,6 +1,7 @@
 /**
  * Scenarios shared by the task groups (WaitGroup, ErrGroup): both fork tasks
- * that register themselves in their first step and are owned by a scope.
+ * that register themselves in their first step and are owned by a scope,
+ * and both refuse a `go` that comes after their scope closed.
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -14,14 +15,16 @@ import { settle } from "./fibers.ts"
  * A fiber loops `go(group, task)` while the first task to start wakes a
  * closer, which closes the group's scope at once — on the task's stack,
  * possibly before the looping fiber has seen the fork's result. Returns how
- * many started tasks were still alive right after the close (must be 0).
+ * many started tasks were still alive right after the close (must be 0) and
+ * how the looping fiber ended: it is not interrupted, so it ends only when a
+ * `go` refuses to start a task once the scope has closed.
  * Run it under every op budget, with `shift` moving the yields.
  */
 export const closeFromTheFirstTask = <G, E>(
   make: Effect.Effect<G, E, Scope.Scope>,
   go: (group: G, task: Effect.Effect<never>) => Effect.Effect<unknown>,
   shift: number
-): Effect.Effect<{ readonly alive: number; readonly group: G }, E> =>
+): Effect.Effect<{ readonly alive: number; readonly looping: Exit.Exit<unknown>; readonly group: G }, E> =>
   Effect.gen(function* () {
     const scope = yield* Scope.make()
     const group = yield* make.pipe(Scope.provide(scope))
@@ -48,6 +51,61 @@ export const closeFromTheFirstTask = <G, E>(
       Effect.andThen(loop(shift, Effect.void), Effect.forever(go(group, task), { disableYield: true }))
     )
     const alive = yield* Fiber.join(closer)
-    yield* Fiber.interrupt(looping)
-    return { alive, group }
+    return { alive, looping: yield* Fiber.await(looping), group }
+  })
+
+/**
+ * A fiber loops `go(group, task)` while this one closes the group's scope
+ * after `shift` yields: some `go` calls come before the close, one may be
+ * overtaken by it, the next comes after it. Returns how the looping fiber
+ * ended (it is not interrupted: it ends when a `go` refuses its task), how
+ * many `go` calls returned, how many tasks had started when the close
+ * returned and how many of them were still alive then, and how many tasks
+ * started after it (must be 0).
+ */
+export const goRacingTheClose = <G, E>(
+  make: Effect.Effect<G, E, Scope.Scope>,
+  go: (group: G, task: Effect.Effect<never>) => Effect.Effect<unknown>,
+  shift: number
+): Effect.Effect<
+  {
+    readonly looping: Exit.Exit<unknown>
+    readonly accepted: number
+    readonly started: number
+    readonly alive: number
+    readonly startedAfterClose: number
+    readonly group: G
+  },
+  E
+> =>
+  Effect.gen(function* () {
+    const scope = yield* Scope.make()
+    const group = yield* make.pipe(Scope.provide(scope))
+    const started: Array<Fiber.Fiber<unknown, unknown>> = []
+    const task = Effect.andThen(
+      Effect.withFiber((fiber) => {
+        started.push(fiber)
+        return Effect.void
+      }),
+      Effect.never
+    )
+    let accepted = 0
+    const looping = yield* Effect.forkChild(
+      Effect.forever(
+        Effect.andThen(
+          go(group, task),
+          Effect.sync(() => {
+            accepted++
+          })
+        ),
+        { disableYield: true }
+      )
+    )
+    yield* loop(shift, Effect.yieldNow)
+    yield* Scope.close(scope, Exit.void)
+    const atClose = started.length
+    const alive = started.filter((fiber) => fiber.pollUnsafe() === undefined).length
+    const exit = yield* Fiber.await(looping)
+    yield* settle
+    return { looping: exit, accepted, started: atClose, alive, startedAfterClose: started.length - atClose, group }
   })
