@@ -24,8 +24,23 @@
  * - Flights live in the `Scope` given to {@link make}: closing it interrupts
  *   every flight, and with them their callers. Calls on a closed group are
  *   interrupted at once.
- * - The flight runs with the context (services) of the call that started it.
- * - As in Go, a flight calling `do` for its own key waits for itself forever.
+ * - A flight belongs to no caller. It runs with the services of the call that
+ *   started it, but nothing of that caller can stop it: its
+ *   `GoContext.CurrentGoContext` is the caller's without its cancellation
+ *   (Go 1.21's `context.WithoutCancel`: values kept, no deadline, never
+ *   done), it has a `Scope` of its own, closed when it ends (so `do` needs no
+ *   `Scope`, and what the flight acquires is released before its callers get
+ *   the outcome), and it is interruptible whatever the caller's mask.
+ * - A flight calling `do` for its own key from its own fiber dies with
+ *   {@link SingleFlightRecursiveError} (Go deadlocks). A call from a fiber the
+ *   flight started (`forkChild`, {@link doFork}, a flight of another key it
+ *   waits for, ...) joins the flight but does not keep it alive: when the last
+ *   caller from outside leaves, the flight is interrupted. If the flight waits
+ *   for that fiber it deadlocks, as in Go, but interrupting its callers or
+ *   closing the group's scope still ends it. A fiber of a flight being
+ *   interrupted that way, calling `do` for that flight's key before the
+ *   interruption reaches it, is interrupted at once rather than start the
+ *   flight again.
  *
  * Keys are compared with Effect's `Equal` (through `MutableHashMap`):
  * primitives by value, `Equal` implementations (`Data` classes, ...) with
@@ -65,12 +80,17 @@
  *
  * @since 0.1.0
  */
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Equal from "effect/Equal"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import { format } from "effect/Formatter"
 import * as MutableHashMap from "effect/MutableHashMap"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
+import * as GoContext from "./GoContext.ts"
 import { type BlockedFiber, block, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import { unwrap } from "./internal/copied.ts"
 
@@ -107,6 +127,23 @@ export interface Result<A> {
   readonly shared: boolean
 }
 
+/**
+ * A call to {@link do_ do} made, from the fiber running a flight, for that
+ * flight's own key: a defect, since the flight would wait for itself forever
+ * (Go deadlocks). `key` is the key, `groupName` the group's name.
+ *
+ * @since 0.1.0
+ */
+export class SingleFlightRecursiveError extends Data.TaggedError("SingleFlightRecursiveError")<{
+  readonly key: unknown
+  readonly groupName: string | undefined
+}> {
+  override get message(): string {
+    const group = this.groupName === undefined ? "" : ` of group ${this.groupName}`
+    return `singleflight: do(${format(this.key)})${group} called from its own flight, which would wait for itself forever`
+  }
+}
+
 /** Options for {@link make}. @since 0.1.0 */
 export interface SingleFlightOptions {
   /** Shown in blocked-fiber dumps and deadlock reports. */
@@ -115,22 +152,73 @@ export interface SingleFlightOptions {
 
 const variance = { _A: (_: unknown) => _, _E: (_: unknown) => _, _K: (_: unknown) => _ }
 
+/**
+ * What the fibers running inside a flight carry in their context: the
+ * flight's own fiber and, through inheritance, every fiber it forks. Marks
+ * chain outwards when a flight is started from inside another one. A mark
+ * names its group and key rather than its Flight, so that a fiber outliving
+ * the flight does not keep the flight's outcome alive.
+ */
+class Mark {
+  readonly outer: Mark | undefined
+  readonly group: SingleFlightImpl
+  readonly key: unknown
+  /** Every caller left: the flight is being interrupted. */
+  abandoned = false
+  constructor(outer: Mark | undefined, group: SingleFlightImpl, key: unknown) {
+    this.outer = outer
+    this.group = group
+    this.key = key
+  }
+}
+
+const CurrentMark = Context.Reference<Mark | undefined>("effect-go/SingleFlight/CurrentMark", {
+  defaultValue: () => undefined
+})
+
+/** Whether the fiber whose marks are `marks` runs inside the flight marked `mark`. */
+const inside = (marks: Mark | undefined, mark: Mark): boolean => {
+  for (let m = marks; m !== undefined; m = m.outer) if (m === mark) return true
+  return false
+}
+
+/**
+ * Whether the fiber whose marks are `marks` runs inside an abandoned flight
+ * for `key` of `group`: a fiber the flight forked that has not seen the
+ * interruption yet. Its call would start that flight again, nobody waiting for
+ * it, and the flight's stopping would then wait for the new one, and so on.
+ */
+const insideAbandoned = (marks: Mark | undefined, group: SingleFlightImpl, key: unknown): boolean => {
+  for (let m = marks; m !== undefined; m = m.outer) {
+    if (m.abandoned && m.group === group && Equal.equals(m.key, key)) return true
+  }
+  return false
+}
+
 class Flight {
   readonly key: unknown
   /** The callers waiting for the outcome (the first one included). */
   readonly waiters: WaiterList<Waiter<Result<unknown>, unknown>>
+  /** What the flight's fibers carry (a mark of its own, not the Flight, to keep outcomes collectable). */
+  readonly mark: Mark
   /** Set right after the fork; undefined only while the first caller forks. */
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
-  /** Callers still waiting. */
+  /** Callers from outside the flight still waiting: when none is left, the flight is interrupted. */
   callers = 1
   /** Callers that ever joined (for `shared`). */
   joined = 1
   /** The outcome, once the flight ended. */
   result: Exit.Exit<Result<unknown>, unknown> | undefined = undefined
 
-  constructor(key: unknown, waiters: WaiterList<Waiter<Result<unknown>, unknown>>) {
+  constructor(
+    group: SingleFlightImpl,
+    key: unknown,
+    waiters: WaiterList<Waiter<Result<unknown>, unknown>>,
+    outer: Mark | undefined
+  ) {
     this.key = key
     this.waiters = waiters
+    this.mark = new Mark(outer, group, key)
   }
 }
 
@@ -171,11 +259,17 @@ const complete = (sf: SingleFlightImpl, flight: Flight, exit: Exit.Exit<unknown,
   for (const node of flight.waiters.drain()) wake(node, result)
 }
 
-/** A waiting caller was interrupted. The last one out interrupts the flight and awaits it. */
-const leave = (sf: SingleFlightImpl, flight: Flight): Effect.Effect<void> => {
-  if (flight.result !== undefined) return Effect.void
+/**
+ * A waiting caller was interrupted. The last one from outside the flight
+ * interrupts the flight and awaits it. A caller from inside (a fiber the
+ * flight forked) keeps nothing alive, so it has nothing to give back; nor may
+ * it await the flight, which may be awaiting it.
+ */
+const leave = (sf: SingleFlightImpl, flight: Flight, counted: boolean): Effect.Effect<void> => {
+  if (!counted || flight.result !== undefined) return Effect.void
   flight.callers--
   if (flight.callers > 0) return Effect.void
+  flight.mark.abandoned = true
   unmap(sf, flight)
   // `fiber` is set: the first caller, counted until it leaves, sets it before it can leave.
   return flight.fiber === undefined ? Effect.void : Fiber.interrupt(flight.fiber)
@@ -185,6 +279,7 @@ const awaitFlight = (
   sf: SingleFlightImpl,
   flight: Flight,
   caller: Fiber.Fiber<unknown, unknown>,
+  counted: boolean,
   restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 ): Effect.Effect<Result<unknown>, unknown> => {
   if (flight.result !== undefined) return flight.result
@@ -192,37 +287,64 @@ const awaitFlight = (
   node.op = opFor(flight.key)
   // Re-checked at the moment of parking: the flight may have ended since.
   return Effect.onInterrupt(restore(block(flight.waiters, node, caller, undefined, () => flight.result)), () =>
-    leave(sf, flight)
+    leave(sf, flight, counted)
   )
 }
+
+/**
+ * The flight's fiber, set up so that nothing of the caller that started it
+ * can stop it: the caller's GoContext without its cancellation (its values
+ * kept), a Scope of the flight's own, closed when the flight ends, and the
+ * mark that tells the flight's own fibers apart. The fiber is the flight's
+ * alone, so its context is replaced for good.
+ */
+const fly = (flight: Flight, effect: Effect.Effect<unknown, unknown, unknown>): Effect.Effect<unknown, unknown> =>
+  Effect.withFiber((fiber) => {
+    const scope = Scope.makeUnsafe()
+    const goContext = fiber.getRef(GoContext.CurrentGoContext)
+    let context = Context.add(fiber.context, CurrentMark, flight.mark)
+    if (goContext !== GoContext.background) {
+      context = Context.add(context, GoContext.CurrentGoContext, GoContext.withoutCancel(goContext))
+    }
+    fiber.setContext(Context.add(context, Scope.Scope, scope) as Context.Context<never>)
+    return Effect.onExit(effect, (exit) => Scope.close(scope, exit)) as Effect.Effect<unknown, unknown>
+  })
 
 const doImpl = <A, E, R>(
   self: SingleFlight<any, any, any>,
   key: unknown,
   effect: Effect.Effect<A, E, R>
-): Effect.Effect<Result<A>, E, R> =>
+): Effect.Effect<Result<A>, E, Exclude<R, Scope.Scope>> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.withFiber((caller) => {
       const sf = impl(self)
+      const marks = caller.getRef(CurrentMark)
+      if (marks !== undefined && insideAbandoned(marks, sf, key)) return Exit.interrupt(caller.id)
       const existing = MutableHashMap.get(sf.byKey, key)
       if (existing._tag === "Some") {
         const flight = existing.value
-        flight.callers++
+        // Recursion from the flight's own fiber is sure to deadlock; from a
+        // fiber it forked it is not (the flight may not wait for that fiber),
+        // so such a call joins, uncounted.
+        if (flight.fiber === caller) return Exit.die(new SingleFlightRecursiveError({ key, groupName: sf.name }))
+        const counted = !inside(marks, flight.mark)
+        if (counted) flight.callers++
         flight.joined++
-        return awaitFlight(sf, flight, caller, restore)
+        return awaitFlight(sf, flight, caller, counted, restore)
       }
-      const flight = new Flight(key, new WaiterList("SingleFlight", sf.name))
+      const flight = new Flight(sf, key, new WaiterList("SingleFlight", sf.name), marks)
       MutableHashMap.set(sf.byKey, key, flight)
       sf.flights.add(flight)
-      // The flight is interruptible (forkIn does not inherit our mask) and
-      // lives in the group's scope, not in the caller's.
-      return Effect.flatMap(Effect.forkIn(effect, sf.scope), (fiber) => {
+      // The flight lives in the group's scope, not in the caller's, and is
+      // interruptible (forkIn does not inherit our mask). It must not start
+      // before `flight.fiber` is set, which the recursion check reads.
+      return Effect.flatMap(Effect.forkIn(fly(flight, effect), sf.scope), (fiber) => {
         flight.fiber = fiber
         fiber.addObserver((exit) => complete(sf, flight, exit))
-        return awaitFlight(sf, flight, caller, restore)
+        return awaitFlight(sf, flight, caller, true, restore)
       })
     })
-  ) as Effect.Effect<Result<A>, E, R>
+  ) as Effect.Effect<Result<A>, E, Exclude<R, Scope.Scope>>
 
 /**
  * Creates a group whose flights live in the current `Scope`: closing it
@@ -251,7 +373,12 @@ export const make = <A = unknown, E = never, K = string>(
  *
  * Every caller of a flight gets its outcome: value, failure, defect or
  * interruption. An interrupted caller leaves without disturbing the others;
- * when the last caller leaves, the flight is interrupted.
+ * when the last caller leaves, the flight is interrupted. The flight runs in
+ * a `Scope` of its own (closed when it ends) and under the caller's
+ * GoContext without its cancellation, so no `Scope` is required and neither
+ * the caller's deadline nor its scope closing stops the flight. Called from
+ * the flight's own fiber for its own key, it dies with
+ * {@link SingleFlightRecursiveError}.
  *
  * @example
  * ```ts
@@ -265,12 +392,12 @@ const do_: {
   <A, E, K>(
     self: SingleFlight<A, E, K>,
     key: NoInfer<K>
-  ): <R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<Result<A>, E, R>
+  ): <R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<Result<A>, E, Exclude<R, Scope.Scope>>
   <A, E, K, R>(
     self: SingleFlight<A, E, K>,
     key: NoInfer<K>,
     effect: Effect.Effect<NoInfer<A>, NoInfer<E>, R>
-  ): Effect.Effect<Result<A>, E, R>
+  ): Effect.Effect<Result<A>, E, Exclude<R, Scope.Scope>>
 } = ((
   ...args: [SingleFlight<any, any, any>, unknown] | [SingleFlight<any, any, any>, unknown, Effect.Effect<any, any, any>]
 ) =>
@@ -301,11 +428,11 @@ export const doFork = <A, E, K, R>(
   self: SingleFlight<A, E, K>,
   key: NoInfer<K>,
   effect: Effect.Effect<NoInfer<A>, NoInfer<E>, R>
-): Effect.Effect<Fiber.Fiber<Result<A>, E>, never, R> =>
+): Effect.Effect<Fiber.Fiber<Result<A>, E>, never, Exclude<R, Scope.Scope>> =>
   Effect.suspend(() => Effect.forkIn(doImpl(self, key, effect), impl(self).scope)) as Effect.Effect<
     Fiber.Fiber<Result<A>, E>,
     never,
-    R
+    Exclude<R, Scope.Scope>
   >
 
 /**

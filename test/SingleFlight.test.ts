@@ -5,14 +5,17 @@ import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
+import type * as Duration from "effect/Duration"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Scheduler from "effect/Scheduler"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
+import * as Option from "effect/Option"
+import * as GoContext from "../src/GoContext.ts"
 import * as SingleFlight from "../src/SingleFlight.ts"
-import { settle } from "./utils/fibers.ts"
-import { budgets, loop } from "./utils/budgets.ts"
+import { advance, settle } from "./utils/fibers.ts"
+import { budgets, loop, underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 
 class SomeErr extends Data.TaggedError("SomeErr")<{}> {}
@@ -40,6 +43,14 @@ const counted = <A>(gate: Deferred.Deferred<void>, value: A) => {
   )
   return { state, effect }
 }
+
+/** Lets other fibers run until `n` callers wait on `g` (live clock: yields, no sleeping). */
+const untilBlocked = <A, E, K>(g: SingleFlight.SingleFlight<A, E, K>, n: number): Effect.Effect<void> =>
+  Effect.suspend(function check(): Effect.Effect<void> {
+    return Effect.flatMap(SingleFlight.blocked(g), (b) =>
+      b.length >= n ? Effect.void : Effect.andThen(Effect.yieldNow, Effect.suspend(check))
+    )
+  })
 
 describe("SingleFlight", () => {
   describe("Go's singleflight_test.go", () => {
@@ -304,6 +315,268 @@ describe("SingleFlight", () => {
     )
   })
 
+  describe("a flight belongs to no caller", () => {
+    it.effect("the leader's GoContext deadline does not abort the flight a follower waits for", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<string, GoContext.ContextError>()
+        const user = GoContext.key<string>("user")
+        let runs = 0
+        let seen: unknown
+        // Honours its context, as Go code honours ctx.Done().
+        const flight = Effect.scoped(
+          Effect.gen(function* () {
+            runs++
+            const ctx = yield* GoContext.current
+            seen = [GoContext.value(ctx, user), GoContext.deadline(ctx)]
+            yield* GoContext.run(ctx, Effect.sleep("200 millis"))
+            return "v"
+          })
+        )
+        const call = (name: string, timeout: Duration.Input) =>
+          Effect.scoped(
+            Effect.gen(function* () {
+              const [ctx] = yield* GoContext.withTimeout(GoContext.withValue(GoContext.background, user, name), timeout)
+              return yield* GoContext.run(ctx, SingleFlight.do(g, "k", flight))
+            })
+          )
+        const leader = yield* Effect.forkChild(call("leader", "50 millis"))
+        yield* settle
+        const follower = yield* Effect.forkChild(call("follower", "1 second"))
+        yield* advance("50 millis")
+        // The leader fails with its own deadline...
+        expect(squashed(yield* Fiber.await(leader))).toBeInstanceOf(GoContext.DeadlineExceededError)
+        // ...and the flight goes on for the follower.
+        yield* settle
+        expect(follower.pollUnsafe()).toBeUndefined()
+        expect(yield* SingleFlight.keys(g)).toEqual(["k"])
+        yield* advance("150 millis")
+        expect(yield* Fiber.join(follower)).toEqual({ value: "v", shared: true })
+        expect(runs).toBe(1)
+        // Go's WithoutCancel: the leader's values are kept, its deadline is not.
+        expect(seen).toEqual([Option.some("leader"), Option.none()])
+      })
+    )
+
+    it.effect(
+      "the flight has a scope of its own: the leader's scope closing stops nothing; it closes when the flight ends",
+      () =>
+        Effect.gen(function* () {
+          const g = yield* SingleFlight.make<string, GoContext.ContextError>()
+          const gate = yield* Deferred.make<void>()
+          let released = 0
+          let releasedBeforeCallers: number | undefined
+          // Needs a Scope (addFinalizer, GoContext.current): the flight's own.
+          const flight = Effect.gen(function* () {
+            yield* Effect.addFinalizer(() => Effect.sync(() => released++))
+            const ctx = yield* GoContext.current
+            yield* GoContext.run(ctx, Deferred.await(gate))
+            return "v"
+          })
+          const leader = yield* Effect.forkChild(Effect.scoped(SingleFlight.do(g, "k", flight)))
+          yield* settle
+          const follower = yield* Effect.forkChild(
+            Effect.tap(SingleFlight.do(g, "k", flight), () =>
+              Effect.sync(() => {
+                releasedBeforeCallers = released
+              })
+            )
+          )
+          yield* settle
+          yield* Fiber.interrupt(leader)
+          yield* settle
+          expect(released).toBe(0)
+          expect(follower.pollUnsafe()).toBeUndefined()
+          yield* Deferred.succeed(gate, undefined)
+          expect(yield* Fiber.join(follower)).toEqual({ value: "v", shared: true })
+          expect(released).toBe(1)
+          expect(releasedBeforeCallers).toBe(1)
+        })
+    )
+
+    it.effect("the flight is interruptible though its leader is not: closing the group's scope stops it", () =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const g = yield* SingleFlight.make<string>().pipe(Scope.provide(scope))
+        let interrupted = 0
+        const flight = Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => interrupted++)))
+        const leader = yield* Effect.forkChild(Effect.uninterruptible(SingleFlight.do(g, "k", flight)))
+        yield* settle
+        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+        yield* settle
+        expect(closing.pollUnsafe()).toBeDefined()
+        expect(interrupted).toBe(1)
+        expect(interruptedOnly(yield* Fiber.await(leader))).toBe(true)
+      })
+    )
+  })
+
+  describe("recursion", () => {
+    it.effect("a flight calling do for its own key dies with SingleFlightRecursiveError, which names the key", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<string, never, unknown>({ name: "users" })
+        let runs = 0
+        const recursive = (key: unknown): Effect.Effect<string> =>
+          Effect.suspend(() => {
+            runs++
+            // Still the flight's own fiber, a few frames down (inside a scope of its own).
+            return Effect.scoped(Effect.map(SingleFlight.do(g, key, recursive(key)), (r) => r.value))
+          })
+        for (const key of ["user:1", ["user", 2]]) {
+          runs = 0
+          const caller = yield* Effect.forkChild(SingleFlight.do(g, key, recursive(key)))
+          yield* settle
+          const exit = caller.pollUnsafe()
+          expect(exit).toBeDefined()
+          expect(Exit.isFailure(exit!) && Cause.hasDies(exit!.cause)).toBe(true)
+          const defect = squashed(exit!)
+          expect(defect).toBeInstanceOf(SingleFlight.SingleFlightRecursiveError)
+          expect(defect).toMatchObject({ _tag: "SingleFlightRecursiveError", key, groupName: "users" })
+          expect((defect as Error).message).toBe(
+            `singleflight: do(${key === "user:1" ? '"user:1"' : '["user",2]'}) of group users called from its own flight, which would wait for itself forever`
+          )
+          expect(runs).toBe(1)
+          expect(yield* SingleFlight.keys(g)).toEqual([])
+          expect(yield* SingleFlight.blocked(g)).toEqual([])
+          // The key works afterwards.
+          yield* SingleFlight.forget(g, key)
+          expect(yield* SingleFlight.do(g, key, Effect.succeed("ok"))).toEqual({ value: "ok", shared: false })
+        }
+      })
+    )
+
+    it.effect("a fiber of an abandoned flight calling do for its key is interrupted and does not start it again", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<string>()
+        const stopping = yield* Deferred.make<void>()
+        let restarted = 0
+        let zombie: Exit.Exit<unknown, unknown> | undefined
+        const again = Effect.sync(() => {
+          restarted++
+          return "again"
+        })
+        // The flight's child calls do for the flight's key once the flight is
+        // being interrupted (its finalizer lets it run before the
+        // interruption reaches it).
+        const flight = Effect.andThen(
+          Effect.forkChild(
+            Effect.andThen(Deferred.await(stopping), SingleFlight.do(g, "k", again)).pipe(
+              Effect.onExit((exit) =>
+                Effect.sync(() => {
+                  zombie = exit
+                })
+              )
+            )
+          ),
+          Effect.never
+        ).pipe(Effect.onInterrupt(() => Effect.andThen(Deferred.succeed(stopping, undefined), settle)))
+        const caller = yield* Effect.forkChild(SingleFlight.do(g, "k", flight))
+        yield* settle
+        yield* Fiber.interrupt(caller)
+        expect(zombie !== undefined && interruptedOnly(zombie)).toBe(true)
+        expect(restarted).toBe(0)
+        expect(yield* SingleFlight.keys(g)).toEqual([])
+        expect(yield* SingleFlight.blocked(g)).toEqual([])
+        // Calls from outside the flight are not affected.
+        expect(yield* SingleFlight.do(g, "k", again)).toEqual({ value: "again", shared: false })
+      })
+    )
+
+    const throughForks: ReadonlyArray<
+      readonly [string, (g: SingleFlight.SingleFlight<string>, again: Effect.Effect<string>) => Effect.Effect<string>]
+    > = [
+      [
+        "a forkChild child",
+        (g, again) =>
+          Effect.flatMap(Effect.forkChild(SingleFlight.do(g, "k", again)), (f) =>
+            Effect.map(Fiber.join(f), (r) => r.value)
+          )
+      ],
+      [
+        "doFork",
+        (g, again) =>
+          Effect.flatMap(SingleFlight.doFork(g, "k", again), (f) => Effect.map(Fiber.join(f), (r) => r.value))
+      ],
+      [
+        "Effect.all",
+        (g, again) =>
+          Effect.map(
+            Effect.all([SingleFlight.do(g, "k", again), Effect.never], { concurrency: "unbounded" }),
+            ([r]) => r.value
+          )
+      ],
+      [
+        "the flight of another key",
+        (g, again) =>
+          Effect.map(
+            SingleFlight.do(
+              g,
+              "other",
+              Effect.map(SingleFlight.do(g, "k", again), (r) => r.value)
+            ),
+            (r) => r.value
+          )
+      ]
+    ]
+
+    for (const [via, recurse] of throughForks) {
+      it.effect(
+        `recursion through ${via}: interrupting the caller stops the flight, returns and leaves nothing alive`,
+        () =>
+          Effect.gen(function* () {
+            const scope = yield* Scope.make()
+            const g = yield* SingleFlight.make<string>().pipe(Scope.provide(scope))
+            let runs = 0
+            let interrupted = 0
+            const recursive: Effect.Effect<string> = Effect.suspend(() => {
+              runs++
+              return recurse(g, recursive)
+            }).pipe(Effect.onInterrupt(() => Effect.sync(() => interrupted++)))
+            const caller = yield* Effect.forkChild(SingleFlight.do(g, "k", recursive))
+            yield* settle
+            expect((yield* SingleFlight.blocked(g)).length).toBeGreaterThanOrEqual(2)
+            const leaving = yield* Effect.forkChild(Fiber.interrupt(caller))
+            yield* settle
+            expect(leaving.pollUnsafe()).toBeDefined()
+            expect(runs).toBe(1)
+            expect(interrupted).toBe(1)
+            expect(yield* SingleFlight.blocked(g)).toEqual([])
+            expect(yield* SingleFlight.keys(g)).toEqual([])
+            // The key works afterwards, forgotten or not.
+            expect(yield* SingleFlight.do(g, "k", Effect.succeed("ok"))).toEqual({ value: "ok", shared: false })
+            yield* SingleFlight.forget(g, "k")
+            expect(yield* SingleFlight.do(g, "k", Effect.succeed("ok"))).toEqual({ value: "ok", shared: false })
+            // Nothing of the flight is left for the scope to stop.
+            const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+            yield* settle
+            expect(closing.pollUnsafe()).toBeDefined()
+          })
+      )
+
+      it.effect(`recursion through ${via}: closing the group's scope returns, with or without callers left`, () =>
+        Effect.gen(function* () {
+          for (const callerLeavesFirst of [false, true]) {
+            const scope = yield* Scope.make()
+            const g = yield* SingleFlight.make<string>().pipe(Scope.provide(scope))
+            let interrupted = 0
+            const recursive: Effect.Effect<string> = Effect.suspend(() => recurse(g, recursive)).pipe(
+              Effect.onInterrupt(() => Effect.sync(() => interrupted++))
+            )
+            const caller = yield* Effect.forkChild(SingleFlight.do(g, "k", recursive))
+            yield* settle
+            if (callerLeavesFirst) yield* Fiber.interrupt(caller)
+            const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+            yield* settle
+            expect(closing.pollUnsafe()).toBeDefined()
+            expect(interrupted).toBe(1)
+            expect(interruptedOnly(yield* Fiber.await(caller))).toBe(true)
+            expect(yield* SingleFlight.blocked(g)).toEqual([])
+            expect(yield* SingleFlight.keys(g)).toEqual([])
+          }
+        })
+      )
+    }
+  })
+
   describe("keys", () => {
     it.effect("different keys fly independently; keys compare by value and structure (Effect's Equal)", () =>
       Effect.gen(function* () {
@@ -450,6 +723,15 @@ describe("SingleFlight", () => {
           Db.useSync((db) => db.user)
         )
       ).toEqualTypeOf<Effect.Effect<SingleFlight.Result<User>, SomeErr, Db>>()
+      // The flight has a Scope of its own: the caller provides none.
+      const scoped = Effect.as(Effect.scope, new User({ id: 1 }))
+      expectTypeOf(SingleFlight.do(g, "1", scoped)).toEqualTypeOf<Effect.Effect<SingleFlight.Result<User>, SomeErr>>()
+      expectTypeOf(scoped.pipe(SingleFlight.do(g, "1"))).toEqualTypeOf<
+        Effect.Effect<SingleFlight.Result<User>, SomeErr>
+      >()
+      expectTypeOf(SingleFlight.doFork(g, "1", scoped)).toEqualTypeOf<
+        Effect.Effect<Fiber.Fiber<SingleFlight.Result<User>, SomeErr>>
+      >()
       expectTypeOf(Effect.fail(new SomeErr()).pipe(SingleFlight.do(g, "1"))).toEqualTypeOf<
         Effect.Effect<SingleFlight.Result<User>, SomeErr>
       >()
@@ -489,7 +771,6 @@ describe("SingleFlight", () => {
  * becomes a failure through the timeout.
  */
 describe("SingleFlight: no lost wake-ups under any op budget", () => {
-
   it.live("4 callers of 2 keys, in rounds: every caller gets its flight's value", () =>
     Effect.forEach(
       budgets,
@@ -531,5 +812,150 @@ describe("SingleFlight: no lost wake-ups under any op budget", () => {
           })
         ),
       { discard: true }
-    ))
+    )
+  )
+})
+
+/**
+ * Interruption at every blocking point, under every op budget: the yield the
+ * budget forces lands at every step of a caller leaving, the flight ending,
+ * and a caller arriving meanwhile.
+ */
+describe("SingleFlight: interruption at every blocking point, under any op budget", () => {
+  it.live("a follower interrupted as the flight ends: the other caller gets the value, nothing is left behind", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<number>()
+        for (let round = 0; round < 16; round++) {
+          const gate = yield* Deferred.make<void>()
+          let runs = 0
+          let interrupted = 0
+          const flight = Effect.suspend(() => {
+            runs++
+            return Effect.as(Deferred.await(gate), round)
+          }).pipe(Effect.onInterrupt(() => Effect.sync(() => interrupted++)))
+          const stays = yield* Effect.forkChild(SingleFlight.do(g, "k", flight))
+          const leaves = yield* Effect.forkChild(SingleFlight.do(g, "k", flight))
+          yield* untilBlocked(g, 2)
+          // The interruption and the flight's end race; the yields shift one against the other.
+          const interrupting = yield* Effect.forkChild(
+            Effect.andThen(loop(round % 4, Effect.yieldNow), Fiber.interrupt(leaves))
+          )
+          yield* loop(Math.floor(round / 4), Effect.yieldNow)
+          yield* Deferred.succeed(gate, undefined)
+          yield* Fiber.join(interrupting)
+          expect(yield* Fiber.join(stays)).toEqual({ value: round, shared: true })
+          const exit = yield* Fiber.await(leaves)
+          if (Exit.isSuccess(exit)) expect(exit.value).toEqual({ value: round, shared: true })
+          else expect(interruptedOnly(exit)).toBe(true)
+          expect([runs, interrupted]).toEqual([1, 0])
+          expect(yield* SingleFlight.blocked(g)).toEqual([])
+          expect(yield* SingleFlight.keys(g)).toEqual([])
+        }
+      })
+    )
+  )
+
+  it.live("every caller leaving at once: the flight is interrupted, and stopped when the last one returns", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<number>()
+        for (let round = 0; round < 16; round++) {
+          let runs = 0
+          let stopped = 0
+          const flight = Effect.suspend(() => {
+            runs++
+            return Effect.never
+          }).pipe(
+            // A finalizer taking a few steps: the last caller out waits for it.
+            Effect.onInterrupt(() =>
+              Effect.andThen(
+                loop(round % 3, Effect.yieldNow),
+                Effect.sync(() => stopped++)
+              )
+            )
+          )
+          const callers = yield* Effect.forEach([0, 1], () => Effect.forkChild(SingleFlight.do(g, "k", flight)))
+          if (round % 2 === 0) yield* untilBlocked(g, 2)
+          const interrupting = yield* Effect.forEach([round % 4, Math.floor(round / 4)], (shift, i) =>
+            Effect.forkChild(Effect.andThen(loop(shift, Effect.yieldNow), Fiber.interrupt(callers[i]!)))
+          )
+          yield* Fiber.joinAll(interrupting)
+          // Both interruptions returned: every flight that started (a second
+          // one if a caller came only after the first had been abandoned) is
+          // stopped.
+          expect(stopped).toBe(runs)
+          for (const caller of callers) expect(interruptedOnly(yield* Fiber.await(caller))).toBe(true)
+          expect(yield* SingleFlight.blocked(g)).toEqual([])
+          expect(yield* SingleFlight.keys(g)).toEqual([])
+        }
+      })
+    )
+  )
+
+  it.live("a caller arriving while the flight is being interrupted joins it before, or starts afresh after", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<string>()
+        for (let round = 0; round < 16; round++) {
+          let stopped = 0
+          const flight = Effect.as(loop(40, Effect.yieldNow), "old").pipe(
+            Effect.onInterrupt(() =>
+              Effect.andThen(
+                loop(round % 3, Effect.yieldNow),
+                Effect.sync(() => stopped++)
+              )
+            )
+          )
+          const leaving = yield* Effect.forkChild(SingleFlight.do(g, "k", flight))
+          yield* untilBlocked(g, 1)
+          const interrupting = yield* Effect.forkChild(Fiber.interrupt(leaving))
+          yield* loop(round % 5, Effect.yieldNow)
+          const late = yield* Effect.forkChild(SingleFlight.do(g, "k", Effect.succeed("new")))
+          yield* Fiber.join(interrupting)
+          const result = yield* Fiber.join(late)
+          if (result.value === "old") {
+            // Joined before the first caller left: the flight went on for it.
+            expect(result.shared).toBe(true)
+            expect(stopped).toBe(0)
+          } else {
+            expect(result).toEqual({ value: "new", shared: false })
+            // Stopped by its caller leaving, unless it had ended first.
+            expect(stopped).toBe(interruptedOnly(yield* Fiber.await(leaving)) ? 1 : 0)
+          }
+          expect(yield* SingleFlight.blocked(g)).toEqual([])
+          expect(yield* SingleFlight.keys(g)).toEqual([])
+        }
+      })
+    )
+  )
+
+  it.live(
+    "a flight waiting for a forked child that calls do on its key: interrupting the caller or closing the scope returns",
+    () =>
+      underEveryBudget(() =>
+        Effect.gen(function* () {
+          for (let round = 0; round < 16; round++) {
+            const scope = yield* Scope.make()
+            const g = yield* SingleFlight.make<string>().pipe(Scope.provide(scope))
+            const recursive: Effect.Effect<string> = Effect.andThen(
+              loop(round % 3, Effect.yieldNow),
+              Effect.suspend(() =>
+                Effect.flatMap(Effect.forkChild(SingleFlight.do(g, "k", recursive)), (f) =>
+                  Effect.map(Fiber.join(f), (r) => r.value)
+                )
+              )
+            )
+            const caller = yield* Effect.forkChild(SingleFlight.do(g, "k", recursive))
+            yield* loop(Math.floor(round / 2), Effect.yieldNow)
+            // Even rounds interrupt the caller, odd rounds close the group's scope under it.
+            yield* round % 2 === 0 ? Fiber.interrupt(caller) : Scope.close(scope, Exit.void)
+            expect(interruptedOnly(yield* Fiber.await(caller))).toBe(true)
+            yield* Scope.close(scope, Exit.void)
+            expect(yield* SingleFlight.blocked(g)).toEqual([])
+            expect(yield* SingleFlight.keys(g)).toEqual([])
+          }
+        })
+      )
+  )
 })
