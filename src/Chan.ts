@@ -71,7 +71,7 @@ import {
   tryRecvLater,
   trySend as trySendNow
 } from "./internal/chan.ts"
-import { type BlockedFiber, handsOver, shallow } from "./internal/waiters.ts"
+import { type BlockedFiber, flushFirst, handsOver, shallow } from "./internal/waiters.ts"
 import { unwrap } from "./internal/copied.ts"
 
 export { ChanClosedError }
@@ -263,7 +263,7 @@ const exitEmpty = Exit.succeed(emptyResult)
 export const tryRecv = <A>(self: RecvChan<A>): Effect.Effect<TryRecv<A>> =>
   Effect.withFiber((fiber): Effect.Effect<TryRecv<A>> => {
     const ch = impl(self)
-    if (!handsOver(fiber)) return Effect.map(tryRecvLater(ch), toTryRecv)
+    if (!handsOver(fiber)) return Effect.map(flushFirst(tryRecvLater(ch)), toTryRecv)
     const done = tryRecvNow(ch, fiber)
     if (done === undefined || done._tag === "Failure") return exitEmpty // (a receive never fails)
     return Option.isSome(done.value) ? Exit.succeed({ _tag: "Received", value: done.value.value }) : exitClosed
@@ -374,7 +374,7 @@ export const toStream = <A>(self: RecvChan<A>): Stream.Stream<A> => {
   }
   const parked = Effect.flatMap(ch.parkRecv, (first) => chunkFrom(first, Fiber.getCurrent()!))
   const pull = Effect.withFiber((fiber) =>
-    !ch.isNil && handsOver(fiber) && canRecv(ch) ? chunkFrom(recvNow(ch, fiber), fiber) : parked
+    !ch.isNil && handsOver(fiber) && canRecv(ch) ? chunkFrom(recvNow(ch, fiber), fiber) : flushFirst(parked)
   )
   return Stream.fromPull(Effect.succeed(pull))
 }

@@ -71,7 +71,7 @@ import {
   sendNow
 } from "./internal/chan.ts"
 import { parseDuration } from "./internal/duration.ts"
-import { cancel, completeLater, flushPending, handsOver, parkTime, tooDeep } from "./internal/waiters.ts"
+import { cancel, completeLater, flushFirst, handsOver, parkTime, tooDeep } from "./internal/waiters.ts"
 import { InvalidDurationError } from "./Timer.ts"
 
 const CaseTypeId = "~effect-go/Select/Case" as const
@@ -349,16 +349,15 @@ const park = (plan: Plan, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<a
     sel.fiber = fiber
     sel.since = parkTime(fiber)
     register(sel, plan, fiber)
-    flushPending()
     return cancelSelect(sel, impls, fiber)
   })
-  if (plan.after === undefined) return parked
+  if (plan.after === undefined) return flushFirst(parked)
   const timer = Effect.flatMap(Effect.sleep(plan.after), () =>
     Effect.sync(() => fireSelect(sel, plan.afterIndex, Exit.void, undefined))
   )
   return Effect.flatMap(Effect.forkChild(timer, { startImmediately: true }), (timerFiber) => {
     sel.timer = timerFiber
-    return parked
+    return flushFirst(parked)
   })
 }
 

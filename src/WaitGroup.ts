@@ -79,6 +79,7 @@ import {
   cancel,
   completeLater,
   enqueue,
+  flushFirst,
   handsOver,
   shallow,
   tooDeep,
@@ -394,7 +395,7 @@ export const wait = (self: WaitGroup): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const wg = impl(self)
     const now = waitNow(wg, fiber)
-    return now !== undefined ? now : park(wg, fiber)
+    return now !== undefined ? now : flushFirst(park(wg, fiber))
   })
 
 /**

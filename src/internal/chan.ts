@@ -40,7 +40,18 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import { cancel, completeLater, enqueue, handsOver, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./waiters.ts"
+import {
+  cancel,
+  completeLater,
+  enqueue,
+  flushFirst,
+  handsOver,
+  tooDeep,
+  Waiter,
+  WaiterList,
+  wake,
+  wakeLater
+} from "./waiters.ts"
 
 /**
  * A send on a closed channel, or a second close: Go panics; effect-go fails
@@ -399,9 +410,9 @@ const makeParkRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> =>
 const makeRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
   const self: Effect.Effect<Option.Option<A>> = Effect.withFiber((fiber) => {
     if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
-    if (!handsOver(fiber)) return ch.parkRecv
+    if (!handsOver(fiber)) return flushFirst(ch.parkRecv)
     const now = tryRecv(ch, fiber)
-    return now !== undefined ? now : ch.parkRecv
+    return now !== undefined ? now : flushFirst(ch.parkRecv)
   })
   return self
 }
@@ -436,9 +447,9 @@ export const forEach = <A, E, R>(
   })
   const step: Effect.Effect<void, E, R> = Effect.withFiber((fiber) => {
     if (tooDeep()) return Effect.andThen(Effect.yieldNow, step)
-    if (!canRecv(ch)) return parked
+    if (!canRecv(ch)) return flushFirst(parked)
     // Closed and drained: the loop ends (no value to hand over).
-    if (!handsOver(fiber)) return ch.closed && !hasValue(ch) ? Effect.void : parked
+    if (!handsOver(fiber)) return ch.closed && !hasValue(ch) ? Effect.void : flushFirst(parked)
     const value = recvNow(ch, fiber)
     return value._tag === "Some" ? Effect.andThen(f(value.value), step) : Effect.void
   })
@@ -473,7 +484,7 @@ export const send = <A>(ch: ChanImpl<A>, value: A): Effect.Effect<void, ChanClos
   const self: Effect.Effect<void, ChanClosedError> = Effect.withFiber((fiber) => {
     if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
     const now = trySend(ch, value, fiber)
-    return now !== undefined ? now : parkSend(ch, value, fiber)
+    return now !== undefined ? now : flushFirst(parkSend(ch, value, fiber))
   })
   return self
 }

@@ -370,6 +370,25 @@ export const parkTime = (fiber: Fiber.Fiber<unknown, unknown>): number => {
   return stamp
 }
 
+const flushStep: Effect.Effect<void> = Effect.sync(flushPending)
+
+/**
+ * `park`, after resuming the waiters this fiber completed while it ran (see
+ * {@link wakeLater}): parking is when it has nothing else to do. The flush
+ * is a step of its own, before the registration, for two reasons. A fiber
+ * it resumes runs on this fiber's stack and may interrupt this fiber; Effect
+ * acts on that interruption at the next step, which must come before the
+ * registration takes anything (a value, a lock), not after. And a fiber it
+ * resumes may complete this operation: done during the registration, that
+ * would resume this fiber inside it, past the op-budget check of
+ * {@link handsOver}. Done before, it makes the operation ready, and the
+ * registration's own try takes it — as in a ping-pong, where the replying
+ * fiber parks and the registration takes its reply without suspending.
+ * Without pending waiters this is `park` itself.
+ */
+export const flushFirst = <A, E, R>(park: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  pending.head === undefined ? park : Effect.andThen(flushStep, park)
+
 /**
  * Blocks the current fiber on `list` with `node` until a waker calls
  * {@link wake} or {@link wakeLater}. Interruption withdraws the node in O(1)
@@ -394,8 +413,8 @@ export const parkTime = (fiber: Fiber.Fiber<unknown, unknown>): number => {
  * budget of 1 or 2 livelocks Effect itself, even on pure synchronous code:
  * do not test below 3.)
  *
- * Parking is also the moment to resume the waiters this fiber completed while
- * it ran (see {@link wakeLater}): it has nothing else to do.
+ * The waiters this fiber completed while it ran are resumed first, in a
+ * step of its own (see {@link flushFirst}).
  */
 export const block = <W extends Waiter<A, E>, A, E>(
   list: WaiterList<W>,
@@ -404,22 +423,26 @@ export const block = <W extends Waiter<A, E>, A, E>(
   onCancel: ((node: W, completed: Exit.Exit<A, E> | undefined) => void) | undefined,
   attempt: () => Exit.Exit<A, E> | undefined
 ): Effect.Effect<A, E> =>
-  Effect.callback<A, E>((resume) => {
-    const now = attempt()
-    if (now !== undefined) {
-      node.grantedExit = now
-      return resume(now)
-    }
-    enqueue(list, node, fiber, resume)
-    return Effect.sync(() => cancel(node, onCancel))
-  })
+  flushFirst(
+    Effect.callback<A, E>((resume) => {
+      const now = attempt()
+      if (now !== undefined) {
+        node.grantedExit = now
+        return resume(now)
+      }
+      enqueue(list, node, fiber, resume)
+      return Effect.sync(() => cancel(node, onCancel))
+    })
+  )
 
 /**
  * The parking step of {@link block}, for an operation that builds its own
  * `Effect.callback` (a channel receive shares one per channel, which
  * allocates nothing but the node): call it from the callback's registration,
  * right after the operation's non-blocking try failed there, and return a
- * cancel effect that calls {@link cancel} on `node`.
+ * cancel effect that calls {@link cancel} on `node`. Run the callback
+ * through {@link flushFirst}: nothing else may run on this fiber's stack
+ * during its registration.
  */
 export const enqueue = <W extends Waiter<A, E>, A, E>(
   list: WaiterList<W>,
@@ -431,7 +454,6 @@ export const enqueue = <W extends Waiter<A, E>, A, E>(
   node.fiber = fiber
   node.since = parkTime(fiber)
   list.push(node)
-  if (pending.head !== undefined) flushPending()
 }
 
 /** Withdraws an interrupted waiter; see {@link block}. */
