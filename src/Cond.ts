@@ -59,7 +59,7 @@ import * as Exit from "effect/Exit"
 import { dual, type LazyArg } from "effect/Function"
 import { type BlockedFiber, flushPending, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import * as Mutex from "./Mutex.ts"
-import { unwrap } from "./internal/copied.ts"
+import { invalidArgument, unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/Cond" as const
 
@@ -118,14 +118,20 @@ class CondImpl implements Cond {
 const impl = (self: Cond): CondImpl => unwrap(self, CondImpl, "Cond")
 
 /**
- * Creates a Cond bound to `mutex` outside of an Effect.
+ * Creates a Cond bound to `mutex` outside of an Effect. Throws
+ * `InvalidArgumentError` when `mutex` is not a Mutex (`CopiedPrimitiveError`
+ * for a copy of one).
  *
  * @since 0.1.0
  */
-export const makeUnsafe = (mutex: Mutex.Mutex, options?: CondOptions): Cond => new CondImpl(mutex, options?.name)
+export const makeUnsafe = (mutex: Mutex.Mutex, options?: CondOptions): Cond =>
+  new CondImpl(Mutex.checkMutex(mutex), options?.name)
 
 /**
- * Creates a Cond bound to `mutex`. Go: `sync.NewCond(&mu)`.
+ * Creates a Cond bound to `mutex`. Go: `sync.NewCond(&mu)`. Anything but a
+ * Mutex (an RWMutex, `undefined`, a copy) is a defect,
+ * `InvalidArgumentError` (`CopiedPrimitiveError` for a copy), at once rather
+ * than at the first `wait`.
  *
  * @example
  * ```ts
@@ -344,13 +350,17 @@ export const waitUntil: {
   ): Effect.Effect<void, E, R>
 } = dual(
   2,
-  <E, R>(self: Cond, predicate: LazyArg<boolean> | Effect.Effect<boolean, E, R>): Effect.Effect<void, E, R> => {
-    const check = Effect.isEffect(predicate) ? predicate : Effect.sync(predicate)
-    const c = impl(self)
-    return Effect.flatMap(Mutex.isLocked(c.mutex), (locked) =>
-      locked ? waitUntilLoop(self, check) : Exit.die(new WaitOnUnlockedMutexError({ condName: c.name }))
-    )
-  }
+  <E, R>(self: Cond, predicate: LazyArg<boolean> | Effect.Effect<boolean, E, R>): Effect.Effect<void, E, R> =>
+    Effect.suspend(() => {
+      const c = impl(self)
+      if (!Effect.isEffect(predicate) && typeof predicate !== "function") {
+        return Exit.die(invalidArgument("Cond.waitUntil", "a function or an Effect", predicate))
+      }
+      const check = Effect.isEffect(predicate) ? predicate : Effect.sync(predicate)
+      return Effect.flatMap(Mutex.isLocked(c.mutex), (locked) =>
+        locked ? waitUntilLoop(self, check) : Exit.die(new WaitOnUnlockedMutexError({ condName: c.name }))
+      )
+    })
 )
 
 /**

@@ -49,6 +49,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
+import { invalidArgument, unwrap } from "./internal/copied.ts"
 import { type BlockedFiber, block, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/Mutex" as const
@@ -190,6 +191,14 @@ class MutexImpl implements Mutex {
 const impl = (self: Mutex): MutexImpl => unwrap(self, MutexImpl, "Mutex")
 
 /**
+ * Returns `self` if it is a Mutex; throws (a defect inside an Effect) for a
+ * copy of one or for anything else. Cond checks the mutex it is given with it.
+ *
+ * @internal
+ */
+export const checkMutex = (self: unknown): Mutex => impl(self as Mutex)
+
+/**
  * Creates an unlocked Mutex outside of an Effect.
  *
  * @since 0.1.0
@@ -323,6 +332,7 @@ export const withLock: {
       // Called by the mask's own step, on the running fiber.
       const fiber = Fiber.getCurrent()!
       const m = impl(self)
+      if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("Mutex.withLock", "an Effect", effect))
       const guarded = Effect.onExit(restore(effect), m.release)
       // Taken here, inside the mask: nothing can interrupt between taking
       // the lock and installing its release.
@@ -361,7 +371,6 @@ export const blocked = (self: Mutex): Effect.Effect<ReadonlyArray<BlockedFiber>>
 // (Appended section: its imports are kept here, next to their only use.)
 import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
-import { unwrap } from "./internal/copied.ts"
 
 /**
  * The static side of a class made with {@link Service}: the service key plus

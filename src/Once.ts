@@ -20,6 +20,21 @@
  *   nothing, and the longest-waiting caller (or else the next one to come)
  *   runs it again. The initializer runs in the calling fiber, so interrupting
  *   a caller that waits never interrupts the initializer another caller runs;
+ * - "interrupted" is what Effect reports for the initializer. Once records
+ *   the outcome in the step that completes the initializer, with no step of
+ *   its own in between, so an initializer whose last step hands its value
+ *   straight on (`Effect.sync(...)`) is done as soon as that step ran. But
+ *   Effect may yield, and deliver an interruption, before any step of the
+ *   initializer, and its last step may be one that only hands back a value
+ *   (the `return` of an `Effect.gen`, `Effect.as`): the run is then reported
+ *   interrupted although its last statement ran, there is no value to
+ *   record, and the next caller runs it again. Effect's own `cached` treats
+ *   such a run the same way, and running the initializer in a fiber of its
+ *   own would not change it (interrupting that fiber races with its end in
+ *   the same way). So write initializers that can run again after an
+ *   interruption, or call uninterruptibly
+ *   (`Effect.uninterruptible(Once.do(once, init))`): an initializer that
+ *   cannot be interrupted always has its outcome recorded;
  * - a recursive call from the fiber running the initializer is a defect,
  *   {@link OnceRecursiveError} (Go deadlocks). A recursive call from another
  *   fiber that the initializer waits for still deadlocks, as in Go;
@@ -53,7 +68,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
-import { unwrap } from "./internal/copied.ts"
+import { invalidArgument, unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/Once" as const
 
@@ -111,6 +126,12 @@ class OnceImpl {
   readonly name: string | undefined
   /** What a waiter is doing, for dumps: "do", "func" or "value". */
   readonly op: string
+  /**
+   * The initializer's value is not kept ("do", "func"): a success is
+   * recorded as void. The initializer itself runs unmapped, so that the
+   * step that completes it is the step that records it (see `execute`).
+   */
+  readonly discard: boolean
   state: typeof IDLE | typeof RUNNING | typeof DONE = IDLE
   /** The fiber running the initializer, while RUNNING. */
   runner: Fiber.Fiber<unknown, unknown> | undefined = undefined
@@ -122,6 +143,7 @@ class OnceImpl {
   constructor(name: string | undefined, op: string) {
     this.name = name
     this.op = op
+    this.discard = op !== "value"
     this.waiters = new WaiterList("Once", name)
   }
 }
@@ -155,7 +177,7 @@ const finish = (o: OnceImpl, exit: Exit.Exit<unknown, unknown>): void => {
     return
   }
   o.state = DONE
-  o.exit = outcome(exit)
+  o.exit = o.discard && Exit.isSuccess(exit) ? Exit.void : outcome(exit)
   o.runner = undefined
   o.effect = undefined
   for (const node of o.waiters.drain()) {
@@ -164,17 +186,30 @@ const finish = (o: OnceImpl, exit: Exit.Exit<unknown, unknown>): void => {
   }
 }
 
+/**
+ * Runs the initializer and records its outcome. The recording is the frame
+ * right under the initializer, reached in the very step that completes it:
+ * the value goes straight from the initializer's last step to this `onExit`,
+ * through `restore`'s frame, which ends the interruptible region in that same
+ * step. Anything between them (an `Effect.asVoid` around the initializer, a
+ * `map`) would be a step of its own, before which Effect may yield and
+ * deliver an interruption: a run that finished would then be reported
+ * interrupted and run again. So "do" and "func" drop the value after the
+ * recording, not before.
+ */
 const execute = <A, E, R>(
   o: OnceImpl,
   effect: Effect.Effect<A, E, R>,
   restore: <AX, EX, RX>(effect: Effect.Effect<AX, EX, RX>) => Effect.Effect<AX, EX, RX>
-): Effect.Effect<A, E, R> =>
-  Effect.onExit(restore(effect), (exit) =>
+): Effect.Effect<A, E, R> => {
+  const recorded = Effect.onExit(restore(effect), (exit) =>
     shallow(() => {
       finish(o, exit)
       return Exit.void
     })
   )
+  return o.discard ? (Effect.asVoid(recorded) as Effect.Effect<any, E, R>) : recorded
+}
 
 /**
  * Settles a call without waiting when it can: `false` when the outcome is
@@ -225,8 +260,12 @@ const runSlow = <A, E, R>(o: OnceImpl, effect: Effect.Effect<A, E, R>): Effect.E
     })
   )
 
-const run = <A, E, R>(o: OnceImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.suspend(() => (o.state === DONE ? (o.exit as Exit.Exit<A, E>) : runSlow(o, effect)))
+const run = <A, E, R>(self: Once<any>, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => {
+    const o = impl(self)
+    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("Once.do", "an Effect", effect))
+    return o.state === DONE ? (o.exit as Exit.Exit<A, E>) : runSlow(o, effect)
+  })
 
 /**
  * Creates a Once outside of an Effect.
@@ -275,9 +314,7 @@ const do_: {
   <E>(self: Once<E>): <A, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<void, E, R>
   <E, A, R>(self: Once<E>, effect: Effect.Effect<A, E, R>): Effect.Effect<void, E, R>
 } = ((...args: [Once<any>] | [Once<any>, Effect.Effect<any, any, any>]) =>
-  args.length === 1
-    ? (effect: Effect.Effect<any, any, any>) => run(impl(args[0]), Effect.asVoid(effect))
-    : run(impl(args[0]), Effect.asVoid(args[1]))) as any
+  args.length === 1 ? (effect: Effect.Effect<any, any, any>) => run(args[0], effect) : run(args[0], args[1])) as any
 
 export { do_ as do }
 
@@ -303,6 +340,7 @@ const memoize = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   options: OnceOptions | undefined
 ): Effect.Effect<A, E, R> => {
+  if (!Effect.isEffect(effect)) return Exit.die(invalidArgument(`Once.${op}`, "an Effect", effect))
   const o = new OnceImpl(options?.name, op)
   o.effect = effect
   // Only `o` is captured: once DONE, the initializer can be collected.
@@ -328,7 +366,7 @@ const memoize = <A, E, R>(
  * @since 0.1.0
  */
 export const func = <A, E, R>(effect: Effect.Effect<A, E, R>, options?: OnceOptions): Effect.Effect<void, E, R> =>
-  memoize("func", Effect.asVoid(effect), options)
+  memoize("func", effect, options)
 
 /**
  * Returns an Effect that runs `effect` the first time it is run and then

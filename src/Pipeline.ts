@@ -65,6 +65,7 @@ import * as Stream from "effect/Stream"
 import type * as Types from "effect/Types"
 import * as Chan from "./Chan.ts"
 import { closeNow } from "./internal/chan.ts"
+import { invalidArgument, show, typeName } from "./internal/copied.ts"
 
 const PipeTypeId = "~effect-go/Pipeline/Pipe" as const
 
@@ -86,19 +87,31 @@ export type ValueOf<C> = C extends Chan.RecvChan<infer A> ? A : never
 export type ErrorOf<C> = C extends Pipe<any, infer E> ? E : never
 
 /**
- * A bad stage option: `workers` not a positive integer, or `capacity` not a
- * non-negative integer.
+ * A bad stage option: `workers` not a positive integer, `capacity` not a
+ * non-negative integer, or `ordered` not a boolean. `value` is what was
+ * given (a string or anything else that a cast or `any` let through is kept
+ * as given, and shown as such).
  *
  * @since 0.1.0
  */
 export class InvalidStageOptionError extends Data.TaggedError("InvalidStageOptionError")<{
-  readonly option: "workers" | "capacity"
-  readonly value: number
+  readonly option: "workers" | "capacity" | "ordered"
+  readonly value: unknown
 }> {
   override get message(): string {
-    return this.option === "workers"
-      ? `pipeline: workers must be a positive integer, got ${this.value}`
-      : `pipeline: capacity must be a non-negative integer, got ${this.value}`
+    const wanted =
+      this.option === "workers"
+        ? "a positive integer"
+        : this.option === "capacity"
+          ? "a non-negative integer"
+          : "a boolean"
+    const value = this.value
+    // The type is worth saying only when it is not the wanted one.
+    const got =
+      typeof value === (this.option === "ordered" ? "boolean" : "number")
+        ? String(value)
+        : `${show(value)} (${typeName(value)})`
+    return `pipeline: ${this.option} must be ${wanted}, got ${got}`
   }
 }
 
@@ -199,6 +212,8 @@ const onStageEnd = (state: State, fiber: Fiber.Fiber<unknown, unknown>, exit: Ex
 
 /** How the pipeline behind `self` ended, as seen by a consumer that read it to its close. */
 const outcome = (self: Chan.RecvChan<unknown>): Exit.Exit<void, unknown> => {
+  // Anything but a channel (a copy, undefined) is a defect, not "no failure".
+  Chan.impl(self)
   const found = states.get(self)
   if (found === undefined) return Exit.void
   const r = root(found)
@@ -214,6 +229,32 @@ const closeChan = (ch: Chan.RecvChan<any> | Chan.SendChan<any>): void => {
 
 const validCapacity = (n: number): boolean => Number.isInteger(n) && n >= 0
 
+/** An option's value, or its default when not given (`null` is a bad value, not "not given"). */
+const orDefault = <A>(value: A | undefined, fallback: A): A => (value === undefined ? fallback : value)
+
+/** A defect unless `options` is an object or undefined (a cast let it through). */
+const checkOptionsObject = (op: string, options: unknown): Exit.Exit<never> | undefined =>
+  options === undefined || (typeof options === "object" && options !== null)
+    ? undefined
+    : Exit.die(invalidArgument(op, "an options object or undefined", options))
+
+/** The stage options' problem, if any: not an object, or a bad `capacity`. */
+const checkOptions = (
+  op: string,
+  options: StageOptions | undefined
+): Exit.Exit<never, InvalidStageOptionError> | undefined => {
+  const notObject = checkOptionsObject(op, options)
+  if (notObject !== undefined) return notObject
+  const capacity = orDefault(options?.capacity, 0)
+  return validCapacity(capacity)
+    ? undefined
+    : Exit.fail(new InvalidStageOptionError({ option: "capacity", value: capacity }))
+}
+
+/** A defect unless `f` is a function. */
+const checkFunction = (op: string, f: unknown): Exit.Exit<never> | undefined =>
+  typeof f === "function" ? undefined : Exit.die(invalidArgument(op, "a function", f))
+
 /**
  * Makes a stage: an output channel in the pipeline of `inputs`, and one fiber
  * per body, each forked in the current scope. The output is closed when every
@@ -221,13 +262,18 @@ const validCapacity = (n: number): boolean => Number.isInteger(n) && n >= 0
  * the whole pipeline.
  */
 const makeStage = <B>(
+  op: string,
   inputs: ReadonlyArray<Chan.RecvChan<any>>,
   options: StageOptions | undefined,
   bodies: (out: Chan.Chan<B>) => ReadonlyArray<Effect.Effect<unknown, unknown, any>>
 ): Effect.Effect<Pipe<B, any>, InvalidStageOptionError, any> =>
   Effect.suspend(() => {
-    const capacity = options?.capacity ?? 0
-    if (!validCapacity(capacity)) return Exit.fail(new InvalidStageOptionError({ option: "capacity", value: capacity }))
+    const bad = checkOptions(op, options)
+    if (bad !== undefined) return bad
+    // Every input must be a channel: a defect (InvalidArgumentError, or
+    // CopiedPrimitiveError for a copy) before anything is started.
+    for (const input of inputs) Chan.impl(input)
+    const capacity = orDefault(options?.capacity, 0)
     return Effect.uninterruptible(
       Effect.flatMap(Effect.scope, (scope) => {
         const state = unite(inputs)
@@ -283,11 +329,16 @@ export const from = <A>(
   iterable: Iterable<A>,
   options?: StageOptions
 ): Effect.Effect<Pipe<A>, InvalidStageOptionError, Scope.Scope> =>
-  makeStage<A>([], options, (out) => [Effect.forEach(iterable, sendTo(out), { discard: true })]) as Effect.Effect<
+  (isIterable(iterable)
+    ? makeStage<A>("Pipeline.from", [], options, (out) => [Effect.forEach(iterable, sendTo(out), { discard: true })])
+    : Exit.die(invalidArgument("Pipeline.from", "an iterable", iterable))) as Effect.Effect<
     Pipe<A>,
     InvalidStageOptionError,
     Scope.Scope
   >
+
+const isIterable = (u: unknown): u is Iterable<unknown> =>
+  u !== null && u !== undefined && typeof (u as any)[Symbol.iterator] === "function"
 
 /**
  * A generator stage over its arguments: Go's `gen(2, 3)`.
@@ -307,7 +358,9 @@ export const fromStream = <A, E, R>(
   stream: Stream.Stream<A, E, R>,
   options?: StageOptions
 ): Effect.Effect<Pipe<A, E>, InvalidStageOptionError, R | Scope.Scope> =>
-  makeStage<A>([], options, (out) => [Stream.runForEach(stream, sendTo(out))])
+  Stream.isStream(stream)
+    ? makeStage<A>("Pipeline.fromStream", [], options, (out) => [Stream.runForEach(stream, sendTo(out))])
+    : Exit.die(invalidArgument("Pipeline.fromStream", "a Stream", stream))
 
 // -----------------------------------------------------------------------------
 // Stages
@@ -334,7 +387,7 @@ export const stage = <C extends Chan.RecvChan<any>, B, E, R>(
   body: (input: C, out: Chan.SendChan<B>) => Effect.Effect<void, E, R>,
   options?: StageOptions
 ): Effect.Effect<Pipe<B, ErrorOf<C> | E>, InvalidStageOptionError, R | Scope.Scope> =>
-  makeStage<B>([input], options, (out) => [body(input, out)])
+  checkFunction("Pipeline.stage", body) ?? makeStage<B>("Pipeline.stage", [input], options, (out) => [body(input, out)])
 
 const mapImpl = (
   self: Chan.RecvChan<unknown>,
@@ -342,18 +395,25 @@ const mapImpl = (
   options: MapOptions | undefined
 ): Effect.Effect<Pipe<unknown, unknown>, InvalidStageOptionError, unknown> =>
   Effect.suspend(() => {
-    const workers = options?.workers ?? 1
+    const notFunction = checkFunction("Pipeline.map", f)
+    if (notFunction !== undefined) return notFunction
+    const notObject = checkOptionsObject("Pipeline.map", options)
+    if (notObject !== undefined) return notObject
+    const workers = orDefault(options?.workers, 1)
     if (!Number.isInteger(workers) || workers < 1) {
       return Exit.fail(new InvalidStageOptionError({ option: "workers", value: workers }))
     }
-    if (workers === 1 || options?.ordered === false) {
-      return makeStage<unknown>([self], options, (out) => {
+    const ordered = orDefault(options?.ordered, true)
+    if (typeof ordered !== "boolean")
+      return Exit.fail(new InvalidStageOptionError({ option: "ordered", value: ordered }))
+    if (workers === 1 || !ordered) {
+      return makeStage<unknown>("Pipeline.map", [self], options, (out) => {
         const send = sendTo(out)
         const worker = Chan.forEach(self, (a) => Effect.flatMap(f(a), send))
         return Array.from({ length: workers }, () => worker)
       })
     }
-    return makeStage<unknown>([self], options, (out) => orderedMap(self, f, workers, out))
+    return makeStage<unknown>("Pipeline.map", [self], options, (out) => orderedMap(self, f, workers, out))
   })
 
 class Slot {
@@ -441,7 +501,7 @@ export const map: {
 export const merge = <const Chans extends ReadonlyArray<Chan.RecvChan<any>>>(
   ...chans: Chans
 ): Effect.Effect<Pipe<ValueOf<Chans[number]>, ErrorOf<Chans[number]>>, never, Scope.Scope> =>
-  makeStage<unknown>(chans, undefined, (out) => {
+  makeStage<unknown>("Pipeline.merge", chans, undefined, (out) => {
     const send = sendTo(out)
     return chans.map((ch) => Chan.forEach(ch, send))
   }) as any
@@ -473,7 +533,7 @@ export const forEach: {
 } = dual(
   2,
   <A, E, X, E2, R>(self: Pipe<A, E>, f: (a: A) => Effect.Effect<X, E2, R>): Effect.Effect<void, E | E2, R> =>
-    Effect.andThen(Chan.forEach(self, f), check(self))
+    Effect.suspend(() => checkFunction("Pipeline.forEach", f) ?? Effect.andThen(Chan.forEach(self, f), check(self)))
 )
 
 /**
@@ -507,7 +567,8 @@ export const drain = <A, E>(self: Pipe<A, E>): Effect.Effect<void, E> => forEach
  * @since 0.1.0
  */
 export const toStream = <A, E>(self: Pipe<A, E>): Stream.Stream<A, E> =>
-  Stream.concat(Chan.toStream(self), Stream.fromEffectDrain(check(self)))
+  // Built when run, so that a bad `self` is a defect of the stream.
+  Stream.suspend(() => Stream.concat(Chan.toStream(self), Stream.fromEffectDrain(check(self))))
 
 /**
  * Go's bounded-parallelism example (`MD5All`) in one call: `f` on every item
@@ -536,6 +597,7 @@ export const parallel = <A, B, E, R>(
  */
 export const failure = <A, E>(self: Pipe<A, E>): Effect.Effect<Option.Option<Cause.Cause<E>>> =>
   Effect.sync(() => {
+    Chan.impl(self)
     const found = states.get(self)
     return Option.fromUndefinedOr(found === undefined ? undefined : (root(found).failure as Cause.Cause<E> | undefined))
   })

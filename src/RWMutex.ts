@@ -52,7 +52,7 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import { dual, identity } from "effect/Function"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
-import { unwrap } from "./internal/copied.ts"
+import { invalidArgument, unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/RWMutex" as const
 
@@ -252,6 +252,9 @@ const withLockImpl = <A, E, R>(self: RWMutex, effect: Effect.Effect<A, E, R>, wr
   Effect.uninterruptibleMask((restore) =>
     Effect.withFiber((fiber) => {
       const m = impl(self)
+      if (!Effect.isEffect(effect)) {
+        return Exit.die(invalidArgument(write ? "RWMutex.withLock" : "RWMutex.withRLock", "an Effect", effect))
+      }
       const locked =
         (write ? lockNow(m) : rLockNow(m)) ?? park(m, new RWWaiter(write ? "lock" : "rLock", m.seq++), fiber, restore)
       return Effect.andThen(

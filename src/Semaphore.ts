@@ -57,7 +57,7 @@ import { dual, identity } from "effect/Function"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
-import { unwrap } from "./internal/copied.ts"
+import { invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/Semaphore" as const
 
@@ -84,10 +84,13 @@ export interface Semaphore {
 export class InvalidPermitsError extends Data.TaggedError("InvalidPermitsError")<{
   /** The operation that got the count: "make", "acquire", "tryAcquire", "release", "withPermits". */
   readonly op: string
+  /** What was given: a number, unless a cast or `any` let something else through. */
   readonly permits: number
 }> {
   override get message(): string {
-    return `semaphore: ${this.op}(${this.permits}): the permit count must be a non-negative safe integer`
+    const permits: unknown = this.permits
+    const text = `semaphore: ${this.op}(${show(permits)}): the permit count must be a non-negative safe integer`
+    return typeof permits === "number" ? text : `${text}, not ${typeName(permits)}`
   }
 }
 
@@ -409,6 +412,7 @@ export const withPermits: {
       const s = impl(self)
       const bad = check(s, "withPermits", n)
       if (bad !== undefined) return bad
+      if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("Semaphore.withPermits", "an Effect", effect))
       // Only the wait is interruptible: permits taken at once are taken in
       // the mask, so no interruption can come between taking them and
       // guarding them with the release (see `park` for a granted wait).
@@ -512,7 +516,11 @@ export const Service =
       layer: <E, R>(size: number | Effect.Effect<number, E, R>) =>
         Layer.effect(
           key,
-          typeof size === "number" ? make(size, { name: id }) : Effect.flatMap(size, (n) => make(n, { name: id }))
+          // Anything but an Effect goes to `make`, which says what is wrong
+          // with it (a size given as a string, say).
+          Effect.isEffect(size)
+            ? Effect.flatMap(size, (n) => make(n, { name: id }))
+            : make(size as number, { name: id })
         ) as any,
       withPermits:
         (n: number) =>

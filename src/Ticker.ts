@@ -24,6 +24,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import * as Chan from "./Chan.ts"
+import { unwrap } from "./internal/copied.ts"
 import { tryRecv, trySend } from "./internal/chan.ts"
 import { decodeDuration, InvalidDurationError } from "./Timer.ts"
 
@@ -61,7 +62,7 @@ class TickerImpl implements Ticker {
   }
 }
 
-const impl = (self: Ticker): TickerImpl => self as TickerImpl
+const impl = (self: Ticker): TickerImpl => unwrap(self, TickerImpl, "Ticker")
 
 const tickEvery = (t: TickerImpl, gen: number, interval: Duration.Duration): Effect.Effect<void> =>
   Effect.flatMap(Clock.currentTimeMillis, (start) => {
@@ -92,12 +93,9 @@ const tickEvery = (t: TickerImpl, gen: number, interval: Duration.Duration): Eff
 const exitTrue = Exit.succeed(true)
 const exitFalse = Exit.succeed(false)
 
+/** Decodes an interval: a positive, finite duration (Go panics on a non-positive one). */
 const decodeInterval = (interval: Duration.Input): Effect.Effect<Duration.Duration, InvalidDurationError> =>
-  Effect.flatMap(decodeDuration(interval, false), (d) =>
-    Duration.isFinite(d)
-      ? Effect.succeed(d)
-      : Effect.fail(new InvalidDurationError({ duration: interval, reason: "a ticker interval must be finite" }))
-  )
+  decodeDuration(interval, false)
 
 /** Starts a new generation (in the caller's step) and its fiber. */
 const start = (t: TickerImpl, interval: Duration.Duration): Effect.Effect<void> => {
@@ -112,8 +110,9 @@ const start = (t: TickerImpl, interval: Duration.Duration): Effect.Effect<void> 
 
 /**
  * Creates a ticker that delivers a tick every `interval`. Go:
- * `time.NewTicker(d)`. A zero, negative or NaN interval fails with
- * {@link InvalidDurationError} (Go panics). Stopped when the scope closes.
+ * `time.NewTicker(d)`. A zero, negative, NaN, infinite or malformed interval
+ * fails with {@link InvalidDurationError} (Go panics). Stopped when the scope
+ * closes.
  *
  * @since 0.1.0
  */
@@ -130,8 +129,9 @@ export const make = (interval: Duration.Input): Effect.Effect<Ticker, InvalidDur
  *
  * @since 0.1.0
  */
-export const tick = (interval: Duration.Input): Effect.Effect<Chan.RecvChan<number>, InvalidDurationError, Scope.Scope> =>
-  Effect.map(make(interval), (t) => t.c)
+export const tick = (
+  interval: Duration.Input
+): Effect.Effect<Chan.RecvChan<number>, InvalidDurationError, Scope.Scope> => Effect.map(make(interval), (t) => t.c)
 
 /**
  * Stops the ticker in the caller's step and drains a tick nobody received
@@ -157,7 +157,8 @@ export const stop = (self: Ticker): Effect.Effect<void> => Effect.withFiber((fib
 
 /**
  * Restarts the ticker with a new interval, counted from now. Go:
- * `ticker.Reset(d)`.
+ * `ticker.Reset(d)`. A bad interval (as in {@link make}) fails with
+ * {@link InvalidDurationError} and leaves the ticker as it was.
  *
  * @since 0.1.0
  */

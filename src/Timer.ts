@@ -29,10 +29,14 @@ import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import * as Chan from "./Chan.ts"
 import { tryRecv, trySend } from "./internal/chan.ts"
+import { invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
+import { parseDuration } from "./internal/duration.ts"
 
 /**
- * A duration that is negative or not a number (Go panics on a non-positive
- * ticker interval; timers accept zero).
+ * A duration that is not one (a string such as "bogus", an object with
+ * unknown fields), not a number, negative or infinite; or, for a ticker,
+ * zero (Go panics on a non-positive ticker interval; timers accept zero).
+ * `reason` says what is wrong and what is wanted.
  *
  * @since 0.1.0
  */
@@ -41,33 +45,86 @@ export class InvalidDurationError extends Data.TaggedError("InvalidDurationError
   readonly reason: string
 }> {
   override get message(): string {
-    return `invalid duration ${String(this.duration)}: ${this.reason}`
+    const hint = this.reason.startsWith("not a duration") ? `; ${WANTED}` : ""
+    return `invalid duration ${showDuration(this.duration)}: ${this.reason}${hint}`
   }
 }
 
-/** Decodes a duration, failing with InvalidDurationError on bad input. @internal */
+/** A duration as given, for a message: `-1`, `"bogus"`, `[1, NaN]`, `{ ms: 5 }`. */
+const showDuration = (input: unknown): string => {
+  if (Duration.isDuration(input)) return `Duration(${String(input)})`
+  if (Array.isArray(input)) return `[${input.map(show).join(", ")}]`
+  if (typeof input === "object" && input !== null && Object.getPrototypeOf(input) === Object.prototype) {
+    return `{ ${Object.entries(input)
+      .map(([k, v]) => `${k}: ${show(v)}`)
+      .join(", ")} }`
+  }
+  return show(input)
+}
+
+/** The fields of a `Duration.DurationObject`. */
+const DURATION_FIELDS = new Set([
+  "weeks",
+  "days",
+  "hours",
+  "minutes",
+  "seconds",
+  "milliseconds",
+  "microseconds",
+  "nanoseconds"
+])
+
+const WANTED = 'want milliseconds (a number), a Duration, or a string such as "500 millis"'
+
+/**
+ * What Effect's decoder would accept but make up a value for: an object
+ * with unknown fields or non-number fields (read as 0 or coerced), a
+ * `[seconds, nanos]` pair with a NaN (read as 0).
+ */
+const shapeProblem = (input: unknown): string | undefined => {
+  if (typeof input !== "object" || input === null || Duration.isDuration(input)) return undefined
+  if (Array.isArray(input)) {
+    if (input.length === 2 && input.every((x) => typeof x === "number")) {
+      return input.some(Number.isNaN) ? "not a number" : undefined
+    }
+    return "not a duration: a pair must be [seconds, nanos], two numbers"
+  }
+  for (const [key, value] of Object.entries(input)) {
+    if (!DURATION_FIELDS.has(key)) return `not a duration: unknown field ${JSON.stringify(key)}`
+    if (value !== undefined && typeof value !== "number") {
+      return `not a duration: field ${key} must be a number, not ${typeName(value)}`
+    }
+    if (Number.isNaN(value)) return `not a number: field ${key} is NaN`
+  }
+  return undefined
+}
+
+/**
+ * Decodes a duration, failing with InvalidDurationError on bad input: what
+ * the shared decoder rejects (not a duration, NaN, negative, zero when
+ * `allowZero` is false, with the same reasons as `Select.after`), an object
+ * that Effect would read as a made-up value (see `shapeProblem`), or an
+ * infinite duration (a timer or ticker that never fires would block its
+ * receivers forever).
+ *
+ * @internal
+ */
 export const decodeDuration = (
   input: Duration.Input,
   allowZero: boolean
 ): Effect.Effect<Duration.Duration, InvalidDurationError> =>
   Effect.suspend(() => {
-    if (typeof input === "number" && Number.isNaN(input)) {
-      return Effect.fail(new InvalidDurationError({ duration: input, reason: "not a number" }))
+    const decoded = shapeProblem(input) ?? parseDuration(input, allowZero)
+    if (typeof decoded === "string") return Exit.fail(new InvalidDurationError({ duration: input, reason: decoded }))
+    if (!Duration.isFinite(decoded)) {
+      return Exit.fail(
+        new InvalidDurationError({
+          duration: input,
+          reason: "must be finite: it would never fire (for no timeout, leave the select case out)"
+        })
+      )
     }
-    let duration: Duration.Duration
-    try {
-      duration = Duration.fromInputUnsafe(input)
-    } catch {
-      return Effect.fail(new InvalidDurationError({ duration: input, reason: "not a duration" }))
-    }
-    const millis = Duration.toMillis(duration)
-    if (Number.isNaN(millis) || millis < 0) {
-      return Effect.fail(new InvalidDurationError({ duration: input, reason: "must not be negative" }))
-    }
-    if (!allowZero && millis === 0) {
-      return Effect.fail(new InvalidDurationError({ duration: input, reason: "must be positive" }))
-    }
-    return Effect.succeed(duration)
+    return Exit.succeed(decoded)
   })
 
 const TypeId = "~effect-go/Timer" as const
@@ -106,7 +163,7 @@ class TimerImpl implements Timer {
   }
 }
 
-const impl = (self: Timer): TimerImpl => self as TimerImpl
+const impl = (self: Timer): TimerImpl => unwrap(self, TimerImpl, "Timer")
 
 /**
  * Fires generation `gen`: one step from the check to the send, so that a
@@ -157,7 +214,9 @@ const disarm = (t: TimerImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effe
 
 /**
  * Creates a timer that fires once after `duration`. Go:
- * `time.NewTimer(d)`. The timer is stopped when the scope closes.
+ * `time.NewTimer(d)`. The timer is stopped when the scope closes. Zero fires
+ * at once; a duration that is malformed, NaN, negative or infinite fails
+ * with {@link InvalidDurationError}.
  *
  * @since 0.1.0
  */
@@ -175,8 +234,9 @@ export const make = (duration: Duration.Input): Effect.Effect<Timer, InvalidDura
  *
  * @since 0.1.0
  */
-export const after = (duration: Duration.Input): Effect.Effect<Chan.RecvChan<number>, InvalidDurationError, Scope.Scope> =>
-  Effect.map(make(duration), (t) => t.c)
+export const after = (
+  duration: Duration.Input
+): Effect.Effect<Chan.RecvChan<number>, InvalidDurationError, Scope.Scope> => Effect.map(make(duration), (t) => t.c)
 
 /**
  * Stops the timer. Returns true if the call stopped it, false if it had
@@ -190,7 +250,8 @@ export const stop = (self: Timer): Effect.Effect<boolean> => Effect.withFiber((f
 /**
  * Re-arms the timer to fire after `duration`. Returns true if it had been
  * active. Go: `t.Reset(d)`, with Go 1.23's guarantee that no stale value is
- * received afterwards.
+ * received afterwards. A bad duration (as in {@link make}) fails with
+ * {@link InvalidDurationError} and leaves the timer as it was.
  *
  * @since 0.1.0
  */
@@ -210,10 +271,20 @@ export const reset = (self: Timer, duration: Duration.Input): Effect.Effect<bool
  * Runs `effect` in its own fiber after `duration`, unless stopped first.
  * Go: `time.AfterFunc(d, f)`. The returned `stop` says whether it prevented
  * the call (false once `effect` has started). The fiber belongs to the scope.
+ * A bad duration (as in {@link make}) fails with {@link InvalidDurationError};
+ * an `effect` that is not an Effect is a defect (`InvalidArgumentError`).
  *
  * @since 0.1.0
  */
 export const afterFunc = <E, R>(
+  duration: Duration.Input,
+  effect: Effect.Effect<void, E, R>
+): Effect.Effect<{ readonly stop: Effect.Effect<boolean> }, InvalidDurationError, R | Scope.Scope> =>
+  Effect.isEffect(effect)
+    ? afterFuncChecked(duration, effect)
+    : Exit.die(invalidArgument("Timer.afterFunc", "an Effect", effect))
+
+const afterFuncChecked = <E, R>(
   duration: Duration.Input,
   effect: Effect.Effect<void, E, R>
 ): Effect.Effect<{ readonly stop: Effect.Effect<boolean> }, InvalidDurationError, R | Scope.Scope> =>

@@ -11,6 +11,7 @@ import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
 import * as Cond from "../src/Cond.ts"
 import * as Mutex from "../src/Mutex.ts"
+import * as RWMutex from "../src/RWMutex.ts"
 import { settle } from "./utils/fibers.ts"
 import { isInterruptedOnly } from "./utils/exits.ts"
 import { loop, underEveryBudget } from "./utils/budgets.ts"
@@ -363,6 +364,39 @@ describe("Cond", () => {
       yield* Fiber.join(w)
       expect(seen).toEqual([true])
       yield* nothingLeft(mu, c)
+    })
+  )
+
+  it.effect("make with anything but a Mutex is a defect at once; waitUntil with a bad predicate too", () =>
+    Effect.gen(function* () {
+      const any = (u: unknown): any => u
+      const invalid = (message: string, effect: Effect.Effect<unknown>) =>
+        Effect.gen(function* () {
+          const exit = yield* Effect.exit(effect)
+          const defect = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+          expect(defect, message).toMatchObject({ _tag: "InvalidArgumentError" })
+          expect((defect as Error).message).toBe(message)
+        })
+      const rw = yield* RWMutex.make()
+      yield* invalid("expected a Mutex, got an RWMutex", Cond.make(any(rw)))
+      yield* invalid("expected a Mutex, got undefined", Cond.make(any(undefined)))
+      yield* invalid("expected a Mutex, got an empty object", Cond.make(any({})))
+      expect(() => Cond.makeUnsafe(any(null))).toThrow("expected a Mutex, got null")
+      // A copy of a Mutex is a copy.
+      const mu = yield* Mutex.make()
+      const copied = yield* Effect.exit(Cond.make({ ...mu }))
+      expect(Exit.isFailure(copied) ? Cause.squash(copied.cause) : undefined).toMatchObject({
+        _tag: "CopiedPrimitiveError",
+        primitive: "Mutex"
+      })
+      const c = yield* Cond.make(mu)
+      yield* Mutex.lock(mu)
+      yield* invalid(
+        "Cond.waitUntil: expected a function or an Effect, got the boolean true",
+        Cond.waitUntil(c, any(true))
+      )
+      expect(yield* Mutex.isLocked(mu)).toBe(true) // still held, as before the call
+      yield* Mutex.unlock(mu)
     })
   )
 

@@ -215,6 +215,24 @@ describe("Mutex", () => {
     })
   )
 
+  it.effect("withLock of something that is not an Effect is a defect that leaves the mutex unlocked", () =>
+    Effect.gen(function* () {
+      const mu = yield* Mutex.make()
+      const exit = yield* Effect.exit(Mutex.withLock(mu)(42 as unknown as Effect.Effect<void>))
+      const defect = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+      expect(defect).toMatchObject({ _tag: "InvalidArgumentError" })
+      expect((defect as Error).message).toBe("Mutex.withLock: expected an Effect, got the number 42")
+      expect(yield* Mutex.isLocked(mu)).toBe(false)
+      // Held by someone else, it is refused before waiting, not after.
+      yield* Mutex.lock(mu)
+      const held = yield* Effect.exit(Mutex.withLock(mu)(undefined as unknown as Effect.Effect<void>))
+      expect(Exit.isFailure(held) && Cause.hasDies(held.cause)).toBe(true)
+      expect(yield* Mutex.blocked(mu)).toEqual([])
+      yield* Mutex.unlock(mu)
+      expect(yield* Mutex.isLocked(mu)).toBe(false)
+    })
+  )
+
   it.effect("an interrupted lock leaves the queue and holds nothing", () =>
     Effect.gen(function* () {
       const mu = yield* Mutex.make()

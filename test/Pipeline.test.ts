@@ -235,6 +235,80 @@ describe("Pipeline", () => {
       })
     )
 
+    it.effect("bad options through a cast are shown as given; ordered must be a boolean", () =>
+      Effect.gen(function* () {
+        const any = (u: unknown): any => u
+        const input = yield* Pipeline.gen(1, 2)
+        const cases: ReadonlyArray<readonly [object, string]> = [
+          [{ workers: "2" }, 'pipeline: workers must be a positive integer, got "2" (a string)'],
+          [{ workers: null }, "pipeline: workers must be a positive integer, got null (null)"],
+          [{ workers: 0 }, "pipeline: workers must be a positive integer, got 0"],
+          [{ capacity: "1" }, 'pipeline: capacity must be a non-negative integer, got "1" (a string)'],
+          [{ ordered: "false" }, 'pipeline: ordered must be a boolean, got "false" (a string)'],
+          [{ workers: 2, ordered: 0 }, "pipeline: ordered must be a boolean, got 0 (a number)"]
+        ]
+        for (const [options, message] of cases) {
+          const error = yield* Effect.flip(Pipeline.map(input, Effect.succeed, any(options)))
+          expect(error).toBeInstanceOf(Pipeline.InvalidStageOptionError)
+          expect(error.message).toBe(message)
+        }
+        expect(yield* Effect.flip(Pipeline.map(input, Effect.succeed, any({ ordered: "false" })))).toMatchObject({
+          option: "ordered",
+          value: "false"
+        })
+        // Nothing was started: the input is still whole.
+        expect(yield* Pipeline.collect(input)).toEqual([1, 2])
+      })
+    )
+
+    it.effect("arguments of the wrong kind are defects saying what was given, reported by the Effect", () =>
+      Effect.gen(function* () {
+        const any = (u: unknown): any => u
+        const input = yield* Pipeline.gen(1)
+        const invalid = (message: string, effect: Effect.Effect<unknown, unknown, any>) =>
+          Effect.gen(function* () {
+            const exit = yield* Effect.exit(effect)
+            const defect = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+            expect(defect, message).toMatchObject({ _tag: "InvalidArgumentError" })
+            expect((defect as Error).message).toBe(message)
+          })
+        yield* invalid("expected a Chan, got undefined", Pipeline.map(any(undefined), Effect.succeed))
+        yield* invalid(
+          "expected a Chan, got the number 3",
+          Pipeline.stage(any(3), () => Effect.void)
+        )
+        yield* invalid("expected a Chan, got null", Pipeline.merge(input, any(null)))
+        yield* invalid("Pipeline.map: expected a function, got the number 5", Pipeline.map(input, any(5)))
+        yield* invalid("Pipeline.stage: expected a function, got undefined", Pipeline.stage(input, any(undefined)))
+        yield* invalid("Pipeline.from: expected an iterable, got the number 5", Pipeline.from(any(5)))
+        yield* invalid(
+          "Pipeline.fromStream: expected a Stream, got an array of length 1",
+          Pipeline.fromStream(any([1]))
+        )
+        yield* invalid(
+          "Pipeline.map: expected an options object or undefined, got the number 3",
+          Pipeline.map(input, Effect.succeed, any(3))
+        )
+        yield* invalid(
+          'Pipeline.from: expected an options object or undefined, got the string "x"',
+          Pipeline.from([1], any("x"))
+        )
+        // Consumers: a bad pipe is a defect, not "no failure".
+        yield* invalid("expected a Chan, got undefined", Pipeline.check(any(undefined)))
+        yield* invalid('expected a Chan, got the string "p"', Pipeline.failure(any("p")))
+        yield* invalid("expected a Chan, got undefined", Pipeline.collect(any(undefined)))
+        yield* invalid("expected a Chan, got undefined", Pipeline.drain(any(undefined)))
+        yield* invalid(
+          "expected a Chan, got undefined",
+          Pipeline.forEach(any(undefined), () => Effect.void)
+        )
+        yield* invalid("Pipeline.forEach: expected a function, got null", Pipeline.forEach(input, any(null)))
+        yield* invalid("expected a Chan, got undefined", Stream.runDrain(Pipeline.toStream(any(undefined))))
+        // The input was not touched by any of them.
+        expect(yield* Pipeline.collect(input)).toEqual([1])
+      })
+    )
+
     it.effect.prop(
       "ordered map: any delays, any number of workers, output is the input in order, each item once",
       [
@@ -512,7 +586,8 @@ describe("Pipeline: no lost wake-ups under any op budget", () => {
         const out = yield* Pipeline.collect(merged)
         expect([...out].sort((a, b) => a - b)).toEqual([-2, -1, ...items.map((n) => n * 2 + 1)])
       })
-    ))
+    )
+  )
 
   it.live("a failing stage stops the pipeline: collect fails, nothing hangs", () =>
     underEveryBudget(() =>
@@ -525,5 +600,6 @@ describe("Pipeline: no lost wake-ups under any op budget", () => {
         )
         expect(yield* Effect.flip(Pipeline.collect(failing))).toBe("boom")
       })
-    ))
+    )
+  )
 })

@@ -30,7 +30,6 @@ const hold = (rw: RWMutex.RWMutex, kind: "r" | "w", gate: Latch.Latch, log?: Arr
     )
   )
 
-
 describe("RWMutex", () => {
   // Go: TestParallelReaders / doTestParallelReaders(numReaders, gomaxprocs).
   for (const n of [1, 3, 4, 10]) {
@@ -294,7 +293,26 @@ describe("RWMutex", () => {
       yield* Fiber.join(writer)
       expect(yield* RWMutex.readerCount(rw)).toBe(0)
       yield* RWMutex.unlock(rw)
-    }))
+    })
+  )
+
+  it.effect("withLock / withRLock of something that is not an Effect is a defect that takes no lock", () =>
+    Effect.gen(function* () {
+      const rw = yield* RWMutex.make()
+      const write = yield* Effect.exit(RWMutex.withLock(rw)("x" as unknown as Effect.Effect<void>))
+      expect(defectOf(write)).toMatchObject({
+        _tag: "InvalidArgumentError",
+        message: 'RWMutex.withLock: expected an Effect, got the string "x"'
+      })
+      const read = yield* Effect.exit(RWMutex.withRLock(rw)(undefined as unknown as Effect.Effect<void>))
+      expect(defectOf(read)).toMatchObject({
+        _tag: "InvalidArgumentError",
+        message: "RWMutex.withRLock: expected an Effect, got undefined"
+      })
+      expect(yield* RWMutex.isLocked(rw)).toBe(false)
+      expect(yield* RWMutex.readerCount(rw)).toBe(0)
+    })
+  )
 
   describe("misuse is a defect with Go's message (Go's misuse_test.go)", () => {
     const cases: ReadonlyArray<{
@@ -584,7 +602,6 @@ describe("RWMutex", () => {
  * through the timeout.
  */
 describe("RWMutex under any op budget", () => {
-
   it.live("2 readers and 2 writers contend, plain and with*Lock: no lost wake-up", () =>
     underEveryBudget(() =>
       Effect.gen(function* () {
@@ -617,7 +634,8 @@ describe("RWMutex under any op budget", () => {
         expect(broken).toBe(false)
         expect(yield* state(rw)).toEqual({ writer: false, readers: 0, blocked: [] })
       })
-    ))
+    )
+  )
 
   it.live("withLock / withRLock interrupted right after locking at once hold nothing (default budget)", () =>
     Effect.gen(function* () {
@@ -632,10 +650,17 @@ describe("RWMutex under any op budget", () => {
           )
           yield* Effect.yieldNow // the fiber runs until its budget is spent, then yields
           yield* Fiber.interrupt(fiber)
-          expect({ write, shift, ...(yield* state(rw)) }).toEqual({ write, shift, writer: false, readers: 0, blocked: [] })
+          expect({ write, shift, ...(yield* state(rw)) }).toEqual({
+            write,
+            shift,
+            writer: false,
+            readers: 0,
+            blocked: []
+          })
         }
       }
-    }))
+    })
+  )
 
   it.live("withLock / withRLock interrupted while being granted hold nothing (every op budget)", () =>
     underEveryBudget(() =>
@@ -653,5 +678,6 @@ describe("RWMutex under any op budget", () => {
         yield* Fiber.joinAll(holders)
         expect(yield* state(rw)).toEqual({ writer: false, readers: 0, blocked: [] })
       })
-    ))
+    )
+  )
 })

@@ -14,7 +14,6 @@ import { defectOf } from "./utils/exits.ts"
 import { loop, underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 
-
 const ops = (sem: Semaphore.Semaphore) => Effect.map(Semaphore.blocked(sem), (bs) => bs.map((b) => b.op))
 
 /** Go's `ctx, _ := context.WithTimeout(ctx, d); sem.Acquire(ctx, n) == nil` on the TestClock. */
@@ -323,6 +322,54 @@ describe("Semaphore", () => {
     })
   )
 
+  it.effect("bad input through a cast: a count that is no number is shown as given, with its type", () =>
+    Effect.gen(function* () {
+      const any = (u: unknown): any => u
+      const e = yield* Effect.flip(Semaphore.make(any("3")))
+      expect(e).toMatchObject({ _tag: "InvalidPermitsError", op: "make", permits: "3" })
+      expect(e.message).toBe('semaphore: make("3"): the permit count must be a non-negative safe integer, not a string')
+      expect(() => Semaphore.makeUnsafe(any("3"))).toThrow('make("3")')
+      const sem = yield* Semaphore.make(2)
+      let ran = false
+      // [given, as shown in the operation, its type]
+      const cases: ReadonlyArray<readonly [unknown, string, string]> = [
+        ["1", '"1"', "a string"],
+        [undefined, "undefined", "undefined"],
+        [null, "null", "null"],
+        [1n, "1n", "a bigint"],
+        [[1], "an array of length 1", "an array"]
+      ]
+      for (const [bad, shown, type] of cases) {
+        const errors = [
+          yield* Effect.flip(Semaphore.acquire(sem, any(bad))),
+          yield* Effect.flip(Semaphore.tryAcquire(sem, any(bad))),
+          yield* Effect.flip(Semaphore.release(sem, any(bad))),
+          yield* Effect.flip(Semaphore.withPermits(sem, any(bad))(Effect.sync(() => (ran = true))))
+        ]
+        expect(errors.map((e) => e._tag)).toEqual(Array(4).fill("InvalidPermitsError"))
+        expect(errors.map((e) => e.message)).toEqual(
+          ["acquire", "tryAcquire", "release", "withPermits"].map(
+            (op) => `semaphore: ${op}(${shown}): the permit count must be a non-negative safe integer, not ${type}`
+          )
+        )
+      }
+      expect(ran).toBe(false)
+      expect(yield* Semaphore.available(sem)).toBe(2) // nothing taken or given back
+      expect(yield* Semaphore.blocked(sem)).toEqual([])
+    })
+  )
+
+  it.effect("withPermits of something that is not an Effect is a defect that takes no permit", () =>
+    Effect.gen(function* () {
+      const sem = yield* Semaphore.make(2)
+      const exit = yield* Effect.exit(Semaphore.withPermits(sem, 1)(5 as unknown as Effect.Effect<void>))
+      const defect = defectOf(exit)
+      expect(defect).toMatchObject({ _tag: "InvalidArgumentError" })
+      expect((defect as Error).message).toBe("Semaphore.withPermits: expected an Effect, got the number 5")
+      expect(yield* Semaphore.available(sem)).toBe(2)
+    })
+  )
+
   it.effect("bad input: negative, fractional, NaN or infinite counts fail with InvalidPermitsError", () =>
     Effect.gen(function* () {
       for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, -0.5, 2 ** 53]) {
@@ -609,7 +656,6 @@ describe("Semaphore", () => {
  * lost wake-up hangs, and the timeout turns the hang into a failure.
  */
 describe("Semaphore: no lost wake-ups under any op budget", () => {
-
   it.live("4 fibers acquire and release 1 or 2 of 2 permits, plain and withPermits", () =>
     underEveryBudget(() =>
       Effect.gen(function* () {
@@ -632,7 +678,8 @@ describe("Semaphore: no lost wake-ups under any op budget", () => {
         expect(yield* Semaphore.available(sem)).toBe(2)
         expect(yield* Semaphore.blocked(sem)).toEqual([])
       }).pipe(Effect.orDie)
-    ))
+    )
+  )
 
   // A grant and an interruption can meet: Effect may yield right after the
   // step that took the permits (the fast path, or the re-check at parking)
@@ -654,7 +701,8 @@ describe("Semaphore: no lost wake-ups under any op budget", () => {
         yield* Fiber.interrupt(fiber)
         expect({ shift, available: yield* Semaphore.available(sem) }).toEqual({ shift, available: 1 })
       }
-    }).pipe(Effect.orDie))
+    }).pipe(Effect.orDie)
+  )
 
   it.live("withPermits interrupted while it is granted holds nothing (every op budget)", () =>
     underEveryBudget(() =>
@@ -672,5 +720,6 @@ describe("Semaphore: no lost wake-ups under any op budget", () => {
         expect(yield* Semaphore.available(sem)).toBe(1)
         expect(yield* Semaphore.blocked(sem)).toEqual([])
       }).pipe(Effect.orDie)
-    ))
+    )
+  )
 })

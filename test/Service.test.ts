@@ -131,6 +131,16 @@ describe("Service: Semaphore.Service", () => {
     })
   )
 
+  it.effect("a size that is neither a number nor an Effect (through a cast) fails the layer saying what it got", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(DbLimit.available.pipe(Effect.provide(DbLimit.layer("3" as any))))
+      expect(error).toMatchObject({ _tag: "InvalidPermitsError", op: "make", permits: "3" })
+      expect(error.message).toBe(
+        'semaphore: make("3"): the permit count must be a non-negative safe integer, not a string'
+      )
+    })
+  )
+
   it.effect("accessors fail with the same typed errors as the functions", () =>
     Effect.gen(function* () {
       const errors = yield* Effect.all([

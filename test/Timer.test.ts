@@ -10,6 +10,48 @@ import * as Timer from "../src/Timer.ts"
 import { settle } from "./utils/fibers.ts"
 import { loop, underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
+import { defectOf } from "./utils/exits.ts"
+
+const any = (u: unknown): any => u
+const WANTED = 'want milliseconds (a number), a Duration, or a string such as "500 millis"'
+
+/** Durations no timer or ticker accepts, with the message each gets. */
+const badDurations: ReadonlyArray<readonly [unknown, string]> = [
+  ["bogus", `invalid duration "bogus": not a duration; ${WANTED}`],
+  ["5", `invalid duration "5": not a duration; ${WANTED}`],
+  [undefined, `invalid duration undefined: not a duration; ${WANTED}`],
+  [null, `invalid duration null: not a duration; ${WANTED}`],
+  [true, `invalid duration the boolean true: not a duration; ${WANTED}`],
+  [Number.NaN, "invalid duration NaN: not a number"],
+  [[1, Number.NaN], "invalid duration [1, NaN]: not a number"],
+  [{ seconds: Number.NaN }, "invalid duration { seconds: NaN }: not a number: field seconds is NaN"],
+  [{ ms: 5 }, `invalid duration { ms: 5 }: not a duration: unknown field "ms"; ${WANTED}`],
+  [
+    { seconds: "5" },
+    `invalid duration { seconds: "5" }: not a duration: field seconds must be a number, not a string; ${WANTED}`
+  ],
+  [[1, 2, 3], `invalid duration [1, 2, 3]: not a duration: a pair must be [seconds, nanos], two numbers; ${WANTED}`],
+  [-1, "invalid duration -1: must not be negative"],
+  ["-5 millis", 'invalid duration "-5 millis": must not be negative'],
+  [-1n, "invalid duration -1n: must not be negative"],
+  [Number.NEGATIVE_INFINITY, "invalid duration -Infinity: must not be negative"],
+  [
+    Number.POSITIVE_INFINITY,
+    "invalid duration Infinity: must be finite: it would never fire (for no timeout, leave the select case out)"
+  ],
+  [
+    "Infinity",
+    'invalid duration "Infinity": must be finite: it would never fire (for no timeout, leave the select case out)'
+  ]
+]
+
+/** Expects `effect` to fail with InvalidDurationError and `message`. */
+const failsWith = (message: string, effect: Effect.Effect<unknown, unknown, any>) =>
+  Effect.gen(function* () {
+    const error = yield* Effect.flip(effect)
+    expect(error, message).toBeInstanceOf(Timer.InvalidDurationError)
+    expect((error as Error).message).toBe(message)
+  })
 
 describe("Timer", () => {
   it.effect("after(d) delivers the Clock time once, after d", () =>
@@ -22,7 +64,8 @@ describe("Timer", () => {
       expect(yield* Fiber.join(waiter)).toEqual(Option.some(1000))
       yield* TestClock.adjust("1 hour")
       expect(yield* Chan.tryRecv(c)).toEqual({ _tag: "Empty" })
-    }))
+    })
+  )
 
   it.effect("as a select timeout case (Go's `case <-time.After(d)`)", () =>
     Effect.gen(function* () {
@@ -37,7 +80,8 @@ describe("Timer", () => {
       yield* settle
       yield* TestClock.adjust("500 millis")
       expect(yield* Fiber.join(sel)).toBe("timed out")
-    }))
+    })
+  )
 
   it.effect("stop before firing: true, and nothing is ever delivered", () =>
     Effect.gen(function* () {
@@ -46,7 +90,8 @@ describe("Timer", () => {
       yield* TestClock.adjust("2 seconds")
       expect(yield* Chan.tryRecv(t.c)).toEqual({ _tag: "Empty" })
       expect(yield* Timer.stop(t)).toBe(false)
-    }))
+    })
+  )
 
   it.effect("stop after firing: false, and the undelivered value is drained (Go 1.23)", () =>
     Effect.gen(function* () {
@@ -54,7 +99,8 @@ describe("Timer", () => {
       yield* TestClock.adjust("1 second")
       expect(yield* Timer.stop(t)).toBe(false)
       expect(yield* Chan.tryRecv(t.c)).toEqual({ _tag: "Empty" })
-    }))
+    })
+  )
 
   it.effect("reset re-arms from now and no stale value is received", () =>
     Effect.gen(function* () {
@@ -71,27 +117,73 @@ describe("Timer", () => {
       expect(yield* Timer.reset(t, "1 second")).toBe(true)
       yield* TestClock.adjust("1 second")
       expect(yield* Chan.len(t.c)).toBe(1)
-    }))
+    })
+  )
 
   it.effect("nothing fires after the scope closes", () =>
     Effect.gen(function* () {
       const c = yield* Effect.scoped(Timer.after("1 second"))
       yield* TestClock.adjust("1 second")
       expect(yield* Chan.tryRecv(c)).toEqual({ _tag: "Empty" })
-    }))
+    })
+  )
 
   it.effect("afterFunc runs once after d; stop says whether it prevented the call", () =>
     Effect.gen(function* () {
       let calls = 0
-      const f = yield* Timer.afterFunc("1 second", Effect.sync(() => calls++))
+      const f = yield* Timer.afterFunc(
+        "1 second",
+        Effect.sync(() => calls++)
+      )
       yield* TestClock.adjust("1 second")
       expect(calls).toBe(1)
       expect(yield* f.stop).toBe(false)
-      const g = yield* Timer.afterFunc("1 second", Effect.sync(() => calls++))
+      const g = yield* Timer.afterFunc(
+        "1 second",
+        Effect.sync(() => calls++)
+      )
       expect(yield* g.stop).toBe(true)
       yield* TestClock.adjust("1 second")
       expect(calls).toBe(1)
-    }))
+    })
+  )
+
+  it.effect("bad durations: each fails saying what it got and what is wanted, and changes nothing", () =>
+    Effect.gen(function* () {
+      const t = yield* Timer.make("1 second")
+      let calls = 0
+      for (const [bad, message] of badDurations) {
+        yield* failsWith(message, Timer.make(any(bad)))
+        yield* failsWith(message, Timer.after(any(bad)))
+        yield* failsWith(
+          message,
+          Timer.afterFunc(
+            any(bad),
+            Effect.sync(() => calls++)
+          )
+        )
+        yield* failsWith(message, Timer.reset(t, any(bad)))
+      }
+      // The failed resets left the timer armed on its first schedule.
+      yield* TestClock.adjust("1 second")
+      expect(yield* Chan.tryRecv(t.c)).toEqual({ _tag: "Received", value: 1000 })
+      expect(calls).toBe(0)
+      // What Effect's Duration accepts otherwise is accepted.
+      for (const good of [{ seconds: 1 }, {}, [1, 0], 1000000n, "1 second", 1.5]) {
+        yield* Timer.stop(yield* Timer.make(any(good)))
+      }
+    }).pipe(Effect.scoped)
+  )
+
+  it.effect("afterFunc of something that is not an Effect is a defect, and schedules nothing", () =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(Timer.afterFunc("1 second", "f" as unknown as Effect.Effect<void>))
+      expect(defectOf(exit)).toMatchObject({
+        _tag: "InvalidArgumentError",
+        message: 'Timer.afterFunc: expected an Effect, got the string "f"'
+      })
+    }).pipe(Effect.scoped)
+  )
 
   it.effect("rejects negative and NaN durations; zero fires at once", () =>
     Effect.gen(function* () {
@@ -101,7 +193,8 @@ describe("Timer", () => {
       const t = yield* Timer.make(0)
       yield* settle
       expect(yield* Chan.recv(t.c)).toEqual(Option.some(0))
-    }))
+    })
+  )
 })
 
 describe("Ticker", () => {
@@ -114,7 +207,8 @@ describe("Ticker", () => {
         ticks.push(Option.getOrThrow(yield* Chan.recv(ticker.c)))
       }
       expect(ticks).toEqual([100, 200, 300])
-    }))
+    })
+  )
 
   it.effect("drops ticks for a slow receiver: at most one waits", () =>
     Effect.gen(function* () {
@@ -125,7 +219,8 @@ describe("Ticker", () => {
       expect(yield* Chan.recv(ticker.c)).toEqual(Option.some(100))
       yield* TestClock.adjust("100 millis")
       expect(yield* Chan.recv(ticker.c)).toEqual(Option.some(1100))
-    }))
+    })
+  )
 
   it.effect("stop delivers no more ticks and drains the waiting one; reset restarts from now", () =>
     Effect.gen(function* () {
@@ -138,7 +233,26 @@ describe("Ticker", () => {
       yield* Ticker.reset(ticker, "250 millis")
       yield* TestClock.adjust("250 millis")
       expect(yield* Chan.recv(ticker.c)).toEqual(Option.some(1350))
-    }))
+    })
+  )
+
+  it.effect("bad intervals: each fails saying what it got and what is wanted; a failed reset keeps ticking", () =>
+    Effect.gen(function* () {
+      const ticker = yield* Ticker.make("100 millis")
+      const all: ReadonlyArray<readonly [unknown, string]> = [
+        ...badDurations,
+        [0, "invalid duration 0: must be positive"],
+        ["0 millis", 'invalid duration "0 millis": must be positive']
+      ]
+      for (const [bad, message] of all) {
+        yield* failsWith(message, Ticker.make(any(bad)))
+        yield* failsWith(message, Ticker.tick(any(bad)))
+        yield* failsWith(message, Ticker.reset(ticker, any(bad)))
+      }
+      yield* TestClock.adjust("100 millis")
+      expect(yield* Chan.tryRecv(ticker.c)).toEqual({ _tag: "Received", value: 100 })
+    }).pipe(Effect.scoped)
+  )
 
   it.effect("rejects zero, negative, NaN and infinite intervals (Go panics)", () =>
     Effect.gen(function* () {
@@ -147,14 +261,16 @@ describe("Ticker", () => {
       }
       const ticker = yield* Ticker.make("1 second")
       expect(yield* Effect.flip(Ticker.reset(ticker, 0))).toBeInstanceOf(Ticker.InvalidDurationError)
-    }))
+    })
+  )
 
   it.effect("nothing ticks after the scope closes", () =>
     Effect.gen(function* () {
       const c = yield* Effect.scoped(Ticker.tick("10 millis"))
       yield* TestClock.adjust("1 second")
       expect(yield* Chan.tryRecv(c)).toEqual({ _tag: "Empty" })
-    }))
+    })
+  )
 
   it.effect("an interrupted receiver on a ticker loses no tick for the next one", () =>
     Effect.gen(function* () {
@@ -165,7 +281,8 @@ describe("Ticker", () => {
       expect((yield* Chan.blocked(ticker.c)).length).toBe(0)
       yield* TestClock.adjust("100 millis")
       expect(yield* Chan.recv(ticker.c)).toEqual(Option.some(100))
-    }))
+    })
+  )
 })
 
 /**
@@ -178,7 +295,6 @@ describe("Ticker", () => {
  * every point of the operations. On the live clock, with short durations.
  */
 describe("Timer and Ticker under any op budget", () => {
-
   it.live("concurrent resets leave one timer: nothing fires after stop", () =>
     underEveryBudget(() =>
       Effect.gen(function* () {
@@ -189,7 +305,8 @@ describe("Timer and Ticker under any op budget", () => {
         yield* Effect.sleep("30 millis")
         expect(yield* Chan.tryRecv(t.c)).toEqual({ _tag: "Empty" })
       })
-    ))
+    )
+  )
 
   it.live("concurrent resets leave one ticker: nothing ticks after stop", () =>
     underEveryBudget(() =>
@@ -201,7 +318,8 @@ describe("Timer and Ticker under any op budget", () => {
         yield* Effect.sleep("20 millis")
         expect(yield* Chan.tryRecv(ticker.c)).toEqual({ _tag: "Empty" })
       })
-    ))
+    )
+  )
 
   it.live("afterFunc: a stop that says true comes before the call; a call that started runs to its end", () =>
     underEveryBudget(() =>
@@ -234,5 +352,6 @@ describe("Timer and Ticker under any op budget", () => {
           }
         }
       })
-    ))
+    )
+  )
 })

@@ -5,13 +5,15 @@ import * as Exit from "effect/Exit"
 import * as Chan from "../src/Chan.ts"
 import * as Cond from "../src/Cond.ts"
 import * as ErrGroup from "../src/ErrGroup.ts"
-import { CopiedPrimitiveError } from "../src/internal/copied.ts"
+import { CopiedPrimitiveError, InvalidArgumentError } from "../src/internal/copied.ts"
 import * as Mutex from "../src/Mutex.ts"
 import * as Once from "../src/Once.ts"
 import * as RWMutex from "../src/RWMutex.ts"
 import * as Select from "../src/Select.ts"
 import * as Semaphore from "../src/Semaphore.ts"
 import * as SingleFlight from "../src/SingleFlight.ts"
+import * as Ticker from "../src/Ticker.ts"
+import * as Timer from "../src/Timer.ts"
 import * as WaitGroup from "../src/WaitGroup.ts"
 import { it } from "./utils/leak.ts"
 
@@ -26,6 +28,16 @@ const diesCopied = (primitive: string, use: () => Effect.Effect<unknown, unknown
     expect((defect as Error).message).toMatch(new RegExp(`^${primitive} is copied`))
   })
 
+/** Runs `use` and expects it to die with InvalidArgumentError whose message is `message`. */
+const diesInvalid = (message: string, use: () => Effect.Effect<unknown, unknown, any>) =>
+  Effect.gen(function* () {
+    const exit = yield* Effect.exit(Effect.scoped(Effect.suspend(use)))
+    const defect = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+    expect(defect, message).toBeInstanceOf(InvalidArgumentError)
+    expect((defect as InvalidArgumentError)._tag).toBe("InvalidArgumentError")
+    expect((defect as Error).message).toBe(message)
+  })
+
 describe("copied primitives (Go's copylocks)", () => {
   it.effect("a spread copy of a WaitGroup is refused instead of sharing half its state", () =>
     Effect.gen(function* () {
@@ -36,7 +48,8 @@ describe("copied primitives (Go's copylocks)", () => {
       // The original is untouched.
       expect(yield* WaitGroup.count(wg)).toBe(1)
       yield* WaitGroup.done(wg)
-    }))
+    })
+  )
 
   it.effect("every primitive refuses a copy", () =>
     Effect.gen(function* () {
@@ -60,5 +73,78 @@ describe("copied primitives (Go's copylocks)", () => {
       yield* diesCopied("SingleFlight", () => SingleFlight.do({ ...flight }, "k", Effect.succeed(1)))
       // Object.assign makes the same kind of copy.
       yield* diesCopied("Mutex", () => Mutex.unlock(Object.assign({}, mu)))
-    }))
+    })
+  )
+
+  it.effect("a timer or ticker refuses a copy too", () =>
+    Effect.gen(function* () {
+      const t = yield* Timer.make("1 second")
+      yield* diesCopied("Timer", () => Timer.stop({ ...t }))
+      yield* diesCopied("Timer", () => Timer.reset({ ...t }, "1 second"))
+      const ticker = yield* Ticker.make("1 second")
+      yield* diesCopied("Ticker", () => Ticker.stop({ ...ticker }))
+      yield* diesCopied("Ticker", () => Ticker.reset({ ...ticker }, "1 second"))
+      // The originals still work.
+      expect(yield* Timer.stop(t)).toBe(true)
+      yield* Ticker.stop(ticker)
+    }).pipe(Effect.scoped)
+  )
+
+  it.effect(
+    "something that is no primitive at all is not called a copy: it says what was given and what is wanted",
+    () =>
+      Effect.gen(function* () {
+        const mu = yield* Mutex.make()
+        const rw = yield* RWMutex.make()
+        const ch = yield* Chan.make<number>(1)
+        const any = (u: unknown): any => u
+        yield* diesInvalid("expected a Mutex, got undefined", () => Mutex.lock(any(undefined)))
+        yield* diesInvalid("expected a Mutex, got null", () => Mutex.unlock(any(null)))
+        yield* diesInvalid("expected a Mutex, got an RWMutex", () => Mutex.tryLock(any(rw)))
+        yield* diesInvalid("expected a Mutex, got an empty object", () => Mutex.withLock(any({}))(Effect.void))
+        yield* diesInvalid("expected an RWMutex, got a Mutex", () => RWMutex.rLock(any(mu)))
+        yield* diesInvalid("expected an RWMutex, got the number 3", () => RWMutex.lock(any(3)))
+        yield* diesInvalid("expected a Cond, got an object with keys {name}", () => Cond.signal(any({ name: "c" })))
+        yield* diesInvalid('expected a Once, got the string "once"', () => Once.do(any("once"), Effect.void))
+        yield* diesInvalid("expected a Semaphore, got a Chan", () => Semaphore.acquire(any(ch), 1))
+        yield* diesInvalid("expected a Semaphore, got the boolean true", () => Semaphore.release(any(true), 1))
+        yield* diesInvalid("expected a Timer, got undefined", () => Timer.stop(any(undefined)))
+        yield* diesInvalid("expected a Ticker, got a Chan", () => Ticker.stop(any(ch)))
+        yield* diesInvalid("expected a Chan, got undefined", () => Chan.recv(any(undefined)))
+        yield* diesInvalid("expected a Chan, got a Mutex", () => Chan.send(any(mu), 1))
+        yield* diesInvalid("expected a WaitGroup, got an array of length 0", () => WaitGroup.done(any([])))
+        yield* diesInvalid("expected an ErrGroup, got the function f", () => ErrGroup.wait(any(function f() {})))
+        yield* diesInvalid("expected a SingleFlight, got an Effect", () =>
+          SingleFlight.do(any(Effect.void), "k", Effect.succeed(1))
+        )
+        // A copy of one primitive passed as another is no copy of that other.
+        yield* diesInvalid("expected a Cond, got a Mutex", () => Cond.broadcast(any({ ...mu })))
+      })
+  )
+
+  it.effect("a bad primitive argument is reported by the Effect, never thrown while building it", () =>
+    Effect.gen(function* () {
+      const any = (u: unknown): any => u
+      // Each is only built here; running it dies (see the test above).
+      const built = [
+        Once.do(any(undefined), Effect.void),
+        Once.do(any(undefined))(Effect.void),
+        Cond.waitUntil(any(undefined), () => true),
+        Cond.make(any(undefined)),
+        Timer.stop(any(undefined)),
+        Timer.reset(any(undefined), "1 second"),
+        Ticker.stop(any(undefined)),
+        Ticker.reset(any(undefined), "1 second"),
+        Semaphore.acquire(any(undefined), 1),
+        Semaphore.withPermits(any(undefined), 1)(Effect.void),
+        Mutex.withLock(any(undefined))(Effect.void),
+        RWMutex.withRLock(any(undefined))(Effect.void)
+      ]
+      for (const effect of built) {
+        const exit = yield* Effect.exit(Effect.scoped(effect as Effect.Effect<unknown, unknown, any>))
+        const defect = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+        expect(defect).toBeInstanceOf(InvalidArgumentError)
+      }
+    })
+  )
 })
