@@ -1,0 +1,653 @@
+/**
+ * A seeded, deterministic schedule explorer: runs a concurrent program (a
+ * "model") under many schedules and stops at the first one that breaks it,
+ * with the seed and a line that replays exactly that schedule.
+ *
+ * Everything a run does is derived from one integer, its seed:
+ * - the op budget (`Scheduler.MaxOpsBeforeYield`), skewed towards small
+ *   budgets (3 to 2048 by default), where the run loop yields between almost
+ *   any two steps and races show;
+ * - the scheduler: Effect's default one (tasks run on `setImmediate`) or a
+ *   synchronous one (`new Scheduler.MixedScheduler("sync")`, tasks run as
+ *   microtasks);
+ * - Effect's `Random` service (a seeded generator), so that whatever draws
+ *   from it (a select's choice among ready cases) replays;
+ * - the model's own choices, drawn through {@link Chaos} (`int`, `chance`,
+ *   `pick`, `yields`, `interruptLater`).
+ *
+ * Time is a `TestClock` (advanced only by the model), so nothing depends on
+ * real time; with the same seed a run makes the same interleaving and the same
+ * result. Run `i` of an exploration starting at seed `s` has seed `s + i`, so
+ * a failing run is replayed alone by its own seed.
+ *
+ * A run fails when the model's effect fails or dies (an invariant it checks),
+ * when it deadlocks (its fibers wait and no task is left to run: detected
+ * exactly, without a timeout), when it exceeds a real-time limit (a livelock),
+ * or when a fiber it started is still alive after it returned (a leak). A
+ * failure is run once more to say whether it reproduces with the same trace.
+ *
+ * The caller decides how a replay is spelled (`replay: (seed) => string`),
+ * e.g. a command line or an environment variable for a test runner.
+ *
+ * @example
+ * ```ts
+ * const report = yield* Explore.explore(
+ *   { seed: 1, runs: 1000, replay: (seed) => `npm run chaos -- --seed ${seed}` },
+ *   (chaos) =>
+ *     Effect.gen(function* () {
+ *       const fiber = yield* Effect.forkChild(work)
+ *       yield* chaos.interruptLater(fiber)
+ *       yield* Fiber.await(fiber)
+ *       if (broken()) return yield* chaos.fail("invariant broken")
+ *     })
+ * )
+ * if (report.failure) console.error(Explore.formatFailure(report.failure))
+ * ```
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Metric from "effect/Metric"
+import * as Random from "effect/Random"
+import * as Scheduler from "effect/Scheduler"
+import type * as Scope from "effect/Scope"
+import * as TestClock from "effect/testing/TestClock"
+
+// -----------------------------------------------------------------------------
+// Seeded generator
+// -----------------------------------------------------------------------------
+
+/** Murmur3's 32-bit finaliser: a good avalanche for deriving streams from a seed. */
+const fmix32 = (h: number): number => {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
+}
+
+/** A 32-bit state derived from `seed` (any safe integer) for the named stream. */
+const deriveState = (seed: number, stream: number): number => {
+  const lo = seed >>> 0
+  const hi = Math.floor(seed / 0x100000000) >>> 0
+  return fmix32(lo ^ fmix32(hi + Math.imul(stream + 1, 0x9e3779b9)))
+}
+
+/** Mulberry32: small, fast, and good enough to pick schedules. */
+class Prng {
+  private state: number
+  constructor(state: number) {
+    this.state = state >>> 0
+  }
+  next32(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0)
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return (t ^ (t >>> 14)) >>> 0
+  }
+  /** Uniform in [0, 1). */
+  nextDouble(): number {
+    return this.next32() / 0x100000000
+  }
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.nextDouble() * n)
+  }
+}
+
+/** Effect's `Random` service backed by a seeded generator. */
+const seededRandom = (prng: Prng): Random.Random => ({
+  nextDoubleUnsafe: () => prng.nextDouble(),
+  nextIntUnsafe: () => {
+    // A safe integer from two draws (53 bits), signed like Effect's own.
+    const high = prng.next32() & 0x1fffff
+    const value = high * 0x100000000 + prng.next32()
+    return prng.next32() & 1 ? -value : value
+  }
+})
+
+// Stream numbers: each kind of draw has its own stream, so that adding a draw
+// of one kind does not shift the others.
+const STREAM_CONFIG = 0
+const STREAM_RANDOM = 1
+const STREAM_MODEL = 2
+
+// -----------------------------------------------------------------------------
+// Public types
+// -----------------------------------------------------------------------------
+
+/** Which scheduler a run uses: Effect's default (`setImmediate`) or the synchronous one (microtasks). */
+export type SchedulerKind = "default" | "sync"
+
+/**
+ * The op budgets to draw from: an explicit list (drawn uniformly), or a range
+ * drawn log-uniformly with a skew towards its small end (half the runs land
+ * in the lowest eighth of the log range).
+ */
+export type Budgets = ReadonlyArray<number> | { readonly min: number; readonly max: number }
+
+/** Options of {@link explore}. */
+export interface ExploreOptions {
+  /** The first run's seed (a non-negative safe integer); run `i` uses `seed + i`. Default: a random one. */
+  readonly seed?: number | undefined
+  /** Stop after this many runs. Default: 100 when neither `maxOps` nor `maxMillis` is given. */
+  readonly runs?: number | undefined
+  /** Stop once the runs have counted this many operations (see {@link Chaos.count}). */
+  readonly maxOps?: number | undefined
+  /** Stop starting runs after this much real time. */
+  readonly maxMillis?: number | undefined
+  /** Op budgets (`Scheduler.MaxOpsBeforeYield`). Default: `{ min: 3, max: 2048 }`. Budgets below 3 livelock Effect. */
+  readonly budgets?: Budgets | undefined
+  /** Schedulers to draw from. Default: both. */
+  readonly schedulers?: ReadonlyArray<SchedulerKind> | undefined
+  /** Real time after which a run counts as a livelock. Default: 10 s. */
+  readonly runTimeoutMillis?: number | undefined
+  /** Fail a run that leaves a fiber it started alive. Default: true. */
+  readonly checkLeaks?: boolean | undefined
+  /** How to spell a replay of one seed (a command line, an environment variable...). */
+  readonly replay?: ((seed: number) => string) | undefined
+  /** Called after every run that passed. */
+  readonly onRun?: ((run: RunInfo, report: Report) => void) | undefined
+  /** Stops the exploration after the current run. */
+  readonly signal?: AbortSignal | undefined
+}
+
+/** What a run was and what it did. */
+export interface RunInfo {
+  readonly seed: number
+  readonly budget: number
+  readonly scheduler: SchedulerKind
+  /** Operations the model counted. */
+  readonly ops: number
+  /** Fibers the run started. */
+  readonly fibers: number
+  /** Scheduler tasks the run queued. */
+  readonly tasks: number
+  /**
+   * A hash of the model's trace (see {@link Chaos.trace}), its operation
+   * count, fibers and tasks: equal for two runs of one seed.
+   */
+  readonly fingerprint: string
+}
+
+/** Why a run failed. */
+export type FailureKind =
+  /** The model's effect failed or died: an invariant it checks was broken. */
+  | "failed"
+  /** Every fiber of the run waits and no task is left to run. */
+  | "deadlock"
+  /** The run did not finish within `runTimeoutMillis` of real time (a livelock, or a very slow run). */
+  | "timeout"
+  /** A fiber the run started was still alive after the run returned. */
+  | "leak"
+
+/** The first failing run of an exploration. */
+export interface Failure extends RunInfo {
+  readonly kind: FailureKind
+  /** One paragraph: what broke. */
+  readonly message: string
+  /** What the model asked to show on failure (see {@link Chaos.note}), one entry per note. */
+  readonly notes: ReadonlyArray<string>
+  /** The model's failure, when it failed or died. */
+  readonly cause: Cause.Cause<unknown> | undefined
+  /** The replay line for this seed (from `options.replay`). */
+  readonly replay: string
+  /**
+   * Whether a second run of the seed failed the same way with the same
+   * fingerprint (undefined when not tried: timeouts are not re-run).
+   */
+  readonly reproduced: boolean | undefined
+}
+
+/** The outcome of an exploration. */
+export interface Report {
+  /** Runs completed (the failing one included). */
+  readonly runs: number
+  /** Operations counted over all runs. */
+  readonly ops: number
+  readonly elapsedMillis: number
+  readonly opsPerSecond: number
+  readonly firstSeed: number
+  /** The last seed run (the failing one, if any). */
+  readonly lastSeed: number
+  /** Runs per scheduler, for the record. */
+  readonly bySchedulers: Readonly<Record<SchedulerKind, number>>
+  readonly failure: Failure | undefined
+}
+
+/** A model's invariant broken: fail with it through {@link Chaos.fail}. */
+export class ChaosViolation extends Data.TaggedError("ChaosViolation")<{ readonly message: string }> {}
+
+/**
+ * What a model sees of its run: seeded choices, seeded interruptions, and
+ * bookkeeping (operations, trace, notes shown on failure). Every choice is
+ * drawn from the run's seed in the order the model asks for it, which the
+ * schedule fixes: a replay makes the same choices.
+ */
+export interface Chaos {
+  readonly seed: number
+  readonly budget: number
+  readonly scheduler: SchedulerKind
+  /** Uniform integer in [0, n). */
+  int(n: number): number
+  /** Uniform integer in [min, max]. */
+  between(min: number, max: number): number
+  /** True with probability `p`. */
+  chance(p: number): boolean
+  /** One element of a non-empty array. */
+  pick<A>(items: ReadonlyArray<A>): A
+  /** A seeded number of `Effect.yieldNow` (0 to `max`, default 3), drawn when it runs. */
+  yields(max?: number): Effect.Effect<void>
+  /**
+   * Interrupts `fiber` after a seeded number of scheduler yields (0 to
+   * `maxYields`, default 8, skewed small), from a fiber of the run's own:
+   * returns at once. Interrupting a fiber that has ended does nothing.
+   */
+  interruptLater(fiber: Fiber.Fiber<unknown, unknown>, maxYields?: number): Effect.Effect<void>
+  /** Counts `n` operations (default 1) towards the operations-per-second figure. */
+  count(n?: number): void
+  /** Adds an event to the run's fingerprint (equal runs give equal fingerprints). */
+  trace(event: string | number): void
+  /** Registers something to show if the run fails (a blocked-fiber dump, the model's state). */
+  note(label: string, describe: () => unknown): void
+  /** Fails the run with a {@link ChaosViolation}. */
+  fail(message: string): Effect.Effect<never, ChaosViolation>
+}
+
+// -----------------------------------------------------------------------------
+// A scheduler that knows when nothing is left to run
+// -----------------------------------------------------------------------------
+
+/**
+ * Wraps a scheduler to count the tasks queued and not yet run. With a
+ * TestClock and no real timers, a run whose count is zero while it has not
+ * ended can never progress: a deadlock, detected exactly. Past its deadline
+ * it stops handing tasks on, which freezes a livelocked run (the synchronous
+ * scheduler would otherwise never give the event loop back).
+ */
+class CountingScheduler implements Scheduler.Scheduler {
+  readonly executionMode: "sync" | "async"
+  pending = 0
+  queued = 0
+  deadline = Number.POSITIVE_INFINITY
+  frozen = false
+  private readonly inner: Scheduler.Scheduler
+  constructor(inner: Scheduler.Scheduler) {
+    this.inner = inner
+    this.executionMode = inner.executionMode
+  }
+  shouldYield(fiber: Fiber.Fiber<unknown, unknown>): boolean {
+    return this.inner.shouldYield(fiber)
+  }
+  makeDispatcher(): Scheduler.SchedulerDispatcher {
+    const inner = this.inner.makeDispatcher()
+    return {
+      scheduleTask: (task, priority) => {
+        if (this.frozen) return
+        if ((++this.queued & 1023) === 0 && Date.now() > this.deadline) {
+          this.frozen = true
+          return
+        }
+        this.pending++
+        inner.scheduleTask(() => {
+          this.pending--
+          if (!this.frozen) task()
+        }, priority)
+      },
+      flush: () => inner.flush()
+    }
+  }
+}
+
+/** Counts the fibers started under it (a `Metric.FiberRuntimeMetrics` service). */
+class FiberCounter implements Metric.FiberRuntimeMetricsService {
+  started = 0
+  ended = 0
+  readonly recordFiberStart = (): void => {
+    this.started++
+  }
+  readonly recordFiberEnd = (): void => {
+    this.ended++
+  }
+}
+
+// -----------------------------------------------------------------------------
+// One run
+// -----------------------------------------------------------------------------
+
+const DEFAULT_BUDGETS: Budgets = { min: 3, max: 2048 }
+const ALL_SCHEDULERS: ReadonlyArray<SchedulerKind> = ["default", "sync"]
+
+const drawBudget = (prng: Prng, budgets: Budgets): number => {
+  if ("min" in budgets) {
+    const min = Math.max(1, Math.floor(budgets.min))
+    const max = Math.max(min, Math.floor(budgets.max))
+    // One run in 16 at the top of the range (Effect's default budget is 2048).
+    if (prng.int(16) === 0) return max
+    const u = prng.nextDouble()
+    return Math.min(max, Math.floor(min * (max / min) ** (u * u)))
+  }
+  return budgets[prng.int(budgets.length)]!
+}
+
+/** The budget and scheduler of a seed, under the given options. */
+export const configOf = (
+  seed: number,
+  options: Pick<ExploreOptions, "budgets" | "schedulers"> = {}
+): { readonly budget: number; readonly scheduler: SchedulerKind } => {
+  const prng = new Prng(deriveState(seed, STREAM_CONFIG))
+  const budget = drawBudget(prng, options.budgets ?? DEFAULT_BUDGETS)
+  const schedulers = options.schedulers ?? ALL_SCHEDULERS
+  const scheduler = schedulers[prng.int(schedulers.length)]!
+  return { budget, scheduler }
+}
+
+const yieldTimes = (n: number): Effect.Effect<void> => {
+  if (n <= 0) return Effect.void
+  let i = 0
+  return Effect.whileLoop({ while: () => i++ < n, body: () => Effect.yieldNow, step: () => {} })
+}
+
+/** How many of the last trace events a failure shows. */
+const RECENT = 24
+
+class ChaosImpl implements Chaos {
+  readonly seed: number
+  readonly budget: number
+  readonly scheduler: SchedulerKind
+  ops = 0
+  hash = 0x811c9dc5
+  readonly notes: Array<[string, () => unknown]> = []
+  scope: Scope.Scope | undefined = undefined
+  private readonly prng: Prng
+  constructor(seed: number, budget: number, scheduler: SchedulerKind) {
+    this.seed = seed
+    this.budget = budget
+    this.scheduler = scheduler
+    this.prng = new Prng(deriveState(seed, STREAM_MODEL))
+  }
+  int(n: number): number {
+    return this.prng.int(n)
+  }
+  between(min: number, max: number): number {
+    return min + this.prng.int(max - min + 1)
+  }
+  chance(p: number): boolean {
+    return this.prng.nextDouble() < p
+  }
+  pick<A>(items: ReadonlyArray<A>): A {
+    return items[this.prng.int(items.length)]!
+  }
+  yields(max = 3): Effect.Effect<void> {
+    return Effect.suspend(() => yieldTimes(this.prng.int(max + 1)))
+  }
+  interruptLater(fiber: Fiber.Fiber<unknown, unknown>, maxYields = 8): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      // Skewed small: most interruptions land within the first few yields.
+      const u = this.prng.nextDouble()
+      const n = Math.floor(u * u * (maxYields + 1))
+      const interrupter = Effect.andThen(yieldTimes(n), Fiber.interrupt(fiber))
+      return Effect.asVoid(Effect.forkIn(interrupter, this.scope!))
+    })
+  }
+  count(n = 1): void {
+    this.ops += n
+  }
+  /** The last {@link RECENT} trace events, shown on failure. */
+  readonly recent: Array<string> = []
+  private recentAt = 0
+  trace(event: string | number): void {
+    const s = typeof event === "number" ? `#${event}` : event
+    this.recent[this.recentAt++ % RECENT] = s
+    let h = this.hash
+    for (let i = 0; i < s.length; i++) {
+      h ^= s.charCodeAt(i)
+      h = Math.imul(h, 0x01000193)
+    }
+    this.hash = Math.imul(h ^ 0x2c, 0x01000193) >>> 0
+  }
+  recentEvents(): Array<string> {
+    const n = Math.min(this.recentAt, RECENT)
+    return Array.from({ length: n }, (_, i) => this.recent[(this.recentAt - n + i) % RECENT]!)
+  }
+  note(label: string, describe: () => unknown): void {
+    this.notes.push([label, describe])
+  }
+  fail(message: string): Effect.Effect<never, ChaosViolation> {
+    return Effect.fail(new ChaosViolation({ message }))
+  }
+}
+
+/** What one run came to; `failure` is set when it failed. */
+export interface RunOutcome extends RunInfo {
+  readonly failure: Omit<Failure, "replay" | "reproduced"> | undefined
+}
+
+type Model = (chaos: Chaos) => Effect.Effect<unknown, unknown, Scope.Scope>
+
+const nextMacrotask = (): Promise<void> =>
+  new Promise((resolve) => {
+    const set = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate
+    if (set !== undefined) set(resolve)
+    else setTimeout(resolve, 0)
+  })
+
+const describeNotes = (chaos: ChaosImpl): Array<string> => [
+  ...chaos.notes.map(([label, describe]) => {
+    try {
+      const value = describe()
+      return `${label}: ${typeof value === "string" ? value : JSON.stringify(value)}`
+    } catch (error) {
+      return `${label}: (could not describe: ${String(error)})`
+    }
+  }),
+  `last trace events: ${chaos.recentEvents().join(" ")}`
+]
+
+/**
+ * Runs the model once under the schedule of `seed`. Never rejects: a broken
+ * run is described in `failure`.
+ */
+export const runSeed = async (
+  seed: number,
+  model: Model,
+  options: Pick<ExploreOptions, "budgets" | "schedulers" | "runTimeoutMillis" | "checkLeaks"> = {}
+): Promise<RunOutcome> => {
+  const { budget, scheduler: kind } = configOf(seed, options)
+  const chaos = new ChaosImpl(seed, budget, kind)
+  const scheduler = new CountingScheduler(
+    kind === "sync" ? new Scheduler.MixedScheduler("sync") : new Scheduler.MixedScheduler()
+  )
+  const fibers = new FiberCounter()
+  const random = seededRandom(new Prng(deriveState(seed, STREAM_RANDOM)))
+
+  const program = Effect.scoped(
+    Effect.flatMap(Effect.scope, (scope) => {
+      chaos.scope = scope
+      return Effect.flatMap(TestClock.make(), (clock) =>
+        // Adjusting once settles the TestClock's "not advancing" warning,
+        // whose timer would be the only real time in the run.
+        Effect.andThen(TestClock.adjust(0), model(chaos)).pipe(Effect.provideService(Clock.Clock, clock))
+      )
+    })
+  ).pipe(
+    Effect.provideService(Metric.FiberRuntimeMetrics, fibers),
+    Effect.provideService(Random.Random, random),
+    Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
+    Effect.provideService(Scheduler.Scheduler, scheduler)
+  )
+
+  const timeout = options.runTimeoutMillis ?? 10_000
+  scheduler.deadline = Date.now() + timeout
+  const fiber = Effect.runFork(program)
+
+  // Wait for the end, a deadlock (nothing left to run) or the deadline.
+  let ending: "done" | "deadlock" | "timeout" = "done"
+  while (fiber.pollUnsafe() === undefined) {
+    await nextMacrotask()
+    if (fiber.pollUnsafe() !== undefined) break
+    if (scheduler.frozen || Date.now() > scheduler.deadline) {
+      scheduler.frozen = true
+      ending = "timeout"
+      break
+    }
+    if (scheduler.pending === 0) {
+      ending = "deadlock"
+      break
+    }
+  }
+
+  const info = (): RunInfo => {
+    let h = chaos.hash
+    for (const n of [chaos.ops, fibers.started, scheduler.queued]) h = fmix32(h ^ n)
+    return {
+      seed,
+      budget,
+      scheduler: kind,
+      ops: chaos.ops,
+      fibers: fibers.started,
+      tasks: scheduler.queued,
+      fingerprint: h.toString(16).padStart(8, "0")
+    }
+  }
+  const fail = (
+    failureKind: FailureKind,
+    message: string,
+    notes: Array<string>,
+    cause: Cause.Cause<unknown> | undefined
+  ): RunOutcome => {
+    const base = info()
+    return { ...base, failure: { ...base, kind: failureKind, message, notes, cause } }
+  }
+
+  if (ending === "timeout") {
+    return fail(
+      "timeout",
+      `the run did not finish within ${timeout} ms of real time (a livelock?); it was frozen where it stood`,
+      describeNotes(chaos),
+      undefined
+    )
+  }
+  if (ending === "deadlock") {
+    const notes = describeNotes(chaos)
+    const stuck = fibers.started - fibers.ended
+    // Unblock what can be unblocked, so that later runs start clean.
+    fiber.interruptUnsafe()
+    for (let i = 0; i < 100 && fiber.pollUnsafe() === undefined && scheduler.pending > 0; i++) await nextMacrotask()
+    return fail(
+      "deadlock",
+      `deadlock: ${stuck} fiber(s) of the run wait and no task is left to run (no timer either: time is a TestClock)`,
+      notes,
+      undefined
+    )
+  }
+  const exit = fiber.pollUnsafe()!
+  // Tasks queued by the run's last steps (deferred wake-ups) run now, before the next run starts.
+  await nextMacrotask()
+  if (Exit.isFailure(exit)) {
+    const squashed = Cause.squash(exit.cause)
+    const message =
+      squashed instanceof ChaosViolation
+        ? squashed.message
+        : `the model ${Cause.hasDies(exit.cause) ? "died" : Cause.hasInterruptsOnly(exit.cause) ? "was interrupted" : "failed"}: ${Cause.pretty(exit.cause)}`
+    return fail("failed", message, describeNotes(chaos), exit.cause)
+  }
+  if (options.checkLeaks !== false && fibers.started !== fibers.ended) {
+    const alive = fibers.started - fibers.ended
+    return fail(
+      "leak",
+      `${alive} of the ${fibers.started} fiber(s) the run started are still alive after it returned`,
+      describeNotes(chaos),
+      undefined
+    )
+  }
+  return { ...info(), failure: undefined }
+}
+
+/** A fresh random seed (from `Math.random`: explorations that are not given one start anywhere). */
+export const randomSeed = (): number => Math.floor(Math.random() * 2 ** 32)
+
+/**
+ * Runs `model` under `runs` schedules (or until `maxOps` operations or
+ * `maxMillis` of real time), seeds `seed`, `seed + 1`, ..., and stops at the
+ * first failure. Never rejects: the failure is in the report.
+ */
+export const explorePromise = async (options: ExploreOptions, model: Model): Promise<Report> => {
+  const firstSeed = options.seed ?? randomSeed()
+  if (!Number.isSafeInteger(firstSeed) || firstSeed < 0) {
+    throw new RangeError(`explore: the seed must be a non-negative safe integer, got ${firstSeed}`)
+  }
+  const unbounded = options.runs === undefined && options.maxOps === undefined && options.maxMillis === undefined
+  const maxRuns = options.runs ?? (unbounded ? 100 : Number.POSITIVE_INFINITY)
+  const maxOps = options.maxOps ?? Number.POSITIVE_INFINITY
+  const deadline = options.maxMillis === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.maxMillis
+  const replay = options.replay ?? ((seed: number) => `seed ${seed}`)
+  const start = Date.now()
+  let runs = 0
+  let ops = 0
+  const bySchedulers: Record<SchedulerKind, number> = { default: 0, sync: 0 }
+  let failure: Failure | undefined
+  const report = (): Report => {
+    const elapsedMillis = Date.now() - start
+    return {
+      runs,
+      ops,
+      elapsedMillis,
+      opsPerSecond: elapsedMillis > 0 ? Math.round((ops * 1000) / elapsedMillis) : 0,
+      firstSeed,
+      lastSeed: firstSeed + Math.max(0, runs - 1),
+      bySchedulers: { ...bySchedulers },
+      failure
+    }
+  }
+  while (runs < maxRuns && ops < maxOps && Date.now() < deadline && options.signal?.aborted !== true) {
+    const seed = firstSeed + runs
+    const outcome = await runSeed(seed, model, options)
+    runs++
+    ops += outcome.ops
+    bySchedulers[outcome.scheduler]++
+    if (outcome.failure !== undefined) {
+      let reproduced: boolean | undefined
+      if (outcome.failure.kind !== "timeout") {
+        const again = await runSeed(seed, model, options)
+        reproduced = again.failure?.kind === outcome.failure.kind && again.fingerprint === outcome.fingerprint
+      }
+      failure = { ...outcome.failure, replay: replay(seed), reproduced }
+      break
+    }
+    options.onRun?.(outcome, report())
+  }
+  return report()
+}
+
+/**
+ * {@link explorePromise} as an Effect (interrupting it stops after the
+ * current run). The runs are root fibers of their own, with their own
+ * scheduler, clock and random service.
+ */
+export const explore = (options: ExploreOptions, model: Model): Effect.Effect<Report> =>
+  Effect.promise((signal) => explorePromise({ ...options, signal: options.signal ?? signal }, model))
+
+/** A multi-line description of a failure, ending with its replay line. */
+export const formatFailure = (failure: Failure): string =>
+  [
+    `${failure.kind} at seed ${failure.seed} (MaxOpsBeforeYield ${failure.budget}, ${failure.scheduler} scheduler, ` +
+      `${failure.ops} ops, fingerprint ${failure.fingerprint}` +
+      (failure.reproduced === undefined ? ")" : failure.reproduced ? ", reproduced)" : ", NOT reproduced on a re-run)"),
+    failure.message,
+    ...failure.notes.map((note) => `  ${note}`),
+    `replay: ${failure.replay}`
+  ].join("\n")
+
+/** A one-line summary of a report. */
+export const formatReport = (report: Report): string =>
+  `${report.runs} runs (seeds ${report.firstSeed}..${report.lastSeed}; ${report.bySchedulers.default} default, ` +
+  `${report.bySchedulers.sync} sync scheduler), ${report.ops} operations in ${(report.elapsedMillis / 1000).toFixed(1)} s: ` +
+  `${report.opsPerSecond} ops/s` +
+  (report.failure === undefined ? "" : `; FAILED at seed ${report.failure.seed}`)
