@@ -68,7 +68,6 @@ import {
   recvNow,
   send as sendInternal,
   tryRecv as tryRecvNow,
-  tryRecvLater,
   trySend as trySendNow
 } from "./internal/chan.ts"
 import { type BlockedFiber, flushFirst, handsOver, shallow } from "./internal/waiters.ts"
@@ -250,8 +249,6 @@ export type TryRecv<A> =
 
 const closedResult: TryRecv<never> = { _tag: "Closed" }
 const emptyResult: TryRecv<never> = { _tag: "Empty" }
-const exitClosed = Exit.succeed(closedResult)
-const exitEmpty = Exit.succeed(emptyResult)
 
 /**
  * Receives without waiting. Go: `select { case v, ok := <-ch: default: }`.
@@ -261,20 +258,13 @@ const exitEmpty = Exit.succeed(emptyResult)
  * @since 0.1.0
  */
 export const tryRecv = <A>(self: RecvChan<A>): Effect.Effect<TryRecv<A>> =>
-  Effect.withFiber((fiber): Effect.Effect<TryRecv<A>> => {
-    const ch = impl(self)
-    if (!handsOver(fiber)) return Effect.map(flushFirst(tryRecvLater(ch)), toTryRecv)
-    const done = tryRecvNow(ch, fiber)
-    if (done === undefined || done._tag === "Failure") return exitEmpty // (a receive never fails)
-    return Option.isSome(done.value) ? Exit.succeed({ _tag: "Received", value: done.value.value }) : exitClosed
+  // A sync passes its value straight to the caller's continuation: no step
+  // between taking the value and the caller having it.
+  Effect.sync((): TryRecv<A> => {
+    const done = tryRecvNow(impl(self), Fiber.getCurrent()!)
+    if (done === undefined || done._tag === "Failure") return emptyResult // (a receive never fails)
+    return Option.isSome(done.value) ? { _tag: "Received", value: done.value.value } : closedResult
   })
-
-const toTryRecv = <A>(received: Option.Option<A> | undefined): TryRecv<A> =>
-  received === undefined
-    ? emptyResult
-    : received._tag === "Some"
-      ? { _tag: "Received", value: received.value }
-      : closedResult
 
 /**
  * Closes the channel: buffered values still drain in order, then every

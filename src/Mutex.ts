@@ -50,7 +50,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
-import { type BlockedFiber, block, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./internal/waiters.ts"
+import { type BlockedFiber, block, handsOver, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/Mutex" as const
 
@@ -92,12 +92,17 @@ export interface MutexOptions {
  */
 const STARVATION_THRESHOLD_MILLIS = 1
 
-/** `block`'s result for a waiter: it owns the lock (hand-off), or only got its turn. */
-const owned = Exit.succeed(true)
-const turn = Exit.succeed(false)
+/**
+ * What a waiter is handed: the lock (a hand-off, or the lock taken for it
+ * when its turn came), or only its turn — a deferred wake-up that takes the
+ * lock for it when it is resumed, if still free (see `LockWaiter.settle`).
+ */
+const owned: Exit.Exit<void> = Exit.void
+const turn: Exit.Exit<void> = Exit.succeed(undefined)
 
 /** A fiber parked in `lock`. */
-class LockWaiter extends Waiter<boolean> {
+class LockWaiter extends Waiter {
+  readonly mutex: MutexImpl
   /** The fiber that locks: its scheduler and Clock are used on its behalf. */
   readonly owner: Fiber.Fiber<unknown, unknown>
   /**
@@ -106,13 +111,30 @@ class LockWaiter extends Waiter<boolean> {
    * the live clock; starvation is decided on this one).
    */
   readonly waitStart: number
-  /** It lost its turn: it parks again at the head, keeping its place. */
+  /** It lost its turn: it waits again at the head, keeping its place. */
   requeued = false
-  constructor(owner: Fiber.Fiber<unknown, unknown>) {
+  constructor(mutex: MutexImpl, owner: Fiber.Fiber<unknown, unknown>) {
     super()
+    this.mutex = mutex
     this.owner = owner
     this.waitStart = owner.getRef(Clock.Clock).currentTimeMillisUnsafe()
     this.op = "lock"
+  }
+  /**
+   * Its turn has come (it is about to be resumed): it takes the lock if it
+   * is still free, else a running fiber barged in and it goes back to the
+   * head of the queue, still parked (Go: the woken waiter lost the race).
+   * Waiting too long starts starvation mode.
+   */
+  override settle(exit: Exit.Exit<void>): Exit.Exit<void> | undefined {
+    if (exit !== turn) return exit
+    const m = this.mutex
+    m.woken = false
+    if (m.tryLock() !== undefined) return owned
+    this.requeued = true
+    if (waitedTooLong(this)) m.starving = true
+    m.waiters.push(this)
+    return undefined
   }
 }
 
@@ -151,7 +173,7 @@ class MutexImpl implements Mutex {
     this.waiters = new LockQueue("Mutex", name)
   }
   /** Takes the lock if it is free: the fast path, and `block`'s re-check. */
-  readonly tryLock = (): Exit.Exit<boolean> | undefined => {
+  readonly tryLock = (): Exit.Exit<void> | undefined => {
     // In normal mode a free lock is taken even with waiters (Go's barging);
     // in starvation mode it belongs to the head.
     if (this.locked || this.starving) return undefined
@@ -163,7 +185,7 @@ class MutexImpl implements Mutex {
    * on. Also `block`'s cancel handler, with undefined when it was handed
    * nothing (it just leaves the queue).
    */
-  readonly giveBack = (node: LockWaiter, handed: Exit.Exit<boolean> | undefined): void => {
+  readonly giveBack = (node: LockWaiter, handed: Exit.Exit<void> | undefined): void => {
     if (handed === undefined) return
     if (handed === owned) {
       // It held the lock, so this cannot be misuse.
@@ -224,38 +246,18 @@ export const make = (options?: MutexOptions): Effect.Effect<Mutex> => Effect.syn
 export const lock = (self: Mutex): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const m = impl(self)
-    if (m.tryLock() !== undefined) return Exit.void
-    const node = new LockWaiter(fiber)
-    return Effect.onExit(acquire(m, node), (exit) => (exit._tag === "Success" ? Exit.void : handBack(m, node)))
-  })
-
-/** Parks `node` until it owns the lock, competing each time it gets its turn. */
-const acquire = (m: MutexImpl, node: LockWaiter): Effect.Effect<void> =>
-  Effect.flatMap(block(m.waiters, node, node.owner, m.giveBack, m.tryLock), (isOwner) => {
-    if (isOwner) return Exit.void
-    // Its turn: take the lock if still free, else a running fiber barged in
-    // and this waiter goes back to the head of the queue (Go: the woken
-    // waiter lost the race). Waiting too long starts starvation mode.
-    node.grantedExit = undefined
-    m.woken = false
-    if (m.tryLock() !== undefined) return Exit.void
-    node.requeued = true
-    if (waitedTooLong(node)) m.starving = true
-    return acquire(m, node)
+    // Taken here only if it surely reaches the caller (see `handsOver`).
+    if (handsOver(fiber) && m.tryLock() !== undefined) return Exit.void
+    return acquire(m, fiber)
   })
 
 /**
- * After a slow `lock` ended without the lock (interrupted): Effect may
- * interrupt a fiber right after it was resumed, before its `lock` returns, so
- * what it was handed last (the lock, or its turn) is passed on here instead
- * of being lost.
+ * Parks until the fiber holds the lock. It resumes holding it: handed over,
+ * or taken for it when its turn came (see `LockWaiter.settle`); an
+ * interruption before it resumes passes on what it was handed.
  */
-const handBack = (m: MutexImpl, node: LockWaiter): Exit.Exit<void> => {
-  const handed = node.grantedExit
-  node.grantedExit = undefined
-  m.giveBack(node, handed)
-  return Exit.void
-}
+const acquire = (m: MutexImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> =>
+  block(m.waiters, new LockWaiter(m, fiber), fiber, m.giveBack, m.tryLock)
 
 /**
  * Locks the Mutex if it is free; says whether it did. Go: `mu.TryLock()`.
@@ -337,14 +339,10 @@ export const withLock: {
       // Taken here, inside the mask: nothing can interrupt between taking
       // the lock and installing its release.
       if (m.tryLock() !== undefined) return guarded
-      // Only the wait is interruptible. A lock granted to this fiber that
-      // then meets an interruption before the mask is back (Effect may
-      // yield right after the park) is unlocked here, not leaked.
-      const node = new LockWaiter(fiber)
-      const parked = Effect.onExit(restore(acquire(m, node)), (exit) =>
-        exit._tag === "Success" ? Exit.void : handBack(m, node)
-      )
-      return Effect.andThen(parked, guarded)
+      // Only the wait is interruptible. The lock it ends with reaches the
+      // mask in the step that resumes the fiber; an interruption before
+      // that passes it on (see `acquire`).
+      return Effect.andThen(restore(acquire(m, fiber)), guarded)
     })
 )
 

@@ -50,8 +50,8 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
-import { dual, identity } from "effect/Function"
-import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { dual } from "effect/Function"
+import { type BlockedFiber, block, handsOver, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/RWMutex" as const
@@ -106,11 +106,6 @@ export interface RWMutexOptions {
 /** A waiting reader or writer; `seq` orders the two queues for {@link blocked}. */
 class RWWaiter extends Waiter {
   readonly seq: number
-  /**
-   * The lock was handed to this waiter (by a waker, or by the re-check at
-   * parking) and not yet seen by its fiber; see {@link giveBack}.
-   */
-  granted = false
   constructor(op: "rLock" | "lock", seq: number) {
     super()
     this.op = op
@@ -135,16 +130,25 @@ class RWMutexImpl implements RWMutex {
   seq = 0
   readonly readerWaiters: WaiterList<RWWaiter>
   readonly writerWaiters: WaiterList<RWWaiter>
-  readonly onWriterCancel: () => void
+  /**
+   * A waiter interrupted before it resumed. A lock it was granted and never
+   * saw (a grant and an interruption can meet: see `block`) is released as
+   * its owner would. A writer that leaves without it may have been the last
+   * one waiting: if no writer holds the lock, the readers queued behind it
+   * have nothing left to wait for.
+   */
+  readonly onCancel: (node: RWWaiter, granted: Exit.Exit<void> | undefined) => void
   constructor(name: string | undefined) {
     this.name = name
     this.readerWaiters = new WaiterList("RWMutex", name)
     this.writerWaiters = new WaiterList("RWMutex", name)
-    // An interrupted writer has left `writerWaiters`. If it was the last one
-    // and no writer holds the lock, the readers queued behind it have nothing
-    // left to wait for.
-    this.onWriterCancel = () => {
-      if (!this.writer && this.writerWaiters.size === 0) admitReaders(this)
+    this.onCancel = (node, granted) => {
+      if (granted !== undefined) {
+        if (node.op === "lock") unlockUnsafe(this)
+        else rUnlockUnsafe(this)
+      } else if (node.op === "lock" && !this.writer && this.writerWaiters.size === 0) {
+        admitReaders(this)
+      }
     }
   }
 }
@@ -160,15 +164,14 @@ const admitReaders = (m: RWMutexImpl): boolean => {
   if (m.readerWaiters.size === 0) return false
   const batch = m.readerWaiters.drain()
   m.readers += batch.length
-  for (let i = 0; i < batch.length; i++) batch[i]!.granted = true
   for (let i = 0; i < batch.length; i++) {
     // A reader woken earlier in this loop may have interrupted this one
-    // after the batch left the queue: its read lock was counted but nobody
-    // holds it, so release it as its owner would (handing off to a writer if
-    // it is the last), unless its own `park` did already. Readers not woken
-    // yet are still counted, so the count cannot reach zero before the last
-    // of the batch.
-    if (!wake(batch[i]!, Exit.void)) giveBack(m, batch[i]!)
+    // after the batch left the queue (its cancel handler ran, with no grant
+    // yet): its read lock was counted but nobody holds it, so release it as
+    // its owner would (handing off to a writer if it is the last). Readers
+    // not woken yet are still counted, so the count cannot reach zero
+    // before the last of the batch.
+    if (!wake(batch[i]!, Exit.void)) rUnlockUnsafe(m)
   }
   return true
 }
@@ -196,57 +199,20 @@ const lockNow = (m: RWMutexImpl): Exit.Exit<void> | undefined => {
 }
 
 /**
- * Releases what was handed to a waiter whose fiber was interrupted before it
- * could act on it, as its owner would (once: it clears the grant). A grant
- * and an interruption can meet: Effect may yield before the woken fiber's
- * next step (or, when the re-check at parking granted, before the step after
- * the park), and an interruption delivered during that yield ends the lock
- * call, which then must hold nothing.
+ * Waits for the lock (`node.op` says which). It reaches the caller in the
+ * step that resumes the fiber; an interruption before that releases it (see
+ * `onCancel`).
  */
-const giveBack = (m: RWMutexImpl, node: RWWaiter): void => {
-  if (!node.granted) return
-  node.granted = false
-  if (node.op === "lock") unlockUnsafe(m)
-  else rUnlockUnsafe(m)
-}
-
-/**
- * Waits for the lock (`node.op` says which). `restore` makes the wait
- * interruptible inside a mask (withLock, withRLock); however the wait ends
- * interrupted, it holds nothing: a grant that the interruption overtook is
- * given back after `restore`'s region, where no interruption can come
- * between the give-back and the end of the region.
- */
-const park = (
-  m: RWMutexImpl,
-  node: RWWaiter,
-  fiber: Fiber.Fiber<unknown, unknown>,
-  restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-): Effect.Effect<void> => {
-  const write = node.op === "lock"
-  const attempt = () => {
-    const now = write ? lockNow(m) : rLockNow(m)
-    if (now !== undefined) node.granted = true
-    return now
-  }
-  const parked = write
-    ? block(m.writerWaiters, node, fiber, m.onWriterCancel, attempt)
-    : block(m.readerWaiters, node, fiber, undefined, attempt)
-  return Effect.onExit(restore(parked), (exit) =>
-    Exit.isFailure(exit) && node.granted
-      ? shallow(() => {
-          giveBack(m, node)
-          return Exit.void
-        })
-      : Exit.void
-  )
-}
+const park = (m: RWMutexImpl, node: RWWaiter, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> =>
+  node.op === "lock"
+    ? block(m.writerWaiters, node, fiber, m.onCancel, () => lockNow(m))
+    : block(m.readerWaiters, node, fiber, m.onCancel, () => rLockNow(m))
 
 /**
  * Runs `effect` holding the lock (`write` or read). Only the wait is
  * interruptible: a lock taken at once is taken in the mask, so no
  * interruption can come between taking it and guarding it with the unlock
- * (see {@link park} for a granted wait).
+ * (a wait ends holding the lock in the step that resumes it: see {@link park}).
  */
 const withLockImpl = <A, E, R>(self: RWMutex, effect: Effect.Effect<A, E, R>, write: boolean): Effect.Effect<A, E, R> =>
   Effect.uninterruptibleMask((restore) =>
@@ -256,7 +222,7 @@ const withLockImpl = <A, E, R>(self: RWMutex, effect: Effect.Effect<A, E, R>, wr
         return Exit.die(invalidArgument(write ? "RWMutex.withLock" : "RWMutex.withRLock", "an Effect", effect))
       }
       const locked =
-        (write ? lockNow(m) : rLockNow(m)) ?? park(m, new RWWaiter(write ? "lock" : "rLock", m.seq++), fiber, restore)
+        (write ? lockNow(m) : rLockNow(m)) ?? restore(park(m, new RWWaiter(write ? "lock" : "rLock", m.seq++), fiber))
       return Effect.andThen(
         locked,
         Effect.ensuring(
@@ -299,7 +265,8 @@ export const make = (options?: RWMutexOptions): Effect.Effect<RWMutex> => Effect
 export const rLock = (self: RWMutex): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const m = impl(self)
-    return rLockNow(m) ?? park(m, new RWWaiter("rLock", m.seq++), fiber, identity)
+    // Taken here only if it surely reaches the caller (see `handsOver`).
+    return (handsOver(fiber) ? rLockNow(m) : undefined) ?? park(m, new RWWaiter("rLock", m.seq++), fiber)
   })
 
 /**
@@ -322,7 +289,6 @@ const rUnlockUnsafe = (m: RWMutexImpl): Exit.Exit<void> => {
     const next = m.writerWaiters.shift()
     if (next !== undefined) {
       m.writer = true
-      next.granted = true
       wake(next, Exit.void)
     }
   }
@@ -358,7 +324,7 @@ export const rUnlock = (self: RWMutex): Effect.Effect<void> => shallow(() => rUn
 export const lock = (self: RWMutex): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const m = impl(self)
-    return lockNow(m) ?? park(m, new RWWaiter("lock", m.seq++), fiber, identity)
+    return (handsOver(fiber) ? lockNow(m) : undefined) ?? park(m, new RWWaiter("lock", m.seq++), fiber)
   })
 
 /**
@@ -381,7 +347,6 @@ const unlockUnsafe = (m: RWMutexImpl): Exit.Exit<void> => {
   const next = m.writerWaiters.shift()
   if (next !== undefined) {
     m.writer = true
-    next.granted = true
     wake(next, Exit.void)
   }
   return Exit.void

@@ -53,10 +53,10 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
-import { dual, identity } from "effect/Function"
+import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { type BlockedFiber, block, handsOver, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import { invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/Semaphore" as const
@@ -137,11 +137,6 @@ export interface SemaphoreOptions {
 class PermitWaiter extends Waiter {
   readonly n: number
   readonly sem: SemaphoreImpl
-  /**
-   * The permits were counted for this waiter (by {@link notify}, or by the
-   * re-check at parking) and not yet seen by its fiber; see {@link giveBack}.
-   */
-  granted = false
   constructor(sem: SemaphoreImpl, n: number) {
     super()
     this.sem = sem
@@ -183,31 +178,21 @@ const notify = (s: SemaphoreImpl): void => {
   for (let next = s.waiters.head; next !== undefined && s.size - s.cur >= next.n; next = s.waiters.head) {
     s.waiters.shift()
     s.cur += next.n
-    next.granted = true
     wake(next, Exit.void)
   }
 }
 
 /**
- * Returns the permits granted to a waiter whose fiber was interrupted before
- * it could act on them (once: it clears the grant). A grant and an
- * interruption can meet: Effect may yield before the woken fiber's next step
- * (or, when the re-check at parking granted, before the step after the park),
- * and an interruption delivered during that yield ends the acquire, which
- * then must hold nothing.
+ * A waiter interrupted before it resumed. Granted permits it never saw (a
+ * grant and an interruption can meet: see `block`) go back; and if it was
+ * the head, those behind it may fit now (Go's TestAllocCancelDoesntStarve).
+ * `notify` is a no-op otherwise, since the head did not fit before and
+ * still does not.
  */
-const giveBack = (node: PermitWaiter): void => {
-  if (!node.granted) return
-  node.granted = false
-  node.sem.cur -= node.n
+const onCancel = (node: PermitWaiter, granted: Exit.Exit<void> | undefined): void => {
+  if (granted !== undefined) node.sem.cur -= node.n
   notify(node.sem)
 }
-
-// A waiter interrupted while queued: if it was the head, those behind it may
-// fit now (Go's TestAllocCancelDoesntStarve). `notify` is a no-op otherwise,
-// since the head did not fit before and still does not. (A waiter granted
-// before it saw the interruption gives its permits back in `park`.)
-const onCancel = (node: PermitWaiter): void => notify(node.sem)
 
 /**
  * Creates a Semaphore outside of an Effect. Throws {@link InvalidPermitsError}
@@ -266,36 +251,15 @@ const takeNow = (s: SemaphoreImpl, n: number): Exit.Exit<void> | undefined => {
 }
 
 /**
- * Waits for `n` permits. `restore` makes the wait interruptible inside a mask
- * (withPermits); however the wait ends interrupted, it holds nothing: a grant
- * that the interruption overtook is given back, after `restore`'s region, so
- * that no yield can come between the give-back and the end of the region.
+ * Waits for `n` permits. They reach the caller in the step that resumes the
+ * fiber; an interruption before that gives them back (see `onCancel`).
  */
-const park = (
-  s: SemaphoreImpl,
-  n: number,
-  fiber: Fiber.Fiber<unknown, unknown>,
-  restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-): Effect.Effect<void> => {
-  const node = new PermitWaiter(s, n)
-  const attempt = () => {
-    const now = takeNow(s, n)
-    if (now !== undefined) node.granted = true
-    return now
-  }
-  return Effect.onExit(restore(block(s.waiters, node, fiber, onCancel, attempt)), (exit) =>
-    Exit.isFailure(exit) && node.granted ? giveBackLater(node) : Exit.void
-  )
-}
-
-const giveBackLater = (node: PermitWaiter): Effect.Effect<void> =>
-  shallow(() => {
-    giveBack(node)
-    return Exit.void
-  })
+const park = (s: SemaphoreImpl, n: number, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> =>
+  block(s.waiters, new PermitWaiter(s, n), fiber, onCancel, () => takeNow(s, n))
 
 const acquireChecked = (s: SemaphoreImpl, n: number): Effect.Effect<void> =>
-  Effect.withFiber((fiber) => takeNow(s, n) ?? park(s, n, fiber, identity))
+  // Taken here only if the permits surely reach the caller (see `handsOver`).
+  Effect.withFiber((fiber) => (handsOver(fiber) ? takeNow(s, n) : undefined) ?? park(s, n, fiber))
 
 /**
  * Acquires `n` permits, waiting in FIFO order until they are free.
@@ -344,7 +308,9 @@ export const tryAcquire: {
       const s = impl(self)
       const bad = check(s, "tryAcquire", n)
       if (bad !== undefined) return bad
-      return Exit.succeed(takeNow(s, n) !== undefined)
+      // A sync passes its value straight to the caller's continuation: no
+      // step between taking the permits and the caller seeing `true`.
+      return Effect.sync(() => takeNow(s, n) !== undefined)
     })
 )
 
@@ -414,12 +380,13 @@ export const withPermits: {
       if (bad !== undefined) return bad
       if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("Semaphore.withPermits", "an Effect", effect))
       // Only the wait is interruptible: permits taken at once are taken in
-      // the mask, so no interruption can come between taking them and
-      // guarding them with the release (see `park` for a granted wait).
+      // the mask, and a wait ends holding them in the step that resumes it
+      // (see `park`), so nothing comes between taking them and guarding them
+      // with the release.
       return Effect.uninterruptibleMask((restore) =>
         Effect.withFiber((fiber) =>
           Effect.andThen(
-            takeNow(s, n) ?? park(s, n, fiber, restore),
+            takeNow(s, n) ?? restore(park(s, n, fiber)),
             Effect.ensuring(
               restore(effect),
               shallow(() => releaseUnsafe(s, n))

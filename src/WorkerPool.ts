@@ -842,6 +842,9 @@ export const poll = <O, E>(self: Job<O, E>): Effect.Effect<Option.Option<Exit.Ex
  * until it has stopped; a finished job is left as it is. {@link join} then
  * reports an interruption. The pool goes on with the next job (a running
  * job is stopped by interrupting its worker, which a fresh one replaces).
+ * As with `Fiber.interrupt`, a job cancelled while it runs an
+ * uninterruptible region finishes that region and then ends interrupted,
+ * whatever the region returned: its effects may have happened.
  *
  * @since 0.1.0
  */

@@ -9,6 +9,11 @@
  * Before the fix, a receive that took its value on its fast path or at the
  * re-check inside its registration lost it (e.g. budget 3: a select
  * registering when the value arrives, interrupted right after its re-check).
+ *
+ * The same holds for grants: a lock, read lock or permits that a call takes
+ * reach the caller, or are released; before the fix a lock taken on the
+ * fast path, or passed back through an exit guard after the park, was kept
+ * by a fiber whose call ended interrupted.
  */
 import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -16,7 +21,10 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Scheduler from "effect/Scheduler"
 import * as Chan from "../src/Chan.ts"
+import * as Mutex from "../src/Mutex.ts"
+import * as RWMutex from "../src/RWMutex.ts"
 import * as Select from "../src/Select.ts"
+import * as Semaphore from "../src/Semaphore.ts"
 import { budgets, loop } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 
@@ -123,5 +131,123 @@ describe("a value taken by a receive reaches its consumer or goes back, wherever
         })
       )
     }
+  }
+})
+
+/** A lock-like primitive under test: take it (saying whether), release it, and whether it is free. */
+interface Grant {
+  readonly take: Effect.Effect<boolean>
+  readonly release: Effect.Effect<void>
+  /** Held by the test itself, so that `take` parks; undone by `unhold`. */
+  readonly hold: Effect.Effect<void>
+  readonly unhold: Effect.Effect<void>
+  readonly isFree: Effect.Effect<boolean>
+}
+
+const grants: ReadonlyArray<readonly [string, Effect.Effect<Grant>]> = [
+  [
+    "Mutex.lock",
+    Effect.map(Mutex.make(), (mu) => ({
+      take: Effect.as(Mutex.lock(mu), true),
+      release: Mutex.unlock(mu),
+      hold: Mutex.lock(mu),
+      unhold: Mutex.unlock(mu),
+      isFree: Effect.tap(Mutex.tryLock(mu), (ok) => (ok ? Mutex.unlock(mu) : Effect.void))
+    }))
+  ],
+  [
+    "Mutex.tryLock",
+    Effect.map(Mutex.make(), (mu) => ({
+      take: Mutex.tryLock(mu),
+      release: Mutex.unlock(mu),
+      hold: Mutex.lock(mu),
+      unhold: Mutex.unlock(mu),
+      isFree: Effect.tap(Mutex.tryLock(mu), (ok) => (ok ? Mutex.unlock(mu) : Effect.void))
+    }))
+  ],
+  [
+    "RWMutex.rLock",
+    Effect.map(RWMutex.make(), (rw) => ({
+      take: Effect.as(RWMutex.rLock(rw), true),
+      release: RWMutex.rUnlock(rw),
+      hold: RWMutex.lock(rw),
+      unhold: RWMutex.unlock(rw),
+      isFree: Effect.tap(RWMutex.tryLock(rw), (ok) => (ok ? RWMutex.unlock(rw) : Effect.void))
+    }))
+  ],
+  [
+    "RWMutex.lock",
+    Effect.map(RWMutex.make(), (rw) => ({
+      take: Effect.as(RWMutex.lock(rw), true),
+      release: RWMutex.unlock(rw),
+      hold: RWMutex.rLock(rw),
+      unhold: RWMutex.rUnlock(rw),
+      isFree: Effect.tap(RWMutex.tryLock(rw), (ok) => (ok ? RWMutex.unlock(rw) : Effect.void))
+    }))
+  ],
+  [
+    "Semaphore.acquire",
+    Effect.map(Effect.orDie(Semaphore.make(3)), (sem) => ({
+      take: Effect.as(Effect.orDie(Semaphore.acquire(sem, 2)), true),
+      release: Effect.orDie(Semaphore.release(sem, 2)),
+      hold: Effect.orDie(Semaphore.acquire(sem, 2)),
+      unhold: Effect.orDie(Semaphore.release(sem, 2)),
+      isFree: Effect.map(Semaphore.available(sem), (n) => n === 3)
+    }))
+  ],
+  [
+    "Semaphore.tryAcquire",
+    Effect.map(Effect.orDie(Semaphore.make(3)), (sem) => ({
+      take: Effect.orDie(Semaphore.tryAcquire(sem, 2)),
+      release: Effect.orDie(Semaphore.release(sem, 2)),
+      hold: Effect.orDie(Semaphore.acquire(sem, 2)),
+      unhold: Effect.orDie(Semaphore.release(sem, 2)),
+      isFree: Effect.map(Semaphore.available(sem), (n) => n === 3)
+    }))
+  ]
+]
+
+describe("a lock or permits a call takes reach its caller or are released, wherever the caller is interrupted", () => {
+  for (const [name, makeGrant] of grants) {
+    it.live(name, () =>
+      Effect.gen(function* () {
+        const bad: Array<string> = []
+        for (const [schedulerName, scheduler] of schedulers) {
+          for (const budget of budgets) {
+            for (const contended of [false, true]) {
+              for (let shift = 0; shift < 8; shift++) {
+                for (let late = 0; late < 3; late++) {
+                  const run = Effect.gen(function* () {
+                    const g = yield* makeGrant
+                    if (contended) yield* g.hold
+                    let held = false
+                    const taker = yield* Effect.forkChild(
+                      Effect.andThen(
+                        loop(shift, Effect.void),
+                        Effect.uninterruptibleMask((restore) =>
+                          restore(g.take).pipe(Effect.flatMap((took) => Effect.sync(() => (held = took))))
+                        )
+                      )
+                    )
+                    yield* Effect.yieldNow
+                    if (contended) yield* g.unhold
+                    for (let i = 0; i < late; i++) yield* Effect.yieldNow
+                    yield* Effect.sync(() => taker.interruptUnsafe())
+                    yield* Fiber.await(taker)
+                    if (held) yield* g.release
+                    return yield* g.isFree
+                  }).pipe(Effect.provideService(Scheduler.MaxOpsBeforeYield, budget))
+                  const free = yield* scheduler === undefined
+                    ? run
+                    : run.pipe(Effect.provideService(Scheduler.Scheduler, scheduler))
+                  if (!free) bad.push(`${schedulerName} budget ${budget} contended ${contended} shift ${shift} late ${late}`)
+                }
+              }
+            }
+          }
+        }
+        expect(bad.slice(0, 5), `${bad.length} runs leaked the grant`).toEqual([])
+      })
+    )
   }
 })

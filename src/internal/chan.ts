@@ -457,27 +457,6 @@ export const forEach = <A, E, R>(
   return step
 }
 
-/**
- * A receive that never parks, for when {@link handsOver} says a value taken
- * now could not reach the caller: it tries at its registration and, if it
- * takes a value there, resumes later (an interruption before that gives
- * the value back). `undefined`: nothing to receive.
- */
-export const tryRecvLater = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A> | undefined> =>
-  Effect.callback<Option.Option<A> | undefined>((resume) => {
-    const fiber = Fiber.getCurrent()!
-    const now = tryRecv(ch, fiber)
-    if (now === undefined) return resume(exitUndefined)
-    if (now === exitNone || handsOver(fiber)) return resume(now)
-    const node = new RecvNode<A>()
-    node.op = "tryRecv"
-    node.chan = ch
-    completeLater(node, now, fiber, resume)
-    return Effect.sync(() => cancel<RecvNode<A>, Option.Option<A>, never>(node, (n, c) => onRecvCancel(n, c, fiber)))
-  })
-
-const exitUndefined = Exit.succeed(undefined)
-
 /** `send(ch, value)`. */
 export const send = <A>(ch: ChanImpl<A>, value: A): Effect.Effect<void, ChanClosedError> => {
   if (ch.isNil) return Effect.never

@@ -70,6 +70,18 @@ export class Waiter<A = void, E = never> {
    * so that the grant is given back instead of lost.
    */
   grantedExit: Exit.Exit<A, E> | undefined = undefined
+
+  /**
+   * What a deferred wake-up resumes the fiber with, decided when it is
+   * resumed (see {@link flushPending}): `exit` itself, or undefined when the
+   * node went back to waiting instead. A primitive whose wake-up is only a
+   * chance to compete (Mutex's turn) takes the lock here, for the fiber, so
+   * that the fiber resumes holding it and no step of its own comes between
+   * taking it and returning it to its caller.
+   */
+  settle(exit: Exit.Exit<A, E>): Exit.Exit<A, E> | undefined {
+    return exit
+  }
 }
 
 /** What a list is attached to: the primitive kind and its optional name. */
@@ -251,9 +263,9 @@ const flushTask = (): void => {
 export const flushPending = (): void => {
   while (pending.head !== undefined && wakeDepth < MAX_WAKE_DEPTH) {
     const node = pending.shift()!
-    const exit = node.pendingExit!
+    const exit = node.settle(node.pendingExit!)
     node.pendingExit = undefined
-    wake(node, exit)
+    if (exit !== undefined) wake(node, exit)
   }
 }
 
@@ -398,7 +410,9 @@ export const flushFirst = <A, E, R>(park: Effect.Effect<A, E, R>): Effect.Effect
  *
  * `attempt` is the operation's own non-blocking try (the same one its fast
  * path ran): it is tried again at the moment of parking, and if it succeeds
- * the fiber does not park. This is what makes "check, then park" atomic.
+ * the fiber does not park (or, when {@link handsOver} says the grant could
+ * not reach the caller now, parks completed and resumes later; `onCancel`
+ * then gives the grant back if an interruption comes first). This is what makes "check, then park" atomic.
  * Effect's run loop may yield before evaluating any effect (once a fiber has
  * spent its `MaxOpsBeforeYield` budget), so between an operation's first
  * check and the evaluation of `block`'s callback other fibers may run — fill
@@ -426,11 +440,12 @@ export const block = <W extends Waiter<A, E>, A, E>(
   flushFirst(
     Effect.callback<A, E>((resume) => {
       const now = attempt()
-      if (now !== undefined) {
+      if (now !== undefined && handsOver(fiber)) {
         node.grantedExit = now
         return resume(now)
       }
-      enqueue(list, node, fiber, resume)
+      if (now !== undefined) completeLater(node, now, fiber, resume)
+      else enqueue(list, node, fiber, resume)
       return Effect.sync(() => cancel(node, onCancel))
     })
   )

@@ -21,7 +21,11 @@
  * - WorkerPool: what a job's handle says agrees with what the job did (a
  *   done job's handle has its value, a failed job's its error, and a handle
  *   that says closed or interrupted belongs to a job that never ran or was
- *   cancelled); no handle is left undecided after the pool stopped;
+ *   cancelled — or that was asked to stop, by `cancel` or by the pool
+ *   stopping, while its body ran uninterruptibly: Effect ends an effect
+ *   interrupted during an uninterruptible region as interrupted when the
+ *   region ends, whatever the region returned, as `Fiber.interrupt` does);
+ *   no handle is left undecided after the pool stopped;
  * - SingleFlight: a caller's value comes from a flight of its key that
  *   completed, callers that got the same flight's value are told it was
  *   shared, and once every caller has ended no flight runs and no key is
@@ -282,6 +286,9 @@ export const groupsModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, S
       }).pipe(Effect.orDie, Scope.provide(scope))
       const handles: Array<[Job, WorkerPool.Job<number, JobError>]> = []
       const refused = new Set<Job>()
+      // Jobs asked to stop: by `cancel`, or by the pool stopping them (shutdownNow, failFast).
+      const cancelled = new Set<Job>()
+      let stoppedNow = failFast
       const submit = Effect.suspend(() => {
         chaos.count()
         const job = newJob()
@@ -290,7 +297,9 @@ export const groupsModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, S
         const keep = (handle: WorkerPool.Job<number, JobError>) =>
           Effect.suspend(() => {
             handles.push([job, handle])
-            return chaos.chance(0.15) ? WorkerPool.cancel(handle) : Effect.void
+            if (!chaos.chance(0.15)) return Effect.void
+            cancelled.add(job)
+            return WorkerPool.cancel(handle)
           })
         return Effect.uninterruptibleMask((restore) =>
           kind === 0
@@ -318,7 +327,10 @@ export const groupsModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, S
           for (const fiber of fibers) if (chaos.chance(0.1)) yield* chaos.interruptLater(fiber, 200)
           const stop = chaos.int(3)
           if (stop === 0) yield* Effect.ignore(WorkerPool.shutdown(pool))
-          else if (stop === 1) yield* Effect.ignore(WorkerPool.shutdownNow(pool))
+          else if (stop === 1) {
+            stoppedNow = true
+            yield* Effect.ignore(WorkerPool.shutdownNow(pool))
+          }
           yield* Fiber.awaitAll(fibers)
           yield* Effect.ignore(WorkerPool.shutdown(pool))
           yield* Scope.close(scope, Exit.void)
@@ -344,7 +356,11 @@ export const groupsModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, S
                 ? "cancelled"
                 : "failed"
             const ran = job.outcome ?? (job.started > 0 ? "running" : "never ran")
-            const agrees = said === "cancelled" ? ran === "cancelled" || ran === "never ran" : said === ran
+            const asked = cancelled.has(job) || stoppedNow
+            const agrees =
+              said === "cancelled"
+                ? ran === "cancelled" || ran === "never ran" || (asked && ran !== "running")
+                : said === ran
             if (!agrees)
               violations.push(
                 `WorkerPool: job ${job.id}'s handle says ${said} (${Exit.isFailure(exit) ? Cause.pretty(exit.cause).split("\n")[0] : ""}) but the job ${ran}`
