@@ -16,8 +16,10 @@
  *   false, `trySubmit` said none, the pool was closed);
  * - WaitGroup: when `wait` returns, every job whose `go` had returned before
  *   the wait started has ended;
- * - ErrGroup: never more jobs running than the limit; `wait` fails exactly
- *   when a job failed, with one of the failed jobs' errors;
+ * - ErrGroup: never more jobs running than the limit; when `wait` returns,
+ *   every job accepted before it started has ended (a `go` concurrent with
+ *   the wait may start one after the group reached zero, as in Go); `wait`
+ *   fails when one of those failed, and only with a failed job's error;
  * - WorkerPool: what a job's handle says agrees with what the job did (a
  *   done job's handle has its value, a failed job's its error, and a handle
  *   that says closed or interrupted belongs to a job that never ran or was
@@ -204,6 +206,8 @@ export const groupsModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, S
       let running = 0
       const mine: Array<Job> = []
       const refused = new Set<Job>()
+      /** Jobs whose `go` or `tryGo` returned (accepted or dropped). */
+      const accepted = new Set<Job>()
       const task = (job: Job) =>
         body(
           job,
@@ -218,22 +222,36 @@ export const groupsModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, S
         chaos.count()
         const job = newJob()
         mine.push(job)
-        return chaos.chance(0.7)
+        const given = chaos.chance(0.7)
           ? ErrGroup.go(g, task(job))
           : Effect.tap(ErrGroup.tryGo(g, task(job)), (ok) => Effect.sync(() => void (ok || refused.add(job))))
+        return Effect.uninterruptibleMask((restore) =>
+          Effect.tap(restore(given), () => Effect.sync(() => void accepted.add(job)))
+        )
       })
+      /**
+       * `wait`, with the jobs accepted before it started: those must have
+       * ended when it returns (a `go` concurrent with the wait may start a
+       * job after the group reached zero, as with Go's errgroup).
+       */
       const waitExit = Effect.suspend(() => {
         chaos.count()
-        return Effect.exit(ErrGroup.wait(g))
+        const before = [...accepted]
+        return Effect.map(Effect.exit(ErrGroup.wait(g)), (exit) => [exit, before] as const)
       })
-      const checkWait = (exit: Exit.Exit<void, JobError>) =>
+      const checkWait = ([exit, before]: readonly [Exit.Exit<void, JobError>, ReadonlyArray<Job>]) =>
         Effect.sync(() => {
           // An interrupted wait says nothing about the group.
           if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) return
-          if (running !== 0) violations.push(`ErrGroup: wait returned with ${running} job(s) running`)
+          const unfinished = before.filter((job) => job.running)
+          if (unfinished.length > 0) {
+            violations.push(`ErrGroup: wait returned while jobs ${unfinished.map((j) => j.id).join(", ")} ran`)
+          }
           const failed = mine.filter((job) => job.outcome === "failed").map((job) => job.id)
           if (Exit.isSuccess(exit)) {
-            if (failed.length > 0) violations.push(`ErrGroup: wait succeeded although jobs ${failed.join(", ")} failed`)
+            const failedBefore = before.filter((job) => job.outcome === "failed").map((job) => job.id)
+            if (failedBefore.length > 0)
+              violations.push(`ErrGroup: wait succeeded although jobs ${failedBefore.join(", ")} failed`)
           } else {
             const error = Cause.squash(exit.cause)
             if (!(error instanceof JobError)) violations.push(`ErrGroup: wait failed with ${String(error)}`)
