@@ -70,8 +70,8 @@ import {
   tryRecv as tryRecvNow,
   trySend as trySendNow
 } from "./internal/chan.ts"
+import { invalidArgument, isIterable, show, unwrap } from "./internal/copied.ts"
 import { type BlockedFiber, flushFirst, handsOver, shallow } from "./internal/waiters.ts"
-import { unwrap } from "./internal/copied.ts"
 
 export { ChanClosedError }
 
@@ -119,7 +119,7 @@ export class InvalidCapacityError extends Data.TaggedError("InvalidCapacityError
   readonly capacity: number
 }> {
   override get message(): string {
-    return `channel capacity must be a non-negative integer, got ${this.capacity}`
+    return `channel capacity must be a non-negative integer, got ${show(this.capacity)}`
   }
 }
 
@@ -200,7 +200,12 @@ export const nil = <A>(): Chan<A> => new ChanHandle<A>(0, undefined, true)
 export const send: {
   <A>(value: A): (self: SendChan<A>) => Effect.Effect<void, ChanClosedError>
   <A>(self: SendChan<A>, value: A): Effect.Effect<void, ChanClosedError>
-} = dual(2, <A>(self: SendChan<A>, value: A): Effect.Effect<void, ChanClosedError> => sendInternal(impl(self), value))
+} = dual(
+  2,
+  <A>(self: SendChan<A>, value: A): Effect.Effect<void, ChanClosedError> =>
+    // Anything but a channel is reported when the effect runs.
+    self instanceof ChanImpl ? sendInternal(self, value) : Effect.suspend(() => sendInternal(impl(self), value))
+)
 
 /**
  * Receives a value, waiting while the channel is empty. Go:
@@ -210,7 +215,8 @@ export const send: {
  *
  * @since 0.1.0
  */
-export const recv = <A>(self: RecvChan<A>): Effect.Effect<Option.Option<A>> => impl(self).recv
+export const recv = <A>(self: RecvChan<A>): Effect.Effect<Option.Option<A>> =>
+  self instanceof ChanImpl ? (self as ChanImpl<A>).recv : Effect.suspend(() => impl(self).recv)
 
 /**
  * Sends without waiting: true if the value was taken (a receiver was waiting
@@ -296,6 +302,12 @@ export const len = <A>(self: RecvChan<A> | SendChan<A>): Effect.Effect<number> =
 /**
  * The buffer capacity. Go: `cap(ch)`.
  *
+ * A plain number, not an Effect, as Go's `cap` is a builtin: a channel's
+ * capacity never changes, so there is nothing to run. Having no Effect to
+ * report into, it throws (a defect inside an enclosing Effect) when `self`
+ * is not a channel: `InvalidArgumentError`, or `CopiedPrimitiveError` for a
+ * copy of one.
+ *
  * @since 0.1.0
  */
 export const cap = <A>(self: RecvChan<A> | SendChan<A>): number => impl(self).capacity
@@ -332,8 +344,25 @@ export const forEach: {
 } = dual(
   2,
   <A, E, R>(self: RecvChan<A>, f: (value: A) => Effect.Effect<unknown, E, R>): Effect.Effect<void, E, R> =>
-    forEachInternal(impl(self), f)
+    self instanceof ChanImpl && typeof f === "function"
+      ? forEachInternal(self as ChanImpl<A>, checkedBody(f))
+      : Effect.suspend(() => {
+          const ch = impl(self)
+          return typeof f === "function"
+            ? forEachInternal(ch, checkedBody(f))
+            : Exit.die(invalidArgument("Chan.forEach", "a function (the loop body)", f))
+        })
 )
+
+/** `f`, dying with InvalidArgumentError (not Effect's untagged defect) when it returns no Effect. */
+const checkedBody =
+  <A, E, R>(f: (value: A) => Effect.Effect<unknown, E, R>) =>
+  (value: A): Effect.Effect<unknown, E, R> => {
+    const body: unknown = f(value)
+    return Effect.isEffect(body)
+      ? (body as Effect.Effect<unknown, E, R>)
+      : Exit.die(invalidArgument("Chan.forEach", "its body to return an Effect", body))
+  }
 
 /** How many buffered values one pull of {@link toStream} takes at most. */
 const STREAM_CHUNK = 4096
@@ -345,8 +374,11 @@ const STREAM_CHUNK = 4096
  *
  * @since 0.1.0
  */
-export const toStream = <A>(self: RecvChan<A>): Stream.Stream<A> => {
-  const ch = impl(self)
+export const toStream = <A>(self: RecvChan<A>): Stream.Stream<A> =>
+  // Anything but a channel is reported when the stream runs.
+  Stream.fromPull(Effect.sync(() => pullFrom(impl(self))))
+
+const pullFrom = <A>(ch: ChanImpl<A>) => {
   // The values of a chunk are taken in the step that returns it (see
   // `handsOver`): a parked pull takes them in its first step after resuming.
   const chunkFrom = (first: Option.Option<A>, fiber: Fiber.Fiber<unknown, unknown>) => {
@@ -363,10 +395,9 @@ export const toStream = <A>(self: RecvChan<A>): Stream.Stream<A> => {
     return Exit.succeed(chunk)
   }
   const parked = Effect.flatMap(ch.parkRecv, (first) => chunkFrom(first, Fiber.getCurrent()!))
-  const pull = Effect.withFiber((fiber) =>
+  return Effect.withFiber((fiber) =>
     !ch.isNil && handsOver(fiber) && canRecv(ch) ? chunkFrom(recvNow(ch, fiber), fiber) : flushFirst(parked)
   )
-  return Stream.fromPull(Effect.succeed(pull))
 }
 
 /** Options for the channel constructors that start a producer. */
@@ -404,10 +435,12 @@ export const fromIterable = <A>(
   iterable: Iterable<A>,
   options?: ProducerOptions
 ): Effect.Effect<RecvChan<A>, InvalidCapacityError, Scope.Scope> =>
-  produce<A, never, never>(
-    (ch) => Effect.forEach(iterable, (a) => Effect.orDie(send(ch, a)), { discard: true }),
-    options
-  )
+  isIterable(iterable)
+    ? produce<A, never, never>(
+        (ch) => Effect.forEach(iterable, (a) => Effect.orDie(send(ch, a)), { discard: true }),
+        options
+      )
+    : Exit.die(invalidArgument("Chan.fromIterable", "an iterable", iterable))
 
 /**
  * A channel fed with the elements of `stream` by a producer fiber owned by
@@ -421,4 +454,6 @@ export const fromStream = <A, R>(
   stream: Stream.Stream<A, never, R>,
   options?: ProducerOptions
 ): Effect.Effect<RecvChan<A>, InvalidCapacityError, R | Scope.Scope> =>
-  produce<A, never, R>((ch) => Stream.runForEach(stream, (a) => Effect.orDie(send(ch, a))), options)
+  Stream.isStream(stream)
+    ? produce<A, never, R>((ch) => Stream.runForEach(stream, (a) => Effect.orDie(send(ch, a))), options)
+    : Exit.die(invalidArgument("Chan.fromStream", "a Stream", stream))

@@ -78,27 +78,9 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import { type BlockedFiber, block, shallow, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./internal/waiters.ts"
-import { unwrap } from "./internal/copied.ts"
+import { invalidArgument, isIterable, show, unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/ErrGroup" as const
-
-/** A value as given, for messages: a string keeps its quotes ("3", not 3). */
-const show = (value: unknown): string => {
-  switch (typeof value) {
-    case "string":
-      return JSON.stringify(value)
-    case "bigint":
-      return `${value}n`
-    case "symbol":
-      return value.toString()
-    case "function":
-      return "a function"
-    case "object":
-      return value === null ? "null" : Array.isArray(value) ? "an array" : "an object"
-    default:
-      return Object.is(value, -0) ? "-0" : String(value)
-  }
-}
 
 /**
  * A group of tasks. `E` is the error type its tasks may fail with; `W` the
@@ -402,6 +384,7 @@ const goImpl = <A, E, R>(self: ErrGroup<any, any>, effect: Effect.Effect<A, E, R
   // path takes its slot and forks from there.
   Effect.uninterruptibleMask((restore) => {
     const g = impl(self)
+    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("ErrGroup.go", "an Effect", effect))
     if (g.closed) return Exit.die(new ErrGroupClosedError({ groupName: g.name, op: "go" }))
     const now = slotNow(g)
     if (now !== undefined) return now === exitTrue ? spawn(g, effect) : Exit.void
@@ -438,6 +421,7 @@ const tryGoImpl = <A, E, R>(
 ): Effect.Effect<boolean, never, R> =>
   Effect.uninterruptibleMask(() => {
     const g = impl(self)
+    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("ErrGroup.tryGo", "an Effect", effect))
     if (g.closed) return Exit.die(new ErrGroupClosedError({ groupName: g.name, op: "tryGo" }))
     if (g.cancelled) return exitTrue
     if (g.active >= g.limit) return exitFalse
@@ -516,7 +500,9 @@ export const make: {
  * Once the first failure has cancelled the group the task is dropped: it
  * never runs. Once the group's scope has closed, `go` dies with
  * {@link ErrGroupClosedError}; a `go` still waiting for a slot when the scope
- * closes returns, its task dropped with the group's others.
+ * closes returns, its task dropped with the group's others. Something that
+ * is not an Effect makes `go` die with `InvalidArgumentError` at the call,
+ * before it takes a slot.
  *
  * @example
  * ```ts
@@ -541,7 +527,8 @@ export const go: {
  * Once the first failure has cancelled the group it says true and drops the
  * task (it counts as started and interrupted at once), so that a retry loop
  * does not spin. Once the group's scope has closed, it dies with
- * {@link ErrGroupClosedError}.
+ * {@link ErrGroupClosedError}; something that is not an Effect makes it die
+ * with `InvalidArgumentError`.
  *
  * @example
  * ```ts
@@ -667,6 +654,9 @@ export interface ForEachOptions {
  * {@link ErrGroupErrors}.
  *
  * A `limit` of 0 fails with {@link InvalidLimitError}: nothing could raise it.
+ * `items` that are not iterable, an `f` that is not a function or that
+ * returns something other than an Effect make it die with
+ * `InvalidArgumentError`.
  *
  * @example
  * ```ts
@@ -692,6 +682,8 @@ export const forEach: {
   options?: ForEachOptions
 ): Effect.Effect<Array<B>, any, R> =>
   Effect.suspend(() => {
+    if (!isIterable(items)) return Exit.die(invalidArgument("ErrGroup.forEach", "an iterable", items))
+    if (typeof f !== "function") return Exit.die(invalidArgument("ErrGroup.forEach", "a function", f))
     if (options?.limit !== undefined && toLimit(options.limit, false) === undefined) {
       return Effect.fail(new InvalidLimitError({ limit: options.limit }))
     }
@@ -704,7 +696,11 @@ export const forEach: {
         const next: Effect.Effect<void, never, R> = Effect.suspend(() => {
           if (i >= input.length || g.cancelled) return Exit.void
           const index = i++
-          const task = Effect.map(f(input[index]!, index), (b) => {
+          const effect: unknown = f(input[index]!, index)
+          if (!Effect.isEffect(effect)) {
+            return Exit.die(invalidArgument("ErrGroup.forEach", "f to return an Effect", effect))
+          }
+          const task = Effect.map(effect as Effect.Effect<B, E, R>, (b) => {
             out[index] = b
           })
           return Effect.andThen(goImpl(group, task), next)

@@ -44,6 +44,13 @@
  *   errors its context can produce.
  * - There are no user-defined Context implementations: `GoContext` is a
  *   closed type (Go's custom-Context tests have no counterpart).
+ * - Something that is no context where one is wanted (`undefined` through a
+ *   cast, where Go has a nil `ctx`), or no Effect where one is wanted, is a
+ *   defect inside the Effect: `InvalidArgumentError` (or
+ *   `CopiedPrimitiveError` for a spread copy). The functions that return a
+ *   plain value ({@link withValue}, {@link withoutCancel}, {@link done},
+ *   {@link deadline}, {@link value}) have no Effect to report into: they
+ *   throw the same errors, as Go panics on a nil parent or key.
  *
  * @example
  * ```ts
@@ -77,8 +84,9 @@ import type { Pipeable } from "effect/Pipeable"
 import * as Scope from "effect/Scope"
 import * as Chan from "./Chan.ts"
 import { closeNow } from "./internal/chan.ts"
+import { invalidArgument, show, unwrap } from "./internal/copied.ts"
+import { InvalidDurationError, parseDuration } from "./internal/duration.ts"
 import { shallow } from "./internal/waiters.ts"
-import { InvalidDurationError } from "./Timer.ts"
 
 export { InvalidDurationError }
 
@@ -124,7 +132,7 @@ export class DeadlineExceededError extends Data.TaggedError("DeadlineExceededErr
 export type ContextError = CanceledError | DeadlineExceededError
 
 /**
- * A deadline that is not a number or an invalid `Date`.
+ * A deadline that is not a number (NaN, a string, ...) or an invalid `Date`.
  *
  * @since 0.1.0
  */
@@ -132,7 +140,9 @@ export class InvalidDeadlineError extends Data.TaggedError("InvalidDeadlineError
   readonly deadline: number | Date
 }> {
   override get message(): string {
-    return `invalid deadline ${String(this.deadline)}: not a time`
+    const deadline: unknown = this.deadline
+    const shown = deadline instanceof Date ? "Invalid Date" : show(deadline)
+    return `invalid deadline ${shown}: not a time; want epoch milliseconds (a number) or a valid Date`
   }
 }
 
@@ -228,9 +238,12 @@ abstract class Hook {
   abstract fire(): void
 }
 
+const variance = { _E: (_: never) => _ }
+
 // The phantom error type is never at runtime: an impl is any GoContext<E>.
 class GoContextImpl implements GoContext<never> {
-  declare readonly [TypeId]: { readonly _E: (_: never) => never }
+  // An own key, so that a spread copy is recognised as one (see `unwrap`).
+  readonly [TypeId] = variance
   readonly parent: GoContextImpl | undefined
   readonly node: CancelNode | undefined
   readonly deadline: number | undefined
@@ -261,7 +274,7 @@ class GoContextImpl implements GoContext<never> {
   toString(): string {
     const labels: Array<string> = []
     for (let c: GoContextImpl | undefined = this; c !== undefined; c = c.parent) {
-      labels.push(c.key === undefined ? c.label : `WithValue(${c.key.name}, ${show(c.value)})`)
+      labels.push(c.key === undefined ? c.label : `WithValue(${c.key.name}, ${valueString(c.value)})`)
     }
     return labels.reverse().join(".")
   }
@@ -270,7 +283,12 @@ class GoContextImpl implements GoContext<never> {
   }
 }
 
-const impl = <E extends ContextError>(self: GoContext<E>): GoContextImpl => self as unknown as GoContextImpl
+/**
+ * `self` as its implementation; throws (a defect inside an Effect) when it is
+ * not a context: `InvalidArgumentError`, or `CopiedPrimitiveError` for a
+ * spread copy.
+ */
+const impl = <E extends ContextError>(self: GoContext<E>): GoContextImpl => unwrap(self, GoContextImpl, "GoContext")
 
 /**
  * Whether `u` is a {@link GoContext}.
@@ -480,7 +498,8 @@ export const withCancel = <E extends ContextError>(
   parent: GoContext<E>
 ): Effect.Effect<readonly [GoContext<E | CanceledError>, CancelFunc]> =>
   Effect.sync(() => {
-    const ctx = derive(impl(parent), "WithCancel", impl(parent).deadline)
+    const p = impl(parent)
+    const ctx = derive(p, "WithCancel", p.deadline)
     return [ctx as GoContext<E | CanceledError>, cancelWith(ctx.node!, () => canceled(undefined))] as const
   })
 
@@ -495,35 +514,29 @@ export const withCancelCause = <E extends ContextError>(
   parent: GoContext<E>
 ): Effect.Effect<readonly [GoContext<E | CanceledError>, CancelCauseFunc]> =>
   Effect.sync(() => {
-    const ctx = derive(impl(parent), "WithCancel", impl(parent).deadline)
+    const p = impl(parent)
+    const ctx = derive(p, "WithCancel", p.deadline)
     const node = ctx.node!
     return [ctx as GoContext<E | CanceledError>, (cause?: unknown) => cancelWith(node, () => canceled(cause))] as const
   })
 
+/**
+ * Decodes a timeout to milliseconds by the rules every duration follows (see
+ * `Timer`), except that zero and negative timeouts are valid: the context is
+ * born expired (Go). An infinite timeout sets no deadline.
+ */
 const decodeTimeout = (input: Duration.Input): Effect.Effect<number, InvalidDurationError> =>
   Effect.suspend(() => {
-    if (typeof input === "number") {
-      return Number.isNaN(input)
-        ? Effect.fail(new InvalidDurationError({ duration: input, reason: "not a number" }))
-        : Effect.succeed(input)
-    }
-    let millis: number
-    try {
-      millis = Duration.toMillis(Duration.fromInputUnsafe(input))
-    } catch {
-      return Effect.fail(new InvalidDurationError({ duration: input, reason: "not a duration" }))
-    }
-    return Number.isNaN(millis)
-      ? Effect.fail(new InvalidDurationError({ duration: input, reason: "not a number" }))
-      : Effect.succeed(millis)
+    const decoded = parseDuration(input, true, true)
+    return Duration.isDuration(decoded) ? Exit.succeed(Duration.toMillis(decoded)) : Exit.fail(decoded)
   })
 
 const decodeDeadline = (input: number | Date): Effect.Effect<number, InvalidDeadlineError> =>
   Effect.suspend(() => {
-    const millis = input instanceof Date ? input.getTime() : input
+    const millis: unknown = input instanceof Date ? input.getTime() : input
     return typeof millis !== "number" || Number.isNaN(millis)
-      ? Effect.fail(new InvalidDeadlineError({ deadline: input }))
-      : Effect.succeed(millis)
+      ? Exit.fail(new InvalidDeadlineError({ deadline: input }))
+      : Exit.succeed(millis)
   })
 
 /**
@@ -588,7 +601,8 @@ const showTime = (millis: number): string => {
  * - A deadline later than the parent's keeps the parent's (no timer).
  * - A deadline already past gives a context that is already done with
  *   `DeadlineExceededError` (Go).
- * - NaN or an invalid `Date` fails with {@link InvalidDeadlineError}.
+ * - NaN, an invalid `Date` or anything but a number or a `Date` fails with
+ *   {@link InvalidDeadlineError}. An infinite deadline is none.
  *
  * The timer is a fiber of the scope.
  *
@@ -635,8 +649,10 @@ export const withDeadlineCause: {
  * A child of `parent` cancelled with {@link DeadlineExceededError} after
  * `timeout` (on Effect's `Clock`). Go: `context.WithTimeout(parent, d)`,
  * i.e. `withDeadline(parent, now + d)`. A zero or negative timeout gives a
- * context that is already done (Go); NaN or an unparseable duration fails
- * with {@link InvalidDurationError}; an infinite one sets no deadline.
+ * context that is already done (Go); an infinite one sets no deadline. The
+ * timeout is read as `Timer` reads durations: what is no duration (`"soon"`,
+ * `{ ms: 5 }`) or NaN (`[1, NaN]`) fails with {@link InvalidDurationError},
+ * with the message `Timer.make` fails with.
  *
  * @example
  * ```ts
@@ -694,7 +710,9 @@ export const withoutCancel = <E extends ContextError>(parent: GoContext<E>): GoC
 
 /**
  * A child of `parent` that carries `value` under `key` (and shares the
- * parent's cancellation). Go: `context.WithValue(parent, key, val)`.
+ * parent's cancellation). Go: `context.WithValue(parent, key, val)`. A
+ * `parent` that is no context or a `key` not made by {@link key} throws
+ * `InvalidArgumentError` (Go panics on a nil parent or key).
  *
  * @since 0.1.0
  */
@@ -703,10 +721,13 @@ export const withValue: {
   <E extends ContextError, A>(parent: GoContext<E>, key: Key<A>, value: NoInfer<A>): GoContext<E>
 } = dual(3, <E extends ContextError, A>(parent: GoContext<E>, key: Key<A>, value: A): GoContext<E> => {
   const p = impl(parent)
+  // Go panics on a nil key.
+  if (!(key instanceof KeyImpl)) throw invalidArgument("GoContext.withValue", "a Key (made by GoContext.key)", key)
   return new GoContextImpl(p, p.node, p.deadline, "WithValue", key, value) as GoContext<E>
 })
 
-const show = (value: unknown): string => {
+/** A value as Go's `fmt` prints it in a context's string form: strings bare, objects by type. */
+const valueString = (value: unknown): string => {
   switch (typeof value) {
     case "string":
       return value
@@ -882,6 +903,7 @@ export const afterFunc: {
     Effect.flatMap(Effect.scope, (scope) =>
       Effect.suspend(() => {
         const node = impl(self).node
+        if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("GoContext.afterFunc", "an Effect", effect))
         const hook = new AfterFuncHook()
         if (node === undefined) {
           // Never done: nothing to run, stop only records that it stopped.
@@ -954,11 +976,12 @@ class RunHook extends Hook {
 const runUnder = <A, E2, R, E extends ContextError>(
   ctx: GoContext<E>,
   effect: Effect.Effect<A, E2, R>
-): Effect.Effect<A, E | E2, R> => {
-  const inner = Effect.provideService(effect, CurrentGoContext, ctx)
-  const node = impl(ctx).node
-  if (node === undefined) return inner
-  return Effect.withFiber((parent) => {
+): Effect.Effect<A, E | E2, R> =>
+  Effect.withFiber((parent) => {
+    const node = impl(ctx).node
+    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("GoContext.run", "an Effect", effect))
+    const inner = Effect.provideService(effect, CurrentGoContext, ctx)
+    if (node === undefined) return inner
     if (node.err !== undefined) return Exit.fail(node.err as E)
     return Effect.uninterruptibleMask((restore) =>
       Effect.flatMap(Effect.forkChild(Effect.interruptible(inner), { startImmediately: true }), (fiber) => {
@@ -983,7 +1006,6 @@ const runUnder = <A, E2, R, E extends ContextError>(
       })
     )
   })
-}
 
 /**
  * Runs `effect` under `ctx`: if `ctx` is or becomes done, `effect` is
@@ -1037,6 +1059,7 @@ export const fromFiber = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<G
   // its parent and adding its cancel to the scope would leave it linked.
   Effect.flatMap(Effect.scope, (scope) =>
     Effect.suspend(() => {
+      if (!Fiber.isFiber(fiber)) return Exit.die(invalidArgument("GoContext.fromFiber", "a Fiber", fiber))
       const ctx = derive(impl(fiber.getRef(CurrentGoContext)), `FromFiber(#${fiber.id})`, undefined)
       const node = ctx.node!
       const ended = fiber.pollUnsafe()
@@ -1068,6 +1091,14 @@ export const current: Effect.Effect<GoContext, never, Scope.Scope> = Effect.with
 // -----------------------------------------------------------------------------
 
 let neverSignal: AbortSignal | undefined
+
+/** An AbortSignal, or something that works as one (another realm's, a polyfill's). */
+const isAbortSignal = (u: unknown): u is AbortSignal =>
+  (typeof AbortSignal === "function" && u instanceof AbortSignal) ||
+  (typeof u === "object" &&
+    u !== null &&
+    typeof (u as AbortSignal).aborted === "boolean" &&
+    typeof (u as AbortSignal).addEventListener === "function")
 
 /**
  * An `AbortSignal` that aborts when `ctx` is done, with the context's error
@@ -1111,7 +1142,11 @@ export const fromAbortSignal = <E extends ContextError = never>(
   // its parent and adding its cancel to the scope would leave it linked.
   Effect.flatMap(Effect.scope, (scope) =>
     Effect.suspend(() => {
-      const ctx = derive(impl(parent ?? background), "FromAbortSignal", impl(parent ?? background).deadline)
+      if (!isAbortSignal(signal)) {
+        return Exit.die(invalidArgument("GoContext.fromAbortSignal", "an AbortSignal", signal))
+      }
+      const p = impl(parent ?? background)
+      const ctx = derive(p, "FromAbortSignal", p.deadline)
       const node = ctx.node!
       const onAbort = () => {
         if (node.err === undefined) cancelNow(node, canceled(signal.reason))

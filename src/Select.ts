@@ -43,8 +43,12 @@
  *   interruption can land; interrupted before it commits, the select did
  *   nothing — a value it had received goes back to its channel (as with
  *   `Chan.recv`), a send it completed stands;
- * - two `otherwise` cases (Go: "multiple defaults in select") or a timeout
- *   with a bad duration make the select die, inside the Effect.
+ * - two `otherwise` cases (Go: "multiple defaults in select"), a case built
+ *   from a bad argument (no channel, a handler that is no function, a bad
+ *   duration) or an argument that is no case make the select die when it
+ *   runs (`InvalidArgumentError`, `CopiedPrimitiveError`,
+ *   `InvalidDurationError`), never while a case is built; a handler that
+ *   returns no Effect makes it die with `InvalidArgumentError`.
  *
  * @since 0.1.0
  */
@@ -55,11 +59,10 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import type * as Option from "effect/Option"
 import * as Random from "effect/Random"
-import * as Chan from "./Chan.ts"
 import type { RecvChan, SendChan } from "./Chan.ts"
 import {
   type ChanClosedError,
-  type ChanImpl,
+  ChanImpl,
   canRecv,
   canSend,
   fireSelect,
@@ -70,9 +73,9 @@ import {
   SendNode,
   sendNow
 } from "./internal/chan.ts"
+import { invalidArgument, refusal } from "./internal/copied.ts"
 import { parseDuration } from "./internal/duration.ts"
 import { cancel, completeLater, flushFirst, handsOver, parkTime, tooDeep } from "./internal/waiters.ts"
-import { InvalidDurationError } from "./Timer.ts"
 
 const CaseTypeId = "~effect-go/Select/Case" as const
 
@@ -89,17 +92,27 @@ type AnyHandler = (value: any) => Effect.Effect<any, any, any>
 
 type RecvCase = { readonly _tag: "Recv"; readonly chan: ChanImpl<any>; readonly f: AnyHandler }
 type SendCase = { readonly _tag: "Send"; readonly chan: ChanImpl<any>; readonly value: unknown; readonly f: AnyHandler }
-type AfterCase = {
-  readonly _tag: "After"
-  /** The decoded duration, or what was wrong with it (reported when the select runs). */
-  readonly duration: Duration.Duration | InvalidDurationError
-  readonly f: AnyHandler
-}
-type CaseImpl = RecvCase | SendCase | AfterCase | { readonly _tag: "Otherwise"; readonly f: AnyHandler }
+type AfterCase = { readonly _tag: "After"; readonly duration: Duration.Duration; readonly f: AnyHandler }
+type OtherwiseCase = { readonly _tag: "Otherwise"; readonly f: AnyHandler }
+/**
+ * A case built from a bad argument (not a channel, not a function, not a
+ * duration): building it throws nothing, the select that gets it dies with
+ * `defect` when it runs.
+ */
+type InvalidCase = { readonly _tag: "Invalid"; readonly defect: unknown }
+type CaseImpl = RecvCase | SendCase | AfterCase | OtherwiseCase | InvalidCase
 
 const toCase = <A, E, R>(c: CaseImpl): Case<A, E, R> => c as unknown as Case<A, E, R>
 const succeed = Effect.succeed
 const asVoid = () => Effect.void
+
+/** A case's handler: `f`, the default when absent, or the defect of a handler that is no function. */
+const handlerOf = (op: string, f: unknown, absent: AnyHandler): AnyHandler | InvalidCase =>
+  f === undefined
+    ? absent
+    : typeof f === "function"
+      ? (f as AnyHandler)
+      : { _tag: "Invalid", defect: invalidArgument(op, "a function (the case's handler)", f) }
 
 /**
  * A receive case: Go's `case v, ok := <-ch:`. The handler gets `Option<A>`,
@@ -111,7 +124,11 @@ const asVoid = () => Effect.void
 export const recv: {
   <A>(chan: RecvChan<A>): Case<Option.Option<A>>
   <A, B, E = never, R = never>(chan: RecvChan<A>, f: (value: Option.Option<A>) => Effect.Effect<B, E, R>): Case<B, E, R>
-} = ((chan: RecvChan<any>, f?: AnyHandler) => toCase({ _tag: "Recv", chan: Chan.impl(chan), f: f ?? succeed })) as any
+} = ((chan: unknown, f?: unknown) => {
+  if (!(chan instanceof ChanImpl)) return toCase({ _tag: "Invalid", defect: refusal(chan, "Chan") })
+  const handler = handlerOf("Select.recv", f, succeed)
+  return toCase(typeof handler === "function" ? { _tag: "Recv", chan, f: handler } : handler)
+}) as any
 
 /**
  * A send case: Go's `case ch <- value:`. Fails the select with
@@ -126,29 +143,32 @@ export const send: {
     value: A,
     f: () => Effect.Effect<B, E, R>
   ): Case<B, E | ChanClosedError, R>
-} = ((chan: SendChan<any>, value: unknown, f?: AnyHandler) =>
-  toCase({ _tag: "Send", chan: Chan.impl(chan), value, f: f ?? asVoid })) as any
+} = ((chan: unknown, value: unknown, f?: unknown) => {
+  if (!(chan instanceof ChanImpl)) return toCase({ _tag: "Invalid", defect: refusal(chan, "Chan") })
+  const handler = handlerOf("Select.send", f, asVoid)
+  return toCase(typeof handler === "function" ? { _tag: "Send", chan, value, f: handler } : handler)
+}) as any
 
 /**
  * A timeout case: Go's `case <-time.After(d):`. Chosen when nothing else
  * happened within `duration` (measured by Effect's `Clock`, so `TestClock`
  * controls it). Never ready when the select starts, so `otherwise` wins over
- * it, as in Go. A duration that is not one (`"bogus"`, `NaN`) or is
- * negative makes the select die with `InvalidDurationError`, as `Timer.make`
- * rejects it.
+ * it, as in Go. An infinite duration is never chosen: `after(timeout ??
+ * Infinity)` is an optional timeout. A duration that is not one (`"bogus"`,
+ * `NaN`, `{ ms: 5 }`) or is negative makes the select die with
+ * `InvalidDurationError` when it runs, with the message `Timer.make` fails
+ * with for the same input.
  *
  * @since 0.1.0
  */
 export const after: {
   (duration: Duration.Input): Case<void>
   <B, E = never, R = never>(duration: Duration.Input, f: () => Effect.Effect<B, E, R>): Case<B, E, R>
-} = ((duration: Duration.Input, f?: AnyHandler) => {
+} = ((duration: unknown, f?: unknown) => {
   const decoded = parseDuration(duration, true)
-  return toCase({
-    _tag: "After",
-    duration: typeof decoded === "string" ? new InvalidDurationError({ duration, reason: decoded }) : decoded,
-    f: f ?? asVoid
-  })
+  if (!Duration.isDuration(decoded)) return toCase({ _tag: "Invalid", defect: decoded })
+  const handler = handlerOf("Select.after", f, asVoid)
+  return toCase(typeof handler === "function" ? { _tag: "After", duration: decoded, f: handler } : handler)
 }) as any
 
 /**
@@ -160,7 +180,10 @@ export const after: {
 export const otherwise: {
   (): Case<void>
   <B, E = never, R = never>(f: () => Effect.Effect<B, E, R>): Case<B, E, R>
-} = ((f?: AnyHandler) => toCase({ _tag: "Otherwise", f: f ?? asVoid })) as any
+} = ((f?: unknown) => {
+  const handler = handlerOf("Select.otherwise", f, asVoid)
+  return toCase(typeof handler === "function" ? { _tag: "Otherwise", f: handler } : handler)
+}) as any
 
 type CaseSuccess<C> = C extends Case<infer A, infer _E, infer _R> ? A : never
 type CaseError<C> = C extends Case<infer _A, infer E, infer _R> ? E : never
@@ -197,20 +220,22 @@ export class MultipleDefaultsError extends Data.TaggedError("MultipleDefaultsErr
 export const select = <const Cases extends ReadonlyArray<Case<any, any, any>>>(
   ...cases: Cases
 ): Effect.Effect<CaseSuccess<Cases[number]>, CaseError<Cases[number]>, CaseContext<Cases[number]>> => {
-  const impls = cases as unknown as ReadonlyArray<CaseImpl>
+  const impls = cases as unknown as ReadonlyArray<ValidCase>
   let otherwiseIndex = -1
   let otherwiseCount = 0
   // The earliest timeout case is the only one that can fire.
   let afterIndex = -1
   let afterCase: AfterCase | undefined
   for (let i = 0; i < impls.length; i++) {
-    const c = impls[i]!
+    const c = impls[i] as CaseImpl
+    // A bad case is reported by the select, when it runs.
+    if (!isCase(c)) return Effect.die(invalidArgument("Select.select", CASE_WANTED, c))
+    if (c._tag === "Invalid") return Effect.die(c.defect)
     if (c._tag === "Otherwise") {
       otherwiseCount++
       if (otherwiseIndex < 0) otherwiseIndex = i
     } else if (c._tag === "After") {
-      if (!Duration.isDuration(c.duration)) return Effect.die(c.duration)
-      if (afterCase === undefined || Duration.isLessThan(c.duration, afterCase.duration as Duration.Duration)) {
+      if (afterCase === undefined || Duration.isLessThan(c.duration, afterCase.duration)) {
         afterIndex = i
         afterCase = c
       }
@@ -221,7 +246,11 @@ export const select = <const Cases extends ReadonlyArray<Case<any, any, any>>>(
     impls,
     otherwiseIndex,
     afterIndex,
-    after: afterCase === undefined || otherwiseIndex >= 0 ? undefined : (afterCase.duration as Duration.Duration),
+    // An infinite timeout never fires: no timer.
+    after:
+      afterCase === undefined || otherwiseIndex >= 0 || !Duration.isFinite(afterCase.duration)
+        ? undefined
+        : afterCase.duration,
     sharedChannel: sharesChannel(impls)
   }
   const self: Effect.Effect<any, any, any> = Effect.withFiber((fiber) => {
@@ -233,17 +262,39 @@ export const select = <const Cases extends ReadonlyArray<Case<any, any, any>>>(
       if (!handsOver(fiber)) return park(plan, fiber)
       const c = impls[ready] as RecvCase | SendCase
       const done = perform(c, fiber)
-      return done._tag === "Failure" ? done : c.f(done.value)
+      return done._tag === "Failure" ? done : runHandler(c, done.value)
     }
-    if (otherwiseIndex >= 0) return impls[otherwiseIndex]!.f(undefined)
+    if (otherwiseIndex >= 0) return runHandler(impls[otherwiseIndex]!, undefined)
     return park(plan, fiber)
   })
   return self
 }
 
+/** The cases of a select that passed its checks. */
+type ValidCase = Exclude<CaseImpl, InvalidCase>
+
+const CASE_WANTED = "a case (Select.recv, Select.send, Select.after or Select.otherwise)"
+
+/** Is `u` a case made by this module (and not, say, a channel or an array of cases)? */
+const isCase = (u: unknown): u is CaseImpl => {
+  if (typeof u !== "object" || u === null) return false
+  const tag = (u as { readonly _tag?: unknown })._tag
+  return tag === "Recv" || tag === "Send" || tag === "After" || tag === "Otherwise" || tag === "Invalid"
+}
+
+const HANDLER_OPS = { Recv: "Select.recv", Send: "Select.send", After: "Select.after", Otherwise: "Select.otherwise" }
+
+/** Runs a case's handler on what the case produced; a handler that returns no Effect is a defect. */
+const runHandler = (c: ValidCase, value: unknown): Effect.Effect<any, any, any> => {
+  const effect: unknown = c.f(value)
+  return Effect.isEffect(effect)
+    ? effect
+    : Exit.die(invalidArgument(HANDLER_OPS[c._tag], "its handler to return an Effect", effect))
+}
+
 /** What a select needs to park, worked out once when it is built. */
 interface Plan {
-  readonly impls: ReadonlyArray<CaseImpl>
+  readonly impls: ReadonlyArray<ValidCase>
   /** The `otherwise` case, or -1. */
   readonly otherwiseIndex: number
   /** The earliest timeout case, or -1. */
@@ -254,7 +305,7 @@ interface Plan {
   readonly sharedChannel: boolean
 }
 
-const sharesChannel = (impls: ReadonlyArray<CaseImpl>): boolean => {
+const sharesChannel = (impls: ReadonlyArray<ValidCase>): boolean => {
   for (let i = 1; i < impls.length; i++) {
     const a = impls[i]!
     if (a._tag !== "Recv" && a._tag !== "Send") continue
@@ -267,7 +318,7 @@ const sharesChannel = (impls: ReadonlyArray<CaseImpl>): boolean => {
 }
 
 /** The index of a uniformly chosen ready channel case, or -1. */
-const pickReady = (impls: ReadonlyArray<CaseImpl>, fiber: Fiber.Fiber<unknown, unknown>): number => {
+const pickReady = (impls: ReadonlyArray<ValidCase>, fiber: Fiber.Fiber<unknown, unknown>): number => {
   let count = 0
   let only = -1
   for (let i = 0; i < impls.length; i++) {
@@ -328,7 +379,7 @@ const park = (plan: Plan, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<a
     sel.delivered = true
     sel.timer?.interruptUnsafe()
     const c = impls[sel.fired]!
-    return c._tag === "Recv" ? c.f(sel.received) : c.f(undefined)
+    return runHandler(c, c._tag === "Recv" ? sel.received : undefined)
   })
   const parked = Effect.callback<any, any, any>((resume) => {
     const resumeSelect = (exit: Exit.Exit<void, ChanClosedError>) => resume(exit._tag === "Success" ? handler : exit)
@@ -423,7 +474,7 @@ const permutation = (n: number, fiber: Fiber.Fiber<unknown, unknown>): Array<num
   return order
 }
 
-const cancelSelect = (sel: SelectWaiter, impls: ReadonlyArray<CaseImpl>, fiber: Fiber.Fiber<unknown, unknown>) =>
+const cancelSelect = (sel: SelectWaiter, impls: ReadonlyArray<ValidCase>, fiber: Fiber.Fiber<unknown, unknown>) =>
   Effect.sync(() =>
     cancel(sel, (s, completed) => withdraw(s, completed as Exit.Exit<void, ChanClosedError> | undefined, impls, fiber))
   )
@@ -432,7 +483,7 @@ const cancelSelect = (sel: SelectWaiter, impls: ReadonlyArray<CaseImpl>, fiber: 
 const withdraw = (
   sel: SelectWaiter,
   completed: Exit.Exit<void, ChanClosedError> | undefined,
-  impls: ReadonlyArray<CaseImpl>,
+  impls: ReadonlyArray<ValidCase>,
   fiber: Fiber.Fiber<unknown, unknown>
 ): void => {
   const nodes = sel.nodes

@@ -92,7 +92,7 @@ import * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import * as GoContext from "./GoContext.ts"
 import { type BlockedFiber, block, Waiter, WaiterList, wake } from "./internal/waiters.ts"
-import { unwrap } from "./internal/copied.ts"
+import { invalidArgument, unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/SingleFlight" as const
 
@@ -318,6 +318,8 @@ const doImpl = <A, E, R>(
   Effect.uninterruptibleMask((restore) =>
     Effect.withFiber((caller) => {
       const sf = impl(self)
+      // Refused before it could start or join a flight.
+      if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("SingleFlight.do", "an Effect", effect))
       const marks = caller.getRef(CurrentMark)
       if (marks !== undefined && insideAbandoned(marks, sf, key)) return Exit.interrupt(caller.id)
       const existing = MutableHashMap.get(sf.byKey, key)
@@ -378,7 +380,8 @@ export const make = <A = unknown, E = never, K = string>(
  * GoContext without its cancellation, so no `Scope` is required and neither
  * the caller's deadline nor its scope closing stops the flight. Called from
  * the flight's own fiber for its own key, it dies with
- * {@link SingleFlightRecursiveError}.
+ * {@link SingleFlightRecursiveError}; given something that is not an
+ * Effect, it dies with `InvalidArgumentError` (even when it would join).
  *
  * @example
  * ```ts
@@ -429,11 +432,13 @@ export const doFork = <A, E, K, R>(
   key: NoInfer<K>,
   effect: Effect.Effect<NoInfer<A>, NoInfer<E>, R>
 ): Effect.Effect<Fiber.Fiber<Result<A>, E>, never, Exclude<R, Scope.Scope>> =>
-  Effect.suspend(() => Effect.forkIn(doImpl(self, key, effect), impl(self).scope)) as Effect.Effect<
-    Fiber.Fiber<Result<A>, E>,
-    never,
-    Exclude<R, Scope.Scope>
-  >
+  Effect.suspend(() => {
+    const scope = impl(self).scope
+    // Refused at the call, not in the fiber it would return.
+    return Effect.isEffect(effect)
+      ? Effect.forkIn(doImpl(self, key, effect), scope)
+      : Exit.die(invalidArgument("SingleFlight.doFork", "an Effect", effect))
+  }) as Effect.Effect<Fiber.Fiber<Result<A>, E>, never, Exclude<R, Scope.Scope>>
 
 /**
  * Makes the next call for `key` start a new flight instead of joining the

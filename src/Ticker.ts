@@ -26,7 +26,7 @@ import type * as Scope from "effect/Scope"
 import * as Chan from "./Chan.ts"
 import { unwrap } from "./internal/copied.ts"
 import { tryRecv, trySend } from "./internal/chan.ts"
-import { decodeDuration, InvalidDurationError } from "./Timer.ts"
+import { decodeDuration, InvalidDurationError } from "./internal/duration.ts"
 
 export { InvalidDurationError }
 
@@ -93,13 +93,17 @@ const tickEvery = (t: TickerImpl, gen: number, interval: Duration.Duration): Eff
 const exitTrue = Exit.succeed(true)
 const exitFalse = Exit.succeed(false)
 
-/** Decodes an interval: a positive, finite duration (Go panics on a non-positive one). */
+/** Decodes an interval: a positive duration (Go panics on a non-positive one); infinite: never ticks. */
 const decodeInterval = (interval: Duration.Input): Effect.Effect<Duration.Duration, InvalidDurationError> =>
   decodeDuration(interval, false)
 
-/** Starts a new generation (in the caller's step) and its fiber. */
+/**
+ * Starts a new generation (in the caller's step) and its fiber; an infinite
+ * interval never ticks (no fiber to start).
+ */
 const start = (t: TickerImpl, interval: Duration.Duration): Effect.Effect<void> => {
   const gen = ++t.gen
+  if (!Duration.isFinite(interval)) return Effect.void
   return Effect.map(Effect.forkIn(tickEvery(t, gen, interval), t.scope, { startImmediately: true }), (fiber) => {
     // Stopped or reset again while this fiber was being started: it can
     // never tick, end it now.
@@ -110,8 +114,9 @@ const start = (t: TickerImpl, interval: Duration.Duration): Effect.Effect<void> 
 
 /**
  * Creates a ticker that delivers a tick every `interval`. Go:
- * `time.NewTicker(d)`. A zero, negative, NaN, infinite or malformed interval
- * fails with {@link InvalidDurationError} (Go panics). Stopped when the scope
+ * `time.NewTicker(d)`. A zero, negative, NaN or malformed interval fails
+ * with {@link InvalidDurationError} (Go panics); an infinite one never ticks
+ * (until a {@link reset}), like Go's largest duration. Stopped when the scope
  * closes.
  *
  * @since 0.1.0

@@ -7,6 +7,11 @@
  * fired. Stop and reset follow Go 1.23: once `stop` or `reset` returns, no
  * stale value from the earlier schedule can be received.
  *
+ * Durations are read as everywhere in effect-go: milliseconds, a `Duration`
+ * or a string such as `"500 millis"`; an infinite duration means never. A
+ * malformed, NaN or negative duration fails with `InvalidDurationError`
+ * (Go's `NewTimer` fires at once on a negative one).
+ *
  * @example
  * ```ts
  * const program = Effect.gen(function* () {
@@ -21,7 +26,6 @@
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
-import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -29,103 +33,10 @@ import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import * as Chan from "./Chan.ts"
 import { tryRecv, trySend } from "./internal/chan.ts"
-import { invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
-import { parseDuration } from "./internal/duration.ts"
+import { invalidArgument, unwrap } from "./internal/copied.ts"
+import { decodeDuration, InvalidDurationError } from "./internal/duration.ts"
 
-/**
- * A duration that is not one (a string such as "bogus", an object with
- * unknown fields), not a number, negative or infinite; or, for a ticker,
- * zero (Go panics on a non-positive ticker interval; timers accept zero).
- * `reason` says what is wrong and what is wanted.
- *
- * @since 0.1.0
- */
-export class InvalidDurationError extends Data.TaggedError("InvalidDurationError")<{
-  readonly duration: Duration.Input
-  readonly reason: string
-}> {
-  override get message(): string {
-    const hint = this.reason.startsWith("not a duration") ? `; ${WANTED}` : ""
-    return `invalid duration ${showDuration(this.duration)}: ${this.reason}${hint}`
-  }
-}
-
-/** A duration as given, for a message: `-1`, `"bogus"`, `[1, NaN]`, `{ ms: 5 }`. */
-const showDuration = (input: unknown): string => {
-  if (Duration.isDuration(input)) return `Duration(${String(input)})`
-  if (Array.isArray(input)) return `[${input.map(show).join(", ")}]`
-  if (typeof input === "object" && input !== null && Object.getPrototypeOf(input) === Object.prototype) {
-    return `{ ${Object.entries(input)
-      .map(([k, v]) => `${k}: ${show(v)}`)
-      .join(", ")} }`
-  }
-  return show(input)
-}
-
-/** The fields of a `Duration.DurationObject`. */
-const DURATION_FIELDS = new Set([
-  "weeks",
-  "days",
-  "hours",
-  "minutes",
-  "seconds",
-  "milliseconds",
-  "microseconds",
-  "nanoseconds"
-])
-
-const WANTED = 'want milliseconds (a number), a Duration, or a string such as "500 millis"'
-
-/**
- * What Effect's decoder would accept but make up a value for: an object
- * with unknown fields or non-number fields (read as 0 or coerced), a
- * `[seconds, nanos]` pair with a NaN (read as 0).
- */
-const shapeProblem = (input: unknown): string | undefined => {
-  if (typeof input !== "object" || input === null || Duration.isDuration(input)) return undefined
-  if (Array.isArray(input)) {
-    if (input.length === 2 && input.every((x) => typeof x === "number")) {
-      return input.some(Number.isNaN) ? "not a number" : undefined
-    }
-    return "not a duration: a pair must be [seconds, nanos], two numbers"
-  }
-  for (const [key, value] of Object.entries(input)) {
-    if (!DURATION_FIELDS.has(key)) return `not a duration: unknown field ${JSON.stringify(key)}`
-    if (value !== undefined && typeof value !== "number") {
-      return `not a duration: field ${key} must be a number, not ${typeName(value)}`
-    }
-    if (Number.isNaN(value)) return `not a number: field ${key} is NaN`
-  }
-  return undefined
-}
-
-/**
- * Decodes a duration, failing with InvalidDurationError on bad input: what
- * the shared decoder rejects (not a duration, NaN, negative, zero when
- * `allowZero` is false, with the same reasons as `Select.after`), an object
- * that Effect would read as a made-up value (see `shapeProblem`), or an
- * infinite duration (a timer or ticker that never fires would block its
- * receivers forever).
- *
- * @internal
- */
-export const decodeDuration = (
-  input: Duration.Input,
-  allowZero: boolean
-): Effect.Effect<Duration.Duration, InvalidDurationError> =>
-  Effect.suspend(() => {
-    const decoded = shapeProblem(input) ?? parseDuration(input, allowZero)
-    if (typeof decoded === "string") return Exit.fail(new InvalidDurationError({ duration: input, reason: decoded }))
-    if (!Duration.isFinite(decoded)) {
-      return Exit.fail(
-        new InvalidDurationError({
-          duration: input,
-          reason: "must be finite: it would never fire (for no timeout, leave the select case out)"
-        })
-      )
-    }
-    return Exit.succeed(decoded)
-  })
+export { InvalidDurationError }
 
 const TypeId = "~effect-go/Timer" as const
 
@@ -181,10 +92,14 @@ const fire = (t: TimerImpl, gen: number): Effect.Effect<void> =>
     return Exit.void
   })
 
-/** Arms a new generation (in the caller's step) and starts its fiber. */
+/**
+ * Arms a new generation (in the caller's step) and starts its fiber; an
+ * infinite duration arms a timer that never fires (no fiber to start).
+ */
 const arm = (t: TimerImpl, duration: Duration.Duration): Effect.Effect<void> => {
   const gen = ++t.gen
   t.armed = true
+  if (!Duration.isFinite(duration)) return Exit.void
   return Effect.map(
     Effect.forkIn(Effect.andThen(Effect.sleep(duration), fire(t, gen)), t.scope, { startImmediately: true }),
     (fiber) => {
@@ -215,7 +130,8 @@ const disarm = (t: TimerImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effe
 /**
  * Creates a timer that fires once after `duration`. Go:
  * `time.NewTimer(d)`. The timer is stopped when the scope closes. Zero fires
- * at once; a duration that is malformed, NaN, negative or infinite fails
+ * at once; an infinite duration never fires (until a {@link reset}), like
+ * Go's largest duration; a duration that is malformed, NaN or negative fails
  * with {@link InvalidDurationError}.
  *
  * @since 0.1.0

@@ -87,31 +87,9 @@ import {
   WaiterList,
   wake
 } from "./internal/waiters.ts"
-import { unwrap } from "./internal/copied.ts"
+import { invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/WaitGroup" as const
-
-/** A value as given, for messages: a string keeps its quotes ("3", not 3). */
-const show = (value: unknown): string => {
-  switch (typeof value) {
-    case "string":
-      return JSON.stringify(value)
-    case "bigint":
-      return `${value}n`
-    case "symbol":
-      return value.toString()
-    case "function":
-      return "a function"
-    case "object":
-      return value === null ? "null" : Array.isArray(value) ? "an array" : "an object"
-    default:
-      return Object.is(value, -0) ? "-0" : String(value)
-  }
-}
-
-/** The type of a value that is not a number, for messages ("a string"). */
-const typeName = (value: unknown): string =>
-  value === null || value === undefined ? String(value) : Array.isArray(value) ? "an array" : `a ${typeof value}`
 
 /**
  * A task counter with waiters. Create it with {@link make}.
@@ -455,6 +433,8 @@ const goImpl = <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effe
   // (The mask's callback runs in the step that enters the region.)
   Effect.uninterruptibleMask(() => {
     const wg = impl(self)
+    // Checked before counting: anything but an Effect is refused at the call.
+    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("WaitGroup.go", "an Effect", effect))
     if (!wg.guarded) {
       wg.guarded = true
       return Effect.andThen(Scope.addFinalizer(wg.scope, closeTasks(wg)), goImpl(self, effect))
@@ -517,7 +497,9 @@ const observe = <A>(wg: WaitGroupImpl, task: Task, fiber: Fiber.Fiber<A>): Fiber
  *
  * The task cannot fail (`E = never`): handle its errors inside it, or use
  * ErrGroup for fallible tasks. A defect is recorded and reaches
- * {@link wait}. Once the group's scope has closed, `go` dies with
+ * {@link wait}. Something that is not an Effect makes `go` die with
+ * `InvalidArgumentError`, counting and starting nothing. Once the group's
+ * scope has closed, `go` dies with
  * {@link WaitGroupClosedError} and neither counts nor starts the task; a
  * `go` the close overtakes (it began before) returns a fiber that the close
  * interrupts, maybe before the task's first step.

@@ -28,3 +28,6 @@ export * as WorkerPool from "./WorkerPool.ts"
 
 /** The defect a copied (spread, `Object.assign`) primitive dies with: Go's copylocks. */
 export { CopiedPrimitiveError } from "./internal/copied.ts"
+
+/** The defect a bad argument dies with (not a primitive, an Effect, a function, an iterable where one is wanted). */
+export { InvalidArgumentError } from "./internal/copied.ts"

@@ -7,9 +7,13 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Chan from "../src/Chan.ts"
+import { InvalidArgumentError } from "../src/internal/copied.ts"
 import { underEveryBudget } from "./utils/budgets.ts"
+import { defectOf } from "./utils/exits.ts"
 import { settle } from "./utils/fibers.ts"
 import { it } from "./utils/leak.ts"
+
+const any = (u: unknown): any => u
 
 const recvAll = <A>(ch: Chan.RecvChan<A>) =>
   Effect.gen(function* () {
@@ -30,6 +34,16 @@ describe("Chan", () => {
           expect(error.capacity).toBe(capacity)
         }
         expect(() => Chan.makeUnsafe(-3)).toThrow(Chan.InvalidCapacityError)
+      })
+    )
+
+    it.effect("a capacity that is no number is shown as given: a string keeps its quotes", () =>
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(Chan.make(any("3")))
+        expect(error.message).toBe('channel capacity must be a non-negative integer, got "3"')
+        expect(new Chan.InvalidCapacityError({ capacity: -1 }).message).toBe(
+          "channel capacity must be a non-negative integer, got -1"
+        )
       })
     )
 
@@ -502,6 +516,93 @@ describe("Chan", () => {
         }
         yield* Effect.forkChild(Chan.send(left, 1))
         expect(yield* Chan.recv(leftmost)).toEqual(Option.some(n + 1))
+      })
+    )
+  })
+
+  describe("bad arguments", () => {
+    it.effect("anything but a channel is reported inside the Effect, never thrown while it is built", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>(1)
+        for (const [bad, tag, message] of [
+          [undefined, "InvalidArgumentError", "expected a Chan, got undefined"],
+          [5, "InvalidArgumentError", "expected a Chan, got the number 5"],
+          [{ ...ch }, "CopiedPrimitiveError", "Chan is copied"]
+        ] as const) {
+          const built: Array<Effect.Effect<unknown, unknown>> = []
+          expect(() => {
+            built.push(
+              Chan.recv(any(bad)),
+              Chan.send(any(bad), 1),
+              Chan.send(1)(any(bad)),
+              Chan.forEach(any(bad), () => Effect.void),
+              Stream.runDrain(Chan.toStream(any(bad))),
+              Chan.trySend(any(bad), 1),
+              Chan.tryRecv(any(bad)),
+              Chan.close(any(bad)),
+              Chan.len(any(bad)),
+              Chan.isClosed(any(bad)),
+              Chan.blocked(any(bad))
+            )
+          }, message).not.toThrow()
+          for (const effect of built) {
+            const exit = yield* Effect.exit(effect)
+            const defect = Exit.isFailure(exit) ? (Cause.squash(exit.cause) as Error & { _tag: string }) : undefined
+            expect(defect?._tag, message).toBe(tag)
+            expect(defect!.message.startsWith(message), defect!.message).toBe(true)
+          }
+        }
+      })
+    )
+
+    it("cap, a plain number as Go's builtin, throws InvalidArgumentError for anything but a channel", () => {
+      expect(() => Chan.cap(any(undefined))).toThrow(InvalidArgumentError)
+      expect(() => Chan.cap(any(undefined))).toThrow("expected a Chan, got undefined")
+    })
+
+    it.effect("a loop body that is no function, or returns no Effect, is a tagged defect", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>(2)
+        yield* Chan.send(ch, 1)
+        const notFunction = yield* Effect.exit(Chan.forEach(ch, any(5) as () => Effect.Effect<void>))
+        expect(defectOf(notFunction)).toMatchObject({
+          _tag: "InvalidArgumentError",
+          message: "Chan.forEach: expected a function (the loop body), got the number 5"
+        })
+        expect(yield* Chan.len(ch)).toBe(1) // nothing was received
+        // A value ready at once, and one the loop parks for.
+        const noEffect = yield* Effect.exit(Chan.forEach(ch, any(() => 5) as () => Effect.Effect<void>))
+        expect(defectOf(noEffect)).toMatchObject({
+          _tag: "InvalidArgumentError",
+          message: "Chan.forEach: expected its body to return an Effect, got the number 5"
+        })
+        const parked = yield* Effect.forkChild(
+          Effect.exit(Chan.forEach(ch, any(() => "x") as () => Effect.Effect<void>))
+        )
+        yield* settle
+        yield* Chan.send(ch, 2)
+        expect(defectOf(yield* Fiber.join(parked))).toMatchObject({
+          _tag: "InvalidArgumentError",
+          message: 'Chan.forEach: expected its body to return an Effect, got the string "x"'
+        })
+      })
+    )
+
+    it.effect("fromIterable and fromStream refuse what they cannot iterate, at the call", () =>
+      Effect.gen(function* () {
+        const iterable = yield* Effect.exit(Effect.scoped(Chan.fromIterable(any(5) as Array<number>)))
+        expect(defectOf(iterable)).toMatchObject({
+          _tag: "InvalidArgumentError",
+          message: "Chan.fromIterable: expected an iterable, got the number 5"
+        })
+        const stream = yield* Effect.exit(Effect.scoped(Chan.fromStream(any([1, 2]) as Stream.Stream<number>)))
+        expect(defectOf(stream)).toMatchObject({
+          _tag: "InvalidArgumentError",
+          message: "Chan.fromStream: expected a Stream, got an array of length 2"
+        })
+        // A string is iterable.
+        const chars = yield* Effect.scoped(Effect.flatMap(Chan.fromIterable("ab"), recvAll))
+        expect(chars).toEqual(["a", "b"])
       })
     )
   })

@@ -1072,6 +1072,60 @@ describe("ErrGroup", () => {
     )
   })
 
+  describe("bad arguments", () => {
+    const any = (u: unknown): any => u
+    const notAnEffect = 5 as unknown as Effect.Effect<void>
+
+    it.effect("go and tryGo with something that is not an Effect die at the call, taking no slot", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make({ limit: 1 })
+        for (const [effect, op] of [
+          [ErrGroup.go(g, notAnEffect), "go"],
+          [ErrGroup.go(g)(notAnEffect), "go"],
+          [ErrGroup.tryGo(g, notAnEffect), "tryGo"],
+          [ErrGroup.tryGo(g)(notAnEffect), "tryGo"]
+        ] as ReadonlyArray<readonly [Effect.Effect<unknown>, string]>) {
+          expect(squashed(yield* Effect.exit(effect))).toMatchObject({
+            _tag: "InvalidArgumentError",
+            message: `ErrGroup.${op}: expected an Effect, got the number 5`
+          })
+        }
+        expect(yield* ErrGroup.active(g)).toBe(0)
+        // The slot is still free, and the group did not fail.
+        expect(yield* ErrGroup.tryGo(g, Effect.void)).toBe(true)
+        yield* ErrGroup.wait(g)
+      })
+    )
+
+    it.effect("forEach refuses items that are not iterable and an f that is no function or returns no Effect", () =>
+      Effect.gen(function* () {
+        const cases: ReadonlyArray<readonly [Effect.Effect<unknown, unknown>, string]> = [
+          [
+            ErrGroup.forEach(any(5) as Array<number>, (n) => Effect.succeed(n)),
+            "ErrGroup.forEach: expected an iterable, got the number 5"
+          ],
+          [
+            ErrGroup.forEach(any(undefined) as Array<number>, (n) => Effect.succeed(n)),
+            "ErrGroup.forEach: expected an iterable, got undefined"
+          ],
+          [
+            ErrGroup.forEach([1], any(5) as () => Effect.Effect<void>),
+            "ErrGroup.forEach: expected a function, got the number 5"
+          ],
+          [
+            ErrGroup.forEach([1, 2], any(() => 5) as () => Effect.Effect<void>),
+            "ErrGroup.forEach: expected f to return an Effect, got the number 5"
+          ]
+        ]
+        for (const [effect, message] of cases) {
+          const exit = yield* Effect.exit(effect)
+          expect(Exit.isFailure(exit) && Cause.hasDies(exit.cause), message).toBe(true)
+          expect(squashed(exit)).toMatchObject({ _tag: "InvalidArgumentError", message })
+        }
+      })
+    )
+  })
+
   describe("forEach (conc's ResultPool)", () => {
     it.effect("returns the results in input order, whatever order they complete in", () =>
       Effect.gen(function* () {

@@ -16,7 +16,9 @@ import * as TestClock from "effect/testing/TestClock"
 import * as Chan from "../src/Chan.ts"
 import * as FiberMonitor from "../src/FiberMonitor.ts"
 import * as GoContext from "../src/GoContext.ts"
+import { InvalidArgumentError } from "../src/internal/copied.ts"
 import * as Select from "../src/Select.ts"
+import * as Timer from "../src/Timer.ts"
 import { settle } from "./utils/fibers.ts"
 import { loop, underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
@@ -431,6 +433,36 @@ describe("GoContext", () => {
           const e = yield* Effect.flip(GoContext.withDeadline(GoContext.background, deadline))
           expect(e).toBeInstanceOf(GoContext.InvalidDeadlineError)
           expect(e.deadline).toBe(deadline)
+        }
+      })
+    )
+
+    it.effect("timeouts are read as Timer reads durations: what Effect would read as 0 fails, same message", () =>
+      Effect.gen(function* () {
+        for (const timeout of [{ ms: 5 }, [1, Number.NaN], { seconds: "5" }, new Date(5)]) {
+          const e = yield* Effect.flip(GoContext.withTimeout(GoContext.background, timeout as any))
+          expect(e).toBeInstanceOf(GoContext.InvalidDurationError)
+          const timer = yield* Effect.flip(Effect.scoped(Timer.make(timeout as any)))
+          expect(e.message).toBe(timer.message)
+          const caused = yield* Effect.flip(GoContext.withTimeoutCause(GoContext.background, timeout as any, "late"))
+          expect(caused.message).toBe(timer.message)
+        }
+      })
+    )
+
+    it.effect("a deadline that is no time says what it got and what is wanted", () =>
+      Effect.gen(function* () {
+        const want = "not a time; want epoch milliseconds (a number) or a valid Date"
+        for (const [deadline, shown] of [
+          ["x", '"x"'],
+          [Number.NaN, "NaN"],
+          [new Date("not a date"), "Invalid Date"],
+          [5n, "5n"],
+          [undefined, "undefined"]
+        ] as const) {
+          const e = yield* Effect.flip(GoContext.withDeadline(GoContext.background, deadline as any))
+          expect(e).toBeInstanceOf(GoContext.InvalidDeadlineError)
+          expect(e.message).toBe(`invalid deadline ${shown}: ${want}`)
         }
       })
     )
@@ -1203,6 +1235,104 @@ describe("GoContext", () => {
         expect(e).toBeInstanceOf(GoContext.CanceledError)
         expect((e as GoContext.CanceledError).cause).toBe("client gave up")
       })
+    )
+  })
+
+  describe("bad arguments", () => {
+    const any = (u: unknown): any => u
+
+    it.effect("anything but a context is a tagged defect inside the Effect, never a TypeError nor a throw", () =>
+      Effect.gen(function* () {
+        const [ctx, cancel] = yield* GoContext.withCancel(GoContext.background)
+        for (const [bad, tag, message] of [
+          [undefined, "InvalidArgumentError", "expected a GoContext, got undefined"],
+          [5, "InvalidArgumentError", "expected a GoContext, got the number 5"],
+          [{ ...ctx }, "CopiedPrimitiveError", "GoContext is copied"]
+        ] as const) {
+          const built: Array<Effect.Effect<unknown, unknown, Scope.Scope>> = []
+          expect(() => {
+            built.push(
+              GoContext.withCancel(any(bad)),
+              GoContext.withCancelCause(any(bad)),
+              GoContext.withTimeout(any(bad), "1 second"),
+              GoContext.withTimeout("1 second")(any(bad)),
+              GoContext.withDeadline(any(bad), 1000),
+              GoContext.withTimeoutCause(any(bad), "1 second", "late"),
+              GoContext.withDeadlineCause(any(bad), 1000, "late"),
+              GoContext.err(any(bad)),
+              GoContext.cause(any(bad)),
+              GoContext.childCount(any(bad)),
+              GoContext.toAbortSignal(any(bad)),
+              GoContext.afterFunc(any(bad), Effect.void),
+              GoContext.run(any(bad), Effect.void),
+              GoContext.run(any(bad))(Effect.void)
+            )
+            // (An undefined parent is the background.)
+            if (bad !== undefined) built.push(GoContext.fromAbortSignal(new AbortController().signal, any(bad)))
+          }, message).not.toThrow()
+          for (const effect of built) {
+            const exit = yield* Effect.exit(Effect.scoped(effect))
+            const defect = Exit.isFailure(exit) ? (Cause.squash(exit.cause) as Error & { _tag: string }) : undefined
+            expect(defect?._tag, message).toBe(tag)
+            expect(defect!.message.startsWith(message), defect!.message).toBe(true)
+          }
+        }
+        // The parent kept nothing of the refused calls.
+        expect(yield* GoContext.childCount(ctx)).toBe(0)
+        yield* cancel
+      }).pipe(Effect.scoped)
+    )
+
+    it.effect("the functions that return a plain value throw InvalidArgumentError, as Go panics on nil", () =>
+      Effect.gen(function* () {
+        const k = GoContext.key<number>("k")
+        const throwsInvalid = (f: () => unknown, message: string) => {
+          let thrown: unknown
+          try {
+            f()
+          } catch (e) {
+            thrown = e
+          }
+          expect(thrown, message).toBeInstanceOf(InvalidArgumentError)
+          expect((thrown as Error).message).toBe(message)
+        }
+        throwsInvalid(() => GoContext.withValue(any(undefined), k, 1), "expected a GoContext, got undefined")
+        throwsInvalid(() => GoContext.withValue(k, 1)(any(null)), "expected a GoContext, got null")
+        throwsInvalid(
+          () => GoContext.withValue(GoContext.background, any("k"), 1),
+          'GoContext.withValue: expected a Key (made by GoContext.key), got the string "k"'
+        )
+        // Not a context without a parent (which would read as a root).
+        throwsInvalid(() => GoContext.withoutCancel(any(undefined)), "expected a GoContext, got undefined")
+        throwsInvalid(() => GoContext.done(any(undefined)), "expected a GoContext, got undefined")
+        throwsInvalid(() => GoContext.deadline(any(undefined)), "expected a GoContext, got undefined")
+        throwsInvalid(() => GoContext.value(any(undefined), k), "expected a GoContext, got undefined")
+      })
+    )
+
+    it.effect("an effect, a fiber or a signal that is not one is a tagged defect", () =>
+      Effect.gen(function* () {
+        const [ctx, cancel] = yield* GoContext.withCancel(GoContext.background)
+        for (const [effect, message] of [
+          [GoContext.run(ctx, any(5)), "GoContext.run: expected an Effect, got the number 5"],
+          [GoContext.run(GoContext.background, any(5)), "GoContext.run: expected an Effect, got the number 5"],
+          [GoContext.afterFunc(ctx, any("f")), 'GoContext.afterFunc: expected an Effect, got the string "f"'],
+          [GoContext.fromFiber(any(undefined)), "GoContext.fromFiber: expected a Fiber, got undefined"],
+          [
+            GoContext.fromAbortSignal(any({})),
+            "GoContext.fromAbortSignal: expected an AbortSignal, got an empty object"
+          ]
+        ] as const) {
+          const exit = yield* Effect.exit(Effect.scoped(effect as Effect.Effect<unknown, unknown, Scope.Scope>))
+          expect(Exit.isFailure(exit) && Cause.hasDies(exit.cause), message).toBe(true)
+          expect(Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined).toMatchObject({
+            _tag: "InvalidArgumentError",
+            message
+          })
+        }
+        expect(yield* GoContext.childCount(ctx)).toBe(0)
+        yield* cancel
+      }).pipe(Effect.scoped)
     )
   })
 

@@ -357,7 +357,10 @@ describe("Select", () => {
           for (const [input, reason] of [
             ["bogus", "not a duration"],
             [Number.NaN, "not a number"],
-            [-1, "must not be negative"]
+            [-1, "must not be negative"],
+            // Effect's own decoder reads these as 0: the select would time out at once.
+            [{ ms: 5 }, 'not a duration: unknown field "ms"'],
+            [[1, Number.NaN], "not a number"]
           ] as const) {
             const after = Select.after(input as Duration.Input, () => Effect.succeed("timeout"))
             const exit = yield* Effect.exit(Select.select(Select.recv(ch), after))
@@ -372,6 +375,31 @@ describe("Select", () => {
         })
     )
 
+    it.effect("an infinite timeout is never chosen: after(timeout ?? Infinity) is an optional timeout", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>()
+        const noTimeout: Duration.Input | undefined = undefined
+        const sel = yield* Effect.forkChild(
+          Select.select(
+            Select.recv(ch, (v) => Effect.succeed(v)),
+            Select.after(noTimeout ?? Number.POSITIVE_INFINITY, () => Effect.succeed("timeout")),
+            Select.after("Infinity", () => Effect.succeed("timeout"))
+          )
+        )
+        yield* settle
+        yield* TestClock.adjust("100000 hours")
+        expect(sel.pollUnsafe()).toBeUndefined()
+        yield* Chan.send(ch, 1)
+        expect(yield* Fiber.join(sel)).toEqual(Option.some(1))
+        // Alone, it blocks like Go's `select {}`, interruptibly.
+        const forever = yield* Effect.forkChild(Select.select(Select.after(Number.POSITIVE_INFINITY)))
+        yield* settle
+        yield* TestClock.adjust("100000 hours")
+        expect(forever.pollUnsafe()).toBeUndefined()
+        yield* Fiber.interrupt(forever)
+      })
+    )
+
     it.effect("otherwise wins over a timeout case (the timer is never ready at the start)", () =>
       Effect.gen(function* () {
         const result = yield* Select.select(
@@ -379,6 +407,105 @@ describe("Select", () => {
           Select.otherwise(() => Effect.succeed("default"))
         )
         expect(result).toBe("default")
+      })
+    )
+  })
+
+  describe("bad arguments", () => {
+    const any = (u: unknown): any => u
+
+    it.effect("a bad channel or handler is reported when the select runs, never thrown while the case is built", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>(1)
+        const other = yield* Chan.make<number>()
+        const cases: ReadonlyArray<readonly [() => Select.Case<unknown, unknown>, string, string]> = [
+          [() => Select.recv(any(undefined)), "InvalidArgumentError", "expected a Chan, got undefined"],
+          [() => Select.send(any(5), 1), "InvalidArgumentError", "expected a Chan, got the number 5"],
+          [() => Select.recv(any({ ...ch })), "CopiedPrimitiveError", "Chan is copied"],
+          [
+            () => Select.recv(ch, any(5)),
+            "InvalidArgumentError",
+            "Select.recv: expected a function (the case's handler), got the number 5"
+          ],
+          [
+            () => Select.send(ch, 1, any("f")),
+            "InvalidArgumentError",
+            `Select.send: expected a function (the case's handler), got the string "f"`
+          ],
+          [
+            () => Select.after(10, any(null)),
+            "InvalidArgumentError",
+            "Select.after: expected a function (the case's handler), got null"
+          ],
+          [
+            () => Select.otherwise(any(true)),
+            "InvalidArgumentError",
+            "Select.otherwise: expected a function (the case's handler), got the boolean true"
+          ]
+        ]
+        for (const [build, tag, message] of cases) {
+          let bad: Select.Case<unknown, unknown> | undefined
+          expect(() => {
+            bad = build()
+          }, message).not.toThrow()
+          const exit = yield* Effect.exit(Select.select(Select.recv(other), bad!))
+          const defect = defectOf(exit) as Error & { readonly _tag: string }
+          expect(defect?._tag, message).toBe(tag)
+          expect(defect.message.startsWith(message), defect.message).toBe(true)
+        }
+        // Nothing was registered, nothing taken.
+        expect((yield* Chan.blocked(other)).length).toBe(0)
+        expect(yield* Chan.len(ch)).toBe(0)
+      })
+    )
+
+    it.effect("an argument that is no case makes the select die instead of blocking forever", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>()
+        const wanted = "Select.select: expected a case (Select.recv, Select.send, Select.after or Select.otherwise)"
+        for (const [bad, got] of [
+          [5, "the number 5"],
+          [undefined, "undefined"],
+          [ch, "a Chan"],
+          [[Select.recv(ch)], "an array of length 1"],
+          [Select.recv, "the function recv"]
+        ] as const) {
+          const exit = yield* Effect.exit(Select.select(any(bad) as Select.Case<void>))
+          expect(defectOf(exit)).toMatchObject({ _tag: "InvalidArgumentError", message: `${wanted}, got ${got}` })
+        }
+        expect((yield* Chan.blocked(ch)).length).toBe(0)
+      })
+    )
+
+    it.effect("a handler that returns no Effect is a tagged defect, ready or parked", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>(1)
+        yield* Chan.send(ch, 1)
+        // Ready at once.
+        const ready = yield* Effect.exit(Select.select(Select.recv(ch, any(() => 5) as () => Effect.Effect<void>)))
+        expect(defectOf(ready)).toMatchObject({
+          _tag: "InvalidArgumentError",
+          message: "Select.recv: expected its handler to return an Effect, got the number 5"
+        })
+        const otherwise = yield* Effect.exit(
+          Select.select(Select.recv(ch), Select.otherwise(any(() => "x") as () => Effect.Effect<void>))
+        )
+        expect(defectOf(otherwise)).toMatchObject({
+          _tag: "InvalidArgumentError",
+          message: 'Select.otherwise: expected its handler to return an Effect, got the string "x"'
+        })
+        // Parked, then fired by the timeout.
+        const parked = yield* Effect.forkChild(
+          Effect.exit(
+            Select.select(Select.recv(ch), Select.after(10, any(() => undefined) as () => Effect.Effect<void>))
+          )
+        )
+        yield* settle
+        yield* TestClock.adjust(10)
+        expect(defectOf(yield* Fiber.join(parked))).toMatchObject({
+          _tag: "InvalidArgumentError",
+          message: "Select.after: expected its handler to return an Effect, got undefined"
+        })
       })
     )
   })

@@ -577,6 +577,41 @@ describe("SingleFlight", () => {
     }
   })
 
+  describe("bad arguments", () => {
+    const notAnEffect = 5 as unknown as Effect.Effect<number>
+
+    it.effect("do and doFork with something that is not an Effect die with InvalidArgumentError at the call", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<number>()
+        for (const [effect, op] of [
+          [SingleFlight.do(g, "k", notAnEffect), "do"],
+          [SingleFlight.do(g, "k")(notAnEffect), "do"],
+          [SingleFlight.doFork(g, "k", notAnEffect), "doFork"]
+        ] as ReadonlyArray<readonly [Effect.Effect<unknown>, string]>) {
+          const exit = yield* Effect.exit(effect)
+          expect(Exit.isFailure(exit) && Cause.hasDies(exit.cause)).toBe(true)
+          expect(Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined).toMatchObject({
+            _tag: "InvalidArgumentError",
+            message: `SingleFlight.${op}: expected an Effect, got the number 5`
+          })
+        }
+        // No flight was started.
+        expect(yield* SingleFlight.keys(g)).toEqual([])
+        // Nor does a bad call join a flight in progress.
+        const gate = yield* Deferred.make<void>()
+        const first = yield* Effect.forkChild(SingleFlight.do(g, "k", Effect.as(Deferred.await(gate), 1)))
+        yield* settle
+        const bad = yield* Effect.exit(SingleFlight.do(g, "k", undefined as unknown as Effect.Effect<number>))
+        expect(Exit.isFailure(bad) ? Cause.squash(bad.cause) : undefined).toMatchObject({
+          _tag: "InvalidArgumentError",
+          message: "SingleFlight.do: expected an Effect, got undefined"
+        })
+        yield* Deferred.succeed(gate, undefined)
+        expect(yield* Fiber.join(first)).toEqual({ value: 1, shared: false })
+      })
+    )
+  })
+
   describe("keys", () => {
     it.effect("different keys fly independently; keys compare by value and structure (Effect's Equal)", () =>
       Effect.gen(function* () {

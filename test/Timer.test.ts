@@ -1,9 +1,11 @@
 import { describe, expect } from "@effect/vitest"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/testing/TestClock"
 import * as Chan from "../src/Chan.ts"
+import * as GoContext from "../src/GoContext.ts"
 import * as Select from "../src/Select.ts"
 import * as Ticker from "../src/Ticker.ts"
 import * as Timer from "../src/Timer.ts"
@@ -21,7 +23,13 @@ const badDurations: ReadonlyArray<readonly [unknown, string]> = [
   ["5", `invalid duration "5": not a duration; ${WANTED}`],
   [undefined, `invalid duration undefined: not a duration; ${WANTED}`],
   [null, `invalid duration null: not a duration; ${WANTED}`],
-  [true, `invalid duration the boolean true: not a duration; ${WANTED}`],
+  [true, `invalid duration true: not a duration; ${WANTED}`],
+  // Effect's own decoder would read each of these as 0.
+  [new Date(5), `invalid duration an instance of Date: not a duration; ${WANTED}`],
+  [
+    { seconds: Number.POSITIVE_INFINITY, milliseconds: Number.NEGATIVE_INFINITY },
+    "invalid duration { seconds: Infinity, milliseconds: -Infinity }: not a number: the fields add up to Infinity - Infinity"
+  ],
   [Number.NaN, "invalid duration NaN: not a number"],
   [[1, Number.NaN], "invalid duration [1, NaN]: not a number"],
   [{ seconds: Number.NaN }, "invalid duration { seconds: NaN }: not a number: field seconds is NaN"],
@@ -35,14 +43,7 @@ const badDurations: ReadonlyArray<readonly [unknown, string]> = [
   ["-5 millis", 'invalid duration "-5 millis": must not be negative'],
   [-1n, "invalid duration -1n: must not be negative"],
   [Number.NEGATIVE_INFINITY, "invalid duration -Infinity: must not be negative"],
-  [
-    Number.POSITIVE_INFINITY,
-    "invalid duration Infinity: must be finite: it would never fire (for no timeout, leave the select case out)"
-  ],
-  [
-    "Infinity",
-    'invalid duration "Infinity": must be finite: it would never fire (for no timeout, leave the select case out)'
-  ]
+  ["-Infinity", 'invalid duration "-Infinity": must not be negative']
 ]
 
 /** Expects `effect` to fail with InvalidDurationError and `message`. */
@@ -185,6 +186,33 @@ describe("Timer", () => {
     }).pipe(Effect.scoped)
   )
 
+  it.effect("an infinite duration never fires (Go's largest duration); stop and reset treat it as armed", () =>
+    Effect.gen(function* () {
+      for (const infinite of [Number.POSITIVE_INFINITY, "Infinity", Duration.infinity, { hours: Infinity }]) {
+        const t = yield* Timer.make(any(infinite))
+        yield* TestClock.adjust("100000 hours")
+        expect(yield* Chan.tryRecv(t.c)).toEqual({ _tag: "Empty" })
+        expect(yield* Timer.stop(t)).toBe(true)
+      }
+      const t = yield* Timer.make(Number.POSITIVE_INFINITY)
+      expect(yield* Timer.reset(t, "1 second")).toBe(true)
+      yield* TestClock.adjust("1 second")
+      expect((yield* Chan.tryRecv(t.c))._tag).toBe("Received")
+      // And back: reset to never.
+      expect(yield* Timer.reset(t, Number.POSITIVE_INFINITY)).toBe(false)
+      yield* TestClock.adjust("100000 hours")
+      expect(yield* Chan.tryRecv(t.c)).toEqual({ _tag: "Empty" })
+      let calls = 0
+      const f = yield* Timer.afterFunc(
+        Number.POSITIVE_INFINITY,
+        Effect.sync(() => calls++)
+      )
+      yield* TestClock.adjust("100000 hours")
+      expect(calls).toBe(0)
+      expect(yield* f.stop).toBe(true)
+    }).pipe(Effect.scoped)
+  )
+
   it.effect("rejects negative and NaN durations; zero fires at once", () =>
     Effect.gen(function* () {
       for (const bad of [-1, Number.NaN]) {
@@ -254,9 +282,23 @@ describe("Ticker", () => {
     }).pipe(Effect.scoped)
   )
 
-  it.effect("rejects zero, negative, NaN and infinite intervals (Go panics)", () =>
+  it.effect("an infinite interval never ticks, until a reset", () =>
     Effect.gen(function* () {
-      for (const bad of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const ticker = yield* Ticker.make(Number.POSITIVE_INFINITY)
+      yield* TestClock.adjust("100000 hours")
+      expect(yield* Chan.tryRecv(ticker.c)).toEqual({ _tag: "Empty" })
+      yield* Ticker.reset(ticker, "1 second")
+      yield* TestClock.adjust("1 second")
+      expect((yield* Chan.tryRecv(ticker.c))._tag).toBe("Received")
+      yield* Ticker.reset(ticker, "Infinity")
+      yield* TestClock.adjust("100000 hours")
+      expect(yield* Chan.tryRecv(ticker.c)).toEqual({ _tag: "Empty" })
+    }).pipe(Effect.scoped)
+  )
+
+  it.effect("rejects zero, negative and NaN intervals (Go panics)", () =>
+    Effect.gen(function* () {
+      for (const bad of [0, -5, Number.NaN]) {
         expect(yield* Effect.flip(Ticker.make(bad))).toBeInstanceOf(Ticker.InvalidDurationError)
       }
       const ticker = yield* Ticker.make("1 second")
@@ -353,5 +395,53 @@ describe("Timer and Ticker under any op budget", () => {
         }
       })
     )
+  )
+})
+
+describe("durations: one decoder for every duration argument", () => {
+  it.effect("the same bad input gets the same verdict and message from Timer, Ticker, Select.after and GoContext", () =>
+    Effect.gen(function* () {
+      const ch = yield* Chan.make<number>()
+      for (const [bad, message] of badDurations) {
+        yield* failsWith(message, Timer.make(any(bad)))
+        yield* failsWith(message, Ticker.make(any(bad)))
+        // A select case reports it when the select runs, as a defect.
+        const exit = yield* Effect.exit(Select.select(Select.recv(ch), Select.after(any(bad))))
+        const defect = defectOf(exit)
+        expect(defect, message).toBeInstanceOf(Timer.InvalidDurationError)
+        expect((defect as Error).message).toBe(message)
+        // A context timeout may be negative (Go: already expired); nothing else differs.
+        if (message.endsWith("must not be negative")) {
+          const [expired] = yield* GoContext.withTimeout(GoContext.background, any(bad))
+          expect(Option.isSome(yield* GoContext.err(expired))).toBe(true)
+        } else {
+          yield* failsWith(message, GoContext.withTimeout(GoContext.background, any(bad)))
+        }
+      }
+      expect((yield* Chan.blocked(ch)).length).toBe(0)
+    }).pipe(Effect.scoped)
+  )
+
+  it.effect("Infinity means never everywhere: no fire, no tick, no timeout, no deadline", () =>
+    Effect.gen(function* () {
+      const ch = yield* Chan.make<number>()
+      const timer = yield* Timer.make(Number.POSITIVE_INFINITY)
+      const ticker = yield* Ticker.make(Number.POSITIVE_INFINITY)
+      const sel = yield* Effect.forkChild(
+        Select.select(
+          Select.recv(ch, (v) => Effect.succeed(v)),
+          Select.after(Number.POSITIVE_INFINITY, () => Effect.succeed("timeout"))
+        )
+      )
+      const [ctx] = yield* GoContext.withTimeout(GoContext.background, Number.POSITIVE_INFINITY)
+      expect(GoContext.deadline(ctx)).toEqual(Option.none())
+      yield* TestClock.adjust("100000 hours")
+      expect(yield* Chan.tryRecv(timer.c)).toEqual({ _tag: "Empty" })
+      expect(yield* Chan.tryRecv(ticker.c)).toEqual({ _tag: "Empty" })
+      expect(sel.pollUnsafe()).toBeUndefined()
+      expect(yield* GoContext.err(ctx)).toEqual(Option.none())
+      yield* Chan.send(ch, 1)
+      expect(yield* Fiber.join(sel)).toEqual(Option.some(1))
+    }).pipe(Effect.scoped)
   )
 })

@@ -187,6 +187,22 @@ describe("WaitGroup", () => {
       })
   )
 
+  it.effect("go with something that is not an Effect dies at the call, counting and starting nothing", () =>
+    Effect.gen(function* () {
+      const wg = yield* WaitGroup.make()
+      const notAnEffect = 5 as unknown as Effect.Effect<void>
+      for (const go of [WaitGroup.go(wg, notAnEffect), WaitGroup.go(wg)(notAnEffect)]) {
+        const defect = defectOf(yield* Effect.exit(go))
+        expect(defect).toMatchObject({
+          _tag: "InvalidArgumentError",
+          message: "WaitGroup.go: expected an Effect, got the number 5"
+        })
+      }
+      expect(yield* WaitGroup.count(wg)).toBe(0)
+      yield* WaitGroup.wait(wg) // nothing to wait for, nothing failed
+    })
+  )
+
   it.effect("an interrupted wait leaves the list; the others are still released", () =>
     Effect.gen(function* () {
       const wg = yield* WaitGroup.make()

@@ -5,7 +5,9 @@ import * as Exit from "effect/Exit"
 import * as Chan from "../src/Chan.ts"
 import * as Cond from "../src/Cond.ts"
 import * as ErrGroup from "../src/ErrGroup.ts"
-import { CopiedPrimitiveError, InvalidArgumentError } from "../src/internal/copied.ts"
+import * as GoContext from "../src/GoContext.ts"
+import * as Index from "../src/index.ts"
+import { CopiedPrimitiveError, InvalidArgumentError, show } from "../src/internal/copied.ts"
 import * as Mutex from "../src/Mutex.ts"
 import * as Once from "../src/Once.ts"
 import * as RWMutex from "../src/RWMutex.ts"
@@ -122,6 +124,22 @@ describe("copied primitives (Go's copylocks)", () => {
       })
   )
 
+  it("InvalidArgumentError is exported beside CopiedPrimitiveError, for users to match", () => {
+    expect(Index.InvalidArgumentError).toBe(InvalidArgumentError)
+    expect(Index.CopiedPrimitiveError).toBe(CopiedPrimitiveError)
+  })
+
+  it("values in an operation's text are written as in code: quoted strings, -0, booleans, bigints", () => {
+    expect(show("3")).toBe('"3"')
+    expect(show(-0)).toBe("-0")
+    expect(show(Number.NaN)).toBe("NaN")
+    expect(show(true)).toBe("true")
+    expect(show(3n)).toBe("3n")
+    expect(show(null)).toBe("null")
+    expect(show(undefined)).toBe("undefined")
+    expect(show({})).toBe("an empty object")
+  })
+
   it.effect("a bad primitive argument is reported by the Effect, never thrown while building it", () =>
     Effect.gen(function* () {
       const any = (u: unknown): any => u
@@ -138,7 +156,14 @@ describe("copied primitives (Go's copylocks)", () => {
         Semaphore.acquire(any(undefined), 1),
         Semaphore.withPermits(any(undefined), 1)(Effect.void),
         Mutex.withLock(any(undefined))(Effect.void),
-        RWMutex.withRLock(any(undefined))(Effect.void)
+        RWMutex.withRLock(any(undefined))(Effect.void),
+        Chan.recv(any(undefined)),
+        Chan.send(any(undefined), 1),
+        Chan.forEach(any(undefined), () => Effect.void),
+        Select.select(Select.recv(any(undefined))),
+        Select.select(Select.send(any(undefined), 1)),
+        GoContext.withCancel(any(undefined)),
+        GoContext.run(any(undefined), Effect.void)
       ]
       for (const effect of built) {
         const exit = yield* Effect.exit(Effect.scoped(effect as Effect.Effect<unknown, unknown, any>))

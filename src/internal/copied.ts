@@ -120,10 +120,27 @@ export const describe = (u: unknown): string => {
 
 /**
  * A value as it appears in an operation's text, e.g. `acquire(-1)`,
- * `make("3")`: numbers as they print, strings quoted, anything else described.
+ * `make("3")`, `limit true`: numbers, bigints and booleans as they are
+ * written (`-0` too), strings quoted, anything else described.
  */
-export const show = (u: unknown): string =>
-  typeof u === "number" ? String(u) : typeof u === "string" ? quote(u) : typeof u === "bigint" ? `${u}n` : describe(u)
+export const show = (u: unknown): string => {
+  switch (typeof u) {
+    case "number":
+      return Object.is(u, -0) ? "-0" : String(u)
+    case "string":
+      return quote(u)
+    case "bigint":
+      return `${u}n`
+    case "boolean":
+      return String(u)
+    default:
+      return describe(u)
+  }
+}
+
+/** Whether `u` can be iterated (`for...of`, `Array.from`). */
+export const isIterable = (u: unknown): u is Iterable<unknown> =>
+  u !== null && u !== undefined && typeof (u as any)[Symbol.iterator] === "function"
 
 /**
  * The type of a value, for "must be a number, not ...": "a string",
@@ -158,7 +175,16 @@ const isCopyOf = (u: unknown, primitive: string): boolean =>
  */
 export const unwrap = <T>(self: unknown, Impl: abstract new (...args: Array<any>) => T, primitive: string): T => {
   if (self instanceof Impl) return self
-  throw isCopyOf(self, primitive)
+  throw refusal(self, primitive)
+}
+
+/**
+ * The defect {@link unwrap} throws for `self`, which is not a `primitive`:
+ * {@link CopiedPrimitiveError} for a copy of one, else
+ * {@link InvalidArgumentError}. For code that must report it later (a
+ * select case reports a bad channel when the select runs).
+ */
+export const refusal = (self: unknown, primitive: string): CopiedPrimitiveError | InvalidArgumentError =>
+  isCopyOf(self, primitive)
     ? new CopiedPrimitiveError({ primitive })
     : invalidArgument(undefined, withArticle(primitive), self)
-}
