@@ -62,6 +62,7 @@ import {
   ChanClosedError,
   ChanImpl,
   canRecv,
+  chanOf,
   closeNow,
   forEach as forEachInternal,
   length,
@@ -70,7 +71,7 @@ import {
   tryRecv as tryRecvNow,
   trySend as trySendNow
 } from "./internal/chan.ts"
-import { invalidArgument, isIterable, show, unwrap } from "./internal/copied.ts"
+import { invalidArgument, isIterable, show } from "./internal/copied.ts"
 import { type BlockedFiber, flushFirst, handsOver, shallow } from "./internal/waiters.ts"
 
 export { ChanClosedError }
@@ -145,8 +146,7 @@ class ChanHandle<A> extends ChanImpl<A> implements Chan<A> {
   declare readonly [SendTypeId]: { readonly _A: (_: A) => void }
 }
 
-/** @internal */
-export const impl = <A>(self: RecvChan<A> | SendChan<A>): ChanImpl<A> => unwrap<ChanImpl<A>>(self, ChanImpl, "Chan")
+const impl: <A>(self: RecvChan<A> | SendChan<A>) => ChanImpl<A> = chanOf
 
 const validCapacity = (capacity: number): boolean => Number.isInteger(capacity) && capacity >= 0
 

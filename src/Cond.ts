@@ -59,7 +59,7 @@ import * as Exit from "effect/Exit"
 import { dual, type LazyArg } from "effect/Function"
 import { type BlockedFiber, flushPending, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import * as Mutex from "./Mutex.ts"
-import { invalidArgument, unwrap } from "./internal/copied.ts"
+import { invalidArgument, refusal, unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/Cond" as const
 
@@ -124,8 +124,10 @@ const impl = (self: Cond): CondImpl => unwrap(self, CondImpl, "Cond")
  *
  * @since 0.1.0
  */
-export const makeUnsafe = (mutex: Mutex.Mutex, options?: CondOptions): Cond =>
-  new CondImpl(Mutex.checkMutex(mutex), options?.name)
+export const makeUnsafe = (mutex: Mutex.Mutex, options?: CondOptions): Cond => {
+  if (!Mutex.isMutex(mutex)) throw refusal(mutex, "Mutex")
+  return new CondImpl(mutex, options?.name)
+}
 
 /**
  * Creates a Cond bound to `mutex`. Go: `sync.NewCond(&mu)`. Anything but a

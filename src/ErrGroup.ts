@@ -79,6 +79,7 @@ import * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import { type BlockedFiber, block, shallow, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./internal/waiters.ts"
 import { invalidArgument, isIterable, show, unwrap } from "./internal/copied.ts"
+import { effectLast } from "./internal/function.ts"
 
 const TypeId = "~effect-go/ErrGroup" as const
 
@@ -515,10 +516,7 @@ export const make: {
 export const go: {
   <E, W>(self: ErrGroup<E, W>): <A, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<void, never, R>
   <E, W, A, R>(self: ErrGroup<E, W>, effect: Effect.Effect<A, NoInfer<E>, R>): Effect.Effect<void, never, R>
-} = ((...args: [ErrGroup<any, any>] | [ErrGroup<any, any>, Effect.Effect<any, any, any>]) =>
-  args.length === 1
-    ? (effect: Effect.Effect<any, any, any>) => goImpl(args[0], effect)
-    : goImpl(args[0], args[1])) as any
+} = effectLast(2, goImpl)
 
 /**
  * Starts `effect` as a task only if the group is below its limit; says
@@ -540,10 +538,7 @@ export const go: {
 export const tryGo: {
   <E, W>(self: ErrGroup<E, W>): <A, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<boolean, never, R>
   <E, W, A, R>(self: ErrGroup<E, W>, effect: Effect.Effect<A, NoInfer<E>, R>): Effect.Effect<boolean, never, R>
-} = ((...args: [ErrGroup<any, any>] | [ErrGroup<any, any>, Effect.Effect<any, any, any>]) =>
-  args.length === 1
-    ? (effect: Effect.Effect<any, any, any>) => tryGoImpl(args[0], effect)
-    : tryGoImpl(args[0], args[1])) as any
+} = effectLast(2, tryGoImpl)
 
 /**
  * Waits until no task runs, then fails with the group's first failure (a

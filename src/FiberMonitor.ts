@@ -22,6 +22,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
+import { effectLast } from "./internal/function.ts"
 
 const TypeId = "~effect-go/FiberMonitor" as const
 
@@ -74,10 +75,9 @@ export const live = (self: FiberMonitor): number => self.started - self.ended
 export const track: {
   (self: FiberMonitor): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   <A, E, R>(self: FiberMonitor, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
-} = ((...args: Array<any>) =>
-  args.length === 1
-    ? (effect: Effect.Effect<any, any, any>) => Effect.provideService(effect, Metric.FiberRuntimeMetrics, args[0])
-    : Effect.provideService(args[1], Metric.FiberRuntimeMetrics, args[0])) as any
+} = effectLast(2, (self: FiberMonitor, effect: Effect.Effect<any, any, any>) =>
+  Effect.provideService(effect, Metric.FiberRuntimeMetrics, self)
+)
 
 /**
  * The live count of the monitor the current fiber runs under (0 when none).

@@ -83,10 +83,11 @@ import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import * as Scope from "effect/Scope"
 import * as Chan from "./Chan.ts"
-import { closeNow } from "./internal/chan.ts"
+import { type ChanImpl, chanOf, closeAll, closeNow } from "./internal/chan.ts"
 import { invalidArgument, show, unwrap } from "./internal/copied.ts"
 import { InvalidDurationError, parseDuration } from "./internal/duration.ts"
 import { shallow } from "./internal/waiters.ts"
+import { effectLast } from "./internal/function.ts"
 
 export { InvalidDurationError }
 
@@ -347,7 +348,6 @@ const unlink = (child: Child): void => {
  * parents before children. Woken fibers run during phase 2 and may
  * re-enter: the tree is already consistent, and phase 2 works on local
  * arrays.
- * (`closeNow` drains and wakes regardless of the `closed` flag set first.)
  */
 const cancelNow = (node: CancelNode, err: ContextError): void => {
   if (node.err !== undefined) return
@@ -355,6 +355,7 @@ const cancelNow = (node: CancelNode, err: ContextError): void => {
   node.err = err
   const nodes: Array<CancelNode> = [node]
   const hooks: Array<Hook> = []
+  const chans: Array<ChanImpl<void>> = []
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!
     const children = n.children
@@ -372,8 +373,6 @@ const cancelNow = (node: CancelNode, err: ContextError): void => {
       }
     }
   }
-  // Every done channel reads as closed before the first waiter wakes, so a
-  // fiber woken by a parent's channel finds every descendant's closed too.
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!
     const timer = n.timer
@@ -395,12 +394,11 @@ const cancelNow = (node: CancelNode, err: ContextError): void => {
       n.detach = undefined
       detach()
     }
-    if (n.chan !== undefined) Chan.impl(n.chan).closed = true
+    if (n.chan !== undefined) chans.push(chanOf(n.chan))
   }
-  for (let i = 0; i < nodes.length; i++) {
-    const chan = nodes[i]!.chan
-    if (chan !== undefined) closeNow(Chan.impl(chan))
-  }
+  // Every done channel reads as closed before the first waiter wakes, so a
+  // fiber woken by a parent's channel finds every descendant's closed too.
+  closeAll(chans)
   for (let i = 0; i < nodes.length; i++) nodes[i]!.controller?.abort(nodes[i]!.err)
   for (let i = 0; i < hooks.length; i++) hooks[i]!.fire()
 }
@@ -780,7 +778,7 @@ export const done = <E extends ContextError>(self: GoContext<E>): Chan.RecvChan<
   if (node.err !== undefined) {
     if (closedChan === undefined) {
       const ch = Chan.makeUnsafe<void>(0, { name: "context.Done" })
-      closeNow(Chan.impl(ch))
+      closeNow(chanOf(ch))
       closedChan = ch
     }
     return closedChan
@@ -1034,13 +1032,7 @@ export const run: {
     ctx: GoContext<E>
   ): <A, E2, R>(effect: Effect.Effect<A, E2, R>) => Effect.Effect<A, E | E2, R>
   <E extends ContextError, A, E2, R>(ctx: GoContext<E>, effect: Effect.Effect<A, E2, R>): Effect.Effect<A, E | E2, R>
-} = ((...args: [GoContext] | [GoContext, Effect.Effect<any, any, any>]) => {
-  if (args.length === 1) {
-    const ctx = args[0]
-    return (effect: Effect.Effect<any, any, any>) => runUnder(ctx, effect)
-  }
-  return runUnder(args[0], args[1])
-}) as any
+} = effectLast(2, runUnder)
 
 const canceledBy = (exit: Exit.Exit<unknown, unknown>): CanceledError =>
   canceled(Exit.isFailure(exit) ? exit.cause : undefined)

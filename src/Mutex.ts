@@ -44,11 +44,13 @@
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
+import * as Layer from "effect/Layer"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
 import { type BlockedFiber, block, handsOver, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./internal/waiters.ts"
 
@@ -213,12 +215,12 @@ class MutexImpl implements Mutex {
 const impl = (self: Mutex): MutexImpl => unwrap(self, MutexImpl, "Mutex")
 
 /**
- * Returns `self` if it is a Mutex; throws (a defect inside an Effect) for a
- * copy of one or for anything else. Cond checks the mutex it is given with it.
+ * Whether `u` is a Mutex (made by {@link make} or {@link makeUnsafe}; a
+ * spread copy of one is not).
  *
- * @internal
+ * @since 0.1.0
  */
-export const checkMutex = (self: unknown): Mutex => impl(self as Mutex)
+export const isMutex = (u: unknown): u is Mutex => u instanceof MutexImpl
 
 /**
  * Creates an unlocked Mutex outside of an Effect.
@@ -268,7 +270,6 @@ const acquire = (m: MutexImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Eff
  */
 export const tryLock = (self: Mutex): Effect.Effect<boolean> => Effect.sync(() => impl(self).tryLock() !== undefined)
 
-/** Unlocks; `fiber` (the unlocker, or a waiter) gives the scheduler and Clock. */
 /**
  * Unlocks; `fiber` (the unlocker, or a waiter) lends its scheduler. Returns
  * false, changing nothing, when the mutex is not locked (misuse).
@@ -366,9 +367,6 @@ export const blocked = (self: Mutex): Effect.Effect<ReadonlyArray<BlockedFiber>>
 // ---------------------------------------------------------------------------
 // Service
 // ---------------------------------------------------------------------------
-// (Appended section: its imports are kept here, next to their only use.)
-import * as Context from "effect/Context"
-import * as Layer from "effect/Layer"
 
 /**
  * The static side of a class made with {@link Service}: the service key plus

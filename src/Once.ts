@@ -69,6 +69,7 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
+import { effectLast } from "./internal/function.ts"
 
 const TypeId = "~effect-go/Once" as const
 
@@ -313,8 +314,7 @@ export const make = <E = never>(options?: OnceOptions): Effect.Effect<Once<E>> =
 const do_: {
   <E>(self: Once<E>): <A, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<void, E, R>
   <E, A, R>(self: Once<E>, effect: Effect.Effect<A, E, R>): Effect.Effect<void, E, R>
-} = ((...args: [Once<any>] | [Once<any>, Effect.Effect<any, any, any>]) =>
-  args.length === 1 ? (effect: Effect.Effect<any, any, any>) => run(args[0], effect) : run(args[0], args[1])) as any
+} = effectLast(2, run)
 
 export { do_ as do }
 

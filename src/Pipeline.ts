@@ -64,7 +64,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Types from "effect/Types"
 import * as Chan from "./Chan.ts"
-import { closeNow } from "./internal/chan.ts"
+import { chanOf, closeIfOpen } from "./internal/chan.ts"
 import { invalidArgument, show, typeName } from "./internal/copied.ts"
 
 const PipeTypeId = "~effect-go/Pipeline/Pipe" as const
@@ -213,7 +213,7 @@ const onStageEnd = (state: State, fiber: Fiber.Fiber<unknown, unknown>, exit: Ex
 /** How the pipeline behind `self` ended, as seen by a consumer that read it to its close. */
 const outcome = (self: Chan.RecvChan<unknown>): Exit.Exit<void, unknown> => {
   // Anything but a channel (a copy, undefined) is a defect, not "no failure".
-  Chan.impl(self)
+  chanOf(self)
   const found = states.get(self)
   if (found === undefined) return Exit.void
   const r = root(found)
@@ -222,10 +222,7 @@ const outcome = (self: Chan.RecvChan<unknown>): Exit.Exit<void, unknown> => {
   return Exit.void
 }
 
-const closeChan = (ch: Chan.RecvChan<any> | Chan.SendChan<any>): void => {
-  const c = Chan.impl(ch)
-  if (!c.closed && !c.isNil) closeNow(c)
-}
+const closeChan = (ch: Chan.RecvChan<any> | Chan.SendChan<any>): void => closeIfOpen(chanOf(ch))
 
 const validCapacity = (n: number): boolean => Number.isInteger(n) && n >= 0
 
@@ -272,7 +269,7 @@ const makeStage = <B>(
     if (bad !== undefined) return bad
     // Every input must be a channel: a defect (InvalidArgumentError, or
     // CopiedPrimitiveError for a copy) before anything is started.
-    for (const input of inputs) Chan.impl(input)
+    for (const input of inputs) chanOf(input)
     const capacity = orDefault(options?.capacity, 0)
     return Effect.uninterruptible(
       Effect.flatMap(Effect.scope, (scope) => {
@@ -597,7 +594,7 @@ export const parallel = <A, B, E, R>(
  */
 export const failure = <A, E>(self: Pipe<A, E>): Effect.Effect<Option.Option<Cause.Cause<E>>> =>
   Effect.sync(() => {
-    Chan.impl(self)
+    chanOf(self)
     const found = states.get(self)
     return Option.fromUndefinedOr(found === undefined ? undefined : (root(found).failure as Cause.Cause<E> | undefined))
   })

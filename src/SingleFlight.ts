@@ -93,6 +93,7 @@ import type * as Types from "effect/Types"
 import * as GoContext from "./GoContext.ts"
 import { type BlockedFiber, block, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
+import { effectLast } from "./internal/function.ts"
 
 const TypeId = "~effect-go/SingleFlight" as const
 
@@ -401,12 +402,7 @@ const do_: {
     key: NoInfer<K>,
     effect: Effect.Effect<NoInfer<A>, NoInfer<E>, R>
   ): Effect.Effect<Result<A>, E, Exclude<R, Scope.Scope>>
-} = ((
-  ...args: [SingleFlight<any, any, any>, unknown] | [SingleFlight<any, any, any>, unknown, Effect.Effect<any, any, any>]
-) =>
-  args.length === 2
-    ? (effect: Effect.Effect<any, any, any>) => doImpl(args[0], args[1], effect)
-    : doImpl(args[0], args[1], args[2])) as any
+} = effectLast(3, doImpl)
 
 export { do_ as do }
 

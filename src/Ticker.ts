@@ -25,7 +25,7 @@ import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import * as Chan from "./Chan.ts"
 import { unwrap } from "./internal/copied.ts"
-import { tryRecv, trySend } from "./internal/chan.ts"
+import { chanOf, tryRecv, trySend } from "./internal/chan.ts"
 import { decodeDuration, InvalidDurationError } from "./internal/duration.ts"
 
 export { InvalidDurationError }
@@ -74,7 +74,7 @@ const tickEvery = (t: TickerImpl, gen: number, interval: Duration.Duration): Eff
     // or finds the tick to drain. Says whether to go on.
     const tick = Effect.withFiber((fiber) => {
       if (t.gen !== gen) return exitFalse
-      const ch = Chan.impl(t.chan)
+      const ch = chanOf(t.chan)
       trySend(ch, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), fiber)
       return exitTrue
     })
@@ -147,7 +147,7 @@ const halt = (t: TickerImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effec
   t.gen++
   const old = t.fiber
   t.fiber = undefined
-  const ch = Chan.impl(t.chan)
+  const ch = chanOf(t.chan)
   tryRecv(ch, fiber)
   return old === undefined ? Effect.void : Fiber.interrupt(old)
 }

@@ -32,7 +32,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import * as Chan from "./Chan.ts"
-import { tryRecv, trySend } from "./internal/chan.ts"
+import { chanOf, tryRecv, trySend } from "./internal/chan.ts"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
 import { decodeDuration, InvalidDurationError } from "./internal/duration.ts"
 
@@ -85,7 +85,7 @@ const fire = (t: TimerImpl, gen: number): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     if (t.gen !== gen) return Exit.void
     t.armed = false
-    const ch = Chan.impl(t.chan)
+    const ch = chanOf(t.chan)
     // The buffer is empty: the stop or reset that started this generation
     // drained it, and no other generation can send any more.
     trySend(ch, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), fiber)
@@ -122,7 +122,7 @@ const disarm = (t: TimerImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effe
   t.gen++
   const old = t.fiber
   t.fiber = undefined
-  const ch = Chan.impl(t.chan)
+  const ch = chanOf(t.chan)
   tryRecv(ch, fiber)
   return old === undefined ? Exit.succeed(wasArmed) : Effect.as(Fiber.interrupt(old), wasArmed)
 }

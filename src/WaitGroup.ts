@@ -88,6 +88,7 @@ import {
   wake
 } from "./internal/waiters.ts"
 import { invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
+import { effectLast } from "./internal/function.ts"
 
 const TypeId = "~effect-go/WaitGroup" as const
 
@@ -515,10 +516,7 @@ const observe = <A>(wg: WaitGroupImpl, task: Task, fiber: Fiber.Fiber<A>): Fiber
 export const go: {
   (self: WaitGroup): <A, R>(effect: Effect.Effect<A, never, R>) => Effect.Effect<Fiber.Fiber<A>, never, R>
   <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effect.Effect<Fiber.Fiber<A>, never, R>
-} = ((...args: [WaitGroup] | [WaitGroup, Effect.Effect<any, never, any>]) =>
-  args.length === 1
-    ? (effect: Effect.Effect<any, never, any>) => goImpl(args[0], effect)
-    : goImpl(args[0], args[1])) as any
+} = effectLast(2, goImpl)
 
 /**
  * The counter right now (a snapshot, for tests and metrics). Go has no

@@ -86,7 +86,7 @@ import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import * as Chan from "./Chan.ts"
-import { type ChanImpl, canRecv, closeNow, recvNow, trySend } from "./internal/chan.ts"
+import { type ChanImpl, canRecv, chanOf, closeNow, recvNow, trySend } from "./internal/chan.ts"
 import { type BlockedFiber, block, shallow, tooDeep, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/WorkerPool" as const
@@ -336,7 +336,7 @@ class PoolImpl {
     this.failFast = failFast
     this.process = process
     this.jobs = Chan.makeUnsafe<TaskImpl>(queue, { name })
-    this.jobsImpl = Chan.impl(this.jobs)
+    this.jobsImpl = chanOf(this.jobs)
     this.results = results === undefined ? undefined : Chan.makeUnsafe(results, { name })
     this.waiters = new WaiterList("WorkerPool", name)
   }
@@ -411,7 +411,7 @@ const settle = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>): vo
 const closeJobs = (p: PoolImpl): void => {
   if (p.closed) return
   p.closed = true
-  const ch = Chan.impl(p.jobs)
+  const ch = chanOf(p.jobs)
   if (!ch.closed) closeNow(ch)
 }
 
@@ -421,7 +421,7 @@ const closeJobs = (p: PoolImpl): void => {
  * has not resumed yet (it then finds them done and skips them).
  */
 const dropQueued = (p: PoolImpl): void => {
-  const buffer = Chan.impl(p.jobs).buffer
+  const buffer = chanOf(p.jobs).buffer
   if (buffer !== undefined) while (buffer.length > 0) buffer.shift()
   for (const t of p.queued.slice()) {
     if (t.state === QUEUED) settle(p, t, Exit.fail(new PoolClosedError({ poolName: p.name, reason: "dropped" })))
@@ -468,7 +468,7 @@ const onWorkerEnd = (p: PoolImpl, worker: Fiber.Fiber<unknown, unknown>): void =
   closeJobs(p)
   dropQueued(p)
   if (p.results !== undefined) {
-    const ch = Chan.impl(p.results)
+    const ch = chanOf(p.results)
     if (!ch.closed) closeNow(ch)
   }
   const exit = terminationExit(p)
@@ -998,7 +998,7 @@ export const stats = <I, O, E, F>(
 }> =>
   Effect.sync(() => {
     const p = poolImpl(self)
-    return { workers: p.live, running: p.running, queued: Chan.impl(p.jobs).buffer?.length ?? 0, closed: p.closed }
+    return { workers: p.live, running: p.running, queued: chanOf(p.jobs).buffer?.length ?? 0, closed: p.closed }
   })
 
 /**
@@ -1011,7 +1011,7 @@ export const stats = <I, O, E, F>(
 export const blocked = <I, O, E, F>(self: WorkerPool<I, O, E, F>): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
   Effect.sync(() => {
     const p = poolImpl(self)
-    const out: Array<BlockedFiber> = Chan.impl(p.jobs)
+    const out: Array<BlockedFiber> = chanOf(p.jobs)
       .sendq.blocked()
       .map((b) => ({ ...b, primitive: "WorkerPool", op: "submit" }))
     for (const t of p.joining) if (t.joiners !== undefined) out.push(...t.joiners.blocked())

@@ -40,6 +40,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import { unwrap } from "./copied.ts"
 import {
   cancel,
   completeLater,
@@ -175,6 +176,14 @@ export class ChanImpl<A> {
     this.recv = isNil ? Effect.never : makeRecv(this)
   }
 }
+
+/**
+ * The channel behind a `Chan`, `SendChan` or `RecvChan`: the one door to a
+ * channel's internals for every module. Anything else is refused with a
+ * defect (`CopiedPrimitiveError` for a copy, `InvalidArgumentError`
+ * otherwise; see copied.ts).
+ */
+export const chanOf = <A>(self: unknown): ChanImpl<A> => unwrap<ChanImpl<A>>(self, ChanImpl, "Chan")
 
 /**
  * Fires `sel` on case `index`: marks it done and withdraws its other nodes
@@ -324,6 +333,22 @@ export const closeNow = <A>(ch: ChanImpl<A>): void => {
   for (let i = 0; i < senders.length; i++) {
     completeSender(senders[i]!, Exit.fail(new ChanClosedError({ op: "send", chanName: ch.name })), undefined)
   }
+}
+
+/** Closes `ch` unless it is closed already or nil: for owners that may close on several paths. */
+export const closeIfOpen = <A>(ch: ChanImpl<A>): void => {
+  if (!ch.closed && !ch.isNil) closeNow(ch)
+}
+
+/**
+ * Closes open channels in two phases: every one reads as closed before any
+ * of their waiters wakes (a fiber woken by one channel's close never finds
+ * another still open; GoContext closes a subtree's `done` channels so).
+ */
+export const closeAll = (chans: ReadonlyArray<ChanImpl<any>>): void => {
+  for (let i = 0; i < chans.length; i++) chans[i]!.closed = true
+  // `closeNow` drains and wakes whatever the `closed` flag says.
+  for (let i = 0; i < chans.length; i++) closeNow(chans[i]!)
 }
 
 /** Cancel handler of a parked plain receiver: give back a value it was handed and never consumed. */
