@@ -61,15 +61,16 @@ export class Waiter<A = void, E = never> {
   since = 0
   /** What this fiber is doing on the primitive: "lock", "recv", "acquire(3)"… */
   op = ""
-  /** The result of a deferred wake-up (see {@link wakeLater}), while pending. */
-  pendingExit: Exit.Exit<A, E> | undefined = undefined
   /**
-   * The result {@link wake} handed to the fiber. If the fiber had been
-   * interrupted just before (its cancel handler not run yet), Effect ignores
-   * the resume: {@link cancel} then passes this to the primitive's `onCancel`
-   * so that the grant is given back instead of lost.
+   * What the operation was granted (a value, a lock, a slot, a failure):
+   * set by {@link wake} as it resumes the fiber, by {@link wakeLater} and
+   * {@link completeLater} until the fiber is resumed. If the fiber is
+   * interrupted before it sees it (Effect runs a parked fiber's cancel
+   * handler as a step of its own, and ignores a resume that comes after the
+   * interruption), {@link cancel} passes it to the primitive's `onCancel`,
+   * which gives it back: once, since `cancel` clears it.
    */
-  grantedExit: Exit.Exit<A, E> | undefined = undefined
+  grant: Exit.Exit<A, E> | undefined = undefined
 
   /**
    * What a deferred wake-up resumes the fiber with, decided when it is
@@ -216,7 +217,7 @@ export const wake = <A, E>(node: Waiter<A, E>, exit: Exit.Exit<A, E>): boolean =
   if (resume === undefined) return false
   node.resume = undefined
   node.fiber = undefined
-  node.grantedExit = exit
+  node.grant = exit
   wakeDepth++
   try {
     resume(exit)
@@ -263,8 +264,9 @@ const flushTask = (): void => {
 export const flushPending = (): void => {
   while (pending.head !== undefined && wakeDepth < MAX_WAKE_DEPTH) {
     const node = pending.shift()!
-    const exit = node.settle(node.pendingExit!)
-    node.pendingExit = undefined
+    const granted = node.grant!
+    node.grant = undefined
+    const exit = node.settle(granted)
     if (exit !== undefined) wake(node, exit)
   }
 }
@@ -273,14 +275,14 @@ export const flushPending = (): void => {
  * Completes a waiter now but resumes its fiber later (at the next park or
  * scheduler turn). The caller removed the node from its list. If the fiber is
  * interrupted before it is resumed, its `block` cancel handler receives the
- * pending exit, so that the primitive can undo or keep what was completed.
+ * grant, so that the primitive can undo or keep what was completed.
  */
 export const wakeLater = <A, E>(
   node: Waiter<A, E>,
   exit: Exit.Exit<A, E>,
   fiber: Fiber.Fiber<unknown, unknown>
 ): void => {
-  node.pendingExit = exit
+  node.grant = exit
   pending.push(node)
   if (!flushScheduled) {
     flushScheduled = true
@@ -404,7 +406,7 @@ export const flushFirst = <A, E, R>(park: Effect.Effect<A, E, R>): Effect.Effect
 /**
  * Blocks the current fiber on `list` with `node` until a waker calls
  * {@link wake} or {@link wakeLater}. Interruption withdraws the node in O(1)
- * from whichever list holds it; `onCancel` then runs, with the pending exit
+ * from whichever list holds it; `onCancel` then runs, with the grant
  * if the operation had already completed (see {@link wakeLater}), so that a
  * primitive can return a value it took or withdraw a select's other nodes.
  *
@@ -440,10 +442,7 @@ export const block = <W extends Waiter<A, E>, A, E>(
   flushFirst(
     Effect.callback<A, E>((resume) => {
       const now = attempt()
-      if (now !== undefined && handsOver(fiber)) {
-        node.grantedExit = now
-        return resume(now)
-      }
+      if (now !== undefined && handsOver(fiber)) return resume(now)
       if (now !== undefined) completeLater(node, now, fiber, resume)
       else enqueue(list, node, fiber, resume)
       return Effect.sync(() => cancel(node, onCancel))
@@ -479,9 +478,8 @@ export const cancel = <W extends Waiter<A, E>, A, E>(
   // Completed but not resumed: deferred (pending), or woken in the moment
   // between this fiber's interruption and this handler (Effect runs the
   // handler as a later step, and wakers may take the node in between).
-  const completed = node.pendingExit ?? node.grantedExit
-  node.pendingExit = undefined
-  node.grantedExit = undefined
+  const completed = node.grant
+  node.grant = undefined
   node.list?.remove(node)
   node.resume = undefined
   node.fiber = undefined
