@@ -6,7 +6,8 @@
  * harness divides by `n`: these are throughput benchmarks of concurrent
  * programs (fibers, promises), not micro-benchmarks of one call, so mitata's
  * batching is turned off and each sample is one full run. The heap is
- * collected before every sample (`--expose-gc`), outside the timed region.
+ * collected (`--expose-gc`) before each contestant, outside the timed region,
+ * and not between its samples (see {@link measureContestant}).
  */
 import * as Effect from "effect/Effect"
 import * as Scheduler from "effect/Scheduler"
@@ -36,7 +37,7 @@ export interface Contestant {
   readonly note?: string | undefined
 }
 
-/** Go reference figures, ns per operation (go-figures.md). */
+/** Go reference figures, ns per operation (bench/go/README.md). */
 export interface GoFigure {
   readonly p2: number
   readonly p1: number
@@ -89,8 +90,8 @@ export interface Measured {
 /**
  * The scheduler provided for each mode: none for "default" (Effect's own
  * `MixedScheduler("async")`, which yields through `setImmediate`), and
- * `MixedScheduler("sync")` (microtasks) for "sync". bench/hops.ts replaces
- * them with counting ones.
+ * `MixedScheduler("sync")` (microtasks) for "sync". bench/tools/hops.ts
+ * replaces them with counting ones.
  */
 export const schedulerFor: Record<SchedulerMode, Scheduler.Scheduler | undefined> = {
   default: undefined,
@@ -100,16 +101,20 @@ export const schedulerFor: Record<SchedulerMode, Scheduler.Scheduler | undefined
 /** Runs an Effect workload under the given scheduler mode (see {@link schedulerFor}). */
 export const runEffect = <A, E>(effect: Effect.Effect<A, E>, mode: SchedulerMode): Promise<A> => {
   const scheduler = schedulerFor[mode]
-  return Effect.runPromise(scheduler === undefined ? effect : Effect.provideService(effect, Scheduler.Scheduler, scheduler))
+  return Effect.runPromise(
+    scheduler === undefined ? effect : Effect.provideService(effect, Scheduler.Scheduler, scheduler)
+  )
+}
+
+/** An Effect-based contestant before it is expanded per scheduler: its workload of `n` operations. */
+export type EffectSpec = Omit<Contestant, "run" | "scheduler"> & {
+  readonly effect: (n: number) => Effect.Effect<unknown, unknown>
 }
 
 /**
  * An Effect-based contestant, expanded into one contestant per scheduler.
  */
-export const effectContestant = (
-  config: RunConfig,
-  spec: Omit<Contestant, "run" | "scheduler"> & { readonly effect: (n: number) => Effect.Effect<unknown, unknown> }
-): Array<Contestant> =>
+export const effectContestant = (config: RunConfig, spec: EffectSpec): Array<Contestant> =>
   config.schedulers.map((mode) => ({
     ...spec,
     scheduler: mode,
@@ -177,6 +182,9 @@ const niceRound = (x: number): number => {
   return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p
 }
 
+/** Least warm-up per contestant, in milliseconds. */
+export const WARMUP_MS = 300
+
 /**
  * Warms the contestant up (the JIT needs tens of thousands of operations
  * before a fiber loop reaches its steady speed: a ping-pong measured after
@@ -185,9 +193,6 @@ const niceRound = (x: number): number => {
  * `2 × targetMs` if longer), two runs and 50k operations, growing `n` while
  * runs are shorter than a quarter of the target.
  */
-/** Least warm-up per contestant, in milliseconds. */
-export const WARMUP_MS = 300
-
 const calibrate = async (c: Contestant, config: RunConfig): Promise<number> => {
   const maxN = c.maxN ?? 2_000_000
   const warmupNs = Math.max(config.warmupMs ?? WARMUP_MS, 2 * config.targetMs) * 1e6
@@ -217,14 +222,12 @@ const calibrate = async (c: Contestant, config: RunConfig): Promise<number> => {
  * The heap is collected once, before the contestant, so that the garbage of
  * the one before does not count against it — not before every sample: a
  * forced full GC (`gc()`) throws away optimized code and inline-cache
- * feedback, so every sample started by re-optimizing. That hit the code
- * with the most polymorphic call sites hardest (Effect's run loop):
- * ping-pong ran at 2.3–4.0 µs per round trip with a forced GC before each
- * 20k-round-trip run and 1.5 µs without (469 deoptimizations over 12 runs
- * against 42; same number of scavenges; bench/scratch/gcrun.ts), while
- * ts-chan did not move. A program at work never calls `gc()`. (mitata's
- * own gc() before the samples is turned off too: it put the first samples of
- * a contestant at 2.8× the rest.)
+ * feedback, so every sample would start by re-optimizing, which costs most
+ * where call sites are most polymorphic (Effect's run loop, far less a
+ * Promise-based peer) and would measure deoptimization rather than the
+ * workload. A program at work never calls `gc()`. mitata's own `gc()` before
+ * the samples is turned off for the same reason: it slows the first samples
+ * after it.
  */
 export const measureContestant = async (row: Row, contestant: Contestant, config: RunConfig): Promise<Measured> => {
   const c = guarded(contestant)
@@ -289,14 +292,22 @@ export const fmtInt = (n: number): string => n.toLocaleString("en-US")
 export const fmtBytes = (b: number): string => (Number.isFinite(b) ? `${Math.round(b).toLocaleString("en-US")} B` : "—")
 
 /** A Markdown table; columns after the first are right-aligned unless `left` says otherwise. */
-export const mdTable = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, left = 1): string => {
+export const mdTable = (
+  header: ReadonlyArray<string>,
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+  left = 1
+): string => {
   const align = header.map((_, i) => (i < left ? "---" : "---:"))
   const line = (cells: ReadonlyArray<string>) => `| ${cells.join(" | ")} |`
   return [line(header), line(align), ...rows.map(line)].join("\n")
 }
 
 /** A plain-text table for the console. */
-export const textTable = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, left = 1): string => {
+export const textTable = (
+  header: ReadonlyArray<string>,
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+  left = 1
+): string => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
   const pad = (cells: ReadonlyArray<string>) =>
     cells.map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")

@@ -1,6 +1,16 @@
 /**
- * The throughput rows: the workloads of shared/reference/go/main.go, each
- * written once per contestant in that contestant's ordinary style.
+ * The throughput rows: the workloads of bench/go/main.go, each written once
+ * per contestant in that contestant's ordinary style.
+ *
+ * The workloads come first, grouped by row; {@link makeRows} then lists the
+ * rows, each with its table of contestants: kind, label, workload. The
+ * kinds: "effect-go" (this library; a row's first one is Go's program,
+ * ported), "effect" (Effect's own modules), "peer" (JavaScript libraries),
+ * "floor" (the least a JavaScript program can do, see floor.ts) and "ref"
+ * (a reference point that no ratio or target uses). Go's own figures are the
+ * row's `go`. An Effect-based contestant runs once per scheduler. The labels
+ * key RESULTS.md, the README's figures, the targets (report.ts) and the
+ * growth series (run.ts).
  *
  * Conventions shared by every Effect-based contestant (effect-go and Effect's
  * own modules alike), so that rows compare primitives and not loop styles:
@@ -11,23 +21,216 @@
 import { Mutex as AsyncMutex, Semaphore as AsyncSemaphore } from "async-mutex"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as EffectSemaphore from "effect/Semaphore"
 import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
+import * as EffectSemaphore from "effect/Semaphore"
+import type * as Scope from "effect/Scope"
 import pLimit from "p-limit"
 import PQueue from "p-queue"
-import { Select as TsSelect, Chan as TsChan, recv as tsRecv } from "ts-chan"
+import { recv as tsRecv, Chan as TsChan, Select as TsSelect } from "ts-chan"
 import * as Chan from "../src/Chan.ts"
+import * as ErrGroup from "../src/ErrGroup.ts"
 import * as Mutex from "../src/Mutex.ts"
 import * as Select from "../src/Select.ts"
-import { PromiseChan, PromiseLock, promisePool, Ring, xorshift } from "./floor.ts"
-import { type Contestant, effectContestant, type Row, type RunConfig, times } from "./harness.ts"
-import * as ErrGroup from "../src/ErrGroup.ts"
 import * as Semaphore from "../src/Semaphore.ts"
 import * as WaitGroup from "../src/WaitGroup.ts"
 import * as WorkerPool from "../src/WorkerPool.ts"
+import { PromiseChan, PromiseLock, promisePool, Ring, xorshift } from "./floor.ts"
+import {
+  type Contestant,
+  type EffectSpec,
+  effectContestant,
+  type GoFigure,
+  type Row,
+  type RunConfig,
+  times
+} from "./harness.ts"
+
+// -----------------------------------------------------------------------------
+// Go reference figures (bench/go/README.md), ns per operation
+// -----------------------------------------------------------------------------
+
+export const GO = {
+  pingpong: { p2: 291, p1: 298 },
+  spsc1: { p2: 124, p1: 118 },
+  spsc64: { p2: 48, p1: 39 },
+  spsc1024: { p2: 51, p1: 35 },
+  mpmc: { p2: 51, p1: 39 },
+  select: { p2: 158, p1: 142 },
+  mutex: { p2: 40, p1: 6.4 },
+  waitgroup: { p2: 186, p1: 1016 },
+  bounded: { p2: 478, p1: 1710 },
+  memory: { p2: 2666, p1: 2135 }
+} as const
+
+// -----------------------------------------------------------------------------
+// Contestant tables
+// -----------------------------------------------------------------------------
+
+type EffectWorkload = (n: number) => Effect.Effect<unknown, unknown>
+type PromiseWorkload = (n: number) => Promise<void>
+
+/** What a contestant may add to its kind, label and workload. */
+interface Options {
+  readonly note?: string
+  /** Largest `n` worth running (very slow contestants). */
+  readonly maxN?: number
+}
+
+/** One line of a row's table: an Effect-based contestant (run per scheduler) or a Promise-based one. */
+type Entry = EffectSpec | Contestant
+
+const effectGo = (name: string, workload: EffectWorkload, options?: Options): Entry => ({
+  name,
+  kind: "effect-go",
+  effect: workload,
+  ...options
+})
+const effect = (name: string, workload: EffectWorkload, options?: Options): Entry => ({
+  name,
+  kind: "effect",
+  effect: workload,
+  ...options
+})
+const ref = (name: string, workload: EffectWorkload, options?: Options): Entry => ({
+  name,
+  kind: "ref",
+  effect: workload,
+  ...options
+})
+const peer = (name: string, run: PromiseWorkload, options?: Options): Entry => ({ name, kind: "peer", run, ...options })
+const floor = (name: string, run: PromiseWorkload, options?: Options): Entry => ({
+  name,
+  kind: "floor",
+  run,
+  ...options
+})
+/** A contestant that has no way to run the workload; listed with the reason. */
+const notApplicable = (name: string, why: string): Entry => ({ name, kind: "effect", skip: why, run: async () => {} })
+
+/**
+ * ts-chan, twice: as shipped (each send/recv waits for a macrotask turn
+ * unless one already passed, which makes it slow: runs are capped at 200k
+ * operations) and with `setUnsafe(true)`, which removes that wait.
+ */
+const tsChanPair = (suffix: string, workload: (unsafe: boolean) => PromiseWorkload): Array<Entry> => [
+  peer(`ts-chan${suffix}`, workload(false), { maxN: 200_000 }),
+  peer(`ts-chan (unsafe: no macrotask yield)${suffix}`, workload(true))
+]
+
+/** A row before its Effect-based contestants are expanded per scheduler. */
+interface RowTable extends Omit<Row, "contestants"> {
+  /** One workload size for every contestant (see {@link Contestant.fixedN}); otherwise calibrated. */
+  readonly fixedN?: number
+  readonly contestants: ReadonlyArray<Entry>
+}
+
+const build = (config: RunConfig, { fixedN, contestants, ...row }: RowTable): Row => ({
+  ...row,
+  contestants: contestants.flatMap((entry) => {
+    const sized = fixedN === undefined ? entry : { ...entry, fixedN }
+    return "effect" in sized ? effectContestant(config, sized) : [sized]
+  })
+})
+
+// -----------------------------------------------------------------------------
+// Shared shapes
+// -----------------------------------------------------------------------------
+
+/** Splits `n` operations over `k` workers (the first takes the remainder). */
+const share = (n: number, k: number, w: number): number => Math.floor(n / k) + (w === 0 ? n % k : 0)
+
+const range = (n: number): Array<number> => Array.from({ length: n }, (_, i) => i)
+
+/** Forks `k` workers as children and joins them all. */
+export const forkJoin = <E>(k: number, worker: (w: number) => Effect.Effect<unknown, E>): Effect.Effect<void, E> =>
+  Effect.suspend(() => {
+    const fibers: Array<Effect.Effect<Fiber.Fiber<unknown, E>>> = []
+    for (let w = 0; w < k; w++) fibers.push(Effect.forkChild(worker(w)))
+    return Effect.flatMap(Effect.all(fibers), (fs) => Effect.asVoid(Fiber.joinAll(fs)))
+  })
+
+/** Forks `producer`, runs `consumer` on this fiber, then joins the producer. */
+const withProducer = <E1, E2>(
+  producer: Effect.Effect<unknown, E1>,
+  consumer: Effect.Effect<unknown, E2>
+): Effect.Effect<unknown, E1 | E2> =>
+  Effect.flatMap(Effect.forkChild(producer), (p) => Effect.andThen(consumer, Fiber.join(p)))
+
+/** Receives until the channel is closed and drained: Go's `for range ch {}`. */
+export const drain = <A>(ch: Chan.RecvChan<A>): Effect.Effect<void> => {
+  const recv = Chan.recv(ch)
+  const loop: Effect.Effect<void> = Effect.flatMap(recv, (o) => (Option.isSome(o) ? loop : Effect.void))
+  return loop
+}
+
+const tsChan = <A>(capacity: number, unsafe: boolean): TsChan<A> => new TsChan<A>(capacity).setUnsafe(unsafe)
+
+/** ts-chan receive loop until closed. */
+const tsDrain = async <A>(ch: TsChan<A>): Promise<void> => {
+  while (!(await ch.recv()).done) {
+    // range over the channel
+  }
+}
+
+/**
+ * `k` fibers share `n` turns at a lock made by `make`, each running `turn`
+ * (built once per run around a counter increment) in a loop.
+ */
+const contended =
+  <L, E>(
+    k: number,
+    make: Effect.Effect<L, E>,
+    turn: (lock: L, critical: Effect.Effect<number>) => Effect.Effect<unknown, unknown>
+  ) =>
+  (n: number): Effect.Effect<void, unknown> =>
+    Effect.flatMap(make, (lock) => {
+      let counter = 0
+      const step = turn(
+        lock,
+        Effect.sync(() => counter++)
+      )
+      return forkJoin(k, (w) => times(share(n, k, w), () => step))
+    })
+
+/** `take`, then `body`, then `release`: a lock held by hand around `body`. */
+const between = <E1, E2, E3>(
+  take: Effect.Effect<unknown, E1>,
+  body: Effect.Effect<unknown, E2>,
+  release: Effect.Effect<unknown, E3>
+): Effect.Effect<unknown, E1 | E2 | E3> => Effect.andThen(take, Effect.andThen(body, release))
+
+/** `n` tasks, each a fiber of its own, all forked at once and joined; `task` is built once per run. */
+const forkEach =
+  <L, E>(make: Effect.Effect<L, E>, task: (limiter: L) => Effect.Effect<unknown, unknown>) =>
+  (n: number): Effect.Effect<void, unknown> =>
+    Effect.flatMap(make, (limiter) => {
+      const t = task(limiter)
+      return forkJoin(n, () => t)
+    })
+
+/** A scoped group: `start` is called for each of `n` tasks (with its index), then `wait`. */
+const inGroup =
+  <G, E1, E2, E3>(
+    make: Effect.Effect<G, E1, Scope.Scope>,
+    start: (group: G, i: number) => Effect.Effect<unknown, E2>,
+    wait: (group: G) => Effect.Effect<unknown, E3>
+  ) =>
+  (n: number): Effect.Effect<unknown, E1 | E2 | E3> =>
+    Effect.scoped(
+      Effect.flatMap(make, (group) =>
+        Effect.andThen(
+          times(n, (i) => start(group, i)),
+          wait(group)
+        )
+      )
+    )
+
+// -----------------------------------------------------------------------------
+// Unbuffered ping-pong
+// -----------------------------------------------------------------------------
 
 /** n round trips over two unbuffered channels with an echo fiber (also the soak's channel workload). */
 export const chanPingPong = (n: number) =>
@@ -47,592 +250,348 @@ export const chanPingPong = (n: number) =>
     )
   })
 
-// -----------------------------------------------------------------------------
-// Go reference figures (shared/reference/go-figures.md), ns per operation
-// -----------------------------------------------------------------------------
-
-export const GO = {
-  pingpong: { p2: 291, p1: 298 },
-  spsc1: { p2: 124, p1: 118 },
-  spsc64: { p2: 48, p1: 39 },
-  spsc1024: { p2: 51, p1: 35 },
-  mpmc: { p2: 51, p1: 39 },
-  select: { p2: 158, p1: 142 },
-  mutex: { p2: 40, p1: 6.4 },
-  waitgroup: { p2: 186, p1: 1016 },
-  bounded: { p2: 478, p1: 1710 },
-  memory: { p2: 2666, p1: 2135 }
-} as const
-
-// -----------------------------------------------------------------------------
-// Helpers
-// -----------------------------------------------------------------------------
-
-/** Splits `n` operations over `k` workers (the first takes the remainder). */
-const share = (n: number, k: number, w: number): number => Math.floor(n / k) + (w === 0 ? n % k : 0)
-
-/** Forks `k` workers as children and joins them all. */
-const forkJoin = <E>(k: number, worker: (w: number) => Effect.Effect<unknown, E>): Effect.Effect<void, E> =>
-  Effect.suspend(() => {
-    const fibers: Array<Effect.Effect<Fiber.Fiber<unknown, E>>> = []
-    for (let w = 0; w < k; w++) fibers.push(Effect.forkChild(worker(w)))
-    return Effect.flatMap(Effect.all(fibers), (fs) => Effect.asVoid(Fiber.joinAll(fs)))
+const queuePingPong = (n: number) =>
+  Effect.flatMap(Effect.all([Queue.bounded<number>(0), Queue.bounded<number>(0)]), ([ping, pong]) => {
+    const echo = Effect.forever(Effect.flatMap(Queue.take(ping), (v) => Queue.offer(pong, v)))
+    const takePong = Queue.take(pong)
+    return Effect.flatMap(Effect.forkChild(echo), (echoFiber) =>
+      Effect.andThen(
+        times(n, (i) => Effect.andThen(Queue.offer(ping, i), takePong)),
+        Fiber.interrupt(echoFiber)
+      )
+    )
   })
 
-/** Receives until the channel is closed and drained: Go's `for range ch {}`. */
-const drain = <A>(ch: Chan.RecvChan<A>): Effect.Effect<void> => {
-  const recv = Chan.recv(ch)
-  const loop: Effect.Effect<void> = Effect.flatMap(recv, (o) => (Option.isSome(o) ? loop : Effect.void))
-  return loop
-}
-
-const range = (n: number): Array<number> => Array.from({ length: n }, (_, i) => i)
-
-const tsChan = <A>(capacity: number, unsafe: boolean): TsChan<A> => new TsChan<A>(capacity).setUnsafe(unsafe)
-
-const TS_CHAN = [
-  { label: "ts-chan", unsafe: false },
-  { label: "ts-chan (unsafe: no macrotask yield)", unsafe: true }
-] as const
-
-/** ts-chan receive loop until closed. */
-const tsDrain = async <A>(ch: TsChan<A>): Promise<void> => {
-  while (!(await ch.recv()).done) {
-    // range over the channel
-  }
-}
-
-// -----------------------------------------------------------------------------
-// Rows
-// -----------------------------------------------------------------------------
-
-const pingPong = (config: RunConfig): Row => ({
-  id: "pingpong",
-  title: "Unbuffered ping-pong",
-  unit: "round trip",
-  go: GO.pingpong,
-  handoff: true,
-  contestants: [
-    ...effectContestant(config, {
-      name: "effect-go Chan(0)",
-      kind: "effect-go",
-      effect: chanPingPong
-    }),
-    ...effectContestant(config, {
-      name: "Effect Queue.bounded(0)",
-      kind: "effect",
-      effect: (n) =>
-        Effect.flatMap(Effect.all([Queue.bounded<number>(0), Queue.bounded<number>(0)]), ([ping, pong]) => {
-          const echo = Effect.forever(Effect.flatMap(Queue.take(ping), (v) => Queue.offer(pong, v)))
-          const takePong = Queue.take(pong)
-          return Effect.flatMap(Effect.forkChild(echo), (echoFiber) =>
-            Effect.andThen(
-              times(n, (i) => Effect.andThen(Queue.offer(ping, i), takePong)),
-              Fiber.interrupt(echoFiber)
-            )
-          )
-        })
-    }),
-    ...effectContestant(config, {
-      name: "Effect Deferred per message",
-      kind: "ref",
-      note: "not a channel: a fresh Deferred carries each message and its reply; Effect's lightest hand-off",
-      effect: (n) =>
-        Effect.suspend(() => {
-          type Msg = readonly [number, Deferred.Deferred<number>]
-          let inbox = Deferred.makeUnsafe<Msg>()
-          const echo = Effect.forever(
-            Effect.flatMap(
-              Effect.suspend(() => Deferred.await(inbox)),
-              ([v, reply]) => {
-                inbox = Deferred.makeUnsafe<Msg>()
-                return Deferred.succeed(reply, v)
-              }
-            )
-          )
-          return Effect.flatMap(Effect.forkChild(echo), (echoFiber) =>
-            Effect.andThen(
-              times(n, (i) =>
-                Effect.suspend(() => {
-                  const reply = Deferred.makeUnsafe<number>()
-                  return Effect.andThen(Deferred.succeed(inbox, [i, reply]), Deferred.await(reply))
-                })
-              ),
-              Fiber.interrupt(echoFiber)
-            )
-          )
-        })
-    }),
-    ...TS_CHAN.map(
-      ({ label, unsafe }): Contestant => ({
-        name: label,
-        kind: "peer",
-        maxN: unsafe ? undefined : 200_000,
-        run: async (n) => {
-          const ping = tsChan<number>(0, unsafe)
-          const pong = tsChan<number>(0, unsafe)
-          const echo = (async () => {
-            for (;;) {
-              const r = await ping.recv()
-              if (r.done) break
-              await pong.send(r.value)
-            }
-          })()
-          for (let i = 0; i < n; i++) {
-            await ping.send(i)
-            await pong.recv()
-          }
-          ping.close()
-          await echo
+const deferredPingPong = (n: number) =>
+  Effect.suspend(() => {
+    type Msg = readonly [number, Deferred.Deferred<number>]
+    let inbox = Deferred.makeUnsafe<Msg>()
+    const echo = Effect.forever(
+      Effect.flatMap(
+        Effect.suspend(() => Deferred.await(inbox)),
+        ([v, reply]) => {
+          inbox = Deferred.makeUnsafe<Msg>()
+          return Deferred.succeed(reply, v)
         }
-      })
-    ),
-    {
-      name: "floor: bare Promise hand-off",
-      kind: "floor",
-      run: async (n) => {
-        const ping = new PromiseChan<number>(0)
-        const pong = new PromiseChan<number>(0)
-        const echo = (async () => {
-          for (let i = 0; i < n; i++) {
-            let v = ping.recv()
-            if (v instanceof Promise) v = await v
-            const p = pong.send(v)
-            if (p !== undefined) await p
-          }
-        })()
-        for (let i = 0; i < n; i++) {
-          const p = ping.send(i)
-          if (p !== undefined) await p
-          const v = pong.recv()
-          if (v instanceof Promise) await v
-        }
-        await echo
-      }
-    }
-  ]
-})
-
-const spsc = (config: RunConfig, capacity: 1 | 64 | 1024): Row => ({
-  id: `spsc-cap${capacity}`,
-  title: `Buffered SPSC, cap ${capacity}`,
-  unit: "item",
-  go: capacity === 1 ? GO.spsc1 : capacity === 64 ? GO.spsc64 : GO.spsc1024,
-  handoff: capacity === 1,
-  contestants: [
-    ...effectContestant(config, {
-      name: `effect-go Chan(${capacity})`,
-      kind: "effect-go",
-      effect: (n) =>
-        Effect.suspend(() => {
-          const ch = Chan.makeUnsafe<number>(capacity)
-          const producer = Effect.andThen(
-            times(n, (i) => Chan.send(ch, i)),
-            Chan.close(ch)
-          )
-          return Effect.flatMap(Effect.forkChild(producer), (p) => Effect.andThen(drain(ch), Fiber.join(p)))
-        })
-    }),
-    ...effectContestant(config, {
-      name: `Effect Queue.bounded(${capacity})`,
-      kind: "effect",
-      effect: (n) =>
-        Effect.flatMap(Queue.bounded<number>(capacity), (q) => {
-          const take = Queue.take(q)
-          return Effect.flatMap(Effect.forkChild(times(n, (i) => Queue.offer(q, i))), (p) =>
-            Effect.andThen(
-              times(n, () => take),
-              Fiber.join(p)
-            )
-          )
-        })
-    }),
-    ...TS_CHAN.map(
-      ({ label, unsafe }): Contestant => ({
-        name: label,
-        kind: "peer",
-        maxN: unsafe ? undefined : 200_000,
-        run: async (n) => {
-          const ch = tsChan<number>(capacity, unsafe)
-          const producer = (async () => {
-            for (let i = 0; i < n; i++) await ch.send(i)
-            ch.close()
-          })()
-          await tsDrain(ch)
-          await producer
-        }
-      })
-    ),
-    {
-      name: "floor: bare Promise channel",
-      kind: "floor",
-      run: async (n) => {
-        const ch = new PromiseChan<number>(capacity)
-        const producer = (async () => {
-          for (let i = 0; i < n; i++) {
-            const p = ch.send(i)
-            if (p !== undefined) await p
-          }
-        })()
-        for (let i = 0; i < n; i++) {
-          const v = ch.recv()
-          if (v instanceof Promise) await v
-        }
-        await producer
-      }
-    },
-    {
-      name: "floor: synchronous ring buffer",
-      kind: "floor",
-      run: async (n) => {
-        const ring = new Ring<number>(capacity)
-        let sum = 0
-        for (let i = 0; i < n; ) {
-          while (ring.length < capacity && i < n) ring.push(i++)
-          while (ring.length > 0) sum += ring.shift()
-        }
-        if (sum < 0) throw new Error("unreachable")
-      }
-    }
-  ]
-})
-
-const mpmc = (config: RunConfig): Row => ({
-  id: "mpmc-4x4",
-  title: "MPMC 4 producers × 4 consumers, cap 64",
-  unit: "item",
-  go: GO.mpmc,
-  contestants: [
-    ...effectContestant(config, {
-      name: "effect-go Chan(64)",
-      kind: "effect-go",
-      effect: (n) =>
-        Effect.suspend(() => {
-          const ch = Chan.makeUnsafe<number>(64)
-          return Effect.flatMap(Effect.all(range(4).map(() => Effect.forkChild(drain(ch)))), (consumers) =>
-            Effect.andThen(
-              forkJoin(4, (w) => times(share(n, 4, w), (i) => Chan.send(ch, i))),
-              Effect.andThen(Chan.close(ch), Fiber.joinAll(consumers))
-            )
-          )
-        })
-    }),
-    ...effectContestant(config, {
-      name: "Effect Queue.bounded(64)",
-      kind: "effect",
-      effect: (n) =>
-        Effect.flatMap(Queue.bounded<number>(64), (q) => {
-          const take = Queue.take(q)
-          return Effect.flatMap(
-            Effect.all(range(4).map((w) => Effect.forkChild(times(share(n, 4, w), () => take)))),
-            (consumers) =>
-              Effect.andThen(
-                forkJoin(4, (w) => times(share(n, 4, w), (i) => Queue.offer(q, i))),
-                Fiber.joinAll(consumers)
-              )
-          )
-        })
-    }),
-    ...TS_CHAN.map(
-      ({ label, unsafe }): Contestant => ({
-        name: label,
-        kind: "peer",
-        maxN: unsafe ? undefined : 200_000,
-        run: async (n) => {
-          const ch = tsChan<number>(64, unsafe)
-          const consumers = range(4).map(() => tsDrain(ch))
-          await Promise.all(
-            range(4).map(async (w) => {
-              const k = share(n, 4, w)
-              for (let i = 0; i < k; i++) await ch.send(i)
-            })
-          )
-          ch.close()
-          await Promise.all(consumers)
-        }
-      })
-    ),
-    {
-      name: "floor: bare Promise channel",
-      kind: "floor",
-      run: async (n) => {
-        const ch = new PromiseChan<number>(64)
-        const consumers = range(4).map(async (w) => {
-          const k = share(n, 4, w)
-          for (let i = 0; i < k; i++) {
-            const v = ch.recv()
-            if (v instanceof Promise) await v
-          }
-        })
-        await Promise.all(
-          range(4).map(async (w) => {
-            const k = share(n, 4, w)
-            for (let i = 0; i < k; i++) {
-              const p = ch.send(i)
-              if (p !== undefined) await p
-            }
+      )
+    )
+    return Effect.flatMap(Effect.forkChild(echo), (echoFiber) =>
+      Effect.andThen(
+        times(n, (i) =>
+          Effect.suspend(() => {
+            const reply = Deferred.makeUnsafe<number>()
+            return Effect.andThen(Deferred.succeed(inbox, [i, reply]), Deferred.await(reply))
           })
+        ),
+        Fiber.interrupt(echoFiber)
+      )
+    )
+  })
+
+const tsChanPingPong =
+  (unsafe: boolean) =>
+  async (n: number): Promise<void> => {
+    const ping = tsChan<number>(0, unsafe)
+    const pong = tsChan<number>(0, unsafe)
+    const echo = (async () => {
+      for (;;) {
+        const r = await ping.recv()
+        if (r.done) break
+        await pong.send(r.value)
+      }
+    })()
+    for (let i = 0; i < n; i++) {
+      await ping.send(i)
+      await pong.recv()
+    }
+    ping.close()
+    await echo
+  }
+
+const promisePingPong = async (n: number): Promise<void> => {
+  const ping = new PromiseChan<number>(0)
+  const pong = new PromiseChan<number>(0)
+  const echo = (async () => {
+    for (let i = 0; i < n; i++) {
+      let v = ping.recv()
+      if (v instanceof Promise) v = await v
+      const p = pong.send(v)
+      if (p !== undefined) await p
+    }
+  })()
+  for (let i = 0; i < n; i++) {
+    const p = ping.send(i)
+    if (p !== undefined) await p
+    const v = pong.recv()
+    if (v instanceof Promise) await v
+  }
+  await echo
+}
+
+// -----------------------------------------------------------------------------
+// Buffered SPSC
+// -----------------------------------------------------------------------------
+
+const chanSpsc = (capacity: number) => (n: number) =>
+  Effect.suspend(() => {
+    const ch = Chan.makeUnsafe<number>(capacity)
+    const producer = Effect.andThen(
+      times(n, (i) => Chan.send(ch, i)),
+      Chan.close(ch)
+    )
+    return withProducer(producer, drain(ch))
+  })
+
+const queueSpsc = (capacity: number) => (n: number) =>
+  Effect.flatMap(Queue.bounded<number>(capacity), (q) => {
+    const take = Queue.take(q)
+    return withProducer(
+      times(n, (i) => Queue.offer(q, i)),
+      times(n, () => take)
+    )
+  })
+
+const tsChanSpsc =
+  (capacity: number) =>
+  (unsafe: boolean) =>
+  async (n: number): Promise<void> => {
+    const ch = tsChan<number>(capacity, unsafe)
+    const producer = (async () => {
+      for (let i = 0; i < n; i++) await ch.send(i)
+      ch.close()
+    })()
+    await tsDrain(ch)
+    await producer
+  }
+
+const promiseSpsc =
+  (capacity: number) =>
+  async (n: number): Promise<void> => {
+    const ch = new PromiseChan<number>(capacity)
+    const producer = (async () => {
+      for (let i = 0; i < n; i++) {
+        const p = ch.send(i)
+        if (p !== undefined) await p
+      }
+    })()
+    for (let i = 0; i < n; i++) {
+      const v = ch.recv()
+      if (v instanceof Promise) await v
+    }
+    await producer
+  }
+
+const ringSpsc =
+  (capacity: number) =>
+  async (n: number): Promise<void> => {
+    const ring = new Ring<number>(capacity)
+    let sum = 0
+    for (let i = 0; i < n; ) {
+      while (ring.length < capacity && i < n) ring.push(i++)
+      while (ring.length > 0) sum += ring.shift()
+    }
+    if (sum < 0) throw new Error("unreachable")
+  }
+
+// -----------------------------------------------------------------------------
+// MPMC 4 × 4
+// -----------------------------------------------------------------------------
+
+const chanMpmc = (n: number) =>
+  Effect.suspend(() => {
+    const ch = Chan.makeUnsafe<number>(64)
+    return Effect.flatMap(Effect.all(range(4).map(() => Effect.forkChild(drain(ch)))), (consumers) =>
+      Effect.andThen(
+        forkJoin(4, (w) => times(share(n, 4, w), (i) => Chan.send(ch, i))),
+        Effect.andThen(Chan.close(ch), Fiber.joinAll(consumers))
+      )
+    )
+  })
+
+const queueMpmc = (n: number) =>
+  Effect.flatMap(Queue.bounded<number>(64), (q) => {
+    const take = Queue.take(q)
+    return Effect.flatMap(
+      Effect.all(range(4).map((w) => Effect.forkChild(times(share(n, 4, w), () => take)))),
+      (consumers) =>
+        Effect.andThen(
+          forkJoin(4, (w) => times(share(n, 4, w), (i) => Queue.offer(q, i))),
+          Fiber.joinAll(consumers)
         )
-        await Promise.all(consumers)
-      }
-    }
-  ]
-})
+    )
+  })
 
-const selectRow = (config: RunConfig): Row => ({
-  id: "select-4",
-  title: "Select over 4 receive cases (cap 16 each)",
-  unit: "item",
-  go: GO.select,
-  contestants: [
-    ...effectContestant(config, {
-      name: "effect-go Select",
-      kind: "effect-go",
-      effect: (n) =>
-        Effect.suspend(() => {
-          const chs = range(4).map(() => Chan.makeUnsafe<number>(16))
-          const rnd = xorshift(1)
-          const producer = times(n, (i) => Chan.send(chs[(rnd() * 4) | 0]!, i))
-          const sel = Select.select(
-            Select.recv(chs[0]!),
-            Select.recv(chs[1]!),
-            Select.recv(chs[2]!),
-            Select.recv(chs[3]!)
-          )
-          return Effect.flatMap(Effect.forkChild(producer), (p) =>
-            Effect.andThen(
-              times(n, () => sel),
-              Fiber.join(p)
-            )
-          )
-        })
-    }),
-    ...effectContestant(config, {
-      name: "effect-go plain recv (1 chan, cap 16)",
-      kind: "ref",
-      note: "the same producer on one channel: the baseline of the 'select ≥ ½ plain recv' target",
-      effect: (n) =>
-        Effect.suspend(() => {
-          const ch = Chan.makeUnsafe<number>(16)
-          const rnd = xorshift(1)
-          const producer = times(n, (i) => Chan.send(ch, i + ((rnd() * 4) | 0)))
-          const recv = Chan.recv(ch)
-          return Effect.flatMap(Effect.forkChild(producer), (p) =>
-            Effect.andThen(
-              times(n, () => recv),
-              Fiber.join(p)
-            )
-          )
-        })
-    }),
-    {
-      name: "Effect (no select primitive)",
-      kind: "effect",
-      skip: "n/a: Effect 4 has no select over queues (racing Queue.take loses values)",
-      run: async () => {}
-    },
-    ...TS_CHAN.map(
-      ({ label, unsafe }): Contestant => ({
-        name: `${label} Select`,
-        kind: "peer",
-        maxN: unsafe ? undefined : 200_000,
-        run: async (n) => {
-          const chs = range(4).map(() => tsChan<number>(16, unsafe))
-          const rnd = xorshift(1)
-          const producer = (async () => {
-            for (let i = 0; i < n; i++) await chs[(rnd() * 4) | 0]!.send(i)
-          })()
-          const sel = new TsSelect([tsRecv(chs[0]!), tsRecv(chs[1]!), tsRecv(chs[2]!), tsRecv(chs[3]!)]).setUnsafe(
-            unsafe
-          )
-          for (let i = 0; i < n; i++) {
-            const index = await sel.wait()
-            sel.recv(sel.cases[index]!)
-          }
-          await producer
-        }
+const tsChanMpmc =
+  (unsafe: boolean) =>
+  async (n: number): Promise<void> => {
+    const ch = tsChan<number>(64, unsafe)
+    const consumers = range(4).map(() => tsDrain(ch))
+    await Promise.all(
+      range(4).map(async (w) => {
+        const k = share(n, 4, w)
+        for (let i = 0; i < k; i++) await ch.send(i)
       })
-    ),
-    {
-      name: "floor: 4 bare Promise channels, first ready",
-      kind: "floor",
-      note: "a producer-side wake-up of one parked consumer; no registration on several channels",
-      run: async (n) => {
-        const rings = range(4).map(() => new Ring<number>(16))
-        const rnd = xorshift(1)
-        let wakeConsumer: (() => void) | undefined
-        let wakeProducer: (() => void) | undefined
-        const producer = (async () => {
-          for (let i = 0; i < n; i++) {
-            const ring = rings[(rnd() * 4) | 0]!
-            while (ring.length === ring.capacity) await new Promise<void>((r) => (wakeProducer = r))
-            ring.push(i)
-            const w = wakeConsumer
-            wakeConsumer = undefined
-            w?.()
-          }
-        })()
-        let start = 0
-        for (let i = 0; i < n; i++) {
-          for (;;) {
-            let got = false
-            for (let k = 0; k < 4; k++) {
-              const ring = rings[(start + k) & 3]!
-              if (ring.length > 0) {
-                ring.shift()
-                got = true
-                break
-              }
-            }
-            start = (start + 1) & 3
-            if (got) break
-            await new Promise<void>((r) => (wakeConsumer = r))
-          }
-          const w = wakeProducer
-          wakeProducer = undefined
-          w?.()
-        }
-        await producer
-      }
-    }
-  ]
-})
-
-const mutexRow = (config: RunConfig): Row => {
-  const K = 64
-  // Every contestant locks the same number of times: Effect's Semaphore
-  // slows down as a contended run goes on (take/release: ~0.8 µs per lock
-  // over 20k locks, ~2.5 µs over 100k or more), so letting each contestant
-  // pick its own run length compared them at different points of that curve.
-  const MUTEX_LOCKS = 100_000
-  return {
-    id: "mutex-64",
-    title: "Mutex, 64 contending fibers",
-    unit: "lock",
-    go: GO.mutex,
-    handoff: true,
-    contestants: [
-      ...effectContestant(config, {
-        name: "effect-go Mutex lock/unlock",
-        fixedN: MUTEX_LOCKS,
-        kind: "effect-go",
-        effect: (n) =>
-          Effect.suspend(() => {
-            const mu = Mutex.makeUnsafe()
-            let counter = 0
-            const step = Effect.andThen(
-              Mutex.lock(mu),
-              Effect.andThen(
-                Effect.sync(() => counter++),
-                Mutex.unlock(mu)
-              )
-            )
-            return forkJoin(K, (w) => times(share(n, K, w), () => step))
-          })
-      }),
-      ...effectContestant(config, {
-        name: "effect-go Mutex.withLock",
-        fixedN: MUTEX_LOCKS,
-        kind: "effect-go",
-        effect: (n) =>
-          Effect.suspend(() => {
-            const mu = Mutex.makeUnsafe()
-            let counter = 0
-            const step = Mutex.withLock(mu)(Effect.sync(() => counter++))
-            return forkJoin(K, (w) => times(share(n, K, w), () => step))
-          })
-      }),
-      ...effectContestant(config, {
-        name: "effect-go Semaphore(1) acquire/release",
-        kind: "ref",
-        fixedN: MUTEX_LOCKS,
-        effect: (n) =>
-          Effect.flatMap(Semaphore.make(1), (s) => {
-            let counter = 0
-            const step = Effect.andThen(
-              Semaphore.acquire(s, 1),
-              Effect.andThen(
-                Effect.sync(() => counter++),
-                Semaphore.release(s, 1)
-              )
-            )
-            return forkJoin(K, (w) => times(share(n, K, w), () => step))
-          })
-      }),
-      ...effectContestant(config, {
-        name: "Effect Semaphore(1) take/release",
-        fixedN: MUTEX_LOCKS,
-        kind: "effect",
-        effect: (n) =>
-          Effect.flatMap(EffectSemaphore.make(1), (s) => {
-            let counter = 0
-            const step = Effect.andThen(
-              s.take(1),
-              Effect.andThen(
-                Effect.sync(() => counter++),
-                s.release(1)
-              )
-            )
-            return forkJoin(K, (w) => times(share(n, K, w), () => step))
-          })
-      }),
-      ...effectContestant(config, {
-        name: "Effect Semaphore(1).withPermits(1)",
-        fixedN: MUTEX_LOCKS,
-        kind: "effect",
-        effect: (n) =>
-          Effect.flatMap(EffectSemaphore.make(1), (s) => {
-            let counter = 0
-            const step = s.withPermits(1)(Effect.sync(() => counter++))
-            return forkJoin(K, (w) => times(share(n, K, w), () => step))
-          })
-      }),
-      {
-        name: "async-mutex Mutex acquire/release",
-        fixedN: MUTEX_LOCKS,
-        kind: "peer",
-        run: async (n) => {
-          const mu = new AsyncMutex()
-          let counter = 0
-          await Promise.all(
-            range(K).map(async (w) => {
-              const k = share(n, K, w)
-              for (let i = 0; i < k; i++) {
-                const release = await mu.acquire()
-                counter++
-                release()
-              }
-            })
-          )
-          if (counter !== n) throw new Error(`counter ${counter} != ${n}`)
-        }
-      },
-      {
-        name: "floor: bare Promise FIFO lock",
-        fixedN: MUTEX_LOCKS,
-        kind: "floor",
-        run: async (n) => {
-          const mu = new PromiseLock()
-          let counter = 0
-          await Promise.all(
-            range(K).map(async (w) => {
-              const k = share(n, K, w)
-              for (let i = 0; i < k; i++) {
-                const p = mu.lock()
-                if (p !== undefined) await p
-                counter++
-                mu.unlock()
-              }
-            })
-          )
-          if (counter !== n) throw new Error(`counter ${counter} != ${n}`)
-        }
-      }
-    ]
+    )
+    ch.close()
+    await Promise.all(consumers)
   }
+
+const promiseMpmc = async (n: number): Promise<void> => {
+  const ch = new PromiseChan<number>(64)
+  const consumers = range(4).map(async (w) => {
+    const k = share(n, 4, w)
+    for (let i = 0; i < k; i++) {
+      const v = ch.recv()
+      if (v instanceof Promise) await v
+    }
+  })
+  await Promise.all(
+    range(4).map(async (w) => {
+      const k = share(n, 4, w)
+      for (let i = 0; i < k; i++) {
+        const p = ch.send(i)
+        if (p !== undefined) await p
+      }
+    })
+  )
+  await Promise.all(consumers)
 }
 
-const SPAWN_FULL = 100_000
+// -----------------------------------------------------------------------------
+// Select over 4 receive cases
+// -----------------------------------------------------------------------------
+
+const chanSelect = (n: number) =>
+  Effect.suspend(() => {
+    const chs = range(4).map(() => Chan.makeUnsafe<number>(16))
+    const rnd = xorshift(1)
+    const producer = times(n, (i) => Chan.send(chs[(rnd() * 4) | 0]!, i))
+    const sel = Select.select(Select.recv(chs[0]!), Select.recv(chs[1]!), Select.recv(chs[2]!), Select.recv(chs[3]!))
+    return withProducer(
+      producer,
+      times(n, () => sel)
+    )
+  })
+
+/** The select row's producer on one channel (same random draws), received with a plain `recv`. */
+const chanPlainRecv = (n: number) =>
+  Effect.suspend(() => {
+    const ch = Chan.makeUnsafe<number>(16)
+    const rnd = xorshift(1)
+    const producer = times(n, (i) => Chan.send(ch, i + ((rnd() * 4) | 0)))
+    const recv = Chan.recv(ch)
+    return withProducer(
+      producer,
+      times(n, () => recv)
+    )
+  })
+
+const tsChanSelect =
+  (unsafe: boolean) =>
+  async (n: number): Promise<void> => {
+    const chs = range(4).map(() => tsChan<number>(16, unsafe))
+    const rnd = xorshift(1)
+    const producer = (async () => {
+      for (let i = 0; i < n; i++) await chs[(rnd() * 4) | 0]!.send(i)
+    })()
+    const sel = new TsSelect([tsRecv(chs[0]!), tsRecv(chs[1]!), tsRecv(chs[2]!), tsRecv(chs[3]!)]).setUnsafe(unsafe)
+    for (let i = 0; i < n; i++) {
+      const index = await sel.wait()
+      sel.recv(sel.cases[index]!)
+    }
+    await producer
+  }
+
+const promiseSelect = async (n: number): Promise<void> => {
+  const rings = range(4).map(() => new Ring<number>(16))
+  const rnd = xorshift(1)
+  let wakeConsumer: (() => void) | undefined
+  let wakeProducer: (() => void) | undefined
+  const producer = (async () => {
+    for (let i = 0; i < n; i++) {
+      const ring = rings[(rnd() * 4) | 0]!
+      while (ring.length === ring.capacity) await new Promise<void>((r) => (wakeProducer = r))
+      ring.push(i)
+      const w = wakeConsumer
+      wakeConsumer = undefined
+      w?.()
+    }
+  })()
+  let start = 0
+  for (let i = 0; i < n; i++) {
+    for (;;) {
+      let got = false
+      for (let k = 0; k < 4; k++) {
+        const ring = rings[(start + k) & 3]!
+        if (ring.length > 0) {
+          ring.shift()
+          got = true
+          break
+        }
+      }
+      start = (start + 1) & 3
+      if (got) break
+      await new Promise<void>((r) => (wakeConsumer = r))
+    }
+    const w = wakeProducer
+    wakeProducer = undefined
+    w?.()
+  }
+  await producer
+}
+
+// -----------------------------------------------------------------------------
+// Mutex, 64 contending fibers
+// -----------------------------------------------------------------------------
+
+const K = 64
+
+/**
+ * Every contestant locks the same number of times: Effect's Semaphore slows
+ * down as a contended run goes on (its take/release costs about three times
+ * as much per lock over 100k locks as over 20k), so calibrated run lengths
+ * would compare contestants at different points of that curve.
+ */
+const MUTEX_LOCKS = 100_000
+
+const newMutex = Effect.sync(() => Mutex.makeUnsafe())
+
+const asyncMutexLocks = async (n: number): Promise<void> => {
+  const mu = new AsyncMutex()
+  let counter = 0
+  await Promise.all(
+    range(K).map(async (w) => {
+      const k = share(n, K, w)
+      for (let i = 0; i < k; i++) {
+        const release = await mu.acquire()
+        counter++
+        release()
+      }
+    })
+  )
+  if (counter !== n) throw new Error(`counter ${counter} != ${n}`)
+}
+
+const promiseLocks = async (n: number): Promise<void> => {
+  const mu = new PromiseLock()
+  let counter = 0
+  await Promise.all(
+    range(K).map(async (w) => {
+      const k = share(n, K, w)
+      for (let i = 0; i < k; i++) {
+        const p = mu.lock()
+        if (p !== undefined) await p
+        counter++
+        mu.unlock()
+      }
+    })
+  )
+  if (counter !== n) throw new Error(`counter ${counter} != ${n}`)
+}
+
+// -----------------------------------------------------------------------------
+// WaitGroup: spawn + join
+// -----------------------------------------------------------------------------
 
 /**
  * The WaitGroup row's task. Not `Effect.void`: `Effect.forEach` runs an item
@@ -641,240 +600,240 @@ const SPAWN_FULL = 100_000
  */
 const trivialTask: Effect.Effect<void> = Effect.sync(() => {})
 
-const waitGroupRow = (config: RunConfig): Row => {
-  // A quick (smoke) run spawns fewer tasks; the per-task cost is the same.
-  const SPAWN = config.quick ? 20_000 : SPAWN_FULL
-  return {
-    id: "waitgroup-100k",
-    title: "WaitGroup: spawn + join 100k tasks",
-    unit: "task",
-    go: GO.waitgroup,
-    contestants: [
-      ...effectContestant(config, {
-        name: "effect-go WaitGroup.go + wait",
-        kind: "effect-go",
-        fixedN: SPAWN,
-        effect: (n) =>
-          Effect.scoped(
-            Effect.flatMap(WaitGroup.make(), (group) =>
-              Effect.andThen(
-                times(n, () => WaitGroup.go(group, trivialTask)),
-                WaitGroup.wait(group)
-              )
-            )
-          )
-      }),
-      ...effectContestant(config, {
-        name: "effect-go ErrGroup.go + wait",
-        kind: "ref",
-        fixedN: SPAWN,
-        effect: (n) =>
-          Effect.scoped(
-            Effect.flatMap(ErrGroup.make(), (group) =>
-              Effect.andThen(
-                times(n, () => ErrGroup.go(group, trivialTask)),
-                ErrGroup.wait(group)
-              )
-            )
-          )
-      }),
-      ...effectContestant(config, {
-        name: "Effect FiberSet.run + awaitEmpty",
-        kind: "effect",
-        fixedN: SPAWN,
-        effect: (n) =>
-          Effect.scoped(
-            Effect.flatMap(FiberSet.make(), (set) =>
-              Effect.andThen(
-                times(n, () => FiberSet.run(set, trivialTask)),
-                FiberSet.awaitEmpty(set)
-              )
-            )
-          )
-      }),
-      ...effectContestant(config, {
-        name: "Effect.forEach({ concurrency: 'unbounded' })",
-        kind: "effect",
-        fixedN: SPAWN,
-        effect: (n) => Effect.forEach(range(n), () => trivialTask, { concurrency: "unbounded", discard: true })
-      }),
-      ...effectContestant(config, {
-        name: "Effect.forkChild × n + Fiber.joinAll",
-        kind: "ref",
-        fixedN: SPAWN,
-        effect: (n) => forkJoin(n, () => trivialTask)
-      }),
-      {
-        name: "floor: Promise.all of async functions",
-        kind: "floor",
-        fixedN: SPAWN,
-        run: async (n) => {
-          const task = async (): Promise<void> => {}
-          const all: Array<Promise<void>> = new Array(n)
-          for (let i = 0; i < n; i++) all[i] = task()
-          await Promise.all(all)
-        }
-      }
-    ]
-  }
+const promiseAll = async (n: number): Promise<void> => {
+  const task = async (): Promise<void> => {}
+  const all: Array<Promise<void>> = new Array(n)
+  for (let i = 0; i < n; i++) all[i] = task()
+  await Promise.all(all)
 }
 
-const TASKS_FULL = 10_000
+// -----------------------------------------------------------------------------
+// 10k tasks, at most 100 at once
+// -----------------------------------------------------------------------------
+
 const LIMIT = 100
 
-const boundedRow = (config: RunConfig): Row => {
-  // A quick (smoke) run has fewer tasks (Effect's Semaphore alone would take 15 s at 10k).
-  const TASKS = config.quick ? 2_000 : TASKS_FULL
-  /** A WorkerPool of 100 workers with a job queue of `queue`, fed all tasks, then shut down. */
-  const pool = (name: string, queue: number, note: string): Array<Contestant> => {
-    return effectContestant(config, {
-      name,
-      kind: "effect-go",
-      fixedN: TASKS,
-      note,
-      effect: (n) =>
-        Effect.scoped(
-          Effect.flatMap(WorkerPool.make({ workers: LIMIT, queue, process: () => Effect.yieldNow }), (p) =>
-            Effect.andThen(
-              times(n, (i) => WorkerPool.submit(p, i)),
-              WorkerPool.shutdown(p)
-            )
-          )
-        )
-    })
-  }
-  const jsTask = async (): Promise<void> => {
-    await undefined
-  }
-  return {
-    id: "bounded-10k-limit100",
-    title: "10k tasks, at most 100 at once (each yields once)",
-    unit: "task",
-    go: GO.bounded,
-    contestants: [
-      ...effectContestant(config, {
-        name: "effect-go Chan(100) as semaphore (Go's program)",
-        kind: "effect-go",
-        fixedN: TASKS,
-        effect: (n) =>
-          Effect.suspend(() => {
-            const slots = Chan.makeUnsafe<void>(LIMIT)
-            const task = Effect.andThen(Chan.send(slots, undefined), Effect.andThen(Effect.yieldNow, Chan.recv(slots)))
-            return forkJoin(n, () => task)
-          })
-      }),
-      ...effectContestant(config, {
-        name: "effect-go Semaphore(100).withPermits",
-        kind: "effect-go",
-        fixedN: TASKS,
-        effect: (n) =>
-          Effect.flatMap(Semaphore.make(LIMIT), (s) => {
-            const task = Semaphore.withPermits(s, 1)(Effect.yieldNow)
-            return forkJoin(n, () => task)
-          })
-      }),
-      ...effectContestant(config, {
-        name: "effect-go ErrGroup({ limit: 100 })",
-        kind: "effect-go",
-        fixedN: TASKS,
-        effect: (n) =>
-          Effect.scoped(
-            Effect.flatMap(ErrGroup.make({ limit: LIMIT }), (group) =>
-              Effect.andThen(
-                times(n, () => ErrGroup.go(group, Effect.yieldNow)),
-                ErrGroup.wait(group)
-              )
-            )
-          )
-      }),
-      ...pool(
-        "effect-go WorkerPool(100 workers)",
-        0,
-        "submit each job (queue: 0, Go's unbuffered jobs channel), then shutdown (close + wait)"
-      ),
-      ...pool(
-        "effect-go WorkerPool(100 workers, queue 100)",
-        LIMIT,
-        "as above with a buffered job queue: submit parks only when 100 jobs wait"
-      ),
-      ...effectContestant(config, {
-        name: "Effect floor: 100 fibers yield 100 times each (no pool, no fork per task)",
-        kind: "ref",
-        fixedN: TASKS,
-        note: "what the tasks' own Effect.yieldNow costs: no Effect-based runner can go below it",
-        effect: (n) =>
-          Effect.forEach(range(LIMIT), (w) => times(share(n, LIMIT, w), () => Effect.yieldNow), {
-            concurrency: "unbounded",
-            discard: true
-          })
-      }),
-      ...effectContestant(config, {
-        name: "Effect.forEach({ concurrency: 100 })",
-        kind: "effect",
-        fixedN: TASKS,
-        effect: (n) => Effect.forEach(range(n), () => Effect.yieldNow, { concurrency: LIMIT, discard: true })
-      }),
-      ...effectContestant(config, {
-        name: "Effect Semaphore(100).withPermits(1)",
-        kind: "effect",
-        fixedN: TASKS,
-        effect: (n) =>
-          Effect.flatMap(EffectSemaphore.make(LIMIT), (s) => {
-            const task = s.withPermits(1)(Effect.yieldNow)
-            return forkJoin(n, () => task)
-          })
-      }),
-      {
-        name: "p-limit(100)",
-        kind: "peer",
-        fixedN: TASKS,
-        run: async (n) => {
-          const limit = pLimit(LIMIT)
-          const all: Array<Promise<void>> = new Array(n)
-          for (let i = 0; i < n; i++) all[i] = limit(jsTask)
-          await Promise.all(all)
-        }
-      },
-      {
-        name: "p-queue({ concurrency: 100 })",
-        kind: "peer",
-        fixedN: TASKS,
-        run: async (n) => {
-          const queue = new PQueue({ concurrency: LIMIT })
-          for (let i = 0; i < n; i++) void queue.add(jsTask)
-          await queue.onIdle()
-        }
-      },
-      {
-        name: "async-mutex Semaphore(100).runExclusive",
-        kind: "peer",
-        fixedN: TASKS,
-        run: async (n) => {
-          const s = new AsyncSemaphore(LIMIT)
-          const all: Array<Promise<void>> = new Array(n)
-          for (let i = 0; i < n; i++) all[i] = s.runExclusive(jsTask)
-          await Promise.all(all)
-        }
-      },
-      {
-        name: "floor: 100 Promise workers",
-        kind: "floor",
-        fixedN: TASKS,
-        run: (n) => promisePool(n, LIMIT, jsTask)
-      }
-    ]
-  }
+/** A WorkerPool of 100 workers with a job queue of `queue`, fed every task, then shut down. */
+const workerPool = (queue: number) =>
+  inGroup(
+    WorkerPool.make({ workers: LIMIT, queue, process: () => Effect.yieldNow }),
+    (p, i) => WorkerPool.submit(p, i),
+    WorkerPool.shutdown
+  )
+
+/** 100 long-lived fibers, each running its share of the tasks back to back. */
+const yieldFloor = (n: number) =>
+  Effect.forEach(range(LIMIT), (w) => times(share(n, LIMIT, w), () => Effect.yieldNow), {
+    concurrency: "unbounded",
+    discard: true
+  })
+
+/** The JavaScript task: yields once, as Go's calls `runtime.Gosched()`. */
+const jsTask = async (): Promise<void> => {
+  await undefined
 }
 
+const pLimitTasks = async (n: number): Promise<void> => {
+  const limit = pLimit(LIMIT)
+  const all: Array<Promise<void>> = new Array(n)
+  for (let i = 0; i < n; i++) all[i] = limit(jsTask)
+  await Promise.all(all)
+}
+
+const pQueueTasks = async (n: number): Promise<void> => {
+  const queue = new PQueue({ concurrency: LIMIT })
+  for (let i = 0; i < n; i++) void queue.add(jsTask)
+  await queue.onIdle()
+}
+
+const asyncSemaphoreTasks = async (n: number): Promise<void> => {
+  const s = new AsyncSemaphore(LIMIT)
+  const all: Array<Promise<void>> = new Array(n)
+  for (let i = 0; i < n; i++) all[i] = s.runExclusive(jsTask)
+  await Promise.all(all)
+}
+
+// -----------------------------------------------------------------------------
+// Rows
+// -----------------------------------------------------------------------------
+
+const spscRow = (capacity: 1 | 64 | 1024, go: GoFigure): RowTable => ({
+  id: `spsc-cap${capacity}`,
+  title: `Buffered SPSC, cap ${capacity}`,
+  unit: "item",
+  go,
+  handoff: capacity === 1,
+  contestants: [
+    effectGo(`effect-go Chan(${capacity})`, chanSpsc(capacity)),
+    effect(`Effect Queue.bounded(${capacity})`, queueSpsc(capacity)),
+    ...tsChanPair("", tsChanSpsc(capacity)),
+    floor("floor: bare Promise channel", promiseSpsc(capacity)),
+    floor("floor: synchronous ring buffer", ringSpsc(capacity))
+  ]
+})
+
 /** Every throughput row, in the order of the Go reference program. */
-export const makeRows = (config: RunConfig): Array<Row> => [
-  pingPong(config),
-  spsc(config, 1),
-  spsc(config, 64),
-  spsc(config, 1024),
-  mpmc(config),
-  selectRow(config),
-  mutexRow(config),
-  waitGroupRow(config),
-  boundedRow(config)
-]
+export const makeRows = (config: RunConfig): Array<Row> => {
+  // A quick (smoke) run spawns fewer tasks (Effect's Semaphore alone would
+  // take 15 s at 10k bounded tasks); the per-task cost is the same.
+  const spawn = config.quick ? 20_000 : 100_000
+  const tasks = config.quick ? 2_000 : 10_000
+  const rows: Array<RowTable> = [
+    {
+      id: "pingpong",
+      title: "Unbuffered ping-pong",
+      unit: "round trip",
+      go: GO.pingpong,
+      handoff: true,
+      contestants: [
+        effectGo("effect-go Chan(0)", chanPingPong),
+        effect("Effect Queue.bounded(0)", queuePingPong),
+        ref("Effect Deferred per message", deferredPingPong, {
+          note: "not a channel: a fresh Deferred carries each message and its reply; Effect's lightest hand-off"
+        }),
+        ...tsChanPair("", tsChanPingPong),
+        floor("floor: bare Promise hand-off", promisePingPong)
+      ]
+    },
+    spscRow(1, GO.spsc1),
+    spscRow(64, GO.spsc64),
+    spscRow(1024, GO.spsc1024),
+    {
+      id: "mpmc-4x4",
+      title: "MPMC 4 producers × 4 consumers, cap 64",
+      unit: "item",
+      go: GO.mpmc,
+      contestants: [
+        effectGo("effect-go Chan(64)", chanMpmc),
+        effect("Effect Queue.bounded(64)", queueMpmc),
+        ...tsChanPair("", tsChanMpmc),
+        floor("floor: bare Promise channel", promiseMpmc)
+      ]
+    },
+    {
+      id: "select-4",
+      title: "Select over 4 receive cases (cap 16 each)",
+      unit: "item",
+      go: GO.select,
+      contestants: [
+        effectGo("effect-go Select", chanSelect),
+        ref("effect-go plain recv (1 chan, cap 16)", chanPlainRecv, {
+          note: "the same producer on one channel: the baseline of the 'select ≥ ½ plain recv' target"
+        }),
+        notApplicable(
+          "Effect (no select primitive)",
+          "n/a: Effect 4 has no select over queues (racing Queue.take loses values)"
+        ),
+        ...tsChanPair(" Select", tsChanSelect),
+        floor("floor: 4 bare Promise channels, first ready", promiseSelect, {
+          note: "a producer-side wake-up of one parked consumer; no registration on several channels"
+        })
+      ]
+    },
+    {
+      id: "mutex-64",
+      title: "Mutex, 64 contending fibers",
+      unit: "lock",
+      go: GO.mutex,
+      handoff: true,
+      fixedN: MUTEX_LOCKS,
+      contestants: [
+        effectGo(
+          "effect-go Mutex lock/unlock",
+          contended(K, newMutex, (mu, critical) => between(Mutex.lock(mu), critical, Mutex.unlock(mu)))
+        ),
+        effectGo(
+          "effect-go Mutex.withLock",
+          contended(K, newMutex, (mu, critical) => Mutex.withLock(mu)(critical))
+        ),
+        ref(
+          "effect-go Semaphore(1) acquire/release",
+          contended(K, Semaphore.make(1), (s, critical) =>
+            between(Semaphore.acquire(s, 1), critical, Semaphore.release(s, 1))
+          )
+        ),
+        effect(
+          "Effect Semaphore(1) take/release",
+          contended(K, EffectSemaphore.make(1), (s, critical) => between(s.take(1), critical, s.release(1)))
+        ),
+        effect(
+          "Effect Semaphore(1).withPermits(1)",
+          contended(K, EffectSemaphore.make(1), (s, critical) => s.withPermits(1)(critical))
+        ),
+        peer("async-mutex Mutex acquire/release", asyncMutexLocks),
+        floor("floor: bare Promise FIFO lock", promiseLocks)
+      ]
+    },
+    {
+      id: "waitgroup-100k",
+      title: "WaitGroup: spawn + join 100k tasks",
+      unit: "task",
+      go: GO.waitgroup,
+      fixedN: spawn,
+      contestants: [
+        effectGo(
+          "effect-go WaitGroup.go + wait",
+          inGroup(WaitGroup.make(), (group) => WaitGroup.go(group, trivialTask), WaitGroup.wait)
+        ),
+        ref(
+          "effect-go ErrGroup.go + wait",
+          inGroup(ErrGroup.make(), (group) => ErrGroup.go(group, trivialTask), ErrGroup.wait)
+        ),
+        effect(
+          "Effect FiberSet.run + awaitEmpty",
+          inGroup(FiberSet.make(), (set) => FiberSet.run(set, trivialTask), FiberSet.awaitEmpty)
+        ),
+        effect("Effect.forEach({ concurrency: 'unbounded' })", (n) =>
+          Effect.forEach(range(n), () => trivialTask, { concurrency: "unbounded", discard: true })
+        ),
+        ref("Effect.forkChild × n + Fiber.joinAll", (n) => forkJoin(n, () => trivialTask)),
+        floor("floor: Promise.all of async functions", promiseAll)
+      ]
+    },
+    {
+      id: "bounded-10k-limit100",
+      title: "10k tasks, at most 100 at once (each yields once)",
+      unit: "task",
+      go: GO.bounded,
+      fixedN: tasks,
+      contestants: [
+        effectGo(
+          "effect-go Chan(100) as semaphore (Go's program)",
+          forkEach(
+            Effect.sync(() => Chan.makeUnsafe<void>(LIMIT)),
+            (slots) => Effect.andThen(Chan.send(slots, undefined), Effect.andThen(Effect.yieldNow, Chan.recv(slots)))
+          )
+        ),
+        effectGo(
+          "effect-go Semaphore(100).withPermits",
+          forkEach(Semaphore.make(LIMIT), (s) => Semaphore.withPermits(s, 1)(Effect.yieldNow))
+        ),
+        effectGo(
+          "effect-go ErrGroup({ limit: 100 })",
+          inGroup(ErrGroup.make({ limit: LIMIT }), (group) => ErrGroup.go(group, Effect.yieldNow), ErrGroup.wait)
+        ),
+        effectGo("effect-go WorkerPool(100 workers)", workerPool(0), {
+          note: "submit each job (queue: 0, Go's unbuffered jobs channel), then shutdown (close + wait)"
+        }),
+        effectGo("effect-go WorkerPool(100 workers, queue 100)", workerPool(LIMIT), {
+          note: "as above with a buffered job queue: submit parks only when 100 jobs wait"
+        }),
+        ref("Effect floor: 100 fibers yield 100 times each (no pool, no fork per task)", yieldFloor, {
+          note: "what the tasks' own Effect.yieldNow costs: no Effect-based runner can go below it"
+        }),
+        effect("Effect.forEach({ concurrency: 100 })", (n) =>
+          Effect.forEach(range(n), () => Effect.yieldNow, { concurrency: LIMIT, discard: true })
+        ),
+        effect(
+          "Effect Semaphore(100).withPermits(1)",
+          forkEach(EffectSemaphore.make(LIMIT), (s) => s.withPermits(1)(Effect.yieldNow))
+        ),
+        peer("p-limit(100)", pLimitTasks),
+        peer("p-queue({ concurrency: 100 })", pQueueTasks),
+        peer("async-mutex Semaphore(100).runExclusive", asyncSemaphoreTasks),
+        floor("floor: 100 Promise workers", (n) => promisePool(n, LIMIT, jsTask))
+      ]
+    }
+  ]
+  return rows.map((row) => build(config, row))
+}

@@ -17,7 +17,9 @@
  *
  * A full, unfiltered run writes bench/RESULTS.md; a quick or filtered run
  * writes bench/RESULTS.partial.md (ignored by git); the soak writes
- * bench/SOAK.md.
+ * bench/SOAK.md. Go's figures for the same workloads come from the program
+ * in bench/go (see its README.md). bench/tools holds profiling and one-off
+ * measurement helpers that are not part of this suite.
  */
 import { writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -259,7 +261,7 @@ const md = [
       '"best Effect" and "best JS peer" are the fastest of their kind in the row. ' +
       '"default" is Effect\'s default scheduler (yields through `setImmediate`); "microtask" is ' +
       '`new Scheduler.MixedScheduler("sync")` provided through the `Scheduler` reference; JS peers do not depend on it. ' +
-      "Go figures are from shared/reference/go-figures.md (go1.19, same machine kind); JavaScript runs on one thread, so P=1 is the like-for-like one.\n\n" +
+      "Go figures are from bench/go/README.md (go1.19, same machine kind); JavaScript runs on one thread, so P=1 is the like-for-like one.\n\n" +
       mdTable(ratioHeader, ratioRows, 2)
   ),
   section(
@@ -316,7 +318,7 @@ const md = [
   section(
     "Method",
     [
-      "- Harness: mitata's `measure` with batching off: one sample is one whole workload run of n operations (calibrated so that a sample takes the target time, or fixed by the row: 100k spawned tasks, 10k bounded tasks); the heap is collected before each sample, outside the timed region; the first call is a warm-up.",
+      "- Harness: mitata's `measure` with batching off: one sample is one whole workload run of n operations (calibrated so that a sample takes the target time, or fixed by the row: 100k locks, 100k spawned tasks, 10k bounded tasks); the heap is collected before each contestant, outside the timed region, not between its samples; each contestant is warmed up first.",
       "- Every contestant of a row runs in the same process, one after another; medians over the samples, spread = (max − min) / median.",
       "- Effect-based loops use `Effect.whileLoop`, loop bodies are built once and re-run, workers are forked with `Effect.forkChild` and joined with `Fiber.joinAll`; JS peers use plain async functions. Tasks in the bounded row yield once (`Effect.yieldNow`; `await undefined` for Promise-based peers), as Go's program calls `runtime.Gosched()`.",
       "- ts-chan is run twice: as shipped (each send/recv waits for a macrotask turn unless one already passed — its guard against microtask starvation) and with `setUnsafe(true)`, which removes that guard.",

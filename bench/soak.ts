@@ -15,12 +15,11 @@
  */
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as Option from "effect/Option"
 import * as Chan from "../src/Chan.ts"
 import * as Mutex from "../src/Mutex.ts"
 import * as Select from "../src/Select.ts"
 import { collect, fmtInt, guard, mdTable, times } from "./harness.ts"
-import { chanPingPong } from "./rows.ts"
+import { chanPingPong, drain, forkJoin } from "./rows.ts"
 
 export interface SoakSample {
   readonly t: number
@@ -43,19 +42,6 @@ export interface SoakResult {
 }
 
 const heapUsed = (): number => process.memoryUsage().heapUsed
-
-const drain = <A>(ch: Chan.RecvChan<A>): Effect.Effect<void> => {
-  const recv = Chan.recv(ch)
-  const loop: Effect.Effect<void> = Effect.flatMap(recv, (o) => (Option.isSome(o) ? loop : Effect.void))
-  return loop
-}
-
-const forkJoin = <E>(k: number, worker: (w: number) => Effect.Effect<unknown, E>): Effect.Effect<void, E> =>
-  Effect.suspend(() => {
-    const fibers: Array<Effect.Effect<Fiber.Fiber<unknown, E>>> = []
-    for (let w = 0; w < k; w++) fibers.push(Effect.forkChild(worker(w)))
-    return Effect.flatMap(Effect.all(fibers), (fs) => Effect.asVoid(Fiber.joinAll(fs)))
-  })
 
 /** Parks `k` fibers in `blockIn` (started at once) and interrupts them all. */
 const parkAndInterrupt = (k: number, blockIn: Effect.Effect<unknown, unknown>): Effect.Effect<void> =>
@@ -228,7 +214,18 @@ const mb = (b: number): string => `${(b / 1e6).toFixed(2)} MB`
 
 export const soakMarkdown = (results: ReadonlyArray<SoakResult>): string => {
   const summary = mdTable(
-    ["soak", "ops", "time", "ops/s", "heap at start", "peak (raw)", "heap at end", "end − start", "settled slope (2nd half)", "verdict"],
+    [
+      "soak",
+      "ops",
+      "time",
+      "ops/s",
+      "heap at start",
+      "peak (raw)",
+      "heap at end",
+      "end − start",
+      "settled slope (2nd half)",
+      "verdict"
+    ],
     results.map((r) => {
       const delta = r.endHeap - r.startHeap
       // Back to its starting level: within 1 MB, or 5% of the start.

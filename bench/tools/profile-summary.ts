@@ -1,10 +1,13 @@
 /**
  * Summarizes a V8 CPU profile (`node --cpu-prof`): the functions with the
- * most self time, and the most inclusive time, with their files.
+ * most self time, and with the most inclusive time, with their files, as a
+ * share of the profile's total. Take the profile of one contestant
+ * (bench/tools/one.ts) or of a filtered suite run:
  *
  *   npx node --cpu-prof --cpu-prof-dir=bench/profiles --experimental-strip-types \
  *     --no-warnings --expose-gc bench/run.ts --filter pingpong --sched default
- *   node --experimental-strip-types --no-warnings bench/profile-summary.ts bench/profiles/<file>.cpuprofile [top]
+ *   npx node --experimental-strip-types --no-warnings \
+ *     bench/tools/profile-summary.ts bench/profiles/<file>.cpuprofile [top]
  */
 import { readFileSync } from "node:fs"
 

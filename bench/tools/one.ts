@@ -1,14 +1,19 @@
 /**
- * Runs one contestant of one row, for profiling:
+ * Runs one contestant of one throughput row on its own, repeatedly, with no
+ * warm-up, calibration or statistics: the process holds nothing but that
+ * workload, for a CPU profile (then bench/tools/profile-summary.ts) or for
+ * comparing two trees side by side. Prints ns per operation for each
+ * repetition.
  *
  *   npx node --cpu-prof --cpu-prof-dir=bench/profiles --experimental-strip-types --no-warnings \
- *     --expose-gc bench/one.ts pingpong "effect-go Chan(0)" default 200000 5
+ *     --expose-gc bench/tools/one.ts pingpong "effect-go Chan(0)" default 200000 5
  *
- * Arguments: row id, contestant name (exact), scheduler (default | microtask),
- * n, repetitions. Prints ns/op per repetition.
+ * Arguments: row id, contestant name (exact, as in RESULTS.md without the
+ * scheduler), scheduler (default | microtask), n (ignored by fixed-size
+ * rows), repetitions.
  */
-import { contestantLabel, type RunConfig, type SchedulerMode } from "./harness.ts"
-import { makeRows } from "./rows.ts"
+import { contestantLabel, type RunConfig, type SchedulerMode } from "../harness.ts"
+import { makeRows } from "../rows.ts"
 
 const [rowId, name, sched = "default", nArg = "100000", repArg = "5"] = process.argv.slice(2)
 const mode: SchedulerMode = sched === "microtask" || sched === "sync" ? "sync" : "default"

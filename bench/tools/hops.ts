@@ -1,15 +1,20 @@
 /**
- * Counts scheduler work per operation for one Effect-based contestant: tasks
- * handed to Effect's dispatcher (fiber starts, `yieldNow`, op-budget yields,
- * effect-go's deferred wake-up flushes), the `setImmediate` (or microtask)
- * turns that run them, and op-budget yields. Evidence for where a row's time
- * goes (not a benchmark):
+ * Counts scheduler work per operation for one Effect-based contestant of a
+ * throughput row: tasks handed to Effect's dispatcher (fiber starts,
+ * `yieldNow`, op-budget yields, effect-go's deferred wake-up flushes), the
+ * `setImmediate` (or microtask) turns that run them, and op-budget yields.
+ * It says where a row's time goes; its ns/op (one counted run after one
+ * warm-up run) is not a benchmark figure.
  *
- *   npx node --experimental-strip-types --no-warnings --expose-gc bench/hops.ts spsc-cap1 "effect-go Chan(1)" default 100000
+ *   npx node --experimental-strip-types --no-warnings --expose-gc \
+ *     bench/tools/hops.ts spsc-cap1 "effect-go Chan(1)" default 100000
+ *
+ * Arguments: row id, contestant name (exact), scheduler (default |
+ * microtask), n (ignored by fixed-size rows).
  */
 import * as Scheduler from "effect/Scheduler"
-import { type RunConfig, type SchedulerMode, schedulerFor } from "./harness.ts"
-import { makeRows } from "./rows.ts"
+import { type RunConfig, type SchedulerMode, schedulerFor } from "../harness.ts"
+import { makeRows } from "../rows.ts"
 
 const [rowId, name, sched = "default", nArg = "100000"] = process.argv.slice(2)
 const mode: SchedulerMode = sched === "microtask" || sched === "sync" ? "sync" : "default"
