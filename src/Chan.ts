@@ -66,13 +66,14 @@ import {
   closeNow,
   forEach as forEachInternal,
   length,
+  parkRecv,
   recvNow,
   send as sendInternal,
   tryRecv as tryRecvNow,
   trySend as trySendNow
 } from "./internal/chan.ts"
 import { invalidArgument, isIterable, show } from "./internal/copied.ts"
-import { type BlockedFiber, flushFirst, handsOver, shallow } from "./internal/waiters.ts"
+import { type BlockedFiber, handsOver, shallow } from "./internal/waiters.ts"
 
 export { ChanClosedError }
 
@@ -394,9 +395,11 @@ const pullFrom = <A>(ch: ChanImpl<A>) => {
     }
     return Exit.succeed(chunk)
   }
-  const parked = Effect.flatMap(ch.parkRecv, (first) => chunkFrom(first, Fiber.getCurrent()!))
+  const afterPark = (first: Option.Option<A>) => chunkFrom(first, Fiber.getCurrent()!)
   return Effect.withFiber((fiber) =>
-    !ch.isNil && handsOver(fiber) && canRecv(ch) ? chunkFrom(recvNow(ch, fiber), fiber) : flushFirst(parked)
+    !ch.isNil && handsOver(fiber) && canRecv(ch)
+      ? chunkFrom(recvNow(ch, fiber), fiber)
+      : Effect.flatMap(ch.isNil ? Effect.never : parkRecv(ch), afterPark)
   )
 }
 

@@ -52,12 +52,11 @@
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { dual, type LazyArg } from "effect/Function"
-import { type BlockedFiber, flushPending, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { type BlockedFiber, cancel, register, shallow, Waiter, WaiterList, waitFor, wake } from "./internal/waiters.ts"
 import * as Mutex from "./Mutex.ts"
 import { invalidArgument, refusal, unwrap } from "./internal/copied.ts"
 
@@ -98,10 +97,12 @@ export interface CondOptions {
   readonly name?: string | undefined
 }
 
-class CondWaiter extends Waiter {
-  /** Set when the waiter leaves the queue because it was woken. */
-  wokenBy: "signal" | "broadcast" | undefined = undefined
-}
+/** How a waiter was woken: its grant. */
+type Wakeup = "signal" | "broadcast"
+const signalled: Exit.Exit<Wakeup> = Exit.succeed("signal")
+const broadcasted: Exit.Exit<Wakeup> = Exit.succeed("broadcast")
+
+class CondWaiter extends Waiter<Wakeup> {}
 
 class CondImpl implements Cond {
   readonly [TypeId] = TypeId
@@ -147,20 +148,16 @@ export const make = (mutex: Mutex.Mutex, options?: CondOptions): Effect.Effect<C
   Effect.sync(() => makeUnsafe(mutex, options))
 
 /**
- * Wakes a waiter that has left the queue. A waiter is in the queue from just
- * before it unlocks the mutex (so that it cannot miss a signal sent by the
- * fiber that gets the mutex next, which runs inside that unlock) until it
- * parks; one woken in between sees `wokenBy` and does not park.
+ * Signals the longest waiting fiber that has not left. A waiter is in the
+ * queue from just before it unlocks the mutex (so that it cannot miss a
+ * signal sent by the fiber that gets the mutex next, which runs inside that
+ * unlock) until it is woken; one signalled before it parks takes the signal
+ * at its park.
  */
-const notify = (node: CondWaiter, how: "signal" | "broadcast"): void => {
-  node.wokenBy = how
-  if (node.resume !== undefined) wake(node, Exit.void)
-  else node.fiber = undefined
-}
-
 const signalUnsafe = (c: CondImpl): Exit.Exit<void> => {
-  const node = c.waiters.shift()
-  if (node !== undefined) notify(node, "signal")
+  for (let node = c.waiters.shift(); node !== undefined; node = c.waiters.shift()) {
+    if (wake(node, signalled)) break
+  }
   return Exit.void
 }
 
@@ -198,25 +195,19 @@ export const broadcast = (self: Cond): Effect.Effect<void> =>
     // Detach everyone first: the woken run at once and may wait again, and
     // must then join a fresh queue that this broadcast does not reach.
     const nodes = impl(self).waiters.drain()
-    for (let i = 0; i < nodes.length; i++) notify(nodes[i]!, "broadcast")
+    for (let i = 0; i < nodes.length; i++) wake(nodes[i]!, broadcasted)
     return Exit.void
   })
 
-/** Parks until notified; returns at once if notified already. */
-const park = (c: CondImpl, node: CondWaiter): Effect.Effect<void> =>
-  Effect.callback<void>((resume) => {
-    if (node.wokenBy !== undefined) return resume(Exit.void)
-    node.resume = resume
-    // Parking is when the waiters this fiber completed get resumed (the
-    // mutex's next waiter, after `wait`'s unlock): see `wakeLater`. One of
-    // them may signal us right here; Effect.callback takes that resume.
-    flushPending()
-    return Effect.sync(() => {
-      c.waiters.remove(node)
-      node.resume = undefined
-      node.fiber = undefined
-    })
-  })
+/**
+ * A waiter that leaves (interrupted) after it was signalled: the signal was
+ * meant for a fiber that will not act on it, so it goes to the next waiter.
+ */
+const passOnSignal =
+  (c: CondImpl) =>
+  (_: CondWaiter, granted: Exit.Exit<Wakeup> | undefined): void => {
+    if (granted === signalled) signalUnsafe(c)
+  }
 
 /**
  * After a signalled waiter got the mutex back: if an interruption arrived
@@ -232,29 +223,24 @@ const passOnIfInterrupted = (
 const relock = (
   c: CondImpl,
   node: CondWaiter,
-  parked: Exit.Exit<void>,
+  parked: Exit.Exit<Wakeup>,
   restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 ): Effect.Effect<void> => {
   if (Exit.isSuccess(parked)) {
     // Woken. Hold the mutex again, uninterruptibly (we are in the mask).
     const locked = Mutex.lock(c.mutex)
-    return node.wokenBy === "signal" ? Effect.andThen(locked, passOnIfInterrupted(c, restore)) : locked
+    return parked.value === "signal" ? Effect.andThen(locked, passOnIfInterrupted(c, restore)) : locked
   }
   if (!Cause.hasInterrupts(parked.cause)) {
     // `Mutex.unlock` died: someone unlocked the mutex under us (misuse).
     c.waiters.remove(node)
     return parked
   }
-  // Interrupted, either while parked or just before parking. Leave the queue
-  // first so that no signal is spent on us from now on.
-  c.waiters.remove(node)
-  node.resume = undefined
-  node.fiber = undefined
-  // Signalled after joining the queue but before parking, and interrupted in
-  // that window (the interruption waited for the interruptible park): the
-  // signal was meant for a fiber that will not act on it. Pass it on.
-  const passOn = node.wokenBy === "signal" ? shallow(() => signalUnsafe(c)) : Exit.void
-  return Effect.andThen(passOn, Effect.andThen(Mutex.lock(c.mutex), parked))
+  // Interrupted, while parked or before parking (the interruption waited
+  // for the interruptible park): leave the queue, passing on a signal this
+  // waiter got and will not act on (a no-op if the park's cancel did it).
+  cancel(node, passOnSignal(c))
+  return Effect.andThen(Mutex.lock(c.mutex), parked)
 }
 
 /**
@@ -304,11 +290,10 @@ export const wait = (self: Cond): Effect.Effect<void> =>
         if (!locked) return Exit.die(new WaitOnUnlockedMutexError({ condName: c.name }))
         const node = new CondWaiter()
         node.op = "wait"
-        node.fiber = fiber
-        node.since = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
-        c.waiters.push(node)
-        return Effect.flatMap(Effect.exit(Effect.andThen(Mutex.unlock(c.mutex), restore(park(c, node)))), (parked) =>
-          relock(c, node, parked, restore)
+        register(c.waiters, node, fiber)
+        return Effect.flatMap(
+          Effect.exit(Effect.andThen(Mutex.unlock(c.mutex), restore(waitFor(node, fiber, passOnSignal(c))))),
+          (parked) => relock(c, node, parked, restore)
         )
       })
     })

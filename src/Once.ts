@@ -114,13 +114,7 @@ const DONE = 2
  * A waiter is woken with `true` when it must run the initializer itself (the
  * previous runner was interrupted), with `false` when the outcome is recorded.
  */
-class TurnWaiter extends Waiter<boolean> {
-  /**
-   * The turn was handed to this waiter (by {@link finish}, or by the re-check
-   * at parking) and not yet seen by its fiber; see `runSlow`.
-   */
-  granted = false
-}
+class TurnWaiter extends Waiter<boolean> {}
 
 class OnceImpl {
   readonly [TypeId] = { _E: (_: never) => _ }
@@ -153,6 +147,8 @@ const impl = <E>(self: Once<E>): OnceImpl => unwrap(self, OnceImpl, "Once")
 
 const exitTrue: Exit.Exit<boolean> = Exit.succeed(true)
 const exitFalse: Exit.Exit<boolean> = Exit.succeed(false)
+/** What a waiter that got the turn and left without running the initializer counts as. */
+const interrupted = Exit.interrupt()
 
 /** What is recorded: the outcome without the interruptions mixed into it. */
 const outcome = <A, E>(exit: Exit.Exit<A, E>): Exit.Exit<A, E> =>
@@ -166,25 +162,21 @@ const outcome = <A, E>(exit: Exit.Exit<A, E>): Exit.Exit<A, E> =>
  */
 const finish = (o: OnceImpl, exit: Exit.Exit<unknown, unknown>): void => {
   if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) {
-    const next = o.waiters.shift()
-    if (next === undefined) {
-      o.state = IDLE
-      o.runner = undefined
-    } else {
+    // The turn goes to the head waiter whose fiber has not left.
+    for (let next = o.waiters.shift(); next !== undefined; next = o.waiters.shift()) {
       o.runner = next.fiber
-      next.granted = true
-      wake(next, exitTrue)
+      if (wake(next, exitTrue)) return
     }
+    o.state = IDLE
+    o.runner = undefined
     return
   }
   o.state = DONE
   o.exit = o.discard && Exit.isSuccess(exit) ? Exit.void : outcome(exit)
   o.runner = undefined
   o.effect = undefined
-  for (const node of o.waiters.drain()) {
-    // A waiter woken earlier in this loop may have interrupted this one.
-    if (node.resume !== undefined) wake(node, Exit.succeed(false))
-  }
+  // A waiter woken earlier in this loop may have interrupted this one: `wake` skips it.
+  for (const node of o.waiters.drain()) wake(node, exitFalse)
 }
 
 /**
@@ -235,25 +227,19 @@ const runSlow = <A, E, R>(o: OnceImpl, effect: Effect.Effect<A, E, R>): Effect.E
       if (o.runner === fiber) return Exit.die(new OnceRecursiveError({ onceName: o.name }))
       const node = new TurnWaiter()
       node.op = o.op
-      const attempt = () => {
-        const now = turnNow(o, fiber)
-        if (now === exitTrue) node.granted = true
-        return now
-      }
-      // A turn and an interruption can meet: Effect may yield before the
-      // woken fiber's next step (or, when the re-check at parking took the
-      // turn, before the step after the park), and an interruption delivered
-      // then ends this call without running the initializer. The turn passes
-      // on as if the initializer had been interrupted, after `restore`'s
-      // region, where nothing can interrupt the hand-over.
-      const parked = Effect.onExit(restore(block(o.waiters, node, fiber, undefined, attempt)), (exit) => {
-        if (Exit.isSuccess(exit) || !node.granted) return Exit.void
-        node.granted = false
-        return shallow(() => {
-          finish(o, exit)
-          return Exit.void
-        })
-      })
+      // A turn that meets an interruption (granted, never seen) passes on
+      // as if the initializer had been interrupted.
+      const parked = restore(
+        block(
+          o.waiters,
+          node,
+          fiber,
+          (_, granted) => {
+            if (granted === exitTrue) finish(o, interrupted)
+          },
+          () => turnNow(o, fiber)
+        )
+      )
       return Effect.flatMap(
         parked,
         (mine): Effect.Effect<A, E, R> => (mine ? execute(o, effect, restore) : (o.exit as Exit.Exit<A, E>))

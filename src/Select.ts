@@ -56,7 +56,7 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import type * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import type { RecvChan, SendChan } from "./Chan.ts"
@@ -75,7 +75,7 @@ import {
 } from "./internal/chan.ts"
 import { invalidArgument, refusal } from "./internal/copied.ts"
 import { parseDuration } from "./internal/duration.ts"
-import { cancel, completeLater, flushFirst, handsOver, parkTime, tooDeep } from "./internal/waiters.ts"
+import { handsOver, park as parkOn, parkTime, tooDeep } from "./internal/waiters.ts"
 
 const CaseTypeId = "~effect-go/Select/Case" as const
 
@@ -375,40 +375,33 @@ const park = (plan: Plan, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<a
   if (channelCases === 0 && plan.after === undefined && plan.otherwiseIndex < 0) return Effect.never
   const sel = new SelectWaiter()
   sel.op = "select"
-  const handler = Effect.suspend(() => {
+  sel.handler = Effect.suspend(() => {
     sel.delivered = true
     sel.timer?.interruptUnsafe()
     const c = impls[sel.fired]!
     return runHandler(c, c._tag === "Recv" ? sel.received : undefined)
   })
-  const parked = Effect.callback<any, any, any>((resume) => {
-    const resumeSelect = (exit: Exit.Exit<void, ChanClosedError>) => resume(exit._tag === "Success" ? handler : exit)
-    // The timer, started just before, may have fired already.
-    if (sel.done) return resume(handler)
-    // Look again before parking: Effect may have yielded since the first
-    // poll, and other fibers may have made a case ready.
+  // Look again at the moment of parking: Effect may have yielded since the
+  // first poll, and other fibers may have made a case ready (or the timer,
+  // started just before, may have fired already).
+  const attempt = (): Exit.Exit<void, ChanClosedError> | undefined => {
+    if (sel.done) return Exit.void
     const ready = pickReady(impls, fiber)
-    if (ready >= 0 || plan.otherwiseIndex >= 0) {
-      sel.done = true
-      sel.fired = ready >= 0 ? ready : plan.otherwiseIndex
-      const exit = ready >= 0 ? commit(sel, impls[ready] as RecvCase | SendCase, fiber) : Exit.void
-      if (exit._tag === "Failure" || ready < 0 || handsOver(fiber)) return resumeSelect(exit)
-      completeLater(sel, exit, fiber, resumeSelect)
-      return cancelSelect(sel, impls, fiber)
-    }
-    sel.resume = resumeSelect
-    sel.fiber = fiber
-    sel.since = parkTime(fiber)
-    register(sel, plan, fiber)
-    return cancelSelect(sel, impls, fiber)
-  })
-  if (plan.after === undefined) return flushFirst(parked)
+    if (ready < 0 && plan.otherwiseIndex < 0) return undefined
+    sel.done = true
+    sel.fired = ready >= 0 ? ready : plan.otherwiseIndex
+    return ready >= 0 ? commit(sel, impls[ready] as RecvCase | SendCase, fiber) : Exit.void
+  }
+  const parked = parkOn(sel, fiber, attempt, (node, f) => register(node, plan, f), (node, granted) =>
+    withdraw(node, granted, impls)
+  )
+  if (plan.after === undefined) return parked
   const timer = Effect.flatMap(Effect.sleep(plan.after), () =>
     Effect.sync(() => fireSelect(sel, plan.afterIndex, Exit.void, undefined))
   )
   return Effect.flatMap(Effect.forkChild(timer, { startImmediately: true }), (timerFiber) => {
     sel.timer = timerFiber
-    return flushFirst(parked)
+    return parked
   })
 }
 
@@ -431,6 +424,8 @@ const commit = (
  * order would always commit the same one.
  */
 const register = (sel: SelectWaiter, plan: Plan, fiber: Fiber.Fiber<unknown, unknown>): void => {
+  sel.fiber = fiber
+  sel.since = parkTime(fiber)
   const impls = plan.impls
   const nodes: Array<RecvNode<any> | SendNode<any> | undefined> = new Array(impls.length)
   sel.nodes = nodes
@@ -474,17 +469,11 @@ const permutation = (n: number, fiber: Fiber.Fiber<unknown, unknown>): Array<num
   return order
 }
 
-const cancelSelect = (sel: SelectWaiter, impls: ReadonlyArray<ValidCase>, fiber: Fiber.Fiber<unknown, unknown>) =>
-  Effect.sync(() =>
-    cancel(sel, (s, completed) => withdraw(s, completed as Exit.Exit<void, ChanClosedError> | undefined, impls, fiber))
-  )
-
 /** Cancel handler of an interrupted select: leave no node behind, lose no value. */
 const withdraw = (
   sel: SelectWaiter,
-  completed: Exit.Exit<void, ChanClosedError> | undefined,
-  impls: ReadonlyArray<ValidCase>,
-  fiber: Fiber.Fiber<unknown, unknown>
+  granted: Exit.Exit<void, ChanClosedError> | undefined,
+  impls: ReadonlyArray<ValidCase>
 ): void => {
   const nodes = sel.nodes
   for (let i = 0; i < nodes.length; i++) nodes[i]?.list?.remove(nodes[i]!)
@@ -492,8 +481,8 @@ const withdraw = (
   sel.timer?.interruptUnsafe()
   // Committed but interrupted before its handler started: a received value
   // goes back to its channel; a completed send stands.
-  if (completed !== undefined && !sel.delivered && sel.fired >= 0) {
+  if (granted !== undefined && !sel.delivered && sel.fired >= 0) {
     const c = impls[sel.fired]!
-    if (c._tag === "Recv" && sel.received._tag === "Some") giveBack(c.chan, sel.received.value, fiber)
+    if (c._tag === "Recv" && sel.received._tag === "Some") giveBack(c.chan, sel.received.value, Fiber.getCurrent()!)
   }
 }

@@ -74,19 +74,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import * as Scope from "effect/Scope"
-import {
-  type BlockedFiber,
-  cancel,
-  completeLater,
-  enqueue,
-  flushFirst,
-  handsOver,
-  shallow,
-  tooDeep,
-  Waiter,
-  WaiterList,
-  wake
-} from "./internal/waiters.ts"
+import { type BlockedFiber, block, handsOver, shallow, tooDeep, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import { invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 
@@ -226,22 +214,26 @@ class WaitGroupImpl implements WaitGroup {
 const impl = (self: WaitGroup): WaitGroupImpl => unwrap(self, WaitGroupImpl, "WaitGroup")
 
 /** What the waits released now get; delivering the defects clears them. */
-const takeOutcome = (wg: WaitGroupImpl): Exit.Exit<void> => {
+/**
+ * A `wait` that needs no waiting: the counter is zero. It takes the recorded
+ * defects, if any, as the outcome of one release with this waiter alone, so
+ * that an interruption before they reach the caller records them again
+ * (`waitCancelled`). The fast path of `wait` (only while `handsOver`), and
+ * its try at parking.
+ */
+const waitNow = (wg: WaitGroupImpl, node: WaitNode | undefined): Exit.Exit<void> | undefined => {
+  if (wg.counter !== 0) return undefined
   const defects = wg.defects
   if (defects === undefined) return Exit.void
   wg.defects = undefined
+  if (node !== undefined) {
+    const release = new Release(wg, defects)
+    release.woken = 1
+    release.sealed = true
+    node.release = release
+  }
   return Exit.failCause(defects)
 }
-
-/**
- * A `wait` that needs no waiting, settled in `fiber`'s current step: the
- * counter is zero and either no defect is recorded or the fiber can take the
- * defects and still hand them to its caller before it can yield — an
- * interruption landing in a yield between the two would drop them
- * (`handsOver`). The fast path of `wait`, and the re-check at parking.
- */
-const waitNow = (wg: WaitGroupImpl, fiber: Fiber.Fiber<unknown, unknown>): Exit.Exit<void> | undefined =>
-  wg.counter !== 0 ? undefined : wg.defects === undefined ? Exit.void : handsOver(fiber) ? takeOutcome(wg) : undefined
 
 const addUnsafe = (wg: WaitGroupImpl, delta: number): Exit.Exit<void> => {
   if (!Number.isSafeInteger(delta)) return Exit.die(new InvalidWaitGroupDeltaError({ waitGroupName: wg.name, delta }))
@@ -256,16 +248,14 @@ const addUnsafe = (wg: WaitGroupImpl, delta: number): Exit.Exit<void> => {
     const waiters = wg.waiters.drain()
     const defects = wg.defects
     if (defects === undefined) {
-      for (const node of waiters) {
-        // A waiter woken earlier in this loop may have interrupted this one.
-        if (node.resume !== undefined) wake(node, Exit.void)
-      }
+      // A waiter woken earlier in this loop may have interrupted this one: `wake` skips it.
+      for (const node of waiters) wake(node, Exit.void)
     } else {
       wg.defects = undefined
       const exit = Exit.failCause(defects)
       const release = new Release(wg, defects)
       for (const node of waiters) {
-        if (node.resume === undefined) continue
+        if (node.left) continue
         node.release = release
         release.woken++
         wake(node, exit)
@@ -373,36 +363,13 @@ export const done = (self: WaitGroup): Effect.Effect<void> => shallow(() => addU
 export const wait = (self: WaitGroup): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const wg = impl(self)
-    const now = waitNow(wg, fiber)
-    return now !== undefined ? now : flushFirst(park(wg, fiber))
+    // Defects taken here only if they surely reach the caller (see `handsOver`).
+    const now = wg.defects === undefined || handsOver(fiber) ? waitNow(wg, undefined) : undefined
+    if (now !== undefined) return now
+    const node = new WaitNode()
+    node.op = "wait"
+    return block(wg.waiters, node, fiber, waitCancelled, () => waitNow(wg, node))
   })
-
-/**
- * Parks a `wait` (`block`'s protocol: the fast path is tried again at the
- * moment of parking, where nothing can come between it and the parking).
- * With the counter at zero and defects recorded that this step cannot hand
- * over, the defects are taken now and the fiber resumes later with a fresh
- * op budget; an interruption before that gives them back (`waitCancelled`).
- */
-const park = (wg: WaitGroupImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> => {
-  const node = new WaitNode()
-  node.op = "wait"
-  return Effect.callback<void>((resume) => {
-    const now = waitNow(wg, fiber)
-    if (now !== undefined) return resume(now)
-    if (wg.counter === 0) {
-      const release = new Release(wg, wg.defects!)
-      wg.defects = undefined
-      release.woken = 1
-      release.sealed = true
-      node.release = release
-      completeLater(node, Exit.failCause(release.defects), fiber, resume)
-    } else {
-      enqueue(wg.waiters, node, fiber, resume)
-    }
-    return Effect.sync(() => cancel(node, waitCancelled))
-  })
-}
 
 // A task ended, however it ended (also interrupted before it ran at all, when
 // the scope was closing): record a defect, then count it done. The fiber's

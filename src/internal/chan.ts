@@ -41,18 +41,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { unwrap } from "./copied.ts"
-import {
-  cancel,
-  completeLater,
-  enqueue,
-  flushFirst,
-  handsOver,
-  tooDeep,
-  Waiter,
-  WaiterList,
-  wake,
-  wakeLater
-} from "./waiters.ts"
+import { flushFirst, handsOver, park, parkNow, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./waiters.ts"
 
 /**
  * A send on a closed channel, or a second close: Go panics; effect-go fails
@@ -122,15 +111,49 @@ export class SelectWaiter extends Waiter<void, ChanClosedError> {
   delivered = false
   /** The fiber that fires the timeout case, if the select has one. */
   timer: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** Runs the fired case's handler (and marks the select delivered in its first step). */
+  handler: Effect.Effect<any, any, any> = Effect.void
+  /** A committed select resumes with its handler, which starts in the first steps. */
+  override deliver(exit: Exit.Exit<void, ChanClosedError>): Effect.Effect<any, any, any> {
+    return exit._tag === "Success" ? this.handler : exit
+  }
 }
 
-/** A receiver parked on `recvq`. */
+/** A receiver parked on `recvq` (or a select's receive case registered there). */
 export class RecvNode<A> extends Waiter<Option.Option<A>> {
   select: SelectWaiter | undefined = undefined
   caseIndex = 0
   chan: ChanImpl<A> | undefined = undefined
   /** Set when the code that consumes the value starts (a `forEach` body): nothing to give back after that. */
   delivered = false
+}
+
+/** A `forEach` loop parked on `recvq`: it resumes with its body, which starts in the first steps. */
+class ForEachNode<A, E, R> extends RecvNode<A> {
+  readonly body: (value: A) => Effect.Effect<unknown, E, R>
+  constructor(chan: ChanImpl<A>, body: (value: A) => Effect.Effect<unknown, E, R>) {
+    super()
+    this.chan = chan
+    this.op = "recv"
+    this.body = body
+  }
+  override deliver(exit: Exit.Exit<Option.Option<A>>): Effect.Effect<unknown, E, R> {
+    const value = (exit as Exit.Success<Option.Option<A>>).value
+    // After `none` the loop's next step receives `none` again and ends.
+    return value._tag === "Some"
+      ? Effect.suspend(() => {
+          this.delivered = true
+          return this.body(value.value)
+        })
+      : Effect.void
+  }
+}
+
+const newRecvNode = <A>(ch: ChanImpl<A>): RecvNode<A> => {
+  const node = new RecvNode<A>()
+  node.op = "recv"
+  node.chan = ch
+  return node
 }
 
 /** A sender parked on `sendq`, holding the value it sends. */
@@ -163,7 +186,12 @@ export class ChanImpl<A> {
   readonly isNil: boolean
   /** `recv(ch)`, built once: a receive allocates nothing but its result. */
   readonly recv: Effect.Effect<Option.Option<A>>
-  /** The parking half of `recv` (it tries once more at registration), built once. */
+  /** A receive's non-blocking try, for `park` (it runs on the receiving fiber). */
+  readonly attemptRecv: () => Exit.Exit<Option.Option<A>> | undefined
+  /**
+   * The parking half of `recv` when no waiter is pending (see `park`),
+   * built once: a park allocates only its node and cancel effect.
+   */
   readonly parkRecv: Effect.Effect<Option.Option<A>>
   constructor(capacity: number, name: string | undefined, isNil: boolean) {
     this.capacity = capacity
@@ -172,7 +200,12 @@ export class ChanImpl<A> {
     this.buffer = capacity > 0 ? new Ring(capacity) : undefined
     this.recvq = new WaiterList("Chan", name)
     this.sendq = new WaiterList("Chan", name)
-    this.parkRecv = isNil ? Effect.never : makeParkRecv(this)
+    this.attemptRecv = () => tryRecv(this, Fiber.getCurrent()!)
+    this.parkRecv = isNil
+      ? Effect.never
+      : Effect.callback((resume) =>
+          parkNow(newRecvNode(this), Fiber.getCurrent()!, this.attemptRecv, this.recvq, onRecvCancel, resume)
+        )
     this.recv = isNil ? Effect.never : makeRecv(this)
   }
 }
@@ -351,14 +384,14 @@ export const closeAll = (chans: ReadonlyArray<ChanImpl<any>>): void => {
   for (let i = 0; i < chans.length; i++) closeNow(chans[i]!)
 }
 
-/** Cancel handler of a parked plain receiver: give back a value it was handed and never consumed. */
-const onRecvCancel = <A>(
-  node: RecvNode<A>,
-  completed: Exit.Exit<Option.Option<A>> | undefined,
-  fiber: Fiber.Fiber<unknown, unknown>
-) => {
-  if (!node.delivered && completed !== undefined && Exit.isSuccess(completed) && Option.isSome(completed.value)) {
-    giveBack(node.chan!, completed.value.value, fiber)
+/**
+ * A receiver interrupted before it consumed its value (before its fiber
+ * resumed with it, or before its `forEach` body started) gives it back.
+ * Runs on the receiving fiber.
+ */
+const onRecvCancel = <A>(node: RecvNode<A>, granted: Exit.Exit<Option.Option<A>> | undefined): void => {
+  if (!node.delivered && granted !== undefined && granted._tag === "Success" && granted.value._tag === "Some") {
+    giveBack(node.chan!, granted.value.value, Fiber.getCurrent()!)
   }
 }
 
@@ -396,48 +429,15 @@ export const trySend = <A>(
   return undefined
 }
 
-/**
- * Registration of a receive (inside `Effect.callback`): takes a value if one
- * is there now — handing it over at once when {@link handsOver} allows,
- * else resuming later so that an interruption in between gives it back —
- * or parks `node` on `recvq`. Returns the cancel effect, or undefined when
- * it resumed at once.
- */
-const registerRecv = <A>(
-  ch: ChanImpl<A>,
-  node: RecvNode<A>,
-  fiber: Fiber.Fiber<unknown, unknown>,
-  resume: (exit: Exit.Exit<Option.Option<A>>) => void
-): Effect.Effect<void> | undefined => {
-  // Try again at the moment of parking (see `block`).
-  const now = tryRecv(ch, fiber)
-  if (now !== undefined && (now === exitNone || handsOver(fiber))) {
-    resume(now)
-    return undefined
-  }
-  node.op = "recv"
-  node.chan = ch
-  if (now !== undefined) completeLater(node, now, fiber, resume)
-  else enqueue(ch.recvq, node, fiber, resume)
-  return Effect.sync(() => cancel<RecvNode<A>, Option.Option<A>, never>(node, (n, c) => onRecvCancel(n, c, fiber)))
-}
-
-/**
- * The parking half of a receive, built once per channel: its registration
- * finds the fiber through `Fiber.getCurrent`, so a park allocates only its
- * node and cancel effect. A parked receiver is resumed with its value's
- * `Exit`, which reaches the caller's continuation in the first step after
- * the resumption.
- */
-const makeParkRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> =>
-  Effect.callback<Option.Option<A>>((resume) => registerRecv(ch, new RecvNode<A>(), Fiber.getCurrent()!, resume))
+/** A receive's park (see `park`), through one callback per channel: a park allocates only its node. */
+export const parkRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => flushFirst(ch.parkRecv)
 
 const makeRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
   const self: Effect.Effect<Option.Option<A>> = Effect.withFiber((fiber) => {
     if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
-    if (!handsOver(fiber)) return flushFirst(ch.parkRecv)
+    if (!handsOver(fiber)) return parkRecv(ch)
     const now = tryRecv(ch, fiber)
-    return now !== undefined ? now : flushFirst(ch.parkRecv)
+    return now !== undefined ? now : parkRecv(ch)
   })
   return self
 }
@@ -445,8 +445,8 @@ const makeRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
 /**
  * `for v := range ch { f(v) }`: one step per value, which receives without
  * an `Option` or an `Exit` while values are ready and parks only when none
- * is. A parked loop is resumed with `f(value)` itself, so that the body
- * starts in the first steps after the resumption (see `handsOver`); the
+ * is. A parked loop is resumed with `f(value)` itself (see `ForEachNode`),
+ * so that the body starts in the first steps after the resumption; the
  * loop's next step waits below it.
  */
 export const forEach = <A, E, R>(
@@ -454,31 +454,19 @@ export const forEach = <A, E, R>(
   f: (value: A) => Effect.Effect<unknown, E, R>
 ): Effect.Effect<void, E, R> => {
   if (ch.isNil) return Effect.never
-  const park = Effect.callback<unknown, E, R>((resume) => {
-    const node = new RecvNode<A>()
-    const resumeBody = (exit: Exit.Exit<Option.Option<A>>) => {
-      const value = (exit as Exit.Success<Option.Option<A>>).value
-      // After `none` the loop's next step receives `none` again and ends.
-      resume(
-        value._tag === "Some"
-          ? Effect.suspend(() => {
-              node.delivered = true
-              return f(value.value)
-            })
-          : Effect.void
-      )
-    }
-    return registerRecv(ch, node, Fiber.getCurrent()!, resumeBody)
-  })
+  const parkNowBody = Effect.callback<unknown, E, R>((resume) =>
+    parkNow(new ForEachNode(ch, f), Fiber.getCurrent()!, ch.attemptRecv, ch.recvq, onRecvCancel, resume)
+  )
+  const parked = (): Effect.Effect<void, E, R> => flushFirst(parkNowThenStep)
   const step: Effect.Effect<void, E, R> = Effect.withFiber((fiber) => {
     if (tooDeep()) return Effect.andThen(Effect.yieldNow, step)
-    if (!canRecv(ch)) return flushFirst(parked)
+    if (!canRecv(ch)) return parked()
     // Closed and drained: the loop ends (no value to hand over).
-    if (!handsOver(fiber)) return ch.closed && !hasValue(ch) ? Effect.void : flushFirst(parked)
+    if (!handsOver(fiber)) return ch.closed && !hasValue(ch) ? Effect.void : parked()
     const value = recvNow(ch, fiber)
     return value._tag === "Some" ? Effect.andThen(f(value.value), step) : Effect.void
   })
-  const parked = Effect.andThen(park, step)
+  const parkNowThenStep = Effect.andThen(parkNowBody, step)
   return step
 }
 
@@ -488,7 +476,7 @@ export const send = <A>(ch: ChanImpl<A>, value: A): Effect.Effect<void, ChanClos
   const self: Effect.Effect<void, ChanClosedError> = Effect.withFiber((fiber) => {
     if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
     const now = trySend(ch, value, fiber)
-    return now !== undefined ? now : flushFirst(parkSend(ch, value, fiber))
+    return now !== undefined ? now : parkSend(ch, value, fiber)
   })
   return self
 }
@@ -496,14 +484,11 @@ export const send = <A>(ch: ChanImpl<A>, value: A): Effect.Effect<void, ChanClos
 /**
  * The parking half of a send. (A function of its own: closures built here
  * would make every send, parking or not, allocate a context for `fiber`.)
+ * A send that completes stands: an interrupted sender has nothing to give
+ * back.
  */
-const parkSend = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>) =>
-  Effect.callback<void, ChanClosedError>((resume) => {
-    // Try again at the moment of parking (see `block`).
-    const now = trySend(ch, value, fiber)
-    if (now !== undefined) return resume(now)
-    const node = new SendNode(value)
-    node.op = "send"
-    enqueue(ch.sendq, node, fiber, resume)
-    return Effect.sync(() => cancel(node, undefined))
-  })
+const parkSend = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>) => {
+  const node = new SendNode(value)
+  node.op = "send"
+  return park(node, fiber, () => trySend(ch, value, fiber), ch.sendq, undefined)
+}

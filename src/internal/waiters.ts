@@ -1,30 +1,42 @@
 /**
- * Waiter lists: the one blocking mechanism every effect-go primitive shares.
+ * The blocking protocol every effect-go primitive shares: waiter lists, and
+ * how a fiber parks on them, is granted what it waits for, and gives it back
+ * when an interruption comes first.
  *
  * A blocked fiber is a node in an intrusive doubly linked list owned by the
  * primitive it waits on. Intrusive links make the two operations that matter
  * O(1): waking the head (FIFO hand-off) and withdrawing an interrupted waiter
- * from the middle of the list.
+ * from the middle of the list. Every node records what it waits on (the
+ * list's primitive kind and name), which fiber waits, and since when (Clock
+ * time; approximate under the live clock, see {@link parkTime}), so that a
+ * blocked-fiber dump or deadlock report can be built from the lists alone.
  *
- * Every node records what it waits on (the list's primitive kind and name),
- * which fiber waits, and since when (Clock time; approximate under the live
- * clock, see {@link parkTime}), so that a blocked-fiber dump or deadlock
- * report can be built from the lists alone.
+ * Parking ({@link park}): the operation tries once more at the moment of
+ * parking (check-then-park is atomic), and if nothing is there yet it
+ * registers its node and waits. A waker removes the node and grants it:
+ * {@link wake} resumes the fiber synchronously, on the waker's stack, as
+ * `Deferred` does; {@link wakeLater} completes the operation now but resumes
+ * the fiber when some fiber parks, or at the next scheduler turn, so that the
+ * running fiber goes on (fills the buffer, locks again, starts the next task)
+ * instead of switching per operation. A node can be registered before its
+ * fiber parks (Go's `notifyListAdd`): a waker that finds it then records the
+ * grant, and the park takes it.
  *
- * Two kinds of wake-up. {@link wake} is synchronous, as `Deferred` does it:
- * `resume` runs the woken fiber on the waker's stack until it blocks or
- * yields, with no scheduler hop. {@link wakeLater} completes the operation
- * now but resumes the fiber when some fiber parks, or at the next scheduler
- * turn: channels, Mutex turns and ErrGroup slots use it so that the running
- * fiber goes on (fills the buffer, locks again, starts the next task) instead
- * of switching per operation. A grant can still meet an interruption: Effect runs a parked fiber's
- * cancel handler as a step of its own after the interruption, and a waker
- * may take the node in between (its resume is then ignored). So nodes
- * remember what they were granted, and `cancel` hands it to the primitive's
- * `onCancel`, which gives it back (unlocks, returns the value). To keep chains
- * of wake-ups (fiber A wakes B which wakes C ...) from growing the stack
- * without bound, {@link tooDeep} tells a waker to yield first once the
- * nesting passes {@link MAX_WAKE_DEPTH}; it then grants from a fresh stack.
+ * Exactly once. Effect interrupts a running fiber only where it stops: when
+ * it parks, or when its run loop yields because its op budget is spent.
+ * Every grant either reaches the code that consumes it before the fiber can
+ * yield ({@link handsOver}), or reaches the cancel handler, which gives it
+ * back: a parked waiter resumes with its grant (`Waiter.deliver`) and no step
+ * of the primitive follows; a grant taken at the moment of parking when the
+ * budget is short resumes later ({@link completeLater}); a grant that meets
+ * an interruption (Effect runs a parked fiber's cancel handler as a step of
+ * its own, and ignores a resume that comes after the interruption) stays on
+ * the node, and {@link cancel} passes it to the primitive's `onCancel` once.
+ *
+ * To keep chains of wake-ups (fiber A wakes B which wakes C ...) from growing
+ * the stack without bound, {@link tooDeep} tells a waker to yield first once
+ * the nesting passes {@link MAX_WAKE_DEPTH}; it then grants from a fresh
+ * stack.
  *
  * @internal
  */
@@ -34,9 +46,12 @@ import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 
-// Method syntax makes the parameter bivariant, so that a list can hold nodes
-// of any result type (`WaiterList<Waiter<any, any>>`).
-type Resume<A, E> = { bivariant(exit: Exit.Exit<A, E>): void }["bivariant"]
+/**
+ * Resumes a parked fiber with the effect it continues with (Effect.callback's
+ * `resume`). Method syntax makes the parameter bivariant, so that a list can
+ * hold nodes of any result type.
+ */
+type Resume = { bivariant(effect: Effect.Effect<any, any, any>): void }["bivariant"]
 
 /**
  * A node of a {@link WaiterList}. Primitives subclass it with what they need
@@ -49,9 +64,9 @@ export class Waiter<A = void, E = never> {
   next: Waiter<any, any> | undefined = undefined
   /** The list this node is in, or undefined once it left it. */
   list: WaiterList<any> | undefined = undefined
-  /** Resumes the blocked fiber; set when the fiber blocks. */
-  resume: Resume<A, E> | undefined = undefined
-  /** The blocked fiber (for dumps and deadlock reports). */
+  /** Resumes the parked fiber; set when the fiber parks, cleared when it is woken. */
+  resume: Resume | undefined = undefined
+  /** The waiting fiber (for dumps and deadlock reports); set when it registers. */
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
   /**
    * Clock time, in milliseconds, at which the fiber blocked: exact under a
@@ -62,25 +77,36 @@ export class Waiter<A = void, E = never> {
   /** What this fiber is doing on the primitive: "lock", "recv", "acquire(3)"… */
   op = ""
   /**
-   * What the operation was granted (a value, a lock, a slot, a failure):
-   * set by {@link wake} as it resumes the fiber, by {@link wakeLater} and
-   * {@link completeLater} until the fiber is resumed. If the fiber is
-   * interrupted before it sees it (Effect runs a parked fiber's cancel
-   * handler as a step of its own, and ignores a resume that comes after the
-   * interruption), {@link cancel} passes it to the primitive's `onCancel`,
-   * which gives it back: once, since `cancel` clears it.
+   * What the operation was granted (a value, a lock, a slot, a failure) and
+   * its fiber has not seen yet: set by {@link wake} as it resumes the fiber
+   * (and kept: if the resume comes after an interruption, Effect ignores it),
+   * by {@link wakeLater} and {@link completeLater} until the fiber is
+   * resumed, and by a waker that finds the node registered but not parked.
+   * {@link cancel} passes it to the primitive's `onCancel`, once.
    */
   grant: Exit.Exit<A, E> | undefined = undefined
+  /** The fiber left (interrupted): it will not take a grant any more. */
+  left = false
 
   /**
-   * What a deferred wake-up resumes the fiber with, decided when it is
-   * resumed (see {@link flushPending}): `exit` itself, or undefined when the
-   * node went back to waiting instead. A primitive whose wake-up is only a
-   * chance to compete (Mutex's turn) takes the lock here, for the fiber, so
-   * that the fiber resumes holding it and no step of its own comes between
-   * taking it and returning it to its caller.
+   * What a deferred grant becomes when the fiber is about to be resumed
+   * with it (see {@link flushPending}), or when the park finds it: `exit`
+   * itself, or undefined when the node went back to waiting instead. A
+   * primitive whose wake-up is only a chance to compete (Mutex's turn) takes
+   * the lock here, for the fiber, so that the fiber resumes holding it and no
+   * step of its own comes between taking it and returning it to its caller.
    */
   settle(exit: Exit.Exit<A, E>): Exit.Exit<A, E> | undefined {
+    return exit
+  }
+
+  /**
+   * The effect the fiber continues with for its grant: the `Exit` itself
+   * (its caller's continuation receives it in the first step), or, for a
+   * node that consumes the grant itself (a select handler, a `forEach`
+   * body), that code, which marks the node delivered in its first step.
+   */
+  deliver(exit: Exit.Exit<A, E>): Effect.Effect<any, any, any> {
     return exit
   }
 }
@@ -204,23 +230,26 @@ export const MAX_WAKE_DEPTH = 48
 let wakeDepth = 0
 
 /**
- * Resumes a waiter synchronously. The caller must have removed the node from
- * its list and left its own state consistent: the woken fiber runs before
- * `wake` returns and may re-enter the primitive.
+ * Grants `exit` to a waiter and resumes it synchronously: the woken fiber
+ * runs on the waker's stack until it blocks or yields. The caller must have
+ * removed the node from its list and left its own state consistent first:
+ * the woken fiber may re-enter the primitive. A node registered but not
+ * parked yet keeps the grant for its park.
  *
- * Returns false, waking nobody, when the node's fiber has already gone
+ * Returns false, granting nothing, when the node's fiber has left
  * (interrupted after a batch of nodes was detached with `drain`, before its
  * turn to be woken): callers that drain a list must skip such nodes.
  */
 export const wake = <A, E>(node: Waiter<A, E>, exit: Exit.Exit<A, E>): boolean => {
+  if (node.left) return false
+  node.grant = exit
   const resume = node.resume
-  if (resume === undefined) return false
+  if (resume === undefined) return true
   node.resume = undefined
   node.fiber = undefined
-  node.grant = exit
   wakeDepth++
   try {
-    resume(exit)
+    resume(node.deliver(exit))
   } finally {
     wakeDepth--
   }
@@ -245,12 +274,8 @@ export const shallow = <A, E, R>(f: () => Effect.Effect<A, E, R>): Effect.Effect
 
 /**
  * Waiters whose operation has completed but whose fiber has not been resumed
- * yet. Channels use this: a sender that fills the buffer keeps running
- * instead of switching to the receiver after every value; the receiver is
- * resumed when the sender parks (or at the next scheduler turn, whichever
- * comes first) and then drains the buffer without parking. On an unbuffered
- * channel the resumed fiber's reply often completes the parking fiber before
- * its callback has returned, which then does not suspend at all.
+ * yet (see {@link wakeLater}). They are resumed when a fiber parks (it has
+ * nothing else to do), or at the next scheduler turn.
  */
 const pending = new WaiterList<Waiter<any, any>>("pending", undefined)
 let flushScheduled = false
@@ -273,9 +298,10 @@ export const flushPending = (): void => {
 
 /**
  * Completes a waiter now but resumes its fiber later (at the next park or
- * scheduler turn). The caller removed the node from its list. If the fiber is
- * interrupted before it is resumed, its `block` cancel handler receives the
- * grant, so that the primitive can undo or keep what was completed.
+ * scheduler turn). The caller removed the node from its list. If the fiber
+ * is interrupted before it is resumed, its cancel handler receives the grant,
+ * so that the primitive can undo or keep what was completed. A node
+ * registered but not parked yet just keeps the grant for its park.
  */
 export const wakeLater = <A, E>(
   node: Waiter<A, E>,
@@ -283,6 +309,7 @@ export const wakeLater = <A, E>(
   fiber: Fiber.Fiber<unknown, unknown>
 ): void => {
   node.grant = exit
+  if (node.resume === undefined) return
   pending.push(node)
   if (!flushScheduled) {
     flushScheduled = true
@@ -304,7 +331,7 @@ export const wakeLater = <A, E>(
 export const HANDOVER_STEPS = 3
 
 /**
- * Whether a value taken in the current step reaches the code that consumes
+ * Whether a grant taken in the current step reaches the code that consumes
  * it (the caller's continuation, a select handler, a `forEach` body) before
  * the fiber can yield — and so before an interruption can land.
  *
@@ -316,12 +343,12 @@ export const HANDOVER_STEPS = 3
  * in between, the fiber yields there, an interruption that arrives during
  * the yield discards the value, and nothing gives it back. So an operation
  * takes a value on its fast path only while the budget covers
- * {@link HANDOVER_STEPS} more steps. Otherwise it takes it at registration
- * and resumes later ({@link completeLater}): a resumed fiber starts a fresh
+ * {@link HANDOVER_STEPS} more steps. Otherwise it takes it at its park and
+ * resumes later ({@link completeLater}): a resumed fiber starts a fresh
  * budget, and an interruption before it resumes reaches the cancel handler,
- * which gives the value back.
+ * which gives the grant back.
  *
- * This costs a deferred resumption in about 3 receives of 2048 under the
+ * This costs a deferred resumption in about 3 operations of 2048 under the
  * default budget, and none when yields are prevented.
  */
 export const handsOver = (fiber: Fiber.Fiber<unknown, unknown>): boolean => {
@@ -330,19 +357,16 @@ export const handsOver = (fiber: Fiber.Fiber<unknown, unknown>): boolean => {
 }
 
 /**
- * Completes an operation at its registration (inside `Effect.callback`)
- * without resuming there: the fiber suspends and is resumed later, like a
- * waiter completed by {@link wakeLater}. Use it where the operation took a
- * value that {@link handsOver} says could not reach its consumer now. The
- * callback must return a cancel effect that calls {@link cancel} on
- * `node`: an interruption before the resumption passes the exit to
- * `onCancel` as completed.
+ * Completes an operation at its park (inside `Effect.callback`) without
+ * resuming there: the fiber suspends and is resumed later, like a waiter
+ * completed by {@link wakeLater}. Use it where the operation took a grant
+ * that {@link handsOver} says could not reach its consumer now.
  */
 export const completeLater = <A, E>(
   node: Waiter<A, E>,
   exit: Exit.Exit<A, E>,
   fiber: Fiber.Fiber<unknown, unknown>,
-  resume: (exit: Exit.Exit<A, E>) => void
+  resume: Resume
 ): void => {
   node.resume = resume
   node.fiber = fiber
@@ -384,104 +408,173 @@ export const parkTime = (fiber: Fiber.Fiber<unknown, unknown>): number => {
   return stamp
 }
 
-const flushStep: Effect.Effect<void> = Effect.sync(flushPending)
+// -----------------------------------------------------------------------------
+// Parking
+// -----------------------------------------------------------------------------
 
 /**
- * `park`, after resuming the waiters this fiber completed while it ran (see
- * {@link wakeLater}): parking is when it has nothing else to do. The flush
- * is a step of its own, before the registration, for two reasons. A fiber
- * it resumes runs on this fiber's stack and may interrupt this fiber; Effect
- * acts on that interruption at the next step, which must come before the
- * registration takes anything (a value, a lock), not after. And a fiber it
- * resumes may complete this operation: done during the registration, that
- * would resume this fiber inside it, past the op-budget check of
- * {@link handsOver}. Done before, it makes the operation ready, and the
- * registration's own try takes it — as in a ping-pong, where the replying
- * fiber parks and the registration takes its reply without suspending.
- * Without pending waiters this is `park` itself.
+ * Puts `node` where wakers find it, without parking (Go's `notifyListAdd`):
+ * a waker that removes it before its fiber parks records the grant on it,
+ * and {@link waitFor} takes that grant.
  */
-export const flushFirst = <A, E, R>(park: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  pending.head === undefined ? park : Effect.andThen(flushStep, park)
-
-/**
- * Blocks the current fiber on `list` with `node` until a waker calls
- * {@link wake} or {@link wakeLater}. Interruption withdraws the node in O(1)
- * from whichever list holds it; `onCancel` then runs, with the grant
- * if the operation had already completed (see {@link wakeLater}), so that a
- * primitive can return a value it took or withdraw a select's other nodes.
- *
- * `attempt` is the operation's own non-blocking try (the same one its fast
- * path ran): it is tried again at the moment of parking, and if it succeeds
- * the fiber does not park (or, when {@link handsOver} says the grant could
- * not reach the caller now, parks completed and resumes later; `onCancel`
- * then gives the grant back if an interruption comes first). This is what makes "check, then park" atomic.
- * Effect's run loop may yield before evaluating any effect (once a fiber has
- * spent its `MaxOpsBeforeYield` budget), so between an operation's first
- * check and the evaluation of `block`'s callback other fibers may run — fill
- * the buffer, unlock the mutex — and a fiber that then parked without looking
- * again would wait for a wake-up that already happened. Registration itself
- * runs synchronously, so nothing can come between the second try and the
- * parking.
- *
- * Testing it: the gap opens only when the op budget runs out exactly there,
- * so sweep `Scheduler.MaxOpsBeforeYield` over a range (3 to 40) with a
- * contended workload; before this fix an unbuffered channel hung at 9. (A
- * budget of 1 or 2 livelocks Effect itself, even on pure synchronous code:
- * do not test below 3.)
- *
- * The waiters this fiber completed while it ran are resumed first, in a
- * step of its own (see {@link flushFirst}).
- */
-export const block = <W extends Waiter<A, E>, A, E>(
+export const register = <W extends Waiter<any, any>>(
   list: WaiterList<W>,
   node: W,
-  fiber: Fiber.Fiber<unknown, unknown>,
-  onCancel: ((node: W, completed: Exit.Exit<A, E> | undefined) => void) | undefined,
-  attempt: () => Exit.Exit<A, E> | undefined
-): Effect.Effect<A, E> =>
-  flushFirst(
-    Effect.callback<A, E>((resume) => {
-      const now = attempt()
-      if (now !== undefined && handsOver(fiber)) return resume(now)
-      if (now !== undefined) completeLater(node, now, fiber, resume)
-      else enqueue(list, node, fiber, resume)
-      return Effect.sync(() => cancel(node, onCancel))
-    })
-  )
-
-/**
- * The parking step of {@link block}, for an operation that builds its own
- * `Effect.callback` (a channel receive shares one per channel, which
- * allocates nothing but the node): call it from the callback's registration,
- * right after the operation's non-blocking try failed there, and return a
- * cancel effect that calls {@link cancel} on `node`. Run the callback
- * through {@link flushFirst}: nothing else may run on this fiber's stack
- * during its registration.
- */
-export const enqueue = <W extends Waiter<A, E>, A, E>(
-  list: WaiterList<W>,
-  node: W,
-  fiber: Fiber.Fiber<unknown, unknown>,
-  resume: (exit: Exit.Exit<A, E>) => void
+  fiber: Fiber.Fiber<unknown, unknown>
 ): void => {
-  node.resume = resume
   node.fiber = fiber
   node.since = parkTime(fiber)
   list.push(node)
 }
 
-/** Withdraws an interrupted waiter; see {@link block}. */
-export const cancel = <W extends Waiter<A, E>, A, E>(
+/** Where a parking operation's node goes: a list, or several (a select's). */
+export type Enlist<W extends Waiter<any, any>> = WaiterList<W> | ((node: W, fiber: Fiber.Fiber<unknown, unknown>) => void)
+
+/** What a primitive does for a waiter that leaves (interrupted) with `granted`, if it was granted anything. */
+export type OnCancel<W, A, E> = ((node: W, granted: Exit.Exit<A, E> | undefined) => void) | undefined
+
+const enlist = <W extends Waiter<any, any>>(
+  where: Enlist<W>,
   node: W,
-  onCancel: ((node: W, completed: Exit.Exit<A, E> | undefined) => void) | undefined
+  fiber: Fiber.Fiber<unknown, unknown>
 ): void => {
-  // Completed but not resumed: deferred (pending), or woken in the moment
-  // between this fiber's interruption and this handler (Effect runs the
-  // handler as a later step, and wakers may take the node in between).
-  const completed = node.grant
+  if (typeof where === "function") where(node, fiber)
+  else register(where, node, fiber)
+}
+
+const flushStep: Effect.Effect<void> = Effect.sync(flushPending)
+
+/**
+ * `park`, after resuming the waiters this fiber completed while it ran (see
+ * {@link wakeLater}): parking is when it has nothing else to do. The resumed
+ * fibers run in a step of their own, before the registration. A fiber
+ * resumed there runs on this fiber's stack: it may interrupt this fiber
+ * (Effect acts on that at the next step, before anything is taken), or make
+ * this operation ready (the registration's try then takes it). They are
+ * never resumed inside a registration: one that completed this very
+ * operation would resume this fiber inside it, past the op-budget check of
+ * {@link handsOver}, and one that interrupted it would have Effect drop what
+ * was just taken, with no cancel handler installed yet to give it back.
+ * (Effect skips recovery handlers such as `catchCause` for an interruption,
+ * so nothing cheaper can guard that gap.) Without pending waiters this is
+ * `park` itself.
+ */
+export const flushFirst = <A, E, R>(park: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  pending.head === undefined ? park : Effect.andThen(flushStep, park)
+
+/**
+ * Parks the fiber until a waker grants `node`, and continues with the grant
+ * (`node.deliver`). The one way every primitive blocks.
+ *
+ * - `attempt` is the operation's own non-blocking try (share it with the
+ *   fast path): it runs again at the moment of parking, and if it succeeds
+ *   the fiber does not wait (or, when {@link handsOver} says the grant could
+ *   not reach its consumer now, it waits completed and resumes later). Effect's
+ *   run loop may yield before evaluating any effect once a fiber's op budget
+ *   is spent, so between the fast path and the park other fibers may have
+ *   filled the buffer or freed the lock; nothing can come between this try
+ *   and the registration.
+ * - `where` is the list the node waits in (or a function that registers a
+ *   select's nodes on several).
+ * - `onCancel` runs once if the fiber is interrupted before it continues
+ *   with a grant: it withdraws what the node left elsewhere and gives back
+ *   the grant it never saw (a value, a lock, permits, a turn).
+ *
+ * The waiters this fiber completed are resumed first (see {@link flushFirst}).
+ *
+ * Testing it: the gaps open only when the op budget runs out exactly there,
+ * so sweep `Scheduler.MaxOpsBeforeYield` over a range (3 to 40) with a
+ * contended workload. (A budget of 1 or 2 livelocks Effect itself, even on
+ * pure synchronous code: do not test below 3.)
+ */
+export const park = <W extends Waiter<A, E>, A, E>(
+  node: W,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  attempt: () => Exit.Exit<A, E> | undefined,
+  where: Enlist<W>,
+  onCancel: OnCancel<W, A, E>
+): Effect.Effect<A, E> =>
+  flushFirst(Effect.callback<A, E>((resume) => parkNow(node, fiber, attempt, where, onCancel, resume)))
+
+/**
+ * The registration of {@link park}, for an operation that builds its own
+ * `Effect.callback` once (a channel's receive allocates only its node per
+ * park): call it with the callback's `resume` and return what it returns;
+ * run the callback through {@link flushFirst}.
+ */
+export const parkNow = <W extends Waiter<A, E>, A, E>(
+  node: W,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  attempt: () => Exit.Exit<A, E> | undefined,
+  where: Enlist<W>,
+  onCancel: OnCancel<W, A, E>,
+  resume: Resume
+): Effect.Effect<void> | undefined => {
+  const now = attempt()
+  if (now !== undefined && handsOver(fiber)) {
+    resume(node.deliver(now))
+    return undefined
+  }
+  if (now !== undefined) completeLater(node, now, fiber, resume)
+  else {
+    enlist(where, node, fiber)
+    node.resume = resume
+  }
+  return cancelOf(node, onCancel)
+}
+
+/**
+ * Parks a node registered earlier ({@link register}: Go's `notifyListWait`
+ * after `notifyListAdd`) until it is granted, taking at once a grant it got
+ * in between. Cond registers before it unlocks its mutex, so that a signal
+ * sent by the fiber that gets the mutex next is not missed. The caller must
+ * withdraw the node itself (`cancel`) if it is interrupted before the park
+ * (Cond's `wait` sees every end of it); once parked, `onCancel` runs once if
+ * the fiber leaves without its grant.
+ */
+export const waitFor = <W extends Waiter<A, E>, A, E>(
+  node: W,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  onCancel: OnCancel<W, A, E>
+): Effect.Effect<A, E> =>
+  flushFirst(
+    Effect.callback<A, E>((resume) => {
+      let granted = node.grant
+      if (granted !== undefined) {
+        node.grant = undefined
+        granted = node.settle(granted)
+      }
+      if (granted !== undefined && handsOver(fiber)) return resume(node.deliver(granted) as Effect.Effect<A, E>)
+      if (granted !== undefined) completeLater(node, granted, fiber, resume)
+      else node.resume = resume
+      return cancelOf(node, onCancel)
+    })
+  )
+
+/** {@link park} on one list: the common case. */
+export const block = <W extends Waiter<A, E>, A, E>(
+  list: WaiterList<W>,
+  node: W,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  onCancel: OnCancel<W, A, E>,
+  attempt: () => Exit.Exit<A, E> | undefined
+): Effect.Effect<A, E> => park(node, fiber, attempt, list, onCancel)
+
+const cancelOf = <W extends Waiter<A, E>, A, E>(node: W, onCancel: OnCancel<W, A, E>): Effect.Effect<void> =>
+  Effect.sync(() => cancel(node, onCancel))
+
+/**
+ * Withdraws an interrupted waiter, once: removes its node from whichever
+ * list holds it (its primitive's, or the pending list) and passes what it
+ * was granted and never saw to `onCancel`.
+ */
+export const cancel = <W extends Waiter<A, E>, A, E>(node: W, onCancel: OnCancel<W, A, E>): void => {
+  if (node.left) return
+  node.left = true
+  const granted = node.grant
   node.grant = undefined
   node.list?.remove(node)
   node.resume = undefined
   node.fiber = undefined
-  if (onCancel !== undefined) onCancel(node, completed)
+  if (onCancel !== undefined) onCancel(node, granted)
 }
