@@ -86,7 +86,7 @@ import * as Chan from "./Chan.ts"
 import { type ChanImpl, chanOf, closeAll, closeNow } from "./internal/chan.ts"
 import { invalidArgument, show, unwrap } from "./internal/copied.ts"
 import { InvalidDurationError, parseDuration } from "./internal/duration.ts"
-import { shallow } from "./internal/waiters.ts"
+import { block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import { effectLast } from "./internal/function.ts"
 
 export { InvalidDurationError }
@@ -842,16 +842,30 @@ const WAITING = 0
 const FIRED = 1
 const STOPPED = 2
 
+/**
+ * An `afterFunc` registration. Its fiber waits in `waiters` (a list of one,
+ * so that it shows in blocked-fiber dumps like any other waiter) until the
+ * context is cancelled.
+ */
 class AfterFuncHook extends Hook {
   state: typeof WAITING | typeof FIRED | typeof STOPPED = WAITING
-  resume: ((effect: Effect.Effect<void>) => void) | undefined = undefined
+  readonly waiters: WaiterList<Waiter>
+  constructor(label: string) {
+    super()
+    this.waiters = new WaiterList("GoContext", label)
+  }
   fire(): void {
     if (this.state !== WAITING) return
     this.state = FIRED
-    const resume = this.resume
-    this.resume = undefined
-    resume?.(Exit.void)
+    for (const node of this.waiters.drain()) wake(node, Exit.void)
   }
+  /** Its fiber leaves without running the effect (stopped, or its scope closed). */
+  readonly leave = (): void => {
+    if (this.state !== WAITING) return
+    this.state = STOPPED
+    unlink(this)
+  }
+  readonly attempt = (): Exit.Exit<void> | undefined => (this.state === FIRED ? Exit.void : undefined)
 }
 
 /**
@@ -902,7 +916,7 @@ export const afterFunc: {
       Effect.suspend(() => {
         const node = impl(self).node
         if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("GoContext.afterFunc", "an Effect", effect))
-        const hook = new AfterFuncHook()
+        const hook = new AfterFuncHook(impl(self).toString())
         if (node === undefined) {
           // Never done: nothing to run, stop only records that it stopped.
           return Effect.succeed({
@@ -913,16 +927,10 @@ export const afterFunc: {
             })
           })
         }
-        const wait = Effect.callback<void>((resume) => {
-          if (hook.state === FIRED) return resume(Exit.void)
-          hook.resume = resume
-          return Effect.sync(() => {
-            hook.resume = undefined
-            if (hook.state === WAITING) {
-              hook.state = STOPPED
-              unlink(hook)
-            }
-          })
+        const wait = Effect.withFiber((fiber) => {
+          const waiter = new Waiter()
+          waiter.op = "afterFunc"
+          return block(hook.waiters, waiter, fiber, hook.leave, hook.attempt)
         })
         link(node, hook)
         return Effect.map(
