@@ -8,11 +8,15 @@ import type * as Effect from "effect/Effect"
 export interface Example {
   /** Short kebab-case name: `npm start -- <name>` runs just this one. */
   readonly name: string
-  /** The seed document and section it mirrors, e.g. "001 · Pipelines". */
-  readonly seed: string
+  /**
+   * The Go document and section it re-expresses, e.g. "Go Concurrency ·
+   * Pipeline Pattern": the part before the first " · " is the `name` of one
+   * of {@link documents}.
+   */
+  readonly section: string
   /** One line: what it shows. */
   readonly title: string
-  /** The effect-go modules it uses (README's seed → example table). */
+  /** The effect-go modules it uses (a column of README's examples table). */
   readonly uses: ReadonlyArray<string>
   /** The program. It prints with `Console.log`, so tests can read its output. */
   readonly program: Effect.Effect<void, unknown>
@@ -22,6 +26,53 @@ export interface Example {
    */
   readonly expected: ReadonlyArray<string | RegExp>
 }
+
+/** A Go document the examples come from. */
+export interface Document {
+  /** The short name an example's `section` starts with. */
+  readonly name: string
+  /** The document's own title. */
+  readonly title: string
+  /** What it covers, in a line. */
+  readonly about: string
+}
+
+/** The documents the examples come from, in tour order. */
+export const documents: ReadonlyArray<Document> = [
+  {
+    name: "Coordination Guide",
+    title: "Concurrency Coordination: Advanced Developer Guide",
+    about: "WaitGroup, Once, Cond, errgroup with a context, common mistakes, best practices"
+  },
+  {
+    name: "Go Concurrency",
+    title: "Go Concurrency",
+    about: "goroutine lifecycle, channels, pipelines, select, errgroup, context, mutexes, atomics, data races"
+  },
+  {
+    name: "WaitGroup Deep Dive",
+    title: "sync.WaitGroup Deep Dive",
+    about: "worker pools, pipelines, batches, WaitGroup with a context, dynamic and hierarchical groups, monitoring"
+  },
+  {
+    name: "Correctness & Trade-offs",
+    title: "Concurrency correctness, patterns, and trade-offs",
+    about: "goroutines, channels and select; races, mutex or channel; fan-out and worker pools; context and timeouts"
+  },
+  {
+    name: "sync.WaitGroup",
+    title: "sync.WaitGroup",
+    about: "usage patterns, common bugs, WaitGroup or channels, a real-world leak, interview traps, exercises"
+  },
+  {
+    name: "Cheat sheet",
+    title: "Go → effect-go cheat sheet (docs/cheatsheet.md)",
+    about: "the ten Go concurrency patterns that come up most, in effect-go"
+  }
+]
+
+/** The name of the document an example comes from (the start of its `section`). */
+export const documentOf = (example: Example): string => example.section.split(" · ", 1)[0]!
 
 export const make = (example: Example): Example => example
 

@@ -1,7 +1,7 @@
 /**
- * Seed 004 · "Correct Usage Patterns — Pattern 1: Add Before Goroutine
- * Launch": the counter must be raised before the goroutine exists, or
- * `Wait` may see zero and return early.
+ * sync.WaitGroup · "Correct Usage Patterns — Pattern 1: Add Before Goroutine
+ * Launch": the counter must be raised before the goroutine exists, or `Wait`
+ * may see zero and return early.
  *
  * Go:
  *   for i := 0; i < 10; i++ {
@@ -37,7 +37,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "add-before-go",
-  seed: "004 · Correct Usage Patterns · Pattern 1: Add Before Goroutine Launch",
+  section: "sync.WaitGroup · Correct Usage Patterns · Pattern 1: Add Before Goroutine Launch",
   title: "WaitGroup.go counts before it forks: the counter is 10 before any task has started",
   uses: ["WaitGroup"],
   program,

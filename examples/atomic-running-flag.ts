@@ -1,5 +1,5 @@
 /**
- * Seed 001 · "Atomics": a `running` flag that makes `Start` idempotent.
+ * Go Concurrency · "Atomics": a `running` flag that makes `Start` idempotent.
  *
  * Go:
  *   type Server struct { running atomic.Bool }
@@ -62,7 +62,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "atomic-running-flag",
-  seed: "001 · Synchronization · Atomics",
+  section: "Go Concurrency · Synchronization · Atomics",
   title: "an idempotent Start: a plain boolean is atomic between yields; Ref.getAndSet is Swap",
   uses: ["WaitGroup"],
   program,

@@ -1,6 +1,6 @@
 /**
- * Seed 002 · "Advanced Usage Patterns — 3. Batch Processing with Error
- * Handling": one fiber per item, each writing its own slot of a results
+ * WaitGroup Deep Dive · "Advanced Usage Patterns — 3. Batch Processing with
+ * Error Handling": one fiber per item, each writing its own slot of a results
  * array; every slot holds a value or an error.
  *
  * Go:
@@ -20,7 +20,7 @@
  * turns a fallible `processItem` into one that always succeeds with the
  * outcome. `WaitGroup.go` only accepts tasks that cannot fail, so an error
  * cannot be dropped on the floor by accident (see the type test in
- * test/examples-types-002-004.test.ts).
+ * test/examples-types-waitgroup-trade-offs.test.ts).
  */
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
@@ -69,7 +69,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "batch-process-results",
-  seed: "002 · Advanced Usage Patterns · 3. Batch Processing with Error Handling",
+  section: "WaitGroup Deep Dive · Advanced Usage Patterns · 3. Batch Processing with Error Handling",
   title: "one fiber per item, each filling its own slot with a Result (value or typed error)",
   uses: ["WaitGroup"],
   program,

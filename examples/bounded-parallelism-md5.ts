@@ -1,5 +1,5 @@
 /**
- * Seed 001 · "Bounded Parallelism": MD5 sums of every file under a
+ * Go Concurrency · "Bounded Parallelism": MD5 sums of every file under a
  * directory, computed by a fixed number of workers that read paths from one
  * channel (the Go blog's MD5All, with `done` for cancellation).
  *
@@ -176,7 +176,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "bounded-parallelism-md5",
-  seed: "001 · Bounded Parallelism",
+  section: "Go Concurrency · Bounded Parallelism",
   title: "MD5 of every file under a directory with a fixed number of workers reading one channel",
   uses: ["Chan", "Select", "WaitGroup", "Pipeline"],
   program,

@@ -1,7 +1,7 @@
 /**
- * Seed 004 · "Common Bugs — Bug 1: Add Inside Goroutine": `Wait` may run
- * before any goroutine has called `Add`, see a zero counter and return
- * while the work has not even started.
+ * sync.WaitGroup · "Common Bugs — Bug 1: Add Inside Goroutine": `Wait` may run
+ * before any goroutine has called `Add`, see a zero counter and return while
+ * the work has not even started.
  *
  * Go (WRONG):
  *   for i := 0; i < 10; i++ {
@@ -55,7 +55,7 @@ const program = Effect.andThen(wrong, right)
 
 export const example = Example.make({
   name: "bug-add-inside-goroutine",
-  seed: "004 · Common Bugs · Bug 1: Add Inside Goroutine",
+  section: "sync.WaitGroup · Common Bugs · Bug 1: Add Inside Goroutine",
   title: "add inside the fiber lets wait return early (reproduced); WaitGroup.go makes it impossible",
   uses: ["WaitGroup"],
   program,

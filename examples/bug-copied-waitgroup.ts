@@ -1,6 +1,6 @@
 /**
- * Seed 004 · "Common Bugs — Bug 5: Copying WaitGroup": passed by value, the
- * callee's `Done` lowers a copy and the caller's `Wait` blocks forever.
+ * sync.WaitGroup · "Common Bugs — Bug 5: Copying WaitGroup": passed by value,
+ * the callee's `Done` lowers a copy and the caller's `Wait` blocks forever.
  *
  * Go (WRONG):
  *   func doWork(wg sync.WaitGroup) { defer wg.Done() } // Passed by value (copied)
@@ -42,7 +42,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "bug-copied-waitgroup",
-  seed: "004 · Common Bugs · Bug 5: Copying WaitGroup",
+  section: "sync.WaitGroup · Common Bugs · Bug 5: Copying WaitGroup",
   title: "no pass-by-value: a WaitGroup parameter is a reference, Go's *sync.WaitGroup",
   uses: ["WaitGroup"],
   program,

@@ -1,5 +1,5 @@
 /**
- * Seed 004 · "Common Bugs — Bug 2: Forgetting Done()": the counter never
+ * sync.WaitGroup · "Common Bugs — Bug 2: Forgetting Done()": the counter never
  * returns to zero and `Wait` blocks forever.
  *
  * Go (WRONG):
@@ -49,7 +49,7 @@ const program = Effect.andThen(wrong, right)
 
 export const example = Example.make({
   name: "bug-forgot-done",
-  seed: "004 · Common Bugs · Bug 2: Forgetting Done()",
+  section: "sync.WaitGroup · Common Bugs · Bug 2: Forgetting Done()",
   title:
     "a missing done blocks wait forever (caught by a timeout and a blocked-fiber dump); WaitGroup.go has no done to forget",
   uses: ["WaitGroup"],

@@ -1,6 +1,6 @@
 /**
- * Seed 004 · "Common Bugs — Bug 3: Negative Counter (Add/Done Mismatch)":
- * one `Done` too many panics.
+ * sync.WaitGroup · "Common Bugs — Bug 3: Negative Counter (Add/Done
+ * Mismatch)": one `Done` too many panics.
  *
  * Go (WRONG):
  *   wg.Add(1)
@@ -39,7 +39,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "bug-negative-counter",
-  seed: "004 · Common Bugs · Bug 3: Negative Counter",
+  section: "sync.WaitGroup · Common Bugs · Bug 3: Negative Counter",
   title: "one done too many: the defect “sync: negative WaitGroup counter”, counter unchanged",
   uses: ["WaitGroup"],
   program,

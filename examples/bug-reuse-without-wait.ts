@@ -1,5 +1,5 @@
 /**
- * Seed 004 · "Common Bugs — Bug 4: Reusing WaitGroup Without Waiting": a
+ * sync.WaitGroup · "Common Bugs — Bug 4: Reusing WaitGroup Without Waiting": a
  * package-level WaitGroup shared by two batches; batch1 forgets to wait, so
  * its task's count bleeds into batch2's wait.
  *
@@ -64,7 +64,7 @@ const program = Effect.andThen(shared, separate)
 
 export const example = Example.make({
   name: "bug-reuse-without-wait",
-  seed: "004 · Common Bugs · Bug 4: Reusing WaitGroup Without Waiting",
+  section: "sync.WaitGroup · Common Bugs · Bug 4: Reusing WaitGroup Without Waiting",
   title: "a shared group leaks batch1's count into batch2 (reproduced); one scoped group per batch cannot",
   uses: ["WaitGroup"],
   program,

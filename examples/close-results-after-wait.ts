@@ -1,6 +1,6 @@
 /**
- * Seed 004 · "Correct Usage Patterns — Pattern 3: Dynamic Work": results go
- * to a buffered channel; a separate fiber waits for the workers and then
+ * sync.WaitGroup · "Correct Usage Patterns — Pattern 3: Dynamic Work": results
+ * go to a buffered channel; a separate fiber waits for the workers and then
  * closes it, so the consumer can simply range over the results.
  *
  * Go:
@@ -59,7 +59,7 @@ const program = process(["gopher", "ox", "fiber", "go"])
 
 export const example = Example.make({
   name: "close-results-after-wait",
-  seed: "004 · Correct Usage Patterns · Pattern 3: Dynamic Work",
+  section: "sync.WaitGroup · Correct Usage Patterns · Pattern 3: Dynamic Work",
   title: "workers send to a buffered channel; a closer fiber waits, then closes it; main ranges over it",
   uses: ["WaitGroup", "Chan"],
   program,

@@ -1,7 +1,7 @@
 /**
- * Seed 003 · "Advanced Control — 1. Context & Timeouts — Code Exercise:
- * Concurrent Fetch with Timeout": fetch URLs, at most 2 at once, with a
- * global timeout of 500 ms.
+ * Correctness & Trade-offs · "Advanced Control — 1. Context & Timeouts — Code
+ * Exercise: Concurrent Fetch with Timeout": fetch URLs, at most 2 at once,
+ * with a global timeout of 500 ms.
  *
  * Go:
  *   func fetch(ctx context.Context, url string, results chan<- string) {
@@ -75,7 +75,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "concurrent-fetch-timeout",
-  seed: "003 · Advanced Control · 1. Context & Timeouts (Concurrent Fetch with Timeout)",
+  section: "Correctness & Trade-offs · Advanced Control · 1. Context & Timeouts (Concurrent Fetch with Timeout)",
   title: "fetch 5 URLs, at most 2 at once (channel semaphore), global 500 ms context timeout",
   uses: ["GoContext", "Select", "Chan"],
   program,

@@ -1,6 +1,6 @@
 /**
- * Seed 000 · "sync.Cond (Condition Variables) and Signaling": a waiter
- * blocks until a notifier sets `ready` and signals.
+ * Coordination Guide · "sync.Cond (Condition Variables) and Signaling": a
+ * waiter blocks until a notifier sets `ready` and signals.
  *
  * Go:
  *   mu := &sync.Mutex{}; cond := sync.NewCond(mu); ready := false
@@ -75,7 +75,7 @@ const program = Effect.andThen(signalOne, broadcastAll)
 
 export const example = Example.make({
   name: "cond-ready",
-  seed: "000 · sync.Cond (Condition Variables) and Signaling",
+  section: "Coordination Guide · sync.Cond (Condition Variables) and Signaling",
   title: "wait for a condition under a mutex; Signal wakes one waiter, Broadcast all",
   uses: ["Cond", "Mutex", "WaitGroup"],
   program,

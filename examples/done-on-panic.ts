@@ -1,5 +1,5 @@
 /**
- * Seed 004 · "Correct Usage Patterns — Pattern 2: Done with Defer
+ * sync.WaitGroup · "Correct Usage Patterns — Pattern 2: Done with Defer
  * (Safest)": `defer wg.Done()` runs even if the work panics, so the counter
  * cannot stay above zero.
  *
@@ -41,7 +41,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "done-on-panic",
-  seed: "004 · Correct Usage Patterns · Pattern 2: Done with Defer (Safest)",
+  section: "sync.WaitGroup · Correct Usage Patterns · Pattern 2: Done with Defer (Safest)",
   title: "a task that dies still counts as done; wait returns and reports the defect",
   uses: ["WaitGroup"],
   program,

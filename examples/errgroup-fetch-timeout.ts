@@ -1,7 +1,7 @@
 /**
- * Seed 000 · "errgroup With Context for Cancellation": fetch several URLs in
- * parallel under a timeout; the first error (or the deadline) cancels the
- * rest and is what `Wait` returns.
+ * Coordination Guide · "errgroup With Context for Cancellation": fetch several
+ * URLs in parallel under a timeout; the first error (or the deadline) cancels
+ * the rest and is what `Wait` returns.
  *
  * Go:
  *   ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -20,7 +20,7 @@
  *
  * The fetch is simulated (a latency and a status per URL, with
  * `Effect.sleep`), so the example never touches the network and runs on
- * `TestClock` in the test. Durations are scaled down from the seed's (a 50 ms
+ * `TestClock` in the test. Durations are scaled down from the guide's (a 50 ms
  * timeout instead of 2 s) to keep the tour fast.
  *
  * - `GoContext.withTimeout` is `context.WithTimeout`; the scope is
@@ -86,7 +86,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "errgroup-fetch-timeout",
-  seed: "000 · errgroup With Context for Cancellation",
+  section: "Coordination Guide · errgroup With Context for Cancellation",
   title: "parallel fetches under a timeout: the first error or the deadline cancels the rest",
   uses: ["ErrGroup", "GoContext"],
   program,

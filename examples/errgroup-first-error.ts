@@ -1,5 +1,5 @@
 /**
- * Seed 001 · "errgroup": a group of tasks with error propagation and
+ * Go Concurrency · "errgroup": a group of tasks with error propagation and
  * cancellation — "prefer errgroup over manual sync.WaitGroup + error
  * collection".
  *
@@ -95,7 +95,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "errgroup-first-error",
-  seed: "001 · errgroup",
+  section: "Go Concurrency · errgroup",
   title: "the first error cancels the other tasks and is what wait returns; a WaitGroup runs them all to the end",
   uses: ["ErrGroup", "WaitGroup", "Mutex"],
   program,

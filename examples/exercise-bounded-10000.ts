@@ -1,6 +1,6 @@
 /**
- * Seed 004 · "Exercises — 5. Implement bounded concurrency: process 10,000
- * items with max 100 concurrent goroutines, using WaitGroup + semaphore
+ * sync.WaitGroup · "Exercises — 5. Implement bounded concurrency: process
+ * 10,000 items with max 100 concurrent goroutines, using WaitGroup + semaphore
  * channel."
  *
  * Go:
@@ -49,7 +49,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "exercise-bounded-10000",
-  seed: "004 · Exercises · 5. 10,000 items, at most 100 at once",
+  section: "sync.WaitGroup · Exercises · 5. 10,000 items, at most 100 at once",
   title: "WaitGroup + weighted Semaphore: 10,000 items, never more than 100 in flight",
   uses: ["WaitGroup", "Semaphore"],
   program,

@@ -1,5 +1,5 @@
 /**
- * Seed 004 · "Exercises — 4. Create a goroutine leak: use WaitGroup but
+ * sync.WaitGroup · "Exercises — 4. Create a goroutine leak: use WaitGroup but
  * have goroutines block on unbuffered channel after Done(). Detect with
  * runtime.NumGoroutine()."
  *
@@ -74,7 +74,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "exercise-leak-detection",
-  seed: "004 · Exercises · 4. Goroutine leak after Done(), detected with NumGoroutine",
+  section: "sync.WaitGroup · Exercises · 4. Goroutine leak after Done(), detected with NumGoroutine",
   title: "done, then a blocked send: wait returns but 10 fibers leak (FiberMonitor.numFibers); buffered: 0",
   uses: ["WaitGroup", "Chan", "FiberMonitor"],
   program,

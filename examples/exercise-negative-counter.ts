@@ -1,5 +1,5 @@
 /**
- * Seed 004 · "Exercises — 2. Intentionally call Done() more times than
+ * sync.WaitGroup · "Exercises — 2. Intentionally call Done() more times than
  * Add(). Observe panic."
  *
  * Go:
@@ -50,7 +50,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "exercise-negative-counter",
-  seed: "004 · Exercises · 2. Call Done() more times than Add()",
+  section: "sync.WaitGroup · Exercises · 2. Call Done() more times than Add()",
   title: "more done than add: the defect “sync: negative WaitGroup counter”, also when it happens inside a task",
   uses: ["WaitGroup"],
   program,

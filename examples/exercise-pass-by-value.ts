@@ -1,5 +1,5 @@
 /**
- * Seed 004 · "Exercises — 3. Pass WaitGroup by value instead of pointer.
+ * sync.WaitGroup · "Exercises — 3. Pass WaitGroup by value instead of pointer.
  * Run go vet. Fix it."
  *
  * Go:
@@ -39,7 +39,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "exercise-pass-by-value",
-  seed: "004 · Exercises · 3. Pass WaitGroup by value",
+  section: "sync.WaitGroup · Exercises · 3. Pass WaitGroup by value",
   title: "no pass-by-value in TypeScript: a function always receives the caller's WaitGroup",
   uses: ["WaitGroup"],
   program,

@@ -1,5 +1,5 @@
 /**
- * Seed 004 · "Exercises — 1. Process 1000 items concurrently using
+ * sync.WaitGroup · "Exercises — 1. Process 1000 items concurrently using
  * WaitGroup. Verify all complete."
  *
  * Go:
@@ -39,7 +39,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "exercise-thousand-items",
-  seed: "004 · Exercises · 1. Process 1000 items concurrently",
+  section: "sync.WaitGroup · Exercises · 1. Process 1000 items concurrently",
   title: "1000 fibers on one WaitGroup; after wait every item is verified complete",
   uses: ["WaitGroup"],
   program,

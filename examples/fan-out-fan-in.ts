@@ -1,7 +1,7 @@
 /**
- * Seed 001 · "Fan-Out, Fan-In": several `sq` workers read from one channel
- * (fan-out); `merge` funnels their outputs into one channel (fan-in) and
- * closes it when every input is drained.
+ * Go Concurrency · "Fan-Out, Fan-In": several `sq` workers read from one
+ * channel (fan-out); `merge` funnels their outputs into one channel (fan-in)
+ * and closes it when every input is drained.
  *
  * Go:
  *   func merge(cs ...<-chan int) <-chan int {
@@ -89,7 +89,7 @@ const program = Effect.andThen(handRolled, withPipeline)
 
 export const example = Example.make({
   name: "fan-out-fan-in",
-  seed: "001 · Fan-Out, Fan-In",
+  section: "Go Concurrency · Fan-Out, Fan-In",
   title: "two workers share one input channel; merge joins their outputs and closes when both are done",
   uses: ["Chan", "WaitGroup", "Pipeline"],
   program,

@@ -1,5 +1,5 @@
 /**
- * Seed 001 · "Data Race Gotchas · String Formatting Deadlocks": an error
+ * Go Concurrency · "Data Race Gotchas · String Formatting Deadlocks": an error
  * message built while holding the write lock calls a method that takes the
  * read lock of the same mutex.
  *
@@ -26,7 +26,7 @@
  * reentrant, as in Go). The example reports it instead of hanging: a
  * timeout interrupts the stuck call (which releases the write lock on its
  * way out) and `RWMutex.blocked` names the fiber that was stuck and on what.
- * Then the seed's two fixes: validate before locking, or format from the
+ * Then the document's two fixes: validate before locking, or format from the
  * fields directly.
  */
 import * as Console from "effect/Console"
@@ -106,7 +106,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "format-deadlock",
-  seed: "001 · Data Race Gotchas · String Formatting Deadlocks",
+  section: "Go Concurrency · Data Race Gotchas · String Formatting Deadlocks",
   title: "formatting under the write lock with a method that read-locks deadlocks; reported, then fixed",
   uses: ["RWMutex"],
   program,

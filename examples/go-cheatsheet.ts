@@ -1,9 +1,9 @@
 /**
  * The Go → effect-go cheat sheet (docs/cheatsheet.md), as one program: the
- * ten most common Go concurrency patterns of seeds 002–004, each in the
- * effect-go form the cheat sheet shows. Every `#region` below is copied
- * verbatim into docs/cheatsheet.md, and test/examples-types-002-004.test.ts
- * checks that every effect-go block of the cheat sheet still appears here —
+ * ten Go concurrency patterns that come up most in the WaitGroup and
+ * trade-offs documents, each in the effect-go form the cheat sheet shows.
+ * Every `#region` below is copied verbatim into docs/cheatsheet.md, and
+ * test/examples-types-waitgroup-trade-offs.test.ts checks that every effect-go block of the cheat sheet still appears here —
  * so the cheat sheet only shows code that compiles and runs.
  */
 import * as Console from "effect/Console"
@@ -200,7 +200,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "go-cheatsheet",
-  seed: "002–004 · the ten common patterns of docs/cheatsheet.md",
+  section: "Cheat sheet · the ten most common patterns (docs/cheatsheet.md)",
   title: "the Go → effect-go cheat sheet, run: every effect-go snippet of docs/cheatsheet.md",
   uses: [
     "WaitGroup",

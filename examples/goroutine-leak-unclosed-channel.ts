@@ -1,5 +1,5 @@
 /**
- * Seed 004 · "Real-World Failure: Goroutine Leak from Unclosed Channel":
+ * sync.WaitGroup · "Real-World Failure: Goroutine Leak from Unclosed Channel":
  * workers send to an unbuffered results channel that nobody reads; every
  * request leaves goroutines blocked forever and memory grows until OOM.
  *
@@ -18,7 +18,7 @@
  *
  * Reproduced as written: `Done` is deferred, so it never runs while the send
  * is blocked, and `wg.Wait()` blocks too — each request leaks its handler
- * and one fiber per order. (The seed's prose says Wait completes; that is
+ * and one fiber per order. (The document's prose says Wait completes; that is
  * the variant where Done runs before the send: exercise-leak-detection.)
  * Caught by the leak check: a `FiberMonitor` counts the live fibers the
  * requests started, and the count grows with every request. Both fixes end
@@ -142,7 +142,7 @@ const program = Effect.andThen(leaky, fixed)
 
 export const example = Example.make({
   name: "goroutine-leak-unclosed-channel",
-  seed: "004 · Real-World Failure: Goroutine Leak from Unclosed Channel",
+  section: "sync.WaitGroup · Real-World Failure: Goroutine Leak from Unclosed Channel",
   title: "every request leaks fibers blocked on an unread channel (the FiberMonitor count grows); both fixes end at 0",
   uses: ["WaitGroup", "Chan", "FiberMonitor"],
   program,

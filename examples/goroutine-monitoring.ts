@@ -1,6 +1,6 @@
 /**
- * Seed 002 · "Performance Considerations — 3. Monitoring": print the number
- * of live goroutines on every tick of a ticker.
+ * WaitGroup Deep Dive · "Performance Considerations — 3. Monitoring": print
+ * the number of live goroutines on every tick of a ticker.
  *
  * Go:
  *   func monitorGoroutines() {
@@ -54,7 +54,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "goroutine-monitoring",
-  seed: "002 · Performance Considerations · 3. Monitoring",
+  section: "WaitGroup Deep Dive · Performance Considerations · 3. Monitoring",
   title: "a Ticker loop printing the live fiber count (runtime.NumGoroutine) as workers finish",
   uses: ["FiberMonitor", "Ticker", "WaitGroup", "Chan"],
   program,

@@ -1,7 +1,7 @@
 /**
- * Seed 002 · "Advanced Concepts — 3. Hierarchical WaitGroups": each task of
- * a parent group fans out subtasks on a WaitGroup of its own and counts as
- * done in the parent only when all of its subtasks are.
+ * WaitGroup Deep Dive · "Advanced Concepts — 3. Hierarchical WaitGroups": each
+ * task of a parent group fans out subtasks on a WaitGroup of its own and
+ * counts as done in the parent only when all of its subtasks are.
  *
  * Go:
  *   type HierarchicalTask struct { parentWg *sync.WaitGroup; localWg sync.WaitGroup; subtasks []Task }
@@ -80,7 +80,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "hierarchical-waitgroups",
-  seed: "002 · Advanced Concepts · 3. Hierarchical WaitGroups",
+  section: "WaitGroup Deep Dive · Advanced Concepts · 3. Hierarchical WaitGroups",
   title: "each parent task waits on its own WaitGroup of subtasks; the parent group waits on the tasks",
   uses: ["WaitGroup"],
   program,

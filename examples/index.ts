@@ -1,9 +1,11 @@
 /**
- * Every example, in tour order: the seed documents 000–001, then 002–004.
- * Each list lives in its own file so that they can grow independently.
+ * Every example, in tour order: the Coordination Guide and Go Concurrency,
+ * then WaitGroup Deep Dive, Correctness & Trade-offs, sync.WaitGroup and the
+ * cheat sheet (the documents are listed in Example.ts). Each list lives in a
+ * file of its own so that they can grow independently.
  */
 import type { Example } from "./Example.ts"
-import { examples as seeds000to001 } from "./list-000-001.ts"
-import { examples as seeds002to004 } from "./list-002-004.ts"
+import { examples as coordinationAndGoConcurrency } from "./list-coordination-go-concurrency.ts"
+import { examples as waitGroupAndTradeOffs } from "./list-waitgroup-trade-offs.ts"
 
-export const examples: ReadonlyArray<Example> = [...seeds000to001, ...seeds002to004]
+export const examples: ReadonlyArray<Example> = [...coordinationAndGoConcurrency, ...waitGroupAndTradeOffs]

@@ -1,6 +1,6 @@
 /**
- * Seed 000 · "Common Mistakes and Gotchas" #3: waiting on a Cond with `if`
- * instead of `for`.
+ * Coordination Guide · "Common Mistakes and Gotchas" #3: waiting on a Cond
+ * with `if` instead of `for`.
  *
  * Go:
  *   // ❌ Using if instead of for leads to missed wake-ups
@@ -70,7 +70,7 @@ const program = Effect.andThen(
 
 export const example = Example.make({
   name: "mistakes-cond-if",
-  seed: "000 · Common Mistakes #3 (forgetting to loop on Cond.Wait)",
+  section: "Coordination Guide · Common Mistakes #3 (forgetting to loop on Cond.Wait)",
   title: "a woken waiter must re-check its condition: Cond.waitUntil is the loop",
   uses: ["Cond", "Mutex", "WaitGroup"],
   program,

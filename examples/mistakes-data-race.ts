@@ -1,5 +1,5 @@
 /**
- * Seed 000 · "Common Mistakes and Gotchas" #5: data races on shared
+ * Coordination Guide · "Common Mistakes and Gotchas" #5: data races on shared
  * variables.
  *
  * Go:
@@ -90,7 +90,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "mistakes-data-race",
-  seed: "000 · Common Mistakes #5 (data races on shared variables)",
+  section: "Coordination Guide · Common Mistakes #5 (data races on shared variables)",
   title: "a read-modify-write across a yield loses updates; Mutex, Ref or an owning fiber fix it",
   uses: ["Mutex", "Chan", "WaitGroup"],
   program,

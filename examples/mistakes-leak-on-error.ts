@@ -1,6 +1,6 @@
 /**
- * Seed 000 · "Common Mistakes and Gotchas" #4: leaking goroutines on error
- * paths.
+ * Coordination Guide · "Common Mistakes and Gotchas" #4: leaking goroutines on
+ * error paths.
  *
  * Go:
  *   // ❌ returns on the first error; the other senders block on errc forever
@@ -99,7 +99,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "mistakes-leak-on-error",
-  seed: "000 · Common Mistakes #4 (leaking goroutines on error paths)",
+  section: "Coordination Guide · Common Mistakes #4 (leaking goroutines on error paths)",
   title: "an early return strands the other senders; a scope or an ErrGroup stops them",
   uses: ["Chan", "ErrGroup", "FiberMonitor"],
   program,

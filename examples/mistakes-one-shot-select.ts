@@ -1,6 +1,6 @@
 /**
- * Seed 000 · "Common Mistakes and Gotchas" #6: a one-shot select processes
- * a single job and then the worker exits.
+ * Coordination Guide · "Common Mistakes and Gotchas" #6: a one-shot select
+ * processes a single job and then the worker exits.
  *
  * Go:
  *   // ❌ Processes a single job then exits select
@@ -59,7 +59,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "mistakes-one-shot-select",
-  seed: "000 · Common Mistakes #6 (one-shot select)",
+  section: "Coordination Guide · Common Mistakes #6 (one-shot select)",
   title: "a single select runs one job; Chan.forEach runs them all",
   uses: ["Chan", "Select"],
   program,

@@ -1,6 +1,6 @@
 /**
- * Seed 000 · "Common Mistakes and Gotchas" #1: calling `Add` inside the
- * goroutine races with `Wait`.
+ * Coordination Guide · "Common Mistakes and Gotchas" #1: calling `Add` inside
+ * the goroutine races with `Wait`.
  *
  * Go:
  *   // ❌ Adding inside goroutine can race with Wait
@@ -53,7 +53,7 @@ const program = Effect.andThen(buggy, fixed)
 
 export const example = Example.make({
   name: "mistakes-waitgroup-add",
-  seed: "000 · Common Mistakes #1 (WaitGroup.Add inside the goroutine)",
+  section: "Coordination Guide · Common Mistakes #1 (WaitGroup.Add inside the goroutine)",
   title: "Add inside the task lets Wait return early; WaitGroup.go counts and forks in one step",
   uses: ["WaitGroup"],
   program,

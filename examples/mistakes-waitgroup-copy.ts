@@ -1,6 +1,6 @@
 /**
- * Seed 000 · "Common Mistakes and Gotchas" #2 (copying a WaitGroup) and the
- * §2 pitfall "reusing a WaitGroup concurrently across phases".
+ * Coordination Guide · "Common Mistakes and Gotchas" #2 (copying a WaitGroup)
+ * and the §2 pitfall "reusing a WaitGroup concurrently across phases".
  *
  * Go:
  *   // ❌ the worker gets a copy: its Done never reaches main's counter,
@@ -52,7 +52,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "mistakes-waitgroup-copy",
-  seed: "000 · Common Mistakes #2 (copying a WaitGroup)",
+  section: "Coordination Guide · Common Mistakes #2 (copying a WaitGroup)",
   title: "objects are shared, never copied by value; a deliberate spread copy is refused at its first use",
   uses: ["WaitGroup"],
   program,

@@ -1,6 +1,6 @@
 /**
- * Seed 003 · "Interview Questions — Q1: Mutex vs Channel for a Metrics
- * Counter?" Answer: a Mutex (or an atomic). A counter is shared state;
+ * Correctness & Trade-offs · "Interview Questions — Q1: Mutex vs Channel for a
+ * Metrics Counter?" Answer: a Mutex (or an atomic). A counter is shared state;
  * channels are for passing ownership and coordinating flow.
  *
  * Go:
@@ -82,7 +82,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "mutex-vs-channel-counter",
-  seed: "003 · Interview Questions · Q1 Mutex vs Channel for a Metrics Counter",
+  section: "Correctness & Trade-offs · Interview Questions · Q1 Mutex vs Channel for a Metrics Counter",
   title: "one counter, 10 × 100 increments: unsynchronized loses updates; Mutex, owner fiber and Ref count 1000",
   uses: ["Mutex", "Chan", "WaitGroup"],
   program,

@@ -1,6 +1,6 @@
 /**
- * Seed 001 · "Nil Channels": merge two channels; when one is closed, set it
- * to nil so that its select case can never fire again, and stop when both
+ * Go Concurrency · "Nil Channels": merge two channels; when one is closed, set
+ * it to nil so that its select case can never fire again, and stop when both
  * are nil.
  *
  * Go:
@@ -79,7 +79,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "nil-channel-merge",
-  seed: "001 · Nil Channels",
+  section: "Go Concurrency · Nil Channels",
   title: "disable a closed input's select case by replacing it with a nil channel",
   uses: ["Chan", "Select"],
   program,

@@ -1,6 +1,7 @@
 /**
- * Seed 000 · "sync.Once and Idempotent Initialization": five fibers race to
- * initialize; the initializer runs once and all of them see its result.
+ * Coordination Guide · "sync.Once and Idempotent Initialization": five fibers
+ * race to initialize; the initializer runs once and all of them see its
+ * result.
  *
  * Go:
  *   var once sync.Once
@@ -13,7 +14,7 @@
  *   wg.Wait()
  *   fmt.Println(initVal) // 42
  *
- * A correction to the seed. It says "if the function panics, it is
+ * A correction to the guide. It says "if the function panics, it is
  * considered not done, and a later call may run it again". Go's
  * documentation says the opposite ("if f panics, Do considers it to have
  * returned; future calls of Do return without calling f") and Go's
@@ -30,7 +31,7 @@ import * as Once from "../src/Once.ts"
 import * as WaitGroup from "../src/WaitGroup.ts"
 import * as Example from "./Example.ts"
 
-// The seed's program: once.Do from five fibers.
+// The guide's program: once.Do from five fibers.
 const racingInit = Effect.gen(function* () {
   const once = yield* Once.make()
   let initVal = 0
@@ -99,7 +100,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "once-init",
-  seed: "000 · sync.Once and Idempotent Initialization",
+  section: "Coordination Guide · sync.Once and Idempotent Initialization",
   title: "one initialization for many callers; a failed initializer is done and its failure replayed",
   uses: ["Once", "WaitGroup"],
   program,

@@ -1,7 +1,7 @@
 /**
- * Seed 004 · "WaitGroup vs Channels — parallelFetch": results are needed,
- * so they come back over a channel; reading exactly len(urls) of them is
- * the completion signal, no WaitGroup needed.
+ * sync.WaitGroup · "WaitGroup vs Channels — parallelFetch": results are
+ * needed, so they come back over a channel; reading exactly len(urls) of them
+ * is the completion signal, no WaitGroup needed.
  *
  * Go:
  *   func parallelFetch(urls []string) []Result {
@@ -55,7 +55,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "parallel-fetch",
-  seed: "004 · WaitGroup vs Channels · parallelFetch",
+  section: "sync.WaitGroup · WaitGroup vs Channels · parallelFetch",
   title: "results over a buffered channel: reading len(urls) values is the completion signal",
   uses: ["Chan"],
   program,

@@ -1,6 +1,6 @@
 /**
- * Seed 004 · "WaitGroup vs Channels — parallelProcess": both — the function
- * returns a results channel at once, and a fiber closes it when the
+ * sync.WaitGroup · "WaitGroup vs Channels — parallelProcess": both — the
+ * function returns a results channel at once, and a fiber closes it when the
  * WaitGroup says every worker is done, so the caller can range over it.
  *
  * Go:
@@ -62,7 +62,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "parallel-process",
-  seed: "004 · WaitGroup vs Channels · parallelProcess",
+  section: "sync.WaitGroup · WaitGroup vs Channels · parallelProcess",
   title: "return a receive-only results channel; a closer fiber closes it after WaitGroup.wait",
   uses: ["WaitGroup", "Chan"],
   program,

@@ -1,6 +1,6 @@
 /**
- * Seed 004 · "WaitGroup vs Channels — parallelWrite": fire and forget, then
- * wait for completion; no results flow back, so a WaitGroup is enough.
+ * sync.WaitGroup · "WaitGroup vs Channels — parallelWrite": fire and forget,
+ * then wait for completion; no results flow back, so a WaitGroup is enough.
  *
  * Go:
  *   func parallelWrite(items []Item) {
@@ -13,7 +13,7 @@
  *   }
  *
  * The "database" is a map guarded by a Mutex: the WaitGroup says when the
- * writes are done, it does not protect what they write (seed 004, trap 4).
+ * writes are done, it does not protect what they write (the same document's Interview Trap 4).
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -60,7 +60,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "parallel-write",
-  seed: "004 · WaitGroup vs Channels · parallelWrite",
+  section: "sync.WaitGroup · WaitGroup vs Channels · parallelWrite",
   title: "fire-and-forget writes: WaitGroup only, a Mutex guards the shared map",
   uses: ["WaitGroup", "Mutex"],
   program,

@@ -1,7 +1,7 @@
 /**
- * Seed 001 · "Cancellation with Done Channel": every stage selects between
- * sending downstream and a shared `done` channel; closing `done` stops the
- * whole pipeline even though the consumer stopped reading early.
+ * Go Concurrency · "Cancellation with Done Channel": every stage selects
+ * between sending downstream and a shared `done` channel; closing `done` stops
+ * the whole pipeline even though the consumer stopped reading early.
  *
  * Go:
  *   func sq(done <-chan struct{}, in <-chan int) <-chan int {
@@ -24,7 +24,7 @@
  *
  * The second half is the same pipeline without a done channel: the stages
  * are forked in a scope, and leaving the scope interrupts them wherever they
- * are blocked. The seed's advice "prefer context over raw done channels" is,
+ * are blocked. The document's advice "prefer context over raw done channels" is,
  * in Effect, "let the scope cancel".
  */
 import * as Console from "effect/Console"
@@ -96,7 +96,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "pipeline-done-cancel",
-  seed: "001 · Cancellation with Done Channel",
+  section: "Go Concurrency · Cancellation with Done Channel",
   title: "the consumer takes one value and closes done: every stage returns; or let the scope cancel",
   uses: ["Chan", "Select", "WaitGroup"],
   program,

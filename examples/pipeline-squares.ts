@@ -1,5 +1,5 @@
 /**
- * Seed 001 · "Pipeline Pattern": gen → sq → sq, each stage a fiber that
+ * Go Concurrency · "Pipeline Pattern": gen → sq → sq, each stage a fiber that
  * ranges over its input channel and closes its output when done.
  *
  * Go:
@@ -33,7 +33,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "pipeline-squares",
-  seed: "001 · Pipeline Pattern",
+  section: "Go Concurrency · Pipeline Pattern",
   title: "gen → sq → sq: stages connected by channels, closed in turn",
   uses: ["Chan"],
   program,

@@ -1,5 +1,5 @@
 /**
- * Seed 004 · "Advanced Pattern: Bounded Goroutines with WaitGroup": one
+ * sync.WaitGroup · "Advanced Pattern: Bounded Goroutines with WaitGroup": one
  * goroutine per item, but at most `maxConcurrency` of them working at once,
  * using a buffered channel as a semaphore.
  *
@@ -65,7 +65,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "process-bounded",
-  seed: "004 · Advanced Pattern: Bounded Goroutines with WaitGroup",
+  section: "sync.WaitGroup · Advanced Pattern: Bounded Goroutines with WaitGroup",
   title: "one fiber per item, a buffered channel as a semaphore: never more than maxConcurrency at work",
   uses: ["WaitGroup", "Chan"],
   program,

@@ -1,6 +1,6 @@
 /**
- * Seed 004 · "Typical Usage Pattern": one fiber per item, then "All items
- * processed" once the counter is back to zero.
+ * sync.WaitGroup · "Typical Usage Pattern": one fiber per item, then "All
+ * items processed" once the counter is back to zero.
  *
  * Go:
  *   func processItems(items []Item) {
@@ -38,7 +38,7 @@ const program = processItems(["pear", "fig", "banana", "kiwi fruit"])
 
 export const example = Example.make({
   name: "process-items",
-  seed: "004 · Typical Usage Pattern",
+  section: "sync.WaitGroup · Typical Usage Pattern",
   title: "processItems: a fiber per item, wait, then “All items processed”",
   uses: ["WaitGroup"],
   program,

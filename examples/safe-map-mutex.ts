@@ -1,5 +1,5 @@
 /**
- * Seed 001 · "Mutexes": a map guarded by a mutex held in a named field.
+ * Go Concurrency · "Mutexes": a map guarded by a mutex held in a named field.
  *
  * Go:
  *   type SafeMap struct {
@@ -16,7 +16,7 @@
  * released however the effect ends — success, typed failure, defect or
  * interruption. The example has eight fibers write concurrently, then shows
  * a `set` that fails validation inside the critical section and leaves the
- * mutex unlocked. The seed's other rules hold by construction: a Mutex is
+ * mutex unlocked. The document's other rules hold by construction: a Mutex is
  * made with `Mutex.make()` and kept in a field (there is no embedding), and
  * it is shared by reference, never copied.
  */
@@ -71,7 +71,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "safe-map-mutex",
-  seed: "001 · Synchronization · Mutexes",
+  section: "Go Concurrency · Synchronization · Mutexes",
   title: "SafeMap: a map guarded by a Mutex field; withLock unlocks on every exit path",
   uses: ["Mutex", "WaitGroup"],
   program,

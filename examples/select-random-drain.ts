@@ -1,8 +1,8 @@
 /**
- * Seed 001 · "Select Chooses Randomly": when a message and the disconnect
- * signal are both ready, `select` may take the disconnect first and drop the
- * messages still queued. The fix: after the stop signal, drain the work
- * channel (or, with a single producer, use one channel and close it).
+ * Go Concurrency · "Select Chooses Randomly": when a message and the
+ * disconnect signal are both ready, `select` may take the disconnect first and
+ * drop the messages still queued. The fix: after the stop signal, drain the
+ * work channel (or, with a single producer, use one channel and close it).
  *
  * Go:
  *   // Bug — disconnect may fire before all messages are consumed
@@ -101,7 +101,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "select-random-drain",
-  seed: "001 · Select Chooses Randomly",
+  section: "Go Concurrency · Select Chooses Randomly",
   title: "a ready disconnect may win over queued messages; drain after stop, or use one channel",
   uses: ["Chan", "Select"],
   program,

@@ -1,7 +1,7 @@
 /**
- * Seed 001 · "Data Race Gotchas · Map/Slice Assignment Doesn't Copy": taking
- * a reference to a guarded map under the read lock and iterating it after
- * the unlock races with the writers.
+ * Go Concurrency · "Data Race Gotchas · Map/Slice Assignment Doesn't Copy":
+ * taking a reference to a guarded map under the read lock and iterating it
+ * after the unlock races with the writers.
  *
  * Go:
  *   // Race — balances and m share the same map data
@@ -91,7 +91,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "shared-map-copy",
-  seed: "001 · Data Race Gotchas · Map/Slice Assignment Doesn't Copy",
+  section: "Go Concurrency · Data Race Gotchas · Map/Slice Assignment Doesn't Copy",
   title: "iterating a guarded map after the unlock sees writers mid-way; clone it inside the read lock",
   uses: ["RWMutex"],
   program,

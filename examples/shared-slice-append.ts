@@ -1,7 +1,7 @@
 /**
- * Seed 001 · "Data Race Gotchas · Append on Shared Slices": two goroutines
- * append to the same slice, which has spare capacity, so both write index 0
- * of one backing array.
+ * Go Concurrency · "Data Race Gotchas · Append on Shared Slices": two
+ * goroutines append to the same slice, which has spare capacity, so both write
+ * index 0 of one backing array.
  *
  * Go:
  *   // Race — both goroutines write to index 0 of the same backing array
@@ -51,7 +51,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "shared-slice-append",
-  seed: "001 · Data Race Gotchas · Append on Shared Slices",
+  section: "Go Concurrency · Data Race Gotchas · Append on Shared Slices",
   title: "a spread append copies, so fibers never share a backing array; push on a shared array does",
   uses: ["WaitGroup"],
   program,

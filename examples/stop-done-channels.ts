@@ -1,6 +1,7 @@
 /**
- * Seed 001 · "Stop + Done Pattern (Alternative)": a ticking worker stopped
- * by closing a `stop` channel, joined by waiting for its `done` channel.
+ * Go Concurrency · "Stop + Done Pattern (Alternative)": a ticking worker
+ * stopped by closing a `stop` channel, joined by waiting for its `done`
+ * channel.
  *
  * Go:
  *   stop := make(chan struct{}); done := make(chan struct{})
@@ -77,7 +78,7 @@ const program = Effect.andThen(withChannels, withInterrupt)
 
 export const example = Example.make({
   name: "stop-done-channels",
-  seed: "001 · Stop + Done Pattern",
+  section: "Go Concurrency · Stop + Done Pattern",
   title: "stop a ticking worker by closing a stop channel and wait on its done channel; or Fiber.interrupt",
   uses: ["Chan", "Select", "Ticker"],
   program,

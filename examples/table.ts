@@ -1,20 +1,26 @@
 /**
- * README's "seed section → example → primitives" table, generated from the
- * examples' own metadata so that it cannot drift (test/readme.test.ts checks
- * README against it; `npm run readme` rewrites it).
+ * README's examples table (the documents, then Go document section → example
+ * → what it shows → effect-go modules), generated from the examples' own metadata so that it
+ * cannot drift (test/readme.test.ts checks README against it; `npm run
+ * readme` rewrites it).
  */
-import type { Example } from "./Example.ts"
+import { documents, type Example } from "./Example.ts"
 
 export const START = "<!-- examples-table -->"
 export const END = "<!-- /examples-table -->"
 
+const cell = (text: string): string => text.replaceAll("|", "\\|")
+
 export const examplesTable = (examples: ReadonlyArray<Example>): string =>
   [
-    "| seed section | example (`npm start -- <name>`) | what it shows | effect-go modules |",
+    "The documents, by the short name the table gives them:",
+    "",
+    ...documents.map((d) => `- **${d.name}**${d.title === d.name ? "" : ` (“${d.title}”)`}: ${d.about}`),
+    "",
+    "| Go document · section | example (`npm start -- <name>`) | what it shows | effect-go modules |",
     "| --- | --- | --- | --- |",
     ...examples.map(
-      (e) =>
-        `| ${e.seed} | [\`${e.name}\`](examples/${e.name}.ts) | ${e.title.replaceAll("|", "\\|")} | ${e.uses.join(", ")} |`
+      (e) => `| ${cell(e.section)} | [\`${e.name}\`](examples/${e.name}.ts) | ${cell(e.title)} | ${e.uses.join(", ")} |`
     )
   ].join("\n")
 

@@ -1,8 +1,8 @@
 /**
- * Seed 002 · "Advanced Concepts — 2. Dynamic Task Addition": a TaskManager
- * whose tasks may be added at any time — even by running tasks — and whose
- * `wait` returns once every task added so far, and every task those added,
- * has finished.
+ * WaitGroup Deep Dive · "Advanced Concepts — 2. Dynamic Task Addition": a
+ * TaskManager whose tasks may be added at any time — even by running tasks —
+ * and whose `wait` returns once every task added so far, and every task those
+ * added, has finished.
  *
  * Go:
  *   type TaskManager struct { wg sync.WaitGroup; tasksMu sync.Mutex; tasks []Task }
@@ -82,7 +82,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "task-manager",
-  seed: "002 · Advanced Concepts · 2. Dynamic Task Addition",
+  section: "WaitGroup Deep Dive · Advanced Concepts · 2. Dynamic Task Addition",
   title: "a TaskManager whose running tasks add more tasks; wait covers them all",
   uses: ["WaitGroup", "Mutex"],
   program,

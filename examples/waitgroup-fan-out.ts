@@ -1,6 +1,6 @@
 /**
- * Seed 000 · "sync.WaitGroup Deep Dive" (and seed 001 · "WaitGroup Pattern
- * (Joining)"): start n workers, wait for all of them.
+ * Coordination Guide · "sync.WaitGroup Deep Dive" (and Go Concurrency ·
+ * "WaitGroup Pattern (Joining)"): start n workers, wait for all of them.
  *
  * Go:
  *   func worker(id int, wg *sync.WaitGroup) {
@@ -15,7 +15,7 @@
  *
  * `WaitGroup.go(wg, task)` is Go 1.25's `wg.Go(f)`: it counts the task and
  * forks it in one step, and counts it done however it ends. The two rules
- * the seed spells out — "Add before go" and "defer Done" — are not rules any
+ * the guide spells out — "Add before go" and "defer Done" — are not rules any
  * more: there is no separate Add to misplace and no Done to forget. The
  * explicit `add` / `done` pair still exists for code that needs it; the
  * second half shows it written the Go way, with `Effect.ensuring` as `defer`.
@@ -37,7 +37,7 @@ const withGo = Effect.gen(function* () {
   yield* Console.log("all workers done (WaitGroup.go)")
 }).pipe(Effect.scoped)
 
-// The seed's style: wg.Add(n) before launching, `defer wg.Done()` in each worker.
+// The guide's style: wg.Add(n) before launching, `defer wg.Done()` in each worker.
 const withAddDone = Effect.gen(function* () {
   const wg = yield* WaitGroup.make()
   yield* WaitGroup.add(wg, n) // Add BEFORE launching
@@ -52,7 +52,7 @@ const program = Effect.andThen(withGo, withAddDone)
 
 export const example = Example.make({
   name: "waitgroup-fan-out",
-  seed: "000 · sync.WaitGroup Deep Dive",
+  section: "Coordination Guide · sync.WaitGroup Deep Dive",
   title: "start n workers and wait for all of them: WaitGroup.go, or add / done",
   uses: ["WaitGroup"],
   program,

@@ -1,7 +1,7 @@
 /**
- * Seed 002 · "Advanced Usage Patterns — 2. Pipeline Pattern": square, then
- * double, then collect — three fibers joined by two unbuffered channels,
- * each stage closing its output when its input is exhausted.
+ * WaitGroup Deep Dive · "Advanced Usage Patterns — 2. Pipeline Pattern":
+ * square, then double, then collect — three fibers joined by two unbuffered
+ * channels, each stage closing its output when its input is exhausted.
  *
  * Go:
  *   func Pipeline(data []int) []int {
@@ -61,7 +61,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "waitgroup-three-stage-pipeline",
-  seed: "002 · Advanced Usage Patterns · 2. Pipeline Pattern",
+  section: "WaitGroup Deep Dive · Advanced Usage Patterns · 2. Pipeline Pattern",
   title: "square → double → collect: three fibers, two channels, one WaitGroup",
   uses: ["WaitGroup", "Chan"],
   program,

@@ -1,6 +1,6 @@
 /**
- * Seed 002 · "Advanced Concepts — 1. WaitGroup with Context": wait for a
- * WaitGroup, but give up when a context is done.
+ * WaitGroup Deep Dive · "Advanced Concepts — 1. WaitGroup with Context": wait
+ * for a WaitGroup, but give up when a context is done.
  *
  * Go:
  *   func WaitGroupWithContext(ctx context.Context, wg *sync.WaitGroup) error {
@@ -59,7 +59,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "waitgroup-with-context",
-  seed: "002 · Advanced Concepts · 1. WaitGroup with Context",
+  section: "WaitGroup Deep Dive · Advanced Concepts · 1. WaitGroup with Context",
   title: "wait for a group or until a context's deadline: GoContext.run interrupts the wait",
   uses: ["WaitGroup", "GoContext"],
   program,

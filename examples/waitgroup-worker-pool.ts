@@ -1,7 +1,7 @@
 /**
- * Seed 002 · "Advanced Usage Patterns — 1. Dynamic Worker Pool": a fixed
- * number of workers range over a task channel; the WaitGroup says when the
- * last one has finished.
+ * WaitGroup Deep Dive · "Advanced Usage Patterns — 1. Dynamic Worker Pool": a
+ * fixed number of workers range over a task channel; the WaitGroup says when
+ * the last one has finished.
  *
  * Go:
  *   func WorkerPool(tasks []Task, maxWorkers int) {
@@ -66,7 +66,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "waitgroup-worker-pool",
-  seed: "002 · Advanced Usage Patterns · 1. Dynamic Worker Pool",
+  section: "WaitGroup Deep Dive · Advanced Usage Patterns · 1. Dynamic Worker Pool",
   title: "maxWorkers fibers range over a task channel; WaitGroup.wait returns when the last one ends",
   uses: ["WaitGroup", "Chan"],
   program,

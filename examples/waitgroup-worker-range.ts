@@ -1,5 +1,5 @@
 /**
- * Seed 004 · "Correct Usage Patterns — Pattern 4: Worker Pool with
+ * sync.WaitGroup · "Correct Usage Patterns — Pattern 4: Worker Pool with
  * WaitGroup": the pool is handed a receive-only job channel; each worker
  * ranges over it until the producer closes it.
  *
@@ -59,7 +59,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "waitgroup-worker-range",
-  seed: "004 · Correct Usage Patterns · Pattern 4: Worker Pool with WaitGroup",
+  section: "sync.WaitGroup · Correct Usage Patterns · Pattern 4: Worker Pool with WaitGroup",
   title: "workers range over a receive-only job channel; wait returns when the producer has closed it",
   uses: ["WaitGroup", "Chan"],
   program,

@@ -1,7 +1,7 @@
 /**
- * Seed 001 · "Context Propagation · Don't Propagate Request Context to
- * Background Work": a handler starts a background publish with the
- * request's context, which is cancelled as soon as the response is written.
+ * Go Concurrency · "Context Propagation · Don't Propagate Request Context to
+ * Background Work": a handler starts a background publish with the request's
+ * context, which is cancelled as soon as the response is written.
  *
  * Go:
  *   // Bug — context cancels when response is written
@@ -110,7 +110,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "without-cancel-publish",
-  seed: "001 · Context Propagation · WithoutCancel",
+  section: "Go Concurrency · Context Propagation · WithoutCancel",
   title: "background work started by a request must not inherit its cancellation: WithoutCancel keeps only the values",
   uses: ["GoContext", "WaitGroup", "Select"],
   program,

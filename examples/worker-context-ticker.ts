@@ -1,6 +1,7 @@
 /**
- * Seed 001 · "Context-Based Cancellation (Primary)": a worker that flushes
- * on every tick until its context is cancelled, then returns `ctx.Err()`.
+ * Go Concurrency · "Context-Based Cancellation (Primary)": a worker that
+ * flushes on every tick until its context is cancelled, then returns
+ * `ctx.Err()`.
  *
  * Go:
  *   func (w *Worker) Run(ctx context.Context) error {
@@ -86,7 +87,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "worker-context-ticker",
-  seed: "001 · Goroutine Lifecycle · Context-Based Cancellation",
+  section: "Go Concurrency · Goroutine Lifecycle · Context-Based Cancellation",
   title: "a ticking worker stopped by its context: select on done(ctx), or GoContext.run around a ctx-free worker",
   uses: ["GoContext", "Ticker", "Select", "Chan"],
   program,

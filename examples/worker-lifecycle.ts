@@ -1,6 +1,6 @@
 /**
- * Seed 001 · "Worker With Lifecycle Management": a long-lived worker wrapped
- * in a struct; a context stops it, a done channel joins it.
+ * Go Concurrency · "Worker With Lifecycle Management": a long-lived worker
+ * wrapped in a struct; a context stops it, a done channel joins it.
  *
  * Go:
  *   type Worker struct { done chan struct{} }
@@ -82,7 +82,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "worker-lifecycle",
-  seed: "001 · Goroutine Lifecycle · Worker With Lifecycle Management",
+  section: "Go Concurrency · Goroutine Lifecycle · Worker With Lifecycle Management",
   title: "a Worker struct: NewWorker forks run(ctx) in the caller's scope, Wait joins on its done channel",
   uses: ["GoContext", "Chan", "Select"],
   program,

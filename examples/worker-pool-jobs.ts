@@ -1,6 +1,7 @@
 /**
- * Seed 003 · "Patterns — 2. Worker Pool (The Throttle)": 3 workers, 5 jobs,
- * a results channel closed by a fiber that waits for the workers.
+ * Correctness & Trade-offs · "Patterns — 2. Worker Pool (The Throttle)": 3
+ * workers, 5 jobs, a results channel closed by a fiber that waits for the
+ * workers.
  *
  * Go:
  *   func worker(id int, jobs <-chan int, results chan<- int, wg *sync.WaitGroup) {
@@ -61,7 +62,7 @@ const program = Effect.gen(function* () {
 
 export const example = Example.make({
   name: "worker-pool-jobs",
-  seed: "003 · Patterns · 2. Worker Pool (The Throttle)",
+  section: "Correctness & Trade-offs · Patterns · 2. Worker Pool (The Throttle)",
   title: "3 workers, 5 jobs: range over jobs, WaitGroup closes results, main ranges over results",
   uses: ["Chan", "WaitGroup"],
   program,

@@ -625,12 +625,11 @@ describe("Chan", () => {
       // @ts-expect-error the element type is checked
       Chan.send(s, "one")
       // Covariant receive side, contravariant send side.
-      const wide: Chan.RecvChan<number | string> = r
-      const narrow: Chan.SendChan<1> = s
-      expect([wide, narrow].length).toBe(2)
-      // @ts-expect-error a RecvChan<number | string> is not a RecvChan<number>
-      const bad: Chan.RecvChan<number> = Chan.makeUnsafe<number | string>() as Chan.RecvChan<number | string>
-      expect(bad).toBeDefined()
+      expectTypeOf(r).toExtend<Chan.RecvChan<number | string>>()
+      expectTypeOf(s).toExtend<Chan.SendChan<1>>()
+      // A RecvChan<number | string> is not a RecvChan<number>, nor a SendChan<1> a SendChan<number>.
+      expectTypeOf<Chan.RecvChan<number | string>>().not.toExtend<Chan.RecvChan<number>>()
+      expectTypeOf<Chan.SendChan<1>>().not.toExtend<Chan.SendChan<number>>()
     })
   })
 })

@@ -1585,8 +1585,8 @@ describe("GoContext", () => {
         expectTypeOf(GoContext.withoutCancel(timeoutCtx)).toEqualTypeOf<GoContext.GoContext<never>>()
         expectTypeOf(GoContext.err(cancelCtx)).toEqualTypeOf<Effect.Effect<Option.Option<GoContext.CanceledError>>>()
         // A context that can never be cancelled is usable wherever one that can is expected.
-        const anyCtx: GoContext.GoContext = GoContext.background
-        expect(anyCtx).toBe(GoContext.background)
+        expectTypeOf(GoContext.background).toExtend<GoContext.GoContext>()
+        expectTypeOf(GoContext.withoutCancel(timeoutCtx)).toExtend<GoContext.GoContext>()
       })
     )
 
@@ -1597,14 +1597,12 @@ describe("GoContext", () => {
         expectTypeOf(GoContext.value(ctx, n)).toEqualTypeOf<Option.Option<number>>()
         // @ts-expect-error a number key does not take a string
         GoContext.withValue(GoContext.background, n, "one")
-        const wide: GoContext.Key<number | string> = GoContext.key<number | string>("wide")
-        // @ts-expect-error keys are invariant
-        const narrow: GoContext.Key<number> = wide
-        expect(narrow).toBe(wide)
-        // Not run: closing a nil channel is a defect.
+        // Keys are invariant.
+        expectTypeOf<GoContext.Key<number | string>>().not.toExtend<GoContext.Key<number>>()
+        expectTypeOf<GoContext.Key<number>>().not.toExtend<GoContext.Key<number | string>>()
+        // Built, not run (closing a nil channel is a defect).
         // @ts-expect-error done(ctx) is receive-only
-        const closeDone = () => Chan.close(GoContext.done(ctx))
-        expect(typeof closeDone).toBe("function")
+        Chan.close(GoContext.done(ctx))
         yield* Effect.void
       })
     )

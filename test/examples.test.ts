@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/testing/TestClock"
 import * as TestConsole from "effect/testing/TestConsole"
+import { documentOf, documents } from "../examples/Example.ts"
 import { examples } from "../examples/index.ts"
 import { it } from "./utils/leak.ts"
 
@@ -24,11 +25,22 @@ describe("examples", () => {
     Effect.sync(() => {
       const names = examples.map((e) => e.name)
       expect(new Set(names).size).toBe(names.length)
-    }))
+    })
+  )
+
+  it.effect("every example names a section of one of the documents, and the tour follows their order", () =>
+    Effect.sync(() => {
+      const names = documents.map((d) => d.name)
+      for (const e of examples) expect(names, `${e.name}: ${e.section}`).toContain(documentOf(e))
+      const order = [...new Set(examples.map(documentOf))]
+      expect(order).toEqual(names)
+    })
+  )
 
   for (const example of examples) {
     it.effect(`${example.name} prints what it should`, () =>
       Effect.gen(function* () {
+        expect(example.expected.length, "an example with no expected output checks nothing").toBeGreaterThan(0)
         yield* runOnTestClock(example.program)
         const lines = (yield* TestConsole.logLines).flatMap((line) => String(line).split("\n"))
         let at = 0
@@ -36,9 +48,11 @@ describe("examples", () => {
           const found = lines.findIndex(
             (line, i) => i >= at && (typeof pattern === "string" ? line.trim() === pattern : pattern.test(line))
           )
-          expect(found, `expected ${String(pattern)} after line ${at} in:\n${lines.join("\n")}`).toBeGreaterThanOrEqual(0)
+          const where = `expected ${String(pattern)} after line ${at} in:\n${lines.join("\n")}`
+          expect(found, where).toBeGreaterThanOrEqual(0)
           at = found + 1
         }
-      }))
+      })
+    )
   }
 })

@@ -13,18 +13,22 @@ describe("README", () => {
   it.effect("its examples table matches the examples (run `npm run readme` to update)", () =>
     Effect.sync(() => {
       expect(readme).toBe(withExamplesTable(readme, examples))
-    }))
+    })
+  )
 
   it.effect("every example file it links to exists", () =>
     Effect.sync(() => {
       for (const e of examples) expect(existsSync(join(root, "examples", `${e.name}.ts`)), e.name).toBe(true)
-    }))
+    })
+  )
 
   it.effect("every module in src/index.ts has a row in the feature table", () =>
     Effect.sync(() => {
       const index = readFileSync(join(root, "src", "index.ts"), "utf8")
       const modules = [...index.matchAll(/export \* as (\w+) from/g)].map((m) => m[1]!)
+      expect(modules).toContain("Chan") // the pattern still finds the modules
       const table = readme.slice(readme.indexOf("<!-- feature-table -->"), readme.indexOf("<!-- /feature-table -->"))
       for (const name of modules) expect(table, name).toContain(`${name}.`)
-    }))
+    })
+  )
 })

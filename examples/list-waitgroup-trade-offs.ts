@@ -1,5 +1,7 @@
-/** Examples for seed documents 002, 003 and 004, in tour order. */
-
+/**
+ * The examples of WaitGroup Deep Dive, Correctness & Trade-offs and
+ * sync.WaitGroup, then the cheat sheet, in tour order.
+ */
 import * as addBeforeGo from "./add-before-go.ts"
 import * as batchProcessResults from "./batch-process-results.ts"
 import * as bugAddInsideGoroutine from "./bug-add-inside-goroutine.ts"
@@ -34,7 +36,7 @@ import * as waitgroupWorkerRange from "./waitgroup-worker-range.ts"
 import * as workerPoolJobs from "./worker-pool-jobs.ts"
 
 export const examples: ReadonlyArray<Example> = [
-  // 002 · sync.WaitGroup deep dive
+  // WaitGroup Deep Dive
   waitgroupWorkerPool.example,
   waitgroupThreeStagePipeline.example,
   batchProcessResults.example,
@@ -42,11 +44,11 @@ export const examples: ReadonlyArray<Example> = [
   taskManager.example,
   hierarchicalWaitgroups.example,
   goroutineMonitoring.example,
-  // 003 · concurrency correctness, patterns and trade-offs
+  // Correctness & Trade-offs
   workerPoolJobs.example,
   concurrentFetchTimeout.example,
   mutexVsChannelCounter.example,
-  // 004 · sync.WaitGroup: usage, patterns, bugs, exercises
+  // sync.WaitGroup
   processItems.example,
   addBeforeGo.example,
   doneOnPanic.example,
@@ -67,6 +69,6 @@ export const examples: ReadonlyArray<Example> = [
   exercisePassByValue.example,
   exerciseLeakDetection.example,
   exerciseBounded10000.example,
-  // the Go → effect-go cheat sheet (docs/cheatsheet.md), run
+  // Cheat sheet: the Go → effect-go cheat sheet (docs/cheatsheet.md), run
   goCheatsheet.example
 ]

@@ -1,4 +1,7 @@
-/** Examples for seed documents 000 and 001, in tour order. */
+/**
+ * The examples of the Coordination Guide ("Concurrency Coordination: Advanced
+ * Developer Guide") and of Go Concurrency, in tour order.
+ */
 import * as atomicRunningFlag from "./atomic-running-flag.ts"
 import * as boundedParallelismMd5 from "./bounded-parallelism-md5.ts"
 import * as condReady from "./cond-ready.ts"
@@ -28,7 +31,7 @@ import * as workerContextTicker from "./worker-context-ticker.ts"
 import * as workerLifecycle from "./worker-lifecycle.ts"
 
 export const examples: ReadonlyArray<Example> = [
-  // Seed 000
+  // Coordination Guide
   waitgroupFanOut.example,
   onceInit.example,
   condReady.example,
@@ -39,7 +42,7 @@ export const examples: ReadonlyArray<Example> = [
   mistakesCondIf.example,
   mistakesLeakOnError.example,
   mistakesDataRace.example,
-  // Seed 001
+  // Go Concurrency
   workerContextTicker.example,
   workerLifecycle.example,
   stopDoneChannels.example,

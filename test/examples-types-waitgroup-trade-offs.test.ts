@@ -1,9 +1,10 @@
 /**
- * Type tests for the examples of seeds 002, 003 and 004: the Go bugs that
- * cannot be written in effect-go. Each `// @ts-expect-error` line is a Go
- * mistake from the seed documents, with why it does not compile; `npm run
- * typecheck` fails if one ever compiles. The programs are only built, never
- * run.
+ * Type tests for the examples of the WaitGroup Deep Dive, Correctness &
+ * Trade-offs and sync.WaitGroup documents (see examples/Example.ts): the Go
+ * bugs that cannot be written in effect-go. Each `// @ts-expect-error` line
+ * is a Go mistake from those documents, with why it does not compile; `npm
+ * run typecheck` fails if one ever compiles. The programs are only built,
+ * never run. Also: the cheat sheet shows only code that compiles.
  */
 import { readFileSync } from "node:fs"
 import { describe, expect, expectTypeOf } from "@effect/vitest"
@@ -26,7 +27,7 @@ const wg = WaitGroup.makeUnsafe(undefined as unknown as Scope.Scope)
 const processItem = (item: string): Effect.Effect<number, InvalidItemError> =>
   Effect.fail(new InvalidItemError({ item }))
 
-describe("seed 002 · Batch Processing with Error Handling (example batch-process-results)", () => {
+describe("WaitGroup Deep Dive · Advanced Usage Patterns · 3. Batch Processing with Error Handling (example batch-process-results)", () => {
   it("a task whose error would be lost cannot be started: WaitGroup.go takes only infallible tasks", () => {
     const results: Array<Result.Result<number, InvalidItemError>> = []
     // Go: go func(i int, item Item) { defer wg.Done(); processItem(item) }(i, item) — the error is dropped.
@@ -38,7 +39,7 @@ describe("seed 002 · Batch Processing with Error Handling (example batch-proces
   })
 })
 
-describe("seed 002 · WaitGroup with Context (example waitgroup-with-context)", () => {
+describe("WaitGroup Deep Dive · Advanced Concepts · 1. WaitGroup with Context (example waitgroup-with-context)", () => {
   it("the context's error is in the type: a caller cannot forget that the wait may be cut short", () => {
     const [ctx] = Effect.runSync(GoContext.withCancel(GoContext.background))
     expectTypeOf(GoContext.run(ctx, WaitGroup.wait(wg))).toEqualTypeOf<Effect.Effect<void, GoContext.CanceledError>>()
@@ -47,18 +48,25 @@ describe("seed 002 · WaitGroup with Context (example waitgroup-with-context)", 
   })
 })
 
-describe("seed 003 · The Main Trap: goroutines killed when main returns", () => {
+describe('Correctness & Trade-offs · Goroutine Lifecycle & Scheduling: the "Main" Trap (goroutines killed when main returns)', () => {
   it("a program whose fibers still need their scope cannot be run: the scope must be closed first", () => {
     const forks = Effect.forkScoped(Effect.sleep("1 second"))
     // Go: main returns while goroutines still run; they are killed without cleanup.
     // @ts-expect-error a program requiring Scope cannot be an example (or be given to runMain/runPromise)
-    Example.make({ name: "x", seed: "003", title: "", uses: [], program: forks, expected: [] })
+    Example.make({ name: "x", section: "Correctness & Trade-offs", title: "", uses: [], program: forks, expected: [] })
     // Closing the scope (which interrupts and awaits the forks) makes it runnable.
-    Example.make({ name: "x", seed: "003", title: "", uses: [], program: Effect.scoped(forks), expected: [] })
+    Example.make({
+      name: "x",
+      section: "Correctness & Trade-offs",
+      title: "",
+      uses: [],
+      program: Effect.scoped(forks),
+      expected: []
+    })
   })
 })
 
-describe("seed 003 · Channels: only the sender closes; directions (examples worker-pool-jobs, parallel-process)", () => {
+describe("Correctness & Trade-offs · Channels: only the sender closes; directions (examples worker-pool-jobs, parallel-process)", () => {
   it("worker(id, jobs <-chan int, results chan<- int): each view allows only its own direction", () => {
     const jobs = Chan.makeUnsafe<number>(100) as Chan.RecvChan<number>
     const results = Chan.makeUnsafe<number>(100) as Chan.SendChan<number>
@@ -78,7 +86,7 @@ describe("seed 003 · Channels: only the sender closes; directions (examples wor
   })
 })
 
-describe("seed 004 · Common Bugs (examples bug-*)", () => {
+describe("sync.WaitGroup · Common Bugs; Interview Traps (examples bug-*, parallel-write)", () => {
   it("Bug 2 (forgetting Done): WaitGroup.go returns the task's fiber; the task never handles the counter", () => {
     // There is nothing to forget: the group counts the task done when it ends, however it ends.
     expectTypeOf(WaitGroup.go(wg, Effect.void)).toEqualTypeOf<Effect.Effect<Fiber.Fiber<void>>>()
@@ -93,10 +101,11 @@ describe("seed 004 · Common Bugs (examples bug-*)", () => {
 
   it("Bug 4 (reuse without wait): there is no package-level zero value to share; a group needs a scope", () => {
     // Go: var wg sync.WaitGroup at package level, shared by batch1 and batch2.
-    // @ts-expect-error WaitGroup.make requires a Scope: each batch makes its own group inside its own scope
-    const shared: Effect.Effect<WaitGroup.WaitGroup> = WaitGroup.make()
-    const batch: Effect.Effect<void> = Effect.scoped(Effect.flatMap(WaitGroup.make(), WaitGroup.wait))
-    expect([shared, batch]).toHaveLength(2)
+    // WaitGroup.make requires a Scope: each batch makes its own group inside its own scope.
+    expectTypeOf(WaitGroup.make()).not.toExtend<Effect.Effect<WaitGroup.WaitGroup>>()
+    expectTypeOf(WaitGroup.make()).toEqualTypeOf<Effect.Effect<WaitGroup.WaitGroup, never, Scope.Scope>>()
+    const batch = Effect.scoped(Effect.flatMap(WaitGroup.make(), WaitGroup.wait))
+    expectTypeOf(batch).toEqualTypeOf<Effect.Effect<void>>()
   })
 
   it("Trap 4 (WaitGroup does not protect shared state): the critical section is an Effect run under the lock", () => {
