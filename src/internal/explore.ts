@@ -52,11 +52,11 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Metric from "effect/Metric"
 import * as Random from "effect/Random"
 import * as Scheduler from "effect/Scheduler"
 import type * as Scope from "effect/Scope"
 import * as TestClock from "effect/testing/TestClock"
+import * as FiberMonitor from "../FiberMonitor.ts"
 
 // -----------------------------------------------------------------------------
 // Seeded generator
@@ -305,18 +305,6 @@ class CountingScheduler implements Scheduler.Scheduler {
   }
 }
 
-/** Counts the fibers started under it (a `Metric.FiberRuntimeMetrics` service). */
-class FiberCounter implements Metric.FiberRuntimeMetricsService {
-  started = 0
-  ended = 0
-  readonly recordFiberStart = (): void => {
-    this.started++
-  }
-  readonly recordFiberEnd = (): void => {
-    this.ended++
-  }
-}
-
 // -----------------------------------------------------------------------------
 // One run
 // -----------------------------------------------------------------------------
@@ -464,7 +452,7 @@ export const runSeed = async (
   const scheduler = new CountingScheduler(
     kind === "sync" ? new Scheduler.MixedScheduler("sync") : new Scheduler.MixedScheduler()
   )
-  const fibers = new FiberCounter()
+  const fibers = FiberMonitor.make()
   const random = seededRandom(new Prng(deriveState(seed, STREAM_RANDOM)))
 
   const program = Effect.scoped(
@@ -477,7 +465,7 @@ export const runSeed = async (
       )
     })
   ).pipe(
-    Effect.provideService(Metric.FiberRuntimeMetrics, fibers),
+    FiberMonitor.track(fibers),
     Effect.provideService(Random.Random, random),
     Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
     Effect.provideService(Scheduler.Scheduler, scheduler)
@@ -536,7 +524,7 @@ export const runSeed = async (
   }
   if (ending === "deadlock") {
     const notes = describeNotes(chaos)
-    const stuck = fibers.started - fibers.ended
+    const stuck = FiberMonitor.live(fibers)
     // Unblock what can be unblocked, so that later runs start clean.
     fiber.interruptUnsafe()
     for (let i = 0; i < 100 && fiber.pollUnsafe() === undefined && scheduler.pending > 0; i++) await nextMacrotask()
@@ -558,8 +546,8 @@ export const runSeed = async (
         : `the model ${Cause.hasDies(exit.cause) ? "died" : Cause.hasInterruptsOnly(exit.cause) ? "was interrupted" : "failed"}: ${Cause.pretty(exit.cause)}`
     return fail("failed", message, describeNotes(chaos), exit.cause)
   }
-  if (options.checkLeaks !== false && fibers.started !== fibers.ended) {
-    const alive = fibers.started - fibers.ended
+  if (options.checkLeaks !== false && FiberMonitor.live(fibers) !== 0) {
+    const alive = FiberMonitor.live(fibers)
     return fail(
       "leak",
       `${alive} of the ${fibers.started} fiber(s) the run started are still alive after it returned`,
