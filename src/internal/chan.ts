@@ -59,7 +59,7 @@ export class ChanClosedError extends Data.TaggedError("ChanClosedError")<{
   }
 }
 
-/** A FIFO ring that grows its storage on demand (up to capacity, see `unshift`). */
+/** A FIFO ring that grows its storage on demand, up to the channel's capacity. */
 export class Ring<A> {
   private items: Array<A | undefined>
   private head = 0
@@ -73,13 +73,6 @@ export class Ring<A> {
     let i = this.head + this.length
     if (i >= items.length) i -= items.length
     items[i] = value
-    this.length++
-  }
-  /** Puts a value back at the head (a received value returned by an interrupted receiver). */
-  unshift(value: A): void {
-    if (this.length === this.items.length) this.grow()
-    this.head = (this.head - 1 + this.items.length) % this.items.length
-    this.items[this.head] = value
     this.length++
   }
   shift(): A {
