@@ -173,16 +173,24 @@ const variance = { _E: (_: unknown) => _, _W: (_: never) => _ }
 const exitTrue: Exit.Exit<boolean> = Exit.succeed(true)
 const exitFalse: Exit.Exit<boolean> = Exit.succeed(false)
 
-/** A `go` waiting for a slot. */
+/**
+ * A `go` waiting for a slot: granted `true` (a slot, counted in `active`) or
+ * `false` (the group was cancelled: the task is dropped).
+ */
 class SlotWaiter extends Waiter<boolean> {
-  /**
-   * A slot was handed to this waiter (by {@link release} or `setLimit`, or by
-   * the re-check at parking) and not yet seen by its fiber; see `goImpl`.
-   */
-  granted = false
+  readonly group: ErrGroupImpl
+  constructor(group: ErrGroupImpl) {
+    super()
+    this.group = group
+    this.op = "go"
+  }
 }
 
-/** A task fiber, in its group's `running` list from its first step to its end. */
+/**
+ * A task fiber, in its group's `running` list from its first step to its end.
+ * Linked by hand rather than in a `WaiterList`: a task waits for nothing, and
+ * a waiter node's fields cost a measurable share of a spawn.
+ */
 class Task {
   prev: Task | undefined = undefined
   next: Task | undefined = undefined
@@ -274,6 +282,7 @@ const cancelUnsafe = (g: ErrGroupImpl, by: number | undefined): void => {
   const fibers: Array<Fiber.Fiber<unknown, unknown>> = []
   for (let task = g.running; task !== undefined; task = task.next) fibers.push(task.fiber)
   for (const fiber of fibers) fiber.interruptUnsafe(by)
+  // A `go` that left meanwhile (a task's finalizer interrupted it) is skipped by `wake`.
   for (const node of queued) wake(node, exitFalse)
 }
 
@@ -301,12 +310,11 @@ const release = (g: ErrGroupImpl, fiber: Fiber.Fiber<unknown, unknown>): void =>
   if (!g.cancelled && g.active <= g.limit) {
     const next = g.slots.shift()
     if (next !== undefined) {
-      next.granted = true
       // The slot passes on (`active` is unchanged) now, but the waiting `go`
       // caller resumes later (when a fiber parks, or at the next scheduler
       // turn): by then more tasks have usually ended, and it starts a task
       // in each free slot without parking again, instead of parking once per
-      // task. An interruption meanwhile gives the slot back (see goImpl).
+      // task. An interruption meanwhile gives the slot back (`onSlotCancel`).
       wakeLater(next, exitTrue, fiber)
       return
     }
@@ -380,6 +388,20 @@ const slotNow = (g: ErrGroupImpl): Exit.Exit<boolean> | undefined => {
   return exitTrue
 }
 
+/**
+ * A `go` interrupted before it resumed with its slot (a slot and an
+ * interruption can meet: see `park`) gives the slot back. Runs on the
+ * interrupted fiber; when wake-ups are nested too deeply it releases from a
+ * fresh stack, as {@link taskDone} does.
+ */
+const onSlotCancel = (node: SlotWaiter, granted: Exit.Exit<boolean> | undefined): void => {
+  if (granted === undefined || granted._tag !== "Success" || !granted.value) return
+  const g = node.group
+  const fiber = Fiber.getCurrent()!
+  if (tooDeep()) fiber.currentDispatcher.scheduleTask(() => release(g, fiber), 0)
+  else release(g, fiber)
+}
+
 const goImpl = <A, E, R>(self: ErrGroup<any, any>, effect: Effect.Effect<A, E, R>): Effect.Effect<void, never, R> =>
   // The mask's callback runs in the step that enters the region: the fast
   // path takes its slot and forks from there.
@@ -390,29 +412,13 @@ const goImpl = <A, E, R>(self: ErrGroup<any, any>, effect: Effect.Effect<A, E, R
     const now = slotNow(g)
     if (now !== undefined) return now === exitTrue ? spawn(g, effect) : Exit.void
     return Effect.withFiber((fiber) => {
-      const node = new SlotWaiter()
-      node.op = "go"
-      const attempt = () => {
-        const now = slotNow(g)
-        if (now === exitTrue) node.granted = true
-        return now
-      }
-      // A slot and an interruption can meet: Effect may yield before the
-      // woken fiber's next step (or, when the re-check at parking took the
-      // slot, before the step after the park), and an interruption delivered
-      // then ends this `go` with nothing started. The slot is released, after
-      // `restore`'s region, where nothing can interrupt the hand-over.
-      // The task is forked from the same uninterruptible step (the result of
-      // `onExit`'s finalizer is dropped; `fork` cannot fail).
-      return Effect.onExit(restore(block(g.slots, node, fiber, undefined, attempt)), (exit) => {
-        if (exit._tag === "Success") return exit.value ? fork(g, effect) : Exit.void
-        if (!node.granted) return Exit.void
-        node.granted = false
-        return shallow(() => {
-          release(g, fiber)
-          return Exit.void
-        })
-      })
+      // The slot reaches this step with the resumption, outside `restore`'s
+      // region: nothing can interrupt the fork that follows. A slot granted
+      // to a `go` interrupted first goes back (`onSlotCancel`).
+      return Effect.flatMap(
+        restore(block(g.slots, new SlotWaiter(g), fiber, onSlotCancel, () => slotNow(g))),
+        (started) => (started ? spawn(g, effect) : Exit.void)
+      )
     })
   })
 
@@ -589,14 +595,18 @@ export const setLimit = <E, W>(self: ErrGroup<E, W>, limit: number): Effect.Effe
     const next = toLimit(limit, true)
     if (next === undefined) return Exit.fail(new InvalidLimitError({ limit }))
     g.limit = next
+    // Every slot is assigned before anyone wakes: a woken caller that calls
+    // `go` again must not take a slot ahead of those still in line.
     const admitted: Array<SlotWaiter> = []
     while (!g.cancelled && g.active < g.limit && g.slots.size > 0) {
-      const node = g.slots.shift()!
-      node.granted = true
-      admitted.push(node)
+      admitted.push(g.slots.shift()!)
       g.active++
     }
-    for (const node of admitted) wake(node, exitTrue)
+    // A woken fiber runs on this stack and may interrupt one admitted after
+    // it, which then leaves without its slot: `wake` says so, and the slot
+    // goes back.
+    const fiber = Fiber.getCurrent()!
+    for (const node of admitted) if (!wake(node, exitTrue)) release(g, fiber)
     return Exit.void
   })
 

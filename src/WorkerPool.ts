@@ -74,9 +74,7 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -85,31 +83,28 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
-import * as Chan from "./Chan.ts"
-import { type ChanImpl, canRecv, chanOf, closeNow, recvNow, trySend } from "./internal/chan.ts"
-import { type BlockedFiber, block, shallow, tooDeep, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import type * as Chan from "./Chan.ts"
+import * as JobHandle from "./internal/job.ts"
+import {
+  blocked as blockedOf,
+  closeJobs,
+  InvalidPoolOptionError,
+  makePool,
+  PoolClosedError,
+  type PoolImpl,
+  run as runJob,
+  stats as statsOf,
+  stopNow,
+  submit as submitJob,
+  TypeId,
+  trySubmit as trySubmitJob,
+  waitFor
+} from "./internal/pool.ts"
+import { type BlockedFiber, shallow } from "./internal/waiters.ts"
 
-const TypeId = "~effect-go/WorkerPool" as const
+export { InvalidPoolOptionError, PoolClosedError }
+
 const ResultsTypeId = "~effect-go/WorkerPool/Results" as const
-const JobTypeId = "~effect-go/WorkerPool/Job" as const
-
-/** A value as given, for messages: a string keeps its quotes ("3", not 3). */
-const show = (value: unknown): string => {
-  switch (typeof value) {
-    case "string":
-      return JSON.stringify(value)
-    case "bigint":
-      return `${value}n`
-    case "symbol":
-      return value.toString()
-    case "function":
-      return "a function"
-    case "object":
-      return value === null ? "null" : Array.isArray(value) ? "an array" : "an object"
-    default:
-      return Object.is(value, -0) ? "-0" : String(value)
-  }
-}
 
 /**
  * A pool of workers running `process` on jobs of type `I`, producing `O` or
@@ -150,7 +145,7 @@ export interface WithResults<out I, out O, out E> {
  * @since 0.1.0
  */
 export interface Job<out O, out E = never> {
-  readonly [JobTypeId]: { readonly _O: Types.Covariant<O>; readonly _E: Types.Covariant<E> }
+  readonly [JobHandle.JobTypeId]: { readonly _O: Types.Covariant<O>; readonly _E: Types.Covariant<E> }
 }
 
 /**
@@ -162,57 +157,6 @@ export interface Job<out O, out E = never> {
 export interface JobResult<out I, out O, out E> {
   readonly job: I
   readonly exit: Exit.Exit<O, E>
-}
-
-/**
- * The pool is closed or stopped:
- * - `"rejected"`: {@link submit} after {@link close}/{@link shutdown}/{@link shutdownNow}
- *   (or while blocked on a full queue when it closed); nothing was enqueued;
- * - `"dropped"`: the job was queued when the pool stopped and never ran;
- * - `"interrupted"`: the job was running when the pool stopped.
- *
- * @since 0.1.0
- */
-export class PoolClosedError extends Data.TaggedError("PoolClosedError")<{
-  /** The pool's name, if it was given one. */
-  readonly poolName: string | undefined
-  readonly reason: "rejected" | "dropped" | "interrupted"
-}> {
-  override get message(): string {
-    return this.reason === "rejected"
-      ? "worker pool is closed: job rejected"
-      : this.reason === "dropped"
-        ? "worker pool stopped before the job ran"
-        : "worker pool stopped while the job ran"
-  }
-}
-
-/**
- * A bad option at {@link make}: `workers` not a positive safe integer,
- * `queue` / `results` not a non-negative integer, `process` not a function,
- * `failFast` not a boolean. `value` is what was given, whatever its type.
- *
- * @since 0.1.0
- */
-export class InvalidPoolOptionError extends Data.TaggedError("InvalidPoolOptionError")<{
-  readonly option: "workers" | "queue" | "results" | "process" | "failFast"
-  readonly value: unknown
-}> {
-  override get message(): string {
-    const got = show(this.value)
-    switch (this.option) {
-      case "workers":
-        return Number.isInteger(this.value) && (this.value as number) > 0
-          ? `worker pool: workers must be a positive safe integer (at most 2^53 - 1), got ${got}`
-          : `worker pool: workers must be a positive integer, got ${got}`
-      case "process":
-        return `worker pool: process must be a function (job => Effect), got ${got}`
-      case "failFast":
-        return `worker pool: failFast must be a boolean or undefined, got ${got}`
-      default:
-        return `worker pool: ${this.option} must be a non-negative integer, got ${got}`
-    }
-  }
 }
 
 /** Options for {@link make}. @since 0.1.0 */
@@ -253,398 +197,8 @@ export type MakeOptions<I, O, E, R, FailFast extends boolean, Results extends nu
   R
 > & { readonly failFast?: FailFast; readonly results?: Results }
 
-// -----------------------------------------------------------------------------
-// State
-// -----------------------------------------------------------------------------
-
-const QUEUED = 0
-const RUNNING = 1
-const DONE = 2
-
-const poolVariance = { _I: (_: unknown) => _, _O: (_: never) => _, _E: (_: never) => _, _F: (_: never) => _ }
-const jobVariance = { _O: (_: never) => _, _E: (_: never) => _ }
-
-class TaskImpl {
-  readonly [JobTypeId] = jobVariance
-  readonly job: unknown
-  readonly pool: PoolImpl
-  state = QUEUED
-  /** Asked to stop by {@link cancel} (or an interrupted {@link run}). */
-  cancelled = false
-  /** The fiber that cancelled the job while it ran. */
-  cancelledBy: number | undefined = undefined
-  /** The outcome once DONE; a success is kept as {@link value} until someone asks (see {@link exitOf}). */
-  exit: Exit.Exit<unknown, unknown> | undefined = undefined
-  /** The job's value, when it succeeded and {@link exit} is not built yet. */
-  value: unknown = undefined
-  /** Index in the pool's `queued` list, -1 when not in it. */
-  qIndex = -1
-  /** The worker running the job (RUNNING only). */
-  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
-  /** Fibers in {@link join}; created when the first one parks. */
-  joiners: WaiterList<Waiter<unknown, unknown>> | undefined = undefined
-  constructor(pool: PoolImpl, job: unknown) {
-    this.pool = pool
-    this.job = job
-  }
-}
-
-class PoolImpl {
-  readonly [TypeId] = poolVariance
-  readonly name: string | undefined
-  readonly process: (job: unknown) => Effect.Effect<unknown, unknown>
-  readonly failFast: boolean
-  readonly jobs: Chan.Chan<TaskImpl>
-  /** The job channel's implementation (for the fast paths). */
-  readonly jobsImpl: ChanImpl<TaskImpl>
-  readonly results: Chan.Chan<JobResult<unknown, unknown, unknown>> | undefined
-  readonly workerFibers = new Set<Fiber.Fiber<unknown, unknown>>()
-  /** What a worker runs (set by {@link make}). */
-  loop: Effect.Effect<void> = Effect.void
-  /** Workers not yet ended. */
-  live = 0
-  /** Jobs running right now. */
-  running = 0
-  /** No more submits: the job channel is closed. */
-  closed = false
-  /** shutdownNow, failFast failure or scope closed: running jobs are interrupted. */
-  stopping = false
-  /** Every worker has ended. */
-  terminated = false
-  /** failFast: the first failure. */
-  failure: Cause.Cause<unknown> | undefined = undefined
-  /** Fibers in {@link wait} / {@link shutdown}. */
-  readonly waiters: WaiterList<Waiter<void, unknown>>
-  /** Tasks with fibers parked in {@link join} (for {@link blocked}). */
-  readonly joining = new Set<TaskImpl>()
-  /**
-   * Tasks submitted and not started yet (QUEUED), wherever they are: being
-   * sent, in the job channel, or handed to a parked worker that has not
-   * resumed yet (it starts a task in the step that resumes it). The pool
-   * finds them here to drop them when it stops.
-   */
-  readonly queued: Array<TaskImpl> = []
-
-  constructor(
-    name: string | undefined,
-    queue: number,
-    results: number | undefined,
-    failFast: boolean,
-    process: (job: unknown) => Effect.Effect<unknown, unknown>
-  ) {
-    this.name = name
-    this.failFast = failFast
-    this.process = process
-    this.jobs = Chan.makeUnsafe<TaskImpl>(queue, { name })
-    this.jobsImpl = chanOf(this.jobs)
-    this.results = results === undefined ? undefined : Chan.makeUnsafe(results, { name })
-    this.waiters = new WaiterList("WorkerPool", name)
-  }
-}
-
 const poolImpl = (self: WorkerPool<any, any, any, any>): PoolImpl => self as unknown as PoolImpl
-const taskImpl = (self: Job<any, any>): TaskImpl => self as unknown as TaskImpl
-
-const rejected = (p: PoolImpl): Exit.Exit<never, unknown> =>
-  p.failure !== undefined
-    ? Exit.failCause(p.failure)
-    : Exit.fail(new PoolClosedError({ poolName: p.name, reason: "rejected" }))
-
-const terminationExit = (p: PoolImpl): Exit.Exit<void, unknown> =>
-  p.failure !== undefined ? Exit.failCause(p.failure) : Exit.void
-
-/** Adds a task to the pool's `queued` list (O(1)). */
-const addQueued = (p: PoolImpl, t: TaskImpl): void => {
-  t.qIndex = p.queued.length
-  p.queued.push(t)
-}
-
-/** Removes a task from the pool's `queued` list, if there (O(1): the last one takes its place). */
-const removeQueued = (p: PoolImpl, t: TaskImpl): void => {
-  const i = t.qIndex
-  if (i < 0) return
-  t.qIndex = -1
-  const last = p.queued.pop()!
-  if (last !== t) {
-    p.queued[i] = last
-    last.qIndex = i
-  }
-}
-
-/** A task's outcome, or undefined while it has none; builds a success's `Exit` on first use. */
-const exitOf = (t: TaskImpl): Exit.Exit<unknown, unknown> | undefined =>
-  t.state !== DONE ? undefined : (t.exit ??= Exit.succeed(t.value))
-
-/**
- * A running job succeeded and nobody waits in {@link join}: records the value
- * without building an `Exit` (see {@link exitOf}).
- */
-const settleValue = (p: PoolImpl, t: TaskImpl, value: unknown): void => {
-  if (t.state === DONE || t.joiners !== undefined) {
-    settle(p, t, Exit.succeed(value))
-    return
-  }
-  p.running--
-  t.state = DONE
-  t.value = value
-  t.fiber = undefined
-}
-
-/** Records a task's outcome and wakes its joiners. */
-const settle = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>): void => {
-  if (t.state === DONE) return
-  if (t.state === RUNNING) p.running--
-  else removeQueued(p, t)
-  t.state = DONE
-  t.exit = exit
-  t.fiber = undefined
-  const list = t.joiners
-  if (list !== undefined) {
-    t.joiners = undefined
-    p.joining.delete(t)
-    const nodes = list.drain()
-    for (let i = 0; i < nodes.length; i++) wake(nodes[i]!, exit)
-  }
-}
-
-/** Closes the job channel: later and blocked submits are rejected. */
-const closeJobs = (p: PoolImpl): void => {
-  if (p.closed) return
-  p.closed = true
-  const ch = chanOf(p.jobs)
-  if (!ch.closed) closeNow(ch)
-}
-
-/**
- * Empties the (closed) job channel and fails every task not started yet as
- * dropped: those in the channel, and those handed to a parked worker that
- * has not resumed yet (it then finds them done and skips them).
- */
-const dropQueued = (p: PoolImpl): void => {
-  const buffer = chanOf(p.jobs).buffer
-  if (buffer !== undefined) while (buffer.length > 0) buffer.shift()
-  for (const t of p.queued.slice()) {
-    if (t.state === QUEUED) settle(p, t, Exit.fail(new PoolClosedError({ poolName: p.name, reason: "dropped" })))
-  }
-}
-
-/** shutdownNow: stop accepting, drop the queue, interrupt every worker (and so its running job). */
-const stopNow = (p: PoolImpl): void => {
-  if (p.stopping) return
-  p.stopping = true
-  closeJobs(p)
-  dropQueued(p)
-  for (const worker of Array.from(p.workerFibers)) worker.interruptUnsafe()
-}
-
-/** Runs when a job fiber has ended, however it ended. */
-const onJobEnd = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>): void => {
-  if (exit._tag === "Success") {
-    settle(p, t, exit)
-    return
-  }
-  if (Cause.hasInterruptsOnly(exit.cause)) {
-    // Interrupted by cancel (or by itself): report the interruption; by the pool stopping: a typed error.
-    settle(
-      p,
-      t,
-      p.stopping && !t.cancelled ? Exit.fail(new PoolClosedError({ poolName: p.name, reason: "interrupted" })) : exit
-    )
-    return
-  }
-  settle(p, t, exit)
-  if (p.failFast && p.failure === undefined) {
-    const reasons = exit.cause.reasons.filter((reason) => !Cause.isInterruptReason(reason))
-    p.failure = reasons.length === exit.cause.reasons.length ? exit.cause : Cause.fromReasons(reasons)
-    stopNow(p)
-  }
-}
-
-/** Runs when a worker fiber has ended; the last one terminates the pool. */
-const onWorkerEnd = (p: PoolImpl, worker: Fiber.Fiber<unknown, unknown>): void => {
-  p.workerFibers.delete(worker)
-  if (--p.live > 0) return
-  p.terminated = true
-  closeJobs(p)
-  dropQueued(p)
-  if (p.results !== undefined) {
-    const ch = chanOf(p.results)
-    if (!ch.closed) closeNow(ch)
-  }
-  const exit = terminationExit(p)
-  const nodes = p.waiters.drain()
-  for (let i = 0; i < nodes.length; i++) wake(nodes[i]!, exit)
-}
-
-/**
- * Starts a job the worker has just received, in the step that received it,
- * and returns what the worker runs next (`next`: its following receive). The
- * worker runs uninterruptibly except inside its jobs and its sends to the
- * results channel, so nothing comes between the receipt and the move to
- * RUNNING. Skips the job if it was cancelled or dropped on its way. A
- * `cancel` while the job is RUNNING interrupts the worker (see
- * {@link cancel}); only the job itself runs interruptibly, so the
- * interruption stops the job, is recorded as its outcome, and then ends the
- * worker, after it has forked its replacement.
- */
-const makeRunTask = (
-  p: PoolImpl,
-  worker: Fiber.Fiber<unknown, unknown>,
-  next: () => Effect.Effect<void>
-): ((t: TaskImpl) => Effect.Effect<void>) => {
-  // The job this worker runs: one at a time, so the handlers below are built
-  // once per worker instead of once per job.
-  let current: TaskImpl | undefined
-  const ended = (t: TaskImpl, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
-    const children = childrenOf(worker)
-    return Effect.andThen(
-      children === undefined
-        ? jobEnded(p, t, exit)
-        : Effect.andThen(
-            Fiber.interruptAll(children),
-            Effect.suspend(() => jobEnded(p, t, exit))
-          ),
-      next()
-    )
-  }
-  const handlers = {
-    onSuccess: (value: unknown): Effect.Effect<void> => {
-      const t = current!
-      current = undefined
-      if (t.cancelled || childrenOf(worker) !== undefined) {
-        return ended(t, Exit.succeed(value))
-      }
-      // The common case: no cancel, no children; no `Exit` unless needed.
-      settleValue(p, t, value)
-      return p.stopping || p.results === undefined
-        ? next()
-        : Effect.andThen(sendResult(p, t, Exit.succeed(value)), next())
-    },
-    onFailure: (cause: Cause.Cause<unknown>): Effect.Effect<void> => {
-      const t = current!
-      current = undefined
-      return ended(t, Exit.failCause(cause))
-    }
-  }
-  // Runs `current`: built once, so a job allocates nothing here.
-  const runCurrent = Effect.matchCauseEffect(
-    Effect.interruptible(Effect.suspend(() => startJob(p, current!))),
-    handlers
-  )
-  return (t) => {
-    if (t.state !== QUEUED) return next()
-    t.state = RUNNING
-    removeQueued(p, t)
-    p.running++
-    t.fiber = worker
-    current = t
-    return runCurrent
-  }
-}
-
-const sendResult = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
-  Effect.interruptible(Effect.ignore(Chan.send(p.results!, { job: t.job, exit })))
-
-/** `process(job)`; a `process` that throws instead of returning an effect fails that job only, with a defect. */
-const startJob = (p: PoolImpl, t: TaskImpl): Effect.Effect<unknown, unknown> => {
-  try {
-    return p.process(t.job)
-  } catch (defect) {
-    return Exit.die(defect)
-  }
-}
-
-/**
- * The fibers a job forked with `Effect.forkChild`, which a job fiber of its
- * own would interrupt when it ends: the worker's children (the worker forks
- * none itself). Effect keeps them in a field of its fiber implementation that
- * its public API does not expose; a test guards the behaviour.
- */
-const childrenOf = (worker: Fiber.Fiber<unknown, unknown>): Array<Fiber.Fiber<unknown, unknown>> | undefined => {
-  const children = (worker as unknown as { readonly _children?: ReadonlySet<Fiber.Fiber<unknown, unknown>> })._children
-  return children === undefined || children.size === 0 ? undefined : Array.from(children)
-}
-
-/**
- * Settles a job that ran in this worker and sends its result to the results
- * channel (interruptibly). A job cancelled while it ran is interrupted,
- * whatever it managed to return: its worker forks its replacement, unless the
- * pool is stopping, and ends (the cancel interrupts it, maybe later).
- */
-const jobEnded = (p: PoolImpl, t: TaskImpl, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
-  if (!t.cancelled) {
-    onJobEnd(p, t, exit)
-    return p.stopping || p.results === undefined || (exit._tag === "Failure" && Cause.hasInterruptsOnly(exit.cause))
-      ? Effect.void
-      : sendResult(p, t, exit)
-  }
-  onJobEnd(p, t, exit._tag === "Success" ? Exit.interrupt(t.cancelledBy) : exit)
-  return p.stopping ? Effect.interrupt : Effect.andThen(startWorker(p), Effect.interrupt)
-}
-
-/**
- * Forks one more worker. Must run uninterruptibly. The pool's finalizer owns
- * the workers (see {@link make}): it stops them all and waits until `live` is
- * back to zero, replacements included, whenever they were forked.
- */
-const startWorker = (p: PoolImpl): Effect.Effect<void> =>
-  Effect.suspend(() => {
-    p.live++
-    return Effect.map(Effect.forkDetach(p.loop), (fiber) => {
-      p.workerFibers.add(fiber)
-      fiber.addObserver(() => onWorkerEnd(p, fiber))
-      // The pool may have stopped while this fiber yielded after the fork
-      // (its op budget spent), the new worker running meanwhile.
-      if (p.stopping) fiber.interruptUnsafe()
-    })
-  })
-
-/**
- * `for j := range jobs { ... }`, skipping jobs cancelled while queued. The
- * worker runs uninterruptibly but for its jobs and results sends (see
- * {@link runTask}); a worker parked on the job channel needs no interruption
- * to stop: the pool closes the channel first whenever it stops.
- */
-const workerLoop = (p: PoolImpl): Effect.Effect<void> =>
-  Effect.uninterruptible(
-    Effect.withFiber((worker) => {
-      // chanForEach's loop, with the job's start and end in the steps that
-      // receive and finish it: one step per job beyond the job's own.
-      const ch = p.jobsImpl
-      const next = () => step
-      const runTask = makeRunTask(p, worker, next)
-      const parked = Effect.flatMap(ch.parkRecv, (value: Option.Option<TaskImpl>) =>
-        value._tag === "Some" ? runTask(value.value) : Effect.void
-      )
-      const step: Effect.Effect<void> = Effect.withFiber((fiber) => {
-        if (tooDeep()) return Effect.andThen(Effect.yieldNow, step)
-        if (!canRecv(ch)) return parked
-        const value = recvNow(ch, fiber)
-        return value._tag === "Some" ? runTask(value.value) : Effect.void
-      })
-      return step
-    })
-  )
-
-const validSize = (n: number, min: number): boolean => Number.isInteger(n) && n >= min
-
-/** The first bad option, if any. */
-const invalidOption = (options: Options<any, any, any, any>): InvalidPoolOptionError | undefined => {
-  const { workers, queue = 0, results, process, failFast } = options
-  // Past 2^53 - 1 a count is no longer exact.
-  if (!(Number.isSafeInteger(workers) && workers >= 1)) {
-    return new InvalidPoolOptionError({ option: "workers", value: workers })
-  }
-  if (!validSize(queue, 0)) return new InvalidPoolOptionError({ option: "queue", value: queue })
-  if (results !== undefined && !validSize(results, 0)) {
-    return new InvalidPoolOptionError({ option: "results", value: results })
-  }
-  if (typeof process !== "function") return new InvalidPoolOptionError({ option: "process", value: process })
-  if (failFast !== undefined && typeof failFast !== "boolean") {
-    return new InvalidPoolOptionError({ option: "failFast", value: failFast })
-  }
-  return undefined
-}
+const jobImpl = (self: Job<any, any>): JobHandle.JobImpl => self as unknown as JobHandle.JobImpl
 
 // -----------------------------------------------------------------------------
 // Constructors
@@ -681,81 +235,15 @@ export const make = <
 >(
   options: MakeOptions<I, O, E, R, FailFast, Results>
 ): Effect.Effect<PoolOf<I, O, E, FailFast, Results>, InvalidPoolOptionError, R | Scope.Scope> =>
-  Effect.suspend(() => {
-    // Options passed through `any` may be missing altogether: then `workers` is.
-    const checked = (options ?? {}) as typeof options
-    const invalid = invalidOption(checked)
-    if (invalid !== undefined) return Exit.fail(invalid)
-    const { workers, queue = 0, results } = checked
-    const p = new PoolImpl(
-      checked.name,
-      queue,
-      results,
-      checked.failFast === true,
-      checked.process as (job: unknown) => Effect.Effect<unknown, unknown>
-    )
-    p.loop = workerLoop(p)
-    return Effect.uninterruptible(
-      Effect.andThen(
-        Effect.forEach(Array.from({ length: workers }), () => startWorker(p), { discard: true }),
-        // The finalizer owns the workers (see `startWorker`). Were the scope
-        // closed already, it would run at once and stop the workers just made.
-        Effect.as(
-          Effect.addFinalizer(() =>
-            Effect.suspend(() => {
-              stopNow(p)
-              return Effect.ignore(waitImpl(p))
-            })
-          ),
-          p as unknown as PoolOf<I, O, E, FailFast, Results>
-        )
-      )
-    )
-  })
+  makePool(options) as unknown as Effect.Effect<
+    PoolOf<I, O, E, FailFast, Results>,
+    InvalidPoolOptionError,
+    R | Scope.Scope
+  >
 
 // -----------------------------------------------------------------------------
 // Jobs
 // -----------------------------------------------------------------------------
-
-/**
- * The slow path of a submit (see {@link sendNow}): sends the task with
- * `Chan.send`, waiting while the queue is full. However this fails or is
- * interrupted, the task is withdrawn as by {@link cancel}, also when it did
- * reach the channel (an interruption can land right after the send
- * completed): it never starts, or, if a worker started it already (a worker
- * waiting on the channel takes a job and starts it at once), it is
- * interrupted. An interrupted `submit` therefore leaves no job behind.
- * Call it when the effect is to run.
- */
-const enqueue = (p: PoolImpl, t: TaskImpl): Effect.Effect<TaskImpl, unknown> => {
-  if (p.closed) return rejected(p)
-  addQueued(p, t)
-  return Effect.onExit(
-    Effect.matchEffect(Chan.send(p.jobs, t), { onFailure: () => rejected(p), onSuccess: () => Exit.succeed(t) }),
-    (exit) => (exit._tag === "Failure" ? cancelTask(t) : Exit.void)
-  )
-}
-
-/**
- * The fast path of a submit, for an open pool: hands the task to a waiting
- * worker or puts it in the queue, and says whether it did. It completes in
- * the caller's step, so no interruption can come between the hand-over and
- * the submit's return (the slow path, {@link enqueue}, guards that).
- */
-const sendNow = (p: PoolImpl, t: TaskImpl, fiber: Fiber.Fiber<unknown, unknown>): boolean => {
-  const now = trySend(p.jobsImpl, t, fiber)
-  if (now === undefined || now._tag === "Failure") return false
-  addQueued(p, t)
-  return true
-}
-
-const submitImpl = (self: WorkerPool<any, any, any, any>, job: unknown): Effect.Effect<TaskImpl, unknown> =>
-  Effect.withFiber((fiber) => {
-    const p = poolImpl(self)
-    if (p.closed) return rejected(p)
-    const t = new TaskImpl(p, job)
-    return sendNow(p, t, fiber) ? Exit.succeed(t) : enqueue(p, t)
-  })
 
 /**
  * Submits a job, waiting while the queue is full (Go: `jobs <- job`), and
@@ -763,7 +251,8 @@ const submitImpl = (self: WorkerPool<any, any, any, any>, job: unknown): Effect.
  * pool is closed — also when it closes while this submit waits — and, for a
  * `failFast` pool that has failed, with that failure.
  *
- * Interruptible: an interrupted submit enqueues nothing.
+ * Interruptible: an interrupted submit leaves no job behind (a job that
+ * went in as it was interrupted is withdrawn as by {@link cancel}).
  *
  * @example
  * ```ts
@@ -776,28 +265,20 @@ const submitImpl = (self: WorkerPool<any, any, any, any>, job: unknown): Effect.
 export const submit: {
   <I>(job: I): <O, E, F>(self: WorkerPool<I, O, E, F>) => Effect.Effect<Job<O, E>, PoolClosedError | F>
   <I, O, E, F>(self: WorkerPool<I, O, E, F>, job: I): Effect.Effect<Job<O, E>, PoolClosedError | F>
-} = dual(2, submitImpl as any)
+} = dual(2, (self: WorkerPool<any, any, any, any>, job: unknown) => submitJob(poolImpl(self), job))
 
 /**
  * Submits a job only if the queue has room (or, with `queue: 0`, a worker is
  * idle): `some(handle)`, or `none` when it would wait. Go:
- * `select { case jobs <- j: default: }`.
+ * `select { case jobs <- j: default: }`. Interrupted, it leaves no job
+ * behind, as {@link submit}.
  *
  * @since 0.1.0
  */
 export const trySubmit: {
   <I>(job: I): <O, E, F>(self: WorkerPool<I, O, E, F>) => Effect.Effect<Option.Option<Job<O, E>>, PoolClosedError | F>
   <I, O, E, F>(self: WorkerPool<I, O, E, F>, job: I): Effect.Effect<Option.Option<Job<O, E>>, PoolClosedError | F>
-} = dual(
-  2,
-  (self: WorkerPool<any, any, any, any>, job: unknown): Effect.Effect<Option.Option<TaskImpl>, unknown> =>
-    Effect.withFiber((fiber) => {
-      const p = poolImpl(self)
-      if (p.closed) return rejected(p)
-      const t = new TaskImpl(p, job)
-      return Exit.succeed(sendNow(p, t, fiber) ? Option.some(t) : Option.none())
-    })
-)
+} = dual(2, (self: WorkerPool<any, any, any, any>, job: unknown) => trySubmitJob(poolImpl(self), job))
 
 /**
  * Waits for a job's result: its value, its typed failure or defect, or
@@ -809,24 +290,7 @@ export const trySubmit: {
  * @since 0.1.0
  */
 export const join = <O, E>(self: Job<O, E>): Effect.Effect<O, E | PoolClosedError> =>
-  Effect.withFiber((fiber) => {
-    const t = taskImpl(self)
-    const now = exitOf(t)
-    if (now !== undefined) return now as Exit.Exit<O, E | PoolClosedError>
-    const list = (t.joiners ??= new WaiterList<Waiter<unknown, unknown>>("WorkerPool", t.pool.name))
-    t.pool.joining.add(t)
-    const node = new Waiter<O, E | PoolClosedError>()
-    node.op = "join"
-    // Re-checked at the moment of parking: the job may have ended since (its
-    // `settle` then detached the list made above).
-    return block(
-      list as unknown as WaiterList<Waiter<O, E | PoolClosedError>>,
-      node,
-      fiber,
-      undefined,
-      () => exitOf(t) as Exit.Exit<O, E | PoolClosedError> | undefined
-    )
-  })
+  JobHandle.join(jobImpl(self)) as Effect.Effect<O, E | PoolClosedError>
 
 /**
  * The job's result if it has one (a snapshot; `none` while queued or running).
@@ -834,7 +298,9 @@ export const join = <O, E>(self: Job<O, E>): Effect.Effect<O, E | PoolClosedErro
  * @since 0.1.0
  */
 export const poll = <O, E>(self: Job<O, E>): Effect.Effect<Option.Option<Exit.Exit<O, E | PoolClosedError>>> =>
-  Effect.sync(() => Option.fromUndefinedOr(exitOf(taskImpl(self)) as Exit.Exit<O, E | PoolClosedError> | undefined))
+  Effect.sync(() =>
+    Option.fromUndefinedOr(JobHandle.outcome(jobImpl(self)) as Exit.Exit<O, E | PoolClosedError> | undefined)
+  )
 
 /**
  * Cancels a job: a queued job will not run (its slot in the queue is freed
@@ -848,26 +314,7 @@ export const poll = <O, E>(self: Job<O, E>): Effect.Effect<Option.Option<Exit.Ex
  *
  * @since 0.1.0
  */
-export const cancel = <O, E>(self: Job<O, E>): Effect.Effect<void> => cancelTask(taskImpl(self))
-
-const cancelTask = (t: TaskImpl): Effect.Effect<void> =>
-  shallow(() =>
-    // One step from the check to the settling: a worker may start the job at
-    // any later step.
-    Effect.withFiber((fiber) => {
-      if (t.state === DONE) return Exit.void
-      t.cancelled = true
-      if (t.state === QUEUED) {
-        settle(t.pool, t, Exit.interrupt(fiber.id))
-        return Exit.void
-      }
-      // Running: its worker took it in the same step as it set `fiber`. The
-      // worker records the interruption as the job's outcome, forks its
-      // replacement and ends; `cancel` returns then.
-      t.cancelledBy = fiber.id
-      return t.fiber === undefined ? Exit.void : Fiber.interrupt(t.fiber)
-    })
-  )
+export const cancel = <O, E>(self: Job<O, E>): Effect.Effect<void> => JobHandle.cancel(jobImpl(self))
 
 /**
  * Submits a job and waits for its result: {@link submit} then {@link join}.
@@ -884,24 +331,7 @@ const cancelTask = (t: TaskImpl): Effect.Effect<void> =>
 export const run: {
   <I>(job: I): <O, E, F>(self: WorkerPool<I, O, E, F>) => Effect.Effect<O, E | PoolClosedError>
   <I, O, E, F>(self: WorkerPool<I, O, E, F>, job: I): Effect.Effect<O, E | PoolClosedError>
-} = dual(
-  2,
-  (self: WorkerPool<any, any, any, any>, job: unknown): Effect.Effect<unknown, unknown> =>
-    // The job is cancelled however `run` is interrupted, also right after
-    // the job went into the queue, before `join` started.
-    Effect.uninterruptibleMask((restore) =>
-      Effect.withFiber((fiber) => {
-        const p = poolImpl(self)
-        if (p.closed) return rejected(p)
-        const t = new TaskImpl(p, job)
-        const handle = t as unknown as Job<unknown, unknown>
-        return Effect.onInterrupt(
-          sendNow(p, t, fiber) ? restore(join(handle)) : Effect.andThen(restore(enqueue(p, t)), restore(join(handle))),
-          () => cancel(handle)
-        )
-      })
-    )
-)
+} = dual(2, (self: WorkerPool<any, any, any, any>, job: unknown) => runJob(poolImpl(self), job))
 
 /**
  * The channel of completed jobs, in completion order (Go's `results`
@@ -915,23 +345,11 @@ export const run: {
  * @since 0.1.0
  */
 export const results = <I, O, E>(self: WithResults<I, O, E>): Chan.RecvChan<JobResult<I, O, E>> =>
-  (self as unknown as PoolImpl).results as unknown as Chan.RecvChan<JobResult<I, O, E>>
+  poolImpl(self as any).results as unknown as Chan.RecvChan<JobResult<I, O, E>>
 
 // -----------------------------------------------------------------------------
 // Shutdown
 // -----------------------------------------------------------------------------
-
-/** A `wait` that needs no waiting: every worker has ended. Also the re-check at parking. */
-const waitNow = (p: PoolImpl): Exit.Exit<void, unknown> | undefined => (p.terminated ? terminationExit(p) : undefined)
-
-const waitImpl = (p: PoolImpl): Effect.Effect<void, unknown> =>
-  Effect.withFiber((fiber) => {
-    const now = waitNow(p)
-    if (now !== undefined) return now
-    const node = new Waiter<void, unknown>()
-    node.op = "wait"
-    return block(p.waiters, node, fiber, undefined, () => waitNow(p))
-  })
 
 /**
  * Stops accepting jobs and returns at once: later submits, and submits
@@ -954,7 +372,7 @@ export const close = <I, O, E, F>(self: WorkerPool<I, O, E, F>): Effect.Effect<v
  * @since 0.1.0
  */
 export const wait = <I, O, E, F>(self: WorkerPool<I, O, E, F>): Effect.Effect<void, F> =>
-  waitImpl(poolImpl(self)) as Effect.Effect<void, F>
+  waitFor(poolImpl(self)) as Effect.Effect<void, F>
 
 /**
  * Graceful shutdown: stops accepting jobs, lets every queued job run, and
@@ -978,7 +396,7 @@ export const shutdown = <I, O, E, F>(self: WorkerPool<I, O, E, F>): Effect.Effec
  */
 export const shutdownNow = <I, O, E, F>(self: WorkerPool<I, O, E, F>): Effect.Effect<void, F> =>
   shallow(() => {
-    stopNow(poolImpl(self))
+    stopNow(poolImpl(self), Fiber.getCurrent()!)
     return wait(self)
   })
 
@@ -995,11 +413,7 @@ export const stats = <I, O, E, F>(
   readonly running: number
   readonly queued: number
   readonly closed: boolean
-}> =>
-  Effect.sync(() => {
-    const p = poolImpl(self)
-    return { workers: p.live, running: p.running, queued: chanOf(p.jobs).buffer?.length ?? 0, closed: p.closed }
-  })
+}> => Effect.sync(() => statsOf(poolImpl(self)))
 
 /**
  * The fibers blocked on the pool: in {@link submit} on a full queue (op
@@ -1009,15 +423,7 @@ export const stats = <I, O, E, F>(
  * @since 0.1.0
  */
 export const blocked = <I, O, E, F>(self: WorkerPool<I, O, E, F>): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
-  Effect.sync(() => {
-    const p = poolImpl(self)
-    const out: Array<BlockedFiber> = chanOf(p.jobs)
-      .sendq.blocked()
-      .map((b) => ({ ...b, primitive: "WorkerPool", op: "submit" }))
-    for (const t of p.joining) if (t.joiners !== undefined) out.push(...t.joiners.blocked())
-    out.push(...p.waiters.blocked())
-    return out
-  })
+  Effect.sync(() => blockedOf(poolImpl(self)))
 
 // -----------------------------------------------------------------------------
 // Services

@@ -561,6 +561,54 @@ describe("ErrGroup", () => {
       })
     )
 
+    it.effect("raising the limit: a go call interrupted by one admitted before it gives its slot back", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make({ limit: 1 })
+        const gate = yield* Deferred.make<void>()
+        const ran: Array<string> = []
+        yield* ErrGroup.go(g, Deferred.await(gate))
+        let b: Fiber.Fiber<void> | undefined
+        // a's caller, resumed on setLimit's stack, interrupts b (parked, given
+        // a slot by the same setLimit but not woken yet).
+        const a = yield* Effect.forkChild(
+          Effect.andThen(
+            ErrGroup.go(
+              g,
+              Effect.sync(() => ran.push("a"))
+            ),
+            Effect.sync(() => b!.interruptUnsafe())
+          )
+        )
+        b = yield* Effect.forkChild(
+          ErrGroup.go(
+            g,
+            Effect.sync(() => ran.push("b"))
+          )
+        )
+        const c = yield* Effect.forkChild(
+          ErrGroup.go(
+            g,
+            Effect.sync(() => ran.push("c"))
+          )
+        )
+        yield* settle
+        expect(yield* ops(g)).toEqual(["go", "go", "go"])
+        // Two slots free: a and b are admitted, c still waits.
+        yield* ErrGroup.setLimit(g, 3)
+        expect(yield* Fiber.await(b)).toMatchObject({ _tag: "Failure" })
+        yield* settle
+        // b's slot came back and went to c.
+        expect(ran).toEqual(["a", "c"])
+        yield* Fiber.join(a)
+        yield* Fiber.join(c)
+        expect(yield* ErrGroup.active(g)).toBe(1)
+        yield* Deferred.succeed(gate, undefined)
+        yield* ErrGroup.wait(g)
+        expect(yield* ErrGroup.active(g)).toBe(0)
+        expect(yield* ErrGroup.blocked(g)).toEqual([])
+      })
+    )
+
     it.effect("a negative limit means no limit; it admits every waiting go call", () =>
       Effect.gen(function* () {
         const g = yield* ErrGroup.make({ limit: 1 })

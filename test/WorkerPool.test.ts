@@ -421,9 +421,9 @@ describe("WorkerPool", () => {
 
     it.effect("cancelling queued jobs in any order: shutdownNow still drops every other queued job", () =>
       Effect.gen(function* () {
-        // The pool keeps its queued jobs in a list it removes from in O(1)
-        // (the last one takes the removed one's place): every order of
-        // cancels must leave exactly the rest to drop.
+        // A cancelled job stays in the queue (done) until a worker reaches
+        // it or the pool drops the queue: every order of cancels must leave
+        // exactly the rest to drop.
         for (const order of [
           [0, 1, 2, 3, 4, 5],
           [5, 4, 3, 2, 1, 0],
@@ -652,6 +652,19 @@ describe("WorkerPool", () => {
         // Nothing completed, so nothing was sent; the results channel is closed.
         expect(yield* Chan.recv(WorkerPool.results(pool))).toEqual(Option.none())
         expect(yield* WorkerPool.stats(pool)).toEqual({ workers: 0, running: 0, queued: 0, closed: true })
+      })
+    )
+
+    it.effect("immediate: a job handed to a waiting worker that has not resumed yet is dropped, never run", () =>
+      Effect.gen(function* () {
+        const t = tracked((n) => Effect.succeed(n))
+        const pool = yield* WorkerPool.make({ workers: 1, process: t.process })
+        yield* settle // the worker waits on the job channel
+        // Handed to the worker, which resumes later: the job is on its way, not started.
+        const job = yield* WorkerPool.submit(pool, 1)
+        yield* WorkerPool.shutdownNow(pool)
+        closedWith("dropped")(yield* Effect.exit(WorkerPool.join(job)))
+        expect(t.started).toEqual([])
       })
     )
 
@@ -1028,6 +1041,52 @@ describe("WorkerPool under any op budget", () => {
         expect(yield* WorkerPool.stats(pool)).toMatchObject({ workers: 2, running: 0 })
         expect(running).toBe(0)
         yield* WorkerPool.shutdown(pool)
+      }).pipe(Effect.orDie)
+    )
+  )
+
+  it.live("a submit or trySubmit interrupted anywhere leaves no job behind: its job never completes", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const completed = new Set<number>()
+        const running = new Set<number>()
+        const process = (j: number) =>
+          Effect.acquireUseRelease(
+            Effect.sync(() => running.add(j)),
+            () =>
+              Effect.andThen(
+                loop(j % 3, Effect.yieldNow),
+                Effect.sync(() => completed.add(j))
+              ),
+            // A job that takes a while to stop.
+            () =>
+              Effect.andThen(
+                Effect.yieldNow,
+                Effect.sync(() => running.delete(j))
+              )
+          )
+        const interrupted: Array<number> = []
+        // queue 0: a worker that takes a parked submit's job starts it before the submitter resumes.
+        for (const queue of [0, 2]) {
+          const pool = yield* WorkerPool.make({ workers: 2, queue, process })
+          for (let j = 100 * queue; j < 100 * queue + 60; j++) {
+            const submit: Effect.Effect<unknown, unknown> =
+              j % 2 === 0 ? WorkerPool.submit(pool, j) : WorkerPool.trySubmit(pool, j)
+            // Shifted so that the submitter's op budget runs out at every step of the submit.
+            const submitter = yield* Effect.forkChild(Effect.andThen(loop(j % 7, Effect.void), submit))
+            yield* loop(j % 4, Effect.yieldNow)
+            yield* Fiber.interrupt(submitter)
+            if (isInterruptedOnly(yield* Fiber.await(submitter))) {
+              interrupted.push(j)
+              // The interrupted submit returned once a job of its that had started had stopped.
+              expect(running.has(j), `job ${j}`).toBe(false)
+            }
+          }
+          yield* WorkerPool.shutdown(pool)
+        }
+        // The caller never got the handle: the job was withdrawn (never ran, or was interrupted).
+        expect(interrupted.filter((j) => completed.has(j))).toEqual([])
+        expect(interrupted.length).toBeGreaterThan(0)
       }).pipe(Effect.orDie)
     )
   )
