@@ -41,7 +41,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { unwrap } from "./copied.ts"
-import { flushFirst, handsOver, park, parkNow, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./waiters.ts"
+import { flushPending, handsOver, park, parkNow, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./waiters.ts"
 
 /**
  * A send on a closed channel, or a second close: Go panics; effect-go fails
@@ -153,6 +153,7 @@ const newRecvNode = <A>(ch: ChanImpl<A>): RecvNode<A> => {
 export class SendNode<A> extends Waiter<void, ChanClosedError> {
   select: SelectWaiter | undefined = undefined
   caseIndex = 0
+  chan: ChanImpl<A> | undefined = undefined
   readonly value: A
   constructor(value: A) {
     super()
@@ -179,8 +180,6 @@ export class ChanImpl<A> {
   readonly isNil: boolean
   /** `recv(ch)`, built once: a receive allocates nothing but its result. */
   readonly recv: Effect.Effect<Option.Option<A>>
-  /** A receive's non-blocking try, for `park` (it runs on the receiving fiber). */
-  readonly attemptRecv: () => Exit.Exit<Option.Option<A>> | undefined
   /**
    * The parking half of `recv` when no waiter is pending (see `park`),
    * built once: a park allocates only its node and cancel effect.
@@ -193,11 +192,10 @@ export class ChanImpl<A> {
     this.buffer = capacity > 0 ? new Ring(capacity) : undefined
     this.recvq = new WaiterList("Chan", name)
     this.sendq = new WaiterList("Chan", name)
-    this.attemptRecv = () => tryRecv(this, Fiber.getCurrent()!)
     this.parkRecv = isNil
       ? Effect.never
       : Effect.callback((resume) =>
-          parkNow(newRecvNode(this), Fiber.getCurrent()!, this.attemptRecv, this.recvq, onRecvCancel, resume)
+          parkNow(newRecvNode(this), Fiber.getCurrent()!, attemptRecv, this.recvq, onRecvCancel, resume)
         )
     this.recv = isNil ? Effect.never : makeRecv(this)
   }
@@ -422,8 +420,17 @@ export const trySend = <A>(
   return undefined
 }
 
-/** A receive's park (see `park`), through one callback per channel: a park allocates only its node. */
-export const parkRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => flushFirst(ch.parkRecv)
+/** A receiver's try at the moment of parking (see `park`). */
+const attemptRecv = <A>(node: RecvNode<A>, fiber: Fiber.Fiber<unknown, unknown>) => tryRecv(node.chan!, fiber)
+
+/**
+ * A receive's park (see `park`), through the channel's one callback: a park
+ * allocates only its node. Call it from the step that decided to park.
+ */
+export const parkRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
+  flushPending()
+  return ch.parkRecv
+}
 
 const makeRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
   const self: Effect.Effect<Option.Option<A>> = Effect.withFiber((fiber) => {
@@ -448,9 +455,12 @@ export const forEach = <A, E, R>(
 ): Effect.Effect<void, E, R> => {
   if (ch.isNil) return Effect.never
   const parkNowBody = Effect.callback<unknown, E, R>((resume) =>
-    parkNow(new ForEachNode(ch, f), Fiber.getCurrent()!, ch.attemptRecv, ch.recvq, onRecvCancel, resume)
+    parkNow(new ForEachNode(ch, f), Fiber.getCurrent()!, attemptRecv, ch.recvq, onRecvCancel, resume)
   )
-  const parked = (): Effect.Effect<void, E, R> => flushFirst(parkNowThenStep)
+  const parked = (): Effect.Effect<void, E, R> => {
+    flushPending()
+    return parkNowThenStep
+  }
   const step: Effect.Effect<void, E, R> = Effect.withFiber((fiber) => {
     if (tooDeep()) return Effect.andThen(Effect.yieldNow, step)
     if (!canRecv(ch)) return parked()
@@ -483,5 +493,10 @@ export const send = <A>(ch: ChanImpl<A>, value: A): Effect.Effect<void, ChanClos
 const parkSend = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>) => {
   const node = new SendNode(value)
   node.op = "send"
-  return park(node, fiber, () => trySend(ch, value, fiber), ch.sendq, undefined)
+  node.chan = ch
+  return park(node, fiber, attemptSend, ch.sendq, undefined)
 }
+
+/** A sender's try at the moment of parking (see `park`). */
+const attemptSend = <A>(node: SendNode<A>, fiber: Fiber.Fiber<unknown, unknown>) =>
+  trySend(node.chan!, node.value, fiber)

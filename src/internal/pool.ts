@@ -49,7 +49,7 @@ import {
   type BlockedFiber,
   block,
   type Enlist,
-  flushFirst,
+  flushPending,
   handsOver,
   type OnCancel,
   parkNow,
@@ -382,7 +382,7 @@ const startWorker = (p: PoolImpl): Effect.Effect<void> =>
  * first whenever it stops.
  *
  * Not the channel's `forEach`: that resumes the fibers it completed before
- * it parks (`flushFirst`), here the submitter it took a job from, which
+ * it parks (`flushPending`), here the submitter it took a job from, which
  * then parks again on its next job, once per job. A worker that parks
  * without it lets the submitter resume at the next scheduler turn and feed
  * every idle worker in one go (with `queue: 0`, a job costs about a third
@@ -517,20 +517,20 @@ const parkSubmit = <W extends Withdrawing, A>(
   attempt: () => Exit.Exit<any, any> | undefined,
   where: Enlist<W>,
   onCancel: OnCancel<W, any, any>
-): Effect.Effect<A, unknown> =>
-  flushFirst(
-    Effect.callback<A, unknown>((resume) => {
-      const cancelled = parkNow(node, fiber, attempt, where, onCancel, resume)
-      return cancelled === undefined
-        ? undefined
-        : Effect.andThen(
-            cancelled,
-            Effect.suspend(() =>
-              node.stopping === undefined ? Effect.void : Effect.asVoid(Fiber.await(node.stopping))
-            )
+): Effect.Effect<A, unknown> => {
+  flushPending()
+  return Effect.callback<A, unknown>((resume) => {
+    const cancelled = parkNow(node, fiber, attempt, where, onCancel, resume)
+    return cancelled === undefined
+      ? undefined
+      : Effect.andThen(
+          cancelled,
+          Effect.suspend(() =>
+            node.stopping === undefined ? Effect.void : Effect.asVoid(Fiber.await(node.stopping))
           )
-    })
-  )
+        )
+  })
+}
 
 /** Waits for room in the queue (Go: a blocking `jobs <- j`), as one of the job channel's senders. */
 const waitForRoom = (

@@ -285,7 +285,20 @@ const flushTask = (): void => {
   flushPending()
 }
 
-/** Resumes every pending waiter (stops early when nested too deeply). */
+/**
+ * Resumes every pending waiter (stops early when nested too deeply). A
+ * parking fiber calls it in the step that decides to park (see {@link park}):
+ * it has nothing else to do. That must be a step in which nothing is taken
+ * afterwards, and before the registration's step: a fiber resumed here runs
+ * on this fiber's stack and may interrupt it (Effect acts on that at the next
+ * step, before anything is taken), or make the operation ready (the
+ * registration's try then takes it). Never inside a registration: a fiber
+ * that completed this very operation there would resume this one inside it,
+ * past the op-budget check of {@link handsOver}, and one that interrupted it
+ * would have Effect drop what was just taken, with no cancel handler
+ * installed yet to give it back. (Effect skips recovery handlers such as
+ * `catchCause` for an interruption, so nothing cheaper can guard that gap.)
+ */
 export const flushPending = (): void => {
   while (pending.head !== undefined && wakeDepth < MAX_WAKE_DEPTH) {
     const node = pending.shift()!
@@ -430,6 +443,13 @@ export const register = <W extends Waiter<any, any>>(
 /** Where a parking operation's node goes: a list, or several (a select's). */
 export type Enlist<W extends Waiter<any, any>> = WaiterList<W> | ((node: W, fiber: Fiber.Fiber<unknown, unknown>) => void)
 
+/**
+ * An operation's non-blocking try: takes what it waits for and returns it,
+ * or undefined. It gets the node and the fiber so that an operation can pass
+ * one function built once (a channel's receive) instead of a closure per park.
+ */
+export type Attempt<W, A, E> = (node: W, fiber: Fiber.Fiber<unknown, unknown>) => Exit.Exit<A, E> | undefined
+
 /** What a primitive does for a waiter that leaves (interrupted) with `granted`, if it was granted anything. */
 export type OnCancel<W, A, E> = ((node: W, granted: Exit.Exit<A, E> | undefined) => void) | undefined
 
@@ -441,26 +461,6 @@ const enlist = <W extends Waiter<any, any>>(
   if (typeof where === "function") where(node, fiber)
   else register(where, node, fiber)
 }
-
-const flushStep: Effect.Effect<void> = Effect.sync(flushPending)
-
-/**
- * `park`, after resuming the waiters this fiber completed while it ran (see
- * {@link wakeLater}): parking is when it has nothing else to do. The resumed
- * fibers run in a step of their own, before the registration. A fiber
- * resumed there runs on this fiber's stack: it may interrupt this fiber
- * (Effect acts on that at the next step, before anything is taken), or make
- * this operation ready (the registration's try then takes it). They are
- * never resumed inside a registration: one that completed this very
- * operation would resume this fiber inside it, past the op-budget check of
- * {@link handsOver}, and one that interrupted it would have Effect drop what
- * was just taken, with no cancel handler installed yet to give it back.
- * (Effect skips recovery handlers such as `catchCause` for an interruption,
- * so nothing cheaper can guard that gap.) Without pending waiters this is
- * `park` itself.
- */
-export const flushFirst = <A, E, R>(park: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  pending.head === undefined ? park : Effect.andThen(flushStep, park)
 
 /**
  * Parks the fiber until a waker grants `node`, and continues with the grant
@@ -480,7 +480,9 @@ export const flushFirst = <A, E, R>(park: Effect.Effect<A, E, R>): Effect.Effect
  *   with a grant: it withdraws what the node left elsewhere and gives back
  *   the grant it never saw (a value, a lock, permits, a turn).
  *
- * The waiters this fiber completed are resumed first (see {@link flushFirst}).
+ * Call it from the step that decided to park, having taken nothing there:
+ * it resumes the waiters this fiber completed (see {@link flushPending}) in
+ * that step, before the registration's step.
  *
  * Testing it: the gaps open only when the op budget runs out exactly there,
  * so sweep `Scheduler.MaxOpsBeforeYield` over a range (3 to 40) with a
@@ -490,27 +492,29 @@ export const flushFirst = <A, E, R>(park: Effect.Effect<A, E, R>): Effect.Effect
 export const park = <W extends Waiter<A, E>, A, E>(
   node: W,
   fiber: Fiber.Fiber<unknown, unknown>,
-  attempt: () => Exit.Exit<A, E> | undefined,
+  attempt: Attempt<W, A, E>,
   where: Enlist<W>,
   onCancel: OnCancel<W, A, E>
-): Effect.Effect<A, E> =>
-  flushFirst(Effect.callback<A, E>((resume) => parkNow(node, fiber, attempt, where, onCancel, resume)))
+): Effect.Effect<A, E> => {
+  flushPending()
+  return Effect.callback<A, E>((resume) => parkNow(node, fiber, attempt, where, onCancel, resume))
+}
 
 /**
  * The registration of {@link park}, for an operation that builds its own
  * `Effect.callback` once (a channel's receive allocates only its node per
- * park): call it with the callback's `resume` and return what it returns;
- * run the callback through {@link flushFirst}.
+ * park): call it with the callback's `resume` and return what it returns,
+ * after calling {@link flushPending} in the step that decided to park.
  */
 export const parkNow = <W extends Waiter<A, E>, A, E>(
   node: W,
   fiber: Fiber.Fiber<unknown, unknown>,
-  attempt: () => Exit.Exit<A, E> | undefined,
+  attempt: Attempt<W, A, E>,
   where: Enlist<W>,
   onCancel: OnCancel<W, A, E>,
   resume: Resume
 ): Effect.Effect<void> | undefined => {
-  const now = attempt()
+  const now = attempt(node, fiber)
   if (now !== undefined && handsOver(fiber)) {
     resume(node.deliver(now))
     return undefined
@@ -537,8 +541,9 @@ export const waitFor = <W extends Waiter<A, E>, A, E>(
   fiber: Fiber.Fiber<unknown, unknown>,
   onCancel: OnCancel<W, A, E>
 ): Effect.Effect<A, E> =>
-  flushFirst(
-    Effect.callback<A, E>((resume) => {
+  Effect.suspend(() => {
+    flushPending()
+    return Effect.callback<A, E>((resume) => {
       let granted = node.grant
       if (granted !== undefined) {
         node.grant = undefined
@@ -549,7 +554,7 @@ export const waitFor = <W extends Waiter<A, E>, A, E>(
       else node.resume = resume
       return cancelOf(node, onCancel)
     })
-  )
+  })
 
 /** {@link park} on one list: the common case. */
 export const block = <W extends Waiter<A, E>, A, E>(
@@ -557,7 +562,7 @@ export const block = <W extends Waiter<A, E>, A, E>(
   node: W,
   fiber: Fiber.Fiber<unknown, unknown>,
   onCancel: OnCancel<W, A, E>,
-  attempt: () => Exit.Exit<A, E> | undefined
+  attempt: Attempt<W, A, E>
 ): Effect.Effect<A, E> => park(node, fiber, attempt, list, onCancel)
 
 const cancelOf = <W extends Waiter<A, E>, A, E>(node: W, onCancel: OnCancel<W, A, E>): Effect.Effect<void> =>

@@ -1,0 +1,22 @@
+/**
+ * What every primitive's implementation class is, as a value: `Pipeable` and
+ * `Inspectable` like Effect's own data types (`Queue`, `Deferred`).
+ *
+ * @internal
+ */
+import * as Inspectable from "effect/Inspectable"
+import { type Pipeable, pipeArguments } from "effect/Pipeable"
+
+/**
+ * The base of every primitive's implementation class. `toJSON` shows the
+ * primitive's kind (`_id`), its name and its observable state — never its
+ * internals (waiter lists, fibers): `console.log(chan)` prints
+ * `{ _id: "Chan", name: "jobs", capacity: 16, len: 3, closed: false, … }`,
+ * and `String(chan)` the same, formatted.
+ */
+export abstract class PrimitiveBase extends Inspectable.Class implements Pipeable {
+  pipe() {
+    // biome-ignore lint/complexity/noArguments: Effect's pipeArguments takes them as they are
+    return pipeArguments(this, arguments)
+  }
+}
