@@ -6,7 +6,14 @@
  * - {@link recv} yields `Option<A>`: `none` once the channel is closed and
  *   drained (Go's `v, ok := <-ch`).
  * - A send on a closed channel, a send blocked when the channel closes, and a
- *   second close fail with a typed {@link ChanClosedError} (Go panics).
+ *   second close fail with a typed {@link ChanClosedError} (Go panics): a
+ *   producer racing a close can handle it. Misuse is a defect, raised when
+ *   the effect runs: a bad capacity ({@link InvalidCapacityError}, Go's
+ *   "makechan: size out of range"), closing a nil channel
+ *   ({@link CloseOfNilChannelError}), an argument that is no channel.
+ * - A channel is a value like Effect's own: `pipe`-able, and
+ *   `console.log(ch)` shows `{ _id: "Chan", name, capacity, len, closed, nil,
+ *   waitingReceivers, waitingSenders }` (also `toJSON()` and `String(ch)`).
  * - {@link SendChan} and {@link RecvChan} are Go's `chan<- T` and `<-chan T`:
  *   a `Chan<A>` is assignable to both, and a receive-only view has no way to
  *   send or close.
@@ -33,7 +40,7 @@
  *
  * @example
  * ```ts
- * import { Effect, Option } from "effect"
+ * import { Effect } from "effect"
  * import { Chan } from "effect-go"
  *
  * const program = Effect.gen(function* () {
@@ -55,7 +62,9 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
+import type * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
+import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import {
@@ -72,9 +81,16 @@ import {
   tryRecv as tryRecvNow,
   trySend as trySendNow
 } from "./internal/chan.ts"
-import { invalidArgument, isIterable, show } from "./internal/copied.ts"
+import { type InvalidArgumentError, invalidArgument, isIterable, show } from "./internal/copied.ts"
 import { type BlockedFiber, handsOver, shallow } from "./internal/waiters.ts"
 
+/**
+ * A send on a closed channel, or a second close: Go panics; effect-go fails
+ * with this typed error, because a producer racing a close can handle it.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
 export { ChanClosedError }
 
 const RecvTypeId = "~effect-go/Chan/Recv" as const
@@ -84,9 +100,24 @@ const SendTypeId = "~effect-go/Chan/Send" as const
  * The receive side of a channel: Go's `<-chan A`. It can be received from
  * and ranged over, but not sent on or closed.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Chan } from "effect-go"
+ *
+ * // Go: func sum(in <-chan int) int
+ * const sum = (input: Chan.RecvChan<number>) =>
+ *   Effect.gen(function* () {
+ *     let total = 0
+ *     yield* Chan.forEach(input, (n) => Effect.sync(() => (total += n)))
+ *     return total
+ *   })
+ * ```
+ *
+ * @category models
  * @since 0.1.0
  */
-export interface RecvChan<out A> {
+export interface RecvChan<out A> extends Pipeable, Inspectable.Inspectable {
   readonly [RecvTypeId]: { readonly _A: (_: never) => A }
   /** The name given at {@link make}, shown in blocked-fiber dumps. */
   readonly name: string | undefined
@@ -96,9 +127,22 @@ export interface RecvChan<out A> {
  * The send side of a channel: Go's `chan<- A`. It can be sent on and closed,
  * but not received from.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Chan } from "effect-go"
+ *
+ * // Go: func produce(out chan<- int) { for i := 0; i < 3; i++ { out <- i }; close(out) }
+ * const produce = (out: Chan.SendChan<number>) =>
+ *   Effect.forEach([0, 1, 2], (i) => Chan.send(out, i), { discard: true }).pipe(
+ *     Effect.andThen(Chan.close(out))
+ *   )
+ * ```
+ *
+ * @category models
  * @since 0.1.0
  */
-export interface SendChan<in A> {
+export interface SendChan<in A> extends Pipeable, Inspectable.Inspectable {
   readonly [SendTypeId]: { readonly _A: (_: A) => void }
   /** The name given at {@link make}, shown in blocked-fiber dumps. */
   readonly name: string | undefined
@@ -108,26 +152,52 @@ export interface SendChan<in A> {
  * A bidirectional channel: Go's `chan A`. Assignable to both
  * {@link SendChan} and {@link RecvChan}.
  *
+ * It is `Pipeable` and `Inspectable`: `console.log(ch)`, `String(ch)` and
+ * `ch.toJSON()` show its observable state — `{ _id: "Chan", name, capacity,
+ * len, closed, nil, waitingReceivers, waitingSenders }`, where the waiting
+ * counts are the receive and send operations parked on it (select cases
+ * included).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Chan } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const jobs = yield* Chan.make<number>(16, { name: "jobs" })
+ *   yield* Chan.send(jobs, 1)
+ *   console.log(jobs)
+ *   // { _id: 'Chan', name: 'jobs', capacity: 16, len: 1, closed: false, nil: false,
+ *   //   waitingReceivers: 0, waitingSenders: 0 }
+ * })
+ * ```
+ *
+ * @category models
  * @since 0.1.0
  */
 export interface Chan<in out A> extends RecvChan<A>, SendChan<A> {}
 
 /**
- * A capacity that is negative, fractional or not a number.
+ * A capacity that is negative, fractional, infinite or not a number: a
+ * defect raised when {@link make} (or a producer's `capacity` option) runs,
+ * with Go's panic text ("makechan: size out of range"). {@link makeUnsafe}
+ * throws it.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class InvalidCapacityError extends Data.TaggedError("InvalidCapacityError")<{
   readonly capacity: number
 }> {
   override get message(): string {
-    return `channel capacity must be a non-negative integer, got ${show(this.capacity)}`
+    return `makechan: size out of range: got capacity ${show(this.capacity)}, want a non-negative integer`
   }
 }
 
 /**
  * Closing a nil channel: a defect with Go's message ("close of nil channel").
  *
+ * @category errors
  * @since 0.1.0
  */
 export class CloseOfNilChannelError extends Data.TaggedError("CloseOfNilChannelError")<{}> {
@@ -136,9 +206,14 @@ export class CloseOfNilChannelError extends Data.TaggedError("CloseOfNilChannelE
   }
 }
 
-/** Options for {@link make}. @since 0.1.0 */
+/**
+ * Options for {@link make}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
 export interface ChanOptions {
-  /** Shown in blocked-fiber dumps and deadlock reports. */
+  /** Shown in blocked-fiber dumps, deadlock reports and `console.log(ch)`. */
   readonly name?: string | undefined
 }
 
@@ -152,39 +227,113 @@ const impl: <A>(self: RecvChan<A> | SendChan<A>) => ChanImpl<A> = chanOf
 const validCapacity = (capacity: number): boolean => Number.isInteger(capacity) && capacity >= 0
 
 /**
- * Creates a channel outside of an Effect; throws {@link InvalidCapacityError}
- * on a bad capacity.
+ * What is wrong with the arguments of a channel constructor, or undefined.
+ * Never throws: `make` reports it inside its Effect, `makeUnsafe` throws it.
+ */
+const badArguments = (
+  op: string,
+  capacity: number,
+  options: ChanOptions | undefined
+): InvalidCapacityError | InvalidArgumentError | undefined => {
+  if (options !== undefined) {
+    if (typeof options !== "object" || options === null) {
+      return invalidArgument(op, "an options object ({ name?: string })", options)
+    }
+    const name: unknown = options.name
+    if (name !== undefined && typeof name !== "string") {
+      return invalidArgument(op, "a string (the channel's name) as the name option", name)
+    }
+  }
+  return validCapacity(capacity) ? undefined : new InvalidCapacityError({ capacity })
+}
+
+/**
+ * Creates a channel outside of an Effect, for module-level or constructor
+ * code. Unsafe by name: it throws where {@link make} would die —
+ * {@link InvalidCapacityError} on a capacity that is negative, fractional,
+ * infinite or not a number, `InvalidArgumentError` on bad options.
  *
+ * @example
+ * ```ts
+ * import { Chan } from "effect-go"
+ *
+ * const events = Chan.makeUnsafe<string>(64, { name: "events" })
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const makeUnsafe = <A>(capacity = 0, options?: ChanOptions): Chan<A> => {
-  if (!validCapacity(capacity)) throw new InvalidCapacityError({ capacity })
+  const bad = badArguments("Chan.makeUnsafe", capacity, options)
+  if (bad !== undefined) throw bad
   return new ChanHandle<A>(capacity, options?.name, false)
 }
 
 /**
- * Creates a channel with the given buffer capacity (default 0: unbuffered).
- * Go: `make(chan A, capacity)`. A negative, fractional or NaN capacity fails
- * with {@link InvalidCapacityError}.
+ * Creates a channel with the given buffer capacity (default 0: unbuffered,
+ * a rendezvous). Go: `make(chan A, capacity)`.
  *
+ * It cannot fail: a capacity that is negative, fractional, infinite or not
+ * a number is a programmer error, a defect ({@link InvalidCapacityError},
+ * Go's "makechan: size out of range") raised when the effect runs, as is an
+ * options argument that is not `{ name?: string }` (`InvalidArgumentError`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Chan } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const unbuffered = yield* Chan.make<string>() // make(chan string)
+ *   const jobs = yield* Chan.make<number>(16, { name: "jobs" }) // make(chan int, 16)
+ *   return [unbuffered, jobs] as const
+ * })
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
-export const make: {
-  /** An unbuffered channel: cannot fail. */
-  <A>(): Effect.Effect<Chan<A>>
-  <A>(capacity: number, options?: ChanOptions): Effect.Effect<Chan<A>, InvalidCapacityError>
-} = (<A>(capacity = 0, options?: ChanOptions): Effect.Effect<Chan<A>, InvalidCapacityError> =>
-  Effect.suspend(() =>
-    validCapacity(capacity)
-      ? Exit.succeed(new ChanHandle<A>(capacity, options?.name, false) as Chan<A>)
-      : Exit.fail(new InvalidCapacityError({ capacity }))
-  )) as any
+export const make = <A>(capacity = 0, options?: ChanOptions): Effect.Effect<Chan<A>> =>
+  Effect.suspend(() => {
+    const bad = badArguments("Chan.make", capacity, options)
+    return bad === undefined ? Exit.succeed(new ChanHandle<A>(capacity, options?.name, false)) : Exit.die(bad)
+  })
 
 /**
  * A nil channel: Go's `var ch chan A`. Sends and receives block until
  * interrupted, its cases in a select are never chosen, and closing it is a
- * defect. Useful to disable a select case (Go's nil-channel idiom).
+ * defect ({@link CloseOfNilChannelError}). Useful to disable a select case
+ * (Go's nil-channel idiom).
  *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { Chan, Select } from "effect-go"
+ *
+ * declare const a: Chan.Chan<number>
+ * declare const b: Chan.Chan<number>
+ *
+ * // Merge a and b; a channel that is closed and drained is replaced by nil,
+ * // so its case is never chosen again (Go: `a = nil`).
+ * const merge = (out: Chan.SendChan<number>) =>
+ *   Effect.gen(function* () {
+ *     let left: Chan.RecvChan<number> = a
+ *     let right: Chan.RecvChan<number> = b
+ *     let open = 2
+ *     while (open > 0) {
+ *       yield* Select.select(
+ *         Select.recv(left, (v) =>
+ *           Option.isSome(v) ? Chan.send(out, v.value) : Effect.sync(() => ((left = Chan.nil<number>()), open--))
+ *         ),
+ *         Select.recv(right, (v) =>
+ *           Option.isSome(v) ? Chan.send(out, v.value) : Effect.sync(() => ((right = Chan.nil<number>()), open--))
+ *         )
+ *       )
+ *     }
+ *   })
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const nil = <A>(): Chan<A> => new ChanHandle<A>(0, undefined, true)
@@ -194,12 +343,55 @@ export const nil = <A>(): Chan<A> => new ChanHandle<A>(0, undefined, true)
  * receiver takes it). Go: `ch <- value`. Fails with {@link ChanClosedError}
  * if the channel is or becomes closed. Interrupted while waiting, the send
  * either did not happen or had just completed (see the module doc): the
- * value is never delivered twice.
+ * value is never delivered twice. Data-first (`Chan.send(ch, v)`) or
+ * data-last (`Chan.send(v)(ch)`).
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const send: {
+  /**
+   * Data-last: `Chan.send(value)(ch)`. Sends `value`, waiting while the
+   * channel is full (or, unbuffered, until a receiver takes it). Go:
+   * `ch <- value`. Fails with {@link ChanClosedError} if the channel is or
+   * becomes closed; never delivers the value twice.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Chan } from "effect-go"
+   *
+   * declare const out: Chan.SendChan<number>
+   *
+   * const sendAll = Effect.forEach([1, 2, 3], (n) => out.pipe(Chan.send(n)), { discard: true })
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   <A>(value: A): (self: SendChan<A>) => Effect.Effect<void, ChanClosedError>
+  /**
+   * Sends `value` on `self`, waiting while the channel is full (or,
+   * unbuffered, until a receiver takes it). Go: `ch <- value`. Fails with
+   * {@link ChanClosedError} if the channel is or becomes closed (Go panics);
+   * interrupted while waiting, the send either did not happen or had just
+   * completed: the value is never delivered twice.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Chan } from "effect-go"
+   *
+   * const program = Effect.gen(function* () {
+   *   const ch = yield* Chan.make<string>(1)
+   *   yield* Chan.send(ch, "hello") // ch <- "hello": the buffer has room
+   *   return yield* Chan.recv(ch) // Option.some("hello")
+   * })
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   <A>(self: SendChan<A>, value: A): Effect.Effect<void, ChanClosedError>
 } = dual(
   2,
@@ -214,6 +406,20 @@ export const send: {
  * drained. The value reaches the caller's continuation, or goes back to the
  * channel if the fiber is interrupted first (see the module doc).
  *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { Chan } from "effect-go"
+ *
+ * declare const results: Chan.RecvChan<string>
+ *
+ * // v, ok := <-results
+ * const next = Chan.recv(results).pipe(
+ *   Effect.map(Option.getOrElse(() => "results closed"))
+ * )
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
 export const recv = <A>(self: RecvChan<A>): Effect.Effect<Option.Option<A>> =>
@@ -223,12 +429,55 @@ export const recv = <A>(self: RecvChan<A>): Effect.Effect<Option.Option<A>> =>
  * Sends without waiting: true if the value was taken (a receiver was waiting
  * or the buffer had room), false if the send would block. Go:
  * `select { case ch <- v: default: }`. Fails with {@link ChanClosedError} on
- * a closed channel.
+ * a closed channel. Data-first or data-last.
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const trySend: {
+  /**
+   * Data-last: `Chan.trySend(value)(ch)`. Sends without waiting: true if the
+   * value was taken, false if the send would block. Go:
+   * `select { case ch <- v: default: }`. Fails with {@link ChanClosedError}
+   * on a closed channel.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Chan } from "effect-go"
+   *
+   * declare const events: Chan.SendChan<string>
+   *
+   * // Drop the event when nobody keeps up.
+   * const publish = (event: string) => events.pipe(Chan.trySend(event), Effect.asVoid)
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   <A>(value: A): (self: SendChan<A>) => Effect.Effect<boolean, ChanClosedError>
+  /**
+   * Sends `value` on `self` without waiting: true if the value was taken (a
+   * receiver was waiting or the buffer had room), false if the send would
+   * block. Go: `select { case ch <- v: default: }`. Fails with
+   * {@link ChanClosedError} on a closed channel.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Chan } from "effect-go"
+   *
+   * const program = Effect.gen(function* () {
+   *   const ch = yield* Chan.make<number>(1)
+   *   const first = yield* Chan.trySend(ch, 1) // true: the buffer had room
+   *   const second = yield* Chan.trySend(ch, 2) // false: full, nobody receives
+   *   return [first, second]
+   * })
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   <A>(self: SendChan<A>, value: A): Effect.Effect<boolean, ChanClosedError>
 } = dual(
   2,
@@ -247,6 +496,7 @@ const exitFalse = Exit.succeed(false)
  * The outcome of {@link tryRecv}: a value, the channel closed and drained, or
  * nothing available right now.
  *
+ * @category models
  * @since 0.1.0
  */
 export type TryRecv<A> =
@@ -262,6 +512,19 @@ const emptyResult: TryRecv<never> = { _tag: "Empty" }
  * A buffered value is always taken before "Closed" is reported, so a closed
  * channel that still holds values never reports "Empty".
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Chan } from "effect-go"
+ *
+ * declare const inbox: Chan.RecvChan<string>
+ *
+ * const poll = Effect.map(Chan.tryRecv(inbox), (r) =>
+ *   r._tag === "Received" ? `got ${r.value}` : r._tag === "Closed" ? "inbox closed" : "nothing yet"
+ * )
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
 export const tryRecv = <A>(self: RecvChan<A>): Effect.Effect<TryRecv<A>> =>
@@ -277,8 +540,24 @@ export const tryRecv = <A>(self: RecvChan<A>): Effect.Effect<TryRecv<A>> =>
  * Closes the channel: buffered values still drain in order, then every
  * receive yields `none`; parked senders fail with {@link ChanClosedError}.
  * Go: `close(ch)`. Closing twice fails with {@link ChanClosedError}; closing
- * a nil channel is a defect.
+ * a nil channel is a defect ({@link CloseOfNilChannelError}).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Chan } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const ch = yield* Chan.make<number>(2)
+ *   yield* Chan.send(ch, 1)
+ *   yield* Chan.close(ch)
+ *   const first = yield* Chan.recv(ch) // Option.some(1): buffered values drain first
+ *   const then = yield* Chan.recv(ch) // Option.none(): closed and drained
+ *   return [first, then]
+ * })
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
 export const close = <A>(self: SendChan<A>): Effect.Effect<void, ChanClosedError> =>
@@ -296,6 +575,17 @@ export const close = <A>(self: SendChan<A>): Effect.Effect<void, ChanClosedError
  * an interrupted receiver is received next; on a full or unbuffered channel
  * it is not counted.)
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Chan } from "effect-go"
+ *
+ * declare const jobs: Chan.Chan<number>
+ *
+ * const backlog = Effect.map(Chan.len(jobs), (n) => `${n} of ${Chan.cap(jobs)} slots used`)
+ * ```
+ *
+ * @category getters
  * @since 0.1.0
  */
 export const len = <A>(self: RecvChan<A> | SendChan<A>): Effect.Effect<number> => Effect.sync(() => length(impl(self)))
@@ -309,6 +599,15 @@ export const len = <A>(self: RecvChan<A> | SendChan<A>): Effect.Effect<number> =
  * is not a channel: `InvalidArgumentError`, or `CopiedPrimitiveError` for a
  * copy of one.
  *
+ * @example
+ * ```ts
+ * import { Chan } from "effect-go"
+ *
+ * const ch = Chan.makeUnsafe<number>(8)
+ * Chan.cap(ch) // 8
+ * ```
+ *
+ * @category getters
  * @since 0.1.0
  */
 export const cap = <A>(self: RecvChan<A> | SendChan<A>): number => impl(self).capacity
@@ -317,14 +616,42 @@ export const cap = <A>(self: RecvChan<A> | SendChan<A>): number => impl(self).ca
  * Whether the channel has been closed (a snapshot; Go has no equivalent,
  * tests and metrics use it).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Chan } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const ch = yield* Chan.make<number>()
+ *   yield* Chan.close(ch)
+ *   return yield* Chan.isClosed(ch) // true
+ * })
+ * ```
+ *
+ * @category getters
  * @since 0.1.0
  */
 export const isClosed = <A>(self: RecvChan<A> | SendChan<A>): Effect.Effect<boolean> =>
   Effect.sync(() => impl(self).closed)
 
 /**
- * The fibers parked on the channel, receivers first, longest waiting first.
+ * The fibers parked on the channel, receivers first, longest waiting first:
+ * what each waits for (`op`), on what, and since when. For deadlock reports
+ * and tests.
  *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Chan } from "effect-go"
+ *
+ * declare const jobs: Chan.Chan<number>
+ *
+ * const report = Effect.flatMap(Chan.blocked(jobs), (waiting) =>
+ *   Console.log(`${waiting.length} fibers wait on jobs`)
+ * )
+ * ```
+ *
+ * @category getters
  * @since 0.1.0
  */
 export const blocked = <A>(self: RecvChan<A> | SendChan<A>): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
@@ -335,12 +662,59 @@ export const blocked = <A>(self: RecvChan<A> | SendChan<A>): Effect.Effect<Reado
 
 /**
  * Runs `f` for every value received until the channel is closed and
- * drained. Go: `for v := range ch { ... }`.
+ * drained. Go: `for v := range ch { ... }`. Every value received reaches
+ * `f` or stays in the channel (an interrupted loop takes nothing it did not
+ * run `f` on). Fails with the first failure of `f`. Data-first or
+ * data-last.
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const forEach: {
+  /**
+   * Data-last: `ch.pipe(Chan.forEach(f))`. Runs `f` for every value received
+   * until the channel is closed and drained. Go: `for v := range ch { ... }`.
+   * Fails with the first failure of `f`.
+   *
+   * @example
+   * ```ts
+   * import { Console } from "effect"
+   * import { Chan } from "effect-go"
+   *
+   * declare const lines: Chan.RecvChan<string>
+   *
+   * const printAll = lines.pipe(Chan.forEach((line) => Console.log(line)))
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   <A, E, R>(f: (value: A) => Effect.Effect<unknown, E, R>): (self: RecvChan<A>) => Effect.Effect<void, E, R>
+  /**
+   * Runs `f` for every value received from `self` until the channel is
+   * closed and drained. Go: `for v := range ch { ... }`. Every value
+   * received reaches `f` or stays in the channel. Fails with the first
+   * failure of `f`.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Chan } from "effect-go"
+   *
+   * const program = Effect.gen(function* () {
+   *   const ch = yield* Chan.make<number>(3)
+   *   yield* Effect.forkChild(
+   *     Effect.forEach([1, 2, 3], (n) => Chan.send(ch, n)).pipe(Effect.andThen(Chan.close(ch)))
+   *   )
+   *   let sum = 0
+   *   yield* Chan.forEach(ch, (n) => Effect.sync(() => (sum += n))) // for n := range ch
+   *   return sum // 6
+   * })
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   <A, E, R>(self: RecvChan<A>, f: (value: A) => Effect.Effect<unknown, E, R>): Effect.Effect<void, E, R>
 } = dual(
   2,
@@ -371,8 +745,22 @@ const STREAM_CHUNK = 4096
 /**
  * The channel as a Stream that ends when the channel is closed and drained.
  * Each pull takes every value already buffered (up to 4096), so a fast
- * producer is read in chunks. Go: `for v := range ch`.
+ * producer is read in chunks. Go: `for v := range ch`. A chunk the stream
+ * pulled is the stream's: use {@link forEach} where every value must be
+ * accounted for under interruption.
  *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Chan } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const ch = yield* Chan.fromIterable([1, 2, 3])
+ *   return yield* Stream.runCollect(Chan.toStream(ch)) // [1, 2, 3]
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
 export const toStream = <A>(self: RecvChan<A>): Stream.Stream<A> =>
@@ -403,17 +791,24 @@ const pullFrom = <A>(ch: ChanImpl<A>) => {
   )
 }
 
-/** Options for the channel constructors that start a producer. */
+/**
+ * Options for the channel constructors that start a producer
+ * ({@link fromIterable}, {@link fromStream}).
+ *
+ * @category models
+ * @since 0.1.0
+ */
 export interface ProducerOptions extends ChanOptions {
   /** Buffer capacity of the channel (default 0). */
   readonly capacity?: number | undefined
 }
 
 const produce = <A, E, R>(
+  op: string,
   feed: (ch: Chan<A>) => Effect.Effect<void, E, R>,
   options: ProducerOptions | undefined
-): Effect.Effect<RecvChan<A>, InvalidCapacityError, R | Scope.Scope> =>
-  Effect.flatMap(make<A>(options?.capacity ?? 0, options), (ch) =>
+): Effect.Effect<RecvChan<A>, never, R | Scope.Scope> =>
+  Effect.flatMap(makeFor<A>(op, options), (ch) =>
     Effect.as(
       Effect.forkScoped(
         feed(ch).pipe(
@@ -426,20 +821,47 @@ const produce = <A, E, R>(
     )
   )
 
+/** `make` for a producer constructor: its options' capacity and name, checked in `op`'s name. */
+const makeFor = <A>(op: string, options: ProducerOptions | undefined): Effect.Effect<Chan<A>> =>
+  Effect.suspend(() => {
+    const capacity = typeof options === "object" && options !== null ? (options.capacity ?? 0) : 0
+    const bad = badArguments(op, capacity, options)
+    return bad === undefined ? Exit.succeed(new ChanHandle<A>(capacity, options?.name, false)) : Exit.die(bad)
+  })
+
 /**
  * A channel fed with the values of `iterable` by a producer fiber owned by
  * the current scope; it is closed after the last value. Closing the scope
  * stops the producer. Go: the generator pattern
  * (`go func() { for _, v := range xs { out <- v }; close(out) }()`).
  *
+ * It cannot fail: an `iterable` that is not one (`InvalidArgumentError`) and
+ * a bad `capacity` option ({@link InvalidCapacityError}) are defects raised
+ * when the effect runs, before any producer starts.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Chan } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const numbers = yield* Chan.fromIterable([1, 2, 3], { capacity: 2 })
+ *   let sum = 0
+ *   yield* Chan.forEach(numbers, (n) => Effect.sync(() => (sum += n)))
+ *   return sum // 6
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const fromIterable = <A>(
   iterable: Iterable<A>,
   options?: ProducerOptions
-): Effect.Effect<RecvChan<A>, InvalidCapacityError, Scope.Scope> =>
+): Effect.Effect<RecvChan<A>, never, Scope.Scope> =>
   isIterable(iterable)
     ? produce<A, never, never>(
+        "Chan.fromIterable",
         (ch) => Effect.forEach(iterable, (a) => Effect.orDie(send(ch, a)), { discard: true }),
         options
       )
@@ -451,12 +873,34 @@ export const fromIterable = <A>(
  * fail (a channel has no error side): handle errors first, e.g. with
  * `Stream.either` or `Stream.catch`.
  *
+ * It cannot fail: a `stream` that is not one (`InvalidArgumentError`) and a
+ * bad `capacity` option ({@link InvalidCapacityError}) are defects raised
+ * when the effect runs, before any producer starts.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Chan } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const squares = yield* Chan.fromStream(Stream.range(1, 3).pipe(Stream.map((n) => n * n)))
+ *   const out: Array<number> = []
+ *   yield* Chan.forEach(squares, (n) => Effect.sync(() => out.push(n)))
+ *   return out // [1, 4, 9]
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const fromStream = <A, R>(
   stream: Stream.Stream<A, never, R>,
   options?: ProducerOptions
-): Effect.Effect<RecvChan<A>, InvalidCapacityError, R | Scope.Scope> =>
+): Effect.Effect<RecvChan<A>, never, R | Scope.Scope> =>
   Stream.isStream(stream)
-    ? produce<A, never, R>((ch) => Stream.runForEach(stream, (a) => Effect.orDie(send(ch, a))), options)
+    ? produce<A, never, R>(
+        "Chan.fromStream",
+        (ch) => Stream.runForEach(stream, (a) => Effect.orDie(send(ch, a))),
+        options
+      )
     : Exit.die(invalidArgument("Chan.fromStream", "a Stream", stream))

@@ -14,12 +14,19 @@
  * is, in effect-go:
  *
  * ```ts
- * Select.select(
- *   Select.recv(in, (v) => handle(v)),          // v: Option<A>, none once closed
- *   Select.send(out, x, () => sent),
- *   Select.after("1 second", () => timedOut),
- *   Select.otherwise(() => nothingReady)       // Go's `default:`
+ * import { Effect, Option } from "effect"
+ * import { Chan, Select } from "effect-go"
+ *
+ * declare const input: Chan.RecvChan<string>
+ * declare const out: Chan.SendChan<number>
+ *
+ * const step = Select.select(
+ *   Select.recv(input, (v) => Effect.succeed(Option.getOrElse(v, () => "closed"))), // v: Option<string>
+ *   Select.send(out, 42, () => Effect.succeed("sent")),
+ *   Select.after("1 second", () => Effect.succeed("timed out")),
+ *   Select.otherwise(() => Effect.succeed("nothing ready")) // Go's `default:`
  * )
+ * // step: Effect<string, ChanClosedError>
  * ```
  *
  * The result type is the union of the handlers' results, the error type the
@@ -48,7 +55,8 @@
  *   duration) or an argument that is no case make the select die when it
  *   runs (`InvalidArgumentError`, `CopiedPrimitiveError`,
  *   `InvalidDurationError`), never while a case is built; a handler that
- *   returns no Effect makes it die with `InvalidArgumentError`.
+ *   returns no Effect makes it die with `InvalidArgumentError`. So no case
+ *   constructor and no select adds an error of its own for misuse.
  *
  * @since 0.1.0
  */
@@ -82,6 +90,14 @@ const CaseTypeId = "~effect-go/Select/Case" as const
 /**
  * One case of a {@link select}: its handler's success, error and context.
  *
+ * Deliberately opaque, and neither `Pipeable` nor `Inspectable`: a case is a
+ * one-shot description that only {@link select} consumes. It has no state of
+ * its own to observe (its channel is inspectable: log the channel) and no
+ * combinator takes it, so a `pipe` would have nothing to pipe into; its
+ * fields (the handler, the value a send case carries) are not part of the
+ * API.
+ *
+ * @category models
  * @since 0.1.0
  */
 export interface Case<out A, out E = never, out R = never> {
@@ -117,12 +133,55 @@ const handlerOf = (op: string, f: unknown, absent: AnyHandler): AnyHandler | Inv
 /**
  * A receive case: Go's `case v, ok := <-ch:`. The handler gets `Option<A>`,
  * `none` when the channel is closed and drained. Without a handler the
- * select returns the `Option`.
+ * select returns the `Option`. A bad channel or handler makes the select die
+ * when it runs (see the module doc).
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const recv: {
+  /**
+   * A receive case without a handler: Go's `case v, ok := <-ch:`, where the
+   * select returns what it received, `Option<A>` (`none` once the channel is
+   * closed and drained).
+   *
+   * @example
+   * ```ts
+   * import { Chan, Select } from "effect-go"
+   *
+   * declare const a: Chan.RecvChan<number>
+   * declare const b: Chan.RecvChan<number>
+   *
+   * // Whichever has a value first: Effect<Option<number>>
+   * const first = Select.select(Select.recv(a), Select.recv(b))
+   * ```
+   *
+   * @category constructors
+   * @since 0.1.0
+   */
   <A>(chan: RecvChan<A>): Case<Option.Option<A>>
+  /**
+   * A receive case: Go's `case v, ok := <-ch: f(v)`. When it is chosen, `f`
+   * runs on the received `Option<A>` (`none` once the channel is closed and
+   * drained), and the select returns what `f` returns; `f` starts before an
+   * interruption can land, so the value is never lost.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Option } from "effect"
+   * import { Chan, Select } from "effect-go"
+   *
+   * declare const jobs: Chan.RecvChan<string>
+   *
+   * const next = Select.select(
+   *   Select.recv(jobs, (job) => Effect.succeed(Option.getOrElse(job, () => "no more jobs"))),
+   *   Select.after("1 second", () => Effect.succeed("idle"))
+   * )
+   * ```
+   *
+   * @category constructors
+   * @since 0.1.0
+   */
   <A, B, E = never, R = never>(chan: RecvChan<A>, f: (value: Option.Option<A>) => Effect.Effect<B, E, R>): Case<B, E, R>
 } = ((chan: unknown, f?: unknown) => {
   if (!(chan instanceof ChanImpl)) return toCase({ _tag: "Invalid", defect: refusal(chan, "Chan") })
@@ -132,12 +191,54 @@ export const recv: {
 
 /**
  * A send case: Go's `case ch <- value:`. Fails the select with
- * {@link ChanClosedError} when chosen on a closed channel.
+ * {@link ChanClosedError} when chosen on a closed channel (Go panics). A bad
+ * channel or handler makes the select die when it runs (see the module
+ * doc).
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const send: {
+  /**
+   * A send case without a handler: Go's `case ch <- value:`; the select
+   * returns `void` when it is chosen. Fails the select with
+   * {@link ChanClosedError} when chosen on a closed channel.
+   *
+   * @example
+   * ```ts
+   * import { Chan, Select } from "effect-go"
+   *
+   * declare const out: Chan.SendChan<string>
+   *
+   * // Send, or drop the value when nobody is ready: Effect<void, ChanClosedError>
+   * const offer = Select.select(Select.send(out, "event"), Select.otherwise())
+   * ```
+   *
+   * @category constructors
+   * @since 0.1.0
+   */
   <A>(chan: SendChan<A>, value: A): Case<void, ChanClosedError>
+  /**
+   * A send case: Go's `case ch <- value: f()`. When the value has been sent,
+   * `f` runs and the select returns what it returns. Fails the select with
+   * {@link ChanClosedError} when chosen on a closed channel.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Chan, Select } from "effect-go"
+   *
+   * declare const out: Chan.SendChan<number>
+   *
+   * const sent = Select.select(
+   *   Select.send(out, 1, () => Effect.succeed(true)),
+   *   Select.after("100 millis", () => Effect.succeed(false))
+   * ) // Effect<boolean, ChanClosedError>
+   * ```
+   *
+   * @category constructors
+   * @since 0.1.0
+   */
   <A, B, E = never, R = never>(
     chan: SendChan<A>,
     value: A,
@@ -156,13 +257,57 @@ export const send: {
  * it, as in Go. An infinite duration is never chosen: `after(timeout ??
  * Infinity)` is an optional timeout. A duration that is not one (`"bogus"`,
  * `NaN`, `{ ms: 5 }`) or is negative makes the select die with
- * `InvalidDurationError` when it runs, with the message `Timer.make` fails
+ * `InvalidDurationError` when it runs, with the message `Timer.make` dies
  * with for the same input.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const after: {
+  /**
+   * A timeout case without a handler: Go's `case <-time.After(d):`; the
+   * select returns `void` when nothing else happened within `duration` (on
+   * Effect's `Clock`). An infinite duration is never chosen; a bad one makes
+   * the select die with `InvalidDurationError`.
+   *
+   * @example
+   * ```ts
+   * import { Chan, Select } from "effect-go"
+   *
+   * declare const done: Chan.RecvChan<void>
+   *
+   * // Wait for done, at most 5 seconds: Effect<Option<void> | void>
+   * const waitDone = Select.select(Select.recv(done), Select.after("5 seconds"))
+   * ```
+   *
+   * @category constructors
+   * @since 0.1.0
+   */
   (duration: Duration.Input): Case<void>
+  /**
+   * A timeout case: Go's `case <-time.After(d): f()`. When nothing else
+   * happened within `duration` (on Effect's `Clock`), `f` runs and the
+   * select returns what it returns. An infinite duration is never chosen,
+   * so `after(timeout ?? Infinity, f)` is an optional timeout; a bad
+   * duration makes the select die with `InvalidDurationError`.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Option } from "effect"
+   * import { Chan, Select } from "effect-go"
+   *
+   * declare const replies: Chan.RecvChan<string>
+   * declare const timeout: number | undefined
+   *
+   * const reply = Select.select(
+   *   Select.recv(replies, (r) => Effect.succeed(r)),
+   *   Select.after(timeout ?? Infinity, () => Effect.succeed(Option.none<string>()))
+   * )
+   * ```
+   *
+   * @category constructors
+   * @since 0.1.0
+   */
   <B, E = never, R = never>(duration: Duration.Input, f: () => Effect.Effect<B, E, R>): Case<B, E, R>
 } = ((duration: unknown, f?: unknown) => {
   const decoded = parseDuration(duration, true)
@@ -173,12 +318,52 @@ export const after: {
 
 /**
  * The default case: Go's `default:`. Runs when no other case is ready at the
- * moment of the select, making it non-blocking.
+ * moment of the select, making it non-blocking. At most one per select (two
+ * make it die with {@link MultipleDefaultsError}).
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const otherwise: {
+  /**
+   * The default case without a handler: Go's `default:`; the select returns
+   * `void` at once when no other case is ready.
+   *
+   * @example
+   * ```ts
+   * import { Chan, Select } from "effect-go"
+   *
+   * declare const quit: Chan.RecvChan<void>
+   *
+   * // Non-blocking check: Effect<Option<void> | void>
+   * const poll = Select.select(Select.recv(quit), Select.otherwise())
+   * ```
+   *
+   * @category constructors
+   * @since 0.1.0
+   */
   (): Case<void>
+  /**
+   * The default case: Go's `default: f()`. When no other case is ready at
+   * the moment of the select, `f` runs and the select returns what it
+   * returns.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Chan, Select } from "effect-go"
+   *
+   * declare const quit: Chan.RecvChan<void>
+   *
+   * const shouldStop = Select.select(
+   *   Select.recv(quit, () => Effect.succeed(true)),
+   *   Select.otherwise(() => Effect.succeed(false))
+   * )
+   * ```
+   *
+   * @category constructors
+   * @since 0.1.0
+   */
   <B, E = never, R = never>(f: () => Effect.Effect<B, E, R>): Case<B, E, R>
 } = ((f?: unknown) => {
   const handler = handlerOf("Select.otherwise", f, asVoid)
@@ -193,6 +378,7 @@ type CaseContext<C> = C extends Case<infer _A, infer _E, infer R> ? R : never
  * Two `Select.otherwise` cases in one select: Go rejects this at compile time
  * ("multiple defaults in select"); here the select dies with this defect.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class MultipleDefaultsError extends Data.TaggedError("MultipleDefaultsError")<{
@@ -205,16 +391,27 @@ export class MultipleDefaultsError extends Data.TaggedError("MultipleDefaultsErr
 
 /**
  * Waits until one of `cases` can proceed, commits exactly that one and runs
- * its handler. See the module documentation for the semantics.
+ * its handler. Go: `select { ... }`. The result is the union of the
+ * handlers' results, the error the union of their errors (with
+ * {@link ChanClosedError} for a send case). See the module documentation for
+ * the semantics; a select without cases blocks until interrupted (Go's
+ * `select {}`).
  *
  * @example
  * ```ts
+ * import { Effect, Option } from "effect"
+ * import { Chan, Select } from "effect-go"
+ *
+ * declare const jobs: Chan.RecvChan<string>
+ *
+ * // Effect<Option<string>>: none when the channel is closed or after 500 ms
  * const next = Select.select(
  *   Select.recv(jobs, (job) => Effect.succeed(job)),
- *   Select.after("500 millis", () => Effect.succeed(Option.none()))
+ *   Select.after("500 millis", () => Effect.succeed(Option.none<string>()))
  * )
  * ```
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const select = <const Cases extends ReadonlyArray<Case<any, any, any>>>(
@@ -392,8 +589,12 @@ const park = (plan: Plan, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<a
     sel.fired = ready >= 0 ? ready : plan.otherwiseIndex
     return ready >= 0 ? commit(sel, impls[ready] as RecvCase | SendCase, fiber) : Exit.void
   }
-  const parked = parkOn(sel, fiber, attempt, (node, f) => register(node, plan, f), (node, granted) =>
-    withdraw(node, granted, impls)
+  const parked = parkOn(
+    sel,
+    fiber,
+    attempt,
+    (node, f) => register(node, plan, f),
+    (node, granted) => withdraw(node, granted, impls)
   )
   if (plan.after === undefined) return parked
   const timer = Effect.flatMap(Effect.sleep(plan.after), () =>

@@ -9,16 +9,25 @@
  *
  * Durations are read as everywhere in effect-go: milliseconds, a `Duration`
  * or a string such as `"500 millis"`; an infinite duration means never. A
- * malformed, NaN or negative duration fails with `InvalidDurationError`
- * (Go's `NewTimer` fires at once on a negative one).
+ * malformed, NaN or negative duration is a programmer error: the call dies
+ * with `InvalidDurationError` when it runs (Go's `NewTimer` fires at once on
+ * a negative one), so no constructor has an error channel.
+ *
+ * A timer is a value like Effect's own: `pipe`-able, and `console.log(t)`
+ * shows `{ _id: "Timer", active, duration, firesAt, pending }`.
  *
  * @example
  * ```ts
+ * import { Effect, Option } from "effect"
+ * import { Chan, Select, Timer } from "effect-go"
+ *
+ * declare const results: Chan.RecvChan<string>
+ *
  * const program = Effect.gen(function* () {
  *   const timeout = yield* Timer.after("500 millis")
  *   return yield* Select.select(
  *     Select.recv(results, (r) => Effect.succeed(r)),
- *     Select.recv(timeout, () => Effect.succeed(Option.none()))
+ *     Select.recv(timeout, () => Effect.succeed(Option.none<string>()))
  *   )
  * }).pipe(Effect.scoped)
  * ```
@@ -30,12 +39,22 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import type * as Inspectable from "effect/Inspectable"
+import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import * as Chan from "./Chan.ts"
-import { chanOf, tryRecv, trySend } from "./internal/chan.ts"
+import { chanOf, length, tryRecv, trySend } from "./internal/chan.ts"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
 import { decodeDuration, InvalidDurationError } from "./internal/duration.ts"
+import { PrimitiveBase } from "./internal/primitive.ts"
 
+/**
+ * A duration argument that is not one, is NaN or is negative: the defect
+ * {@link make}, {@link after}, {@link reset} and {@link afterFunc} die with.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
 export { InvalidDurationError }
 
 const TypeId = "~effect-go/Timer" as const
@@ -44,15 +63,33 @@ const TypeId = "~effect-go/Timer" as const
  * A one-shot timer: Go's `*time.Timer`. Receive from {@link Timer.c} to wait
  * for it.
  *
+ * It is `Pipeable` and `Inspectable`: `console.log(t)`, `String(t)` and
+ * `t.toJSON()` show `{ _id: "Timer", active, duration, firesAt, pending }` —
+ * whether it is armed (what {@link stop} would report), the duration of its
+ * current or last schedule, the Clock time (epoch ms) it fires at while
+ * armed, and how many values wait in its channel (0 or 1).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Timer } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const t = yield* Timer.make("1 second")
+ *   console.log(t) // { _id: 'Timer', active: true, duration: '1s', firesAt: 1000, pending: 0 } (at Clock time 0)
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category models
  * @since 0.1.0
  */
-export interface Timer {
+export interface Timer extends Pipeable, Inspectable.Inspectable {
   readonly [TypeId]: typeof TypeId
   /** Delivers the Clock time (epoch ms) when the timer fires. */
   readonly c: Chan.RecvChan<number>
 }
 
-class TimerImpl implements Timer {
+class TimerImpl extends PrimitiveBase implements Timer {
   readonly [TypeId] = TypeId
   readonly chan: Chan.Chan<number>
   readonly scope: Scope.Scope
@@ -63,14 +100,28 @@ class TimerImpl implements Timer {
   gen = 0
   /** Armed, and neither fired nor stopped since. */
   armed = false
+  /** The duration of the current (or last) schedule. */
+  duration: Duration.Duration = Duration.zero
+  /** The Clock time (epoch ms) the current schedule fires at; undefined for never. */
+  firesAt: number | undefined = undefined
   /** The fiber of the current generation, once registered. */
   fiber: Fiber.Fiber<void> | undefined = undefined
   constructor(chan: Chan.Chan<number>, scope: Scope.Scope) {
+    super()
     this.chan = chan
     this.scope = scope
   }
   get c(): Chan.RecvChan<number> {
     return this.chan
+  }
+  toJSON(): unknown {
+    return {
+      _id: "Timer",
+      active: this.armed,
+      duration: Duration.format(this.duration),
+      firesAt: this.firesAt,
+      pending: length(chanOf(this.chan))
+    }
   }
 }
 
@@ -85,6 +136,7 @@ const fire = (t: TimerImpl, gen: number): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     if (t.gen !== gen) return Exit.void
     t.armed = false
+    t.firesAt = undefined
     const ch = chanOf(t.chan)
     // The buffer is empty: the stop or reset that started this generation
     // drained it, and no other generation can send any more.
@@ -93,13 +145,17 @@ const fire = (t: TimerImpl, gen: number): Effect.Effect<void> =>
   })
 
 /**
- * Arms a new generation (in the caller's step) and starts its fiber; an
- * infinite duration arms a timer that never fires (no fiber to start).
+ * Arms a new generation (in the caller's step, on `fiber`, whose Clock says
+ * when it fires) and starts its fiber; an infinite duration arms a timer that
+ * never fires (no fiber to start).
  */
-const arm = (t: TimerImpl, duration: Duration.Duration): Effect.Effect<void> => {
+const arm = (t: TimerImpl, duration: Duration.Duration, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> => {
   const gen = ++t.gen
   t.armed = true
-  if (!Duration.isFinite(duration)) return Exit.void
+  t.duration = duration
+  const finite = Duration.isFinite(duration)
+  t.firesAt = finite ? fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() + Duration.toMillis(duration) : undefined
+  if (!finite) return Exit.void
   return Effect.map(
     Effect.forkIn(Effect.andThen(Effect.sleep(duration), fire(t, gen)), t.scope, { startImmediately: true }),
     (fiber) => {
@@ -119,6 +175,7 @@ const arm = (t: TimerImpl, duration: Duration.Duration): Effect.Effect<void> => 
 const disarm = (t: TimerImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<boolean> => {
   const wasArmed = t.armed
   t.armed = false
+  t.firesAt = undefined
   t.gen++
   const old = t.fiber
   t.fiber = undefined
@@ -128,57 +185,121 @@ const disarm = (t: TimerImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effe
 }
 
 /**
- * Creates a timer that fires once after `duration`. Go:
- * `time.NewTimer(d)`. The timer is stopped when the scope closes. Zero fires
- * at once; an infinite duration never fires (until a {@link reset}), like
- * Go's largest duration; a duration that is malformed, NaN or negative fails
- * with {@link InvalidDurationError}.
+ * Creates a timer that fires once after `duration`, delivering the Clock
+ * time on its channel `c`. Go: `time.NewTimer(d)`. The timer is stopped
+ * when the scope closes. Zero fires at once; an infinite duration never
+ * fires (until a {@link reset}), like Go's largest duration.
  *
+ * It cannot fail: a duration that is malformed, NaN or negative is a defect
+ * ({@link InvalidDurationError}) raised when the effect runs.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Chan, Timer } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const t = yield* Timer.make("2 seconds")
+ *   const firedAt = yield* Chan.recv(t.c) // Option.some(Clock time in ms)
+ *   return firedAt
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
-export const make = (duration: Duration.Input): Effect.Effect<Timer, InvalidDurationError, Scope.Scope> =>
+export const make = (duration: Duration.Input): Effect.Effect<Timer, never, Scope.Scope> =>
   Effect.flatMap(decodeDuration(duration, true), (d) =>
-    Effect.flatMap(Effect.scope, (scope) => {
-      const t = new TimerImpl(Chan.makeUnsafe<number>(1), scope)
-      return Effect.as(arm(t, d), t as Timer)
-    })
+    Effect.flatMap(Effect.scope, (scope) =>
+      Effect.withFiber((fiber) => {
+        const t = new TimerImpl(Chan.makeUnsafe<number>(1), scope)
+        return Effect.as(arm(t, d, fiber), t as Timer)
+      })
+    )
   )
 
 /**
  * A channel that delivers the Clock time once, after `duration`. Go:
- * `time.After(d)`; use it as a receive case of a select.
+ * `time.After(d)`; use it as a receive case of a select. The timer belongs
+ * to the scope.
  *
+ * It cannot fail: a bad duration is a defect ({@link InvalidDurationError}),
+ * as in {@link make}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Chan, Select, Timer } from "effect-go"
+ *
+ * declare const replies: Chan.RecvChan<string>
+ *
+ * const reply = Effect.gen(function* () {
+ *   const timeout = yield* Timer.after("1 second")
+ *   return yield* Select.select(
+ *     Select.recv(replies, (r) => Effect.succeed(r._tag === "Some" ? r.value : "closed")),
+ *     Select.recv(timeout, () => Effect.succeed("timed out"))
+ *   )
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
-export const after = (
-  duration: Duration.Input
-): Effect.Effect<Chan.RecvChan<number>, InvalidDurationError, Scope.Scope> => Effect.map(make(duration), (t) => t.c)
+export const after = (duration: Duration.Input): Effect.Effect<Chan.RecvChan<number>, never, Scope.Scope> =>
+  Effect.map(make(duration), (t) => t.c)
 
 /**
  * Stops the timer. Returns true if the call stopped it, false if it had
  * already fired or been stopped. Go: `t.Stop()`. Afterwards no value of the
  * stopped schedule can be received (Go 1.23).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Timer } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const t = yield* Timer.make("1 minute")
+ *   return yield* Timer.stop(t) // true: it had not fired
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
 export const stop = (self: Timer): Effect.Effect<boolean> => Effect.withFiber((fiber) => disarm(impl(self), fiber))
 
 /**
- * Re-arms the timer to fire after `duration`. Returns true if it had been
- * active. Go: `t.Reset(d)`, with Go 1.23's guarantee that no stale value is
- * received afterwards. A bad duration (as in {@link make}) fails with
- * {@link InvalidDurationError} and leaves the timer as it was.
+ * Re-arms the timer to fire after `duration`, counted from now. Returns true
+ * if it had been active. Go: `t.Reset(d)`, with Go 1.23's guarantee that no
+ * stale value is received afterwards. A bad duration (as in {@link make}) is
+ * a defect ({@link InvalidDurationError}) and leaves the timer as it was.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Chan, Timer } from "effect-go"
+ *
+ * declare const activity: Chan.RecvChan<string>
+ *
+ * // An idle timeout: every message pushes the deadline back.
+ * const watch = Effect.gen(function* () {
+ *   const idle = yield* Timer.make("30 seconds")
+ *   yield* Chan.forEach(activity, () => Timer.reset(idle, "30 seconds"))
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
-export const reset = (self: Timer, duration: Duration.Input): Effect.Effect<boolean, InvalidDurationError> =>
+export const reset = (self: Timer, duration: Duration.Input): Effect.Effect<boolean> =>
   Effect.flatMap(decodeDuration(duration, true), (d) =>
     // Disarming and arming happen in one step: a concurrent stop or reset
     // comes wholly before or after.
     Effect.withFiber((fiber) => {
       const t = impl(self)
       const disarmed = disarm(t, fiber)
-      const armed = arm(t, d)
+      const armed = arm(t, d, fiber)
       return Effect.flatMap(disarmed, (wasArmed) => Effect.as(armed, wasArmed))
     })
   )
@@ -186,16 +307,33 @@ export const reset = (self: Timer, duration: Duration.Input): Effect.Effect<bool
 /**
  * Runs `effect` in its own fiber after `duration`, unless stopped first.
  * Go: `time.AfterFunc(d, f)`. The returned `stop` says whether it prevented
- * the call (false once `effect` has started). The fiber belongs to the scope.
- * A bad duration (as in {@link make}) fails with {@link InvalidDurationError};
- * an `effect` that is not an Effect is a defect (`InvalidArgumentError`).
+ * the call (false once `effect` has started). The fiber belongs to the
+ * scope; the outcome of `effect` is its own affair (a failure is ignored, as
+ * nothing waits for it).
  *
+ * It cannot fail: a bad duration (as in {@link make}:
+ * {@link InvalidDurationError}) and an `effect` that is not an Effect
+ * (`InvalidArgumentError`) are defects raised when it runs.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Timer } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const reminder = yield* Timer.afterFunc("5 seconds", Console.log("still working…"))
+ *   // ... work that usually takes less than 5 seconds ...
+ *   yield* reminder.stop // true if the reminder had not started
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const afterFunc = <E, R>(
   duration: Duration.Input,
   effect: Effect.Effect<void, E, R>
-): Effect.Effect<{ readonly stop: Effect.Effect<boolean> }, InvalidDurationError, R | Scope.Scope> =>
+): Effect.Effect<{ readonly stop: Effect.Effect<boolean> }, never, R | Scope.Scope> =>
   Effect.isEffect(effect)
     ? afterFuncChecked(duration, effect)
     : Exit.die(invalidArgument("Timer.afterFunc", "an Effect", effect))
@@ -203,7 +341,7 @@ export const afterFunc = <E, R>(
 const afterFuncChecked = <E, R>(
   duration: Duration.Input,
   effect: Effect.Effect<void, E, R>
-): Effect.Effect<{ readonly stop: Effect.Effect<boolean> }, InvalidDurationError, R | Scope.Scope> =>
+): Effect.Effect<{ readonly stop: Effect.Effect<boolean> }, never, R | Scope.Scope> =>
   Effect.flatMap(decodeDuration(duration, true), (d) =>
     Effect.flatMap(Effect.scope, (scope) => {
       // Starting the call and stopping it each decide in one step: a stop

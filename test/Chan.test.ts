@@ -3,10 +3,14 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import { inspect } from "node:util"
 import * as Chan from "../src/Chan.ts"
+import * as Select from "../src/Select.ts"
 import { InvalidArgumentError } from "../src/internal/copied.ts"
 import { underEveryBudget } from "./utils/budgets.ts"
 import { defectOf } from "./utils/exits.ts"
@@ -26,26 +30,72 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 
 describe("Chan", () => {
   describe("make", () => {
-    it.effect("rejects negative, fractional and NaN capacities", () =>
+    it.effect("a negative, fractional, infinite or NaN capacity is a defect at the call, never a typed error", () =>
       Effect.gen(function* () {
         for (const capacity of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-          const error = yield* Effect.flip(Chan.make(capacity))
-          expect(error).toBeInstanceOf(Chan.InvalidCapacityError)
-          expect(error.capacity).toBe(capacity)
+          let built: Effect.Effect<Chan.Chan<number>> | undefined
+          expect(() => (built = Chan.make<number>(capacity))).not.toThrow()
+          const defect = defectOf(yield* Effect.exit(built!))
+          expect(defect).toBeInstanceOf(Chan.InvalidCapacityError)
+          expect((defect as Chan.InvalidCapacityError).capacity).toBe(capacity)
         }
+        // Unsafe by name: it throws what make dies with.
         expect(() => Chan.makeUnsafe(-3)).toThrow(Chan.InvalidCapacityError)
+        expect(() => Chan.makeUnsafe(-3)).toThrow("makechan: size out of range: got capacity -3")
       })
     )
 
-    it.effect("a capacity that is no number is shown as given: a string keeps its quotes", () =>
+    it.effect("the defect says what was given and what is wanted, with Go's panic text", () =>
       Effect.gen(function* () {
-        const error = yield* Effect.flip(Chan.make(any("3")))
-        expect(error.message).toBe('channel capacity must be a non-negative integer, got "3"')
+        // A capacity that is no number is shown as given: a string keeps its quotes.
+        expect(defectOf(yield* Effect.exit(Chan.make(any("3"))))).toMatchObject({
+          _tag: "InvalidCapacityError",
+          capacity: "3",
+          message: 'makechan: size out of range: got capacity "3", want a non-negative integer'
+        })
         expect(new Chan.InvalidCapacityError({ capacity: -1 }).message).toBe(
-          "channel capacity must be a non-negative integer, got -1"
+          "makechan: size out of range: got capacity -1, want a non-negative integer"
         )
       })
     )
+
+    it.effect("options that are not { name?: string } are a defect at the call", () =>
+      Effect.gen(function* () {
+        for (const [options, message] of [
+          [5, "Chan.make: expected an options object ({ name?: string }), got the number 5"],
+          [null, "Chan.make: expected an options object ({ name?: string }), got null"],
+          [{ name: 7 }, "Chan.make: expected a string (the channel's name) as the name option, got the number 7"]
+        ] as const) {
+          expect(defectOf(yield* Effect.exit(Chan.make(1, any(options))))).toMatchObject({
+            _tag: "InvalidArgumentError",
+            message
+          })
+          expect(() => Chan.makeUnsafe(1, any(options))).toThrow(message.replace("Chan.make", "Chan.makeUnsafe"))
+        }
+        // A name, or no name, is fine.
+        expect((yield* Chan.make<number>(1, { name: "jobs" })).name).toBe("jobs")
+        expect((yield* Chan.make<number>(1, { name: undefined })).name).toBe(undefined)
+        expect((yield* Chan.make<number>(1, {})).name).toBe(undefined)
+      })
+    )
+
+    it("constructors have no error channel: bad input is a defect (type tests)", () => {
+      expectTypeOf(Chan.make<number>(16)).toEqualTypeOf<Effect.Effect<Chan.Chan<number>>>()
+      expectTypeOf(Chan.make<number>(16, { name: "jobs" })).toEqualTypeOf<Effect.Effect<Chan.Chan<number>>>()
+      expectTypeOf(Chan.make<number>()).toEqualTypeOf<Effect.Effect<Chan.Chan<number>>>()
+      expectTypeOf(Chan.makeUnsafe<number>(16)).toEqualTypeOf<Chan.Chan<number>>()
+      expectTypeOf(Chan.fromIterable([1, 2], { capacity: 2 })).toEqualTypeOf<
+        Effect.Effect<Chan.RecvChan<number>, never, Scope.Scope>
+      >()
+      expectTypeOf(Chan.fromStream(Stream.fromIterable(["a"]), { capacity: 2 })).toEqualTypeOf<
+        Effect.Effect<Chan.RecvChan<string>, never, Scope.Scope>
+      >()
+      // The stream's requirements stay; nothing is added to the error channel.
+      const rows = Stream.make(1) as Stream.Stream<number, never, "Db">
+      expectTypeOf(Chan.fromStream(rows)).toEqualTypeOf<
+        Effect.Effect<Chan.RecvChan<number>, never, "Db" | Scope.Scope>
+      >()
+    })
 
     it.effect("len and cap (Go's TestLenCap)", () =>
       Effect.gen(function* () {
@@ -57,10 +107,7 @@ describe("Chan", () => {
         expect(yield* Chan.len(ch)).toBe(2)
         yield* Chan.recv(ch)
         expect(yield* Chan.len(ch)).toBe(1)
-        const unbufferedMake = Chan.make<number>()
-        // No capacity, nothing that can be wrong: no error in the type.
-        expectTypeOf(unbufferedMake).toEqualTypeOf<Effect.Effect<Chan.Chan<number>>>()
-        const unbuffered = yield* unbufferedMake
+        const unbuffered = yield* Chan.make<number>()
         expect(Chan.cap(unbuffered)).toBe(0)
         expect(yield* Chan.len(unbuffered)).toBe(0)
       })
@@ -588,6 +635,37 @@ describe("Chan", () => {
       })
     )
 
+    it.effect("fromIterable and fromStream: a bad capacity or name option is a defect, and no producer starts", () =>
+      Effect.gen(function* () {
+        let pulled = 0
+        const counted = {
+          *[Symbol.iterator]() {
+            pulled++
+            yield 1
+          }
+        }
+        const stream = Stream.fromIterable(counted)
+        for (const [options, tag, message] of [
+          [{ capacity: -1 }, "InvalidCapacityError", "makechan: size out of range: got capacity -1"],
+          [{ capacity: 0.5 }, "InvalidCapacityError", "makechan: size out of range: got capacity 0.5"],
+          [{ name: 3 }, "InvalidArgumentError", "expected a string (the channel's name) as the name option"],
+          [7, "InvalidArgumentError", "expected an options object ({ name?: string }), got the number 7"]
+        ] as const) {
+          for (const [op, made] of [
+            ["Chan.fromIterable", Chan.fromIterable(counted, any(options))],
+            ["Chan.fromStream", Chan.fromStream(stream, any(options))]
+          ] as const) {
+            const defect = defectOf(yield* Effect.exit(Effect.scoped(made))) as Error & { _tag: string }
+            expect(defect?._tag, `${op} ${message}`).toBe(tag)
+            expect(defect.message).toContain(message)
+            if (tag === "InvalidArgumentError") expect(defect.message.startsWith(op), defect.message).toBe(true)
+          }
+        }
+        yield* settle
+        expect(pulled).toBe(0)
+      })
+    )
+
     it.effect("fromIterable and fromStream refuse what they cannot iterate, at the call", () =>
       Effect.gen(function* () {
         const iterable = yield* Effect.exit(Effect.scoped(Chan.fromIterable(any(5) as Array<number>)))
@@ -605,6 +683,92 @@ describe("Chan", () => {
         expect(chars).toEqual(["a", "b"])
       })
     )
+  })
+
+  describe("as a value: Pipeable and Inspectable", () => {
+    const state = (over: Partial<Record<string, unknown>>) => ({
+      _id: "Chan",
+      name: undefined,
+      capacity: 0,
+      len: 0,
+      closed: false,
+      nil: false,
+      waitingReceivers: 0,
+      waitingSenders: 0,
+      ...over
+    })
+
+    it.effect("toJSON shows name, cap, len, closed, nil and the parked operations as counts, nothing else", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>(2, { name: "jobs" })
+        expect(ch.toJSON()).toStrictEqual(state({ name: "jobs", capacity: 2 }))
+        yield* Chan.send(ch, 1)
+        yield* Chan.send(ch, 2)
+        const sender = yield* Effect.forkChild(Chan.send(ch, 3))
+        yield* settle
+        expect(ch.toJSON()).toStrictEqual(state({ name: "jobs", capacity: 2, len: 2, waitingSenders: 1 }))
+        yield* Fiber.interrupt(sender)
+        expect(ch.toJSON()).toStrictEqual(state({ name: "jobs", capacity: 2, len: 2 }))
+        yield* Chan.close(ch)
+        expect(ch.toJSON()).toStrictEqual(state({ name: "jobs", capacity: 2, len: 2, closed: true }))
+
+        // Receivers: plain receives, range loops and select cases each count.
+        // Senders: plain sends and select cases.
+        const u = yield* Chan.make<number>()
+        const out = yield* Chan.make<number>()
+        const waiting = yield* Effect.forEach(
+          [
+            Chan.recv(u),
+            Chan.forEach(u, () => Effect.void),
+            Select.select(Select.recv(u), Select.send(out, 1)),
+            Chan.send(out, 2)
+          ],
+          (effect) => Effect.forkChild(effect)
+        )
+        yield* settle
+        expect(u.toJSON()).toStrictEqual(state({ waitingReceivers: 3 }))
+        expect(out.toJSON()).toStrictEqual(state({ waitingSenders: 2 }))
+        yield* Fiber.interruptAll(waiting)
+        expect(u.toJSON()).toStrictEqual(state({}))
+        expect(out.toJSON()).toStrictEqual(state({}))
+
+        expect(Chan.nil<number>().toJSON()).toStrictEqual(state({ nil: true }))
+        // Plain data: it serializes.
+        expect(JSON.parse(JSON.stringify(ch))).toEqual({
+          ...state({ capacity: 2, len: 2, closed: true }),
+          name: "jobs"
+        })
+      })
+    )
+
+    it.effect("String, Node's inspect and console.log print the state; pipe works, on the views too", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>(4, { name: "jobs" })
+        yield* Chan.send(ch, 1)
+        const shown =
+          '{"_id":"Chan","name":"jobs","capacity":4,"len":1,"closed":false,"nil":false,"waitingReceivers":0,"waitingSenders":0}'
+        expect(String(ch)).toBe(shown)
+        expect(`${ch}`).toBe(shown)
+        expect(inspect(ch)).toBe(inspect(ch.toJSON()))
+        expect(Inspectable.toStringUnknown(ch, 0)).toBe(shown)
+
+        const r: Chan.RecvChan<number> = ch
+        const s: Chan.SendChan<number> = ch
+        expect(String(r)).toBe(shown)
+        expect(s.toJSON()).toStrictEqual(ch.toJSON())
+        expect(ch.pipe((c) => Chan.cap(c))).toBe(4)
+        expect(yield* r.pipe(Chan.recv)).toEqual(Option.some(1))
+        yield* s.pipe(Chan.send(2))
+        expect(yield* r.pipe(Chan.tryRecv)).toEqual({ _tag: "Received", value: 2 })
+        expectTypeOf(r.pipe(Chan.recv)).toEqualTypeOf<Effect.Effect<Option.Option<number>>>()
+        expectTypeOf(s.pipe(Chan.send(2))).toEqualTypeOf<Effect.Effect<void, Chan.ChanClosedError>>()
+      })
+    )
+
+    it("a spread copy is still refused: being a value adds no state a copy could carry", () => {
+      const ch = Chan.makeUnsafe<number>(1)
+      expect(() => Chan.cap({ ...ch })).toThrow("Chan is copied")
+    })
   })
 
   describe("types", () => {

@@ -367,9 +367,10 @@ describe("Select", () => {
             const defect = defectOf(exit)
             expect(defect, String(input)).toBeInstanceOf(InvalidDurationError)
             expect((defect as InvalidDurationError).reason).toBe(reason)
-            // Timer.make says the same about the same input.
-            const timer = yield* Effect.flip(Timer.make(input as Duration.Input))
-            expect((defect as Error).message).toBe(timer.message)
+            // Timer.make dies with the same message for the same input.
+            const timer = defectOf(yield* Effect.exit(Effect.scoped(Timer.make(input as Duration.Input))))
+            expect(timer).toBeInstanceOf(InvalidDurationError)
+            expect((defect as Error).message).toBe((timer as Error).message)
           }
           expect((yield* Chan.blocked(ch)).length).toBe(0)
         })
@@ -591,6 +592,18 @@ describe("Select", () => {
       Select.send(recvView, 1)
       // @ts-expect-error a send case checks the value's type
       Select.send(nums, "one")
+    })
+
+    it("misuse adds nothing to a case's or a select's types: a bad duration or case is a defect", () => {
+      const nums = Chan.makeUnsafe<number>()
+      expectTypeOf(Select.recv(nums)).toEqualTypeOf<Select.Case<Option.Option<number>>>()
+      expectTypeOf(Select.send(nums, 1)).toEqualTypeOf<Select.Case<void, Chan.ChanClosedError>>()
+      expectTypeOf(Select.after("1 second")).toEqualTypeOf<Select.Case<void>>()
+      expectTypeOf(Select.after("1 second", () => Effect.succeed(1))).toEqualTypeOf<Select.Case<number>>()
+      expectTypeOf(Select.otherwise()).toEqualTypeOf<Select.Case<void>>()
+      expectTypeOf(Select.select(Select.recv(nums), Select.after("1 second"))).toEqualTypeOf<
+        Effect.Effect<Option.Option<number> | void>
+      >()
     })
   })
 })

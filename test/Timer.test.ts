@@ -1,9 +1,13 @@
-import { describe, expect } from "@effect/vitest"
+import { describe, expect, expectTypeOf } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
 import * as TestClock from "effect/testing/TestClock"
+import { inspect } from "node:util"
 import * as Chan from "../src/Chan.ts"
 import * as GoContext from "../src/GoContext.ts"
 import * as Select from "../src/Select.ts"
@@ -46,12 +50,32 @@ const badDurations: ReadonlyArray<readonly [unknown, string]> = [
   ["-Infinity", 'invalid duration "-Infinity": must not be negative']
 ]
 
-/** Expects `effect` to fail with InvalidDurationError and `message`. */
-const failsWith = (message: string, effect: Effect.Effect<unknown, unknown, any>) =>
+/**
+ * Expects `effect` to die with InvalidDurationError and `message` (a bad
+ * duration is a programmer error: a defect, never a typed failure), and
+ * building it not to throw.
+ */
+const diesWith = (message: string, build: () => Effect.Effect<unknown, never, any>) =>
   Effect.gen(function* () {
-    const error = yield* Effect.flip(effect)
-    expect(error, message).toBeInstanceOf(Timer.InvalidDurationError)
-    expect((error as Error).message).toBe(message)
+    let effect: Effect.Effect<unknown, never, any> | undefined
+    expect(() => (effect = build()), message).not.toThrow()
+    const exit = yield* Effect.exit(effect!)
+    const defect = defectOf(exit)
+    expect(defect, message).toBeInstanceOf(Timer.InvalidDurationError)
+    expect((defect as Error).message).toBe(message)
+  })
+
+/**
+ * Expects `effect` to be refused with InvalidDurationError and `message`,
+ * as a failure or a defect: for a module outside this file's concern
+ * (GoContext), whose message must match ours either way.
+ */
+const refusedWith = (message: string, effect: Effect.Effect<unknown, unknown, any>) =>
+  Effect.gen(function* () {
+    const exit = yield* Effect.exit(effect)
+    const reason = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+    expect(reason, message).toBeInstanceOf(Timer.InvalidDurationError)
+    expect((reason as Error).message).toBe(message)
   })
 
 describe("Timer", () => {
@@ -149,21 +173,20 @@ describe("Timer", () => {
     })
   )
 
-  it.effect("bad durations: each fails saying what it got and what is wanted, and changes nothing", () =>
+  it.effect("bad durations: each is a defect saying what it got and what is wanted, and changes nothing", () =>
     Effect.gen(function* () {
       const t = yield* Timer.make("1 second")
       let calls = 0
       for (const [bad, message] of badDurations) {
-        yield* failsWith(message, Timer.make(any(bad)))
-        yield* failsWith(message, Timer.after(any(bad)))
-        yield* failsWith(
-          message,
+        yield* diesWith(message, () => Timer.make(any(bad)))
+        yield* diesWith(message, () => Timer.after(any(bad)))
+        yield* diesWith(message, () =>
           Timer.afterFunc(
             any(bad),
             Effect.sync(() => calls++)
           )
         )
-        yield* failsWith(message, Timer.reset(t, any(bad)))
+        yield* diesWith(message, () => Timer.reset(t, any(bad)))
       }
       // The failed resets left the timer armed on its first schedule.
       yield* TestClock.adjust("1 second")
@@ -216,7 +239,7 @@ describe("Timer", () => {
   it.effect("rejects negative and NaN durations; zero fires at once", () =>
     Effect.gen(function* () {
       for (const bad of [-1, Number.NaN]) {
-        expect(yield* Effect.flip(Timer.make(bad))).toBeInstanceOf(Timer.InvalidDurationError)
+        expect(defectOf(yield* Effect.exit(Timer.make(bad)))).toBeInstanceOf(Timer.InvalidDurationError)
       }
       const t = yield* Timer.make(0)
       yield* settle
@@ -264,22 +287,24 @@ describe("Ticker", () => {
     })
   )
 
-  it.effect("bad intervals: each fails saying what it got and what is wanted; a failed reset keeps ticking", () =>
-    Effect.gen(function* () {
-      const ticker = yield* Ticker.make("100 millis")
-      const all: ReadonlyArray<readonly [unknown, string]> = [
-        ...badDurations,
-        [0, "invalid duration 0: must be positive"],
-        ["0 millis", 'invalid duration "0 millis": must be positive']
-      ]
-      for (const [bad, message] of all) {
-        yield* failsWith(message, Ticker.make(any(bad)))
-        yield* failsWith(message, Ticker.tick(any(bad)))
-        yield* failsWith(message, Ticker.reset(ticker, any(bad)))
-      }
-      yield* TestClock.adjust("100 millis")
-      expect(yield* Chan.tryRecv(ticker.c)).toEqual({ _tag: "Received", value: 100 })
-    }).pipe(Effect.scoped)
+  it.effect(
+    "bad intervals: each is a defect saying what it got and what is wanted; a refused reset keeps ticking",
+    () =>
+      Effect.gen(function* () {
+        const ticker = yield* Ticker.make("100 millis")
+        const all: ReadonlyArray<readonly [unknown, string]> = [
+          ...badDurations,
+          [0, "invalid duration 0: must be positive"],
+          ["0 millis", 'invalid duration "0 millis": must be positive']
+        ]
+        for (const [bad, message] of all) {
+          yield* diesWith(message, () => Ticker.make(any(bad)))
+          yield* diesWith(message, () => Ticker.tick(any(bad)))
+          yield* diesWith(message, () => Ticker.reset(ticker, any(bad)))
+        }
+        yield* TestClock.adjust("100 millis")
+        expect(yield* Chan.tryRecv(ticker.c)).toEqual({ _tag: "Received", value: 100 })
+      }).pipe(Effect.scoped)
   )
 
   it.effect("an infinite interval never ticks, until a reset", () =>
@@ -299,10 +324,10 @@ describe("Ticker", () => {
   it.effect("rejects zero, negative and NaN intervals (Go panics)", () =>
     Effect.gen(function* () {
       for (const bad of [0, -5, Number.NaN]) {
-        expect(yield* Effect.flip(Ticker.make(bad))).toBeInstanceOf(Ticker.InvalidDurationError)
+        expect(defectOf(yield* Effect.exit(Ticker.make(bad)))).toBeInstanceOf(Ticker.InvalidDurationError)
       }
       const ticker = yield* Ticker.make("1 second")
-      expect(yield* Effect.flip(Ticker.reset(ticker, 0))).toBeInstanceOf(Ticker.InvalidDurationError)
+      expect(defectOf(yield* Effect.exit(Ticker.reset(ticker, 0)))).toBeInstanceOf(Ticker.InvalidDurationError)
     })
   )
 
@@ -324,6 +349,84 @@ describe("Ticker", () => {
       yield* TestClock.adjust("100 millis")
       expect(yield* Chan.recv(ticker.c)).toEqual(Option.some(100))
     })
+  )
+})
+
+describe("constructors and wrappers have no error channel: a bad duration is a defect", () => {
+  it("type tests", () => {
+    expectTypeOf(Timer.make("1 second")).toEqualTypeOf<Effect.Effect<Timer.Timer, never, Scope.Scope>>()
+    expectTypeOf(Timer.after("1 second")).toEqualTypeOf<Effect.Effect<Chan.RecvChan<number>, never, Scope.Scope>>()
+    expectTypeOf(Timer.afterFunc("1 second", Effect.log("late"))).toEqualTypeOf<
+      Effect.Effect<{ readonly stop: Effect.Effect<boolean> }, never, Scope.Scope>
+    >()
+    // The call's own requirements stay.
+    expectTypeOf(Timer.afterFunc("1 second", Effect.void as Effect.Effect<void, "E", "R">)).toEqualTypeOf<
+      Effect.Effect<{ readonly stop: Effect.Effect<boolean> }, never, "R" | Scope.Scope>
+    >()
+    expectTypeOf(Timer.reset).returns.toEqualTypeOf<Effect.Effect<boolean>>()
+    expectTypeOf(Timer.stop).returns.toEqualTypeOf<Effect.Effect<boolean>>()
+    expectTypeOf(Ticker.make("1 second")).toEqualTypeOf<Effect.Effect<Ticker.Ticker, never, Scope.Scope>>()
+    expectTypeOf(Ticker.tick("1 second")).toEqualTypeOf<Effect.Effect<Chan.RecvChan<number>, never, Scope.Scope>>()
+    expectTypeOf(Ticker.reset).returns.toEqualTypeOf<Effect.Effect<void>>()
+    expectTypeOf(Ticker.stop).returns.toEqualTypeOf<Effect.Effect<void>>()
+  })
+})
+
+describe("Timer and Ticker as values: Pipeable and Inspectable", () => {
+  it.effect("a timer shows whether it is armed, its duration, when it fires and what waits in its channel", () =>
+    Effect.gen(function* () {
+      const t = yield* Timer.make("1 second")
+      expect(t.toJSON()).toStrictEqual({ _id: "Timer", active: true, duration: "1s", firesAt: 1000, pending: 0 })
+      yield* TestClock.adjust("1 second")
+      expect(t.toJSON()).toStrictEqual({ _id: "Timer", active: false, duration: "1s", firesAt: undefined, pending: 1 })
+      expect(yield* Timer.reset(t, "250 millis")).toBe(false)
+      expect(t.toJSON()).toStrictEqual({ _id: "Timer", active: true, duration: "250ms", firesAt: 1250, pending: 0 })
+      expect(yield* Timer.stop(t)).toBe(true)
+      expect(t.toJSON()).toStrictEqual({
+        _id: "Timer",
+        active: false,
+        duration: "250ms",
+        firesAt: undefined,
+        pending: 0
+      })
+      const never = yield* Timer.make(Number.POSITIVE_INFINITY)
+      expect(never.toJSON()).toStrictEqual({
+        _id: "Timer",
+        active: true,
+        duration: "Infinity",
+        firesAt: undefined,
+        pending: 0
+      })
+    }).pipe(Effect.scoped)
+  )
+
+  it.effect("a ticker shows whether it runs, its interval and whether a tick waits", () =>
+    Effect.gen(function* () {
+      const ticker = yield* Ticker.make("100 millis")
+      expect(ticker.toJSON()).toStrictEqual({ _id: "Ticker", active: true, interval: "100ms", pending: 0 })
+      yield* TestClock.adjust("350 millis")
+      expect(ticker.toJSON()).toStrictEqual({ _id: "Ticker", active: true, interval: "100ms", pending: 1 })
+      yield* Ticker.stop(ticker)
+      expect(ticker.toJSON()).toStrictEqual({ _id: "Ticker", active: false, interval: "100ms", pending: 0 })
+      yield* Ticker.reset(ticker, "2 seconds")
+      expect(ticker.toJSON()).toStrictEqual({ _id: "Ticker", active: true, interval: "2s", pending: 0 })
+    }).pipe(Effect.scoped)
+  )
+
+  it.effect("String, Node's inspect and pipe", () =>
+    Effect.gen(function* () {
+      const t = yield* Timer.make("1 second")
+      const ticker = yield* Ticker.make("1 second")
+      expect(String(t)).toBe('{"_id":"Timer","active":true,"duration":"1s","firesAt":1000,"pending":0}')
+      expect(String(ticker)).toBe('{"_id":"Ticker","active":true,"interval":"1s","pending":0}')
+      expect(inspect(t)).toBe(inspect(t.toJSON()))
+      expect(inspect(ticker)).toBe(inspect(ticker.toJSON()))
+      expect(yield* t.pipe(Timer.stop)).toBe(true)
+      yield* ticker.pipe(Ticker.stop)
+      expect(ticker.pipe((x) => x.toJSON())).toMatchObject({ active: false })
+      // The channel of each is a channel value too.
+      expect(t.c.toJSON()).toMatchObject({ _id: "Chan", capacity: 1, len: 0 })
+    }).pipe(Effect.scoped)
   )
 })
 
@@ -403,8 +506,8 @@ describe("durations: one decoder for every duration argument", () => {
     Effect.gen(function* () {
       const ch = yield* Chan.make<number>()
       for (const [bad, message] of badDurations) {
-        yield* failsWith(message, Timer.make(any(bad)))
-        yield* failsWith(message, Ticker.make(any(bad)))
+        yield* diesWith(message, () => Timer.make(any(bad)))
+        yield* diesWith(message, () => Ticker.make(any(bad)))
         // A select case reports it when the select runs, as a defect.
         const exit = yield* Effect.exit(Select.select(Select.recv(ch), Select.after(any(bad))))
         const defect = defectOf(exit)
@@ -415,7 +518,7 @@ describe("durations: one decoder for every duration argument", () => {
           const [expired] = yield* GoContext.withTimeout(GoContext.background, any(bad))
           expect(Option.isSome(yield* GoContext.err(expired))).toBe(true)
         } else {
-          yield* failsWith(message, GoContext.withTimeout(GoContext.background, any(bad)))
+          yield* refusedWith(message, GoContext.withTimeout(GoContext.background, any(bad)))
         }
       }
       expect((yield* Chan.blocked(ch)).length).toBe(0)

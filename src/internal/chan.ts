@@ -41,12 +41,16 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { unwrap } from "./copied.ts"
+import { PrimitiveBase } from "./primitive.ts"
 import { flushPending, handsOver, park, parkNow, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./waiters.ts"
 
 /**
  * A send on a closed channel, or a second close: Go panics; effect-go fails
- * with this typed error.
+ * with this typed error, because a producer racing a close can handle it.
+ * `message` is Go's panic text ("send on closed channel", "close of closed
+ * channel").
  *
+ * @category errors
  * @since 0.1.0
  */
 export class ChanClosedError extends Data.TaggedError("ChanClosedError")<{
@@ -161,7 +165,13 @@ export class SendNode<A> extends Waiter<void, ChanClosedError> {
   }
 }
 
-export class ChanImpl<A> {
+/**
+ * A channel. It is a value like Effect's own (`Pipeable`, `Inspectable`):
+ * `toJSON` shows what a user can observe — its name, `cap`, `len`, whether it
+ * is closed or nil, and how many receive and send operations wait on it
+ * (select cases included) — never its queues or fibers.
+ */
+export class ChanImpl<A> extends PrimitiveBase {
   /** The buffer (capacity > 0); never holds more than `capacity` values. */
   readonly buffer: Ring<A> | undefined
   /**
@@ -186,6 +196,7 @@ export class ChanImpl<A> {
    */
   readonly parkRecv: Effect.Effect<Option.Option<A>>
   constructor(capacity: number, name: string | undefined, isNil: boolean) {
+    super()
     this.capacity = capacity
     this.name = name
     this.isNil = isNil
@@ -199,6 +210,35 @@ export class ChanImpl<A> {
         )
     this.recv = isNil ? Effect.never : makeRecv(this)
   }
+  toJSON(): ChanState {
+    return {
+      _id: "Chan",
+      name: this.name,
+      capacity: this.capacity,
+      len: length(this),
+      closed: this.closed,
+      nil: this.isNil,
+      waitingReceivers: this.recvq.size,
+      waitingSenders: this.sendq.size
+    }
+  }
+}
+
+/** What `toJSON` shows of a channel (see {@link ChanImpl}). */
+export interface ChanState {
+  readonly _id: "Chan"
+  readonly name: string | undefined
+  /** Go's `cap(ch)`. */
+  readonly capacity: number
+  /** Go's `len(ch)`. */
+  readonly len: number
+  readonly closed: boolean
+  /** A nil channel (`Chan.nil()`): never ready. */
+  readonly nil: boolean
+  /** Receive operations parked on the channel (plain receives, `forEach` loops, select cases). */
+  readonly waitingReceivers: number
+  /** Send operations parked on the channel (plain sends and select cases). */
+  readonly waitingSenders: number
 }
 
 /**

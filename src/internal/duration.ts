@@ -41,6 +41,11 @@ import { show, typeName } from "./copied.ts"
  * duration is valid: it means "never". `reason` says what is wrong and what
  * is wanted.
  *
+ * A programmer error: `Timer`, `Ticker`, `Select.after` and the context
+ * timeouts die with it when the effect runs, with the same message for the
+ * same input everywhere.
+ *
+ * @category errors
  * @since 0.1.0
  */
 export class InvalidDurationError extends Data.TaggedError("InvalidDurationError")<{
@@ -148,15 +153,16 @@ const reasonAgainst = (input: unknown, allowZero: boolean, allowNegative: boolea
 }
 
 /**
- * {@link parseDuration} as an Effect: fails with
- * {@link InvalidDurationError} when the effect runs, never when it is built.
+ * {@link parseDuration} as an Effect: a bad duration is a programmer error,
+ * so the effect dies with {@link InvalidDurationError} when it runs (never
+ * when it is built), and its error channel stays empty.
  */
 export const decodeDuration = (
   input: unknown,
   allowZero: boolean,
   allowNegative = false
-): Effect.Effect<Duration.Duration, InvalidDurationError> =>
+): Effect.Effect<Duration.Duration> =>
   Effect.suspend(() => {
     const decoded = parseDuration(input, allowZero, allowNegative)
-    return Duration.isDuration(decoded) ? Exit.succeed(decoded) : Exit.fail(decoded)
+    return Duration.isDuration(decoded) ? Exit.succeed(decoded) : Exit.die(decoded)
   })
