@@ -31,6 +31,11 @@
  *   owner, so only "not locked" is detected: waiting on a mutex that another
  *   fiber holds is not.
  *
+ * No operation has a typed error (misuse is a defect). A Cond is `Pipeable`
+ * and `Inspectable`: `String(c)` and `console.log(c)` show
+ * `{ _id: "Cond", name, mutex, waiters }`, `mutex` being its Mutex's own
+ * `toJSON()`.
+ *
  * @example
  * ```ts
  * import { Effect, Fiber } from "effect"
@@ -56,18 +61,26 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { dual, type LazyArg } from "effect/Function"
+import type * as Inspectable from "effect/Inspectable"
+import type { Pipeable } from "effect/Pipeable"
+import { invalidArgument, refusal, unwrap } from "./internal/copied.ts"
+import { PrimitiveBase } from "./internal/primitive.ts"
 import { type BlockedFiber, cancel, register, shallow, Waiter, WaiterList, waitFor, wake } from "./internal/waiters.ts"
 import * as Mutex from "./Mutex.ts"
-import { invalidArgument, refusal, unwrap } from "./internal/copied.ts"
 
 const TypeId = "~effect-go/Cond" as const
 
 /**
  * A condition variable. Create it with {@link make}.
  *
+ * `Pipeable` and `Inspectable`: its `toJSON()` is
+ * `{ _id: "Cond", name, mutex, waiters }` (its Mutex's `toJSON()`, and how
+ * many fibers wait in {@link wait} right now).
+ *
+ * @category models
  * @since 0.1.0
  */
-export interface Cond {
+export interface Cond extends Pipeable, Inspectable.Inspectable {
   readonly [TypeId]: typeof TypeId
   /** The mutex held while observing or changing the condition (Go's `c.L`). */
   readonly mutex: Mutex.Mutex
@@ -80,6 +93,7 @@ export interface Cond {
  * locked: a defect. Go does not detect this misuse (it fails later with
  * "sync: unlock of unlocked mutex"); the message names the real mistake.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class WaitOnUnlockedMutexError extends Data.TaggedError("WaitOnUnlockedMutexError")<{
@@ -91,7 +105,12 @@ export class WaitOnUnlockedMutexError extends Data.TaggedError("WaitOnUnlockedMu
   }
 }
 
-/** Options for {@link make}. @since 0.1.0 */
+/**
+ * Options for {@link make}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
 export interface CondOptions {
   /** Shown in blocked-fiber dumps and deadlock reports. */
   readonly name?: string | undefined
@@ -104,15 +123,19 @@ const broadcasted: Exit.Exit<Wakeup> = Exit.succeed("broadcast")
 
 class CondWaiter extends Waiter<Wakeup> {}
 
-class CondImpl implements Cond {
+class CondImpl extends PrimitiveBase implements Cond {
   readonly [TypeId] = TypeId
   readonly mutex: Mutex.Mutex
   readonly name: string | undefined
   readonly waiters: WaiterList<CondWaiter>
   constructor(mutex: Mutex.Mutex, name: string | undefined) {
+    super()
     this.mutex = mutex
     this.name = name
     this.waiters = new WaiterList("Cond", name)
+  }
+  toJSON() {
+    return { _id: "Cond", name: this.name, mutex: this.mutex.toJSON(), waiters: this.waiters.size }
   }
 }
 
@@ -123,6 +146,15 @@ const impl = (self: Cond): CondImpl => unwrap(self, CondImpl, "Cond")
  * `InvalidArgumentError` when `mutex` is not a Mutex (`CopiedPrimitiveError`
  * for a copy of one).
  *
+ * @example
+ * ```ts
+ * import { Cond, Mutex } from "effect-go"
+ *
+ * const mu = Mutex.makeUnsafe()
+ * const c = Cond.makeUnsafe(mu, { name: "queue not empty" })
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const makeUnsafe = (mutex: Mutex.Mutex, options?: CondOptions): Cond => {
@@ -138,10 +170,17 @@ export const makeUnsafe = (mutex: Mutex.Mutex, options?: CondOptions): Cond => {
  *
  * @example
  * ```ts
- * const mu = yield* Mutex.make()
- * const c = yield* Cond.make(mu, { name: "queue not empty" })
+ * import { Effect } from "effect"
+ * import { Cond, Mutex } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const mu = yield* Mutex.make()
+ *   const c = yield* Cond.make(mu, { name: "queue not empty" })
+ *   return c
+ * })
  * ```
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (mutex: Mutex.Mutex, options?: CondOptions): Effect.Effect<Cond> =>
@@ -169,10 +208,21 @@ const signalUnsafe = (c: CondImpl): Exit.Exit<void> => {
  *
  * @example
  * ```ts
- * yield* Mutex.withLock(mu)(Effect.sync(() => queue.push(item)))
- * yield* Cond.signal(c)
+ * import { Effect } from "effect"
+ * import { Cond, Mutex } from "effect-go"
+ *
+ * declare const mu: Mutex.Mutex
+ * declare const c: Cond.Cond
+ * const queue: Array<string> = []
+ *
+ * const put = (item: string) =>
+ *   Effect.andThen(
+ *     Mutex.withLock(mu)(Effect.sync(() => queue.push(item))),
+ *     Cond.signal(c)
+ *   )
  * ```
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const signal = (self: Cond): Effect.Effect<void> => shallow(() => signalUnsafe(impl(self)))
@@ -184,10 +234,20 @@ export const signal = (self: Cond): Effect.Effect<void> => shallow(() => signalU
  *
  * @example
  * ```ts
- * yield* Mutex.withLock(mu)(Effect.sync(() => { closed = true }))
- * yield* Cond.broadcast(c)
+ * import { Effect } from "effect"
+ * import { Cond, Mutex } from "effect-go"
+ *
+ * declare const mu: Mutex.Mutex
+ * declare const c: Cond.Cond
+ * let closed = false
+ *
+ * const close = Effect.andThen(
+ *   Mutex.withLock(mu)(Effect.sync(() => { closed = true })),
+ *   Cond.broadcast(c)
+ * )
  * ```
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const broadcast = (self: Cond): Effect.Effect<void> =>
@@ -274,12 +334,24 @@ const relock = (
  *
  * @example
  * ```ts
- * yield* Mutex.lock(mu)
- * while (queue.length === 0) yield* Cond.wait(c)
- * const item = queue.shift()
- * yield* Mutex.unlock(mu)
+ * import { Effect } from "effect"
+ * import { Cond, Mutex } from "effect-go"
+ *
+ * declare const mu: Mutex.Mutex
+ * declare const c: Cond.Cond
+ * declare const queue: Array<string>
+ *
+ * // Go: mu.Lock(); for len(queue) == 0 { c.Wait() }; item := queue[0]; ...; mu.Unlock()
+ * const take = Effect.gen(function* () {
+ *   yield* Mutex.lock(mu)
+ *   while (queue.length === 0) yield* Cond.wait(c)
+ *   const item = queue.shift()!
+ *   yield* Mutex.unlock(mu)
+ *   return item
+ * })
  * ```
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const wait = (self: Cond): Effect.Effect<void> =>
@@ -314,23 +386,70 @@ const waitUntilLoop = <E, R>(self: Cond, check: Effect.Effect<boolean, E, R>): E
  * mutex held. Interruption behaves as in {@link wait}: `waitUntil` always
  * ends holding the mutex.
  *
- * @example
- * ```ts
- * const take = Mutex.withLock(mu)(
- *   Effect.andThen(
- *     Cond.waitUntil(c, () => queue.length > 0),
- *     Effect.sync(() => queue.shift()!)
- *   )
- * )
- * // or: pipe(c, Cond.waitUntil(() => queue.length > 0))
- * ```
- *
+ * @category combinators
  * @since 0.1.0
  */
 export const waitUntil: {
+  /**
+   * Returns a function that waits on a Cond until `predicate` holds: Go's
+   * `for !predicate() { c.Wait() }`, data-last, for `pipe`. The caller must
+   * hold the Cond's mutex (a defect otherwise,
+   * {@link WaitOnUnlockedMutexError}); `predicate` is evaluated with the
+   * mutex held, before the first wait and after every wake-up.
+   *
+   * `predicate` is a function or an `Effect<boolean, E, R>`, whose `E` and
+   * `R` are the result's. However it ends, `waitUntil` ends holding the mutex.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Cond, Mutex } from "effect-go"
+   *
+   * declare const mu: Mutex.Mutex
+   * declare const c: Cond.Cond
+   * let ready = false
+   *
+   * const awaitReady: Effect.Effect<void> = Mutex.withLock(mu)(c.pipe(Cond.waitUntil(() => ready)))
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   <E = never, R = never>(
     predicate: LazyArg<boolean> | Effect.Effect<boolean, E, R>
   ): (self: Cond) => Effect.Effect<void, E, R>
+  /**
+   * Waits until `predicate` holds: Go's `for !predicate() { c.Wait() }`. The
+   * caller must hold the mutex (a defect otherwise,
+   * {@link WaitOnUnlockedMutexError}, checked even when `predicate` already
+   * holds); `predicate` is evaluated with the mutex held, before the first
+   * wait and after every wake-up.
+   *
+   * `predicate` is a function (`() => ready`, the usual case) or an
+   * `Effect<boolean, E, R>` (e.g. reading a `Ref`), whose failure ends
+   * `waitUntil` with the mutex held. Interruption behaves as in {@link wait}:
+   * `waitUntil` always ends holding the mutex.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Cond, Mutex } from "effect-go"
+   *
+   * declare const mu: Mutex.Mutex
+   * declare const c: Cond.Cond
+   * declare const queue: Array<string>
+   *
+   * const take: Effect.Effect<string> = Mutex.withLock(mu)(
+   *   Effect.andThen(
+   *     Cond.waitUntil(c, () => queue.length > 0),
+   *     Effect.sync(() => queue.shift()!)
+   *   )
+   * )
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   <E = never, R = never>(
     self: Cond,
     predicate: LazyArg<boolean> | Effect.Effect<boolean, E, R>
@@ -354,6 +473,7 @@ export const waitUntil: {
  * The fibers blocked in {@link wait}, longest waiting first. (A woken fiber
  * waiting to re-acquire the mutex shows in `Mutex.blocked`.)
  *
+ * @category getters
  * @since 0.1.0
  */
 export const blocked = (self: Cond): Effect.Effect<ReadonlyArray<BlockedFiber>> =>

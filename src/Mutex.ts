@@ -23,6 +23,11 @@
  *   which is what `defer mu.Unlock()` is for in Go.
  *
  * As in Go, a Mutex is not owned by a fiber: any fiber may unlock it.
+ * No operation has a typed error: misuse (unlocking an unlocked Mutex, a
+ * value that is not a Mutex) is a defect.
+ *
+ * A Mutex is `Pipeable` and `Inspectable`: `String(mu)` and `console.log(mu)`
+ * show `{ _id: "Mutex", name, locked, waiters }`.
  *
  * @example
  * ```ts
@@ -50,18 +55,35 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
+import type * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
+import type { Pipeable } from "effect/Pipeable"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
-import { type BlockedFiber, block, handsOver, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./internal/waiters.ts"
+import { PrimitiveBase } from "./internal/primitive.ts"
+import {
+  type BlockedFiber,
+  block,
+  handsOver,
+  tooDeep,
+  Waiter,
+  WaiterList,
+  wake,
+  wakeLater
+} from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/Mutex" as const
 
 /**
  * A mutual-exclusion lock. Create it with {@link make}.
  *
+ * `Pipeable` and `Inspectable`: its `toJSON()` is
+ * `{ _id: "Mutex", name, locked, waiters }` (whether it is held, and how
+ * many fibers wait in {@link lock}, right now).
+ *
+ * @category models
  * @since 0.1.0
  */
-export interface Mutex {
+export interface Mutex extends Pipeable, Inspectable.Inspectable {
   readonly [TypeId]: typeof TypeId
   /** The name given at {@link make}, shown in blocked-fiber dumps. */
   readonly name: string | undefined
@@ -71,6 +93,7 @@ export interface Mutex {
  * Unlocking a Mutex that is not locked: a defect, as Go makes it a fatal
  * error ("sync: unlock of unlocked mutex").
  *
+ * @category errors
  * @since 0.1.0
  */
 export class UnlockOfUnlockedMutexError extends Data.TaggedError("UnlockOfUnlockedMutexError")<{
@@ -82,7 +105,12 @@ export class UnlockOfUnlockedMutexError extends Data.TaggedError("UnlockOfUnlock
   }
 }
 
-/** Options for {@link make}. @since 0.1.0 */
+/**
+ * Options for {@link make}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
 export interface MutexOptions {
   /** Shown in blocked-fiber dumps and deadlock reports. */
   readonly name?: string | undefined
@@ -157,7 +185,7 @@ class LockQueue extends WaiterList<LockWaiter> {
 const waitedTooLong = (node: LockWaiter): boolean =>
   node.owner.getRef(Clock.Clock).currentTimeMillisUnsafe() - node.waitStart >= STARVATION_THRESHOLD_MILLIS
 
-class MutexImpl implements Mutex {
+class MutexImpl extends PrimitiveBase implements Mutex {
   readonly [TypeId] = TypeId
   readonly name: string | undefined
   locked = false
@@ -171,8 +199,18 @@ class MutexImpl implements Mutex {
   woken = false
   readonly waiters: LockQueue
   constructor(name: string | undefined) {
+    super()
     this.name = name
     this.waiters = new LockQueue("Mutex", name)
+  }
+  toJSON() {
+    return {
+      _id: "Mutex",
+      name: this.name,
+      locked: this.locked,
+      // A waiter whose turn has come has left the queue but still waits.
+      waiters: this.waiters.size + (this.woken ? 1 : 0)
+    }
   }
   /** Takes the lock if it is free: the fast path, and `block`'s re-check. */
   readonly tryLock = (): Exit.Exit<void> | undefined => {
@@ -218,6 +256,16 @@ const impl = (self: Mutex): MutexImpl => unwrap(self, MutexImpl, "Mutex")
  * Whether `u` is a Mutex (made by {@link make} or {@link makeUnsafe}; a
  * spread copy of one is not).
  *
+ * @example
+ * ```ts
+ * import { Mutex } from "effect-go"
+ *
+ * declare const u: unknown
+ *
+ * if (Mutex.isMutex(u)) console.log(u.name)
+ * ```
+ *
+ * @category guards
  * @since 0.1.0
  */
 export const isMutex = (u: unknown): u is Mutex => u instanceof MutexImpl
@@ -225,6 +273,14 @@ export const isMutex = (u: unknown): u is Mutex => u instanceof MutexImpl
 /**
  * Creates an unlocked Mutex outside of an Effect.
  *
+ * @example
+ * ```ts
+ * import { Mutex } from "effect-go"
+ *
+ * const mu = Mutex.makeUnsafe({ name: "cache" })
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const makeUnsafe = (options?: MutexOptions): Mutex => new MutexImpl(options?.name)
@@ -232,6 +288,18 @@ export const makeUnsafe = (options?: MutexOptions): Mutex => new MutexImpl(optio
 /**
  * Creates an unlocked Mutex. Go: `var mu sync.Mutex`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Mutex } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const mu = yield* Mutex.make({ name: "cache" })
+ *   return yield* Mutex.isLocked(mu) // false
+ * })
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (options?: MutexOptions): Effect.Effect<Mutex> => Effect.sync(() => makeUnsafe(options))
@@ -242,7 +310,25 @@ export const make = (options?: MutexOptions): Effect.Effect<Mutex> => Effect.syn
  * others wait, until the head has waited 1 ms (see the module doc).
  *
  * Interruptible: an interrupted `lock` leaves the queue and holds nothing.
+ * Prefer {@link withLock}, which cannot forget the unlock.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Mutex } from "effect-go"
+ *
+ * declare const mu: Mutex.Mutex
+ * let counter = 0
+ *
+ * // Go: mu.Lock(); counter++; mu.Unlock()
+ * const increment = Effect.gen(function* () {
+ *   yield* Mutex.lock(mu)
+ *   counter++
+ *   yield* Mutex.unlock(mu)
+ * })
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
 export const lock = (self: Mutex): Effect.Effect<void> =>
@@ -266,6 +352,23 @@ const acquire = (m: MutexImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Eff
  * As in Go it takes a free lock even while fibers wait for it, except in
  * starvation mode (see the module doc), where the lock belongs to the head.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Mutex } from "effect-go"
+ *
+ * declare const mu: Mutex.Mutex
+ * declare const flush: Effect.Effect<void>
+ *
+ * // Go: if mu.TryLock() { defer mu.Unlock(); flush() }
+ * const flushIfIdle = Effect.gen(function* () {
+ *   if (!(yield* Mutex.tryLock(mu))) return false
+ *   yield* flush.pipe(Effect.ensuring(Mutex.unlock(mu)))
+ *   return true
+ * })
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
 export const tryLock = (self: Mutex): Effect.Effect<boolean> => Effect.sync(() => impl(self).tryLock() !== undefined)
@@ -303,6 +406,17 @@ const misuse = (m: MutexImpl): UnlockOfUnlockedMutexError => new UnlockOfUnlocke
  * mode), or gets it directly (starvation mode). Unlocking an unlocked Mutex
  * is a defect ({@link UnlockOfUnlockedMutexError}).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Mutex } from "effect-go"
+ *
+ * declare const mu: Mutex.Mutex
+ *
+ * const critical = Effect.andThen(Mutex.lock(mu), Mutex.unlock(mu))
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
 export const unlock = (self: Mutex): Effect.Effect<void> =>
@@ -315,18 +429,57 @@ export const unlock = (self: Mutex): Effect.Effect<void> =>
 
 /**
  * Runs `effect` while holding the Mutex, and unlocks it however `effect`
- * ends. Go: `mu.Lock(); defer mu.Unlock()`.
+ * ends: success, failure, defect or interruption. Go:
+ * `mu.Lock(); defer mu.Unlock()`. The result has `effect`'s own types.
  *
- * @example
- * ```ts
- * const critical = Mutex.withLock(mu)(Effect.sync(() => counter++))
- * // or: Effect.sync(() => counter++).pipe(Mutex.withLock(mu))
- * ```
+ * Only the wait for the lock is interruptible; an interrupted wait holds
+ * nothing and runs nothing.
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const withLock: {
+  /**
+   * Returns a function that runs an effect while holding the Mutex, and
+   * unlocks it however the effect ends. Go: `mu.Lock(); defer mu.Unlock()`.
+   * The result has the effect's own types; only the wait for the lock is
+   * interruptible.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Mutex } from "effect-go"
+   *
+   * declare const mu: Mutex.Mutex
+   * let counter = 0
+   *
+   * const critical: Effect.Effect<number> = Mutex.withLock(mu)(Effect.sync(() => counter++))
+   * // or: Effect.sync(() => counter++).pipe(Mutex.withLock(mu))
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   (self: Mutex): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /**
+   * Runs `effect` while holding the Mutex, and unlocks it however `effect`
+   * ends. Go: `mu.Lock(); defer mu.Unlock()`. The result has `effect`'s own
+   * types; only the wait for the lock is interruptible.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Mutex } from "effect-go"
+   *
+   * declare const mu: Mutex.Mutex
+   * declare const writeFile: Effect.Effect<void, Error>
+   *
+   * const write: Effect.Effect<void, Error> = Mutex.withLock(writeFile, mu)
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   <A, E, R>(effect: Effect.Effect<A, E, R>, self: Mutex): Effect.Effect<A, E, R>
 } = dual(
   (args) => Effect.isEffect(args[0]),
@@ -349,7 +502,9 @@ export const withLock: {
 
 /**
  * Whether the Mutex is held right now (a snapshot, for tests and metrics).
+ * Go has no equivalent.
  *
+ * @category getters
  * @since 0.1.0
  */
 export const isLocked = (self: Mutex): Effect.Effect<boolean> => Effect.sync(() => impl(self).locked)
@@ -359,6 +514,7 @@ export const isLocked = (self: Mutex): Effect.Effect<boolean> => Effect.sync(() 
  * turn has come but who has not run yet to take the lock is not listed (it
  * left the queue; if it finds the lock taken it goes back to the head).
  *
+ * @category getters
  * @since 0.1.0
  */
 export const blocked = (self: Mutex): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
@@ -372,21 +528,59 @@ export const blocked = (self: Mutex): Effect.Effect<ReadonlyArray<BlockedFiber>>
  * The static side of a class made with {@link Service}: the service key plus
  * its layer and accessors that find the Mutex in the context.
  *
+ * @category services
  * @since 0.1.0
  */
 export interface MutexService<Self, Id extends string> extends Context.ServiceClass<Self, Id, Mutex> {
   /**
-   * A layer that creates the Mutex, named after the service key. Provide it
-   * once at the top of the application so that every part shares one lock.
+   * A layer that creates the Mutex, named after the service key; it cannot
+   * fail. Provide it once at the top of the application so that every part
+   * shares one lock.
+   *
+   * @category layers
+   * @since 0.1.0
    */
   readonly layer: Layer.Layer<Self>
-  /** {@link withLock} on the service's Mutex. */
+  /**
+   * {@link withLock} on the service's Mutex: runs `effect` holding the lock
+   * and unlocks it however `effect` ends. Keeps `effect`'s own types.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Mutex } from "effect-go"
+   *
+   * class ConfigLock extends Mutex.Service<ConfigLock>()("app/ConfigLock") {}
+   * declare const writeConfigFile: Effect.Effect<void, Error>
+   *
+   * const rewrite: Effect.Effect<void, Error, ConfigLock> = ConfigLock.withLock(writeConfigFile)
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | Self>
-  /** {@link lock} on the service's Mutex. */
+  /**
+   * {@link lock} on the service's Mutex.
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   readonly lock: Effect.Effect<void, never, Self>
-  /** {@link unlock} on the service's Mutex. */
+  /**
+   * {@link unlock} on the service's Mutex; unlocking it while unlocked is a
+   * defect.
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   readonly unlock: Effect.Effect<void, never, Self>
-  /** {@link tryLock} on the service's Mutex. */
+  /**
+   * {@link tryLock} on the service's Mutex.
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   readonly tryLock: Effect.Effect<boolean, never, Self>
 }
 
@@ -403,11 +597,14 @@ export interface MutexService<Self, Id extends string> extends Context.ServiceCl
  *
  * class ConfigLock extends Mutex.Service<ConfigLock>()("app/ConfigLock") {}
  *
+ * declare const writeConfigFile: Effect.Effect<void>
  * const rewrite = writeConfigFile.pipe(ConfigLock.withLock)
+ * const program = Effect.all([rewrite, rewrite], { concurrency: 2 })
  *
- * program.pipe(Effect.provide(ConfigLock.layer))
+ * const main = program.pipe(Effect.provide(ConfigLock.layer))
  * ```
  *
+ * @category services
  * @since 0.1.0
  */
 export const Service =

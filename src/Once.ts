@@ -44,19 +44,31 @@
  * after `f` panicked, so they cannot tell that the initialization failed;
  * here every later call replays the recorded failure or defect, as Go's
  * OnceFunc does. To keep that type-safe, a `Once` carries its error type:
- * `Once.make<DbError>()`.
+ * `Once.make<DbError>()`. Nothing else is a typed error: misuse (recursion,
+ * an initializer that is not an Effect) is a defect of the call.
+ *
+ * A Once is `Pipeable` and `Inspectable`: `String(once)` and
+ * `console.log(once)` show `{ _id: "Once", name, done, running, waiters }`.
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
  * import { Once } from "effect-go"
  *
+ * interface AppConfig {
+ *   readonly port: number
+ * }
+ * class ConfigFileError {
+ *   readonly _tag = "ConfigFileError"
+ * }
+ * declare const readConfigFile: Effect.Effect<AppConfig, ConfigFileError>
+ *
  * // Go: var loadConfig = sync.OnceValue(func() Config { ... })
- * const loadConfig = Once.value(readConfigFile) // Effect<Config, ConfigError>
+ * const loadConfig = Once.value(readConfigFile) // Effect<AppConfig, ConfigFileError>
  *
  * const program = Effect.gen(function* () {
  *   const [a, b] = yield* Effect.all([loadConfig, loadConfig], { concurrency: 2 })
- *   // readConfigFile ran once; a === b
+ *   return a === b // true: readConfigFile ran once
  * })
  * ```
  *
@@ -67,9 +79,12 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
-import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import type * as Inspectable from "effect/Inspectable"
+import type { Pipeable } from "effect/Pipeable"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
+import { PrimitiveBase } from "./internal/primitive.ts"
+import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/Once" as const
 
@@ -78,9 +93,15 @@ const TypeId = "~effect-go/Once" as const
  * {@link do}. `E` is the error an initializer may fail with, replayed to
  * every later caller.
  *
+ * `Pipeable` and `Inspectable`: its `toJSON()` is
+ * `{ _id: "Once", name, done, running, waiters }` (whether an outcome is
+ * recorded, whether a fiber runs the initializer, and how many wait for it,
+ * right now).
+ *
+ * @category models
  * @since 0.1.0
  */
-export interface Once<in out E = never> {
+export interface Once<in out E = never> extends Pipeable, Inspectable.Inspectable {
   readonly [TypeId]: { readonly _E: (_: E) => E }
   /** The name given at {@link make}, shown in blocked-fiber dumps. */
   readonly name: string | undefined
@@ -90,6 +111,7 @@ export interface Once<in out E = never> {
  * A call made, from the fiber running the initializer, to the Once it is
  * initializing: a defect (in Go this call deadlocks).
  *
+ * @category errors
  * @since 0.1.0
  */
 export class OnceRecursiveError extends Data.TaggedError("OnceRecursiveError")<{
@@ -100,7 +122,12 @@ export class OnceRecursiveError extends Data.TaggedError("OnceRecursiveError")<{
   }
 }
 
-/** Options for {@link make}, {@link func} and {@link value}. @since 0.1.0 */
+/**
+ * Options for {@link make}, {@link func} and {@link value}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
 export interface OnceOptions {
   /** Shown in blocked-fiber dumps and deadlock reports. */
   readonly name?: string | undefined
@@ -116,7 +143,7 @@ const DONE = 2
  */
 class TurnWaiter extends Waiter<boolean> {}
 
-class OnceImpl {
+class OnceImpl extends PrimitiveBase {
   readonly [TypeId] = { _E: (_: never) => _ }
   readonly name: string | undefined
   /** What a waiter is doing, for dumps: "do", "func" or "value". */
@@ -136,10 +163,20 @@ class OnceImpl {
   effect: Effect.Effect<any, any, any> | undefined = undefined
   readonly waiters: WaiterList<TurnWaiter>
   constructor(name: string | undefined, op: string) {
+    super()
     this.name = name
     this.op = op
     this.discard = op !== "value"
     this.waiters = new WaiterList("Once", name)
+  }
+  toJSON() {
+    return {
+      _id: "Once",
+      name: this.name,
+      done: this.state === DONE,
+      running: this.state === RUNNING,
+      waiters: this.waiters.size
+    }
   }
 }
 
@@ -255,8 +292,17 @@ const run = <A, E, R>(self: Once<any>, effect: Effect.Effect<A, E, R>): Effect.E
   })
 
 /**
- * Creates a Once outside of an Effect.
+ * Creates a Once outside of an Effect. `E` is the error its initializer may
+ * fail with (default: none).
  *
+ * @example
+ * ```ts
+ * import { Once } from "effect-go"
+ *
+ * const once = Once.makeUnsafe<Error>({ name: "connect" })
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const makeUnsafe = <E = never>(options?: OnceOptions): Once<E> =>
@@ -268,10 +314,22 @@ export const makeUnsafe = <E = never>(options?: OnceOptions): Once<E> =>
  *
  * @example
  * ```ts
- * const once = yield* Once.make<DbError>()
- * yield* Once.do(once, connect) // connect: Effect<void, DbError>
+ * import { Effect } from "effect"
+ * import { Once } from "effect-go"
+ *
+ * class DbError {
+ *   readonly _tag = "DbError"
+ * }
+ * declare const connect: Effect.Effect<void, DbError>
+ *
+ * const program = Effect.gen(function* () {
+ *   const once = yield* Once.make<DbError>()
+ *   yield* Once.do(once, connect)
+ *   yield* Once.do(once, connect) // does not connect again
+ * })
  * ```
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = <E = never>(options?: OnceOptions): Effect.Effect<Once<E>> =>
@@ -289,16 +347,65 @@ export const make = <E = never>(options?: OnceOptions): Effect.Effect<Once<E>> =
  * own effect instead. A call from the running initializer's own fiber is a
  * defect ({@link OnceRecursiveError}).
  *
- * @example
- * ```ts
- * yield* Once.do(once, Effect.log("initialized"))
- * // or: Effect.log("initialized").pipe(Once.do(once))
- * ```
- *
+ * @category combinators
  * @since 0.1.0
  */
 const do_: {
+  /**
+   * Returns a function that runs its effect if this is the first call to
+   * `do` on `self` (or every earlier run was interrupted), and otherwise
+   * waits for that run and replays its outcome: the data-last form, for
+   * `pipe`. Go: `once.Do(f)`.
+   *
+   * Only the first call's effect runs; its value is discarded, its failure or
+   * defect is replayed to every call. Interrupting the caller that runs it
+   * records nothing. A call from the running initializer's own fiber is a
+   * defect ({@link OnceRecursiveError}).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Once } from "effect-go"
+   *
+   * declare const once: Once.Once
+   *
+   * const init: Effect.Effect<void> = Effect.log("initialized").pipe(Once.do(once))
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   <E>(self: Once<E>): <A, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<void, E, R>
+  /**
+   * Runs `effect` if this is the first call to `do` on `self` (or every
+   * earlier run was interrupted); otherwise waits for that run and replays
+   * its outcome. Go: `once.Do(f)`.
+   *
+   * Only the first call's effect runs, even if later calls pass another one;
+   * its value is discarded, its failure or defect is replayed to every call
+   * (Go's later `Do` calls return normally instead). `effect` may fail only
+   * with the Once's `E`. Interrupting the caller that runs `effect` records
+   * nothing: the longest waiter runs its own effect instead. A call from the
+   * running initializer's own fiber is a defect ({@link OnceRecursiveError}).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Once } from "effect-go"
+   *
+   * class DbError {
+   *   readonly _tag = "DbError"
+   * }
+   * declare const once: Once.Once<DbError>
+   * declare const connect: Effect.Effect<void, DbError>
+   *
+   * // Go: once.Do(connect)
+   * const ensureConnected: Effect.Effect<void, DbError> = Once.do(once, connect)
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   <E, A, R>(self: Once<E>, effect: Effect.Effect<A, E, R>): Effect.Effect<void, E, R>
 } = effectLast(2, run)
 
@@ -308,6 +415,7 @@ export { do_ as do }
  * Whether the Once has a recorded outcome (success, failure or defect).
  * A snapshot, for tests and metrics; Go has no equivalent.
  *
+ * @category getters
  * @since 0.1.0
  */
 export const isDone = <E>(self: Once<E>): Effect.Effect<boolean> => Effect.sync(() => impl(self).state === DONE)
@@ -316,6 +424,7 @@ export const isDone = <E>(self: Once<E>): Effect.Effect<boolean> => Effect.sync(
  * The fibers waiting for another fiber's run of the initializer, longest
  * waiting first; `op` is `do` (or `func` / `value` for the memos).
  *
+ * @category getters
  * @since 0.1.0
  */
 export const blocked = <E>(self: Once<E>): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
@@ -344,11 +453,18 @@ const memoize = <A, E, R>(
  *
  * @example
  * ```ts
+ * import { Effect } from "effect"
+ * import { Once } from "effect-go"
+ *
  * const warnOnce = Once.func(Effect.logWarning("deprecated option used"))
- * yield* warnOnce
- * yield* warnOnce // logs nothing
+ *
+ * const program = Effect.gen(function* () {
+ *   yield* warnOnce
+ *   yield* warnOnce // logs nothing
+ * })
  * ```
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const func = <A, E, R>(effect: Effect.Effect<A, E, R>, options?: OnceOptions): Effect.Effect<void, E, R> =>
@@ -367,10 +483,19 @@ export const func = <A, E, R>(effect: Effect.Effect<A, E, R>, options?: OnceOpti
  *
  * @example
  * ```ts
- * const getConfig = Once.value(loadConfig) // Effect<Config, ConfigError>
+ * import { Effect } from "effect"
+ * import { Once } from "effect-go"
+ *
+ * interface AppConfig {
+ *   readonly port: number
+ * }
+ * declare const loadConfig: Effect.Effect<AppConfig, Error>
+ *
+ * const getConfig: Effect.Effect<AppConfig, Error> = Once.value(loadConfig)
  * const port = Effect.map(getConfig, (c) => c.port)
  * ```
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const value = <A, E, R>(effect: Effect.Effect<A, E, R>, options?: OnceOptions): Effect.Effect<A, E, R> =>

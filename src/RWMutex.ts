@@ -27,7 +27,12 @@
  * `rLock` again while a writer waits deadlocks (the second `rLock` queues
  * behind the writer, which waits for the first).
  * Misuse that Go makes a fatal error is a defect carrying Go's message:
- * {@link RUnlockOfUnlockedRWMutexError}, {@link UnlockOfUnlockedRWMutexError}.
+ * {@link RUnlockOfUnlockedRWMutexError}, {@link UnlockOfUnlockedRWMutexError};
+ * no operation has a typed error.
+ *
+ * An RWMutex is `Pipeable` and `Inspectable`: `String(rw)` and
+ * `console.log(rw)` show
+ * `{ _id: "RWMutex", name, locked, readers, waitingReaders, waitingWriters }`.
  *
  * @example
  * ```ts
@@ -51,17 +56,26 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
-import { type BlockedFiber, block, handsOver, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import type * as Inspectable from "effect/Inspectable"
+import type { Pipeable } from "effect/Pipeable"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
+import { PrimitiveBase } from "./internal/primitive.ts"
+import { type BlockedFiber, block, handsOver, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/RWMutex" as const
 
 /**
  * A reader/writer lock. Create it with {@link make}.
  *
+ * `Pipeable` and `Inspectable`: its `toJSON()` is
+ * `{ _id: "RWMutex", name, locked, readers, waitingReaders, waitingWriters }`
+ * (whether a writer holds it, how many readers hold it, how many fibers wait
+ * in {@link rLock} and in {@link lock}, right now).
+ *
+ * @category models
  * @since 0.1.0
  */
-export interface RWMutex {
+export interface RWMutex extends Pipeable, Inspectable.Inspectable {
   readonly [TypeId]: typeof TypeId
   /** The name given at {@link make}, shown in blocked-fiber dumps. */
   readonly name: string | undefined
@@ -71,6 +85,7 @@ export interface RWMutex {
  * Read-unlocking an RWMutex that no reader holds: a defect, as Go makes it a
  * fatal error ("sync: RUnlock of unlocked RWMutex").
  *
+ * @category errors
  * @since 0.1.0
  */
 export class RUnlockOfUnlockedRWMutexError extends Data.TaggedError("RUnlockOfUnlockedRWMutexError")<{
@@ -86,6 +101,7 @@ export class RUnlockOfUnlockedRWMutexError extends Data.TaggedError("RUnlockOfUn
  * Unlocking an RWMutex that no writer holds: a defect, as Go makes it a fatal
  * error ("sync: Unlock of unlocked RWMutex").
  *
+ * @category errors
  * @since 0.1.0
  */
 export class UnlockOfUnlockedRWMutexError extends Data.TaggedError("UnlockOfUnlockedRWMutexError")<{
@@ -97,7 +113,12 @@ export class UnlockOfUnlockedRWMutexError extends Data.TaggedError("UnlockOfUnlo
   }
 }
 
-/** Options for {@link make}. @since 0.1.0 */
+/**
+ * Options for {@link make}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
 export interface RWMutexOptions {
   /** Shown in blocked-fiber dumps and deadlock reports. */
   readonly name?: string | undefined
@@ -119,7 +140,7 @@ class RWWaiter extends Waiter {
 //   `readerWaiters.size > 0` implies `writer || writerWaiters.size > 0`;
 // - a writer waits only while the lock is held: `writerWaiters.size > 0`
 //   implies `writer || readers > 0`.
-class RWMutexImpl implements RWMutex {
+class RWMutexImpl extends PrimitiveBase implements RWMutex {
   readonly [TypeId] = TypeId
   readonly name: string | undefined
   /** A writer holds the lock. */
@@ -139,6 +160,7 @@ class RWMutexImpl implements RWMutex {
    */
   readonly onCancel: (node: RWWaiter, granted: Exit.Exit<void> | undefined) => void
   constructor(name: string | undefined) {
+    super()
     this.name = name
     this.readerWaiters = new WaiterList("RWMutex", name)
     this.writerWaiters = new WaiterList("RWMutex", name)
@@ -149,6 +171,16 @@ class RWMutexImpl implements RWMutex {
       } else if (node.op === "lock" && !this.writer && this.writerWaiters.size === 0) {
         admitReaders(this)
       }
+    }
+  }
+  toJSON() {
+    return {
+      _id: "RWMutex",
+      name: this.name,
+      locked: this.writer,
+      readers: this.readers,
+      waitingReaders: this.readerWaiters.size,
+      waitingWriters: this.writerWaiters.size
     }
   }
 }
@@ -236,6 +268,14 @@ const withLockImpl = <A, E, R>(self: RWMutex, effect: Effect.Effect<A, E, R>, wr
 /**
  * Creates an unlocked RWMutex outside of an Effect.
  *
+ * @example
+ * ```ts
+ * import { RWMutex } from "effect-go"
+ *
+ * const rw = RWMutex.makeUnsafe({ name: "routes" })
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const makeUnsafe = (options?: RWMutexOptions): RWMutex => new RWMutexImpl(options?.name)
@@ -243,6 +283,18 @@ export const makeUnsafe = (options?: RWMutexOptions): RWMutex => new RWMutexImpl
 /**
  * Creates an unlocked RWMutex. Go: `var rw sync.RWMutex`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { RWMutex } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const rw = yield* RWMutex.make({ name: "routes" })
+ *   return yield* RWMutex.readerCount(rw) // 0
+ * })
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (options?: RWMutexOptions): Effect.Effect<RWMutex> => Effect.sync(() => makeUnsafe(options))
@@ -255,11 +307,22 @@ export const make = (options?: RWMutexOptions): Effect.Effect<RWMutex> => Effect
  *
  * @example
  * ```ts
- * yield* RWMutex.rLock(rw)
- * const v = table.get(k)
- * yield* RWMutex.rUnlock(rw)
+ * import { Effect } from "effect"
+ * import { RWMutex } from "effect-go"
+ *
+ * declare const rw: RWMutex.RWMutex
+ * declare const table: Map<string, number>
+ *
+ * const get = (k: string) =>
+ *   Effect.gen(function* () {
+ *     yield* RWMutex.rLock(rw)
+ *     const v = table.get(k)
+ *     yield* RWMutex.rUnlock(rw)
+ *     return v
+ *   })
  * ```
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const rLock = (self: RWMutex): Effect.Effect<void> =>
@@ -273,6 +336,7 @@ export const rLock = (self: RWMutex): Effect.Effect<void> =>
  * Locks for reading if no writer holds the lock or waits for it; says
  * whether it did. Go: `rw.TryRLock()`.
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const tryRLock = (self: RWMutex): Effect.Effect<boolean> =>
@@ -300,6 +364,7 @@ const rUnlockUnsafe = (m: RWMutexImpl): Exit.Exit<void> => {
  * waiting writer. Go: `rw.RUnlock()`. Read-unlocking when no reader holds the
  * lock is a defect ({@link RUnlockOfUnlockedRWMutexError}).
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const rUnlock = (self: RWMutex): Effect.Effect<void> => shallow(() => rUnlockUnsafe(impl(self)))
@@ -314,11 +379,21 @@ export const rUnlock = (self: RWMutex): Effect.Effect<void> => shallow(() => rUn
  *
  * @example
  * ```ts
- * yield* RWMutex.lock(rw)
- * table.set(k, v)
- * yield* RWMutex.unlock(rw)
+ * import { Effect } from "effect"
+ * import { RWMutex } from "effect-go"
+ *
+ * declare const rw: RWMutex.RWMutex
+ * declare const table: Map<string, number>
+ *
+ * const put = (k: string, v: number) =>
+ *   Effect.gen(function* () {
+ *     yield* RWMutex.lock(rw)
+ *     table.set(k, v)
+ *     yield* RWMutex.unlock(rw)
+ *   })
  * ```
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const lock = (self: RWMutex): Effect.Effect<void> =>
@@ -331,6 +406,7 @@ export const lock = (self: RWMutex): Effect.Effect<void> =>
  * Locks for writing if nobody holds the lock and no writer waits for it; says
  * whether it did. Go: `rw.TryLock()`.
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const tryLock = (self: RWMutex): Effect.Effect<boolean> =>
@@ -358,24 +434,63 @@ const unlockUnsafe = (m: RWMutexImpl): Exit.Exit<void> => {
  * Unlocking when no writer holds the lock is a defect
  * ({@link UnlockOfUnlockedRWMutexError}).
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const unlock = (self: RWMutex): Effect.Effect<void> => shallow(() => unlockUnsafe(impl(self)))
 
 /**
  * Runs `effect` holding the lock for reading, and read-unlocks however
- * `effect` ends. Go: `rw.RLock(); defer rw.RUnlock()`.
+ * `effect` ends: success, failure, defect or interruption. Go:
+ * `rw.RLock(); defer rw.RUnlock()`. The result has `effect`'s own types;
+ * only the wait for the lock is interruptible.
  *
- * @example
- * ```ts
- * const get = RWMutex.withRLock(rw)(Effect.sync(() => table.get(k)))
- * // or: Effect.sync(() => table.get(k)).pipe(RWMutex.withRLock(rw))
- * ```
- *
+ * @category combinators
  * @since 0.1.0
  */
 export const withRLock: {
+  /**
+   * Returns a function that runs an effect holding the lock for reading, and
+   * read-unlocks however the effect ends. Go: `rw.RLock(); defer rw.RUnlock()`.
+   * The result has the effect's own types; only the wait for the lock is
+   * interruptible.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { RWMutex } from "effect-go"
+   *
+   * declare const rw: RWMutex.RWMutex
+   * declare const table: Map<string, number>
+   *
+   * const get = (k: string): Effect.Effect<number | undefined> =>
+   *   RWMutex.withRLock(rw)(Effect.sync(() => table.get(k)))
+   * // or: Effect.sync(() => table.get(k)).pipe(RWMutex.withRLock(rw))
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   (self: RWMutex): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /**
+   * Runs `effect` holding the lock for reading, and read-unlocks however
+   * `effect` ends. Go: `rw.RLock(); defer rw.RUnlock()`. The result has
+   * `effect`'s own types; only the wait for the lock is interruptible.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { RWMutex } from "effect-go"
+   *
+   * declare const rw: RWMutex.RWMutex
+   * declare const readSnapshot: Effect.Effect<Uint8Array, Error>
+   *
+   * const snapshot: Effect.Effect<Uint8Array, Error> = RWMutex.withRLock(readSnapshot, rw)
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   <A, E, R>(effect: Effect.Effect<A, E, R>, self: RWMutex): Effect.Effect<A, E, R>
 } = dual(
   (args) => Effect.isEffect(args[0]),
@@ -384,18 +499,56 @@ export const withRLock: {
 
 /**
  * Runs `effect` holding the lock for writing, and unlocks however `effect`
- * ends. Go: `rw.Lock(); defer rw.Unlock()`.
+ * ends: success, failure, defect or interruption. Go:
+ * `rw.Lock(); defer rw.Unlock()`. The result has `effect`'s own types; only
+ * the wait for the lock is interruptible.
  *
- * @example
- * ```ts
- * const put = RWMutex.withLock(rw)(Effect.sync(() => table.set(k, v)))
- * // or: Effect.sync(() => table.set(k, v)).pipe(RWMutex.withLock(rw))
- * ```
- *
+ * @category combinators
  * @since 0.1.0
  */
 export const withLock: {
+  /**
+   * Returns a function that runs an effect holding the lock for writing, and
+   * unlocks however the effect ends. Go: `rw.Lock(); defer rw.Unlock()`. The
+   * result has the effect's own types; only the wait for the lock is
+   * interruptible.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { RWMutex } from "effect-go"
+   *
+   * declare const rw: RWMutex.RWMutex
+   * declare const table: Map<string, number>
+   *
+   * const put = (k: string, v: number): Effect.Effect<void> =>
+   *   RWMutex.withLock(rw)(Effect.sync(() => void table.set(k, v)))
+   * // or: Effect.sync(() => void table.set(k, v)).pipe(RWMutex.withLock(rw))
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   (self: RWMutex): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /**
+   * Runs `effect` holding the lock for writing, and unlocks however `effect`
+   * ends. Go: `rw.Lock(); defer rw.Unlock()`. The result has `effect`'s own
+   * types; only the wait for the lock is interruptible.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { RWMutex } from "effect-go"
+   *
+   * declare const rw: RWMutex.RWMutex
+   * declare const reload: Effect.Effect<void, Error>
+   *
+   * const reloadAlone: Effect.Effect<void, Error> = RWMutex.withLock(reload, rw)
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
   <A, E, R>(effect: Effect.Effect<A, E, R>, self: RWMutex): Effect.Effect<A, E, R>
 } = dual(
   (args) => Effect.isEffect(args[0]),
@@ -406,6 +559,7 @@ export const withLock: {
  * Whether a writer holds the lock right now (a snapshot, for tests and
  * metrics). Go has no equivalent.
  *
+ * @category getters
  * @since 0.1.0
  */
 export const isLocked = (self: RWMutex): Effect.Effect<boolean> => Effect.sync(() => impl(self).writer)
@@ -414,6 +568,7 @@ export const isLocked = (self: RWMutex): Effect.Effect<boolean> => Effect.sync((
  * How many readers hold the lock right now (a snapshot, for tests and
  * metrics). Go has no equivalent.
  *
+ * @category getters
  * @since 0.1.0
  */
 export const readerCount = (self: RWMutex): Effect.Effect<number> => Effect.sync(() => impl(self).readers)
@@ -422,6 +577,7 @@ export const readerCount = (self: RWMutex): Effect.Effect<number> => Effect.sync
  * The fibers blocked in {@link rLock} (op `"rLock"`) and {@link lock}
  * (op `"lock"`), in the order they arrived.
  *
+ * @category getters
  * @since 0.1.0
  */
 export const blocked = (self: RWMutex): Effect.Effect<ReadonlyArray<BlockedFiber>> =>

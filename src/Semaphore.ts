@@ -15,18 +15,24 @@
  *   `acquire` leaves the queue holding nothing, and if it was at the head,
  *   the waiters behind it that now fit are served at once (Go's
  *   `TestAllocCancelDoesntStarve`);
- * - a request above the size fails at once with {@link PermitsExceedSizeError}
- *   (Go blocks until the context is done);
- * - a negative, fractional, NaN or infinite permit count fails with
- *   {@link InvalidPermitsError} (Go's `int64` rules these out);
+ * - a request above the size can never succeed: it is a defect at the call,
+ *   {@link PermitsExceedSizeError} (Go's `Acquire` blocks until its context
+ *   is done and returns `ctx.Err()`; `TryAcquire` returns false);
+ * - a negative, fractional, NaN or infinite permit count is a defect,
+ *   {@link InvalidPermitsError} (Go's `int64` rules most of these out);
  * - a request for 0 permits takes nothing, so it cannot overtake anyone: it
  *   succeeds at once even while others wait (Go queues it behind them);
  * - {@link withPermits} releases on success, failure, defect and
  *   interruption, which is what `defer sem.Release(n)` is for in Go.
  *
- * Releasing more than is held is a defect ({@link ReleasedMoreThanHeldError}),
- * as it is a panic in Go. As in Go, permits are not owned by a fiber: any
- * fiber may release them.
+ * So no operation has a typed error: `withPermits(sem, 1)(effect)` fails only
+ * as `effect` does. Releasing more than is held is a defect too
+ * ({@link ReleasedMoreThanHeldError}), as it is a panic in Go. As in Go,
+ * permits are not owned by a fiber: any fiber may release them.
+ *
+ * A Semaphore is `Pipeable` and `Inspectable`: `String(sem)` and
+ * `console.log(sem)` show `{ _id: "Semaphore", name, size, available,
+ * waiters }`.
  *
  * For an application-wide limit declared once as a service and provided by a
  * Layer (so that tests can swap it), see {@link Service}.
@@ -36,37 +42,54 @@
  * import { Effect } from "effect"
  * import { Semaphore } from "effect-go"
  *
+ * interface Job {
+ *   readonly weight: number
+ * }
+ * declare const jobs: ReadonlyArray<Job>
+ * declare const runJob: (job: Job) => Effect.Effect<void>
+ *
  * const program = Effect.gen(function* () {
  *   const sem = yield* Semaphore.make(10) // at most 10 units of work at once
  *   yield* Effect.forEach(
  *     jobs,
  *     (job) => Semaphore.withPermits(sem, job.weight)(runJob(job)),
- *     { concurrency: "unbounded" }
+ *     { concurrency: "unbounded", discard: true }
  *   )
  * })
  * ```
  *
  * @since 0.1.0
  */
+import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
+import type * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
+import type { Pipeable } from "effect/Pipeable"
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
 import type * as Scope from "effect/Scope"
-import { type BlockedFiber, block, handsOver, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import { invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
+import { PrimitiveBase } from "./internal/primitive.ts"
+import { type BlockedFiber, block, handsOver, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/Semaphore" as const
 
 /**
  * A weighted semaphore. Create it with {@link make}.
  *
+ * `Pipeable` and `Inspectable`: its `toJSON()` is
+ * `{ _id: "Semaphore", name, size, available, waiters }` (the free permits
+ * and the number of fibers waiting, right now).
+ *
+ * @category models
  * @since 0.1.0
  */
-export interface Semaphore {
+export interface Semaphore extends Pipeable, Inspectable.Inspectable {
   readonly [TypeId]: typeof TypeId
   /** The total number of permits, fixed at {@link make}. */
   readonly size: number
@@ -76,9 +99,11 @@ export interface Semaphore {
 
 /**
  * A permit count (or a size) that is not a non-negative safe integer:
- * negative, fractional, NaN or infinite. A typed error, since it is an input
- * that can never succeed.
+ * negative, fractional, NaN or infinite, or not a number at all (through a
+ * cast). A defect: such a count is a programmer error that no caller can
+ * handle, and it can never succeed.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class InvalidPermitsError extends Data.TaggedError("InvalidPermitsError")<{
@@ -96,15 +121,20 @@ export class InvalidPermitsError extends Data.TaggedError("InvalidPermitsError")
 
 /**
  * A request for more permits than the semaphore has. It could never be
- * granted, so it fails at once instead of waiting forever (Go's `Acquire`
- * waits for its context to be done).
+ * granted, so it is a defect at the call instead of a wait forever (Go's
+ * `Acquire` waits for its context to be done and returns `ctx.Err()`).
  *
+ * @category errors
  * @since 0.1.0
  */
 export class PermitsExceedSizeError extends Data.TaggedError("PermitsExceedSizeError")<{
+  /** The operation that got the count: "acquire", "tryAcquire", "withPermits". */
   readonly op: string
+  /** The permits asked for. */
   readonly permits: number
+  /** The semaphore's size. */
   readonly size: number
+  /** The semaphore's name, if it was given one. */
   readonly semaphoreName: string | undefined
 }> {
   override get message(): string {
@@ -116,11 +146,15 @@ export class PermitsExceedSizeError extends Data.TaggedError("PermitsExceedSizeE
  * Releasing more permits than are held: a defect, as Go panics
  * ("semaphore: released more than held").
  *
+ * @category errors
  * @since 0.1.0
  */
 export class ReleasedMoreThanHeldError extends Data.TaggedError("ReleasedMoreThanHeldError")<{
+  /** The permits released. */
   readonly permits: number
+  /** The permits held at the time. */
   readonly held: number
+  /** The semaphore's name, if it was given one. */
   readonly semaphoreName: string | undefined
 }> {
   override get message(): string {
@@ -128,7 +162,12 @@ export class ReleasedMoreThanHeldError extends Data.TaggedError("ReleasedMoreTha
   }
 }
 
-/** Options for {@link make}. @since 0.1.0 */
+/**
+ * Options for {@link make}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
 export interface SemaphoreOptions {
   /** Shown in blocked-fiber dumps and deadlock reports. */
   readonly name?: string | undefined
@@ -145,7 +184,7 @@ class PermitWaiter extends Waiter {
   }
 }
 
-class SemaphoreImpl implements Semaphore {
+class SemaphoreImpl extends PrimitiveBase implements Semaphore {
   readonly [TypeId] = TypeId
   readonly size: number
   readonly name: string | undefined
@@ -158,9 +197,19 @@ class SemaphoreImpl implements Semaphore {
    */
   readonly waiters: WaiterList<PermitWaiter>
   constructor(size: number, name: string | undefined) {
+    super()
     this.size = size
     this.name = name
     this.waiters = new WaiterList("Semaphore", name)
+  }
+  toJSON() {
+    return {
+      _id: "Semaphore",
+      name: this.name,
+      size: this.size,
+      available: this.size - this.cur,
+      waiters: this.waiters.size
+    }
   }
 }
 
@@ -198,6 +247,14 @@ const onCancel = (node: PermitWaiter, granted: Exit.Exit<void> | undefined): voi
  * Creates a Semaphore outside of an Effect. Throws {@link InvalidPermitsError}
  * when `size` is not a non-negative safe integer.
  *
+ * @example
+ * ```ts
+ * import { Semaphore } from "effect-go"
+ *
+ * const sem = Semaphore.makeUnsafe(4, { name: "uploads" })
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const makeUnsafe = (size: number, options?: SemaphoreOptions): Semaphore => {
@@ -208,32 +265,36 @@ export const makeUnsafe = (size: number, options?: SemaphoreOptions): Semaphore 
 /**
  * Creates a Semaphore with `size` permits, all free. Go:
  * `semaphore.NewWeighted(size)`. A size that is not a non-negative safe
- * integer fails with {@link InvalidPermitsError}; a size of 0 is allowed
+ * integer is a defect ({@link InvalidPermitsError}); a size of 0 is allowed
  * (only requests for 0 permits succeed).
  *
  * @example
  * ```ts
- * const sem = yield* Semaphore.make(10, { name: "db" })
+ * import { Effect } from "effect"
+ * import { Semaphore } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const sem = yield* Semaphore.make(10, { name: "db" })
+ *   return sem.size // 10
+ * })
  * ```
  *
+ * @category constructors
  * @since 0.1.0
  */
-export const make = (size: number, options?: SemaphoreOptions): Effect.Effect<Semaphore, InvalidPermitsError> =>
+export const make = (size: number, options?: SemaphoreOptions): Effect.Effect<Semaphore> =>
   Effect.suspend(() =>
     isCount(size)
       ? Exit.succeed(new SemaphoreImpl(size, options?.name))
-      : Exit.fail(new InvalidPermitsError({ op: "make", permits: size }))
+      : Exit.die(new InvalidPermitsError({ op: "make", permits: size }))
   )
 
-const check = (
-  s: SemaphoreImpl,
-  op: string,
-  n: number
-): Exit.Exit<never, InvalidPermitsError | PermitsExceedSizeError> | undefined =>
+/** The defect a request for `n` permits is, or undefined when it may be served. */
+const check = (s: SemaphoreImpl, op: string, n: number): Exit.Exit<never> | undefined =>
   !isCount(n)
-    ? Exit.fail(new InvalidPermitsError({ op, permits: n }))
+    ? Exit.die(new InvalidPermitsError({ op, permits: n }))
     : n > s.size
-      ? Exit.fail(new PermitsExceedSizeError({ op, permits: n, size: s.size, semaphoreName: s.name }))
+      ? Exit.die(new PermitsExceedSizeError({ op, permits: n, size: s.size, semaphoreName: s.name }))
       : undefined
 
 /**
@@ -269,20 +330,71 @@ const acquireChecked = (s: SemaphoreImpl, n: number): Effect.Effect<void> =>
  *   would fit now.
  * - Interruptible: an interrupted `acquire` leaves the queue holding nothing,
  *   and wakes the waiters behind it that now fit.
- * - `n` above the size fails at once with {@link PermitsExceedSizeError};
- *   `n` negative, fractional, NaN or infinite with {@link InvalidPermitsError};
- *   `n = 0` succeeds at once.
+ * - `n = 0` succeeds at once. `n` above the size is a defect
+ *   ({@link PermitsExceedSizeError}), and so is `n` negative, fractional,
+ *   NaN or infinite ({@link InvalidPermitsError}).
  *
  * Pair it with {@link release}, or use {@link withPermits}.
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const acquire: {
-  (n: number): (self: Semaphore) => Effect.Effect<void, InvalidPermitsError | PermitsExceedSizeError>
-  (self: Semaphore, n: number): Effect.Effect<void, InvalidPermitsError | PermitsExceedSizeError>
+  /**
+   * Acquires `n` permits of the semaphore it is then given, waiting in FIFO
+   * order until they are free: the data-last form, for `pipe`.
+   * Go: `sem.Acquire(ctx, n)`.
+   *
+   * Interruptible: an interrupted `acquire` holds nothing. `n` above the size
+   * is a defect ({@link PermitsExceedSizeError}), and so is a count that is
+   * not a non-negative safe integer ({@link InvalidPermitsError}).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Semaphore } from "effect-go"
+   *
+   * declare const sem: Semaphore.Semaphore
+   *
+   * const takeTwo: Effect.Effect<void> = sem.pipe(Semaphore.acquire(2))
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
+  (n: number): (self: Semaphore) => Effect.Effect<void>
+  /**
+   * Acquires `n` permits, waiting in FIFO order until they are free (no
+   * barging: while others wait, it queues behind them even if it would fit).
+   * Go: `sem.Acquire(ctx, n)`.
+   *
+   * Interruptible: an interrupted `acquire` leaves the queue holding nothing,
+   * and wakes the waiters behind it that now fit. `n = 0` succeeds at once.
+   * `n` above the size is a defect ({@link PermitsExceedSizeError}), and so is
+   * a count that is not a non-negative safe integer ({@link InvalidPermitsError}).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Semaphore } from "effect-go"
+   *
+   * declare const sem: Semaphore.Semaphore
+   * declare const upload: Effect.Effect<void>
+   *
+   * // Go: if err := sem.Acquire(ctx, 3); err != nil { ... }; defer sem.Release(3)
+   * const program = Effect.gen(function* () {
+   *   yield* Semaphore.acquire(sem, 3)
+   *   yield* upload.pipe(Effect.ensuring(Semaphore.release(sem, 3)))
+   * })
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
+  (self: Semaphore, n: number): Effect.Effect<void>
 } = dual(
   2,
-  (self: Semaphore, n: number): Effect.Effect<void, InvalidPermitsError | PermitsExceedSizeError> =>
+  (self: Semaphore, n: number): Effect.Effect<void> =>
     Effect.suspend(() => {
       const s = impl(self)
       return check(s, "acquire", n) ?? acquireChecked(s, n)
@@ -293,24 +405,69 @@ export const acquire: {
  * Acquires `n` permits if they are free and nobody waits; says whether it
  * did. Never waits. Go: `sem.TryAcquire(n)`.
  *
- * Fails (returns false) while others wait, even if `n` would fit: it cannot
- * barge. Bad input fails as in {@link acquire}; `n = 0` returns true.
+ * Returns false while others wait, even if `n` would fit: it cannot barge.
+ * `n = 0` returns true; a bad `n` is a defect as in {@link acquire}.
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const tryAcquire: {
-  (n: number): (self: Semaphore) => Effect.Effect<boolean, InvalidPermitsError | PermitsExceedSizeError>
-  (self: Semaphore, n: number): Effect.Effect<boolean, InvalidPermitsError | PermitsExceedSizeError>
+  /**
+   * Acquires `n` permits of the semaphore it is then given if they are free
+   * and nobody waits; says whether it did. Never waits: the data-last form,
+   * for `pipe`. Go: `sem.TryAcquire(n)`.
+   *
+   * A bad `n` is a defect as in {@link acquire}.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Semaphore } from "effect-go"
+   *
+   * declare const sem: Semaphore.Semaphore
+   *
+   * const got: Effect.Effect<boolean> = sem.pipe(Semaphore.tryAcquire(1))
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
+  (n: number): (self: Semaphore) => Effect.Effect<boolean>
+  /**
+   * Acquires `n` permits if they are free and nobody waits; says whether it
+   * did. Never waits. Go: `sem.TryAcquire(n)`.
+   *
+   * Returns false while others wait, even if `n` would fit: it cannot barge.
+   * `n = 0` returns true; a bad `n` is a defect as in {@link acquire}.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Semaphore } from "effect-go"
+   *
+   * declare const sem: Semaphore.Semaphore
+   * declare const work: Effect.Effect<void>
+   *
+   * // Go: if !sem.TryAcquire(1) { return errBusy }; defer sem.Release(1)
+   * const program = Effect.gen(function* () {
+   *   if (!(yield* Semaphore.tryAcquire(sem, 1))) return "busy"
+   *   yield* work.pipe(Effect.ensuring(Semaphore.release(sem, 1)))
+   *   return "done"
+   * })
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
+  (self: Semaphore, n: number): Effect.Effect<boolean>
 } = dual(
   2,
-  (self: Semaphore, n: number): Effect.Effect<boolean, InvalidPermitsError | PermitsExceedSizeError> =>
+  (self: Semaphore, n: number): Effect.Effect<boolean> =>
     Effect.suspend(() => {
       const s = impl(self)
-      const bad = check(s, "tryAcquire", n)
-      if (bad !== undefined) return bad
       // A sync passes its value straight to the caller's continuation: no
       // step between taking the permits and the caller seeing `true`.
-      return Effect.sync(() => takeNow(s, n) !== undefined)
+      return check(s, "tryAcquire", n) ?? Effect.sync(() => takeNow(s, n) !== undefined)
     })
 )
 
@@ -326,19 +483,64 @@ const releaseUnsafe = (s: SemaphoreImpl, n: number): Exit.Exit<void> => {
  * Go: `sem.Release(n)`.
  *
  * Releasing more than is held is a defect ({@link ReleasedMoreThanHeldError},
- * Go's panic "semaphore: released more than held") and changes nothing.
- * A bad `n` fails with {@link InvalidPermitsError}.
+ * Go's panic "semaphore: released more than held") and changes nothing; so
+ * is a bad `n` ({@link InvalidPermitsError}).
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const release: {
-  (n: number): (self: Semaphore) => Effect.Effect<void, InvalidPermitsError>
-  (self: Semaphore, n: number): Effect.Effect<void, InvalidPermitsError>
+  /**
+   * Releases `n` permits of the semaphore it is then given and serves the
+   * waiters that now fit: the data-last form, for `pipe`. Go: `sem.Release(n)`.
+   *
+   * Releasing more than is held is a defect ({@link ReleasedMoreThanHeldError});
+   * so is a bad `n` ({@link InvalidPermitsError}).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Semaphore } from "effect-go"
+   *
+   * declare const sem: Semaphore.Semaphore
+   *
+   * const giveBack: Effect.Effect<void> = sem.pipe(Semaphore.release(2))
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
+  (n: number): (self: Semaphore) => Effect.Effect<void>
+  /**
+   * Releases `n` permits and serves the waiters, in FIFO order, that now fit.
+   * Go: `sem.Release(n)`.
+   *
+   * Releasing more than is held is a defect ({@link ReleasedMoreThanHeldError},
+   * Go's panic "semaphore: released more than held") and changes nothing; so
+   * is a bad `n` ({@link InvalidPermitsError}).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Semaphore } from "effect-go"
+   *
+   * const program = Effect.gen(function* () {
+   *   const sem = yield* Semaphore.make(2)
+   *   yield* Semaphore.acquire(sem, 2)
+   *   yield* Semaphore.release(sem, 2)
+   *   return yield* Semaphore.available(sem) // 2
+   * })
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
+  (self: Semaphore, n: number): Effect.Effect<void>
 } = dual(
   2,
-  (self: Semaphore, n: number): Effect.Effect<void, InvalidPermitsError> =>
+  (self: Semaphore, n: number): Effect.Effect<void> =>
     shallow(() =>
-      isCount(n) ? releaseUnsafe(impl(self), n) : Exit.fail(new InvalidPermitsError({ op: "release", permits: n }))
+      isCount(n) ? releaseUnsafe(impl(self), n) : Exit.die(new InvalidPermitsError({ op: "release", permits: n }))
     )
 )
 
@@ -346,35 +548,70 @@ export const release: {
  * Runs `effect` while holding `n` permits, and releases them however `effect`
  * ends. Go: `sem.Acquire(ctx, n); defer sem.Release(n)`.
  *
- * Interrupted while waiting, it holds nothing and releases nothing. Bad input
- * fails as in {@link acquire}, without running `effect`.
+ * The result fails only as `effect` does. Interrupted while waiting, it holds
+ * nothing and releases nothing. A bad `n` is a defect as in {@link acquire},
+ * and `effect` does not run.
  *
- * @example
- * ```ts
- * const query = Semaphore.withPermits(sem, 1)(runQuery)
- * // or: runQuery.pipe(Semaphore.withPermits(sem, 1))
- * ```
- *
+ * @category combinators
  * @since 0.1.0
  */
 export const withPermits: {
-  (
-    self: Semaphore,
-    n: number
-  ): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidPermitsError | PermitsExceedSizeError, R>
-  <A, E, R>(
-    effect: Effect.Effect<A, E, R>,
-    self: Semaphore,
-    n: number
-  ): Effect.Effect<A, E | InvalidPermitsError | PermitsExceedSizeError, R>
+  /**
+   * Returns a function that runs an effect while holding `n` permits of
+   * `self`, and releases them however the effect ends.
+   * Go: `sem.Acquire(ctx, n); defer sem.Release(n)`.
+   *
+   * The result fails only as the effect does. Interrupted while waiting, it
+   * holds nothing and releases nothing. A bad `n` is a defect as in
+   * {@link acquire}, and the effect does not run.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Semaphore } from "effect-go"
+   *
+   * class QueryError {
+   *   readonly _tag = "QueryError"
+   * }
+   * declare const sem: Semaphore.Semaphore
+   * declare const runQuery: Effect.Effect<number, QueryError>
+   *
+   * const query: Effect.Effect<number, QueryError> = Semaphore.withPermits(sem, 1)(runQuery)
+   * // or: runQuery.pipe(Semaphore.withPermits(sem, 1))
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
+  (self: Semaphore, n: number): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /**
+   * Runs `effect` while holding `n` permits of `self`, and releases them
+   * however `effect` ends. Go: `sem.Acquire(ctx, n); defer sem.Release(n)`.
+   *
+   * The result fails only as `effect` does. Interrupted while waiting, it
+   * holds nothing and releases nothing. A bad `n` is a defect as in
+   * {@link acquire}, and `effect` does not run.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Semaphore } from "effect-go"
+   *
+   * declare const sem: Semaphore.Semaphore
+   * declare const resize: (image: string) => Effect.Effect<void>
+   *
+   * // a large image takes 4 of the semaphore's permits
+   * const big = Semaphore.withPermits(resize("poster.png"), sem, 4)
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
+  <A, E, R>(effect: Effect.Effect<A, E, R>, self: Semaphore, n: number): Effect.Effect<A, E, R>
 } = dual(
   (args) => Effect.isEffect(args[0]),
-  <A, E, R>(
-    effect: Effect.Effect<A, E, R>,
-    self: Semaphore,
-    n: number
-  ): Effect.Effect<A, E | InvalidPermitsError | PermitsExceedSizeError, R> =>
-    Effect.suspend((): Effect.Effect<A, E | InvalidPermitsError | PermitsExceedSizeError, R> => {
+  <A, E, R>(effect: Effect.Effect<A, E, R>, self: Semaphore, n: number): Effect.Effect<A, E, R> =>
+    Effect.suspend((): Effect.Effect<A, E, R> => {
       const s = impl(self)
       const bad = check(s, "withPermits", n)
       if (bad !== undefined) return bad
@@ -401,6 +638,17 @@ export const withPermits: {
  * The number of free permits right now (a snapshot, for tests and metrics).
  * Go has no equivalent.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Semaphore } from "effect-go"
+ *
+ * declare const sem: Semaphore.Semaphore
+ *
+ * const busy = Effect.map(Semaphore.available(sem), (free) => free === 0)
+ * ```
+ *
+ * @category getters
  * @since 0.1.0
  */
 export const available = (self: Semaphore): Effect.Effect<number> => Effect.sync(() => impl(self).size - impl(self).cur)
@@ -409,6 +657,7 @@ export const available = (self: Semaphore): Effect.Effect<number> => Effect.sync
  * The fibers blocked in {@link acquire} / {@link withPermits}, longest
  * waiting first; `op` is `acquire(n)`.
  *
+ * @category getters
  * @since 0.1.0
  */
 export const blocked = (self: Semaphore): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
@@ -422,33 +671,131 @@ export const blocked = (self: Semaphore): Effect.Effect<ReadonlyArray<BlockedFib
  * The static side of a class made with {@link Service}: the service key plus
  * a layer constructor and accessors that find the semaphore in the context.
  *
+ * @category services
  * @since 0.1.0
  */
 export interface SemaphoreService<Self, Id extends string> extends Context.ServiceClass<Self, Id, Semaphore> {
   /**
-   * A layer that creates the semaphore, named after the service key. `size`
-   * is a number or an Effect producing one (e.g. `Config.Int("DB_LIMIT")`).
+   * A layer that creates the semaphore with `size` permits, named after the
+   * service key. A `size` that is not a non-negative safe integer is a
+   * defect ({@link InvalidPermitsError}) when the layer is built: a literal
+   * size is the program's own.
+   *
    * Each `layer(...)` call makes a new Layer; provide one of them at the top
    * of the application so that every part shares the same semaphore.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Layer } from "effect"
+   * import { Semaphore } from "effect-go"
+   *
+   * class DbLimit extends Semaphore.Service<DbLimit>()("app/DbLimit") {}
+   *
+   * const DbLimitLive: Layer.Layer<DbLimit> = DbLimit.layer(10)
+   * declare const program: Effect.Effect<void, never, DbLimit>
+   *
+   * const main: Effect.Effect<void> = program.pipe(Effect.provide(DbLimitLive))
+   * ```
+   *
+   * @category layers
+   * @since 0.1.0
    */
-  layer<E = never, R = never>(
-    size: number | Effect.Effect<number, E, R>
-  ): Layer.Layer<Self, InvalidPermitsError | E, Exclude<R, Scope.Scope>>
-  /** {@link withPermits} on the service's semaphore. */
-  withPermits(
-    n: number
-  ): <A, E, R>(
-    effect: Effect.Effect<A, E, R>
-  ) => Effect.Effect<A, E | InvalidPermitsError | PermitsExceedSizeError, R | Self>
-  /** {@link acquire} on the service's semaphore. */
-  acquire(n: number): Effect.Effect<void, InvalidPermitsError | PermitsExceedSizeError, Self>
-  /** {@link tryAcquire} on the service's semaphore. */
-  tryAcquire(n: number): Effect.Effect<boolean, InvalidPermitsError | PermitsExceedSizeError, Self>
-  /** {@link release} on the service's semaphore. */
-  release(n: number): Effect.Effect<void, InvalidPermitsError, Self>
-  /** {@link available} on the service's semaphore. */
+  layer(size: number): Layer.Layer<Self>
+  /**
+   * A layer that creates the semaphore with the size that `size` produces,
+   * named after the service key: typically a `Config` such as
+   * `Config.Int("DB_CONCURRENCY")`, read when the layer is built.
+   *
+   * A `Config` producing a size that is not a non-negative safe integer fails
+   * the layer with a `ConfigError` saying what was wrong, as the config's
+   * own errors do (keep it a `Config` with `Config.map`, not `Effect.map`,
+   * to keep that). Any other Effect's failure fails the layer with its own
+   * error; a bad size it produces is a defect ({@link InvalidPermitsError}).
+   *
+   * @example
+   * ```ts
+   * import { Config, Layer } from "effect"
+   * import { Semaphore } from "effect-go"
+   *
+   * class DbLimit extends Semaphore.Service<DbLimit>()("app/DbLimit") {}
+   *
+   * const DbLimitLive: Layer.Layer<DbLimit, Config.ConfigError> = DbLimit.layer(Config.Int("DB_CONCURRENCY"))
+   * ```
+   *
+   * @category layers
+   * @since 0.1.0
+   */
+  layer<E, R>(size: Effect.Effect<number, E, R>): Layer.Layer<Self, E, Exclude<R, Scope.Scope>>
+  /**
+   * {@link withPermits} on the service's semaphore: runs an effect holding
+   * `n` permits and releases them however it ends. The result fails only as
+   * the effect does; a bad `n` is a defect.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Semaphore } from "effect-go"
+   *
+   * class DbLimit extends Semaphore.Service<DbLimit>()("app/DbLimit") {}
+   * declare const runQuery: (sql: string) => Effect.Effect<ReadonlyArray<unknown>>
+   *
+   * const query = (sql: string): Effect.Effect<ReadonlyArray<unknown>, never, DbLimit> =>
+   *   runQuery(sql).pipe(DbLimit.withPermits(1))
+   * ```
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
+  withPermits(n: number): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | Self>
+  /**
+   * {@link acquire} on the service's semaphore: waits in FIFO order for `n`
+   * permits. A bad `n` is a defect.
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
+  acquire(n: number): Effect.Effect<void, never, Self>
+  /**
+   * {@link tryAcquire} on the service's semaphore: takes `n` permits if they
+   * are free and nobody waits, and says whether it did. A bad `n` is a defect.
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
+  tryAcquire(n: number): Effect.Effect<boolean, never, Self>
+  /**
+   * {@link release} on the service's semaphore. Releasing more than is held,
+   * or a bad `n`, is a defect.
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
+  release(n: number): Effect.Effect<void, never, Self>
+  /**
+   * {@link available} on the service's semaphore.
+   *
+   * @category getters
+   * @since 0.1.0
+   */
   readonly available: Effect.Effect<number, never, Self>
 }
+
+/**
+ * A size read from configuration, checked: a bad one fails the Config, so
+ * the layer fails with a `ConfigError` as for any other bad config value.
+ */
+const checkedSize = (size: Config.Config<unknown>, id: string): Config.Config<number> =>
+  Config.flatMap(size, (n) =>
+    isCount(n as number)
+      ? Config.succeed(n as number)
+      : Config.fail(
+          new Schema.SchemaError(
+            new SchemaIssue.InvalidValue({
+              message: `${new InvalidPermitsError({ op: "make", permits: n as number }).message} (the configured size of ${id})`
+            })
+          )
+        )
+  )
 
 /**
  * Declares an application-wide semaphore as an Effect service, so that a
@@ -465,14 +812,21 @@ export interface SemaphoreService<Self, Id extends string> extends Context.Servi
  *
  * class DbLimit extends Semaphore.Service<DbLimit>()("app/DbLimit") {}
  *
+ * declare const runQuery: (sql: string) => Effect.Effect<ReadonlyArray<unknown>>
  * const query = (sql: string) => runQuery(sql).pipe(DbLimit.withPermits(1))
+ * const program = Effect.forEach(["a", "b", "c"], (table) => query(`select * from ${table}`), {
+ *   concurrency: "unbounded"
+ * })
  *
  * // main.ts: the limit is decided here, once
- * program.pipe(Effect.provide(DbLimit.layer(10)))
- * // or from configuration: DbLimit.layer(Config.Int("DB_CONCURRENCY"))
- * // a test: program.pipe(Effect.provide(DbLimit.layer(1)))
+ * const main = program.pipe(Effect.provide(DbLimit.layer(10)))
+ * // or from configuration (a bad value fails with a ConfigError)
+ * const configured = program.pipe(Effect.provide(DbLimit.layer(Config.Int("DB_CONCURRENCY"))))
+ * // a test: one query at a time
+ * const test = program.pipe(Effect.provide(DbLimit.layer(1)))
  * ```
  *
+ * @category services
  * @since 0.1.0
  */
 export const Service =
@@ -480,14 +834,16 @@ export const Service =
   <const Id extends string>(id: Id): SemaphoreService<Self, Id> => {
     const key = Context.Service<Self, Semaphore>()(id)
     const statics: Omit<SemaphoreService<Self, Id>, keyof Context.ServiceClass<Self, Id, Semaphore>> = {
-      layer: <E, R>(size: number | Effect.Effect<number, E, R>) =>
+      layer: (size: number | Effect.Effect<number, any, any>) =>
         Layer.effect(
           key,
           // Anything but an Effect goes to `make`, which says what is wrong
           // with it (a size given as a string, say).
-          Effect.isEffect(size)
-            ? Effect.flatMap(size, (n) => make(n, { name: id }))
-            : make(size as number, { name: id })
+          Config.isConfig(size)
+            ? Effect.flatMap(checkedSize(size, id), (n) => make(n, { name: id }))
+            : Effect.isEffect(size)
+              ? Effect.flatMap(size, (n) => make(n, { name: id }))
+              : make(size, { name: id })
         ) as any,
       withPermits:
         (n: number) =>

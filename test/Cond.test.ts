@@ -9,6 +9,7 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
+import { inspect } from "node:util"
 import * as Cond from "../src/Cond.ts"
 import * as Mutex from "../src/Mutex.ts"
 import * as RWMutex from "../src/RWMutex.ts"
@@ -896,5 +897,60 @@ describe("Cond: no lost wake-ups under any op budget", () => {
         expect(yield* Mutex.isLocked(mu)).toBe(false)
       })
     )
+  )
+})
+
+describe("Cond: signatures and values", () => {
+  it.effect("types: no operation has a typed error", () =>
+    Effect.gen(function* () {
+      const { mu, c } = yield* setup
+      expectTypeOf(Cond.make(mu)).toEqualTypeOf<Effect.Effect<Cond.Cond>>()
+      expectTypeOf(Cond.make(mu, { name: "ready" })).toEqualTypeOf<Effect.Effect<Cond.Cond>>()
+      expectTypeOf(Cond.makeUnsafe(mu)).toEqualTypeOf<Cond.Cond>()
+      expectTypeOf(Cond.wait(c)).toEqualTypeOf<Effect.Effect<void>>()
+      expectTypeOf(Cond.signal(c)).toEqualTypeOf<Effect.Effect<void>>()
+      expectTypeOf(Cond.broadcast(c)).toEqualTypeOf<Effect.Effect<void>>()
+      // waitUntil: see "types: E and R come from an Effect predicate, none from a function".
+    })
+  )
+
+  it.effect("a Cond is Inspectable: toJSON shows its mutex and the waiter count, String and inspect format it", () =>
+    Effect.gen(function* () {
+      const { mu, c } = yield* setup
+      const mutex = (locked: boolean, waiters = 0) => ({ _id: "Mutex", name: undefined, locked, waiters })
+      expect(c.toJSON()).toEqual({ _id: "Cond", name: "ready", mutex: mutex(false), waiters: 0 })
+      const awake: Array<number> = []
+      const fibers = yield* Effect.forEach([1, 2], (id) => waiter(c, awake, id))
+      yield* settle
+      expect(c.toJSON()).toEqual({ _id: "Cond", name: "ready", mutex: mutex(false), waiters: 2 })
+      expect(String(c)).toBe(
+        '{"_id":"Cond","name":"ready","mutex":{"_id":"Mutex","name":undefined,"locked":false,"waiters":0},"waiters":2}'
+      )
+      expect(inspect(c)).toContain("_id: 'Cond'")
+      yield* Mutex.lock(mu)
+      yield* Cond.broadcast(c)
+      // Woken, they wait for the mutex now.
+      expect(c.toJSON()).toEqual({ _id: "Cond", name: "ready", mutex: mutex(true, 2), waiters: 0 })
+      yield* Mutex.unlock(mu)
+      yield* Fiber.joinAll(fibers)
+      expect(awake).toEqual([1, 2])
+      yield* nothingLeft(mu, c)
+    })
+  )
+
+  it.effect("a Cond is Pipeable", () =>
+    Effect.gen(function* () {
+      const { mu, c } = yield* setup
+      yield* c.pipe(Cond.signal)
+      yield* c.pipe(Cond.broadcast)
+      let ready = false
+      const fiber = yield* Effect.forkChild(Mutex.withLock(mu)(c.pipe(Cond.waitUntil(() => ready))))
+      yield* settle
+      expect((yield* c.pipe(Cond.blocked)).length).toBe(1)
+      yield* Mutex.withLock(mu)(Effect.sync(() => (ready = true)))
+      yield* c.pipe(Cond.signal)
+      yield* Fiber.join(fiber)
+      yield* nothingLeft(mu, c)
+    })
   )
 })

@@ -1,4 +1,4 @@
-import { describe, expect } from "@effect/vitest"
+import { describe, expect, expectTypeOf } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -6,6 +6,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
+import { inspect } from "node:util"
 import * as Mutex from "../src/Mutex.ts"
 import { settle } from "./utils/fibers.ts"
 import { it } from "./utils/leak.ts"
@@ -317,5 +318,55 @@ describe("Mutex", () => {
         expect(yield* Mutex.isLocked(mu)).toBe(false)
         expect((yield* Mutex.blocked(mu)).length).toBe(0)
       })
+  )
+})
+
+describe("Mutex: signatures and values", () => {
+  it.effect("types: no operation has a typed error; withLock keeps the effect's own A, E and R", () =>
+    Effect.gen(function* () {
+      const mu = yield* Mutex.make()
+      const typed = Effect.succeed(1) as Effect.Effect<number, "e", "R">
+      expectTypeOf(Mutex.make()).toEqualTypeOf<Effect.Effect<Mutex.Mutex>>()
+      expectTypeOf(Mutex.make({ name: "db" })).toEqualTypeOf<Effect.Effect<Mutex.Mutex>>()
+      expectTypeOf(Mutex.makeUnsafe()).toEqualTypeOf<Mutex.Mutex>()
+      expectTypeOf(Mutex.lock(mu)).toEqualTypeOf<Effect.Effect<void>>()
+      expectTypeOf(Mutex.unlock(mu)).toEqualTypeOf<Effect.Effect<void>>()
+      expectTypeOf(Mutex.tryLock(mu)).toEqualTypeOf<Effect.Effect<boolean>>()
+      expectTypeOf(Mutex.withLock(mu)(typed)).toEqualTypeOf<Effect.Effect<number, "e", "R">>()
+      expectTypeOf(Mutex.withLock(typed, mu)).toEqualTypeOf<Effect.Effect<number, "e", "R">>()
+      expectTypeOf(typed.pipe(Mutex.withLock(mu))).toEqualTypeOf<Effect.Effect<number, "e", "R">>()
+      expectTypeOf(Mutex.isLocked(mu)).toEqualTypeOf<Effect.Effect<boolean>>()
+      expectTypeOf(Mutex.isMutex).guards.toEqualTypeOf<Mutex.Mutex>()
+    })
+  )
+
+  it.effect("a Mutex is Inspectable: toJSON shows locked and the waiter count, String and inspect format it", () =>
+    Effect.gen(function* () {
+      const mu = yield* Mutex.make({ name: "db" })
+      expect(mu.toJSON()).toEqual({ _id: "Mutex", name: "db", locked: false, waiters: 0 })
+      yield* Mutex.lock(mu)
+      const waiters = yield* Effect.forEach([1, 2], () => Effect.forkChild(Mutex.withLock(mu)(Effect.void)))
+      yield* settle
+      expect(mu.toJSON()).toEqual({ _id: "Mutex", name: "db", locked: true, waiters: 2 })
+      expect(String(mu)).toBe('{"_id":"Mutex","name":"db","locked":true,"waiters":2}')
+      expect(inspect(mu)).toBe("{ _id: 'Mutex', name: 'db', locked: true, waiters: 2 }")
+      yield* Mutex.unlock(mu)
+      // The head's turn has come but it has not run yet: it still waits.
+      expect(mu.toJSON()).toEqual({ _id: "Mutex", name: "db", locked: false, waiters: 2 })
+      yield* Fiber.joinAll(waiters)
+      expect(mu.toJSON()).toEqual({ _id: "Mutex", name: "db", locked: false, waiters: 0 })
+      expect(Mutex.makeUnsafe().toJSON()).toEqual({ _id: "Mutex", name: undefined, locked: false, waiters: 0 })
+    })
+  )
+
+  it.effect("a Mutex is Pipeable", () =>
+    Effect.gen(function* () {
+      const mu = yield* Mutex.make()
+      yield* mu.pipe(Mutex.lock)
+      expect(yield* mu.pipe(Mutex.tryLock)).toBe(false)
+      yield* mu.pipe(Mutex.unlock)
+      expect(yield* mu.pipe(Mutex.isLocked)).toBe(false)
+      expect(mu.pipe(Mutex.isMutex)).toBe(true)
+    })
   )
 })

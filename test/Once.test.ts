@@ -6,6 +6,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
+import { inspect } from "node:util"
 import * as v8 from "node:v8"
 import * as vm from "node:vm"
 import * as Once from "../src/Once.ts"
@@ -687,5 +688,54 @@ describe("Once under any op budget", () => {
         }
       })
     )
+  )
+})
+
+describe("Once: signatures and values", () => {
+  it.effect("types: the only typed error is the initializer's own E", () =>
+    Effect.gen(function* () {
+      const once = yield* Once.make<"e">()
+      const typed = Effect.succeed(1) as Effect.Effect<number, "e", "R">
+      expectTypeOf(Once.make()).toEqualTypeOf<Effect.Effect<Once.Once>>()
+      expectTypeOf(Once.make<"e">({ name: "init" })).toEqualTypeOf<Effect.Effect<Once.Once<"e">>>()
+      expectTypeOf(Once.makeUnsafe<"e">()).toEqualTypeOf<Once.Once<"e">>()
+      expectTypeOf(Once.do(once, typed)).toEqualTypeOf<Effect.Effect<void, "e", "R">>()
+      expectTypeOf(Once.do(once)(typed)).toEqualTypeOf<Effect.Effect<void, "e", "R">>()
+      expectTypeOf(typed.pipe(Once.do(once))).toEqualTypeOf<Effect.Effect<void, "e", "R">>()
+      expectTypeOf(Once.func(typed)).toEqualTypeOf<Effect.Effect<void, "e", "R">>()
+      expectTypeOf(Once.value(typed)).toEqualTypeOf<Effect.Effect<number, "e", "R">>()
+      expectTypeOf(Once.isDone(once)).toEqualTypeOf<Effect.Effect<boolean>>()
+    })
+  )
+
+  it.effect("a Once is Inspectable: toJSON shows done, running and waiters; String and inspect format it", () =>
+    Effect.gen(function* () {
+      const once = yield* Once.make({ name: "init" })
+      const idle = { _id: "Once", name: "init", done: false, running: false, waiters: 0 }
+      expect(once.toJSON()).toEqual(idle)
+      const gate = yield* Deferred.make<void>()
+      const runner = yield* Effect.forkChild(Once.do(once, Deferred.await(gate)))
+      yield* settle
+      const waiters = yield* Effect.forEach([1, 2], () => Effect.forkChild(Once.do(once, Effect.void)))
+      yield* settle
+      expect(once.toJSON()).toEqual({ ...idle, running: true, waiters: 2 })
+      expect(String(once)).toBe('{"_id":"Once","name":"init","done":false,"running":true,"waiters":2}')
+      expect(inspect(once)).toBe("{ _id: 'Once', name: 'init', done: false, running: true, waiters: 2 }")
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.joinAll([runner, ...waiters])
+      expect(once.toJSON()).toEqual({ ...idle, done: true })
+    })
+  )
+
+  it.effect("a Once is Pipeable", () =>
+    Effect.gen(function* () {
+      const once = yield* Once.make()
+      let runs = 0
+      const init = Effect.sync(() => runs++)
+      yield* once.pipe((self) => Once.do(self, init))
+      yield* Effect.sync(() => runs++).pipe(Once.do(once))
+      expect(runs).toBe(1)
+      expect(yield* once.pipe(Once.isDone)).toBe(true)
+    })
   )
 })

@@ -5,6 +5,7 @@ import * as Fiber from "effect/Fiber"
 import * as Latch from "effect/Latch"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
+import { inspect } from "node:util"
 import * as RWMutex from "../src/RWMutex.ts"
 import { settle } from "./utils/fibers.ts"
 import { defectOf } from "./utils/exits.ts"
@@ -679,5 +680,67 @@ describe("RWMutex under any op budget", () => {
         expect(yield* state(rw)).toEqual({ writer: false, readers: 0, blocked: [] })
       })
     )
+  )
+})
+
+describe("RWMutex: signatures and values", () => {
+  it.effect("types: no operation has a typed error", () =>
+    Effect.gen(function* () {
+      const rw = yield* RWMutex.make()
+      expectTypeOf(RWMutex.make()).toEqualTypeOf<Effect.Effect<RWMutex.RWMutex>>()
+      expectTypeOf(RWMutex.make({ name: "routes" })).toEqualTypeOf<Effect.Effect<RWMutex.RWMutex>>()
+      expectTypeOf(RWMutex.makeUnsafe()).toEqualTypeOf<RWMutex.RWMutex>()
+      expectTypeOf(RWMutex.rLock(rw)).toEqualTypeOf<Effect.Effect<void>>()
+      expectTypeOf(RWMutex.rUnlock(rw)).toEqualTypeOf<Effect.Effect<void>>()
+      expectTypeOf(RWMutex.tryRLock(rw)).toEqualTypeOf<Effect.Effect<boolean>>()
+      expectTypeOf(RWMutex.lock(rw)).toEqualTypeOf<Effect.Effect<void>>()
+      expectTypeOf(RWMutex.unlock(rw)).toEqualTypeOf<Effect.Effect<void>>()
+      expectTypeOf(RWMutex.tryLock(rw)).toEqualTypeOf<Effect.Effect<boolean>>()
+      expectTypeOf(RWMutex.isLocked(rw)).toEqualTypeOf<Effect.Effect<boolean>>()
+      expectTypeOf(RWMutex.readerCount(rw)).toEqualTypeOf<Effect.Effect<number>>()
+      // withRLock / withLock keep the effect's types: see "withRLock and withLock are dual".
+    })
+  )
+
+  it.effect("an RWMutex is Inspectable: toJSON shows holders and waiters, String and inspect format it", () =>
+    Effect.gen(function* () {
+      const rw = yield* RWMutex.make({ name: "routes" })
+      const empty = { _id: "RWMutex", name: "routes", locked: false, readers: 0, waitingReaders: 0, waitingWriters: 0 }
+      expect(rw.toJSON()).toEqual(empty)
+      yield* RWMutex.rLock(rw)
+      yield* RWMutex.rLock(rw)
+      const writer = yield* Effect.forkChild(RWMutex.withLock(rw)(Effect.void))
+      yield* settle
+      const reader = yield* Effect.forkChild(RWMutex.withRLock(rw)(Effect.void))
+      yield* settle
+      expect(rw.toJSON()).toEqual({ ...empty, readers: 2, waitingReaders: 1, waitingWriters: 1 })
+      expect(String(rw)).toBe(
+        '{"_id":"RWMutex","name":"routes","locked":false,"readers":2,"waitingReaders":1,"waitingWriters":1}'
+      )
+      expect(inspect(rw)).toContain("_id: 'RWMutex'")
+      yield* RWMutex.rUnlock(rw)
+      expect(rw.toJSON()).toEqual({ ...empty, readers: 1, waitingReaders: 1, waitingWriters: 1 })
+      yield* RWMutex.lock(rw).pipe(Effect.forkChild, Effect.andThen(settle))
+      expect(rw.toJSON()).toEqual({ ...empty, readers: 1, waitingReaders: 1, waitingWriters: 2 })
+      yield* RWMutex.rUnlock(rw)
+      yield* Fiber.joinAll([writer, reader])
+      // The first writer went, then the reader; the last writer holds the lock now.
+      expect(rw.toJSON()).toEqual({ ...empty, locked: true })
+      yield* RWMutex.unlock(rw)
+      expect(rw.toJSON()).toEqual(empty)
+    })
+  )
+
+  it.effect("an RWMutex is Pipeable", () =>
+    Effect.gen(function* () {
+      const rw = yield* RWMutex.make()
+      yield* rw.pipe(RWMutex.rLock)
+      expect(yield* rw.pipe(RWMutex.readerCount)).toBe(1)
+      expect(yield* rw.pipe(RWMutex.tryLock)).toBe(false)
+      yield* rw.pipe(RWMutex.rUnlock)
+      expect(yield* rw.pipe(RWMutex.tryLock)).toBe(true)
+      expect(yield* rw.pipe(RWMutex.isLocked)).toBe(true)
+      yield* rw.pipe(RWMutex.unlock)
+    })
   )
 })

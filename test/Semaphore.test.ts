@@ -1,4 +1,4 @@
-import { describe, expect } from "@effect/vitest"
+import { describe, expect, expectTypeOf } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -8,6 +8,7 @@ import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
+import { inspect } from "node:util"
 import * as Semaphore from "../src/Semaphore.ts"
 import { settle } from "./utils/fibers.ts"
 import { defectOf } from "./utils/exits.ts"
@@ -116,14 +117,14 @@ describe("Semaphore", () => {
     })
   )
 
-  it.effect("Go's TestWeightedDoesntBlockIfTooBig: a request above the size fails at once and blocks no one", () =>
+  it.effect("Go's TestWeightedDoesntBlockIfTooBig: a request above the size dies at once, blocking no one", () =>
     Effect.gen(function* () {
       const n = 2
       const sem = yield* Semaphore.make(n, { name: "pool" })
-      const error = yield* Effect.flip(Semaphore.acquire(sem, n + 1))
+      const error = defectOf(yield* Effect.exit(Semaphore.acquire(sem, n + 1)))
       expect(error).toBeInstanceOf(Semaphore.PermitsExceedSizeError)
       expect(error).toMatchObject({ op: "acquire", permits: 3, size: 2, semaphoreName: "pool" })
-      expect(error.message).toBe("semaphore: acquire(3) can never succeed: the semaphore has 2 permit(s)")
+      expect((error as Error).message).toBe("semaphore: acquire(3) can never succeed: the semaphore has 2 permit(s)")
       expect(yield* ops(sem)).toEqual([])
       let done = 0
       yield* Effect.forEach(
@@ -146,9 +147,14 @@ describe("Semaphore", () => {
       )
       expect(done).toBe(6)
       // The same for tryAcquire and withPermits; the body never runs.
-      expect(yield* Effect.flip(Semaphore.tryAcquire(sem, 3))).toBeInstanceOf(Semaphore.PermitsExceedSizeError)
+      expect(defectOf(yield* Effect.exit(Semaphore.tryAcquire(sem, 3)))).toMatchObject({
+        _tag: "PermitsExceedSizeError",
+        op: "tryAcquire",
+        permits: 3,
+        size: 2
+      })
       let ran = false
-      const w = yield* Effect.flip(Semaphore.withPermits(sem, 3)(Effect.sync(() => (ran = true))))
+      const w = defectOf(yield* Effect.exit(Semaphore.withPermits(sem, 3)(Effect.sync(() => (ran = true)))))
       expect(w).toMatchObject({ _tag: "PermitsExceedSizeError", op: "withPermits" })
       expect(ran).toBe(false)
       expect(yield* Semaphore.available(sem)).toBe(2)
@@ -318,14 +324,14 @@ describe("Semaphore", () => {
       // A size-0 semaphore: only 0 permits can ever be had.
       const zero = yield* Semaphore.make(0)
       yield* Semaphore.acquire(zero, 0)
-      expect(yield* Effect.flip(Semaphore.acquire(zero, 1))).toBeInstanceOf(Semaphore.PermitsExceedSizeError)
+      expect(defectOf(yield* Effect.exit(Semaphore.acquire(zero, 1)))).toBeInstanceOf(Semaphore.PermitsExceedSizeError)
     })
   )
 
-  it.effect("bad input through a cast: a count that is no number is shown as given, with its type", () =>
+  it.effect("bad input through a cast: a count that is no number dies showing it as given, with its type", () =>
     Effect.gen(function* () {
       const any = (u: unknown): any => u
-      const e = yield* Effect.flip(Semaphore.make(any("3")))
+      const e = defectOf(yield* Effect.exit(Semaphore.make(any("3")))) as Semaphore.InvalidPermitsError
       expect(e).toMatchObject({ _tag: "InvalidPermitsError", op: "make", permits: "3" })
       expect(e.message).toBe('semaphore: make("3"): the permit count must be a non-negative safe integer, not a string')
       expect(() => Semaphore.makeUnsafe(any("3"))).toThrow('make("3")')
@@ -341,11 +347,11 @@ describe("Semaphore", () => {
       ]
       for (const [bad, shown, type] of cases) {
         const errors = [
-          yield* Effect.flip(Semaphore.acquire(sem, any(bad))),
-          yield* Effect.flip(Semaphore.tryAcquire(sem, any(bad))),
-          yield* Effect.flip(Semaphore.release(sem, any(bad))),
-          yield* Effect.flip(Semaphore.withPermits(sem, any(bad))(Effect.sync(() => (ran = true))))
-        ]
+          yield* Effect.exit(Semaphore.acquire(sem, any(bad))),
+          yield* Effect.exit(Semaphore.tryAcquire(sem, any(bad))),
+          yield* Effect.exit(Semaphore.release(sem, any(bad))),
+          yield* Effect.exit(Semaphore.withPermits(sem, any(bad))(Effect.sync(() => (ran = true))))
+        ].map((exit) => defectOf(exit) as Semaphore.InvalidPermitsError)
         expect(errors.map((e) => e._tag)).toEqual(Array(4).fill("InvalidPermitsError"))
         expect(errors.map((e) => e.message)).toEqual(
           ["acquire", "tryAcquire", "release", "withPermits"].map(
@@ -370,10 +376,10 @@ describe("Semaphore", () => {
     })
   )
 
-  it.effect("bad input: negative, fractional, NaN or infinite counts fail with InvalidPermitsError", () =>
+  it.effect("bad input: negative, fractional, NaN or infinite counts are defects (InvalidPermitsError)", () =>
     Effect.gen(function* () {
       for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, -0.5, 2 ** 53]) {
-        const e = yield* Effect.flip(Semaphore.make(bad))
+        const e = defectOf(yield* Effect.exit(Semaphore.make(bad)))
         expect(e).toBeInstanceOf(Semaphore.InvalidPermitsError)
         expect(e).toMatchObject({ op: "make", permits: bad })
         expect(() => Semaphore.makeUnsafe(bad)).toThrow(Semaphore.InvalidPermitsError)
@@ -382,23 +388,32 @@ describe("Semaphore", () => {
       yield* Semaphore.acquire(sem, 1)
       let ran = false
       for (const bad of [-1, 0.5, Number.NaN, Number.NEGATIVE_INFINITY]) {
-        expect(yield* Effect.flip(Semaphore.acquire(sem, bad))).toMatchObject({
+        expect(defectOf(yield* Effect.exit(Semaphore.acquire(sem, bad)))).toMatchObject({
           _tag: "InvalidPermitsError",
-          op: "acquire"
+          op: "acquire",
+          permits: bad
         })
-        expect(yield* Effect.flip(Semaphore.tryAcquire(sem, bad))).toMatchObject({
+        expect(defectOf(yield* Effect.exit(Semaphore.tryAcquire(sem, bad)))).toMatchObject({
           _tag: "InvalidPermitsError",
-          op: "tryAcquire"
+          op: "tryAcquire",
+          permits: bad
         })
-        expect(yield* Effect.flip(Semaphore.release(sem, bad))).toMatchObject({
+        expect(defectOf(yield* Effect.exit(Semaphore.release(sem, bad)))).toMatchObject({
           _tag: "InvalidPermitsError",
-          op: "release"
+          op: "release",
+          permits: bad
         })
-        expect(yield* Effect.flip(Semaphore.withPermits(sem, bad)(Effect.sync(() => (ran = true))))).toMatchObject({
+        expect(
+          defectOf(yield* Effect.exit(Semaphore.withPermits(sem, bad)(Effect.sync(() => (ran = true)))))
+        ).toMatchObject({
           _tag: "InvalidPermitsError",
-          op: "withPermits"
+          op: "withPermits",
+          permits: bad
         })
       }
+      // Reported inside the Effect, at the call: building the effect throws nothing.
+      expect(() => Semaphore.acquire(sem, -1)).not.toThrow()
+      expect(() => Semaphore.make(-1)).not.toThrow()
       expect(ran).toBe(false)
       expect(yield* Semaphore.available(sem)).toBe(2) // nothing taken or given back
       expect(new Semaphore.InvalidPermitsError({ op: "acquire", permits: -1 }).message).toBe(
@@ -645,6 +660,66 @@ describe("Semaphore", () => {
         expect(yield* ops(sem)).toEqual([])
       }),
     { arbitrary: { size: 40, runs: 200 } }
+  )
+})
+
+describe("Semaphore: signatures and values", () => {
+  it.effect("types: no operation has a typed error; withPermits keeps the effect's own A, E and R", () =>
+    Effect.gen(function* () {
+      const sem = yield* Semaphore.make(2)
+      const typed = Effect.succeed(1) as Effect.Effect<number, "e", "R">
+      expectTypeOf(Semaphore.make(2)).toEqualTypeOf<Effect.Effect<Semaphore.Semaphore>>()
+      expectTypeOf(Semaphore.make(2, { name: "db" })).toEqualTypeOf<Effect.Effect<Semaphore.Semaphore>>()
+      expectTypeOf(Semaphore.makeUnsafe(2)).toEqualTypeOf<Semaphore.Semaphore>()
+      expectTypeOf(Semaphore.acquire(sem, 1)).toEqualTypeOf<Effect.Effect<void>>()
+      expectTypeOf(Semaphore.acquire(1)).toEqualTypeOf<(self: Semaphore.Semaphore) => Effect.Effect<void>>()
+      expectTypeOf(Semaphore.tryAcquire(sem, 1)).toEqualTypeOf<Effect.Effect<boolean>>()
+      expectTypeOf(Semaphore.tryAcquire(1)).toEqualTypeOf<(self: Semaphore.Semaphore) => Effect.Effect<boolean>>()
+      expectTypeOf(Semaphore.release(sem, 1)).toEqualTypeOf<Effect.Effect<void>>()
+      expectTypeOf(Semaphore.release(1)).toEqualTypeOf<(self: Semaphore.Semaphore) => Effect.Effect<void>>()
+      expectTypeOf(Semaphore.withPermits(sem, 1)(typed)).toEqualTypeOf<Effect.Effect<number, "e", "R">>()
+      expectTypeOf(Semaphore.withPermits(typed, sem, 1)).toEqualTypeOf<Effect.Effect<number, "e", "R">>()
+      expectTypeOf(typed.pipe(Semaphore.withPermits(sem, 1))).toEqualTypeOf<Effect.Effect<number, "e", "R">>()
+      expectTypeOf(Semaphore.withPermits(sem, 1)(Effect.void)).toEqualTypeOf<Effect.Effect<void>>()
+      expectTypeOf(Semaphore.available(sem)).toEqualTypeOf<Effect.Effect<number>>()
+    })
+  )
+
+  it.effect("a Semaphore is Inspectable: toJSON shows its observable state, String and inspect format it", () =>
+    Effect.gen(function* () {
+      const sem = yield* Semaphore.make(3, { name: "db" })
+      expect(sem.toJSON()).toEqual({ _id: "Semaphore", name: "db", size: 3, available: 3, waiters: 0 })
+      yield* Semaphore.acquire(sem, 2)
+      const waiters = yield* Effect.forEach([2, 1], (n) => Effect.forkChild(Semaphore.acquire(sem, n)))
+      yield* settle
+      // Counts only: no waiter nodes, fibers or lists.
+      expect(sem.toJSON()).toEqual({ _id: "Semaphore", name: "db", size: 3, available: 1, waiters: 2 })
+      expect(String(sem)).toBe('{"_id":"Semaphore","name":"db","size":3,"available":1,"waiters":2}')
+      expect(inspect(sem)).toBe("{ _id: 'Semaphore', name: 'db', size: 3, available: 1, waiters: 2 }")
+      yield* Semaphore.release(sem, 2)
+      yield* Fiber.joinAll(waiters)
+      expect(sem.toJSON()).toMatchObject({ available: 0, waiters: 0 })
+      yield* Semaphore.release(sem, 3)
+      expect((yield* Semaphore.make(0)).toJSON()).toEqual({
+        _id: "Semaphore",
+        name: undefined,
+        size: 0,
+        available: 0,
+        waiters: 0
+      })
+    })
+  )
+
+  it.effect("a Semaphore is Pipeable", () =>
+    Effect.gen(function* () {
+      const sem = yield* Semaphore.make(2)
+      yield* sem.pipe(Semaphore.acquire(2))
+      expect(yield* sem.pipe(Semaphore.available)).toBe(0)
+      expect(yield* sem.pipe(Semaphore.tryAcquire(1))).toBe(false)
+      yield* sem.pipe(Semaphore.release(2), Effect.andThen(Semaphore.available(sem)))
+      expect(sem.pipe((s) => s.size)).toBe(2)
+      expect(yield* Semaphore.available(sem)).toBe(2)
+    })
   )
 })
 

@@ -2,11 +2,13 @@ import { describe, expect, expectTypeOf } from "@effect/vitest"
 import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as TestClock from "effect/testing/TestClock"
 import * as Mutex from "../src/Mutex.ts"
 import * as Semaphore from "../src/Semaphore.ts"
+import { defectOf } from "./utils/exits.ts"
 import { settle } from "./utils/fibers.ts"
 import { it } from "./utils/leak.ts"
 
@@ -108,67 +110,123 @@ describe("Service: Semaphore.Service", () => {
     })
   )
 
-  it.effect("the size can come from configuration; a bad size fails the layer with a typed error", () =>
+  it.effect("the size can come from configuration; a bad configured size fails the layer with a ConfigError", () =>
     Effect.gen(function* () {
+      const withConfig = (value: unknown) =>
+        Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ DB_CONCURRENCY: value })))
       const fromConfig = DbLimit.layer(Config.Int("DB_CONCURRENCY"))
-      const size = yield* DbLimit.available.pipe(
-        Effect.provide(fromConfig),
-        Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ DB_CONCURRENCY: 4 })))
-      )
-      expect(size).toBe(4)
-      const negative = yield* Effect.flip(
-        DbLimit.available.pipe(
-          Effect.provide(fromConfig),
-          Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ DB_CONCURRENCY: -1 })))
+      expect(yield* DbLimit.available.pipe(Effect.provide(fromConfig), withConfig(4))).toBe(4)
+      // A value the config itself reads but no semaphore can have: a ConfigError saying what was wrong.
+      for (const bad of [-1, -100]) {
+        const error = yield* Effect.flip(DbLimit.available.pipe(Effect.provide(fromConfig), withConfig(bad)))
+        expect(error).toBeInstanceOf(Config.ConfigError)
+        expect(error.message).toBe(
+          `SchemaError(semaphore: make(${bad}): the permit count must be a non-negative safe integer (the configured size of app/DbLimit))`
         )
+      }
+      // A value the config rejects: its own ConfigError, naming the key.
+      const notInt = yield* Effect.flip(DbLimit.available.pipe(Effect.provide(fromConfig), withConfig(1.5)))
+      expect(notInt).toBeInstanceOf(Config.ConfigError)
+      expect(notInt.message).toContain("DB_CONCURRENCY")
+      // Still a Config after Config.map: checked the same way.
+      const doubled = DbLimit.layer(Config.Int("DB_CONCURRENCY").pipe(Config.map((n) => n * 2)))
+      expect(yield* DbLimit.available.pipe(Effect.provide(doubled), withConfig(3))).toBe(6)
+      expect(yield* Effect.flip(DbLimit.available.pipe(Effect.provide(doubled), withConfig(-3)))).toBeInstanceOf(
+        Config.ConfigError
       )
-      expect(negative).toBeInstanceOf(Semaphore.InvalidPermitsError)
-      expect(yield* Effect.flip(DbLimit.available.pipe(Effect.provide(DbLimit.layer(1.5))))).toMatchObject({
+    })
+  )
+
+  it.effect("a bad literal size is a defect of the layer, InvalidPermitsError, with what was given", () =>
+    Effect.gen(function* () {
+      for (const bad of [1.5, -1, Number.NaN]) {
+        const defect = defectOf(yield* Effect.exit(DbLimit.available.pipe(Effect.provide(DbLimit.layer(bad)))))
+        expect(defect).toBeInstanceOf(Semaphore.InvalidPermitsError)
+        expect(defect).toMatchObject({ _tag: "InvalidPermitsError", op: "make", permits: bad })
+      }
+      // Building the layer throws nothing: the defect comes when it is built.
+      expect(() => DbLimit.layer(-1)).not.toThrow()
+    })
+  )
+
+  it.effect("a size from another Effect: its failure is the layer's; a bad size it produces is a defect", () =>
+    Effect.gen(function* () {
+      const fromEffect = (size: Effect.Effect<number, "unavailable">) =>
+        Effect.exit(DbLimit.available.pipe(Effect.provide(DbLimit.layer(size))))
+      expect(yield* fromEffect(Effect.succeed(5))).toEqual(Exit.succeed(5))
+      expect(yield* fromEffect(Effect.fail("unavailable"))).toEqual(Exit.fail("unavailable"))
+      expect(defectOf(yield* fromEffect(Effect.succeed(-2)))).toMatchObject({
         _tag: "InvalidPermitsError",
         op: "make",
-        permits: 1.5
+        permits: -2
       })
     })
   )
 
-  it.effect("a size that is neither a number nor an Effect (through a cast) fails the layer saying what it got", () =>
+  it.effect("a size that is neither a number nor an Effect (through a cast) is a defect saying what it got", () =>
     Effect.gen(function* () {
-      const error = yield* Effect.flip(DbLimit.available.pipe(Effect.provide(DbLimit.layer("3" as any))))
+      const error = defectOf(yield* Effect.exit(DbLimit.available.pipe(Effect.provide(DbLimit.layer("3" as any)))))
       expect(error).toMatchObject({ _tag: "InvalidPermitsError", op: "make", permits: "3" })
-      expect(error.message).toBe(
+      expect((error as Error).message).toBe(
         'semaphore: make("3"): the permit count must be a non-negative safe integer, not a string'
+      )
+      // A Config of something else than a number, through a cast: a ConfigError saying what it got.
+      const notANumber = yield* Effect.flip(
+        DbLimit.available.pipe(
+          Effect.provide(DbLimit.layer(Config.String("N") as any as Config.Config<number>)),
+          Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ N: "ten" })))
+        )
+      )
+      expect(notANumber.message).toBe(
+        'SchemaError(semaphore: make("ten"): the permit count must be a non-negative safe integer, not a string (the configured size of app/DbLimit))'
       )
     })
   )
 
-  it.effect("accessors fail with the same typed errors as the functions", () =>
+  it.effect("accessors die with the same defects as the functions", () =>
     Effect.gen(function* () {
-      const errors = yield* Effect.all([
-        Effect.flip(DbLimit.acquire(3)),
-        Effect.flip(DbLimit.withPermits(-1)(Effect.void)),
-        Effect.flip(DbLimit.release(Number.NaN))
+      let ran = false
+      const exits = yield* Effect.all([
+        Effect.exit(DbLimit.acquire(3)),
+        Effect.exit(DbLimit.tryAcquire(3)),
+        Effect.exit(DbLimit.withPermits(-1)(Effect.sync(() => (ran = true)))),
+        Effect.exit(DbLimit.release(Number.NaN)),
+        Effect.exit(DbLimit.release(1))
       ]).pipe(Effect.provide(DbLimit.layer(2)))
-      expect(errors.map((e) => e._tag)).toEqual([
+      expect(exits.map((exit) => (defectOf(exit) as { _tag: string } | undefined)?._tag)).toEqual([
+        "PermitsExceedSizeError",
         "PermitsExceedSizeError",
         "InvalidPermitsError",
-        "InvalidPermitsError"
+        "InvalidPermitsError",
+        "ReleasedMoreThanHeldError"
       ])
+      expect(ran).toBe(false)
     })
   )
 
-  it.effect("types: accessors require the service; the layer provides it", () =>
+  it.effect("types: accessors require the service and have no typed error; the layer provides it", () =>
     Effect.gen(function* () {
-      expectTypeOf(DbLimit.withPermits(1)(Effect.succeed(1))).toEqualTypeOf<
-        Effect.Effect<number, Semaphore.InvalidPermitsError | Semaphore.PermitsExceedSizeError, DbLimit>
-      >()
-      expectTypeOf(DbLimit.layer(10)).toEqualTypeOf<Layer.Layer<DbLimit, Semaphore.InvalidPermitsError>>()
-      expectTypeOf(DbLimit.layer(Config.Int("N"))).toEqualTypeOf<
-        Layer.Layer<DbLimit, Semaphore.InvalidPermitsError | Config.ConfigError>
-      >()
+      const typed = Effect.succeed(1) as Effect.Effect<number, "e", "R">
+      expectTypeOf(DbLimit.withPermits(1)(typed)).toEqualTypeOf<Effect.Effect<number, "e", "R" | DbLimit>>()
+      expectTypeOf(DbLimit.withPermits(1)(Effect.succeed(1))).toEqualTypeOf<Effect.Effect<number, never, DbLimit>>()
+      expectTypeOf(typed.pipe(DbLimit.withPermits(1))).toEqualTypeOf<Effect.Effect<number, "e", "R" | DbLimit>>()
+      expectTypeOf(DbLimit.acquire(1)).toEqualTypeOf<Effect.Effect<void, never, DbLimit>>()
+      expectTypeOf(DbLimit.tryAcquire(1)).toEqualTypeOf<Effect.Effect<boolean, never, DbLimit>>()
+      expectTypeOf(DbLimit.release(1)).toEqualTypeOf<Effect.Effect<void, never, DbLimit>>()
       expectTypeOf(DbLimit.available).toEqualTypeOf<Effect.Effect<number, never, DbLimit>>()
+      expectTypeOf(DbLimit.layer(10)).toEqualTypeOf<Layer.Layer<DbLimit>>()
+      expectTypeOf(DbLimit.layer(Config.Int("N"))).toEqualTypeOf<Layer.Layer<DbLimit, Config.ConfigError>>()
+      expectTypeOf(DbLimit.layer(Effect.succeed(1) as Effect.Effect<number, "e", "R">)).toEqualTypeOf<
+        Layer.Layer<DbLimit, "e", "R">
+      >()
       expectTypeOf(DbLimit.key).toEqualTypeOf<"app/DbLimit">()
+      expectTypeOf(Semaphore.Service<DbLimit>()("app/DbLimit")).toEqualTypeOf<
+        Semaphore.SemaphoreService<DbLimit, "app/DbLimit">
+      >()
       // @ts-expect-error a Semaphore service holds a Semaphore
       Layer.succeed(DbLimit, yield* Mutex.make())
+      // @ts-expect-error the size is a number
+      DbLimit.layer(Config.String("N"))
     })
   )
 })
@@ -228,8 +286,25 @@ describe("Service: Mutex.Service", () => {
         return yield* Mutex.isLocked(yield* ConfigLock)
       })
       expect(yield* program.pipe(Effect.provide(ConfigLock.layer))).toBe(false)
+    })
+  )
+
+  it.effect("types: the layer cannot fail; accessors require the service and keep the effect's types", () =>
+    Effect.gen(function* () {
+      const typed = Effect.succeed(1) as Effect.Effect<number, "e", "R">
       expectTypeOf(ConfigLock.withLock(Effect.succeed(1))).toEqualTypeOf<Effect.Effect<number, never, ConfigLock>>()
+      expectTypeOf(ConfigLock.withLock(typed)).toEqualTypeOf<Effect.Effect<number, "e", "R" | ConfigLock>>()
+      expectTypeOf(typed.pipe(ConfigLock.withLock)).toEqualTypeOf<Effect.Effect<number, "e", "R" | ConfigLock>>()
       expectTypeOf(ConfigLock.layer).toEqualTypeOf<Layer.Layer<ConfigLock>>()
+      expectTypeOf(ConfigLock.lock).toEqualTypeOf<Effect.Effect<void, never, ConfigLock>>()
+      expectTypeOf(ConfigLock.unlock).toEqualTypeOf<Effect.Effect<void, never, ConfigLock>>()
+      expectTypeOf(ConfigLock.tryLock).toEqualTypeOf<Effect.Effect<boolean, never, ConfigLock>>()
+      expectTypeOf(ConfigLock.key).toEqualTypeOf<"app/ConfigLock">()
+      expectTypeOf(Mutex.Service<ConfigLock>()("app/ConfigLock")).toEqualTypeOf<
+        Mutex.MutexService<ConfigLock, "app/ConfigLock">
+      >()
+      // @ts-expect-error a Mutex service holds a Mutex
+      Layer.succeed(ConfigLock, yield* Semaphore.make(1))
     })
   )
 })
