@@ -8,8 +8,19 @@
  * {@link track} and every fiber it starts (and their children) is counted
  * while alive.
  *
+ * A monitor is a value like Effect's own: `pipe`able, and `console.log(m)` /
+ * `toJSON()` show `{ _id: "FiberMonitor", started, ended, live }`. Something
+ * that is no monitor (a spread copy, `undefined` through a cast) is refused:
+ * {@link track} dies with `CopiedPrimitiveError` / `InvalidArgumentError`,
+ * {@link live} throws them.
+ *
  * @example
  * ```ts
+ * import { Console, Effect } from "effect"
+ * import { FiberMonitor } from "effect-go"
+ *
+ * declare const work: Effect.Effect<void>
+ *
  * const program = Effect.gen(function* () {
  *   const monitor = FiberMonitor.make()
  *   yield* FiberMonitor.track(monitor, work)
@@ -21,17 +32,26 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Inspectable from "effect/Inspectable"
 import * as Metric from "effect/Metric"
+import type { Pipeable } from "effect/Pipeable"
+import { invalidArgument, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
+import { PrimitiveBase } from "./internal/primitive.ts"
 
 const TypeId = "~effect-go/FiberMonitor" as const
 
 /**
  * Counts the fibers started under it (see {@link track}).
  *
+ * A value like Effect's own: `pipe`able, and `toJSON()` (what `console.log`
+ * shows) is `{ _id: "FiberMonitor", started, ended, live }`.
+ *
+ * @category models
  * @since 0.1.0
  */
-export interface FiberMonitor extends Metric.FiberRuntimeMetricsService {
+export interface FiberMonitor extends Metric.FiberRuntimeMetricsService, Pipeable, Inspectable.Inspectable {
   readonly [TypeId]: typeof TypeId
   /** Fibers started so far. */
   readonly started: number
@@ -39,7 +59,8 @@ export interface FiberMonitor extends Metric.FiberRuntimeMetricsService {
   readonly ended: number
 }
 
-class FiberMonitorImpl implements FiberMonitor {
+class FiberMonitorImpl extends PrimitiveBase implements FiberMonitor {
+  // An own key, so that a spread copy is recognised as one (see `unwrap`).
   readonly [TypeId] = TypeId
   started = 0
   ended = 0
@@ -49,11 +70,27 @@ class FiberMonitorImpl implements FiberMonitor {
   readonly recordFiberEnd = (): void => {
     this.ended++
   }
+  toJSON(): unknown {
+    return { _id: "FiberMonitor", started: this.started, ended: this.ended, live: this.started - this.ended }
+  }
 }
 
+/** `self` as its implementation; throws `CopiedPrimitiveError` / `InvalidArgumentError` when it is not one. */
+const impl = (self: FiberMonitor): FiberMonitorImpl => unwrap(self, FiberMonitorImpl, "FiberMonitor")
+
 /**
- * Creates a monitor with zero counts.
+ * Creates a monitor with zero counts. A plain value, not an Effect: making
+ * one has no effect until it is installed with {@link track}.
  *
+ * @example
+ * ```ts
+ * import { FiberMonitor } from "effect-go"
+ *
+ * const monitor = FiberMonitor.make()
+ * FiberMonitor.live(monitor) // 0
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (): FiberMonitor => new FiberMonitorImpl()
@@ -61,29 +98,118 @@ export const make = (): FiberMonitor => new FiberMonitorImpl()
 /**
  * Fibers started under the monitor and still alive. Go:
  * `runtime.NumGoroutine()` (for the part of the program under `track`).
+ * Throws `CopiedPrimitiveError` for a spread copy of a monitor (whose
+ * counts would be frozen) and `InvalidArgumentError` for anything else that
+ * is no monitor.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FiberMonitor } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const monitor = FiberMonitor.make()
+ *   yield* FiberMonitor.track(monitor, Effect.forkChild(Effect.never))
+ *   return FiberMonitor.live(monitor) // 1: the forked fiber is still alive
+ * })
+ * ```
+ *
+ * @category getters
  * @since 0.1.0
  */
-export const live = (self: FiberMonitor): number => self.started - self.ended
+export const live = (self: FiberMonitor): number => {
+  const monitor = impl(self)
+  return monitor.started - monitor.ended
+}
 
 /**
  * Runs `effect` with the monitor installed: every fiber forked inside it,
- * at any depth, is counted.
+ * at any depth, is counted. Something that is no monitor dies with
+ * `InvalidArgumentError` (`CopiedPrimitiveError` for a spread copy), and
+ * something that is no Effect with `InvalidArgumentError`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FiberMonitor } from "effect-go"
+ *
+ * declare const work: Effect.Effect<void>
+ *
+ * const monitor = FiberMonitor.make()
+ * const program = Effect.map(FiberMonitor.track(monitor, work), () => FiberMonitor.live(monitor))
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
 export const track: {
+  /**
+   * `effect.pipe(FiberMonitor.track(monitor))`: runs `effect` with the
+   * monitor installed; every fiber forked inside it, at any depth, is
+   * counted.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FiberMonitor } from "effect-go"
+   *
+   * declare const work: Effect.Effect<void>
+   *
+   * const monitor = FiberMonitor.make()
+   * const program = work.pipe(FiberMonitor.track(monitor))
+   * ```
+   *
+   * @since 0.1.0
+   */
   (self: FiberMonitor): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /**
+   * Runs `effect` with the monitor installed: every fiber forked inside it,
+   * at any depth, is counted.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FiberMonitor } from "effect-go"
+   *
+   * declare const work: Effect.Effect<void>
+   *
+   * const monitor = FiberMonitor.make()
+   * const program = FiberMonitor.track(monitor, work)
+   * ```
+   *
+   * @since 0.1.0
+   */
   <A, E, R>(self: FiberMonitor, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
 } = effectLast(2, (self: FiberMonitor, effect: Effect.Effect<any, any, any>) =>
-  Effect.provideService(effect, Metric.FiberRuntimeMetrics, self)
+  Effect.suspend(() => {
+    // Refused here, not when the runtime reports the first fiber to it.
+    const monitor = impl(self)
+    return Effect.isEffect(effect)
+      ? Effect.provideService(effect, Metric.FiberRuntimeMetrics, monitor)
+      : Exit.die(invalidArgument("FiberMonitor.track", "an Effect", effect))
+  })
 )
 
 /**
  * The live count of the monitor the current fiber runs under (0 when none).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FiberMonitor } from "effect-go"
+ *
+ * const program = FiberMonitor.track(
+ *   FiberMonitor.make(),
+ *   Effect.gen(function* () {
+ *     yield* Effect.forkChild(Effect.never)
+ *     return yield* FiberMonitor.numFibers // 1
+ *   })
+ * )
+ * ```
+ *
+ * @category getters
  * @since 0.1.0
  */
 export const numFibers: Effect.Effect<number> = Effect.map(Effect.service(Metric.FiberRuntimeMetrics), (service) =>
-  service !== undefined && TypeId in service ? live(service as FiberMonitor) : 0
+  service instanceof FiberMonitorImpl ? service.started - service.ended : 0
 )

@@ -44,13 +44,20 @@
  *   errors its context can produce.
  * - There are no user-defined Context implementations: `GoContext` is a
  *   closed type (Go's custom-Context tests have no counterpart).
- * - Something that is no context where one is wanted (`undefined` through a
- *   cast, where Go has a nil `ctx`), or no Effect where one is wanted, is a
- *   defect inside the Effect: `InvalidArgumentError` (or
- *   `CopiedPrimitiveError` for a spread copy). The functions that return a
- *   plain value ({@link withValue}, {@link withoutCancel}, {@link done},
+ * - Programmer errors are defects inside the Effect, never typed errors: a
+ *   timeout that is no duration ({@link InvalidDurationError}), a deadline
+ *   that is no time ({@link InvalidDeadlineError}), something that is no
+ *   context where one is wanted (`undefined` through a cast, where Go has a
+ *   nil `ctx`) or no Effect where one is wanted (`InvalidArgumentError`, or
+ *   `CopiedPrimitiveError` for a spread copy). The error channel holds only
+ *   what a caller can handle: {@link CanceledError} and
+ *   {@link DeadlineExceededError}. The functions that return a plain value
+ *   ({@link withValue}, {@link withoutCancel}, {@link done},
  *   {@link deadline}, {@link value}) have no Effect to report into: they
  *   throw the same errors, as Go panics on a nil parent or key.
+ * - A context is a value like Effect's own: `pipe`able, `String(ctx)` is
+ *   Go's `fmt.Sprint(ctx)` (`context.Background.WithCancel`), and
+ *   `console.log(ctx)` / `toJSON()` show its label, deadline and error.
  *
  * @example
  * ```ts
@@ -79,6 +86,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
+import type * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import * as Scope from "effect/Scope"
@@ -86,9 +94,18 @@ import * as Chan from "./Chan.ts"
 import { type ChanImpl, chanOf, closeAll, closeNow } from "./internal/chan.ts"
 import { invalidArgument, show, unwrap } from "./internal/copied.ts"
 import { InvalidDurationError, parseDuration } from "./internal/duration.ts"
-import { block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import { effectLast } from "./internal/function.ts"
+import { PrimitiveBase } from "./internal/primitive.ts"
+import { block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
+/**
+ * A timeout given to {@link withTimeout} / {@link withTimeoutCause} that is
+ * no duration (`"soon"`, `{ ms: 5 }`) or NaN: a defect (a programmer error,
+ * not something a caller handles), with the message `Timer.make` dies with.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
 export { InvalidDurationError }
 
 // -----------------------------------------------------------------------------
@@ -98,8 +115,9 @@ export { InvalidDurationError }
 /**
  * The context was cancelled: Go's `context.Canceled` ("context canceled").
  * `cause` holds the cause given to a `withCancelCause` cancel function (or
- * inherited from a parent), if any.
+ * inherited from a parent), if any. An expected outcome: a typed error.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class CanceledError extends Data.TaggedError("CanceledError")<{
@@ -113,8 +131,10 @@ export class CanceledError extends Data.TaggedError("CanceledError")<{
 /**
  * The context's deadline passed: Go's `context.DeadlineExceeded` ("context
  * deadline exceeded"). `cause` holds the cause given to
- * `withDeadlineCause` / `withTimeoutCause`, if any.
+ * `withDeadlineCause` / `withTimeoutCause`, if any. An expected outcome: a
+ * typed error.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class DeadlineExceededError extends Data.TaggedError("DeadlineExceededError")<{
@@ -128,13 +148,17 @@ export class DeadlineExceededError extends Data.TaggedError("DeadlineExceededErr
 /**
  * Why a context is done: Go's `ctx.Err()` values.
  *
+ * @category errors
  * @since 0.1.0
  */
 export type ContextError = CanceledError | DeadlineExceededError
 
 /**
- * A deadline that is not a number (NaN, a string, ...) or an invalid `Date`.
+ * A deadline given to {@link withDeadline} / {@link withDeadlineCause} that
+ * is not a number (NaN, a string, ...) or an invalid `Date`: a defect (a
+ * programmer error, not something a caller handles).
  *
+ * @category errors
  * @since 0.1.0
  */
 export class InvalidDeadlineError extends Data.TaggedError("InvalidDeadlineError")<{
@@ -159,9 +183,14 @@ const KeyTypeId = "~effect-go/GoContext/Key" as const
  * `never` for contexts that can never be cancelled ({@link background},
  * {@link withoutCancel}).
  *
+ * A value like Effect's own: `pipe`able; `String(ctx)` is Go's
+ * `fmt.Sprint(ctx)` (`context.Background.WithCancel`), and `toJSON()` (what
+ * `console.log` shows) is `{ _id: "GoContext", label, deadline, err }`.
+ *
+ * @category models
  * @since 0.1.0
  */
-export interface GoContext<out E extends ContextError = ContextError> extends Pipeable {
+export interface GoContext<out E extends ContextError = ContextError> extends Pipeable, Inspectable.Inspectable {
   readonly [TypeId]: { readonly _E: (_: never) => E }
 }
 
@@ -170,6 +199,7 @@ export interface GoContext<out E extends ContextError = ContextError> extends Pi
  * identity, like Go's unexported key types: two calls of {@link key} give
  * two different keys.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Key<in out A> {
@@ -194,11 +224,17 @@ class KeyImpl<A> implements Key<A> {
  *
  * @example
  * ```ts
+ * import { GoContext } from "effect-go"
+ *
+ * interface User {
+ *   readonly name: string
+ * }
  * const userKey = GoContext.key<User>("user")
- * const ctx = GoContext.withValue(GoContext.background, userKey, alice)
- * GoContext.value(ctx, userKey) // Option.some(alice)
+ * const ctx = GoContext.withValue(GoContext.background, userKey, { name: "alice" })
+ * GoContext.value(ctx, userKey) // Option.some({ name: "alice" })
  * ```
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const key = <A>(name: string): Key<A> => new KeyImpl<A>(name)
@@ -242,7 +278,7 @@ abstract class Hook {
 const variance = { _E: (_: never) => _ }
 
 // The phantom error type is never at runtime: an impl is any GoContext<E>.
-class GoContextImpl implements GoContext<never> {
+class GoContextImpl extends PrimitiveBase implements GoContext<never> {
   // An own key, so that a spread copy is recognised as one (see `unwrap`).
   readonly [TypeId] = variance
   readonly parent: GoContextImpl | undefined
@@ -259,6 +295,7 @@ class GoContextImpl implements GoContext<never> {
     key?: Key<any>,
     value?: unknown
   ) {
+    super()
     this.parent = parent
     this.node = node
     this.deadline = deadline
@@ -266,21 +303,27 @@ class GoContextImpl implements GoContext<never> {
     this.key = key
     this.value = value
   }
-  pipe(...fs: Array<(a: unknown) => unknown>): unknown {
-    let out: unknown = this
-    for (let i = 0; i < fs.length; i++) out = fs[i]!(out)
-    return out
-  }
   /** Go's `fmt.Sprint(ctx)`: "context.Background.WithCancel". */
-  toString(): string {
+  override toString(): string {
     const labels: Array<string> = []
     for (let c: GoContextImpl | undefined = this; c !== undefined; c = c.parent) {
       labels.push(c.key === undefined ? c.label : `WithValue(${c.key.name}, ${valueString(c.value)})`)
     }
     return labels.reverse().join(".")
   }
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return `GoContext(${this.toString()})`
+  /**
+   * What can be observed of the context: its label (Go's `fmt.Sprint`), its
+   * deadline (epoch milliseconds, as {@link deadline} gives it) and the tag
+   * of its error (as {@link err} gives it), `undefined` when it has none.
+   * Never its values (they may be secrets) nor its registrations.
+   */
+  toJSON(): unknown {
+    return {
+      _id: "GoContext",
+      label: this.toString(),
+      deadline: this.deadline,
+      err: this.node?.err?._tag
+    }
   }
 }
 
@@ -294,6 +337,7 @@ const impl = <E extends ContextError>(self: GoContext<E>): GoContextImpl => unwr
 /**
  * Whether `u` is a {@link GoContext}.
  *
+ * @category guards
  * @since 0.1.0
  */
 export const isGoContext = (u: unknown): u is GoContext => u instanceof GoContextImpl
@@ -303,6 +347,7 @@ export const isGoContext = (u: unknown): u is GoContext => u instanceof GoContex
  * `context.Background()`. Its {@link done} channel is a nil channel (never
  * ready), as in Go.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const background: GoContext<never> = new GoContextImpl(undefined, undefined, undefined, "context.Background")
@@ -311,6 +356,7 @@ export const background: GoContext<never> = new GoContextImpl(undefined, undefin
  * Like {@link background}, for code that has not been given a context yet.
  * Go: `context.TODO()`.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const todo: GoContext<never> = new GoContextImpl(undefined, undefined, undefined, "context.TODO")
@@ -465,6 +511,7 @@ const derive = (parent: GoContextImpl, label: string, deadline: number | undefin
 /**
  * A cancel function: Go's `context.CancelFunc`. Cancelling twice is a no-op.
  *
+ * @category models
  * @since 0.1.0
  */
 export type CancelFunc = Effect.Effect<void>
@@ -473,6 +520,7 @@ export type CancelFunc = Effect.Effect<void>
  * A cancel function that records a cause: Go's `context.CancelCauseFunc`.
  * Without a cause (`undefined`), the cause is the context's error.
  *
+ * @category models
  * @since 0.1.0
  */
 export type CancelCauseFunc = (cause?: unknown) => Effect.Effect<void>
@@ -485,11 +533,19 @@ export type CancelCauseFunc = (cause?: unknown) => Effect.Effect<void>
  *
  * @example
  * ```ts
- * const [ctx, cancel] = yield* GoContext.withCancel(GoContext.background)
- * yield* Effect.forkChild(worker(ctx))
- * yield* cancel // worker sees done(ctx) closed
+ * import { Effect, Fiber } from "effect"
+ * import { Chan, GoContext } from "effect-go"
+ *
+ * // Go: ctx, cancel := context.WithCancel(context.Background()); go worker(ctx); cancel()
+ * const program = Effect.gen(function* () {
+ *   const [ctx, cancel] = yield* GoContext.withCancel(GoContext.background)
+ *   const worker = yield* Effect.forkChild(Chan.recv(GoContext.done(ctx)))
+ *   yield* cancel // the worker's receive returns: done(ctx) is closed
+ *   yield* Fiber.join(worker)
+ * })
  * ```
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const withCancel = <E extends ContextError>(
@@ -506,6 +562,19 @@ export const withCancel = <E extends ContextError>(
  * {@link cause} returns (and that the context's error carries as
  * `Error.cause`). Go: `context.WithCancelCause(parent)`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GoContext } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const [ctx, cancel] = yield* GoContext.withCancelCause(GoContext.background)
+ *   yield* cancel(new Error("shutting down"))
+ *   return yield* GoContext.cause(ctx) // Option.some(Error("shutting down"))
+ * })
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const withCancelCause = <E extends ContextError>(
@@ -521,19 +590,21 @@ export const withCancelCause = <E extends ContextError>(
 /**
  * Decodes a timeout to milliseconds by the rules every duration follows (see
  * `Timer`), except that zero and negative timeouts are valid: the context is
- * born expired (Go). An infinite timeout sets no deadline.
+ * born expired (Go). An infinite timeout sets no deadline. A timeout that is
+ * no duration is a programmer error: a defect.
  */
-const decodeTimeout = (input: Duration.Input): Effect.Effect<number, InvalidDurationError> =>
+const decodeTimeout = (input: Duration.Input): Effect.Effect<number> =>
   Effect.suspend(() => {
     const decoded = parseDuration(input, true, true)
-    return Duration.isDuration(decoded) ? Exit.succeed(Duration.toMillis(decoded)) : Exit.fail(decoded)
+    return Duration.isDuration(decoded) ? Exit.succeed(Duration.toMillis(decoded)) : Exit.die(decoded)
   })
 
-const decodeDeadline = (input: number | Date): Effect.Effect<number, InvalidDeadlineError> =>
+/** A deadline's epoch milliseconds; a deadline that is no time is a programmer error: a defect. */
+const decodeDeadline = (input: number | Date): Effect.Effect<number> =>
   Effect.suspend(() => {
     const millis: unknown = input instanceof Date ? input.getTime() : input
     return typeof millis !== "number" || Number.isNaN(millis)
-      ? Exit.fail(new InvalidDeadlineError({ deadline: input }))
+      ? Exit.die(new InvalidDeadlineError({ deadline: input }))
       : Exit.succeed(millis)
   })
 
@@ -599,23 +670,85 @@ const showTime = (millis: number): string => {
  * - A deadline later than the parent's keeps the parent's (no timer).
  * - A deadline already past gives a context that is already done with
  *   `DeadlineExceededError` (Go).
- * - NaN, an invalid `Date` or anything but a number or a `Date` fails with
- *   {@link InvalidDeadlineError}. An infinite deadline is none.
+ * - An infinite deadline is none. NaN, an invalid `Date` or anything but a
+ *   number or a `Date` is a programmer error: the effect dies with
+ *   {@link InvalidDeadlineError}.
  *
  * The timer is a fiber of the scope.
  *
+ * @example
+ * ```ts
+ * import { Clock, Effect } from "effect"
+ * import { GoContext } from "effect-go"
+ *
+ * declare const query: Effect.Effect<string>
+ *
+ * // Go: ctx, cancel := context.WithDeadline(parent, time.Now().Add(time.Second)); defer cancel()
+ * const program = Effect.gen(function* () {
+ *   const now = yield* Clock.currentTimeMillis
+ *   const [ctx] = yield* GoContext.withDeadline(GoContext.background, now + 1000)
+ *   return yield* GoContext.run(ctx, query) // fails with DeadlineExceededError past the deadline
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const withDeadline: {
+  /**
+   * `parent.pipe(GoContext.withDeadline(deadline))`: a child of `parent`
+   * cancelled with {@link DeadlineExceededError} at `deadline` (epoch
+   * milliseconds or a `Date`, on Effect's `Clock`), by `cancel`, when
+   * `parent` is, or when the scope closes. Go:
+   * `context.WithDeadline(parent, d)`. A deadline that is no time dies with
+   * {@link InvalidDeadlineError}.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { GoContext } from "effect-go"
+   *
+   * const program = Effect.gen(function* () {
+   *   const [ctx, cancel] = yield* GoContext.background.pipe(GoContext.withDeadline(new Date("2030-01-01")))
+   *   yield* cancel
+   *   return ctx
+   * }).pipe(Effect.scoped)
+   * ```
+   *
+   * @since 0.1.0
+   */
   (
     deadline: number | Date
   ): <E extends ContextError>(
     parent: GoContext<E>
-  ) => Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], InvalidDeadlineError, Scope.Scope>
+  ) => Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], never, Scope.Scope>
+  /**
+   * A child of `parent` cancelled with {@link DeadlineExceededError} at
+   * `deadline` (epoch milliseconds or a `Date`, on Effect's `Clock`), by
+   * `cancel`, when `parent` is, or when the scope closes. Go:
+   * `context.WithDeadline(parent, d)`. A deadline that is no time dies with
+   * {@link InvalidDeadlineError}.
+   *
+   * @example
+   * ```ts
+   * import { Clock, Effect } from "effect"
+   * import { GoContext } from "effect-go"
+   *
+   * declare const query: Effect.Effect<string>
+   *
+   * const program = Effect.gen(function* () {
+   *   const now = yield* Clock.currentTimeMillis
+   *   const [ctx] = yield* GoContext.withDeadline(GoContext.background, now + 1000)
+   *   return yield* GoContext.run(ctx, query)
+   * }).pipe(Effect.scoped)
+   * ```
+   *
+   * @since 0.1.0
+   */
   <E extends ContextError>(
     parent: GoContext<E>,
     deadline: number | Date
-  ): Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], InvalidDeadlineError, Scope.Scope>
+  ): Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], never, Scope.Scope>
 } = dual(2, <E extends ContextError>(parent: GoContext<E>, deadline: number | Date) =>
   Effect.flatMap(decodeDeadline(deadline), (d) => withDeadlineAt(parent, () => d, undefined))
 )
@@ -623,22 +756,73 @@ export const withDeadline: {
 /**
  * Like {@link withDeadline}; when the deadline passes, {@link cause} returns
  * `cause` (the error is still {@link DeadlineExceededError}). Go:
- * `context.WithDeadlineCause(parent, d, cause)`.
+ * `context.WithDeadlineCause(parent, d, cause)`. A deadline that is no time
+ * dies with {@link InvalidDeadlineError}.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GoContext } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const [ctx] = yield* GoContext.withDeadlineCause(GoContext.background, 0, "too late")
+ *   return yield* GoContext.cause(ctx) // Option.some("too late"): the deadline has passed
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const withDeadlineCause: {
+  /**
+   * `parent.pipe(GoContext.withDeadlineCause(deadline, cause))`: like
+   * {@link withDeadline}; when the deadline passes, {@link cause} returns
+   * `cause`. Go: `context.WithDeadlineCause(parent, d, cause)`. A deadline
+   * that is no time dies with {@link InvalidDeadlineError}.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { GoContext } from "effect-go"
+   *
+   * const program = Effect.gen(function* () {
+   *   const [ctx] = yield* GoContext.background.pipe(GoContext.withDeadlineCause(0, "too late"))
+   *   return yield* GoContext.cause(ctx) // Option.some("too late")
+   * }).pipe(Effect.scoped)
+   * ```
+   *
+   * @since 0.1.0
+   */
   (
     deadline: number | Date,
     cause: unknown
   ): <E extends ContextError>(
     parent: GoContext<E>
-  ) => Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], InvalidDeadlineError, Scope.Scope>
+  ) => Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], never, Scope.Scope>
+  /**
+   * Like {@link withDeadline}; when the deadline passes, {@link cause}
+   * returns `cause` (the error is still {@link DeadlineExceededError}). Go:
+   * `context.WithDeadlineCause(parent, d, cause)`. A deadline that is no
+   * time dies with {@link InvalidDeadlineError}.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { GoContext } from "effect-go"
+   *
+   * const program = Effect.gen(function* () {
+   *   const [ctx] = yield* GoContext.withDeadlineCause(GoContext.background, 0, "too late")
+   *   return yield* GoContext.cause(ctx) // Option.some("too late")
+   * }).pipe(Effect.scoped)
+   * ```
+   *
+   * @since 0.1.0
+   */
   <E extends ContextError>(
     parent: GoContext<E>,
     deadline: number | Date,
     cause: unknown
-  ): Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], InvalidDeadlineError, Scope.Scope>
+  ): Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], never, Scope.Scope>
 } = dual(3, <E extends ContextError>(parent: GoContext<E>, deadline: number | Date, cause: unknown) =>
   Effect.flatMap(decodeDeadline(deadline), (d) => withDeadlineAt(parent, () => d, cause))
 )
@@ -649,49 +833,157 @@ export const withDeadlineCause: {
  * i.e. `withDeadline(parent, now + d)`. A zero or negative timeout gives a
  * context that is already done (Go); an infinite one sets no deadline. The
  * timeout is read as `Timer` reads durations: what is no duration (`"soon"`,
- * `{ ms: 5 }`) or NaN (`[1, NaN]`) fails with {@link InvalidDurationError},
- * with the message `Timer.make` fails with.
+ * `{ ms: 5 }`) or NaN (`[1, NaN]`) is a programmer error: the effect dies
+ * with {@link InvalidDurationError}, with the message `Timer.make` dies with.
  *
  * @example
  * ```ts
- * const [ctx, cancel] = yield* GoContext.withTimeout(parent, "2 seconds")
- * const body = yield* GoContext.run(ctx, fetchBody) // fails with DeadlineExceededError after 2s
+ * import { Effect } from "effect"
+ * import { GoContext } from "effect-go"
+ *
+ * declare const fetchBody: Effect.Effect<string>
+ *
+ * // Go: ctx, cancel := context.WithTimeout(parent, 2*time.Second); defer cancel()
+ * const program = Effect.gen(function* () {
+ *   const [ctx] = yield* GoContext.withTimeout(GoContext.background, "2 seconds")
+ *   return yield* GoContext.run(ctx, fetchBody) // fails with DeadlineExceededError after 2 seconds
+ * }).pipe(Effect.scoped)
  * ```
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const withTimeout: {
+  /**
+   * `parent.pipe(GoContext.withTimeout(timeout))`: a child of `parent`
+   * cancelled with {@link DeadlineExceededError} after `timeout` (on
+   * Effect's `Clock`), by `cancel`, when `parent` is, or when the scope
+   * closes. Go: `context.WithTimeout(parent, d)`. A zero or negative timeout
+   * is already expired; an infinite one sets no deadline; one that is no
+   * duration dies with {@link InvalidDurationError}.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { GoContext } from "effect-go"
+   *
+   * declare const fetchBody: Effect.Effect<string>
+   *
+   * const program = Effect.gen(function* () {
+   *   const [ctx] = yield* GoContext.background.pipe(GoContext.withTimeout("2 seconds"))
+   *   return yield* GoContext.run(ctx, fetchBody)
+   * }).pipe(Effect.scoped)
+   * ```
+   *
+   * @since 0.1.0
+   */
   (
     timeout: Duration.Input
   ): <E extends ContextError>(
     parent: GoContext<E>
-  ) => Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], InvalidDurationError, Scope.Scope>
+  ) => Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], never, Scope.Scope>
+  /**
+   * A child of `parent` cancelled with {@link DeadlineExceededError} after
+   * `timeout` (on Effect's `Clock`), by `cancel`, when `parent` is, or when
+   * the scope closes. Go: `context.WithTimeout(parent, d)`. A zero or
+   * negative timeout is already expired; an infinite one sets no deadline;
+   * one that is no duration dies with {@link InvalidDurationError}.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { GoContext } from "effect-go"
+   *
+   * declare const fetchBody: Effect.Effect<string>
+   *
+   * const program = Effect.gen(function* () {
+   *   const [ctx] = yield* GoContext.withTimeout(GoContext.background, "2 seconds")
+   *   return yield* GoContext.run(ctx, fetchBody) // fails with DeadlineExceededError after 2 seconds
+   * }).pipe(Effect.scoped)
+   * ```
+   *
+   * @since 0.1.0
+   */
   <E extends ContextError>(
     parent: GoContext<E>,
     timeout: Duration.Input
-  ): Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], InvalidDurationError, Scope.Scope>
+  ): Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], never, Scope.Scope>
 } = dual(2, <E extends ContextError>(parent: GoContext<E>, timeout: Duration.Input) =>
   Effect.flatMap(decodeTimeout(timeout), (d) => withDeadlineAt(parent, (now) => now + d, undefined))
 )
 
 /**
  * Like {@link withTimeout}; when the timeout passes, {@link cause} returns
- * `cause`. Go: `context.WithTimeoutCause(parent, d, cause)`.
+ * `cause` (the error is still {@link DeadlineExceededError}). Go:
+ * `context.WithTimeoutCause(parent, d, cause)`. A timeout that is no
+ * duration dies with {@link InvalidDurationError}.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GoContext } from "effect-go"
+ *
+ * declare const fetchBody: Effect.Effect<string>
+ *
+ * const program = Effect.gen(function* () {
+ *   const [ctx] = yield* GoContext.withTimeoutCause(GoContext.background, "2 seconds", "backend too slow")
+ *   return yield* GoContext.run(ctx, fetchBody) // DeadlineExceededError, `cause` "backend too slow"
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const withTimeoutCause: {
+  /**
+   * `parent.pipe(GoContext.withTimeoutCause(timeout, cause))`: like
+   * {@link withTimeout}; when the timeout passes, {@link cause} returns
+   * `cause`. Go: `context.WithTimeoutCause(parent, d, cause)`. A timeout
+   * that is no duration dies with {@link InvalidDurationError}.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { GoContext } from "effect-go"
+   *
+   * const program = Effect.gen(function* () {
+   *   const [ctx] = yield* GoContext.background.pipe(GoContext.withTimeoutCause("2 seconds", "backend too slow"))
+   *   return ctx
+   * }).pipe(Effect.scoped)
+   * ```
+   *
+   * @since 0.1.0
+   */
   (
     timeout: Duration.Input,
     cause: unknown
   ): <E extends ContextError>(
     parent: GoContext<E>
-  ) => Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], InvalidDurationError, Scope.Scope>
+  ) => Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], never, Scope.Scope>
+  /**
+   * Like {@link withTimeout}; when the timeout passes, {@link cause} returns
+   * `cause` (the error is still {@link DeadlineExceededError}). Go:
+   * `context.WithTimeoutCause(parent, d, cause)`. A timeout that is no
+   * duration dies with {@link InvalidDurationError}.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { GoContext } from "effect-go"
+   *
+   * const program = Effect.gen(function* () {
+   *   const [ctx] = yield* GoContext.withTimeoutCause(GoContext.background, "2 seconds", "backend too slow")
+   *   return ctx
+   * }).pipe(Effect.scoped)
+   * ```
+   *
+   * @since 0.1.0
+   */
   <E extends ContextError>(
     parent: GoContext<E>,
     timeout: Duration.Input,
     cause: unknown
-  ): Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], InvalidDurationError, Scope.Scope>
+  ): Effect.Effect<readonly [GoContext<E | ContextError>, CancelFunc], never, Scope.Scope>
 } = dual(3, <E extends ContextError>(parent: GoContext<E>, timeout: Duration.Input, cause: unknown) =>
   Effect.flatMap(decodeTimeout(timeout), (d) => withDeadlineAt(parent, (now) => now + d, cause))
 )
@@ -699,8 +991,22 @@ export const withTimeoutCause: {
 /**
  * A context with `parent`'s values but not its cancellation: never done, no
  * deadline. Go 1.21: `context.WithoutCancel(parent)`, for work that must
- * outlive the request that started it.
+ * outlive the request that started it. A `parent` that is no context throws
+ * `InvalidArgumentError` (Go panics on a nil parent).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GoContext } from "effect-go"
+ *
+ * declare const audit: (ctx: GoContext.GoContext<never>) => Effect.Effect<void>
+ *
+ * const handler = (request: GoContext.GoContext) =>
+ *   // The audit record is written even if the request is cancelled.
+ *   Effect.forkDetach(audit(GoContext.withoutCancel(request)))
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const withoutCancel = <E extends ContextError>(parent: GoContext<E>): GoContext<never> =>
@@ -712,10 +1018,52 @@ export const withoutCancel = <E extends ContextError>(parent: GoContext<E>): GoC
  * `parent` that is no context or a `key` not made by {@link key} throws
  * `InvalidArgumentError` (Go panics on a nil parent or key).
  *
+ * @example
+ * ```ts
+ * import { GoContext } from "effect-go"
+ *
+ * const requestId = GoContext.key<string>("requestId")
+ * const ctx = GoContext.withValue(GoContext.background, requestId, "r-42")
+ * String(ctx) // "context.Background.WithValue(requestId, r-42)"
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const withValue: {
+  /**
+   * `parent.pipe(GoContext.withValue(key, value))`: a child of `parent` that
+   * carries `value` under `key`. Go: `context.WithValue(parent, key, val)`.
+   * Throws `InvalidArgumentError` for a `parent` that is no context or a
+   * `key` not made by {@link key}.
+   *
+   * @example
+   * ```ts
+   * import { GoContext } from "effect-go"
+   *
+   * const requestId = GoContext.key<string>("requestId")
+   * const ctx = GoContext.background.pipe(GoContext.withValue(requestId, "r-42"))
+   * ```
+   *
+   * @since 0.1.0
+   */
   <A>(key: Key<A>, value: NoInfer<A>): <E extends ContextError>(parent: GoContext<E>) => GoContext<E>
+  /**
+   * A child of `parent` that carries `value` under `key` (and shares the
+   * parent's cancellation). Go: `context.WithValue(parent, key, val)`.
+   * Throws `InvalidArgumentError` for a `parent` that is no context or a
+   * `key` not made by {@link key}.
+   *
+   * @example
+   * ```ts
+   * import { GoContext } from "effect-go"
+   *
+   * const requestId = GoContext.key<string>("requestId")
+   * const ctx = GoContext.withValue(GoContext.background, requestId, "r-42")
+   * ```
+   *
+   * @since 0.1.0
+   */
   <E extends ContextError, A>(parent: GoContext<E>, key: Key<A>, value: NoInfer<A>): GoContext<E>
 } = dual(3, <E extends ContextError, A>(parent: GoContext<E>, key: Key<A>, value: A): GoContext<E> => {
   const p = impl(parent)
@@ -743,10 +1091,51 @@ const valueString = (value: unknown): string => {
  * The value stored under `key` by the nearest {@link withValue} up the
  * chain, or `none`. Go: `ctx.Value(key)`.
  *
+ * @example
+ * ```ts
+ * import { GoContext } from "effect-go"
+ *
+ * const requestId = GoContext.key<string>("requestId")
+ * const ctx = GoContext.withValue(GoContext.background, requestId, "r-42")
+ * GoContext.value(ctx, requestId) // Option.some("r-42")
+ * GoContext.value(GoContext.background, requestId) // Option.none()
+ * ```
+ *
+ * @category getters
  * @since 0.1.0
  */
 export const value: {
+  /**
+   * `ctx.pipe(GoContext.value(key))`: the value stored under `key` by the
+   * nearest {@link withValue} up the chain, or `none`. Go: `ctx.Value(key)`.
+   *
+   * @example
+   * ```ts
+   * import { GoContext } from "effect-go"
+   *
+   * const requestId = GoContext.key<string>("requestId")
+   * const ctx = GoContext.withValue(GoContext.background, requestId, "r-42")
+   * ctx.pipe(GoContext.value(requestId)) // Option.some("r-42")
+   * ```
+   *
+   * @since 0.1.0
+   */
   <A>(key: Key<A>): <E extends ContextError>(self: GoContext<E>) => Option.Option<A>
+  /**
+   * The value stored under `key` by the nearest {@link withValue} up the
+   * chain, or `none`. Go: `ctx.Value(key)`.
+   *
+   * @example
+   * ```ts
+   * import { GoContext } from "effect-go"
+   *
+   * const requestId = GoContext.key<string>("requestId")
+   * const ctx = GoContext.withValue(GoContext.background, requestId, "r-42")
+   * GoContext.value(ctx, requestId) // Option.some("r-42")
+   * ```
+   *
+   * @since 0.1.0
+   */
   <E extends ContextError, A>(self: GoContext<E>, key: Key<A>): Option.Option<A>
 } = dual(2, <E extends ContextError, A>(self: GoContext<E>, key: Key<A>): Option.Option<A> => {
   for (let c: GoContextImpl | undefined = impl(self); c !== undefined; c = c.parent) {
@@ -767,8 +1156,24 @@ let closedChan: Chan.RecvChan<void> | undefined
  * `ctx.Done()`. Use it in a `Select` (`Select.recv(GoContext.done(ctx), ...)`)
  * or wait on it with `Chan.recv`. For a context that can never be cancelled
  * it is a nil channel (never ready), as in Go. Every call returns the same
- * channel.
+ * channel. A `self` that is no context throws `InvalidArgumentError`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Chan, GoContext, Select } from "effect-go"
+ *
+ * declare const ctx: GoContext.GoContext
+ * declare const jobs: Chan.RecvChan<string>
+ *
+ * // Go: select { case <-ctx.Done(): return ctx.Err(); case j := <-jobs: ... }
+ * const next = Select.select(
+ *   Select.recv(GoContext.done(ctx), () => Effect.succeed("stopped")),
+ *   Select.recv(jobs, (job) => Effect.succeed(`got ${job}`))
+ * )
+ * ```
+ *
+ * @category getters
  * @since 0.1.0
  */
 export const done = <E extends ContextError>(self: GoContext<E>): Chan.RecvChan<void> => {
@@ -790,6 +1195,19 @@ export const done = <E extends ContextError>(self: GoContext<E>): Chan.RecvChan<
 /**
  * Why the context is done, or `none` while it is not: Go's `ctx.Err()`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GoContext } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const [ctx, cancel] = yield* GoContext.withCancel(GoContext.background)
+ *   yield* cancel
+ *   return yield* GoContext.err(ctx) // Option.some(CanceledError)
+ * })
+ * ```
+ *
+ * @category getters
  * @since 0.1.0
  */
 export const err = <E extends ContextError>(self: GoContext<E>): Effect.Effect<Option.Option<E>> =>
@@ -804,6 +1222,19 @@ export const err = <E extends ContextError>(self: GoContext<E>): Effect.Effect<O
  * first), else the context's error; `none` while not done. Go 1.20:
  * `context.Cause(ctx)`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GoContext } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const [ctx, cancel] = yield* GoContext.withCancelCause(GoContext.background)
+ *   yield* cancel("user logged out")
+ *   return yield* GoContext.cause(ctx) // Option.some("user logged out")
+ * })
+ * ```
+ *
+ * @category getters
  * @since 0.1.0
  */
 export const cause = <E extends ContextError>(self: GoContext<E>): Effect.Effect<Option.Option<unknown>> =>
@@ -814,8 +1245,21 @@ export const cause = <E extends ContextError>(self: GoContext<E>): Effect.Effect
 
 /**
  * The deadline (epoch milliseconds on Effect's Clock), or `none`. Go:
- * `ctx.Deadline()`. A context's deadline never changes.
+ * `ctx.Deadline()`. A context's deadline never changes. A `self` that is no
+ * context throws `InvalidArgumentError`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GoContext } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const [ctx] = yield* GoContext.withDeadline(GoContext.background, 5000)
+ *   return GoContext.deadline(ctx) // Option.some(5000)
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category getters
  * @since 0.1.0
  */
 export const deadline = <E extends ContextError>(self: GoContext<E>): Option.Option<number> => {
@@ -829,6 +1273,7 @@ export const deadline = <E extends ContextError>(self: GoContext<E>): Option.Opt
  * diagnostics and tests: it returns to 0 as children are cancelled or
  * stopped. A value context reports its parent's count (they share it).
  *
+ * @category getters
  * @since 0.1.0
  */
 export const childCount = <E extends ContextError>(self: GoContext<E>): Effect.Effect<number> =>
@@ -873,6 +1318,7 @@ class AfterFuncHook extends Hook {
  * whether it prevented it (false once the effect has started or after an
  * earlier `stop`). Go: the `stop func() bool` of `context.AfterFunc`.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface AfterFunc {
@@ -885,21 +1331,67 @@ const exitFalse = Exit.succeed(false)
  * Runs `effect` in its own fiber once `ctx` is done — at once if it already
  * is. Go 1.21: `context.AfterFunc(ctx, f)`. The fiber belongs to the scope:
  * closing the scope unregisters the call (or interrupts `effect` if it has
- * started). `effect` must handle its own errors.
+ * started). `effect` must handle its own errors. Something that is no
+ * Effect dies with `InvalidArgumentError`.
  *
  * @example
  * ```ts
+ * import { Effect } from "effect"
+ * import { GoContext } from "effect-go"
+ *
+ * declare const ctx: GoContext.GoContext
+ * declare const closeConnection: Effect.Effect<void>
+ *
  * // Go: stop := context.AfterFunc(ctx, func() { conn.Close() })
- * const { stop } = yield* GoContext.afterFunc(ctx, closeConnection)
- * if (yield* stop) { ... } // the connection will not be closed by the context
+ * const program = Effect.gen(function* () {
+ *   const { stop } = yield* GoContext.afterFunc(ctx, closeConnection)
+ *   if (yield* stop) {
+ *     // the context will not close the connection
+ *   }
+ * }).pipe(Effect.scoped)
  * ```
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const afterFunc: {
+  /**
+   * `ctx.pipe(GoContext.afterFunc(effect))`: runs `effect` in its own fiber
+   * of the scope once `ctx` is done — at once if it already is. Go 1.21:
+   * `context.AfterFunc(ctx, f)`. `stop` unregisters it.
+   *
+   * @example
+   * ```ts
+   * import { Console, Effect } from "effect"
+   * import { GoContext } from "effect-go"
+   *
+   * declare const ctx: GoContext.GoContext
+   *
+   * const program = ctx.pipe(GoContext.afterFunc(Console.log("cancelled")), Effect.scoped)
+   * ```
+   *
+   * @since 0.1.0
+   */
   <R>(
     effect: Effect.Effect<unknown, never, R>
   ): <E extends ContextError>(self: GoContext<E>) => Effect.Effect<AfterFunc, never, R | Scope.Scope>
+  /**
+   * Runs `effect` in its own fiber of the scope once `ctx` is done — at once
+   * if it already is. Go 1.21: `context.AfterFunc(ctx, f)`. `stop`
+   * unregisters it, and says whether it prevented it.
+   *
+   * @example
+   * ```ts
+   * import { Console, Effect } from "effect"
+   * import { GoContext } from "effect-go"
+   *
+   * declare const ctx: GoContext.GoContext
+   *
+   * const program = GoContext.afterFunc(ctx, Console.log("cancelled")).pipe(Effect.scoped)
+   * ```
+   *
+   * @since 0.1.0
+   */
   <E extends ContextError, R>(
     self: GoContext<E>,
     effect: Effect.Effect<unknown, never, R>
@@ -957,6 +1449,18 @@ export const afterFunc: {
  * {@link current} derives from it, so values set before `run` reach code
  * that calls `current`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GoContext } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const ctx = yield* GoContext.CurrentGoContext
+ *   return String(ctx) // "context.Background" outside any run
+ * })
+ * ```
+ *
+ * @category services
  * @since 0.1.0
  */
 export const CurrentGoContext: Context.Reference<GoContext> = Context.Reference<GoContext>(
@@ -1024,21 +1528,71 @@ const runUnder = <A, E2, R, E extends ContextError>(
  * honours it.
  *
  * `run(ctx)` is the pipeable form: `effect.pipe(GoContext.run(ctx))`.
+ * Something that is no Effect dies with `InvalidArgumentError`.
  *
  * @example
  * ```ts
- * const [ctx] = yield* GoContext.withTimeout(GoContext.background, "1 second")
- * const result = yield* GoContext.run(ctx, slowQuery).pipe(
- *   Effect.catchTag("DeadlineExceededError", () => Effect.succeed(cached))
- * )
+ * import { Effect } from "effect"
+ * import { GoContext } from "effect-go"
+ *
+ * declare const slowQuery: Effect.Effect<string>
+ * declare const cached: string
+ *
+ * const program = Effect.gen(function* () {
+ *   const [ctx] = yield* GoContext.withTimeout(GoContext.background, "1 second")
+ *   return yield* GoContext.run(ctx, slowQuery).pipe(
+ *     Effect.catchTag("DeadlineExceededError", () => Effect.succeed(cached))
+ *   )
+ * }).pipe(Effect.scoped)
  * ```
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const run: {
+  /**
+   * `effect.pipe(GoContext.run(ctx))`: runs `effect` under `ctx`; if `ctx`
+   * is or becomes done, `effect` is interrupted and the result fails with
+   * the context's error ({@link CanceledError} or
+   * {@link DeadlineExceededError}). Go: passing `ctx` to a function that
+   * honours it.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { GoContext } from "effect-go"
+   *
+   * declare const ctx: GoContext.GoContext
+   * declare const slowQuery: Effect.Effect<string>
+   *
+   * const result = slowQuery.pipe(GoContext.run(ctx)) // Effect<string, CanceledError | DeadlineExceededError>
+   * ```
+   *
+   * @since 0.1.0
+   */
   <E extends ContextError>(
     ctx: GoContext<E>
   ): <A, E2, R>(effect: Effect.Effect<A, E2, R>) => Effect.Effect<A, E | E2, R>
+  /**
+   * Runs `effect` under `ctx`: if `ctx` is or becomes done, `effect` is
+   * interrupted (it does not start if `ctx` is already done) and the result
+   * fails with the context's error ({@link CanceledError} or
+   * {@link DeadlineExceededError}). Go: passing `ctx` to a function that
+   * honours it.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { GoContext } from "effect-go"
+   *
+   * declare const ctx: GoContext.GoContext
+   * declare const slowQuery: Effect.Effect<string>
+   *
+   * const result = GoContext.run(ctx, slowQuery) // Effect<string, CanceledError | DeadlineExceededError>
+   * ```
+   *
+   * @since 0.1.0
+   */
   <E extends ContextError, A, E2, R>(ctx: GoContext<E>, effect: Effect.Effect<A, E2, R>): Effect.Effect<A, E | E2, R>
 } = effectLast(2, runUnder)
 
@@ -1050,8 +1604,22 @@ const canceledBy = (exit: Exit.Exit<unknown, unknown>): CanceledError =>
  * cancel cause when it failed or was interrupted) or when the scope closes.
  * It derives from the fiber's {@link CurrentGoContext}, so it keeps its
  * values and is cancelled with it. Go has no fibers; this is the bridge for
- * handing a `ctx` to ported code from Effect code.
+ * handing a `ctx` to ported code from Effect code. Something that is no
+ * Fiber dies with `InvalidArgumentError`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Chan, GoContext } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const worker = yield* Effect.forkChild(Effect.never)
+ *   const ctx = yield* GoContext.fromFiber(worker)
+ *   yield* Effect.forkChild(Chan.recv(GoContext.done(ctx))) // returns once the worker has ended
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const fromFiber = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<GoContext, never, Scope.Scope> =>
@@ -1077,11 +1645,19 @@ export const fromFiber = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<G
  *
  * @example
  * ```ts
- * const ctx = yield* GoContext.current
- * const signal = yield* GoContext.toAbortSignal(ctx)
- * yield* Effect.promise(() => fetch(url, { signal })) // aborted if this fiber is interrupted
+ * import { Effect } from "effect"
+ * import { GoContext } from "effect-go"
+ *
+ * declare const url: string
+ *
+ * const program = Effect.gen(function* () {
+ *   const ctx = yield* GoContext.current
+ *   const signal = yield* GoContext.toAbortSignal(ctx)
+ *   return yield* Effect.promise(() => fetch(url, { signal })) // aborted if this fiber is interrupted
+ * }).pipe(Effect.scoped)
  * ```
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const current: Effect.Effect<GoContext, never, Scope.Scope> = Effect.withFiber((fiber) => fromFiber(fiber))
@@ -1107,6 +1683,20 @@ const isAbortSignal = (u: unknown): u is AbortSignal =>
  * same cancellable context returns the same signal. For `fetch` and other
  * web APIs.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GoContext } from "effect-go"
+ *
+ * declare const ctx: GoContext.GoContext
+ *
+ * const body = Effect.gen(function* () {
+ *   const signal = yield* GoContext.toAbortSignal(ctx)
+ *   return yield* Effect.promise(() => fetch("https://example.com", { signal }).then((r) => r.text()))
+ * })
+ * ```
+ *
+ * @category utils
  * @since 0.1.0
  */
 export const toAbortSignal = <E extends ContextError>(self: GoContext<E>): Effect.Effect<AbortSignal> =>
@@ -1127,11 +1717,18 @@ export const toAbortSignal = <E extends ContextError>(self: GoContext<E>): Effec
  *
  * @example
  * ```ts
- * const controller = new AbortController()
- * const ctx = yield* GoContext.fromAbortSignal(controller.signal)
- * controller.abort(new Error("user left")) // done(ctx) closes; cause(ctx) is that error
+ * import { Effect } from "effect"
+ * import { GoContext } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const controller = new AbortController()
+ *   const ctx = yield* GoContext.fromAbortSignal(controller.signal)
+ *   controller.abort(new Error("user left")) // done(ctx) closes; cause(ctx) is that error
+ *   return yield* GoContext.cause(ctx)
+ * }).pipe(Effect.scoped)
  * ```
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const fromAbortSignal = <E extends ContextError = never>(

@@ -36,7 +36,14 @@
  * {@link map} or {@link merge} form one pipeline. Reading a `Pipe` with plain
  * `Chan.recv` sees only the channel close; {@link check} then tells why.
  * A pipeline whose stages were interrupted (its scope closed under them)
- * reports an interruption to a consumer still reading it.
+ * reports an interruption to a consumer still reading it. A bad option
+ * (`workers: 0`, `capacity: -1`) or argument is a programmer error: the
+ * stage's effect dies ({@link InvalidStageOptionError},
+ * `InvalidArgumentError`); the error channel holds only the stages' own
+ * errors.
+ *
+ * A {@link Pipe} is a channel, and a value like Effect's own: `pipe`able and
+ * inspectable as its channel is.
  *
  * @example
  * ```ts
@@ -45,6 +52,7 @@
  *
  * const sq = Pipeline.map((n: number) => Effect.succeed(n * n))
  *
+ * // Go: for n := range sq(sq(gen(2, 3))) { fmt.Println(n) }
  * const program = Effect.scoped(
  *   Pipeline.gen(2, 3).pipe(Effect.flatMap(sq), Effect.flatMap(sq), Effect.flatMap(Pipeline.collect))
  * ) // [16, 81]
@@ -74,24 +82,38 @@ const PipeTypeId = "~effect-go/Pipeline/Pipe" as const
  * with `E`. Go's `<-chan A`; pass it to the next stage, or to a consumer
  * ({@link collect}, {@link forEach}, {@link toStream}) that reports `E`.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Pipe<out A, out E = never> extends Chan.RecvChan<A> {
   readonly [PipeTypeId]: { readonly _E: Types.Covariant<E> }
 }
 
-/** The element type of a channel. @since 0.1.0 */
+/**
+ * The element type of a channel.
+ *
+ * @category models
+ * @since 0.1.0
+ */
 export type ValueOf<C> = C extends Chan.RecvChan<infer A> ? A : never
 
-/** The error type of a {@link Pipe} (`never` for a plain channel). @since 0.1.0 */
+/**
+ * The error type of a {@link Pipe} (`never` for a plain channel).
+ *
+ * @category models
+ * @since 0.1.0
+ */
 export type ErrorOf<C> = C extends Pipe<any, infer E> ? E : never
 
 /**
  * A bad stage option: `workers` not a positive integer, `capacity` not a
- * non-negative integer, or `ordered` not a boolean. `value` is what was
- * given (a string or anything else that a cast or `any` let through is kept
- * as given, and shown as such).
+ * non-negative integer, or `ordered` not a boolean. A programmer error: the
+ * stage's effect dies with it (match it with `Cause.squash` or
+ * `Effect.catchDefect`). `value` is what was given (a string or anything
+ * else that a cast or `any` let through is kept as given, and shown as
+ * such).
  *
+ * @category errors
  * @since 0.1.0
  */
 export class InvalidStageOptionError extends Data.TaggedError("InvalidStageOptionError")<{
@@ -115,7 +137,12 @@ export class InvalidStageOptionError extends Data.TaggedError("InvalidStageOptio
   }
 }
 
-/** Options of every stage. @since 0.1.0 */
+/**
+ * Options of every stage.
+ *
+ * @category models
+ * @since 0.1.0
+ */
 export interface StageOptions {
   /** Buffer capacity of the stage's output channel (default 0, as in the Go blog). */
   readonly capacity?: number | undefined
@@ -123,7 +150,12 @@ export interface StageOptions {
   readonly name?: string | undefined
 }
 
-/** Options of {@link map}. @since 0.1.0 */
+/**
+ * Options of {@link map}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
 export interface MapOptions extends StageOptions {
   /** How many fibers run `f` (default 1). */
   readonly workers?: number | undefined
@@ -235,17 +267,14 @@ const checkOptionsObject = (op: string, options: unknown): Exit.Exit<never> | un
     ? undefined
     : Exit.die(invalidArgument(op, "an options object or undefined", options))
 
-/** The stage options' problem, if any: not an object, or a bad `capacity`. */
-const checkOptions = (
-  op: string,
-  options: StageOptions | undefined
-): Exit.Exit<never, InvalidStageOptionError> | undefined => {
+/** The stage options' problem, if any, as a defect: not an object, or a bad `capacity`. */
+const checkOptions = (op: string, options: StageOptions | undefined): Exit.Exit<never> | undefined => {
   const notObject = checkOptionsObject(op, options)
   if (notObject !== undefined) return notObject
   const capacity = orDefault(options?.capacity, 0)
   return validCapacity(capacity)
     ? undefined
-    : Exit.fail(new InvalidStageOptionError({ option: "capacity", value: capacity }))
+    : Exit.die(new InvalidStageOptionError({ option: "capacity", value: capacity }))
 }
 
 /** A defect unless `f` is a function. */
@@ -263,7 +292,7 @@ const makeStage = <B>(
   inputs: ReadonlyArray<Chan.RecvChan<any>>,
   options: StageOptions | undefined,
   bodies: (out: Chan.Chan<B>) => ReadonlyArray<Effect.Effect<unknown, unknown, any>>
-): Effect.Effect<Pipe<B, any>, InvalidStageOptionError, any> =>
+): Effect.Effect<Pipe<B, any>, never, any> =>
   Effect.suspend(() => {
     const bad = checkOptions(op, options)
     if (bad !== undefined) return bad
@@ -313,26 +342,28 @@ const sendTo = <B>(out: Chan.SendChan<B>) => {
 
 /**
  * A generator stage: sends the values of `iterable`, then closes. Go's
- * `gen(nums ...int) <-chan int`.
+ * `gen(nums ...int) <-chan int`. A bad `capacity` dies with
+ * {@link InvalidStageOptionError}; something that is no iterable with
+ * `InvalidArgumentError`.
  *
  * @example
  * ```ts
- * const nums = yield* Pipeline.from([1, 2, 3], { capacity: 3 })
+ * import { Effect } from "effect"
+ * import { Pipeline } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const nums = yield* Pipeline.from([1, 2, 3], { capacity: 3 })
+ *   return yield* Pipeline.collect(nums) // [1, 2, 3]
+ * }).pipe(Effect.scoped)
  * ```
  *
+ * @category constructors
  * @since 0.1.0
  */
-export const from = <A>(
-  iterable: Iterable<A>,
-  options?: StageOptions
-): Effect.Effect<Pipe<A>, InvalidStageOptionError, Scope.Scope> =>
+export const from = <A>(iterable: Iterable<A>, options?: StageOptions): Effect.Effect<Pipe<A>, never, Scope.Scope> =>
   (isIterable(iterable)
     ? makeStage<A>("Pipeline.from", [], options, (out) => [Effect.forEach(iterable, sendTo(out), { discard: true })])
-    : Exit.die(invalidArgument("Pipeline.from", "an iterable", iterable))) as Effect.Effect<
-    Pipe<A>,
-    InvalidStageOptionError,
-    Scope.Scope
-  >
+    : Exit.die(invalidArgument("Pipeline.from", "an iterable", iterable))) as Effect.Effect<Pipe<A>, never, Scope.Scope>
 
 const isIterable = (u: unknown): u is Iterable<unknown> =>
   u !== null && u !== undefined && typeof (u as any)[Symbol.iterator] === "function"
@@ -340,21 +371,46 @@ const isIterable = (u: unknown): u is Iterable<unknown> =>
 /**
  * A generator stage over its arguments: Go's `gen(2, 3)`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pipeline } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const nums = yield* Pipeline.gen(2, 3)
+ *   return yield* Pipeline.collect(nums) // [2, 3]
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
-export const gen = <A>(...values: ReadonlyArray<A>): Effect.Effect<Pipe<A>, never, Scope.Scope> =>
-  from(values) as Effect.Effect<Pipe<A>, never, Scope.Scope>
+export const gen = <A>(...values: ReadonlyArray<A>): Effect.Effect<Pipe<A>, never, Scope.Scope> => from(values)
 
 /**
  * A generator stage fed by a `Stream`. A failure of the stream is a failure
- * of the pipeline: the consumer's {@link collect} fails with it.
+ * of the pipeline: the consumer's {@link collect} fails with it. A bad
+ * `capacity` dies with {@link InvalidStageOptionError}; something that is no
+ * Stream with `InvalidArgumentError`.
  *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Pipeline } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const nums = yield* Pipeline.fromStream(Stream.range(1, 5))
+ *   return yield* Pipeline.collect(nums) // [1, 2, 3, 4, 5]
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const fromStream = <A, E, R>(
   stream: Stream.Stream<A, E, R>,
   options?: StageOptions
-): Effect.Effect<Pipe<A, E>, InvalidStageOptionError, R | Scope.Scope> =>
+): Effect.Effect<Pipe<A, E>, never, R | Scope.Scope> =>
   Stream.isStream(stream)
     ? makeStage<A>("Pipeline.fromStream", [], options, (out) => [Stream.runForEach(stream, sendTo(out))])
     : Exit.die(invalidArgument("Pipeline.fromStream", "a Stream", stream))
@@ -368,29 +424,38 @@ export const fromStream = <A, E, R>(
  * ranges over it) and sends to `out`; `out` is closed when `body` ends. A
  * failure of `body` stops the pipeline. Go's
  * `go func() { defer close(out); for v := range in { ... out <- w ... } }()`.
+ * A bad `capacity` dies with {@link InvalidStageOptionError}.
  *
  * @example
  * ```ts
- * // keep the even numbers, twice each
- * const evens = yield* Pipeline.stage(nums, (input, out: Chan.SendChan<number>) =>
- *   Chan.forEach(input, (n) => (n % 2 === 0 ? Effect.andThen(Chan.send(out, n), Chan.send(out, n)) : Effect.void))
- * )
+ * import { Effect } from "effect"
+ * import { Chan, Pipeline } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const nums = yield* Pipeline.gen(1, 2, 3, 4)
+ *   // keep the even numbers, twice each
+ *   const evens = yield* Pipeline.stage(nums, (input, out: Chan.SendChan<number>) =>
+ *     Chan.forEach(input, (n) => (n % 2 === 0 ? Effect.andThen(Chan.send(out, n), Chan.send(out, n)) : Effect.void))
+ *   )
+ *   return yield* Pipeline.collect(evens) // [2, 2, 4, 4]
+ * }).pipe(Effect.scoped)
  * ```
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const stage = <C extends Chan.RecvChan<any>, B, E, R>(
   input: C,
   body: (input: C, out: Chan.SendChan<B>) => Effect.Effect<void, E, R>,
   options?: StageOptions
-): Effect.Effect<Pipe<B, ErrorOf<C> | E>, InvalidStageOptionError, R | Scope.Scope> =>
+): Effect.Effect<Pipe<B, ErrorOf<C> | E>, never, R | Scope.Scope> =>
   checkFunction("Pipeline.stage", body) ?? makeStage<B>("Pipeline.stage", [input], options, (out) => [body(input, out)])
 
 const mapImpl = (
   self: Chan.RecvChan<unknown>,
   f: (a: unknown) => Effect.Effect<unknown, unknown, unknown>,
   options: MapOptions | undefined
-): Effect.Effect<Pipe<unknown, unknown>, InvalidStageOptionError, unknown> =>
+): Effect.Effect<Pipe<unknown, unknown>, never, unknown> =>
   Effect.suspend(() => {
     const notFunction = checkFunction("Pipeline.map", f)
     if (notFunction !== undefined) return notFunction
@@ -398,11 +463,11 @@ const mapImpl = (
     if (notObject !== undefined) return notObject
     const workers = orDefault(options?.workers, 1)
     if (!Number.isInteger(workers) || workers < 1) {
-      return Exit.fail(new InvalidStageOptionError({ option: "workers", value: workers }))
+      return Exit.die(new InvalidStageOptionError({ option: "workers", value: workers }))
     }
     const ordered = orDefault(options?.ordered, true)
     if (typeof ordered !== "boolean")
-      return Exit.fail(new InvalidStageOptionError({ option: "ordered", value: ordered }))
+      return Exit.die(new InvalidStageOptionError({ option: "ordered", value: ordered }))
     if (workers === 1 || !ordered) {
       return makeStage<unknown>("Pipeline.map", [self], options, (out) => {
         const send = sendTo(out)
@@ -465,27 +530,89 @@ const orderedMap = (
  * of the oldest unfinished one, then wait for it (as `Stream.mapEffect` with
  * `concurrency` does).
  *
+ * A bad option (`workers` not a positive integer, `capacity` not a
+ * non-negative integer, `ordered` not a boolean) dies with
+ * {@link InvalidStageOptionError}: the error channel holds only the errors
+ * of the stages.
+ *
  * @example
  * ```ts
+ * import { Effect } from "effect"
+ * import { Pipeline } from "effect-go"
+ *
+ * declare const paths: ReadonlyArray<string>
+ * declare const md5File: (path: string) => Effect.Effect<string, Error>
+ *
  * const sq = Pipeline.map((n: number) => Effect.succeed(n * n))
- * const out = yield* Pipeline.gen(2, 3).pipe(Effect.flatMap(sq), Effect.flatMap(sq)) // sq(sq(gen(2, 3)))
- * const sums = yield* Pipeline.map(paths, md5File, { workers: 20, ordered: false }) // bounded parallelism
+ *
+ * const program = Effect.gen(function* () {
+ *   const squares = yield* Pipeline.gen(2, 3).pipe(Effect.flatMap(sq), Effect.flatMap(sq)) // sq(sq(gen(2, 3)))
+ *   // bounded parallelism: 20 digesters read one channel of paths
+ *   const sums = yield* Pipeline.map(yield* Pipeline.from(paths), md5File, { workers: 20, ordered: false })
+ *   return [yield* Pipeline.collect(squares), yield* Pipeline.collect(sums)] as const
+ * }).pipe(Effect.scoped)
  * ```
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const map: {
+  /**
+   * `Pipeline.map(f, options)`, for `Effect.flatMap` or `pipe`: a transform
+   * stage running `f` on every value of its input, by `workers` fibers
+   * (default 1; Go's fan-out and fan-in), in input order unless
+   * `ordered: false`. Go's `sq(in <-chan int) <-chan int`. A bad option dies
+   * with {@link InvalidStageOptionError}.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Pipeline } from "effect-go"
+   *
+   * const sq = Pipeline.map((n: number) => Effect.succeed(n * n))
+   *
+   * const program = Pipeline.gen(2, 3).pipe(
+   *   Effect.flatMap(sq),
+   *   Effect.flatMap(sq),
+   *   Effect.flatMap(Pipeline.collect),
+   *   Effect.scoped
+   * ) // [16, 81]
+   * ```
+   *
+   * @since 0.1.0
+   */
   <A, B, E2, R>(
     f: (a: A) => Effect.Effect<B, E2, R>,
     options?: MapOptions
-  ): <C extends Chan.RecvChan<A>>(
-    self: C
-  ) => Effect.Effect<Pipe<B, ErrorOf<C> | E2>, InvalidStageOptionError, R | Scope.Scope>
+  ): <C extends Chan.RecvChan<A>>(self: C) => Effect.Effect<Pipe<B, ErrorOf<C> | E2>, never, R | Scope.Scope>
+  /**
+   * A transform stage running `f` on every value of `self`, by `workers`
+   * fibers (default 1; Go's fan-out and fan-in), in input order unless
+   * `ordered: false`. With `workers` it is Go's bounded parallelism. A bad
+   * option dies with {@link InvalidStageOptionError}.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Pipeline } from "effect-go"
+   *
+   * declare const paths: ReadonlyArray<string>
+   * declare const md5File: (path: string) => Effect.Effect<string, Error>
+   *
+   * const program = Effect.gen(function* () {
+   *   const input = yield* Pipeline.from(paths)
+   *   const sums = yield* Pipeline.map(input, md5File, { workers: 20, ordered: false })
+   *   return yield* Pipeline.collect(sums) // fails with the first Error
+   * }).pipe(Effect.scoped)
+   * ```
+   *
+   * @since 0.1.0
+   */
   <C extends Chan.RecvChan<any>, B, E2, R>(
     self: C,
     f: (a: ValueOf<C>) => Effect.Effect<B, E2, R>,
     options?: MapOptions
-  ): Effect.Effect<Pipe<B, ErrorOf<C> | E2>, InvalidStageOptionError, R | Scope.Scope>
+  ): Effect.Effect<Pipe<B, ErrorOf<C> | E2>, never, R | Scope.Scope>
 } = dual((args) => typeof args[0] !== "function", mapImpl) as any
 
 /**
@@ -493,6 +620,21 @@ export const map: {
  * closed once they all are. Go's `merge(cs ...<-chan int) <-chan int`. Its
  * inputs become one pipeline: a failure in any of them stops them all.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pipeline } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const nums = yield* Pipeline.gen(1, 2, 3, 4)
+ *   const sq = (n: number) => Effect.succeed(n * n)
+ *   // fan-out: two workers read the same channel; fan-in: merge their outputs
+ *   const merged = yield* Pipeline.merge(yield* Pipeline.map(nums, sq), yield* Pipeline.map(nums, sq))
+ *   return yield* Pipeline.collect(merged) // 1, 4, 9, 16 in some order
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
 export const merge = <const Chans extends ReadonlyArray<Chan.RecvChan<any>>>(
@@ -513,6 +655,26 @@ export const merge = <const Chans extends ReadonlyArray<Chan.RecvChan<any>>>(
  * consumers that read a {@link Pipe} with plain `Chan` operations: call it
  * after the channel closed.
  *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { Chan, Pipeline } from "effect-go"
+ *
+ * declare const out: Pipeline.Pipe<number, Error>
+ *
+ * const sum = Effect.gen(function* () {
+ *   let total = 0
+ *   for (;;) {
+ *     const next = yield* Chan.recv(out)
+ *     if (Option.isNone(next)) break
+ *     total += next.value
+ *   }
+ *   yield* Pipeline.check(out) // the channel closed: fails with the pipeline's Error, if any
+ *   return total
+ * })
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
 export const check = <A, E>(self: Pipe<A, E>): Effect.Effect<void, E> =>
@@ -522,10 +684,57 @@ export const check = <A, E>(self: Pipe<A, E>): Effect.Effect<void, E> =>
  * Runs `f` on every value until the channel closes, then fails with the
  * pipeline's failure if there was one. Go: `for v := range out { ... }`.
  *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Pipeline } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const nums = yield* Pipeline.gen(2, 3)
+ *   yield* Pipeline.forEach(nums, (n) => Console.log(n))
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
 export const forEach: {
+  /**
+   * `out.pipe(Pipeline.forEach(f))`: runs `f` on every value until the
+   * channel closes, then fails with the pipeline's failure if there was one.
+   * Go: `for v := range out { ... }`.
+   *
+   * @example
+   * ```ts
+   * import { Console, Effect } from "effect"
+   * import { Pipeline } from "effect-go"
+   *
+   * const program = Pipeline.gen(2, 3).pipe(
+   *   Effect.flatMap(Pipeline.forEach((n) => Console.log(n))),
+   *   Effect.scoped
+   * )
+   * ```
+   *
+   * @since 0.1.0
+   */
   <A, X, E2, R>(f: (a: A) => Effect.Effect<X, E2, R>): <E>(self: Pipe<A, E>) => Effect.Effect<void, E | E2, R>
+  /**
+   * Runs `f` on every value until the channel closes, then fails with the
+   * pipeline's failure if there was one. Go: `for v := range out { ... }`.
+   *
+   * @example
+   * ```ts
+   * import { Console, Effect } from "effect"
+   * import { Pipeline } from "effect-go"
+   *
+   * const program = Effect.gen(function* () {
+   *   const nums = yield* Pipeline.gen(2, 3)
+   *   yield* Pipeline.forEach(nums, (n) => Console.log(n))
+   * }).pipe(Effect.scoped)
+   * ```
+   *
+   * @since 0.1.0
+   */
   <A, E, X, E2, R>(self: Pipe<A, E>, f: (a: A) => Effect.Effect<X, E2, R>): Effect.Effect<void, E | E2, R>
 } = dual(
   2,
@@ -537,6 +746,19 @@ export const forEach: {
  * Receives every value until the channel closes and returns them in order;
  * fails with the pipeline's failure if there was one.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pipeline } from "effect-go"
+ *
+ * const program = Pipeline.gen(2, 3).pipe(
+ *   Effect.flatMap(Pipeline.map((n: number) => Effect.succeed(n * 10))),
+ *   Effect.flatMap(Pipeline.collect),
+ *   Effect.scoped
+ * ) // [20, 30]
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
 export const collect = <A, E>(self: Pipe<A, E>): Effect.Effect<Array<A>, E> =>
@@ -552,6 +774,23 @@ export const collect = <A, E>(self: Pipe<A, E>): Effect.Effect<Array<A>, E> =>
  * Receives and discards every value until the channel closes; fails with the
  * pipeline's failure if there was one.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pipeline } from "effect-go"
+ *
+ * declare const save: (row: string) => Effect.Effect<void, Error>
+ * declare const rows: ReadonlyArray<string>
+ *
+ * // run the stages for their effects only
+ * const program = Pipeline.from(rows).pipe(
+ *   Effect.flatMap(Pipeline.map(save, { workers: 4 })),
+ *   Effect.flatMap(Pipeline.drain),
+ *   Effect.scoped
+ * )
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
 export const drain = <A, E>(self: Pipe<A, E>): Effect.Effect<void, E> => forEach(self, () => Effect.void)
@@ -561,6 +800,18 @@ export const drain = <A, E>(self: Pipe<A, E>): Effect.Effect<void, E> => forEach
  * pipeline's failure. The stages still belong to the scope they were made
  * in; close it to stop them.
  *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Pipeline } from "effect-go"
+ *
+ * const program = Effect.gen(function* () {
+ *   const nums = yield* Pipeline.gen(1, 2, 3)
+ *   return yield* Stream.runCollect(Pipeline.toStream(nums)) // [1, 2, 3]
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
 export const toStream = <A, E>(self: Pipe<A, E>): Stream.Stream<A, E> =>
@@ -571,25 +822,46 @@ export const toStream = <A, E>(self: Pipe<A, E>): Stream.Stream<A, E> =>
  * Go's bounded-parallelism example (`MD5All`) in one call: `f` on every item
  * with `workers` fibers in a pipeline of its own, collected in input order
  * (or completion order with `ordered: false`). The first failure stops every
- * worker and is the result; interruption stops them all.
+ * worker and is the result; interruption stops them all. A bad option dies
+ * with {@link InvalidStageOptionError}: the error channel holds only `f`'s
+ * errors.
  *
  * @example
  * ```ts
- * const sums = yield* Pipeline.parallel(paths, (path) => md5File(path), { workers: 20 })
+ * import { Effect } from "effect"
+ * import { Pipeline } from "effect-go"
+ *
+ * declare const paths: ReadonlyArray<string>
+ * declare const md5File: (path: string) => Effect.Effect<string, Error>
+ *
+ * // Go: MD5All with 20 digesters
+ * const sums = Pipeline.parallel(paths, (path) => md5File(path), { workers: 20 }) // Effect<Array<string>, Error>
  * ```
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const parallel = <A, B, E, R>(
   items: Iterable<A>,
   f: (a: A) => Effect.Effect<B, E, R>,
   options: { readonly workers: number; readonly ordered?: boolean | undefined }
-): Effect.Effect<Array<B>, E | InvalidStageOptionError, R> =>
+): Effect.Effect<Array<B>, E, R> =>
   Effect.scoped(Effect.flatMap(from(items), (input) => Effect.flatMap(map(input, f, options), (out) => collect(out))))
 
 /**
  * The failure that stopped the pipeline behind `self`, if any (a snapshot).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pipeline } from "effect-go"
+ *
+ * declare const out: Pipeline.Pipe<number, Error>
+ *
+ * const stopped = Effect.map(Pipeline.failure(out), (cause) => cause._tag === "Some")
+ * ```
+ *
+ * @category getters
  * @since 0.1.0
  */
 export const failure = <A, E>(self: Pipe<A, E>): Effect.Effect<Option.Option<Cause.Cause<E>>> =>

@@ -59,10 +59,23 @@
  * `Map<key, flight>` with a caller count and forks each flight into the
  * group's scope.
  *
+ * The error channel of {@link do_ do} is the flight's own `E`: the group adds
+ * no error of its own (recursion and bad arguments are defects), so an
+ * effect that fails with the group's `E` is accepted as it is.
+ *
+ * A group is a value like Effect's own: `pipe`able, and `console.log(g)` /
+ * `toJSON()` show `{ _id: "SingleFlight", name, flights, waiters }`.
+ *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Data, Effect } from "effect"
  * import { SingleFlight } from "effect-go"
+ *
+ * interface User {
+ *   readonly id: number
+ * }
+ * class HttpError extends Data.TaggedError("HttpError")<{}> {}
+ * declare const fetchUser: (id: number) => Effect.Effect<User, HttpError>
  *
  * const program = Effect.scoped(
  *   Effect.gen(function* () {
@@ -87,13 +100,16 @@ import * as Equal from "effect/Equal"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { format } from "effect/Formatter"
+import type * as Inspectable from "effect/Inspectable"
 import * as MutableHashMap from "effect/MutableHashMap"
+import type { Pipeable } from "effect/Pipeable"
 import * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import * as GoContext from "./GoContext.ts"
-import { type BlockedFiber, block, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
+import { PrimitiveBase } from "./internal/primitive.ts"
+import { type BlockedFiber, block, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/SingleFlight" as const
 
@@ -104,9 +120,14 @@ const TypeId = "~effect-go/SingleFlight" as const
  * `A` and `E` are invariant: callers of one key share one outcome, so a group
  * typed for `"a"` must not be usable as one typed for `string`.
  *
+ * A value like Effect's own: `pipe`able, and `toJSON()` (what `console.log`
+ * shows) is `{ _id: "SingleFlight", name, flights, waiters }`: the flights
+ * running and the callers waiting for them.
+ *
+ * @category models
  * @since 0.1.0
  */
-export interface SingleFlight<A, E = never, K = string> {
+export interface SingleFlight<A, E = never, K = string> extends Pipeable, Inspectable.Inspectable {
   readonly [TypeId]: {
     readonly _A: Types.Invariant<A>
     readonly _E: Types.Invariant<E>
@@ -120,6 +141,7 @@ export interface SingleFlight<A, E = never, K = string> {
  * What {@link do_ do} returns: the flight's value, and whether it was given
  * to more than one caller (Go's `shared`). Go: `singleflight.Result`.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Result<A> {
@@ -133,6 +155,7 @@ export interface Result<A> {
  * flight's own key: a defect, since the flight would wait for itself forever
  * (Go deadlocks). `key` is the key, `groupName` the group's name.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class SingleFlightRecursiveError extends Data.TaggedError("SingleFlightRecursiveError")<{
@@ -145,7 +168,12 @@ export class SingleFlightRecursiveError extends Data.TaggedError("SingleFlightRe
   }
 }
 
-/** Options for {@link make}. @since 0.1.0 */
+/**
+ * Options for {@link make}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
 export interface SingleFlightOptions {
   /** Shown in blocked-fiber dumps and deadlock reports. */
   readonly name?: string | undefined
@@ -223,7 +251,7 @@ class Flight {
   }
 }
 
-class SingleFlightImpl {
+class SingleFlightImpl extends PrimitiveBase {
   readonly [TypeId] = variance
   readonly name: string | undefined
   readonly scope: Scope.Scope
@@ -233,8 +261,20 @@ class SingleFlightImpl {
   readonly flights = new Set<Flight>()
 
   constructor(name: string | undefined, scope: Scope.Scope) {
+    super()
     this.name = name
     this.scope = scope
+  }
+
+  /**
+   * Counts only: the flights not yet ended (forgotten and abandoned ones
+   * included) and the callers waiting for them. Never the keys (user data)
+   * nor the flights' fibers.
+   */
+  toJSON(): unknown {
+    let waiters = 0
+    for (const flight of this.flights) waiters += flight.waiters.size
+    return { _id: "SingleFlight", name: this.name, flights: this.flights.size, waiters }
   }
 }
 
@@ -359,9 +399,22 @@ const doImpl = <A, E, R>(
  *
  * @example
  * ```ts
- * const g = yield* SingleFlight.make<User, HttpError>({ name: "users" })
+ * import { Data, Effect } from "effect"
+ * import { SingleFlight } from "effect-go"
+ *
+ * interface User {
+ *   readonly id: number
+ * }
+ * class HttpError extends Data.TaggedError("HttpError")<{}> {}
+ *
+ * const program = Effect.gen(function* () {
+ *   const g = yield* SingleFlight.make<User, HttpError>({ name: "users" })
+ *   const byTuple = yield* SingleFlight.make<User, HttpError, readonly [string, number]>()
+ *   return [g, byTuple] as const
+ * }).pipe(Effect.scoped)
  * ```
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = <A = unknown, E = never, K = string>(
@@ -383,20 +436,84 @@ export const make = <A = unknown, E = never, K = string>(
  * the flight's own fiber for its own key, it dies with
  * {@link SingleFlightRecursiveError}; given something that is not an
  * Effect, it dies with `InvalidArgumentError` (even when it would join).
+ * The error channel is the flight's own `E`, nothing more.
  *
  * @example
  * ```ts
- * const { value, shared } = yield* SingleFlight.do(g, `user:${id}`, fetchUser(id))
- * // or: yield* fetchUser(id).pipe(SingleFlight.do(g, `user:${id}`))
+ * import { Console, Data, Effect } from "effect"
+ * import { SingleFlight } from "effect-go"
+ *
+ * interface User {
+ *   readonly id: number
+ * }
+ * class HttpError extends Data.TaggedError("HttpError")<{}> {}
+ * declare const fetchUser: (id: number) => Effect.Effect<User, HttpError>
+ * declare const g: SingleFlight.SingleFlight<User, HttpError>
+ *
+ * const getUser = (id: number) =>
+ *   Effect.gen(function* () {
+ *     const { value, shared } = yield* SingleFlight.do(g, `user:${id}`, fetchUser(id))
+ *     // or: yield* fetchUser(id).pipe(SingleFlight.do(g, `user:${id}`))
+ *     if (shared) yield* Console.log(`user ${id}: one fetch served several callers`)
+ *     return value
+ *   })
  * ```
  *
+ * @category combinators
  * @since 0.1.0
  */
 const do_: {
+  /**
+   * `effect.pipe(SingleFlight.do(g, key))`: runs `effect` for `key`, or
+   * joins the call for `key` already in flight, and returns its value with
+   * `shared` telling whether other calls got it too. Go:
+   * `v, err, shared := g.Do(key, fn)`. Every caller gets the flight's
+   * outcome; the flight is interrupted when its last caller leaves.
+   *
+   * @example
+   * ```ts
+   * import { Data, Effect } from "effect"
+   * import { SingleFlight } from "effect-go"
+   *
+   * interface User {
+   *   readonly id: number
+   * }
+   * class HttpError extends Data.TaggedError("HttpError")<{}> {}
+   * declare const fetchUser: (id: number) => Effect.Effect<User, HttpError>
+   * declare const g: SingleFlight.SingleFlight<User, HttpError>
+   *
+   * const getUser = (id: number) => fetchUser(id).pipe(SingleFlight.do(g, `user:${id}`))
+   * ```
+   *
+   * @since 0.1.0
+   */
   <A, E, K>(
     self: SingleFlight<A, E, K>,
     key: NoInfer<K>
   ): <R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<Result<A>, E, Exclude<R, Scope.Scope>>
+  /**
+   * Runs `effect` for `key`, or joins the call for `key` already in flight,
+   * and returns its value with `shared` telling whether other calls got it
+   * too. Go: `v, err, shared := g.Do(key, fn)`. Every caller gets the
+   * flight's outcome; the flight is interrupted when its last caller leaves.
+   *
+   * @example
+   * ```ts
+   * import { Data, Effect } from "effect"
+   * import { SingleFlight } from "effect-go"
+   *
+   * interface User {
+   *   readonly id: number
+   * }
+   * class HttpError extends Data.TaggedError("HttpError")<{}> {}
+   * declare const fetchUser: (id: number) => Effect.Effect<User, HttpError>
+   * declare const g: SingleFlight.SingleFlight<User, HttpError>
+   *
+   * const getUser = (id: number) => SingleFlight.do(g, `user:${id}`, fetchUser(id))
+   * ```
+   *
+   * @since 0.1.0
+   */
   <A, E, K, R>(
     self: SingleFlight<A, E, K>,
     key: NoInfer<K>,
@@ -417,10 +534,23 @@ export { do_ as do }
  *
  * @example
  * ```ts
- * const fiber = yield* SingleFlight.doFork(g, "config", loadConfig)
- * const { value } = yield* Fiber.join(fiber)
+ * import { Effect, Fiber } from "effect"
+ * import { SingleFlight } from "effect-go"
+ *
+ * interface Config {
+ *   readonly port: number
+ * }
+ * declare const loadConfig: Effect.Effect<Config>
+ * declare const g: SingleFlight.SingleFlight<Config>
+ *
+ * const program = Effect.gen(function* () {
+ *   const fiber = yield* SingleFlight.doFork(g, "config", loadConfig)
+ *   const { value } = yield* Fiber.join(fiber)
+ *   return value.port
+ * })
  * ```
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const doFork = <A, E, K, R>(
@@ -442,9 +572,14 @@ export const doFork = <A, E, K, R>(
  *
  * @example
  * ```ts
- * yield* SingleFlight.forget(g, "config") // the config changed: the next call reloads it
+ * import { SingleFlight } from "effect-go"
+ *
+ * declare const g: SingleFlight.SingleFlight<string>
+ *
+ * const reload = SingleFlight.forget(g, "config") // the config changed: the next call reloads it
  * ```
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const forget = <A, E, K>(self: SingleFlight<A, E, K>, key: NoInfer<K>): Effect.Effect<void> =>
@@ -456,6 +591,7 @@ export const forget = <A, E, K>(self: SingleFlight<A, E, K>, key: NoInfer<K>): E
  * The keys new calls would join right now (forgotten and abandoned flights
  * are not listed). A snapshot, for tests and metrics.
  *
+ * @category getters
  * @since 0.1.0
  */
 export const keys = <A, E, K>(self: SingleFlight<A, E, K>): Effect.Effect<ReadonlyArray<K>> =>
@@ -465,6 +601,7 @@ export const keys = <A, E, K>(self: SingleFlight<A, E, K>): Effect.Effect<Readon
  * The callers waiting for a flight (op `do(key)`, or `do` for object keys),
  * flight by flight, longest waiting first.
  *
+ * @category getters
  * @since 0.1.0
  */
 export const blocked = <A, E, K>(self: SingleFlight<A, E, K>): Effect.Effect<ReadonlyArray<BlockedFiber>> =>

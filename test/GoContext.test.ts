@@ -1,6 +1,7 @@
 import { getEventListeners } from "node:events"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
+import { inspect } from "node:util"
 import { describe, expect, expectTypeOf } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -41,6 +42,16 @@ const expectState = (ctx: Ctx, tag: "CanceledError" | "DeadlineExceededError" | 
 const causeOf = (ctx: Ctx) => Effect.map(GoContext.cause(ctx), Option.getOrUndefined)
 
 class BoomError extends Data.TaggedError("BoomError")<{}> {}
+
+/**
+ * The defect `effect` dies with, run in a scope of its own. Fails the test if
+ * it succeeds or fails with a typed error: a programmer error is never one.
+ */
+const defectOf = (effect: Effect.Effect<unknown, unknown, Scope.Scope>): Effect.Effect<unknown> =>
+  Effect.map(Effect.exit(Effect.scoped(effect)), (exit) => {
+    expect(Exit.isFailure(exit) && Cause.hasDies(exit.cause), String(exit)).toBe(true)
+    return Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+  })
 
 /**
  * `fiber` itself, except that it counts the observers added through it and
@@ -102,6 +113,64 @@ describe("GoContext", () => {
         yield* Fiber.interrupt(waiter)
         expect(Exit.hasInterrupts(waiter.pollUnsafe()!)).toBe(true)
       })
+    )
+  })
+
+  describe("as a value: Pipeable and Inspectable", () => {
+    it.effect("toJSON shows the label, the deadline and the error's tag; never values nor registrations", () =>
+      Effect.gen(function* () {
+        expect(GoContext.background.toJSON()).toStrictEqual({
+          _id: "GoContext",
+          label: "context.Background",
+          deadline: undefined,
+          err: undefined
+        })
+        const secret = GoContext.key<{ readonly password: string }>("credentials")
+        const [ctx, cancel] = yield* GoContext.withCancel(
+          GoContext.withValue(GoContext.background, secret, { password: "hunter2" })
+        )
+        const [timed] = yield* GoContext.withTimeout(ctx, "1 second")
+        yield* GoContext.afterFunc(timed, Effect.void)
+        expect(timed.toJSON()).toStrictEqual({
+          _id: "GoContext",
+          label:
+            "context.Background.WithValue(credentials, <object>).WithCancel.WithDeadline(1970-01-01T00:00:01.000Z)",
+          deadline: 1000,
+          err: undefined
+        })
+        expect(JSON.stringify(timed)).not.toContain("hunter2")
+        yield* TestClock.adjust("1 second")
+        expect(timed.toJSON()).toMatchObject({ deadline: 1000, err: "DeadlineExceededError" })
+        expect(ctx.toJSON()).toMatchObject({ deadline: undefined, err: undefined })
+        yield* cancel
+        expect(ctx.toJSON()).toMatchObject({ err: "CanceledError" })
+        // Plain data: it serializes.
+        expect(JSON.parse(JSON.stringify(ctx))).toEqual({
+          _id: "GoContext",
+          label: "context.Background.WithValue(credentials, <object>).WithCancel",
+          err: "CanceledError"
+        })
+      }).pipe(Effect.scoped)
+    )
+
+    it.effect("String is Go's fmt.Sprint(ctx); Node's inspect shows toJSON; pipe works", () =>
+      Effect.gen(function* () {
+        const [ctx, cancel] = yield* GoContext.withCancel(GoContext.todo)
+        expect(String(ctx)).toBe("context.TODO.WithCancel")
+        expect(`${ctx}`).toBe("context.TODO.WithCancel")
+        expect(inspect(ctx)).toBe(inspect(ctx.toJSON()))
+        expect(inspect(GoContext.background)).toBe(
+          "{\n  _id: 'GoContext',\n  label: 'context.Background',\n  deadline: undefined,\n  err: undefined\n}"
+        )
+        const n = GoContext.key<number>("n")
+        const child = ctx.pipe(GoContext.withValue(n, 1))
+        expect(child.pipe((c) => GoContext.value(c, n))).toEqual(Option.some(1))
+        expect(yield* ctx.pipe(GoContext.err)).toEqual(Option.none())
+        const [timed] = yield* ctx.pipe(GoContext.withTimeout("1 second"))
+        expect(String(timed)).toBe("context.TODO.WithCancel.WithDeadline(1970-01-01T00:00:01.000Z)")
+        expectTypeOf(ctx.pipe(GoContext.withValue(n, 1))).toEqualTypeOf<GoContext.GoContext<GoContext.CanceledError>>()
+        yield* cancel
+      }).pipe(Effect.scoped)
     )
   })
 
@@ -423,29 +492,62 @@ describe("GoContext", () => {
       })
     )
 
-    it.effect("bad input: NaN and unparseable timeouts, NaN and invalid-Date deadlines fail with typed errors", () =>
+    it.effect("bad input: NaN and unparseable timeouts, NaN and invalid-Date deadlines are defects at the call", () =>
       Effect.gen(function* () {
+        const [parent, cancel] = yield* GoContext.withCancel(GoContext.background)
         for (const timeout of [Number.NaN, "soon" as any]) {
-          const e = yield* Effect.flip(GoContext.withTimeout(GoContext.background, timeout))
-          expect(e).toBeInstanceOf(GoContext.InvalidDurationError)
+          const built: Array<Effect.Effect<unknown, unknown, Scope.Scope>> = []
+          // Reported by the Effect, never thrown while it is built.
+          expect(() =>
+            built.push(
+              GoContext.withTimeout(parent, timeout),
+              GoContext.withTimeout(timeout)(parent),
+              GoContext.withTimeoutCause(parent, timeout, "late"),
+              GoContext.withTimeoutCause(timeout, "late")(parent)
+            )
+          ).not.toThrow()
+          for (const effect of built) {
+            const e = yield* defectOf(effect)
+            expect(e).toBeInstanceOf(GoContext.InvalidDurationError)
+            expect((e as GoContext.InvalidDurationError).duration).toBe(timeout)
+          }
         }
+        expect(((yield* defectOf(GoContext.withTimeout(parent, "soon" as any))) as Error).message).toBe(
+          'invalid duration "soon": not a duration; want milliseconds (a number), a Duration, or a string such as "500 millis"'
+        )
         for (const deadline of [Number.NaN, new Date("not a date")]) {
-          const e = yield* Effect.flip(GoContext.withDeadline(GoContext.background, deadline))
-          expect(e).toBeInstanceOf(GoContext.InvalidDeadlineError)
-          expect(e.deadline).toBe(deadline)
+          const built: Array<Effect.Effect<unknown, unknown, Scope.Scope>> = []
+          expect(() =>
+            built.push(
+              GoContext.withDeadline(parent, deadline),
+              GoContext.withDeadline(deadline)(parent),
+              GoContext.withDeadlineCause(parent, deadline, "late"),
+              GoContext.withDeadlineCause(deadline, "late")(parent)
+            )
+          ).not.toThrow()
+          for (const effect of built) {
+            const e = yield* defectOf(effect)
+            expect(e).toBeInstanceOf(GoContext.InvalidDeadlineError)
+            expect((e as GoContext.InvalidDeadlineError).deadline).toBe(deadline)
+          }
         }
+        // Refused before anything was linked under the parent.
+        expect(yield* GoContext.childCount(parent)).toBe(0)
+        yield* cancel
       })
     )
 
-    it.effect("timeouts are read as Timer reads durations: what Effect would read as 0 fails, same message", () =>
+    it.effect("timeouts are read as Timer reads durations: what Effect would read as 0 is a defect, same message", () =>
       Effect.gen(function* () {
         for (const timeout of [{ ms: 5 }, [1, Number.NaN], { seconds: "5" }, new Date(5)]) {
-          const e = yield* Effect.flip(GoContext.withTimeout(GoContext.background, timeout as any))
+          const e = yield* defectOf(GoContext.withTimeout(GoContext.background, timeout as any))
           expect(e).toBeInstanceOf(GoContext.InvalidDurationError)
-          const timer = yield* Effect.flip(Effect.scoped(Timer.make(timeout as any)))
-          expect(e.message).toBe(timer.message)
-          const caused = yield* Effect.flip(GoContext.withTimeoutCause(GoContext.background, timeout as any, "late"))
-          expect(caused.message).toBe(timer.message)
+          // (Squashed: whether Timer reports it as a failure or a defect, the message is the point.)
+          const timerExit = yield* Effect.exit(Effect.scoped(Timer.make(timeout as any)))
+          const timer = Exit.isFailure(timerExit) ? Cause.squash(timerExit.cause) : undefined
+          expect((e as Error).message).toBe((timer as Error).message)
+          const caused = yield* defectOf(GoContext.withTimeoutCause(GoContext.background, timeout as any, "late"))
+          expect((caused as Error).message).toBe((timer as Error).message)
         }
       })
     )
@@ -460,9 +562,9 @@ describe("GoContext", () => {
           [5n, "5n"],
           [undefined, "undefined"]
         ] as const) {
-          const e = yield* Effect.flip(GoContext.withDeadline(GoContext.background, deadline as any))
+          const e = yield* defectOf(GoContext.withDeadline(GoContext.background, deadline as any))
           expect(e).toBeInstanceOf(GoContext.InvalidDeadlineError)
-          expect(e.message).toBe(`invalid deadline ${shown}: ${want}`)
+          expect((e as Error).message).toBe(`invalid deadline ${shown}: ${want}`)
         }
       })
     )
@@ -1588,6 +1690,65 @@ describe("GoContext", () => {
         expectTypeOf(GoContext.background).toExtend<GoContext.GoContext>()
         expectTypeOf(GoContext.withoutCancel(timeoutCtx)).toExtend<GoContext.GoContext>()
       })
+    )
+
+    it.effect(
+      "constructors: bad input is a defect, so the error channel is empty; only run adds the context's errors",
+      () =>
+        Effect.gen(function* () {
+          type Derived<E extends GoContext.ContextError> = Effect.Effect<
+            readonly [GoContext.GoContext<E>, GoContext.CancelFunc],
+            never,
+            Scope.Scope
+          >
+          const bg = GoContext.background
+          const [cancelCtx] = yield* GoContext.withCancel(bg)
+          expectTypeOf(GoContext.withCancel(bg)).toEqualTypeOf<
+            Effect.Effect<readonly [GoContext.GoContext<GoContext.CanceledError>, GoContext.CancelFunc]>
+          >()
+          expectTypeOf(GoContext.withCancelCause(cancelCtx)).toEqualTypeOf<
+            Effect.Effect<readonly [GoContext.GoContext<GoContext.CanceledError>, GoContext.CancelCauseFunc]>
+          >()
+          expectTypeOf(GoContext.withTimeout(bg, "300 millis")).toEqualTypeOf<Derived<GoContext.ContextError>>()
+          expectTypeOf(GoContext.withTimeout("300 millis")(cancelCtx)).toEqualTypeOf<Derived<GoContext.ContextError>>()
+          expectTypeOf(bg.pipe(GoContext.withTimeout(300))).toEqualTypeOf<Derived<GoContext.ContextError>>()
+          expectTypeOf(GoContext.withTimeoutCause(bg, "300 millis", "late")).toEqualTypeOf<
+            Derived<GoContext.ContextError>
+          >()
+          expectTypeOf(GoContext.withTimeoutCause("300 millis", "late")(bg)).toEqualTypeOf<
+            Derived<GoContext.ContextError>
+          >()
+          expectTypeOf(GoContext.withDeadline(bg, 1000)).toEqualTypeOf<Derived<GoContext.ContextError>>()
+          expectTypeOf(GoContext.withDeadline(new Date(1000))(bg)).toEqualTypeOf<Derived<GoContext.ContextError>>()
+          expectTypeOf(GoContext.withDeadlineCause(bg, 1000, "late")).toEqualTypeOf<Derived<GoContext.ContextError>>()
+          expectTypeOf(GoContext.withDeadlineCause(1000, "late")(bg)).toEqualTypeOf<Derived<GoContext.ContextError>>()
+          expectTypeOf(GoContext.fromAbortSignal(new AbortController().signal)).toEqualTypeOf<
+            Effect.Effect<GoContext.GoContext<GoContext.CanceledError>, never, Scope.Scope>
+          >()
+          expectTypeOf(GoContext.fromFiber).returns.toEqualTypeOf<
+            Effect.Effect<GoContext.GoContext, never, Scope.Scope>
+          >()
+          expectTypeOf(GoContext.current).toEqualTypeOf<Effect.Effect<GoContext.GoContext, never, Scope.Scope>>()
+          expectTypeOf(GoContext.afterFunc(cancelCtx, Effect.void)).toEqualTypeOf<
+            Effect.Effect<GoContext.AfterFunc, never, Scope.Scope>
+          >()
+          expectTypeOf(cancelCtx.pipe(GoContext.afterFunc(Effect.void))).toEqualTypeOf<
+            Effect.Effect<GoContext.AfterFunc, never, Scope.Scope>
+          >()
+          const query: Effect.Effect<string, BoomError> = Effect.succeed("row")
+          expectTypeOf(GoContext.run(cancelCtx, query)).toEqualTypeOf<
+            Effect.Effect<string, BoomError | GoContext.CanceledError>
+          >()
+          expectTypeOf(query.pipe(GoContext.run(cancelCtx))).toEqualTypeOf<
+            Effect.Effect<string, BoomError | GoContext.CanceledError>
+          >()
+          // A program that makes a timeout context and runs under it can fail
+          // only with what it can handle: its own error and the context's.
+          const program = Effect.flatMap(GoContext.withTimeout(bg, "300 millis"), ([ctx]) => GoContext.run(ctx, query))
+          expectTypeOf(program).toEqualTypeOf<
+            Effect.Effect<string, BoomError | GoContext.CanceledError | GoContext.DeadlineExceededError, Scope.Scope>
+          >()
+        })
     )
 
     it.effect("typed keys and a receive-only done channel", () =>

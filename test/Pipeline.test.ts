@@ -1,3 +1,4 @@
+import { inspect } from "node:util"
 import { describe, expect, expectTypeOf } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
@@ -25,6 +26,16 @@ const advance = (duration: Duration.Input): Effect.Effect<void> => Effect.andThe
 /** The error or defect an Exit failed with (undefined on success). */
 const squashed = (exit: Exit.Exit<unknown, unknown>): unknown =>
   Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+
+/**
+ * The defect `effect` dies with. Fails the test if it succeeds or fails with
+ * a typed error: a programmer error is never one.
+ */
+const defectOf = (effect: Effect.Effect<unknown, unknown, any>): Effect.Effect<unknown, never, any> =>
+  Effect.map(Effect.exit(effect), (exit) => {
+    expect(Exit.isFailure(exit) && Cause.hasDies(exit.cause), String(exit)).toBe(true)
+    return Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+  })
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 
@@ -217,20 +228,35 @@ describe("Pipeline", () => {
       })
     )
 
-    it.effect("rejects workers that are not positive integers and capacities that are not non-negative integers", () =>
+    it.effect("bad workers and capacities are defects at the call (InvalidStageOptionError), never typed errors", () =>
       Effect.gen(function* () {
         const input = yield* Pipeline.gen(1)
         for (const workers of [0, -1, 1.5, Number.NaN]) {
-          const error = yield* Effect.flip(Pipeline.map(input, Effect.succeed, { workers }))
+          const error = yield* defectOf(Pipeline.map(input, Effect.succeed, { workers }))
           expect(error).toBeInstanceOf(Pipeline.InvalidStageOptionError)
-          expect(error.option).toBe("workers")
+          expect(error).toMatchObject({ option: "workers", value: workers })
+          expect(yield* defectOf(Pipeline.map(Effect.succeed, { workers })(input))).toMatchObject({ option: "workers" })
         }
         for (const capacity of [-1, 0.5, Number.POSITIVE_INFINITY]) {
-          expect((yield* Effect.flip(Pipeline.from([1], { capacity }))).option).toBe("capacity")
-          expect((yield* Effect.flip(Pipeline.map(input, Effect.succeed, { capacity }))).option).toBe("capacity")
+          const built: Array<Effect.Effect<unknown, unknown, Scope.Scope>> = []
+          // Reported by the Effect, never thrown while it is built.
+          expect(() =>
+            built.push(
+              Pipeline.from([1], { capacity }),
+              Pipeline.map(input, Effect.succeed, { capacity }),
+              Pipeline.fromStream(Stream.make(1), { capacity }),
+              Pipeline.stage(input, () => Effect.void, { capacity })
+            )
+          ).not.toThrow()
+          for (const effect of built) {
+            const error = yield* defectOf(effect)
+            expect(error).toBeInstanceOf(Pipeline.InvalidStageOptionError)
+            expect(error).toMatchObject({ option: "capacity", value: capacity })
+          }
         }
-        const error = yield* Effect.flip(Pipeline.parallel([1], Effect.succeed, { workers: 0 }))
+        const error = yield* defectOf(Pipeline.parallel([1], Effect.succeed, { workers: 0 }))
         expect(error).toBeInstanceOf(Pipeline.InvalidStageOptionError)
+        expect((error as Error).message).toBe("pipeline: workers must be a positive integer, got 0")
         expect(yield* Pipeline.collect(input)).toEqual([1])
       })
     )
@@ -248,11 +274,11 @@ describe("Pipeline", () => {
           [{ workers: 2, ordered: 0 }, "pipeline: ordered must be a boolean, got 0 (a number)"]
         ]
         for (const [options, message] of cases) {
-          const error = yield* Effect.flip(Pipeline.map(input, Effect.succeed, any(options)))
+          const error = yield* defectOf(Pipeline.map(input, Effect.succeed, any(options)))
           expect(error).toBeInstanceOf(Pipeline.InvalidStageOptionError)
-          expect(error.message).toBe(message)
+          expect((error as Error).message).toBe(message)
         }
-        expect(yield* Effect.flip(Pipeline.map(input, Effect.succeed, any({ ordered: "false" })))).toMatchObject({
+        expect(yield* defectOf(Pipeline.map(input, Effect.succeed, any({ ordered: "false" })))).toMatchObject({
           option: "ordered",
           value: "false"
         })
@@ -547,6 +573,57 @@ describe("Pipeline", () => {
       })
     )
   })
+
+  it.effect("a Pipe is a channel: Pipeable and Inspectable as its channel is", () =>
+    Effect.gen(function* () {
+      const out = yield* Pipeline.gen(1, 2).pipe(
+        Effect.flatMap(Pipeline.map((n: number) => Effect.succeed(n * 2), { capacity: 2, name: "doubled" }))
+      )
+      yield* settle
+      expect(out.toJSON()).toMatchObject({ _id: "Chan", name: "doubled", capacity: 2, len: 2 })
+      expect(String(out)).toContain('"_id":"Chan","name":"doubled"')
+      expect(inspect(out)).toBe(inspect(out.toJSON()))
+      expect(yield* out.pipe(Pipeline.collect)).toEqual([2, 4])
+      expect(out.toJSON()).toMatchObject({ len: 0, closed: true })
+    })
+  )
+
+  it.effect("types: every stage's error channel holds only the stages' errors (bad options are defects)", () =>
+    Effect.gen(function* () {
+      const nums = yield* Pipeline.gen(1, 2)
+      const boom = (n: number): Effect.Effect<string, Boom> => Effect.succeed(`${n}`)
+      expectTypeOf(Pipeline.from([1, 2], { capacity: 2 })).toEqualTypeOf<
+        Effect.Effect<Pipeline.Pipe<number>, never, Scope.Scope>
+      >()
+      expectTypeOf(Pipeline.fromStream(Stream.fail(new Other()) as Stream.Stream<number, Other>)).toEqualTypeOf<
+        Effect.Effect<Pipeline.Pipe<number, Other>, never, Scope.Scope>
+      >()
+      expectTypeOf(Pipeline.map(nums, boom, { workers: 2, ordered: false, capacity: 1 })).toEqualTypeOf<
+        Effect.Effect<Pipeline.Pipe<string, Boom>, never, Scope.Scope>
+      >()
+      expectTypeOf(Pipeline.map(boom, { workers: 2 })(nums)).toEqualTypeOf<
+        Effect.Effect<Pipeline.Pipe<string, Boom>, never, Scope.Scope>
+      >()
+      expectTypeOf(
+        Pipeline.stage(nums, (input, out: Chan.SendChan<string>) => Chan.forEach(input, (n) => Chan.send(out, `${n}`)))
+      ).toEqualTypeOf<Effect.Effect<Pipeline.Pipe<string, Chan.ChanClosedError>, never, Scope.Scope>>()
+      const failing = yield* Pipeline.map(nums, boom)
+      expectTypeOf(Pipeline.merge(failing, nums)).toEqualTypeOf<
+        Effect.Effect<Pipeline.Pipe<string | number, Boom>, never, Scope.Scope>
+      >()
+      expectTypeOf(Pipeline.parallel([1, 2], boom, { workers: 2 })).toEqualTypeOf<Effect.Effect<Array<string>, Boom>>()
+      expectTypeOf(Pipeline.collect(failing)).toEqualTypeOf<Effect.Effect<Array<string>, Boom>>()
+      const other = (_: string) => Effect.fail(new Other())
+      expectTypeOf(Pipeline.forEach(failing, other)).toEqualTypeOf<Effect.Effect<void, Boom | Other>>()
+      const ignore = (_: string) => Effect.void
+      expectTypeOf(failing.pipe(Pipeline.forEach(ignore))).toEqualTypeOf<Effect.Effect<void, Boom>>()
+      expectTypeOf(Pipeline.drain(failing)).toEqualTypeOf<Effect.Effect<void, Boom>>()
+      expectTypeOf(Pipeline.check(failing)).toEqualTypeOf<Effect.Effect<void, Boom>>()
+      expectTypeOf(Pipeline.toStream(failing)).toEqualTypeOf<Stream.Stream<string, Boom>>()
+      expectTypeOf(Pipeline.failure(failing)).toEqualTypeOf<Effect.Effect<Option.Option<Cause.Cause<Boom>>>>()
+      yield* Pipeline.drain(failing)
+    })
+  )
 
   it.effect("types: errors accumulate along the stages, plain channels add none", () =>
     Effect.gen(function* () {

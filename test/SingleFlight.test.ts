@@ -1,3 +1,4 @@
+import { inspect } from "node:util"
 import { describe, expect, expectTypeOf } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
@@ -13,6 +14,7 @@ import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Option from "effect/Option"
 import * as GoContext from "../src/GoContext.ts"
+import * as Pipeline from "../src/Pipeline.ts"
 import * as SingleFlight from "../src/SingleFlight.ts"
 import { advance, settle } from "./utils/fibers.ts"
 import { budgets, loop, underEveryBudget } from "./utils/budgets.ts"
@@ -612,6 +614,48 @@ describe("SingleFlight", () => {
     )
   })
 
+  describe("as a value: Pipeable and Inspectable", () => {
+    it.effect("toJSON counts the flights and the callers waiting for them; never keys nor fibers", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<number, never, unknown>({ name: "users" })
+        expect(g.toJSON()).toStrictEqual({ _id: "SingleFlight", name: "users", flights: 0, waiters: 0 })
+        const gate = yield* Deferred.make<void>()
+        const secret = { token: "s3cr3t" }
+        const callers = yield* Effect.forEach([secret, secret, "b"], (key) =>
+          Effect.forkChild(SingleFlight.do(g, key, Effect.as(Deferred.await(gate), 1)))
+        )
+        yield* settle
+        expect(g.toJSON()).toStrictEqual({ _id: "SingleFlight", name: "users", flights: 2, waiters: 3 })
+        expect(JSON.stringify(g)).not.toContain("s3cr3t")
+        // A forgotten flight still runs for its callers, and is still counted.
+        yield* SingleFlight.forget(g, "b")
+        expect(g.toJSON()).toMatchObject({ flights: 2, waiters: 3 })
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.joinAll(callers)
+        expect(g.toJSON()).toStrictEqual({ _id: "SingleFlight", name: "users", flights: 0, waiters: 0 })
+        expect((yield* SingleFlight.make()).toJSON()).toStrictEqual({
+          _id: "SingleFlight",
+          name: undefined,
+          flights: 0,
+          waiters: 0
+        })
+      })
+    )
+
+    it.effect("String and Node's inspect format toJSON; pipe works", () =>
+      Effect.gen(function* () {
+        const g = yield* SingleFlight.make<number>({ name: "users" })
+        expect(String(g)).toBe('{"_id":"SingleFlight","name":"users","flights":0,"waiters":0}')
+        expect(inspect(g)).toBe("{ _id: 'SingleFlight', name: 'users', flights: 0, waiters: 0 }")
+        expect(yield* g.pipe((self) => SingleFlight.do(self, "k", Effect.succeed(1)))).toEqual({
+          value: 1,
+          shared: false
+        })
+        expect(yield* g.pipe(SingleFlight.keys)).toEqual([])
+      })
+    )
+  })
+
   describe("keys", () => {
     it.effect("different keys fly independently; keys compare by value and structure (Effect's Equal)", () =>
       Effect.gen(function* () {
@@ -794,6 +838,52 @@ describe("SingleFlight", () => {
     expectTypeOf(SingleFlight.make<User>()).toEqualTypeOf<
       Effect.Effect<SingleFlight.SingleFlight<User, never, string>, never, Scope.Scope>
     >()
+    expectTypeOf(SingleFlight.make<User, SomeErr, number>({ name: "users" })).toEqualTypeOf<
+      Effect.Effect<SingleFlight.SingleFlight<User, SomeErr, number>, never, Scope.Scope>
+    >()
+  })
+
+  it("types: a flight is accepted with exactly the errors it can have, whatever E is", () => {
+    class User extends Data.Class<{ readonly id: number }> {}
+    const fetchUser = (id: number): Effect.Effect<User, SomeErr> => Effect.succeed(new User({ id }))
+    // Built for its types only, never run.
+    Effect.gen(function* () {
+      // A flight under a timeout context fails with its own error or the
+      // context's: bad durations are defects, not part of E.
+      const g = yield* SingleFlight.make<User, SomeErr | GoContext.ContextError>()
+      const underTimeout = Effect.flatMap(GoContext.withTimeout(GoContext.background, "300 millis"), ([ctx]) =>
+        GoContext.run(ctx, fetchUser(1))
+      )
+      expectTypeOf(SingleFlight.do(g, "1", underTimeout)).toEqualTypeOf<
+        Effect.Effect<SingleFlight.Result<User>, SomeErr | GoContext.ContextError>
+      >()
+      expectTypeOf(underTimeout.pipe(SingleFlight.do(g, "1"))).toEqualTypeOf<
+        Effect.Effect<SingleFlight.Result<User>, SomeErr | GoContext.ContextError>
+      >()
+      // An effect that can fail with less than the group's E is accepted.
+      expectTypeOf(SingleFlight.do(g, "1", fetchUser(1))).toEqualTypeOf<
+        Effect.Effect<SingleFlight.Result<User>, SomeErr | GoContext.ContextError>
+      >()
+      // A pipeline's bad options are defects: parallel fails with fetchUser's errors only.
+      const all = yield* SingleFlight.make<Array<User>, SomeErr>()
+      const both = Pipeline.parallel([1, 2], fetchUser, { workers: 2 })
+      expectTypeOf(SingleFlight.doFork(all, "all", both)).toEqualTypeOf<
+        Effect.Effect<Fiber.Fiber<SingleFlight.Result<Array<User>>, SomeErr>>
+      >()
+      expectTypeOf(both.pipe(SingleFlight.do(all, "all"))).toEqualTypeOf<
+        Effect.Effect<SingleFlight.Result<Array<User>>, SomeErr>
+      >()
+      // Generic code over any group.
+      const cached = <A, E, R>(group: SingleFlight.SingleFlight<A, E>, key: string, effect: Effect.Effect<A, E, R>) =>
+        SingleFlight.do(group, key, effect)
+      expectTypeOf(cached(g, "1", fetchUser(1))).toEqualTypeOf<
+        Effect.Effect<SingleFlight.Result<User>, SomeErr | GoContext.ContextError>
+      >()
+      const anyError = yield* SingleFlight.make<number, unknown>()
+      expectTypeOf(SingleFlight.do(anyError, "x", Effect.fail("boom"))).toEqualTypeOf<
+        Effect.Effect<SingleFlight.Result<number>, unknown>
+      >()
+    })
   })
 })
 
