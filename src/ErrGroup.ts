@@ -11,8 +11,9 @@
  *   Interruption of the siblings caused by the group is not itself a failure.
  * - Once the first failure has cancelled the group, `go` and `tryGo` still
  *   accept tasks but never run them — in Go they would start with an already
- *   cancelled context. The first failure stays the result of every later
- *   `wait` (Go's `TestZeroGroup`).
+ *   cancelled context. `go` then returns an already-interrupted fiber, as
+ *   Effect's `FiberSet.run` does on a closed set. The first failure stays the
+ *   result of every later `wait` (Go's `TestZeroGroup`).
  * - Once the group's scope has closed, `go` and `tryGo` die with
  *   {@link ErrGroupClosedError} and start nothing. Go has no equivalent (its
  *   groups have no scope). It is a defect rather than a typed error because
@@ -42,6 +43,12 @@
  *   limit admits waiting `go` calls at once, lowering it applies as running
  *   tasks finish — no running task is interrupted.
  * - `go` waiting for a slot is interruptible and leaves the FIFO queue in O(1).
+ * - `go` returns the task's fiber (Go's `g.Go` returns nothing), as
+ *   `WaitGroup.go` does: join it for that task's own result, or interrupt
+ *   that task alone (an interruption is not a failure: the group goes on).
+ * - A limit that is not an integer (NaN, 1.5, a string) is a defect
+ *   ({@link InvalidLimitError}), raised inside the effect at the call: Go's
+ *   `int` rules it out at compile time.
  * - Tasks live in the group's `Scope` (given to {@link make}): closing it
  *   interrupts and awaits every task, so nothing outlives the group.
  * - The error type is checked: a group made with `make<E>()` only accepts
@@ -53,14 +60,18 @@
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Data, Effect } from "effect"
  * import { ErrGroup } from "effect-go"
+ *
+ * class FetchError extends Data.TaggedError("FetchError")<{ readonly url: string }> {}
+ * declare const urls: ReadonlyArray<string>
+ * declare const fetchPage: (url: string) => Effect.Effect<string, FetchError>
  *
  * const program = Effect.scoped(
  *   Effect.gen(function* () {
  *     const g = yield* ErrGroup.make<FetchError>({ limit: 4 })
  *     for (const url of urls) {
- *       yield* ErrGroup.go(g, fetch(url)) // waits for a slot when 4 are running
+ *       yield* ErrGroup.go(g, fetchPage(url)) // waits for a slot when 4 are running
  *     }
  *     yield* ErrGroup.wait(g) // fails with the first FetchError; the others were interrupted
  *   })
@@ -74,12 +85,15 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import type { Inspectable } from "effect/Inspectable"
 import * as Option from "effect/Option"
+import type { Pipeable } from "effect/Pipeable"
 import * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import { type BlockedFiber, block, shallow, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./internal/waiters.ts"
-import { invalidArgument, isIterable, show, unwrap } from "./internal/copied.ts"
+import { type InvalidArgumentError, invalidArgument, isIterable, show, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
+import { PrimitiveBase } from "./internal/primitive.ts"
 
 const TypeId = "~effect-go/ErrGroup" as const
 
@@ -91,9 +105,17 @@ const TypeId = "~effect-go/ErrGroup" as const
  * `E` is invariant: an `ErrGroup<A>` is not an `ErrGroup<A | B>`, since
  * otherwise a task failing with `B` could reach a `wait` typed to fail with `A`.
  *
+ * Pipeable, and Inspectable: `String(g)` and `console.log(g)` show
+ * `{ _id: "ErrGroup", name, limit, active, queued, waiters, cancelled,
+ * closed, collectAll }` — the limit (-1: none, as `setLimit(-1)`), the
+ * tasks holding a slot, the `go` calls waiting for one, the fibers in
+ * {@link wait}, whether a first failure cancelled the group and whether
+ * its scope has closed.
+ *
+ * @category models
  * @since 0.1.0
  */
-export interface ErrGroup<E, W = E> {
+export interface ErrGroup<E, W = E> extends Pipeable, Inspectable {
   readonly [TypeId]: {
     readonly _E: Types.Invariant<E>
     readonly _W: Types.Covariant<W>
@@ -104,9 +126,12 @@ export interface ErrGroup<E, W = E> {
 
 /**
  * A limit that is neither an integer nor ±Infinity (NaN, 1.5, a string, ...),
- * or a limit of 0 where nothing could ever raise it ({@link forEach}).
+ * or a limit of 0 where nothing could ever raise it ({@link forEach}): a
+ * defect, raised inside the effect of {@link make}, {@link setLimit} or
+ * {@link forEach} (a programming error, which Go's `int` rules out).
  * `limit` is what was passed, whatever its type.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class InvalidLimitError extends Data.TaggedError("InvalidLimitError")<{
@@ -125,6 +150,7 @@ export class InvalidLimitError extends Data.TaggedError("InvalidLimitError")<{
  * {@link go} or {@link tryGo} on a group whose scope has closed: a defect
  * (see the module documentation). The task was not started.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class ErrGroupClosedError extends Data.TaggedError("ErrGroupClosedError")<{
@@ -142,6 +168,7 @@ export class ErrGroupClosedError extends Data.TaggedError("ErrGroupClosedError")
  * Every failure of a collect-all group (`make({ collectAll: true })`), in the
  * order the tasks failed. sourcegraph/conc joins them with `errors.Join`.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class ErrGroupErrors<E> extends Data.TaggedError("ErrGroupErrors")<{
@@ -152,7 +179,12 @@ export class ErrGroupErrors<E> extends Data.TaggedError("ErrGroupErrors")<{
   }
 }
 
-/** Options for {@link make}. @since 0.1.0 */
+/**
+ * Options for {@link make}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
 export interface ErrGroupOptions {
   /**
    * At most this many tasks run at once (Go's `SetLimit`). Negative or
@@ -200,7 +232,7 @@ class Task {
   }
 }
 
-class ErrGroupImpl {
+class ErrGroupImpl extends PrimitiveBase {
   readonly [TypeId] = variance
   readonly name: string | undefined
   readonly collectAll: boolean
@@ -225,11 +257,25 @@ class ErrGroupImpl {
   readonly dies: Array<Cause.Reason<never>> = []
 
   constructor(name: string | undefined, limit: number, collectAll: boolean) {
+    super()
     this.name = name
     this.limit = limit
     this.collectAll = collectAll
     this.slots = new WaiterList("ErrGroup", name)
     this.waiters = new WaiterList("ErrGroup", name)
+  }
+  toJSON(): unknown {
+    return {
+      _id: "ErrGroup",
+      name: this.name,
+      limit: this.limit === Infinity ? -1 : this.limit,
+      active: this.active,
+      queued: this.slots.size,
+      waiters: this.waiters.size,
+      cancelled: this.cancelled,
+      closed: this.closed,
+      collectAll: this.collectAll
+    }
   }
 }
 
@@ -347,7 +393,8 @@ const taskDone = (g: ErrGroupImpl, task: Task, exit: Exit.Exit<unknown, unknown>
 }
 
 /**
- * Forks a task that already holds a slot. Must run uninterruptibly.
+ * Forks a task that already holds a slot, and returns its fiber. Must run
+ * uninterruptibly.
  *
  * The task fiber registers itself in its first step: it watches its own end
  * (which releases the slot), then starts the task unless the group was
@@ -356,11 +403,7 @@ const taskDone = (g: ErrGroupImpl, task: Task, exit: Exit.Exit<unknown, unknown>
  * for every slot to be released (see {@link make}), waits for it too. (One
  * finalizer for the group rather than one per fiber as `forkIn` adds.)
  */
-const spawn = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<void, never, R> =>
-  Effect.asVoid(fork(g, effect))
-
-/** {@link spawn} without dropping the fiber, where the result is not used. */
-const fork = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<unknown, never, R> =>
+const fork = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<Fiber.Fiber<A, E>, never, R> =>
   Effect.forkDetach(
     Effect.withFiber((fiber) => {
       const task = new Task(fiber)
@@ -374,6 +417,16 @@ const fork = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.
       return effect
     })
   )
+
+/**
+ * What `go` returns for a task it drops (the group was cancelled, or its
+ * scope closed while `go` waited for a slot): a fiber that ended
+ * interrupted before it ran anything, as Effect's `FiberSet.run` returns for
+ * a closed set. One for all drops, made at the first: it belongs to no
+ * scope and has nothing to release.
+ */
+let droppedExit: Exit.Exit<Fiber.Fiber<never>> | undefined
+const dropped = (): Exit.Exit<Fiber.Fiber<never>> => (droppedExit ??= Exit.succeed(Effect.runFork(Effect.interrupt)))
 
 /**
  * Settles a `go` without waiting when it can: `false` once the group is
@@ -402,7 +455,10 @@ const onSlotCancel = (node: SlotWaiter, granted: Exit.Exit<boolean> | undefined)
   else release(g, fiber)
 }
 
-const goImpl = <A, E, R>(self: ErrGroup<any, any>, effect: Effect.Effect<A, E, R>): Effect.Effect<void, never, R> =>
+const goImpl = <A, E, R>(
+  self: ErrGroup<any, any>,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<Fiber.Fiber<A, E>, never, R> =>
   // The mask's callback runs in the step that enters the region: the fast
   // path takes its slot and forks from there.
   Effect.uninterruptibleMask((restore) => {
@@ -410,14 +466,14 @@ const goImpl = <A, E, R>(self: ErrGroup<any, any>, effect: Effect.Effect<A, E, R
     if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("ErrGroup.go", "an Effect", effect))
     if (g.closed) return Exit.die(new ErrGroupClosedError({ groupName: g.name, op: "go" }))
     const now = slotNow(g)
-    if (now !== undefined) return now === exitTrue ? spawn(g, effect) : Exit.void
+    if (now !== undefined) return now === exitTrue ? fork(g, effect) : dropped()
     return Effect.withFiber((fiber) => {
       // The slot reaches this step with the resumption, outside `restore`'s
       // region: nothing can interrupt the fork that follows. A slot granted
       // to a `go` interrupted first goes back (`onSlotCancel`).
       return Effect.flatMap(
         restore(block(g.slots, new SlotWaiter(g), fiber, onSlotCancel, () => slotNow(g))),
-        (started) => (started ? spawn(g, effect) : Exit.void)
+        (started) => (started ? fork(g, effect) : dropped())
       )
     })
   })
@@ -436,42 +492,34 @@ const tryGoImpl = <A, E, R>(
     return Effect.as(fork(g, effect), true)
   })
 
-/**
- * Creates a group whose tasks live in the current `Scope`: closing it
- * interrupts and awaits every task and drops the queued ones. Go:
- * `g, ctx := errgroup.WithContext(ctx)` then `g.SetLimit(limit)`.
- *
- * Type the group with the union of its tasks' errors: `make<E>()`. Without a
- * type argument the group only accepts tasks that cannot fail.
- *
- * `limit`: negative or absent = no limit, 0 = paused until {@link setLimit}
- * raises it (as Go), NaN, a fraction or anything but a number =
- * {@link InvalidLimitError}.
- *
- * @example
- * ```ts
- * const g = yield* ErrGroup.make<HttpError | ParseError>({ limit: 8 })
- * const all = yield* ErrGroup.make<HttpError>({ collectAll: true }) // wait: ErrGroupErrors<HttpError>
- * ```
- *
- * @since 0.1.0
- */
-export const make: {
-  <E = never>(): Effect.Effect<ErrGroup<E>, never, Scope.Scope>
-  <E = never>(
-    options: ErrGroupOptions & { readonly collectAll: true }
-  ): Effect.Effect<ErrGroup<E, ErrGroupErrors<E>>, InvalidLimitError, Scope.Scope>
-  <E = never>(
-    options: ErrGroupOptions & { readonly collectAll?: false | undefined }
-  ): Effect.Effect<ErrGroup<E>, InvalidLimitError, Scope.Scope>
-  <E = never>(
-    options: ErrGroupOptions
-  ): Effect.Effect<ErrGroup<E, E | ErrGroupErrors<E>>, InvalidLimitError, Scope.Scope>
-} = ((options?: ErrGroupOptions): Effect.Effect<ErrGroup<unknown>, InvalidLimitError, Scope.Scope> =>
+/** What is wrong with the options of `op`, if anything: reported inside the effect, as a defect. */
+const badOptions = (
+  op: string,
+  options: ErrGroupOptions | ForEachOptions | undefined,
+  allowZero: boolean
+): InvalidLimitError | InvalidArgumentError | undefined => {
+  if (options === undefined) return undefined
+  if (typeof options !== "object" || options === null) {
+    return invalidArgument(op, "an options object ({ limit?: number, collectAll?: boolean, name?: string })", options)
+  }
+  const name: unknown = options.name
+  if (name !== undefined && typeof name !== "string") {
+    return invalidArgument(op, "a string (the group's name) as the name option", name)
+  }
+  const collectAll: unknown = options.collectAll
+  if (collectAll !== undefined && typeof collectAll !== "boolean") {
+    return invalidArgument(op, "a boolean as the collectAll option", collectAll)
+  }
+  return options.limit === undefined || toLimit(options.limit, allowZero) !== undefined
+    ? undefined
+    : new InvalidLimitError({ limit: options.limit })
+}
+
+const makeImpl = (options?: ErrGroupOptions): Effect.Effect<ErrGroup<unknown>, never, Scope.Scope> =>
   Effect.flatMap(Effect.scope, (parent) => {
-    const limit = toLimit(options?.limit, true)
-    if (limit === undefined) return Effect.fail(new InvalidLimitError({ limit: options!.limit! }))
-    const g = new ErrGroupImpl(options?.name, limit, options?.collectAll === true)
+    const bad = badOptions("ErrGroup.make", options, true)
+    if (bad !== undefined) return Exit.die(bad)
+    const g = new ErrGroupImpl(options?.name, toLimit(options?.limit, true)!, options?.collectAll === true)
     // The group's finalizer cancels the group (nothing new starts, the
     // running tasks are interrupted) and waits until every task has stopped,
     // as `wait` does: until no task holds a slot.
@@ -496,32 +544,171 @@ export const make: {
       ),
       g as unknown as ErrGroup<unknown>
     )
-  })) as any
+  })
+
+/**
+ * Creates a group whose tasks live in the current `Scope`: closing it
+ * interrupts and awaits every task and drops the queued ones. Go:
+ * `g, ctx := errgroup.WithContext(ctx)` then `g.SetLimit(limit)`.
+ *
+ * Type the group with the union of its tasks' errors: `make<E>()`. Without a
+ * type argument the group only accepts tasks that cannot fail.
+ *
+ * `limit`: negative or absent = no limit, 0 = paused until {@link setLimit}
+ * raises it (as Go). It cannot fail: NaN, a fraction or anything but a
+ * number is a defect ({@link InvalidLimitError}), and so are options of the
+ * wrong kind (`InvalidArgumentError`).
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make: {
+  /**
+   * Creates a group that cancels on the first failure: `wait` fails with it,
+   * typed `E`. Go: `g, ctx := errgroup.WithContext(ctx)`, then
+   * `g.SetLimit(limit)` when a `limit` is given (negative or absent: none; 0:
+   * paused until {@link setLimit}). Its tasks live in the current `Scope`.
+   * A limit that is not an integer is a defect ({@link InvalidLimitError}).
+   *
+   * @example
+   * ```ts
+   * import { Data, Effect } from "effect"
+   * import { ErrGroup } from "effect-go"
+   *
+   * class HttpError extends Data.TaggedError("HttpError")<{ readonly status: number }> {}
+   * class ParseError extends Data.TaggedError("ParseError")<{}> {}
+   *
+   * const program = Effect.scoped(
+   *   Effect.gen(function* () {
+   *     const g = yield* ErrGroup.make<HttpError | ParseError>({ limit: 8 })
+   *     return g // ErrGroup<HttpError | ParseError>
+   *   })
+   * )
+   * ```
+   *
+   * @since 0.1.0
+   */
+  <E = never>(
+    options?: ErrGroupOptions & { readonly collectAll?: false | undefined }
+  ): Effect.Effect<ErrGroup<E>, never, Scope.Scope>
+  /**
+   * Creates a collect-all group: every task runs to its end and `wait` fails
+   * with every failure, as {@link ErrGroupErrors} (sourcegraph/conc's
+   * `pool.WithErrors()`). Its tasks live in the current `Scope`. A limit
+   * that is not an integer is a defect ({@link InvalidLimitError}).
+   *
+   * @example
+   * ```ts
+   * import { Data, Effect } from "effect"
+   * import { ErrGroup } from "effect-go"
+   *
+   * class HttpError extends Data.TaggedError("HttpError")<{ readonly status: number }> {}
+   *
+   * const program = Effect.scoped(
+   *   Effect.gen(function* () {
+   *     const all = yield* ErrGroup.make<HttpError>({ collectAll: true })
+   *     return all // ErrGroup<HttpError, ErrGroupErrors<HttpError>>: wait fails with every HttpError
+   *   })
+   * )
+   * ```
+   *
+   * @since 0.1.0
+   */
+  <E = never>(
+    options: ErrGroupOptions & { readonly collectAll: true }
+  ): Effect.Effect<ErrGroup<E, ErrGroupErrors<E>>, never, Scope.Scope>
+  /**
+   * Creates a group whose mode is known only at run time (`collectAll` a
+   * `boolean`): `wait` fails with the first `E`, or with
+   * {@link ErrGroupErrors} in collect-all mode. Its tasks live in the
+   * current `Scope`. A limit that is not an integer is a defect
+   * ({@link InvalidLimitError}).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { ErrGroup } from "effect-go"
+   *
+   * declare const collectAll: boolean
+   * const made = ErrGroup.make<Error>({ collectAll, limit: 4 }) // wait: Error | ErrGroupErrors<Error>
+   * ```
+   *
+   * @since 0.1.0
+   */
+  <E = never>(options: ErrGroupOptions): Effect.Effect<ErrGroup<E, E | ErrGroupErrors<E>>, never, Scope.Scope>
+} = makeImpl as any
 
 /**
  * Starts `effect` as a task of the group, first waiting for a slot when the
  * group is at its limit (FIFO). Go: `g.Go(f)`.
  *
- * Returns once the task is forked; its failure goes to {@link wait}. Waiting
- * for a slot is interruptible and then leaves the queue with nothing started.
- * Once the first failure has cancelled the group the task is dropped: it
- * never runs. Once the group's scope has closed, `go` dies with
+ * Returns the task's fiber once it is forked (Go returns nothing): join it
+ * for that task's own result, or interrupt that task alone (an interruption
+ * is not a failure). Its failure goes to {@link wait}. Waiting for a slot is
+ * interruptible and then leaves the queue with nothing started. Once the
+ * first failure has cancelled the group the task is dropped: it never runs,
+ * and `go` returns an already-interrupted fiber (as Effect's `FiberSet.run`
+ * does on a closed set). Once the group's scope has closed, `go` dies with
  * {@link ErrGroupClosedError}; a `go` still waiting for a slot when the scope
- * closes returns, its task dropped with the group's others. Something that
- * is not an Effect makes `go` die with `InvalidArgumentError` at the call,
- * before it takes a slot.
+ * closes returns an already-interrupted fiber, its task dropped with the
+ * group's others. Something that is not an Effect makes `go` die with
+ * `InvalidArgumentError` at the call, before it takes a slot.
  *
- * @example
- * ```ts
- * yield* ErrGroup.go(g, fetch(url))
- * // or: yield* fetch(url).pipe(ErrGroup.go(g))
- * ```
- *
+ * @category combinators
  * @since 0.1.0
  */
 export const go: {
-  <E, W>(self: ErrGroup<E, W>): <A, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<void, never, R>
-  <E, W, A, R>(self: ErrGroup<E, W>, effect: Effect.Effect<A, NoInfer<E>, R>): Effect.Effect<void, never, R>
+  /**
+   * Starts the task given later (data-last, for `pipe`) in the group, first
+   * waiting for a slot when the group is at its limit. Go: `g.Go(f)`. Returns
+   * the task's fiber; an already-interrupted one when the task is dropped
+   * because a first failure cancelled the group.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { ErrGroup } from "effect-go"
+   *
+   * declare const g: ErrGroup.ErrGroup<Error>
+   * declare const fetchPage: (url: string) => Effect.Effect<string, Error>
+   *
+   * const started = fetchPage("https://example.com").pipe(ErrGroup.go(g))
+   * ```
+   *
+   * @since 0.1.0
+   */
+  <E, W>(self: ErrGroup<E, W>): <A, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<Fiber.Fiber<A, E>, never, R>
+  /**
+   * Starts `effect` as a task of the group, first waiting for a slot when
+   * the group is at its limit (FIFO). Go: `g.Go(f)`. Returns the task's
+   * fiber (Go returns nothing); its failure also goes to {@link wait} and
+   * cancels the group. A task dropped because a first failure cancelled the
+   * group never runs: `go` returns an already-interrupted fiber, as Effect's
+   * `FiberSet.run` does on a closed set. After the group's scope closed, `go`
+   * dies with {@link ErrGroupClosedError}.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Fiber } from "effect"
+   * import { ErrGroup } from "effect-go"
+   *
+   * declare const g: ErrGroup.ErrGroup<Error>
+   * declare const fetchPage: (url: string) => Effect.Effect<string, Error>
+   *
+   * const program = Effect.gen(function* () {
+   *   const home = yield* ErrGroup.go(g, fetchPage("https://example.com"))
+   *   yield* ErrGroup.go(g, fetchPage("https://example.com/about"))
+   *   yield* ErrGroup.wait(g) // the first failure, if any
+   *   return yield* Fiber.join(home) // this task's own page
+   * })
+   * ```
+   *
+   * @since 0.1.0
+   */
+  <E, W, A, R>(
+    self: ErrGroup<E, W>,
+    effect: Effect.Effect<A, NoInfer<E>, R>
+  ): Effect.Effect<Fiber.Fiber<A, E>, never, R>
 } = effectLast(2, goImpl)
 
 /**
@@ -534,15 +721,53 @@ export const go: {
  * {@link ErrGroupClosedError}; something that is not an Effect makes it die
  * with `InvalidArgumentError`.
  *
- * @example
- * ```ts
- * if (!(yield* ErrGroup.tryGo(g, index(file)))) yield* index(file) // full: do it here
- * ```
- *
+ * @category combinators
  * @since 0.1.0
  */
 export const tryGo: {
+  /**
+   * Starts the task given later (data-last, for `pipe`) only if the group is
+   * below its limit; says whether it did. Go: `g.TryGo(f)`. After a first
+   * failure cancelled the group it says true and drops the task.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { ErrGroup } from "effect-go"
+   *
+   * declare const g: ErrGroup.ErrGroup<Error>
+   * declare const index: Effect.Effect<void, Error>
+   *
+   * const taken: Effect.Effect<boolean> = index.pipe(ErrGroup.tryGo(g))
+   * ```
+   *
+   * @since 0.1.0
+   */
   <E, W>(self: ErrGroup<E, W>): <A, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<boolean, never, R>
+  /**
+   * Starts `effect` as a task only if the group is below its limit; says
+   * whether it did. Go: `g.TryGo(f)`. After a first failure cancelled the
+   * group it says true and drops the task (so that a retry loop does not
+   * spin). After the group's scope closed, it dies with
+   * {@link ErrGroupClosedError}.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { ErrGroup } from "effect-go"
+   *
+   * declare const g: ErrGroup.ErrGroup<Error>
+   * declare const index: (file: string) => Effect.Effect<void, Error>
+   *
+   * const indexFile = (file: string) =>
+   *   Effect.gen(function* () {
+   *     const taken = yield* ErrGroup.tryGo(g, index(file))
+   *     if (!taken) yield* index(file) // the group is full: do it here
+   *   })
+   * ```
+   *
+   * @since 0.1.0
+   */
   <E, W, A, R>(self: ErrGroup<E, W>, effect: Effect.Effect<A, NoInfer<E>, R>): Effect.Effect<boolean, never, R>
 } = effectLast(2, tryGoImpl)
 
@@ -558,9 +783,16 @@ export const tryGo: {
  *
  * @example
  * ```ts
- * yield* ErrGroup.wait(g).pipe(Effect.catchTag("FetchError", (e) => Effect.logError(e)))
+ * import { Data, Effect } from "effect"
+ * import { ErrGroup } from "effect-go"
+ *
+ * class FetchError extends Data.TaggedError("FetchError")<{ readonly url: string }> {}
+ * declare const g: ErrGroup.ErrGroup<FetchError>
+ *
+ * const waited = ErrGroup.wait(g).pipe(Effect.catchTag("FetchError", (e) => Effect.logError(e.url)))
  * ```
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const wait = <E, W>(self: ErrGroup<E, W>): Effect.Effect<void, W> =>
@@ -579,21 +811,27 @@ export const wait = <E, W>(self: ErrGroup<E, W>): Effect.Effect<void, W> =>
  * Negative = no limit, 0 = paused. Unlike Go, which panics when tasks are
  * active, the change applies at once: a higher limit admits waiting `go`
  * calls immediately (FIFO); a lower one lets running tasks finish and admits
- * nobody until fewer than `limit` run. NaN or a fraction fails with
- * {@link InvalidLimitError} and changes nothing.
+ * nobody until fewer than `limit` run. It cannot fail: NaN, a fraction or
+ * anything but a number is a defect ({@link InvalidLimitError}) and changes
+ * nothing.
  *
  * @example
  * ```ts
- * yield* ErrGroup.setLimit(g, 16) // admits up to 16 tasks now, even while others run
+ * import { Effect } from "effect"
+ * import { ErrGroup } from "effect-go"
+ *
+ * declare const g: ErrGroup.ErrGroup<Error>
+ * const widened: Effect.Effect<void> = ErrGroup.setLimit(g, 16) // admits up to 16 tasks now, even while others run
  * ```
  *
+ * @category combinators
  * @since 0.1.0
  */
-export const setLimit = <E, W>(self: ErrGroup<E, W>, limit: number): Effect.Effect<void, InvalidLimitError> =>
+export const setLimit = <E, W>(self: ErrGroup<E, W>, limit: number): Effect.Effect<void> =>
   shallow(() => {
     const g = impl(self)
     const next = toLimit(limit, true)
-    if (next === undefined) return Exit.fail(new InvalidLimitError({ limit }))
+    if (next === undefined) return Exit.die(new InvalidLimitError({ limit }))
     g.limit = next
     // Every slot is assigned before anyone wakes: a woken caller that calls
     // `go` again must not take a slot ahead of those still in line.
@@ -616,6 +854,25 @@ export const setLimit = <E, W>(self: ErrGroup<E, W>, limit: number): Effect.Effe
  * group's context. A task's finalizer can read it to learn why it was
  * interrupted.
  *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { ErrGroup } from "effect-go"
+ *
+ * declare const g: ErrGroup.ErrGroup<Error>
+ * declare const work: Effect.Effect<void, Error>
+ *
+ * // A task that says why it was stopped.
+ * const task = work.pipe(
+ *   Effect.onInterrupt(() =>
+ *     Effect.flatMap(ErrGroup.cause(g), (cause) =>
+ *       Option.isSome(cause) ? Effect.logWarning("stopped by a sibling's failure", cause.value) : Effect.void
+ *     )
+ *   )
+ * )
+ * ```
+ *
+ * @category getters
  * @since 0.1.0
  */
 export const cause = <E, W>(self: ErrGroup<E, W>): Effect.Effect<Option.Option<Cause.Cause<W>>> =>
@@ -624,6 +881,7 @@ export const cause = <E, W>(self: ErrGroup<E, W>): Effect.Effect<Option.Option<C
 /**
  * How many tasks hold a slot right now (a snapshot, for tests and metrics).
  *
+ * @category getters
  * @since 0.1.0
  */
 export const active = <E, W>(self: ErrGroup<E, W>): Effect.Effect<number> => Effect.sync(() => impl(self).active)
@@ -632,6 +890,7 @@ export const active = <E, W>(self: ErrGroup<E, W>): Effect.Effect<number> => Eff
  * The fibers blocked in {@link go} (waiting for a slot, op "go") and in
  * {@link wait} (op "wait"), longest waiting first.
  *
+ * @category getters
  * @since 0.1.0
  */
 export const blocked = <E, W>(self: ErrGroup<E, W>): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
@@ -640,7 +899,12 @@ export const blocked = <E, W>(self: ErrGroup<E, W>): Effect.Effect<ReadonlyArray
     return [...g.slots.blocked(), ...g.waiters.blocked()]
   })
 
-/** Options for {@link forEach}. @since 0.1.0 */
+/**
+ * Options for {@link forEach}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
 export interface ForEachOptions {
   /** At most this many run at once; negative or absent = no limit; 0 is invalid here. */
   readonly limit?: number | undefined
@@ -658,29 +922,87 @@ export interface ForEachOptions {
  * With `collectAll: true` every item runs and the failure is
  * {@link ErrGroupErrors}.
  *
- * A `limit` of 0 fails with {@link InvalidLimitError}: nothing could raise it.
- * `items` that are not iterable, an `f` that is not a function or that
- * returns something other than an Effect make it die with
- * `InvalidArgumentError`.
+ * A `limit` of 0 (nothing could raise it), NaN or a fraction is a defect
+ * ({@link InvalidLimitError}), raised before any item starts. `items` that
+ * are not iterable, an `f` that is not a function or that returns something
+ * other than an Effect make it die with `InvalidArgumentError`.
  *
- * @example
- * ```ts
- * const pages = yield* ErrGroup.forEach(urls, (url) => fetch(url), { limit: 4 })
- * ```
- *
+ * @category combinators
  * @since 0.1.0
  */
 export const forEach: {
+  /**
+   * Runs `f` on every item, at most `limit` at once, and every item to its
+   * end; fails with every failure, as {@link ErrGroupErrors}
+   * (sourcegraph/conc's `ResultPool` with `WithErrors()`). Results in input
+   * order.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { ErrGroup } from "effect-go"
+   *
+   * declare const files: ReadonlyArray<string>
+   * declare const check: (file: string) => Effect.Effect<number, Error>
+   *
+   * // Every file is checked; the failure lists every file that failed.
+   * const sizes = ErrGroup.forEach(files, check, { limit: 4, collectAll: true })
+   * ```
+   *
+   * @since 0.1.0
+   */
   <A, B, E, R>(
     items: Iterable<A>,
     f: (item: A, index: number) => Effect.Effect<B, E, R>,
     options: ForEachOptions & { readonly collectAll: true }
-  ): Effect.Effect<Array<B>, ErrGroupErrors<E> | InvalidLimitError, R>
+  ): Effect.Effect<Array<B>, ErrGroupErrors<E>, R>
+  /**
+   * Runs `f` on every item, at most `limit` at once (negative or absent:
+   * no limit), and returns the results in input order. Fails fast: the
+   * first failure interrupts the other items and is the result.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { ErrGroup } from "effect-go"
+   *
+   * declare const urls: ReadonlyArray<string>
+   * declare const fetchPage: (url: string) => Effect.Effect<string, Error>
+   *
+   * const pages: Effect.Effect<Array<string>, Error> = ErrGroup.forEach(urls, fetchPage, { limit: 4 })
+   * ```
+   *
+   * @since 0.1.0
+   */
   <A, B, E, R>(
     items: Iterable<A>,
     f: (item: A, index: number) => Effect.Effect<B, E, R>,
     options?: ForEachOptions & { readonly collectAll?: false | undefined }
-  ): Effect.Effect<Array<B>, E | InvalidLimitError, R>
+  ): Effect.Effect<Array<B>, E, R>
+  /**
+   * Runs `f` on every item, at most `limit` at once, in a mode known only
+   * at run time (`collectAll` a `boolean`): fails with the first failure,
+   * or, collecting all, with {@link ErrGroupErrors}. Results in input order.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { ErrGroup } from "effect-go"
+   *
+   * declare const urls: ReadonlyArray<string>
+   * declare const fetchPage: (url: string) => Effect.Effect<string, Error>
+   * declare const strict: boolean
+   *
+   * const pages = ErrGroup.forEach(urls, fetchPage, { limit: 4, collectAll: !strict })
+   * ```
+   *
+   * @since 0.1.0
+   */
+  <A, B, E, R>(
+    items: Iterable<A>,
+    f: (item: A, index: number) => Effect.Effect<B, E, R>,
+    options: ForEachOptions
+  ): Effect.Effect<Array<B>, E | ErrGroupErrors<E>, R>
 } = <A, B, E, R>(
   items: Iterable<A>,
   f: (item: A, index: number) => Effect.Effect<B, E, R>,
@@ -689,13 +1011,12 @@ export const forEach: {
   Effect.suspend(() => {
     if (!isIterable(items)) return Exit.die(invalidArgument("ErrGroup.forEach", "an iterable", items))
     if (typeof f !== "function") return Exit.die(invalidArgument("ErrGroup.forEach", "a function", f))
-    if (options?.limit !== undefined && toLimit(options.limit, false) === undefined) {
-      return Effect.fail(new InvalidLimitError({ limit: options.limit }))
-    }
+    const bad = badOptions("ErrGroup.forEach", options, false)
+    if (bad !== undefined) return Exit.die(bad)
     const input = Array.from(items)
     const out = new Array<B>(input.length)
     return Effect.scoped(
-      Effect.flatMap(make<E>(options as ErrGroupOptions), (group) => {
+      Effect.flatMap(makeImpl(options), (group) => {
         const g = impl(group)
         let i = 0
         const next: Effect.Effect<void, never, R> = Effect.suspend(() => {

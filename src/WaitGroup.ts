@@ -10,24 +10,36 @@
  * closing the scope interrupts the tasks still running (each then counts as
  * done, so waiters are released). No task outlives the scope.
  *
+ * A task that dies (a defect, Go's panic) is logged at once by default: Go
+ * crashes the whole program on a panic in a goroutine, which an Effect
+ * service must not do (one request's bug would end every other request),
+ * but a defect kept silent until someone calls {@link wait} can go unseen
+ * for as long as something else waits for the dead task's work. So the
+ * default, `onDefect: "log"`, logs the defect through Effect's logger
+ * (level Error, with its cause) the moment the task ends and still delivers
+ * it to `wait`; `"interrupt"` also interrupts the group's other tasks, so
+ * that a `wait` returns with the defect at once (the nearest thing to Go's
+ * crash that stays inside the group); `"wait"` only delivers it to `wait`
+ * (see {@link WaitGroupOptions}).
+ *
  * Differences from Go:
  * - `wait` is interruptible; an interrupted `wait` leaves the list of waiters;
  * - a task started with {@link go} cannot fail: `go` accepts only
  *   `Effect<A, never, R>`, so expected errors must be handled inside the
  *   task. For fallible tasks whose first failure should cancel the others and
  *   reach the waiter, use ErrGroup;
- * - a task that dies (a defect, Go's panic) is not swallowed: the group
- *   records the defect, the task still counts as done, and the `wait` calls
+ * - a task that dies is not swallowed: the group records the defect (and
+ *   logs it, see above), the task still counts as done, and the `wait` calls
  *   released when the counter reaches zero die with it (if nobody was
- *   waiting, the next `wait` does). It is delivered once. Go crashes the
- *   program instead. A defect is not lost to an interrupted `wait`: a
- *   `wait` takes it only where its caller's code receives it before the
- *   fiber can next yield (an interruption landing in that yield would
- *   replace it; otherwise the `wait` takes it at parking and resumes later,
- *   with a fresh op budget), and a `wait` interrupted after the defect was
- *   handed to it but before it resumed gives it back: it stays recorded for
- *   the next `wait`, unless another `wait` released at the same time
- *   received it. Once the caller's code has it, it is the caller's;
+ *   waiting, the next `wait` does). It is delivered once. A defect is not
+ *   lost to an interrupted `wait`: a `wait` takes it only where its
+ *   caller's code receives it before the fiber can next yield (an
+ *   interruption landing in that yield would replace it; otherwise the
+ *   `wait` takes it at parking and resumes later, with a fresh op budget),
+ *   and a `wait` interrupted after the defect was handed to it but before
+ *   it resumed gives it back: it stays recorded for the next `wait`, unless
+ *   another `wait` released at the same time received it. Once the
+ *   caller's code has it, it is the caller's;
  * - a delta that is not a safe integer (fractional, NaN, infinite, beyond
  *   ±(2^53 - 1), or not a number at all) is a defect
  *   ({@link InvalidWaitGroupDeltaError}), like the negative counter Go
@@ -54,11 +66,14 @@
  * import { Effect } from "effect"
  * import { WaitGroup } from "effect-go"
  *
+ * declare const urls: ReadonlyArray<string>
+ * declare const fetchPage: (url: string) => Effect.Effect<string, Error>
+ *
  * const program = Effect.scoped(
  *   Effect.gen(function* () {
- *     const wg = yield* WaitGroup.make()
+ *     const wg = yield* WaitGroup.make({ name: "crawl" })
  *     for (const url of urls) {
- *       yield* WaitGroup.go(wg, fetch(url).pipe(Effect.ignore))
+ *       yield* WaitGroup.go(wg, fetchPage(url).pipe(Effect.ignore))
  *     }
  *     yield* WaitGroup.wait(wg) // all fetches done
  *   })
@@ -73,19 +88,28 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
+import type { Inspectable } from "effect/Inspectable"
+import type { Pipeable } from "effect/Pipeable"
 import * as Scope from "effect/Scope"
 import { type BlockedFiber, block, handsOver, shallow, tooDeep, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 import { invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
+import { PrimitiveBase } from "./internal/primitive.ts"
 
 const TypeId = "~effect-go/WaitGroup" as const
 
 /**
  * A task counter with waiters. Create it with {@link make}.
  *
+ * Pipeable, and Inspectable: `String(wg)` and `console.log(wg)` show
+ * `{ _id: "WaitGroup", name, counter, tasks, waiters, closed }` — the
+ * counter, the tasks started with {@link go} still running, the fibers
+ * blocked in {@link wait}, and whether the group's scope has closed.
+ *
+ * @category models
  * @since 0.1.0
  */
-export interface WaitGroup {
+export interface WaitGroup extends Pipeable, Inspectable {
   readonly [TypeId]: typeof TypeId
   /** The name given at {@link make}, shown in blocked-fiber dumps. */
   readonly name: string | undefined
@@ -95,6 +119,7 @@ export interface WaitGroup {
  * The counter would go below zero (more `done` than `add`): a defect, as Go
  * panics with "sync: negative WaitGroup counter". The counter is unchanged.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class NegativeWaitGroupCounterError extends Data.TaggedError("NegativeWaitGroupCounterError")<{
@@ -116,6 +141,7 @@ export class NegativeWaitGroupCounterError extends Data.TaggedError("NegativeWai
  * rules out. The counter is unchanged. `delta` is what was passed, whatever
  * its type.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class InvalidWaitGroupDeltaError extends Data.TaggedError("InvalidWaitGroupDeltaError")<{
@@ -139,6 +165,7 @@ export class InvalidWaitGroupDeltaError extends Data.TaggedError("InvalidWaitGro
  * {@link go} on a group whose scope has closed: a defect (see the module
  * documentation). The task was neither started nor counted.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class WaitGroupClosedError extends Data.TaggedError("WaitGroupClosedError")<{
@@ -150,10 +177,43 @@ export class WaitGroupClosedError extends Data.TaggedError("WaitGroupClosedError
   }
 }
 
-/** Options for {@link make}. @since 0.1.0 */
+/**
+ * What a group does when a task started with {@link go} dies (see
+ * {@link WaitGroupOptions}).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type OnDefect = "log" | "interrupt" | "wait"
+
+/**
+ * Options for {@link make}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
 export interface WaitGroupOptions {
-  /** Shown in blocked-fiber dumps and deadlock reports. */
+  /** Shown in blocked-fiber dumps, deadlock reports and the log of a task's defect. */
   readonly name?: string | undefined
+  /**
+   * What happens when a task started with {@link go} dies (a defect, Go's
+   * panic), besides its being delivered to the next {@link wait}, which it
+   * always is:
+   * - `"log"` (the default): it is logged at once through Effect's logger,
+   *   at level Error with its cause, from the task's context (its loggers,
+   *   annotations and minimum log level);
+   * - `"interrupt"`: it is logged, and the group's other running tasks are
+   *   interrupted, so that a `wait` returns with the defect without waiting
+   *   for tasks that may be stuck on the dead one's work (the counts added
+   *   with {@link add} are not touched: `wait` still waits for those). The
+   *   group stays usable: tasks started afterwards run;
+   * - `"wait"`: nothing happens at once; the defect only reaches `wait`
+   *   (for code that always waits and handles defects there).
+   *
+   * Also a `done` called for a task that {@link go} counts itself (Go's
+   * negative counter, found when the task ends) is such a defect.
+   */
+  readonly onDefect?: OnDefect | undefined
 }
 
 /**
@@ -189,9 +249,10 @@ class Task {
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
 }
 
-class WaitGroupImpl implements WaitGroup {
+class WaitGroupImpl extends PrimitiveBase implements WaitGroup {
   readonly [TypeId] = TypeId
   readonly name: string | undefined
+  readonly onDefect: OnDefect
   /** Owns the tasks: its finalizer ({@link closeTasks}) interrupts them. */
   readonly scope: Scope.Scope
   counter = 0
@@ -204,16 +265,51 @@ class WaitGroupImpl implements WaitGroup {
   guarded = false
   /** `scope` has closed: `go` starts nothing any more. */
   closed = false
-  constructor(scope: Scope.Scope, name: string | undefined) {
+  constructor(scope: Scope.Scope, name: string | undefined, onDefect: OnDefect) {
+    super()
     this.scope = scope
     this.name = name
+    this.onDefect = onDefect
     this.waiters = new WaiterList("WaitGroup", name)
+  }
+  toJSON(): unknown {
+    let tasks = 0
+    for (let task = this.running; task !== undefined; task = task.next) tasks++
+    return {
+      _id: "WaitGroup",
+      name: this.name,
+      counter: this.counter,
+      tasks,
+      waiters: this.waiters.size,
+      closed: this.closed
+    }
   }
 }
 
 const impl = (self: WaitGroup): WaitGroupImpl => unwrap(self, WaitGroupImpl, "WaitGroup")
 
-/** What the waits released now get; delivering the defects clears them. */
+const onDefectModes: ReadonlyArray<unknown> = ["log", "interrupt", "wait"]
+
+/** What is wrong with the options of `op`, if anything (reported by `make` inside its Effect). */
+const badOptions = (op: string, options: WaitGroupOptions | undefined) => {
+  if (options === undefined) return undefined
+  if (typeof options !== "object" || options === null) {
+    return invalidArgument(op, "an options object ({ name?: string, onDefect?: ... })", options)
+  }
+  const name: unknown = options.name
+  if (name !== undefined && typeof name !== "string") {
+    return invalidArgument(op, "a string (the group's name) as the name option", name)
+  }
+  const onDefect: unknown = options.onDefect
+  if (onDefect !== undefined && !onDefectModes.includes(onDefect)) {
+    return invalidArgument(op, 'onDefect to be "log", "interrupt" or "wait"', onDefect)
+  }
+  return undefined
+}
+
+const newGroup = (scope: Scope.Scope, options: WaitGroupOptions | undefined): WaitGroupImpl =>
+  new WaitGroupImpl(scope, options?.name, options?.onDefect ?? "log")
+
 /**
  * A `wait` that needs no waiting: the counter is zero. It takes the recorded
  * defects, if any, as the outcome of one release with this waiter alone, so
@@ -305,24 +401,59 @@ const closeTasks = (wg: WaitGroupImpl): Effect.Effect<void> =>
 
 /**
  * Creates a WaitGroup whose {@link go} tasks live in `scope`, outside of an
- * Effect. Prefer {@link make}.
+ * Effect. Prefer {@link make}. Unsafe by name: it throws where `make` would
+ * die (`InvalidArgumentError` on bad options).
  *
+ * @example
+ * ```ts
+ * import { Scope } from "effect"
+ * import { WaitGroup } from "effect-go"
+ *
+ * declare const scope: Scope.Scope
+ * const wg = WaitGroup.makeUnsafe(scope, { name: "jobs" })
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
-export const makeUnsafe = (scope: Scope.Scope, options?: WaitGroupOptions): WaitGroup =>
-  new WaitGroupImpl(scope, options?.name)
+export const makeUnsafe = (scope: Scope.Scope, options?: WaitGroupOptions): WaitGroup => {
+  const bad = badOptions("WaitGroup.makeUnsafe", options)
+  if (bad !== undefined) throw bad
+  return newGroup(scope, options)
+}
 
 /**
  * Creates a WaitGroup with a zero counter. Go: `var wg sync.WaitGroup`.
  *
  * The fibers {@link go} forks live in the current scope: closing it
  * interrupts the tasks still running (all at once) and waits for them.
+ * `onDefect` says what a task's defect does at once (default `"log"`, see
+ * {@link WaitGroupOptions}). Options that are not `{ name?: string,
+ * onDefect?: "log" | "interrupt" | "wait" }` make it die with
+ * `InvalidArgumentError`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WaitGroup } from "effect-go"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const wg = yield* WaitGroup.make({ name: "jobs" }) // a task's defect is logged at once
+ *     const strict = yield* WaitGroup.make({ onDefect: "interrupt" }) // ...and stops its siblings
+ *     return [wg, strict] as const
+ *   })
+ * )
+ * ```
+ *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (options?: WaitGroupOptions): Effect.Effect<WaitGroup, never, Scope.Scope> =>
   Effect.flatMap(Effect.scope, (scope) => {
-    const wg = new WaitGroupImpl(scope, options?.name)
+    const bad = badOptions("WaitGroup.make", options)
+    if (bad !== undefined) return Exit.die(bad)
+    const wg = newGroup(scope, options)
     wg.guarded = true
     return Effect.as(Scope.addFinalizer(scope, closeTasks(wg)), wg)
   })
@@ -336,16 +467,72 @@ export const make = (options?: WaitGroupOptions): Effect.Effect<WaitGroup, never
  * integer, or a counter that would pass 2^53 - 1
  * ({@link InvalidWaitGroupDeltaError}). Either way the counter is unchanged.
  *
+ * @category combinators
  * @since 0.1.0
  */
 export const add: {
+  /**
+   * Adds `delta` to the counter of the group given later (data-last, for
+   * `pipe`). Go: `wg.Add(delta)`. A negative counter or a delta that is not a
+   * safe integer is a defect; the counter is then unchanged.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { WaitGroup } from "effect-go"
+   *
+   * declare const wg: WaitGroup.WaitGroup
+   * const addThree: Effect.Effect<void> = wg.pipe(WaitGroup.add(3))
+   * ```
+   *
+   * @since 0.1.0
+   */
   (delta: number): (self: WaitGroup) => Effect.Effect<void>
+  /**
+   * Adds `delta` (possibly negative) to the counter; at zero, every blocked
+   * {@link wait} is released. Go: `wg.Add(delta)`. A counter going below zero
+   * ({@link NegativeWaitGroupCounterError}, Go's "sync: negative WaitGroup
+   * counter") or a delta that is not a safe integer
+   * ({@link InvalidWaitGroupDeltaError}) is a defect; the counter is then
+   * unchanged.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { WaitGroup } from "effect-go"
+   *
+   * declare const wg: WaitGroup.WaitGroup
+   * declare const work: Effect.Effect<void>
+   *
+   * const program = Effect.gen(function* () {
+   *   yield* WaitGroup.add(wg, 1) // before the fork, as in Go
+   *   yield* Effect.forkChild(Effect.ensuring(work, WaitGroup.done(wg)))
+   *   yield* WaitGroup.wait(wg)
+   * })
+   * ```
+   *
+   * @since 0.1.0
+   */
   (self: WaitGroup, delta: number): Effect.Effect<void>
 } = dual(2, (self: WaitGroup, delta: number): Effect.Effect<void> => shallow(() => addUnsafe(impl(self), delta)))
 
 /**
- * Lowers the counter by one. Go: `wg.Done()`. See {@link add}.
+ * Lowers the counter by one. Go: `wg.Done()`. See {@link add}: one `done` too
+ * many is a defect (Go's "sync: negative WaitGroup counter").
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WaitGroup } from "effect-go"
+ *
+ * declare const wg: WaitGroup.WaitGroup
+ * declare const work: Effect.Effect<void>
+ *
+ * // Go: defer wg.Done()
+ * const task = Effect.ensuring(work, WaitGroup.done(wg))
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
 export const done = (self: WaitGroup): Effect.Effect<void> => shallow(() => addUnsafe(impl(self), -1))
@@ -358,6 +545,18 @@ export const done = (self: WaitGroup): Effect.Effect<void> => shallow(() => addU
  * with {@link go} that died since the last time they were delivered (see the
  * module documentation).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WaitGroup } from "effect-go"
+ *
+ * declare const wg: WaitGroup.WaitGroup
+ *
+ * // Give up after 30 seconds; the tasks go on.
+ * const waited = WaitGroup.wait(wg).pipe(Effect.timeout("30 seconds"))
+ * ```
+ *
+ * @category combinators
  * @since 0.1.0
  */
 export const wait = (self: WaitGroup): Effect.Effect<void> =>
@@ -383,16 +582,55 @@ const taskEnded = (wg: WaitGroupImpl, fiber: Fiber.Fiber<unknown>, exit: Exit.Ex
     return
   }
   if (exit._tag === "Failure" && Cause.hasDies(exit.cause)) {
-    recordDefects(wg, Cause.fromReasons(exit.cause.reasons.filter(Cause.isDieReason)))
+    defectFound(wg, fiber, Cause.fromReasons(exit.cause.reasons.filter(Cause.isDieReason)), "died")
   }
   // Fails only if someone called `done` for this task too: that misuse must
   // not vanish with the task, so it is delivered to `wait` like a defect.
   const counted = addUnsafe(wg, -1)
-  if (counted._tag === "Failure") recordDefects(wg, counted.cause)
+  if (counted._tag === "Failure") defectFound(wg, fiber, counted.cause, "was also counted done by hand")
 }
 
-const recordDefects = (wg: WaitGroupImpl, defects: Cause.Cause<never>): void => {
+/**
+ * A defect of the task `fiber`: recorded for the next `wait`, and, unless the
+ * group says `onDefect: "wait"`, surfaced now (see {@link WaitGroupOptions}).
+ */
+const defectFound = (
+  wg: WaitGroupImpl,
+  fiber: Fiber.Fiber<unknown>,
+  defects: Cause.Cause<never>,
+  what: string
+): void => {
   wg.defects = wg.defects === undefined ? defects : Cause.combine(wg.defects, defects)
+  if (wg.onDefect === "wait") return
+  const interrupting = wg.onDefect === "interrupt" && wg.running !== undefined
+  logDefect(wg, fiber, defects, what, interrupting)
+  if (interrupting) {
+    // Collected first: an interrupted task may end, and leave the list, at
+    // once. The ended task has left it already (see `observe`).
+    const fibers: Array<Fiber.Fiber<unknown, unknown>> = []
+    for (let task = wg.running; task !== undefined; task = task.next) fibers.push(task.fiber!)
+    for (const other of fibers) other.interruptUnsafe(fiber.id)
+  }
+}
+
+/**
+ * Logs a task's defect at level Error, in the task's own context (its
+ * loggers, log annotations, minimum log level, clock). It runs in a fiber of
+ * its own, started and ended here: the task's fiber has ended, and an
+ * observer has no fiber to log from. A logger that fails ends that fiber
+ * alone.
+ */
+const logDefect = (
+  wg: WaitGroupImpl,
+  fiber: Fiber.Fiber<unknown>,
+  defects: Cause.Cause<never>,
+  what: string,
+  interrupting: boolean
+): void => {
+  const group = wg.name === undefined ? "WaitGroup" : `WaitGroup ${JSON.stringify(wg.name)}`
+  const then = interrupting ? "; interrupting the group's other tasks" : ""
+  const message = `${group}: a task started with go ${what} (fiber #${fiber.id}); the defect is delivered to the next wait${then}`
+  Effect.runForkWith(fiber.context)(Effect.logError(message, defects))
 }
 
 const goImpl = <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effect.Effect<Fiber.Fiber<A>, never, R> =>
@@ -465,23 +703,64 @@ const observe = <A>(wg: WaitGroupImpl, task: Task, fiber: Fiber.Fiber<A>): Fiber
  *
  * The task cannot fail (`E = never`): handle its errors inside it, or use
  * ErrGroup for fallible tasks. A defect is recorded and reaches
- * {@link wait}. Something that is not an Effect makes `go` die with
+ * {@link wait}, and is logged at once unless the group was made with
+ * `onDefect: "wait"`. Something that is not an Effect makes `go` die with
  * `InvalidArgumentError`, counting and starting nothing. Once the group's
  * scope has closed, `go` dies with
  * {@link WaitGroupClosedError} and neither counts nor starts the task; a
  * `go` the close overtakes (it began before) returns a fiber that the close
  * interrupts, maybe before the task's first step.
  *
- * @example
- * ```ts
- * yield* WaitGroup.go(wg, worker(i))
- * // or: worker(i).pipe(WaitGroup.go(wg))
- * ```
- *
+ * @category combinators
  * @since 0.1.0
  */
 export const go: {
+  /**
+   * Counts the task given later and forks it in the group's scope
+   * (data-last, for `pipe`); it counts as done when it ends, however it ends.
+   * Go 1.25: `wg.Go(f)`. Returns the task's fiber. The task cannot fail:
+   * handle its errors inside it, or use ErrGroup.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { WaitGroup } from "effect-go"
+   *
+   * declare const wg: WaitGroup.WaitGroup
+   * declare const worker: (i: number) => Effect.Effect<void>
+   *
+   * const started = worker(1).pipe(WaitGroup.go(wg))
+   * ```
+   *
+   * @since 0.1.0
+   */
   (self: WaitGroup): <A, R>(effect: Effect.Effect<A, never, R>) => Effect.Effect<Fiber.Fiber<A>, never, R>
+  /**
+   * Counts `effect` and forks it in the group's scope, in one step; it
+   * counts as done when it ends, however it ends. Go 1.25: `wg.Go(f)`.
+   * Returns the task's fiber (Go returns nothing), to join or interrupt one
+   * task. The task cannot fail (`E = never`): handle its errors inside it,
+   * or use ErrGroup. A defect reaches {@link wait} (and is logged at once by
+   * default). After the group's scope closed, `go` dies with
+   * {@link WaitGroupClosedError}, starting nothing.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Fiber } from "effect"
+   * import { WaitGroup } from "effect-go"
+   *
+   * declare const wg: WaitGroup.WaitGroup
+   * declare const square: (n: number) => Effect.Effect<number>
+   *
+   * const program = Effect.gen(function* () {
+   *   const fiber = yield* WaitGroup.go(wg, square(7))
+   *   yield* WaitGroup.wait(wg)
+   *   return yield* Fiber.join(fiber) // 49
+   * })
+   * ```
+   *
+   * @since 0.1.0
+   */
   <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effect.Effect<Fiber.Fiber<A>, never, R>
 } = effectLast(2, goImpl)
 
@@ -489,6 +768,16 @@ export const go: {
  * The counter right now (a snapshot, for tests and metrics). Go has no
  * equivalent.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WaitGroup } from "effect-go"
+ *
+ * declare const wg: WaitGroup.WaitGroup
+ * const pending = WaitGroup.count(wg).pipe(Effect.tap((n) => Effect.log(`${n} tasks pending`)))
+ * ```
+ *
+ * @category getters
  * @since 0.1.0
  */
 export const count = (self: WaitGroup): Effect.Effect<number> => Effect.sync(() => impl(self).counter)
@@ -496,6 +785,7 @@ export const count = (self: WaitGroup): Effect.Effect<number> => Effect.sync(() 
 /**
  * The fibers blocked in {@link wait}, longest waiting first; `op` is `wait`.
  *
+ * @category getters
  * @since 0.1.0
  */
 export const blocked = (self: WaitGroup): Effect.Effect<ReadonlyArray<BlockedFiber>> =>

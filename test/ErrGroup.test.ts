@@ -11,6 +11,7 @@ import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as ErrGroup from "../src/ErrGroup.ts"
 import { advance, settle } from "./utils/fibers.ts"
+import { defectOf, isInterruptedOnly } from "./utils/exits.ts"
 import { loop, underEveryBudget } from "./utils/budgets.ts"
 import { closeFromTheFirstTask, goRacingTheClose } from "./utils/groups.ts"
 import { it } from "./utils/leak.ts"
@@ -24,7 +25,13 @@ const squashed = (exit: Exit.Exit<unknown, unknown>): unknown =>
 
 const ops = <E, W>(g: ErrGroup.ErrGroup<E, W>) => Effect.map(ErrGroup.blocked(g), (blocked) => blocked.map((b) => b.op))
 
-/** Lets forked fibers reach their sleeps, then moves the TestClock. */
+/** The InvalidLimitError an effect died with (it fails the test if it did anything else). */
+const limitDefect = (effect: Effect.Effect<unknown, unknown, Scope.Scope>) =>
+  Effect.map(Effect.exit(Effect.scoped(effect)), (exit) => {
+    const defect = defectOf(exit)
+    expect(defect).toBeInstanceOf(ErrGroup.InvalidLimitError)
+    return defect as ErrGroup.InvalidLimitError
+  })
 
 /** A task that blocks until interrupted, counting its interruption. */
 const blockForever = (onInterrupt: () => void): Effect.Effect<void> =>
@@ -567,7 +574,7 @@ describe("ErrGroup", () => {
         const gate = yield* Deferred.make<void>()
         const ran: Array<string> = []
         yield* ErrGroup.go(g, Deferred.await(gate))
-        let b: Fiber.Fiber<void> | undefined
+        let b: Fiber.Fiber<unknown> | undefined
         // a's caller, resumed on setLimit's stack, interrupts b (parked, given
         // a slot by the same setLimit but not woken yet).
         const a = yield* Effect.forkChild(
@@ -664,18 +671,17 @@ describe("ErrGroup", () => {
       })
     )
 
-    it.effect("bad limits fail with InvalidLimitError and change nothing", () =>
+    it.effect("bad limits are a defect (InvalidLimitError) and change nothing", () =>
       Effect.gen(function* () {
         for (const limit of [Number.NaN, 1.5, -0.5]) {
-          const error = yield* Effect.flip(ErrGroup.make({ limit }))
-          expect(error).toBeInstanceOf(ErrGroup.InvalidLimitError)
+          const error = yield* limitDefect(ErrGroup.make({ limit }))
           expect(error.limit).toBe(limit)
           expect(error.message).toContain(String(limit))
         }
         const g = yield* ErrGroup.make({ limit: 1 })
-        const error = yield* Effect.flip(ErrGroup.setLimit(g, Number.NaN))
+        const error = yield* limitDefect(ErrGroup.setLimit(g, Number.NaN))
         expect(error._tag).toBe("InvalidLimitError")
-        yield* Effect.flip(ErrGroup.setLimit(g, 2.5))
+        yield* limitDefect(ErrGroup.setLimit(g, 2.5))
         // Still limit 1.
         expect(yield* ErrGroup.tryGo(g, Effect.never)).toBe(true)
         expect(yield* ErrGroup.tryGo(g, Effect.never)).toBe(false)
@@ -703,14 +709,13 @@ describe("ErrGroup", () => {
           const set = ErrGroup.setLimit(g, bad as number)
           const each = ErrGroup.forEach([1], (n) => Effect.succeed(n), { limit: bad as number })
           for (const effect of [made, set, each] as ReadonlyArray<Effect.Effect<unknown, unknown, Scope.Scope>>) {
-            const error = yield* Effect.flip(effect)
-            expect(error).toBeInstanceOf(ErrGroup.InvalidLimitError)
-            expect(Object.is((error as ErrGroup.InvalidLimitError).limit, bad)).toBe(true)
-            expect((error as Error).message).toBe(message)
+            const error = yield* limitDefect(effect)
+            expect(Object.is(error.limit, bad)).toBe(true)
+            expect(error.message).toBe(message)
           }
         }
         // 0 is valid for make and setLimit (it pauses the group), not for forEach.
-        const zero = yield* Effect.flip(ErrGroup.forEach([1], (n) => Effect.succeed(n), { limit: 0 }))
+        const zero = yield* limitDefect(ErrGroup.forEach([1], (n) => Effect.succeed(n), { limit: 0 }))
         expect(zero.message).toBe(
           "errgroup: invalid limit 0 for forEach: want a positive integer, or a negative one or undefined for no limit (0 would never start an item)"
         )
@@ -1258,11 +1263,11 @@ describe("ErrGroup", () => {
       })
     )
 
-    it.effect("a limit of 0, NaN or a fraction fails at once with InvalidLimitError", () =>
+    it.effect("a limit of 0, NaN or a fraction is a defect (InvalidLimitError) before any item starts", () =>
       Effect.gen(function* () {
         let ran = 0
         for (const limit of [0, Number.NaN, 2.5]) {
-          const error = yield* Effect.flip(ErrGroup.forEach([1], () => Effect.sync(() => ran++), { limit }))
+          const error = yield* limitDefect(ErrGroup.forEach([1], () => Effect.sync(() => ran++), { limit }))
           expect(error).toEqual(new ErrGroup.InvalidLimitError({ limit }))
         }
         expect(ran).toBe(0)
@@ -1282,6 +1287,129 @@ describe("ErrGroup", () => {
       })
     )
   })
+
+  describe("go returns the task's fiber", () => {
+    it.effect("join it for the task's own result or failure; interrupting it stops that task alone", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make<Boom>()
+        const gate = yield* Deferred.make<void>()
+        const ok = yield* ErrGroup.go(g, Effect.as(Deferred.await(gate), "page"))
+        const stuck = yield* Effect.never.pipe(ErrGroup.go(g)) // data-last
+        yield* settle
+        yield* Fiber.interrupt(stuck) // an interruption is no failure: the group goes on
+        expect(ok.pollUnsafe()).toBeUndefined()
+        yield* Deferred.succeed(gate, undefined)
+        expect(yield* Fiber.join(ok)).toBe("page")
+        yield* ErrGroup.wait(g)
+        const failing = yield* ErrGroup.go(g, Effect.fail(new Boom({ n: 1 })))
+        expect(yield* Effect.flip(Fiber.join(failing))).toEqual(new Boom({ n: 1 }))
+        expect(yield* Effect.flip(ErrGroup.wait(g))).toEqual(new Boom({ n: 1 }))
+      })
+    )
+
+    it.effect("a task dropped because a first failure cancelled the group: an already-interrupted fiber", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make<Boom>({ limit: 1 })
+        const gate = yield* Deferred.make<void>()
+        yield* ErrGroup.go(g, Effect.andThen(Deferred.await(gate), Effect.fail(new Boom({ n: 1 }))))
+        let ran = 0
+        // Waits for the slot the failing task holds, and is dropped when it fails.
+        const queued = yield* Effect.forkChild(
+          ErrGroup.go(
+            g,
+            Effect.sync(() => ran++)
+          )
+        )
+        yield* settle
+        yield* Deferred.succeed(gate, undefined)
+        const dropped = yield* Fiber.join(queued)
+        const late = yield* ErrGroup.go(
+          g,
+          Effect.sync(() => ran++)
+        )
+        for (const fiber of [dropped, late]) {
+          expect(isInterruptedOnly(yield* Fiber.await(fiber))).toBe(true)
+          expect(isInterruptedOnly(yield* Effect.exit(Fiber.join(fiber)))).toBe(true)
+        }
+        yield* settle
+        expect(ran).toBe(0)
+        expect(yield* Effect.flip(ErrGroup.wait(g))).toEqual(new Boom({ n: 1 }))
+      })
+    )
+
+    it.effect("a go waiting for a slot when the scope closes returns an already-interrupted fiber", () =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const g = yield* ErrGroup.make({ limit: 1 }).pipe(Scope.provide(scope))
+        const running = yield* ErrGroup.go(g, Effect.never)
+        let ran = false
+        const queued = yield* Effect.forkChild(
+          ErrGroup.go(
+            g,
+            Effect.sync(() => (ran = true))
+          )
+        )
+        yield* settle
+        yield* Scope.close(scope, Exit.void)
+        expect(isInterruptedOnly(yield* Fiber.await(yield* Fiber.join(queued)))).toBe(true)
+        expect(isInterruptedOnly(yield* Fiber.await(running))).toBe(true)
+        expect(ran).toBe(false)
+      })
+    )
+  })
+
+  it.effect("an ErrGroup is Pipeable and Inspectable, showing its limit, slots, queue, waiters and state", () =>
+    Effect.gen(function* () {
+      const g = yield* ErrGroup.make<Boom>({ name: "crawl", limit: 1 })
+      const gate = yield* Deferred.make<void>()
+      expect(g.toJSON()).toEqual({
+        _id: "ErrGroup",
+        name: "crawl",
+        limit: 1,
+        active: 0,
+        queued: 0,
+        waiters: 0,
+        cancelled: false,
+        closed: false,
+        collectAll: false
+      })
+      yield* ErrGroup.go(g, Effect.andThen(Deferred.await(gate), Effect.fail(new Boom({ n: 1 }))))
+      const queued = yield* Effect.forkChild(ErrGroup.go(g, Effect.void))
+      const waiter = yield* Effect.forkChild(Effect.exit(ErrGroup.wait(g)))
+      yield* settle
+      expect(g.toJSON()).toMatchObject({ limit: 1, active: 1, queued: 1, waiters: 1, cancelled: false })
+      expect(String(g)).toBe(
+        '{"_id":"ErrGroup","name":"crawl","limit":1,"active":1,"queued":1,"waiters":1,"cancelled":false,"closed":false,"collectAll":false}'
+      )
+      expect(yield* g.pipe(ErrGroup.active)).toBe(1)
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(queued)
+      yield* Fiber.join(waiter)
+      expect(g.toJSON()).toMatchObject({ active: 0, queued: 0, waiters: 0, cancelled: true })
+      yield* ErrGroup.setLimit(g, -1)
+      expect(g.toJSON()).toMatchObject({ limit: -1 })
+      const all = yield* ErrGroup.make({ collectAll: true })
+      expect(all.toJSON()).toMatchObject({ name: undefined, limit: -1, collectAll: true })
+    })
+  )
+
+  it.effect("options of the wrong kind are a defect at make and forEach, saying what is wrong", () =>
+    Effect.gen(function* () {
+      const cases: ReadonlyArray<readonly [unknown, string]> = [
+        [{ name: 5 }, "expected a string (the group's name) as the name option, got the number 5"],
+        [{ collectAll: "yes" }, 'expected a boolean as the collectAll option, got the string "yes"'],
+        [4, "expected an options object ({ limit?: number, collectAll?: boolean, name?: string }), got the number 4"]
+      ]
+      for (const [options, message] of cases) {
+        const made = defectOf(yield* Effect.exit(Effect.scoped(ErrGroup.make(options as ErrGroup.ErrGroupOptions))))
+        expect(made).toMatchObject({ _tag: "InvalidArgumentError", message: `ErrGroup.make: ${message}` })
+        const each = defectOf(
+          yield* Effect.exit(ErrGroup.forEach([1], Effect.succeed, options as ErrGroup.ForEachOptions))
+        )
+        expect(each).toMatchObject({ _tag: "InvalidArgumentError", message: `ErrGroup.forEach: ${message}` })
+      }
+    })
+  )
 
   it.effect.prop(
     "random failures: wait returns the first failure, no task starts after it, every started task ends once",
@@ -1379,13 +1507,16 @@ describe("ErrGroup", () => {
         Effect.Effect<Option.Option<Cause.Cause<ErrGroup.ErrGroupErrors<Boom>>>>
       >()
 
-      // Requirements flow from the task to go; go itself never fails.
+      // Requirements flow from the task to go; go itself never fails, and returns the task's fiber.
       expectTypeOf(
         ErrGroup.go(
           g,
           Db.useSync((db) => db.n)
         )
-      ).toEqualTypeOf<Effect.Effect<void, never, Db>>()
+      ).toEqualTypeOf<Effect.Effect<Fiber.Fiber<number, Boom>, never, Db>>()
+      expectTypeOf(Effect.succeed("s").pipe(ErrGroup.go(g))).toEqualTypeOf<Effect.Effect<Fiber.Fiber<string, Boom>>>()
+      expectTypeOf(Effect.succeed("s").pipe(ErrGroup.tryGo(g))).toEqualTypeOf<Effect.Effect<boolean>>()
+      expectTypeOf(ErrGroup.setLimit(g, 2)).toEqualTypeOf<Effect.Effect<void>>()
       expectTypeOf(
         ErrGroup.tryGo(
           g,
@@ -1394,16 +1525,26 @@ describe("ErrGroup", () => {
       ).toEqualTypeOf<Effect.Effect<boolean, never, Db>>()
       return [widened, narrowed]
     })
+    // Constructors and wrappers cannot fail: a bad limit is a defect.
     expectTypeOf(ErrGroup.make<Boom>()).toEqualTypeOf<Effect.Effect<ErrGroup.ErrGroup<Boom>, never, Scope.Scope>>()
     expectTypeOf(ErrGroup.make<Boom>({ limit: 3 })).toEqualTypeOf<
-      Effect.Effect<ErrGroup.ErrGroup<Boom>, ErrGroup.InvalidLimitError, Scope.Scope>
+      Effect.Effect<ErrGroup.ErrGroup<Boom>, never, Scope.Scope>
+    >()
+    expectTypeOf(ErrGroup.make<Boom>({ limit: 3, collectAll: true })).toEqualTypeOf<
+      Effect.Effect<ErrGroup.ErrGroup<Boom, ErrGroup.ErrGroupErrors<Boom>>, never, Scope.Scope>
+    >()
+    expectTypeOf(ErrGroup.make<Boom>({ collectAll: Math.random() > 0.5 })).toEqualTypeOf<
+      Effect.Effect<ErrGroup.ErrGroup<Boom, Boom | ErrGroup.ErrGroupErrors<Boom>>, never, Scope.Scope>
     >()
     expectTypeOf(
       ErrGroup.forEach([1, 2], (n) => (n > 1 ? Effect.fail(new Boom({ n })) : Effect.succeed(String(n))), { limit: 1 })
-    ).toEqualTypeOf<Effect.Effect<Array<string>, Boom | ErrGroup.InvalidLimitError>>()
+    ).toEqualTypeOf<Effect.Effect<Array<string>, Boom>>()
     expectTypeOf(ErrGroup.forEach([1], (n) => Effect.fail(new Boom({ n })), { collectAll: true })).toEqualTypeOf<
-      Effect.Effect<Array<never>, ErrGroup.ErrGroupErrors<Boom> | ErrGroup.InvalidLimitError>
+      Effect.Effect<Array<never>, ErrGroup.ErrGroupErrors<Boom>>
     >()
+    expectTypeOf(
+      ErrGroup.forEach([1], (n) => Effect.fail(new Boom({ n })), { collectAll: Math.random() > 0.5 })
+    ).toEqualTypeOf<Effect.Effect<Array<never>, Boom | ErrGroup.ErrGroupErrors<Boom>>>()
     expect(Effect.isEffect(program)).toBe(true)
   })
 })

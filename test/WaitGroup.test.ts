@@ -4,6 +4,8 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Logger from "effect/Logger"
+import * as References from "effect/References"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/testing/TestClock"
@@ -13,6 +15,31 @@ import { defectOf, isInterruptedOnly } from "./utils/exits.ts"
 import { loop, underEveryBudget } from "./utils/budgets.ts"
 import { closeFromTheFirstTask, goRacingTheClose } from "./utils/groups.ts"
 import { it } from "./utils/leak.ts"
+
+/** What a logger saw: level, message, cause, and the log annotations of the fiber that logged. */
+interface Logged {
+  readonly level: string
+  readonly message: unknown
+  readonly cause: Cause.Cause<unknown>
+  readonly annotations: Readonly<Record<string, unknown>>
+}
+
+/** A logger that records every log, instead of Effect's default ones, for the effect it is provided to. */
+const capturingLogs = () => {
+  const logs: Array<Logged> = []
+  const logger = Logger.make((options) => {
+    logs.push({
+      level: options.logLevel,
+      message: options.message,
+      cause: options.cause,
+      annotations: options.fiber.getRef(References.CurrentLogAnnotations)
+    })
+  })
+  return { logs, provide: Effect.provide(Logger.layer([logger])) }
+}
+
+/** For the tests of a defect's delivery to wait: no log of it at once (see the onDefect tests for that). */
+const quiet: WaitGroup.WaitGroupOptions = { onDefect: "wait" }
 
 describe("WaitGroup", () => {
   it.effect("Go's TestWaitGroup: two groups as barriers, reused 8 times", () =>
@@ -433,7 +460,7 @@ describe("WaitGroup", () => {
   it.effect("a task calling go on its own group after the scope closed: the refusal reaches wait", () =>
     Effect.gen(function* () {
       const scope = yield* Scope.make()
-      const wg = yield* WaitGroup.make().pipe(Scope.provide(scope))
+      const wg = yield* WaitGroup.make(quiet).pipe(Scope.provide(scope))
       const gate = yield* Deferred.make<void>()
       let ran = false
       // An uninterruptible task outlives the close's interruption and then
@@ -494,7 +521,7 @@ describe("WaitGroup", () => {
 
   it.effect("a dying task is not swallowed: it counts as done and the wait it releases dies with its defect", () =>
     Effect.gen(function* () {
-      const wg = yield* WaitGroup.make()
+      const wg = yield* WaitGroup.make(quiet)
       const gate = yield* Deferred.make<void>()
       yield* WaitGroup.go(wg, Effect.andThen(Deferred.await(gate), Effect.die("boom")))
       yield* WaitGroup.go(wg, Deferred.await(gate))
@@ -530,7 +557,7 @@ describe("WaitGroup", () => {
 
   it.effect("done called for a go task as well: the task's own done is a misuse delivered to wait", () =>
     Effect.gen(function* () {
-      const wg = yield* WaitGroup.make()
+      const wg = yield* WaitGroup.make(quiet)
       const gate = yield* Deferred.make<void>()
       yield* WaitGroup.go(wg, Deferred.await(gate))
       yield* WaitGroup.done(wg) // wrong: go counts the task done itself
@@ -539,6 +566,197 @@ describe("WaitGroup", () => {
       expect(yield* WaitGroup.count(wg)).toBe(0)
       expect(defectOf(yield* Effect.exit(WaitGroup.wait(wg)))).toBeInstanceOf(WaitGroup.NegativeWaitGroupCounterError)
     })
+  )
+
+  describe("a task's defect is surfaced at once (onDefect)", () => {
+    it.effect("default (log): logged at once, from the task's context, and still delivered to wait", () => {
+      const { logs, provide } = capturingLogs()
+      return Effect.gen(function* () {
+        const wg = yield* WaitGroup.make({ name: "jobs" })
+        const gate = yield* Deferred.make<void>()
+        // A sibling stuck until the gate opens: without the log, nothing would say why wait hangs.
+        const sibling = yield* WaitGroup.go(wg, Deferred.await(gate))
+        const dying = yield* WaitGroup.go(wg, Effect.die(new Error("boom"))).pipe(
+          Effect.annotateLogs({ request: "r-17" })
+        )
+        yield* settle
+        expect(logs.length).toBe(1)
+        expect(logs[0]!.level).toBe("Error")
+        expect(logs[0]!.message).toEqual([
+          `WaitGroup "jobs": a task started with go died (fiber #${dying.id}); the defect is delivered to the next wait`
+        ])
+        expect(Cause.squash(logs[0]!.cause)).toEqual(new Error("boom"))
+        expect(logs[0]!.annotations).toEqual({ request: "r-17" })
+        // Logging stops nothing: the sibling still runs, and wait gets the defect once it ends.
+        expect(sibling.pollUnsafe()).toBeUndefined()
+        expect(yield* WaitGroup.count(wg)).toBe(1)
+        yield* Deferred.succeed(gate, undefined)
+        expect(defectOf(yield* Effect.exit(WaitGroup.wait(wg)))).toEqual(new Error("boom"))
+        expect(logs.length).toBe(1)
+        // A done called for a go task too is such a defect: logged when the task ends.
+        yield* WaitGroup.go(wg, Effect.void)
+        yield* WaitGroup.done(wg)
+        yield* settle
+        expect(logs.length).toBe(2)
+        expect(logs[1]!.message).toEqual([
+          expect.stringMatching(
+            /^WaitGroup "jobs": a task started with go was also counted done by hand \(fiber #\d+\); the defect is delivered to the next wait$/
+          )
+        ])
+        expect(Cause.squash(logs[1]!.cause)).toBeInstanceOf(WaitGroup.NegativeWaitGroupCounterError)
+        expect(defectOf(yield* Effect.exit(WaitGroup.wait(wg)))).toBeInstanceOf(WaitGroup.NegativeWaitGroupCounterError)
+      }).pipe(provide)
+    })
+
+    it.effect("log: the task's minimum log level applies", () => {
+      const { logs, provide } = capturingLogs()
+      return Effect.gen(function* () {
+        const wg = yield* WaitGroup.make()
+        yield* WaitGroup.go(wg, Effect.die("quiet")).pipe(Effect.provideService(References.MinimumLogLevel, "None"))
+        yield* WaitGroup.go(wg, Effect.die("loud"))
+        yield* settle
+        expect(logs.map((log) => Cause.squash(log.cause))).toEqual(["loud"])
+        expect(logs[0]!.message).toEqual([
+          expect.stringMatching(/^WaitGroup: a task started with go died \(fiber #\d+\)/)
+        ])
+        yield* Effect.exit(WaitGroup.wait(wg))
+      }).pipe(provide)
+    })
+
+    it.effect("wait: nothing is logged; the defect only reaches wait", () => {
+      const { logs, provide } = capturingLogs()
+      return Effect.gen(function* () {
+        const wg = yield* WaitGroup.make({ onDefect: "wait" })
+        const gate = yield* Deferred.make<void>()
+        const sibling = yield* WaitGroup.go(wg, Deferred.await(gate))
+        yield* WaitGroup.go(wg, Effect.die("boom"))
+        yield* settle
+        expect(logs).toEqual([])
+        expect(sibling.pollUnsafe()).toBeUndefined()
+        yield* Deferred.succeed(gate, undefined)
+        expect(defectOf(yield* Effect.exit(WaitGroup.wait(wg)))).toBe("boom")
+        expect(logs).toEqual([])
+      }).pipe(provide)
+    })
+
+    it.effect("interrupt: logged, the other tasks are interrupted, and wait returns with the defect at once", () => {
+      const { logs, provide } = capturingLogs()
+      return Effect.gen(function* () {
+        const wg = yield* WaitGroup.make({ name: "req", onDefect: "interrupt" })
+        let interrupted = 0
+        const stuck = yield* Effect.forEach(Array.from({ length: 3 }), () =>
+          WaitGroup.go(
+            wg,
+            Effect.onInterrupt(Effect.never, () => Effect.sync(() => interrupted++))
+          )
+        )
+        const waiter = yield* Effect.forkChild(Effect.exit(WaitGroup.wait(wg)))
+        yield* settle
+        const dying = yield* WaitGroup.go(wg, Effect.die("boom"))
+        yield* settle
+        expect(interrupted).toBe(3)
+        for (const fiber of stuck) expect(isInterruptedOnly(yield* Fiber.await(fiber))).toBe(true)
+        expect(defectOf(yield* Fiber.join(waiter))).toBe("boom")
+        expect(logs.map((log) => log.message)).toEqual([
+          [
+            `WaitGroup "req": a task started with go died (fiber #${dying.id}); the defect is delivered to the next wait; interrupting the group's other tasks`
+          ]
+        ])
+        // Counts added by hand are not tasks: wait still waits for them.
+        yield* WaitGroup.add(wg, 1)
+        yield* WaitGroup.go(wg, Effect.die("again"))
+        const manual = yield* Effect.forkChild(Effect.exit(WaitGroup.wait(wg)))
+        yield* settle
+        expect(manual.pollUnsafe()).toBeUndefined()
+        yield* WaitGroup.done(wg)
+        expect(defectOf(yield* Fiber.join(manual))).toBe("again")
+        // The group stays usable: a task started afterwards runs to its end.
+        const later = yield* WaitGroup.go(wg, Effect.succeed("ran"))
+        yield* WaitGroup.wait(wg)
+        expect(yield* Fiber.join(later)).toBe("ran")
+      }).pipe(provide)
+    })
+
+    it.effect("interrupt: a task's interruption is no defect; it stops nothing", () => {
+      const { logs, provide } = capturingLogs()
+      return Effect.gen(function* () {
+        const wg = yield* WaitGroup.make({ onDefect: "interrupt" })
+        const gate = yield* Deferred.make<void>()
+        const sibling = yield* WaitGroup.go(wg, Deferred.await(gate))
+        yield* WaitGroup.go(wg, Effect.interrupt)
+        const cancelled = yield* WaitGroup.go(wg, Effect.never)
+        yield* settle
+        yield* Fiber.interrupt(cancelled)
+        expect(sibling.pollUnsafe()).toBeUndefined()
+        yield* Deferred.succeed(gate, undefined)
+        yield* WaitGroup.wait(wg)
+        expect(logs).toEqual([])
+      }).pipe(provide)
+    })
+
+    it.effect(
+      "bad options are a defect at make (an InvalidArgumentError saying what is wrong); makeUnsafe throws it",
+      () =>
+        Effect.gen(function* () {
+          const scope = yield* Effect.scope
+          const cases: ReadonlyArray<readonly [unknown, string]> = [
+            [{ onDefect: "crash" }, 'expected onDefect to be "log", "interrupt" or "wait", got the string "crash"'],
+            [{ onDefect: true }, 'expected onDefect to be "log", "interrupt" or "wait", got the boolean true'],
+            [{ name: 5 }, "expected a string (the group's name) as the name option, got the number 5"],
+            ["jobs", 'expected an options object ({ name?: string, onDefect?: ... }), got the string "jobs"']
+          ]
+          for (const [options, message] of cases) {
+            // Built without running: nothing is thrown until the effect runs.
+            const made = WaitGroup.make(options as WaitGroup.WaitGroupOptions)
+            const defect = defectOf(yield* Effect.exit(made))
+            expect(defect).toMatchObject({ _tag: "InvalidArgumentError", message: `WaitGroup.make: ${message}` })
+            expect(() => WaitGroup.makeUnsafe(scope, options as WaitGroup.WaitGroupOptions)).toThrow(
+              `WaitGroup.makeUnsafe: ${message}`
+            )
+          }
+        })
+    )
+  })
+
+  it.effect(
+    "a WaitGroup is Pipeable and Inspectable, showing its counter, tasks, waiters and whether it is closed",
+    () =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const wg = yield* WaitGroup.make({ name: "batch" }).pipe(Scope.provide(scope))
+        expect(wg.toJSON()).toEqual({
+          _id: "WaitGroup",
+          name: "batch",
+          counter: 0,
+          tasks: 0,
+          waiters: 0,
+          closed: false
+        })
+        yield* WaitGroup.go(wg, Effect.never)
+        yield* WaitGroup.go(wg, Effect.never)
+        yield* WaitGroup.add(wg, 1)
+        const waiter = yield* Effect.forkChild(WaitGroup.wait(wg))
+        yield* settle
+        expect(wg.toJSON()).toEqual({
+          _id: "WaitGroup",
+          name: "batch",
+          counter: 3,
+          tasks: 2,
+          waiters: 1,
+          closed: false
+        })
+        expect(String(wg)).toBe('{"_id":"WaitGroup","name":"batch","counter":3,"tasks":2,"waiters":1,"closed":false}')
+        expect(
+          yield* wg.pipe(
+            WaitGroup.count,
+            Effect.map((n) => n * 2)
+          )
+        ).toBe(6)
+        yield* Scope.close(scope, Exit.void)
+        yield* WaitGroup.done(wg)
+        yield* Fiber.join(waiter)
+        expect(wg.toJSON()).toEqual({ _id: "WaitGroup", name: "batch", counter: 0, tasks: 0, waiters: 0, closed: true })
+      })
   )
 
   it.effect("types: go accepts only tasks that cannot fail, and returns their fiber", () =>
@@ -550,6 +768,19 @@ describe("WaitGroup", () => {
       // @ts-expect-error the same, data-last
       Effect.fail("e").pipe(WaitGroup.go(wg))
       expectTypeOf(WaitGroup.make()).toEqualTypeOf<Effect.Effect<WaitGroup.WaitGroup, never, Scope.Scope>>()
+      // Every constructor and operation: programmer errors are defects, never in the error channel.
+      expectTypeOf(WaitGroup.make({ name: "jobs", onDefect: "interrupt" })).toEqualTypeOf<
+        Effect.Effect<WaitGroup.WaitGroup, never, Scope.Scope>
+      >()
+      expectTypeOf(WaitGroup.makeUnsafe).returns.toEqualTypeOf<WaitGroup.WaitGroup>()
+      expectTypeOf(WaitGroup.add(wg, 1)).toEqualTypeOf<Effect.Effect<void>>()
+      expectTypeOf(WaitGroup.add(1)).toEqualTypeOf<(self: WaitGroup.WaitGroup) => Effect.Effect<void>>()
+      expectTypeOf(WaitGroup.done(wg)).toEqualTypeOf<Effect.Effect<void>>()
+      expectTypeOf(WaitGroup.wait(wg)).toEqualTypeOf<Effect.Effect<void>>()
+      expectTypeOf(Effect.succeed("s").pipe(WaitGroup.go(wg))).toEqualTypeOf<Effect.Effect<Fiber.Fiber<string>>>()
+      expectTypeOf(WaitGroup.count(wg)).toEqualTypeOf<Effect.Effect<number>>()
+      // @ts-expect-error onDefect is one of "log", "interrupt", "wait"
+      WaitGroup.make({ onDefect: "crash" })
     })
   )
 
@@ -730,7 +961,7 @@ describe("WaitGroup: a defect handed to an interrupted wait", () => {
       underEveryBudget(() =>
         Effect.gen(function* () {
           for (let shift = 0; shift < 24; shift++) {
-            const wg = yield* WaitGroup.make()
+            const wg = yield* WaitGroup.make(quiet)
             yield* WaitGroup.go(wg, Effect.die("boom"))
             yield* settle
             // The waiter runs until its op budget is spent, then yields; `shift`
@@ -759,7 +990,7 @@ describe("WaitGroup: a defect handed to an interrupted wait", () => {
               [2, 1],
               [2, 2]
             ] as const) {
-              const wg = yield* WaitGroup.make()
+              const wg = yield* WaitGroup.make(quiet)
               yield* WaitGroup.add(wg, 1)
               yield* WaitGroup.go(wg, Effect.die("boom"))
               const waiters = yield* Effect.forEach(Array.from({ length: waiting }), () =>

@@ -1,7 +1,10 @@
 import { describe, expect, expectTypeOf } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as Config from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -15,7 +18,7 @@ import * as TestClock from "effect/testing/TestClock"
 import * as Chan from "../src/Chan.ts"
 import * as WorkerPool from "../src/WorkerPool.ts"
 import { settle } from "./utils/fibers.ts"
-import { isInterruptedOnly } from "./utils/exits.ts"
+import { defectOf, isInterruptedOnly } from "./utils/exits.ts"
 import { loop, underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 
@@ -30,6 +33,14 @@ const squashed = (exit: Exit.Exit<unknown, unknown>): unknown =>
 
 const ops = <I, O, E, F>(pool: WorkerPool.WorkerPool<I, O, E, F>) =>
   Effect.map(WorkerPool.blocked(pool), (blocked) => blocked.map((b) => b.op))
+
+/** The InvalidPoolOptionError an effect died with (it fails the test if it did anything else). */
+const poolOptionDefect = (effect: Effect.Effect<unknown, unknown, Scope.Scope>) =>
+  Effect.map(Effect.exit(Effect.scoped(effect)), (exit) => {
+    const defect = defectOf(exit)
+    expect(defect).toBeInstanceOf(WorkerPool.InvalidPoolOptionError)
+    return defect as WorkerPool.InvalidPoolOptionError
+  })
 
 const closedWith = (reason: WorkerPool.PoolClosedError["reason"]) => (exit: Exit.Exit<unknown, unknown>) => {
   const error = squashed(exit)
@@ -65,20 +76,19 @@ const tracked = <O>(f: (n: number) => Effect.Effect<O, Boom>) => {
 
 describe("WorkerPool", () => {
   describe("make", () => {
-    it.effect("rejects workers that are not positive integers and queues that are not non-negative integers", () =>
+    it.effect("workers that are not positive integers and queues that are not non-negative integers are defects", () =>
       Effect.gen(function* () {
         const process = (n: number) => Effect.succeed(n)
         for (const workers of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-          const error = yield* Effect.flip(WorkerPool.make({ workers, process }))
-          expect(error).toBeInstanceOf(WorkerPool.InvalidPoolOptionError)
+          const error = yield* poolOptionDefect(WorkerPool.make({ workers, process }))
           expect(error.option).toBe("workers")
           expect(Object.is(error.value, workers)).toBe(true)
         }
         for (const queue of [-1, 0.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-          const error = yield* Effect.flip(WorkerPool.make({ workers: 1, queue, process }))
+          const error = yield* poolOptionDefect(WorkerPool.make({ workers: 1, queue, process }))
           expect(error.option).toBe("queue")
         }
-        const error = yield* Effect.flip(WorkerPool.make({ workers: 1, results: -2, process }))
+        const error = yield* poolOptionDefect(WorkerPool.make({ workers: 1, results: -2, process }))
         expect(error.option).toBe("results")
         expect(error.message).toBe("worker pool: results must be a non-negative integer, got -2")
       })
@@ -145,8 +155,7 @@ describe("WorkerPool", () => {
         for (const [options, option, value, message] of cases) {
           // Built without running: nothing is thrown until the effect runs.
           const make = WorkerPool.make(options as any)
-          const error = yield* Effect.flip(make)
-          expect(error).toBeInstanceOf(WorkerPool.InvalidPoolOptionError)
+          const error = yield* poolOptionDefect(make)
           expect(error.option).toBe(option)
           if (value === "object") expect(typeof error.value).toBe("object")
           else expect(Object.is(error.value, value)).toBe(true)
@@ -766,18 +775,23 @@ describe("WorkerPool", () => {
 
   describe("as a service", () => {
     class Resizer extends WorkerPool.Service<Resizer>()("test/Resizer", {
-      workers: 2,
-      queue: 4,
       process: (size: number) =>
         size < 0 ? Effect.fail(new Boom({ n: size })) : Effect.as(Effect.sleep("10 millis"), `${size}px`)
     }) {}
 
-    it.effect("Service: the class is the key, .layer owns the workers, .run finds the pool", () =>
+    /** The pool a layer makes, and what `f` does with it, in a scope of its own. */
+    const withPool = <A, E, E2>(
+      layer: Layer.Layer<Resizer, E2>,
+      f: (pool: Context.Service.Shape<typeof Resizer>) => Effect.Effect<A, E>
+    ): Effect.Effect<A, E | E2> =>
+      Effect.scoped(Effect.flatMap(Layer.build(layer), (context) => f(Context.get(context, Resizer))))
+
+    it.effect("Service: the class is the key, .layer(workers) owns the workers, .run finds the pool", () =>
       Effect.gen(function* () {
         const fiber = yield* Effect.forkChild(
           Effect.all([Resizer.run(100), Resizer.run(200), Effect.flip(Resizer.run(-1))], {
             concurrency: "unbounded"
-          }).pipe(Effect.provide(Resizer.layer))
+          }).pipe(Effect.provide(Resizer.layer(2)))
         )
         yield* advance("10 millis")
         const [a, b, error] = yield* Fiber.join(fiber)
@@ -789,12 +803,102 @@ describe("WorkerPool", () => {
       })
     )
 
+    it.effect("the numbers are the layer's: a number of workers, or options; the pool is named after the key", () =>
+      Effect.gen(function* () {
+        const two = yield* withPool(Resizer.layer(2), (pool) => Effect.sync(() => pool.toJSON()))
+        expect(two).toMatchObject({ _id: "WorkerPool", name: "test/Resizer", workers: 2, queue: 0 })
+        const sized = yield* withPool(Resizer.layer({ workers: 3, queue: 5 }), (pool) => WorkerPool.stats(pool))
+        expect(sized).toEqual({ workers: 3, running: 0, queued: 0, closed: false })
+        const queue = yield* withPool(Resizer.layer({ workers: 3, queue: 5 }), (pool) =>
+          Effect.sync(() => (pool.toJSON() as { readonly queue: number }).queue)
+        )
+        expect(queue).toBe(5)
+        expectTypeOf(Resizer.layer({ workers: 3, queue: 5 })).toEqualTypeOf<Layer.Layer<Resizer>>()
+        // What `process` needs, the layer needs.
+        const Factor = Context.Service<number>("test/Factor")
+        class Scaler extends WorkerPool.Service<Scaler>()("test/Scaler", {
+          process: (n: number) => Effect.map(Factor, (factor) => n * factor)
+        }) {}
+        expectTypeOf(Scaler.layer(1)).toEqualTypeOf<Layer.Layer<Scaler, never, number>>()
+        const scaled = yield* Scaler.run(4).pipe(
+          Effect.provide(Scaler.layer(1)),
+          Effect.provide(Layer.succeed(Factor, 10))
+        )
+        expect(scaled).toBe(40)
+      })
+    )
+
+    it.effect("layer(Config): the numbers come from configuration; a bad or missing one is a ConfigError", () =>
+      Effect.gen(function* () {
+        const fromEnv = (env: Record<string, unknown>) => ConfigProvider.layer(ConfigProvider.fromUnknown(env))
+        const stats = <E>(layer: Layer.Layer<Resizer, E>, env: Record<string, unknown>) =>
+          withPool(layer, WorkerPool.stats).pipe(Effect.provide(fromEnv(env)))
+        const workers = Resizer.layer(Config.Int("RESIZE_WORKERS"))
+        expect((yield* stats(workers, { RESIZE_WORKERS: 4 })).workers).toBe(4)
+        const both = Resizer.layer(Config.all({ workers: Config.Int("W"), queue: Config.Int("Q") }))
+        const queue = yield* withPool(both, (pool) =>
+          Effect.sync(() => (pool.toJSON() as { readonly queue: number }).queue)
+        ).pipe(Effect.provide(fromEnv({ W: 2, Q: 7 })))
+        expect(queue).toBe(7)
+        // A value the pool cannot take: the config's own error, saying what is wrong.
+        for (const [layer, env, message] of [
+          [workers, { RESIZE_WORKERS: 0 }, "worker pool: workers must be a positive integer, got 0"],
+          [both, { W: 2, Q: -1 }, "worker pool: queue must be a non-negative integer, got -1"]
+        ] as const) {
+          const error = yield* Effect.flip(stats(layer, env))
+          expect(error).toBeInstanceOf(Config.ConfigError)
+          expect(error.message).toContain(message)
+        }
+        const missing = yield* Effect.flip(stats(workers, {}))
+        expect(missing).toBeInstanceOf(Config.ConfigError)
+        expectTypeOf(workers).toEqualTypeOf<Layer.Layer<Resizer, Config.ConfigError>>()
+      })
+    )
+
+    it.effect("a bad literal given to layer is a defect, raised when the layer is built", () =>
+      Effect.gen(function* () {
+        const cases: ReadonlyArray<readonly [unknown, string]> = [
+          [0, "worker pool: workers must be a positive integer, got 0"],
+          [1.5, "worker pool: workers must be a positive integer, got 1.5"],
+          ["3", 'worker pool: workers must be a positive integer, got "3"'],
+          [{ workers: 2, queue: -1 }, "worker pool: queue must be a non-negative integer, got -1"],
+          [null, "worker pool: workers must be a positive integer, got null"]
+        ]
+        for (const [bad, message] of cases) {
+          // Built without running: nothing is thrown until the layer is built.
+          const layer = Resizer.layer(bad as number)
+          const defect = yield* poolOptionDefect(Layer.build(layer))
+          expect(defect.message).toBe(message)
+        }
+        // A declaration without a process function: the layer says so.
+        class Broken extends WorkerPool.Service<Broken>()("test/Broken", {} as any) {}
+        expect((yield* poolOptionDefect(Layer.build(Broken.layer(1)))).option).toBe("process")
+      })
+    )
+
+    it.effect("failFast at the declaration: the first failure stops the pool and is the error of submit", () =>
+      Effect.gen(function* () {
+        class Strict extends WorkerPool.Service<Strict>()("test/Strict", {
+          process: (n: number) => (n < 0 ? Effect.fail(new Boom({ n })) : Effect.succeed(n)),
+          failFast: true
+        }) {}
+        expectTypeOf(Strict.submit).returns.toEqualTypeOf<
+          Effect.Effect<WorkerPool.Job<number, Boom>, WorkerPool.PoolClosedError | Boom, Strict>
+        >()
+        expectTypeOf(Strict.layer(1)).toEqualTypeOf<Layer.Layer<Strict>>()
+        const outcome = yield* Effect.gen(function* () {
+          expect(yield* Strict.run(1)).toBe(1)
+          yield* Effect.exit(Strict.run(-1))
+          return yield* Effect.exit(Strict.submit(2))
+        }).pipe(Effect.provide(Strict.layer(1)))
+        expect(squashed(outcome)).toEqual(new Boom({ n: -1 }))
+      })
+    )
+
     it.effect("releasing the layer stops the workers: a running job is interrupted, its handle told", () =>
       Effect.gen(function* () {
-        const job = yield* Effect.scoped(
+        const job = yield* withPool(Resizer.layer({ workers: 2, queue: 4 }), (pool) =>
           Effect.gen(function* () {
-            const context = yield* Layer.build(Resizer.layer)
-            const pool = Context.get(context, Resizer)
             const job = yield* WorkerPool.submit(pool, 100)
             yield* settle
             expect((yield* WorkerPool.stats(pool)).running).toBe(1)
@@ -805,15 +909,69 @@ describe("WorkerPool", () => {
       })
     )
 
-    it.effect("layer(tag, options) for a plain Context.Service key", () =>
+    it.effect("layer(tag, options) for a plain Context.Service key; bad options are a defect", () =>
       Effect.gen(function* () {
         const Doubler = Context.Service<WorkerPool.WorkerPool<number, number>>("test/Doubler")
         const live = WorkerPool.layer(Doubler, { workers: 1, process: (n: number) => Effect.succeed(n * 2) })
+        expectTypeOf(live).toEqualTypeOf<Layer.Layer<WorkerPool.WorkerPool<number, number>>>()
         const result = yield* Effect.flatMap(Doubler, (pool) => WorkerPool.run(pool, 21)).pipe(Effect.provide(live))
         expect(result).toBe(42)
         const bad = WorkerPool.layer(Doubler, { workers: 0, process: (n: number) => Effect.succeed(n) })
-        const error = yield* Effect.flip(Effect.provide(Doubler, bad))
-        expect(error).toBeInstanceOf(WorkerPool.InvalidPoolOptionError)
+        expect((yield* poolOptionDefect(Effect.provide(Doubler, bad))).option).toBe("workers")
+      })
+    )
+  })
+
+  describe("values", () => {
+    it.effect("a pool and a job handle are Pipeable and Inspectable, showing only their observable state", () =>
+      Effect.gen(function* () {
+        const gate = yield* Deferred.make<void>()
+        const pool = yield* WorkerPool.make({
+          name: "thumbs",
+          workers: 2,
+          queue: 3,
+          process: (n: number) => Effect.as(Deferred.await(gate), n)
+        })
+        const running = yield* WorkerPool.submit(pool, 1)
+        const queued = [yield* WorkerPool.submit(pool, 2), yield* WorkerPool.submit(pool, 3)]
+        const third = yield* WorkerPool.submit(pool, 4)
+        yield* settle
+        expect(pool.toJSON()).toEqual({
+          _id: "WorkerPool",
+          name: "thumbs",
+          workers: 2,
+          running: 2,
+          queued: 2,
+          closed: false,
+          queue: 3,
+          failFast: false,
+          failed: false,
+          stopped: false
+        })
+        expect(JSON.parse(String(pool))).toEqual(pool.toJSON())
+        expect(pool.pipe((p) => p === pool)).toBe(true)
+        const joiner = yield* Effect.forkChild(WorkerPool.join(running))
+        yield* settle
+        expect(running.toJSON()).toEqual({
+          _id: "WorkerPool.Job",
+          pool: "thumbs",
+          state: "running",
+          cancelled: false,
+          joining: 1
+        })
+        expect(third.toJSON()).toMatchObject({ state: "queued", cancelled: false, joining: 0 })
+        expect(String(running)).toBe(
+          '{"_id":"WorkerPool.Job","pool":"thumbs","state":"running","cancelled":false,"joining":1}'
+        )
+        expect(running.pipe(WorkerPool.poll)).toBeDefined()
+        yield* WorkerPool.cancel(third)
+        expect(third.toJSON()).toMatchObject({ state: "interrupted", cancelled: true })
+        yield* Deferred.succeed(gate, undefined)
+        expect(yield* Fiber.join(joiner)).toBe(1)
+        expect(running.toJSON()).toMatchObject({ state: "succeeded", joining: 0 })
+        yield* WorkerPool.shutdown(pool)
+        for (const job of queued) yield* WorkerPool.join(job)
+        expect(pool.toJSON()).toMatchObject({ workers: 0, running: 0, queued: 0, closed: true, stopped: true })
       })
     )
   })
@@ -821,6 +979,17 @@ describe("WorkerPool", () => {
   it.effect("types: failFast sets F, results needs a pool made with a results capacity", () =>
     Effect.gen(function* () {
       const process = (n: number): Effect.Effect<string, Boom> => Effect.succeed(`${n}`)
+      // make cannot fail: bad options are defects.
+      expectTypeOf(WorkerPool.make({ workers: 1, process })).toEqualTypeOf<
+        Effect.Effect<WorkerPool.WorkerPool<number, string, Boom, never>, never, Scope.Scope>
+      >()
+      expectTypeOf(WorkerPool.make({ workers: 1, process, failFast: true, results: 4 })).toEqualTypeOf<
+        Effect.Effect<
+          WorkerPool.WorkerPool<number, string, Boom, Boom> & WorkerPool.WithResults<number, string, Boom>,
+          never,
+          Scope.Scope
+        >
+      >()
       const plain = yield* WorkerPool.make({ workers: 1, process })
       expectTypeOf(plain).toEqualTypeOf<WorkerPool.WorkerPool<number, string, Boom, never>>()
       expectTypeOf(WorkerPool.submit(plain, 1)).toEqualTypeOf<

@@ -12,9 +12,11 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import { PrimitiveBase } from "./primitive.ts"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./waiters.ts"
 
 /** The key of the public `Job` type (declared in WorkerPool.ts). */
@@ -32,7 +34,15 @@ export interface JobOwner {
 
 const variance = { _O: (_: never) => _, _E: (_: never) => _ }
 
-export class JobImpl {
+/** How a job ended, for `toJSON` (a success may have no `Exit`: see {@link outcome}). */
+const ended = (exit: Exit.Exit<unknown, unknown> | undefined): string =>
+  exit === undefined || exit._tag === "Success"
+    ? "succeeded"
+    : Cause.hasInterruptsOnly(exit.cause)
+      ? "interrupted"
+      : "failed"
+
+export class JobImpl extends PrimitiveBase {
   readonly [JobTypeId] = variance
   /** The job as submitted (the input of `process`). */
   readonly job: unknown
@@ -51,8 +61,23 @@ export class JobImpl {
   /** Fibers in {@link join}; created when the first one parks. */
   joiners: WaiterList<Waiter<unknown, unknown>> | undefined = undefined
   constructor(owner: JobOwner, job: unknown) {
+    super()
     this.owner = owner
     this.job = job
+  }
+  /**
+   * What a handle shows: its pool's name, where the job is or how it ended,
+   * whether it was cancelled and how many fibers wait in `join`. Not the job
+   * itself (the caller has it; it may be large or private).
+   */
+  toJSON(): unknown {
+    return {
+      _id: "WorkerPool.Job",
+      pool: this.owner.name,
+      state: this.state === QUEUED ? "queued" : this.state === RUNNING ? "running" : ended(this.exit),
+      cancelled: this.cancelled,
+      joining: this.joiners === undefined ? 0 : this.joiners.size
+    }
   }
 }
 

@@ -45,6 +45,7 @@ import {
   start,
   withdraw
 } from "./job.ts"
+import { PrimitiveBase } from "./primitive.ts"
 import {
   type BlockedFiber,
   block,
@@ -69,6 +70,10 @@ export const TypeId = "~effect-go/WorkerPool" as const
  * - `"dropped"`: the job was queued when the pool stopped and never ran;
  * - `"interrupted"`: the job was running when the pool stopped.
  *
+ * An expected outcome, typed: closing a pool is an operation that producers
+ * race, so any of them may meet it.
+ *
+ * @category errors
  * @since 0.1.0
  */
 export class PoolClosedError extends Data.TaggedError("PoolClosedError")<{
@@ -104,10 +109,15 @@ const show = (value: unknown): string => {
 }
 
 /**
- * A bad option at `WorkerPool.make`: `workers` not a positive safe integer,
- * `queue` / `results` not a non-negative integer, `process` not a function,
- * `failFast` not a boolean. `value` is what was given, whatever its type.
+ * A bad option at `WorkerPool.make` or a pool's layer: `workers` not a
+ * positive safe integer, `queue` / `results` not a non-negative integer,
+ * `process` not a function, `failFast` not a boolean. A defect, raised
+ * inside the effect (or the layer) that makes the pool: a programming error,
+ * which no caller can handle. (A bad value read from a `Config` is the
+ * config's own `ConfigError` instead, with this error's message.) `value` is
+ * what was given, whatever its type.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class InvalidPoolOptionError extends Data.TaggedError("InvalidPoolOptionError")<{
@@ -143,7 +153,7 @@ class Worker {
   job: JobImpl | undefined = undefined
 }
 
-export class PoolImpl implements JobOwner {
+export class PoolImpl extends PrimitiveBase implements JobOwner {
   readonly [TypeId] = variance
   readonly name: string | undefined
   readonly process: (job: unknown) => Effect.Effect<unknown, unknown>
@@ -173,6 +183,7 @@ export class PoolImpl implements JobOwner {
     failFast: boolean,
     process: (job: unknown) => Effect.Effect<unknown, unknown>
   ) {
+    super()
     this.name = name
     this.failFast = failFast
     this.process = process
@@ -180,6 +191,17 @@ export class PoolImpl implements JobOwner {
     this.jobsImpl = chanOf(this.jobs)
     this.results = results === undefined ? undefined : Chan.makeUnsafe(results, { name })
     this.waiters = new WaiterList("WorkerPool", name)
+  }
+  toJSON(): unknown {
+    return {
+      _id: "WorkerPool",
+      name: this.name,
+      ...stats(this),
+      queue: this.jobsImpl.capacity,
+      failFast: this.failFast,
+      failed: this.failure !== undefined,
+      stopped: this.terminated
+    }
   }
 }
 
@@ -409,9 +431,13 @@ const workerLoop = (p: PoolImpl, w: Worker): Effect.Effect<void> =>
 
 const validSize = (n: number, min: number): boolean => Number.isInteger(n) && n >= min
 
-/** The first bad option, if any. */
-const invalidOption = (options: Options<any, any, any, any>): InvalidPoolOptionError | undefined => {
-  const { workers, queue = 0, results, process, failFast } = options
+/** The first bad size (`workers`, `queue`, `results`), if any. */
+export const invalidSize = (options: {
+  readonly workers: number
+  readonly queue?: number | undefined
+  readonly results?: number | undefined
+}): InvalidPoolOptionError | undefined => {
+  const { workers, queue = 0, results } = options
   // Past 2^53 - 1 a count is no longer exact.
   if (!(Number.isSafeInteger(workers) && workers >= 1)) {
     return new InvalidPoolOptionError({ option: "workers", value: workers })
@@ -420,6 +446,14 @@ const invalidOption = (options: Options<any, any, any, any>): InvalidPoolOptionE
   if (results !== undefined && !validSize(results, 0)) {
     return new InvalidPoolOptionError({ option: "results", value: results })
   }
+  return undefined
+}
+
+/** The first bad option, if any. */
+const invalidOption = (options: Options<any, any, any, any>): InvalidPoolOptionError | undefined => {
+  const size = invalidSize(options)
+  if (size !== undefined) return size
+  const { process, failFast } = options
   if (typeof process !== "function") return new InvalidPoolOptionError({ option: "process", value: process })
   if (failFast !== undefined && typeof failFast !== "boolean") {
     return new InvalidPoolOptionError({ option: "failFast", value: failFast })
@@ -427,15 +461,16 @@ const invalidOption = (options: Options<any, any, any, any>): InvalidPoolOptionE
   return undefined
 }
 
-/** `WorkerPool.make`: checks the options, starts the workers, and has the scope stop them. */
-export const makePool = (
-  options: Options<any, any, any, any>
-): Effect.Effect<PoolImpl, InvalidPoolOptionError, Scope.Scope> =>
+/**
+ * `WorkerPool.make`: checks the options (a bad one is a defect), starts the
+ * workers, and has the scope stop them.
+ */
+export const makePool = (options: Options<any, any, any, any>): Effect.Effect<PoolImpl, never, Scope.Scope> =>
   Effect.suspend(() => {
     // Options passed through `any` may be missing altogether: then `workers` is.
     const checked = options ?? ({} as typeof options)
     const invalid = invalidOption(checked)
-    if (invalid !== undefined) return Exit.fail(invalid)
+    if (invalid !== undefined) return Exit.die(invalid)
     const { workers, queue = 0, results } = checked
     const process = checked.process as (job: unknown) => Effect.Effect<unknown, unknown>
     const p = new PoolImpl(checked.name, queue, results, checked.failFast === true, process)
@@ -525,9 +560,7 @@ const parkSubmit = <W extends Withdrawing, A>(
       ? undefined
       : Effect.andThen(
           cancelled,
-          Effect.suspend(() =>
-            node.stopping === undefined ? Effect.void : Effect.asVoid(Fiber.await(node.stopping))
-          )
+          Effect.suspend(() => (node.stopping === undefined ? Effect.void : Effect.asVoid(Fiber.await(node.stopping))))
         )
   })
 }

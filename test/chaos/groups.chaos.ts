@@ -222,7 +222,7 @@ export const groupsModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, S
         chaos.count()
         const job = newJob()
         mine.push(job)
-        const given = chaos.chance(0.7)
+        const given: Effect.Effect<unknown> = chaos.chance(0.7)
           ? ErrGroup.go(g, task(job))
           : Effect.tap(ErrGroup.tryGo(g, task(job)), (ok) => Effect.sync(() => void (ok || refused.add(job))))
         return Effect.uninterruptibleMask((restore) =>
