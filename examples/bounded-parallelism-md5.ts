@@ -59,8 +59,8 @@ interface Result {
 const walkFiles = (done: Chan.RecvChan<void>, root: string) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
-    const paths = yield* Effect.orDie(Chan.make<string>())
-    const errc = yield* Effect.orDie(Chan.make<PlatformError | undefined>(1))
+    const paths = yield* Chan.make<string>()
+    const errc = yield* Chan.make<PlatformError | undefined>(1)
     // Returns false once `done` is closed: stop walking.
     const walk = (dir: string): Effect.Effect<boolean, PlatformError> =>
       Effect.gen(function* () {
@@ -96,11 +96,11 @@ const walkFiles = (done: Chan.RecvChan<void>, root: string) =>
 const md5All = (root: string, stats: { inFlight: number; maxInFlight: number }) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
-    const done = yield* Effect.orDie(Chan.make<void>())
+    const done = yield* Chan.make<void>()
     yield* Effect.addFinalizer(() => Effect.ignore(Chan.close(done))) // defer close(done)
 
     const { paths, errc } = yield* walkFiles(done, root)
-    const c = yield* Effect.orDie(Chan.make<Result>())
+    const c = yield* Chan.make<Result>()
     const wg = yield* WaitGroup.make()
     for (let i = 0; i < numWorkers; i++) {
       const readOne = (path: string) =>

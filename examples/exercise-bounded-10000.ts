@@ -41,7 +41,7 @@ const program = Effect.gen(function* () {
   })
   for (let i = 0; i < ITEMS; i++) {
     yield* Semaphore.acquire(sem, 1) // wait for a slot before starting the fiber
-    yield* WaitGroup.go(wg, process.pipe(Effect.ensuring(Effect.orDie(Semaphore.release(sem, 1)))))
+    yield* WaitGroup.go(wg, process.pipe(Effect.ensuring(Semaphore.release(sem, 1))))
   }
   yield* WaitGroup.wait(wg)
   yield* Console.log(`processed ${processed} of ${ITEMS} items; at most ${maxRunning} at once (limit ${LIMIT})`)

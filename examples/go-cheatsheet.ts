@@ -175,7 +175,7 @@ const bounded = Effect.gen(function* () {
   const sem = yield* Semaphore.make(5) // sem := make(chan struct{}, 5)
   const wg = yield* WaitGroup.make()
   for (const item of items) {
-    yield* WaitGroup.go(wg, process(item).pipe(Semaphore.withPermits(sem, 1), Effect.orDie)) // acquire; defer release
+    yield* WaitGroup.go(wg, process(item).pipe(Semaphore.withPermits(sem, 1))) // acquire; defer release
   }
   yield* WaitGroup.wait(wg)
   // or, without the Go shape: Effect.forEach(items, process, { concurrency: 5 })

@@ -39,7 +39,7 @@ const process = (item: number): Effect.Effect<Result> =>
 const parallelProcess = (items: ReadonlyArray<number>): Effect.Effect<Chan.RecvChan<Result>, never, Scope.Scope> =>
   Effect.gen(function* () {
     const wg = yield* WaitGroup.make()
-    const results = yield* Chan.make<Result>(items.length).pipe(Effect.orDie)
+    const results = yield* Chan.make<Result>(items.length)
     for (const item of items) {
       yield* WaitGroup.go(
         wg,

@@ -45,7 +45,7 @@ class Worker {
   run(ctx: GoContext.GoContext): Effect.Effect<never, GoContext.ContextError> {
     const flush = this.flush
     return Effect.gen(function* () {
-      const ticker = yield* Effect.orDie(Ticker.make("10 millis")) // defer ticker.Stop(): the scope below
+      const ticker = yield* Ticker.make("10 millis") // defer ticker.Stop(): the scope below
       while (true) {
         const stop = yield* Select.select(
           Select.recv(ticker.c, () => Effect.as(flush, false)),
@@ -60,7 +60,7 @@ class Worker {
   readonly runForever: Effect.Effect<void> = Effect.suspend(() => {
     const flush = this.flush
     return Effect.gen(function* () {
-      const ticker = yield* Effect.orDie(Ticker.make("10 millis"))
+      const ticker = yield* Ticker.make("10 millis")
       yield* Chan.forEach(ticker.c, () => flush)
     }).pipe(Effect.scoped)
   })

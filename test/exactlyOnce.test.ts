@@ -187,21 +187,21 @@ const grants: ReadonlyArray<readonly [string, Effect.Effect<Grant>]> = [
   ],
   [
     "Semaphore.acquire",
-    Effect.map(Effect.orDie(Semaphore.make(3)), (sem) => ({
-      take: Effect.as(Effect.orDie(Semaphore.acquire(sem, 2)), true),
-      release: Effect.orDie(Semaphore.release(sem, 2)),
-      hold: Effect.orDie(Semaphore.acquire(sem, 2)),
-      unhold: Effect.orDie(Semaphore.release(sem, 2)),
+    Effect.map(Semaphore.make(3), (sem) => ({
+      take: Effect.as(Semaphore.acquire(sem, 2), true),
+      release: Semaphore.release(sem, 2),
+      hold: Semaphore.acquire(sem, 2),
+      unhold: Semaphore.release(sem, 2),
       isFree: Effect.map(Semaphore.available(sem), (n) => n === 3)
     }))
   ],
   [
     "Semaphore.tryAcquire",
-    Effect.map(Effect.orDie(Semaphore.make(3)), (sem) => ({
-      take: Effect.orDie(Semaphore.tryAcquire(sem, 2)),
-      release: Effect.orDie(Semaphore.release(sem, 2)),
-      hold: Effect.orDie(Semaphore.acquire(sem, 2)),
-      unhold: Effect.orDie(Semaphore.release(sem, 2)),
+    Effect.map(Semaphore.make(3), (sem) => ({
+      take: Semaphore.tryAcquire(sem, 2),
+      release: Semaphore.release(sem, 2),
+      hold: Semaphore.acquire(sem, 2),
+      unhold: Semaphore.release(sem, 2),
       isFree: Effect.map(Semaphore.available(sem), (n) => n === 3)
     }))
   ]
@@ -240,7 +240,8 @@ describe("a lock or permits a call takes reach its caller or are released, where
                   const free = yield* scheduler === undefined
                     ? run
                     : run.pipe(Effect.provideService(Scheduler.Scheduler, scheduler))
-                  if (!free) bad.push(`${schedulerName} budget ${budget} contended ${contended} shift ${shift} late ${late}`)
+                  if (!free)
+                    bad.push(`${schedulerName} budget ${budget} contended ${contended} shift ${shift} late ${late}`)
                 }
               }
             }

@@ -65,7 +65,7 @@ export const chanModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, Sco
       chaos.pick([0, 0, 1, chaos.between(2, 4), chaos.between(16, 64)])
     )
     const chans: Array<Chan.Chan<number>> = []
-    for (let i = 0; i < K; i++) chans.push(yield* Effect.orDie(Chan.make<number>(capacities[i]!, { name: `c${i}` })))
+    for (let i = 0; i < K; i++) chans.push(yield* Chan.make<number>(capacities[i]!, { name: `c${i}` }))
     const nil = Chan.nil<number>()
     const closed: Array<boolean> = capacities.map(() => false)
     const pInterruptOp = chaos.pick([0, 0.05, 0.2, 0.5])

@@ -208,7 +208,7 @@ export const locksModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, Sc
     // -------------------------------------------------------------- Semaphore
     if (kinds.includes("semaphore")) {
       const size = chaos.between(1, 5)
-      const sem = yield* Effect.orDie(Semaphore.make(size, { name: "sem" }))
+      const sem = yield* Semaphore.make(size, { name: "sem" })
       let held = 0
       const body = (n: number) =>
         critical(
@@ -231,16 +231,8 @@ export const locksModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, Sc
             kind === 0
               ? Semaphore.withPermits(sem, permits)(body(permits))
               : kind === 1
-                ? manual(
-                    Effect.orDie(Semaphore.acquire(sem, permits)),
-                    body(permits),
-                    Effect.orDie(Semaphore.release(sem, permits))
-                  )
-                : tried(
-                    Effect.orDie(Semaphore.tryAcquire(sem, permits)),
-                    body(permits),
-                    Effect.orDie(Semaphore.release(sem, permits))
-                  )
+                ? manual(Semaphore.acquire(sem, permits), body(permits), Semaphore.release(sem, permits))
+                : tried(Semaphore.tryAcquire(sem, permits), body(permits), Semaphore.release(sem, permits))
           )
         })
       }
