@@ -14,7 +14,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join, relative } from "node:path"
 
 const root = join(import.meta.dirname, "..")
-const dirs = ["src", "test", "examples", "bench", "scripts"]
+const dirs = ["src", "test", "examples", "bench", "scripts", "consumer"]
 const mode = process.argv[2] ?? "lint"
 const named = process.argv.slice(3)
 

@@ -84,14 +84,16 @@ import {
 import { type InvalidArgumentError, invalidArgument, isIterable, show } from "./internal/copied.ts"
 import { type BlockedFiber, handsOver, shallow } from "./internal/waiters.ts"
 
-/**
- * A send on a closed channel, or a second close: Go panics; effect-go fails
- * with this typed error, because a producer racing a close can handle it.
- *
- * @category errors
- * @since 0.1.0
- */
-export { ChanClosedError }
+export {
+  /**
+   * A send on a closed channel, or a second close: Go panics; effect-go fails
+   * with this typed error, because a producer racing a close can handle it.
+   *
+   * @category errors
+   * @since 0.1.0
+   */
+  ChanClosedError
+}
 
 const RecvTypeId = "~effect-go/Chan/Recv" as const
 const SendTypeId = "~effect-go/Chan/Send" as const

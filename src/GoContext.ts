@@ -98,15 +98,17 @@ import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
-/**
- * A timeout given to {@link withTimeout} / {@link withTimeoutCause} that is
- * no duration (`"soon"`, `{ ms: 5 }`) or NaN: a defect (a programmer error,
- * not something a caller handles), with the message `Timer.make` dies with.
- *
- * @category errors
- * @since 0.1.0
- */
-export { InvalidDurationError }
+export {
+  /**
+   * A timeout given to {@link withTimeout} / {@link withTimeoutCause} that is
+   * no duration (`"soon"`, `{ ms: 5 }`) or NaN: a defect (a programmer error,
+   * not something a caller handles), with the message `Timer.make` dies with.
+   *
+   * @category errors
+   * @since 0.1.0
+   */
+  InvalidDurationError
+}
 
 // -----------------------------------------------------------------------------
 // Errors

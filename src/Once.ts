@@ -409,7 +409,16 @@ const do_: {
   <E, A, R>(self: Once<E>, effect: Effect.Effect<A, E, R>): Effect.Effect<void, E, R>
 } = effectLast(2, run)
 
-export { do_ as do }
+export {
+  /**
+   * Runs the initializer once; every call waits for it and replays its
+   * outcome. Go: `once.Do(f)` (see `do_` above for the full contract).
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
+  do_ as do
+}
 
 /**
  * Whether the Once has a recorded outcome (success, failure or defect).

@@ -521,7 +521,17 @@ const do_: {
   ): Effect.Effect<Result<A>, E, Exclude<R, Scope.Scope>>
 } = effectLast(3, doImpl)
 
-export { do_ as do }
+export {
+  /**
+   * Runs `effect` for `key` unless a call for that key is in flight, and
+   * shares its outcome with every caller. Go: `g.Do(key, fn)` (see `do_`
+   * above for the full contract).
+   *
+   * @category combinators
+   * @since 0.1.0
+   */
+  do_ as do
+}
 
 /**
  * Starts or joins the flight for `key` in a fiber of the group's scope and

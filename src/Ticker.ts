@@ -40,14 +40,16 @@ import { unwrap } from "./internal/copied.ts"
 import { decodeDuration, InvalidDurationError } from "./internal/duration.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 
-/**
- * An interval that is not a duration, NaN, zero or negative: the defect
- * {@link make}, {@link tick} and {@link reset} die with.
- *
- * @category errors
- * @since 0.1.0
- */
-export { InvalidDurationError }
+export {
+  /**
+   * An interval that is not a duration, NaN, zero or negative: the defect
+   * {@link make}, {@link tick} and {@link reset} die with.
+   *
+   * @category errors
+   * @since 0.1.0
+   */
+  InvalidDurationError
+}
 
 const TypeId = "~effect-go/Ticker" as const
 

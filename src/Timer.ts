@@ -48,14 +48,16 @@ import { invalidArgument, unwrap } from "./internal/copied.ts"
 import { decodeDuration, InvalidDurationError } from "./internal/duration.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 
-/**
- * A duration argument that is not one, is NaN or is negative: the defect
- * {@link make}, {@link after}, {@link reset} and {@link afterFunc} die with.
- *
- * @category errors
- * @since 0.1.0
- */
-export { InvalidDurationError }
+export {
+  /**
+   * A duration argument that is not one, is NaN or is negative: the defect
+   * {@link make}, {@link after}, {@link reset} and {@link afterFunc} die with.
+   *
+   * @category errors
+   * @since 0.1.0
+   */
+  InvalidDurationError
+}
 
 const TypeId = "~effect-go/Timer" as const
 

@@ -114,7 +114,25 @@ import {
 } from "./internal/pool.ts"
 import { type BlockedFiber, shallow } from "./internal/waiters.ts"
 
-export { InvalidPoolOptionError, PoolClosedError }
+export {
+  /**
+   * A bad option at `WorkerPool.make` or a pool's layer: a defect naming the
+   * option, what was given and what is wanted.
+   *
+   * @category errors
+   * @since 0.1.0
+   */
+  InvalidPoolOptionError,
+  /**
+   * The pool is closed or stopped: `"rejected"`, `"dropped"` or
+   * `"interrupted"` (see its `reason`). A typed failure: producers race a
+   * close, so any of them may meet it.
+   *
+   * @category errors
+   * @since 0.1.0
+   */
+  PoolClosedError
+}
 
 const ResultsTypeId = "~effect-go/WorkerPool/Results" as const
 

@@ -9,25 +9,119 @@
  *
  * @since 0.1.0
  */
+/**
+ * Go's channels: `make(chan T, n)`, send, receive, close, range.
+ *
+ * @since 0.1.0
+ */
 export * as Chan from "./Chan.ts"
+/**
+ * Go's `sync.Cond`: wait for a condition under a Mutex; signal, broadcast.
+ *
+ * @since 0.1.0
+ */
 export * as Cond from "./Cond.ts"
+/**
+ * Go's `errgroup.Group`: run tasks, the first failure cancels the rest, wait joins them.
+ *
+ * @since 0.1.0
+ */
 export * as ErrGroup from "./ErrGroup.ts"
+/**
+ * Counting live fibers: Go's `runtime.NumGoroutine()`.
+ *
+ * @since 0.1.0
+ */
 export * as FiberMonitor from "./FiberMonitor.ts"
+/**
+ * Go's `context.Context`: cancellation, deadlines and request-scoped values.
+ *
+ * @since 0.1.0
+ */
 export * as GoContext from "./GoContext.ts"
+/**
+ * Go's `sync.Mutex`: lock, unlock, withLock.
+ *
+ * @since 0.1.0
+ */
 export * as Mutex from "./Mutex.ts"
+/**
+ * Go's `sync.Once`: run an initializer exactly once.
+ *
+ * @since 0.1.0
+ */
 export * as Once from "./Once.ts"
+/**
+ * Go's pipeline patterns: generate, stages, fan-out, fan-in over channels.
+ *
+ * @since 0.1.0
+ */
 export * as Pipeline from "./Pipeline.ts"
+/**
+ * Go's `sync.RWMutex`: many readers or one writer.
+ *
+ * @since 0.1.0
+ */
 export * as RWMutex from "./RWMutex.ts"
+/**
+ * Go's `select`: wait on several channel operations, a timeout or a default.
+ *
+ * @since 0.1.0
+ */
 export * as Select from "./Select.ts"
+/**
+ * Go's `semaphore.Weighted`: acquire and release weighted permits.
+ *
+ * @since 0.1.0
+ */
 export * as Semaphore from "./Semaphore.ts"
+/**
+ * Go's `singleflight.Group`: one call per key in flight, shared by its callers.
+ *
+ * @since 0.1.0
+ */
 export * as SingleFlight from "./SingleFlight.ts"
+/**
+ * Go's `time.Ticker`: a channel that ticks at an interval.
+ *
+ * @since 0.1.0
+ */
 export * as Ticker from "./Ticker.ts"
+/**
+ * Go's `time.Timer`: a channel that fires once after a duration; stop, reset.
+ *
+ * @since 0.1.0
+ */
 export * as Timer from "./Timer.ts"
+/**
+ * Go's `sync.WaitGroup`: wait for a collection of tasks to finish.
+ *
+ * @since 0.1.0
+ */
 export * as WaitGroup from "./WaitGroup.ts"
+/**
+ * A fixed pool of workers serving submitted jobs, Go's worker-pool pattern.
+ *
+ * @since 0.1.0
+ */
 export * as WorkerPool from "./WorkerPool.ts"
 
-/** The defect a copied (spread, `Object.assign`) primitive dies with: Go's copylocks. */
-export { CopiedPrimitiveError } from "./internal/copied.ts"
+export {
+  /**
+   * The defect a copied (spread, `Object.assign`) primitive dies with: Go's copylocks.
+   *
+   * @category errors
+   * @since 0.1.0
+   */
+  CopiedPrimitiveError
+} from "./internal/copied.ts"
 
-/** The defect a bad argument dies with (not a primitive, an Effect, a function, an iterable where one is wanted). */
-export { InvalidArgumentError } from "./internal/copied.ts"
+export {
+  /**
+   * The defect a bad argument dies with (not a primitive, an Effect, a function, an iterable where one is wanted).
+   *
+   * @category errors
+   * @since 0.1.0
+   */
+  InvalidArgumentError
+} from "./internal/copied.ts"

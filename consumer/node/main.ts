@@ -1,0 +1,301 @@
+/**
+ * The consumer smoke program: an application that installed the packed
+ * effect-go beside its own `effect` and uses every module through the
+ * package's exports, as a user would. `npm run smoke` compiles it with
+ * strict NodeNext settings (no skipLibCheck) and runs it on the system Node
+ * and on Node 24; it exits non-zero if a check fails.
+ *
+ * It checks that the package installs, resolves, type-checks and runs, not
+ * each module's semantics (the test suite does that): one small scenario per
+ * module, with a known answer.
+ */
+import { Cause, Data, Effect, Exit, Fiber, Option } from "effect"
+import * as EffectGo from "effect-go"
+import {
+  Chan,
+  Cond,
+  ErrGroup,
+  FiberMonitor,
+  GoContext,
+  Mutex,
+  Once,
+  Pipeline,
+  RWMutex,
+  Select,
+  Semaphore,
+  SingleFlight,
+  Ticker,
+  Timer,
+  WaitGroup,
+  WorkerPool
+} from "effect-go"
+import * as ChanSubpath from "effect-go/Chan"
+import * as CondSubpath from "effect-go/Cond"
+import * as ErrGroupSubpath from "effect-go/ErrGroup"
+import * as FiberMonitorSubpath from "effect-go/FiberMonitor"
+import * as GoContextSubpath from "effect-go/GoContext"
+import * as MutexSubpath from "effect-go/Mutex"
+import * as OnceSubpath from "effect-go/Once"
+import * as PipelineSubpath from "effect-go/Pipeline"
+import * as RWMutexSubpath from "effect-go/RWMutex"
+import * as SelectSubpath from "effect-go/Select"
+import * as SemaphoreSubpath from "effect-go/Semaphore"
+import * as SingleFlightSubpath from "effect-go/SingleFlight"
+import * as TickerSubpath from "effect-go/Ticker"
+import * as TimerSubpath from "effect-go/Timer"
+import * as WaitGroupSubpath from "effect-go/WaitGroup"
+import * as WorkerPoolSubpath from "effect-go/WorkerPool"
+
+const passed: Array<string> = []
+
+/** Fails the run (a defect) unless `actual` and `expected` print the same. */
+const expectEqual = (name: string, actual: unknown, expected: unknown): Effect.Effect<void> =>
+  Effect.sync(() => {
+    const got = JSON.stringify(actual)
+    const wanted = JSON.stringify(expected)
+    if (got !== wanted) throw new Error(`${name}: got ${got}, wanted ${wanted}`)
+    passed.push(name)
+  })
+
+/**
+ * Constructors have no typed errors: a bad argument is a defect. Passing a
+ * constructor through this function pins that in the package's types.
+ */
+const noTypedErrors = <A, R>(self: Effect.Effect<A, never, R>): Effect.Effect<A, never, R> => self
+
+class Boom extends Data.TaggedError("Boom")<{ readonly n: number }> {}
+
+const exportsMap = Effect.gen(function* () {
+  // Each subpath is the very module the root re-exports: one copy of each module.
+  const same = [
+    EffectGo.Chan === ChanSubpath,
+    EffectGo.Cond === CondSubpath,
+    EffectGo.ErrGroup === ErrGroupSubpath,
+    EffectGo.FiberMonitor === FiberMonitorSubpath,
+    EffectGo.GoContext === GoContextSubpath,
+    EffectGo.Mutex === MutexSubpath,
+    EffectGo.Once === OnceSubpath,
+    EffectGo.Pipeline === PipelineSubpath,
+    EffectGo.RWMutex === RWMutexSubpath,
+    EffectGo.Select === SelectSubpath,
+    EffectGo.Semaphore === SemaphoreSubpath,
+    EffectGo.SingleFlight === SingleFlightSubpath,
+    EffectGo.Ticker === TickerSubpath,
+    EffectGo.Timer === TimerSubpath,
+    EffectGo.WaitGroup === WaitGroupSubpath,
+    EffectGo.WorkerPool === WorkerPoolSubpath
+  ]
+  yield* expectEqual(
+    "exports: every subpath is the module the root re-exports",
+    same,
+    same.map(() => true)
+  )
+  // A variable specifier keeps the compiler from resolving it: Node must refuse it.
+  const internal: string = "effect-go/internal/waiters"
+  const refused = yield* Effect.promise(() =>
+    import(internal).then(
+      () => "imported",
+      (e: unknown) => (e as { code?: string }).code
+    )
+  )
+  yield* expectEqual("exports: internal modules are closed", refused, "ERR_PACKAGE_PATH_NOT_EXPORTED")
+})
+
+const chan = Effect.gen(function* () {
+  const ch = yield* noTypedErrors(Chan.make<number>(3))
+  yield* Effect.forkChild(Effect.forEach([1, 2, 3], (n) => Chan.send(ch, n)).pipe(Effect.andThen(Chan.close(ch))))
+  let sum = 0
+  yield* Chan.forEach(ch, (n) => Effect.sync(() => (sum += n)))
+  yield* expectEqual("Chan: range over a closed channel", sum, 6)
+  yield* expectEqual("Chan: receive after close", Option.isNone(yield* Chan.recv(ch)), true)
+})
+
+const select = Effect.gen(function* () {
+  const ready = yield* Chan.make<string>(1)
+  const idle = yield* Chan.make<string>()
+  yield* Chan.send(ready, "hi")
+  const got = yield* Select.select(
+    Select.recv(ready, (v) => Effect.succeed(Option.getOrElse(v, () => "closed"))),
+    Select.recv(idle, () => Effect.succeed("idle")),
+    Select.after("1 second", () => Effect.succeed("timeout"))
+  )
+  yield* expectEqual("Select: the ready case", got, "hi")
+  const fallback = yield* Select.select(
+    Select.recv(idle, () => Effect.succeed("idle")),
+    Select.otherwise(() => Effect.succeed("default"))
+  )
+  yield* expectEqual("Select: otherwise when nothing is ready", fallback, "default")
+})
+
+const timers = Effect.scoped(
+  Effect.gen(function* () {
+    const timer = yield* noTypedErrors(Timer.make("5 millis"))
+    yield* expectEqual("Timer: fires once", Option.isSome(yield* Chan.recv(timer.c)), true)
+    const stopped = yield* noTypedErrors(Timer.make("1 hour"))
+    yield* expectEqual("Timer: stop before it fires", yield* Timer.stop(stopped), true)
+    const ticker = yield* noTypedErrors(Ticker.make("2 millis"))
+    let ticks = 0
+    for (let i = 0; i < 3; i++) if (Option.isSome(yield* Chan.recv(ticker.c))) ticks++
+    yield* Ticker.stop(ticker)
+    yield* expectEqual("Ticker: three ticks", ticks, 3)
+  })
+)
+
+const locks = Effect.gen(function* () {
+  const mu = yield* noTypedErrors(Mutex.make())
+  let counter = 0
+  yield* Effect.forEach(
+    Array.from({ length: 50 }),
+    () => Mutex.withLock(mu)(Effect.sync(() => counter++).pipe(Effect.andThen(Effect.yieldNow))),
+    { concurrency: "unbounded", discard: true }
+  )
+  yield* expectEqual("Mutex: 50 locked increments", counter, 50)
+
+  const rw = yield* noTypedErrors(RWMutex.make())
+  const table = new Map<string, number>()
+  yield* RWMutex.withLock(rw)(Effect.sync(() => table.set("a", 1)))
+  const read = yield* RWMutex.withRLock(rw)(Effect.sync(() => table.get("a")))
+  yield* expectEqual("RWMutex: read after write", read, 1)
+
+  const cmu = yield* Mutex.make()
+  const cond = yield* noTypedErrors(Cond.make(cmu))
+  let ready = false
+  const waiter = yield* Effect.forkChild(Mutex.withLock(cmu)(Cond.waitUntil(cond, () => ready)))
+  yield* Effect.yieldNow
+  yield* Mutex.withLock(cmu)(Effect.sync(() => (ready = true)))
+  yield* Cond.broadcast(cond)
+  yield* expectEqual("Cond: broadcast wakes the waiter", Exit.isSuccess(yield* Fiber.await(waiter)), true)
+
+  const sem = yield* noTypedErrors(Semaphore.make(2))
+  let running = 0
+  let peak = 0
+  yield* Effect.forEach(
+    Array.from({ length: 10 }),
+    () =>
+      Semaphore.withPermits(
+        sem,
+        1
+      )(
+        Effect.sync(() => (peak = Math.max(peak, ++running))).pipe(
+          Effect.andThen(Effect.sleep("1 millis")),
+          Effect.ensuring(Effect.sync(() => running--))
+        )
+      ),
+    { concurrency: "unbounded", discard: true }
+  )
+  yield* expectEqual("Semaphore: at most 2 at once", peak, 2)
+})
+
+const once = Effect.gen(function* () {
+  let runs = 0
+  const load = Once.value(Effect.sync(() => ++runs))
+  const [a, b] = yield* Effect.all([load, load], { concurrency: 2 })
+  yield* expectEqual("Once: one run for every caller", [a, b, runs], [1, 1, 1])
+  yield* noTypedErrors(Once.make())
+})
+
+const groups = Effect.scoped(
+  Effect.gen(function* () {
+    const wg = yield* noTypedErrors(WaitGroup.make())
+    let done = 0
+    for (let i = 0; i < 10; i++)
+      yield* WaitGroup.go(
+        wg,
+        Effect.sync(() => done++)
+      )
+    yield* WaitGroup.wait(wg)
+    yield* expectEqual("WaitGroup: wait sees every task", done, 10)
+
+    const g = yield* noTypedErrors(ErrGroup.make<Boom>())
+    yield* ErrGroup.go(g, Effect.fail(new Boom({ n: 1 })))
+    yield* ErrGroup.go(g, Effect.never)
+    const failure = yield* ErrGroup.wait(g).pipe(Effect.flip)
+    yield* expectEqual("ErrGroup: the first failure, the others interrupted", failure.n, 1)
+    const doubled = yield* ErrGroup.forEach([1, 2, 3], (n) => Effect.succeed(n * 2), { limit: 2 })
+    yield* expectEqual("ErrGroup: forEach in input order", doubled, [2, 4, 6])
+
+    const pool = yield* noTypedErrors(
+      WorkerPool.make({ workers: 2, queue: 10, process: (j: number) => Effect.succeed(j * 10) })
+    )
+    const jobs = yield* Effect.forEach([1, 2, 3, 4], (j) => WorkerPool.submit(pool, j))
+    yield* WorkerPool.shutdown(pool)
+    yield* expectEqual("WorkerPool: every job joined", yield* Effect.forEach(jobs, WorkerPool.join), [10, 20, 30, 40])
+
+    const sq = Pipeline.map((n: number) => Effect.succeed(n * n))
+    const squares = yield* noTypedErrors(Pipeline.gen(2, 3)).pipe(
+      Effect.flatMap(sq),
+      Effect.flatMap(sq),
+      Effect.flatMap(Pipeline.collect)
+    )
+    yield* expectEqual("Pipeline: gen → sq → sq", squares, [16, 81])
+    const parallel = yield* Pipeline.parallel([1, 2, 3], (n) => Effect.succeed(n + 1), { workers: 2, ordered: true })
+    yield* expectEqual("Pipeline: parallel, ordered", parallel, [2, 3, 4])
+
+    const flights = yield* noTypedErrors(SingleFlight.make<number>())
+    let calls = 0
+    const slow = Effect.sync(() => ++calls).pipe(Effect.delay("5 millis"))
+    const results = yield* Effect.forEach(Array.from({ length: 5 }), () => SingleFlight.do(flights, "key", slow), {
+      concurrency: "unbounded"
+    })
+    yield* expectEqual(
+      "SingleFlight: one call for 5 callers",
+      [calls, ...results.map((r) => r.value)],
+      [1, 1, 1, 1, 1, 1]
+    )
+  })
+)
+
+const contexts = Effect.scoped(
+  Effect.gen(function* () {
+    const [ctx] = yield* GoContext.withTimeout(GoContext.background, "5 millis")
+    const timedOut = yield* GoContext.run(ctx, Effect.never).pipe(
+      Effect.as("finished"),
+      Effect.catchTag("DeadlineExceededError", () => Effect.succeed("deadline exceeded"))
+    )
+    yield* expectEqual("GoContext: run stops at the deadline", timedOut, "deadline exceeded")
+    const [child, cancel] = yield* GoContext.withCancel(GoContext.background)
+    yield* cancel
+    const closed = yield* Chan.recv(GoContext.done(child))
+    yield* expectEqual("GoContext: cancel closes done", Option.isNone(closed), true)
+  })
+)
+
+const monitor = Effect.gen(function* () {
+  const m = FiberMonitor.make()
+  yield* FiberMonitor.track(
+    m,
+    Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(Effect.never)
+      yield* Fiber.interrupt(fiber)
+    })
+  )
+  yield* expectEqual("FiberMonitor: nothing left alive", FiberMonitor.live(m), 0)
+})
+
+const main = Effect.gen(function* () {
+  yield* exportsMap
+  yield* chan
+  yield* select
+  yield* timers
+  yield* locks
+  yield* once
+  yield* groups
+  yield* contexts
+  yield* monitor
+})
+
+// A hang is a failure too.
+const watchdog = setTimeout(() => {
+  console.error(`smoke: timed out after ${passed.length} checks; last passed: ${passed.at(-1) ?? "none"}`)
+  process.exit(1)
+}, 20_000)
+
+Effect.runPromiseExit(main).then((exit) => {
+  clearTimeout(watchdog)
+  if (Exit.isSuccess(exit)) {
+    console.log(`smoke: ${passed.length} checks passed on Node ${process.version}`)
+  } else {
+    console.error(`smoke: failed after ${passed.length} checks\n${Cause.pretty(exit.cause)}`)
+    process.exitCode = 1
+  }
+})
