@@ -31,6 +31,7 @@
  *
  * @since 0.1.0
  */
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Inspectable from "effect/Inspectable"
@@ -39,6 +40,7 @@ import type { Pipeable } from "effect/Pipeable"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { Chained, countsFor, Region, serviceFor } from "./internal/regions.ts"
 
 const TypeId = "~effect-go/FiberMonitor" as const
 
@@ -57,21 +59,49 @@ export interface FiberMonitor extends Metric.FiberRuntimeMetricsService, Pipeabl
   readonly started: number
   /** Fibers ended so far. */
   readonly ended: number
+  /** The name given at {@link make}: how deadlock reports name the region. */
+  readonly name: string | undefined
+}
+
+/**
+ * Options of {@link make}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface FiberMonitorOptions {
+  /** Names the monitored region in deadlock reports ("all fibers of region `requests` are asleep"). */
+  readonly name?: string | undefined
 }
 
 class FiberMonitorImpl extends PrimitiveBase implements FiberMonitor {
   // An own key, so that a spread copy is recognised as one (see `unwrap`).
   readonly [TypeId] = TypeId
-  started = 0
-  ended = 0
-  readonly recordFiberStart = (): void => {
-    this.started++
+  /** What it counts; also a region for the deadlock detector's all-asleep rule. */
+  readonly region: Region
+  constructor(name: string | undefined) {
+    super()
+    this.region = new Region(name)
   }
-  readonly recordFiberEnd = (): void => {
-    this.ended++
+  get name(): string | undefined {
+    return this.region.regionName
   }
+  get started(): number {
+    return this.region.started
+  }
+  get ended(): number {
+    return this.region.ended
+  }
+  readonly recordFiberStart = (context: Context.Context<never>): void => this.region.recordFiberStart(context)
+  readonly recordFiberEnd = (context: Context.Context<never>, exit: Exit.Exit<unknown, unknown>): void =>
+    this.region.recordFiberEnd(context, exit)
   toJSON(): unknown {
-    return { _id: "FiberMonitor", started: this.started, ended: this.ended, live: this.started - this.ended }
+    const json: Record<string, unknown> = { _id: "FiberMonitor" }
+    if (this.name !== undefined) json.name = this.name
+    json.started = this.started
+    json.ended = this.ended
+    json.live = this.started - this.ended
+    return json
   }
 }
 
@@ -93,7 +123,14 @@ const impl = (self: FiberMonitor): FiberMonitorImpl => unwrap(self, FiberMonitor
  * @category constructors
  * @since 0.1.0
  */
-export const make = (): FiberMonitor => new FiberMonitorImpl()
+export const make = (options?: FiberMonitorOptions): FiberMonitor => {
+  if (options !== undefined && (typeof options !== "object" || options === null))
+    throw invalidArgument("FiberMonitor.make", "an options object", options)
+  const name = options?.name
+  if (name !== undefined && typeof name !== "string")
+    throw invalidArgument("FiberMonitor.make", "a string name (the `name` option)", name)
+  return new FiberMonitorImpl(name)
+}
 
 /**
  * Fibers started under the monitor and still alive. Go:
@@ -181,12 +218,21 @@ export const track: {
    */
   <A, E, R>(self: FiberMonitor, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
 } = effectLast(2, (self: FiberMonitor, effect: Effect.Effect<any, any, any>) =>
-  Effect.suspend(() => {
+  Effect.withFiber((fiber) => {
     // Refused here, not when the runtime reports the first fiber to it.
-    const monitor = impl(self)
-    return Effect.isEffect(effect)
-      ? Effect.provideService(effect, Metric.FiberRuntimeMetrics, monitor)
-      : Exit.die(invalidArgument("FiberMonitor.track", "an Effect", effect))
+    const region = impl(self).region
+    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("FiberMonitor.track", "an Effect", effect))
+    const current = fiber.getRef(Metric.FiberRuntimeMetrics)
+    // Already inside the region (a nested `track`): counted already.
+    if (countsFor(current, region)) return effect
+    // The fiber itself runs in the region while `effect` runs: a root of it.
+    // Another service found here (Effect's runtime metrics, an enclosing
+    // monitor) keeps counting too.
+    region.enter(fiber)
+    return Effect.ensuring(
+      Effect.provideService(effect, Metric.FiberRuntimeMetrics, serviceFor(region, current)),
+      Effect.sync(() => region.leave(fiber))
+    )
   })
 )
 
@@ -210,6 +256,7 @@ export const track: {
  * @category getters
  * @since 0.1.0
  */
-export const numFibers: Effect.Effect<number> = Effect.map(Effect.service(Metric.FiberRuntimeMetrics), (service) =>
-  service instanceof FiberMonitorImpl ? service.started - service.ended : 0
-)
+export const numFibers: Effect.Effect<number> = Effect.map(Effect.service(Metric.FiberRuntimeMetrics), (service) => {
+  const region = service instanceof Region ? service : service instanceof Chained ? service.region : undefined
+  return region === undefined ? 0 : region.started - region.ended
+})

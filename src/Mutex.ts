@@ -59,6 +59,7 @@ import type * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import type { Pipeable } from "effect/Pipeable"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
+import { anyone, type Diagnosis } from "./internal/registry.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import {
   type BlockedFiber,
@@ -160,7 +161,7 @@ class LockWaiter extends Waiter {
     if (exit !== turn) return exit
     const m = this.mutex
     m.woken = false
-    if (m.tryLock() !== undefined) return owned
+    if (m.tryLock(this, this.owner) !== undefined) return owned
     this.requeued = true
     if (waitedTooLong(this)) m.starving = true
     m.waiters.push(this)
@@ -189,6 +190,12 @@ class MutexImpl extends PrimitiveBase implements Mutex {
   readonly [TypeId] = TypeId
   readonly name: string | undefined
   locked = false
+  /**
+   * The fiber that locked it, for the blocked-fiber dump and the deadlock
+   * detector (Go lets another goroutine unlock it; then this is the fiber
+   * that locked it until the unlock).
+   */
+  holder: Fiber.Fiber<unknown, unknown> | undefined = undefined
   /** Go's starvation mode: unlock hands the lock to the head directly. */
   starving = false
   /**
@@ -201,7 +208,17 @@ class MutexImpl extends PrimitiveBase implements Mutex {
   constructor(name: string | undefined) {
     super()
     this.name = name
-    this.waiters = new LockQueue("Mutex", name)
+    this.waiters = new LockQueue("Mutex", name, this, "lock")
+  }
+  diagnose(): Diagnosis {
+    const holder = this.locked ? this.holder : undefined
+    return {
+      kind: "Mutex",
+      name: this.name,
+      state: { locked: this.locked, starving: this.starving },
+      queues: [{ list: this.waiters, wakers: holder === undefined ? anyone : { _tag: "AllOf", fibers: [holder] } }],
+      holders: holder === undefined ? [] : [{ fiber: holder, role: "holds the lock" }]
+    }
   }
   toJSON() {
     return {
@@ -213,11 +230,12 @@ class MutexImpl extends PrimitiveBase implements Mutex {
     }
   }
   /** Takes the lock if it is free: the fast path, and `block`'s re-check. */
-  readonly tryLock = (): Exit.Exit<void> | undefined => {
+  readonly tryLock = (_node: unknown, fiber: Fiber.Fiber<unknown, unknown>): Exit.Exit<void> | undefined => {
     // In normal mode a free lock is taken even with waiters (Go's barging);
     // in starvation mode it belongs to the head.
     if (this.locked || this.starving) return undefined
     this.locked = true
+    this.holder = fiber
     return owned
   }
   /**
@@ -335,7 +353,7 @@ export const lock = (self: Mutex): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const m = impl(self)
     // Taken here only if it surely reaches the caller (see `handsOver`).
-    if (handsOver(fiber) && m.tryLock() !== undefined) return Exit.void
+    if (handsOver(fiber) && m.tryLock(undefined, fiber) !== undefined) return Exit.void
     return acquire(m, fiber)
   })
 
@@ -371,7 +389,8 @@ const acquire = (m: MutexImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Eff
  * @category combinators
  * @since 0.1.0
  */
-export const tryLock = (self: Mutex): Effect.Effect<boolean> => Effect.sync(() => impl(self).tryLock() !== undefined)
+export const tryLock = (self: Mutex): Effect.Effect<boolean> =>
+  Effect.sync(() => impl(self).tryLock(undefined, Fiber.getCurrent()!) !== undefined)
 
 /**
  * Unlocks; `fiber` (the unlocker, or a waiter) lends its scheduler. Returns
@@ -387,6 +406,7 @@ const unlockUnsafe = (m: MutexImpl, fiber: Fiber.Fiber<unknown, unknown>): boole
       if (m.waiters.size === 0 || !waitedTooLong(head)) m.starving = false
       // Resumed here, unless wake-ups are nested too deep on this stack (a
       // chain of hand-offs): then at the next park or scheduler turn.
+      m.holder = head.owner
       if (tooDeep()) wakeLater(head, owned, fiber)
       else wake(head, owned)
       return true
@@ -394,6 +414,7 @@ const unlockUnsafe = (m: MutexImpl, fiber: Fiber.Fiber<unknown, unknown>): boole
     m.starving = false
   }
   m.locked = false
+  m.holder = undefined
   m.giveTurn(fiber)
   return true
 }
@@ -492,7 +513,7 @@ export const withLock: {
       const guarded = Effect.onExit(restore(effect), m.release)
       // Taken here, inside the mask: nothing can interrupt between taking
       // the lock and installing its release.
-      if (m.tryLock() !== undefined) return guarded
+      if (m.tryLock(undefined, fiber) !== undefined) return guarded
       // Only the wait is interruptible. The lock it ends with reaches the
       // mask in the step that resumes the fiber; an interruption before
       // that passes it on (see `acquire`).

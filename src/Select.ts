@@ -647,6 +647,7 @@ const register = (sel: SelectWaiter, plan: Plan, fiber: Fiber.Fiber<unknown, unk
     } else if (c._tag === "Send" && !c.chan.isNil) {
       const node = new SendNode<any>(c.value)
       node.select = sel
+      node.chan = c.chan
       node.caseIndex = i
       node.op = "select send"
       node.fiber = fiber

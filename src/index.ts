@@ -16,6 +16,13 @@
  */
 export * as Chan from "./Chan.ts"
 /**
+ * Blocked-fiber dumps, deadlock detection and collected-with-waiters leak
+ * reports over every effect-go primitive.
+ *
+ * @since 0.1.0
+ */
+export * as Diagnostics from "./Diagnostics.ts"
+/**
  * Go's `sync.Cond`: wait for a condition under a Mutex; signal, broadcast.
  *
  * @since 0.1.0

@@ -125,7 +125,9 @@ describe("FiberMonitor: bad arguments", () => {
   )
 
   it("types: make is a plain value; track adds nothing to the effect's type", () => {
-    expectTypeOf(FiberMonitor.make).toEqualTypeOf<() => FiberMonitor.FiberMonitor>()
+    expectTypeOf(FiberMonitor.make).toEqualTypeOf<
+      (options?: FiberMonitor.FiberMonitorOptions) => FiberMonitor.FiberMonitor
+    >()
     const monitor = FiberMonitor.make()
     const work: Effect.Effect<number, Error, Scope.Scope> = Effect.succeed(1)
     expectTypeOf(FiberMonitor.track(monitor, work)).toEqualTypeOf<Effect.Effect<number, Error, Scope.Scope>>()

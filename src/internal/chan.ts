@@ -42,6 +42,7 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { unwrap } from "./copied.ts"
 import { PrimitiveBase } from "./primitive.ts"
+import { anyone, type Diagnosis } from "./registry.ts"
 import { flushPending, handsOver, park, parkNow, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./waiters.ts"
 
 /**
@@ -114,6 +115,21 @@ export class SelectWaiter extends Waiter<void, ChanClosedError> {
   override deliver(exit: Exit.Exit<void, ChanClosedError>): Effect.Effect<any, any, any> {
     return exit._tag === "Success" ? this.handler : exit
   }
+  override wakesByTime(): boolean {
+    return this.timer !== undefined
+  }
+  /** `select [recv jobs | send out | after]`: its cases, for the blocked-fiber dump. */
+  override describe(): string {
+    const cases: Array<string> = []
+    for (const node of this.nodes) {
+      if (node === undefined) continue
+      const ch = node.chan
+      const name = ch === undefined ? "?" : ch.name === undefined ? "chan" : `"${ch.name}"`
+      cases.push(`${node instanceof SendNode ? "send" : "recv"} ${name}`)
+    }
+    if (this.timer !== undefined) cases.push("after")
+    return `select [${cases.join(" | ")}]`
+  }
 }
 
 /** A receiver parked on `recvq` (or a select's receive case registered there). */
@@ -123,6 +139,9 @@ export class RecvNode<A> extends Waiter<Option.Option<A>> {
   chan: ChanImpl<A> | undefined = undefined
   /** Set when the code that consumes the value starts (a `forEach` body): nothing to give back after that. */
   delivered = false
+  override parker(): Waiter<any, any> {
+    return this.select ?? this
+  }
 }
 
 /** A `forEach` loop parked on `recvq`: it resumes with its body, which starts in the first steps. */
@@ -163,6 +182,9 @@ export class SendNode<A> extends Waiter<void, ChanClosedError> {
     super()
     this.value = value
   }
+  override parker(): Waiter<any, any> {
+    return this.select ?? this
+  }
 }
 
 /**
@@ -201,14 +223,27 @@ export class ChanImpl<A> extends PrimitiveBase {
     this.name = name
     this.isNil = isNil
     this.buffer = capacity > 0 ? new Ring(capacity) : undefined
-    this.recvq = new WaiterList("Chan", name)
-    this.sendq = new WaiterList("Chan", name)
+    this.recvq = new WaiterList("Chan", name, this, "recv")
+    this.sendq = new WaiterList("Chan", name, this, "send")
     this.parkRecv = isNil
       ? Effect.never
       : Effect.callback((resume) =>
           parkNow(newRecvNode(this), Fiber.getCurrent()!, attemptRecv, this.recvq, onRecvCancel, resume)
         )
     this.recv = isNil ? Effect.never : makeRecv(this)
+  }
+  /** For the blocked-fiber dump: a channel's peers are anyone holding it, so no fiber is known to be in the way. */
+  diagnose(): Diagnosis {
+    return {
+      kind: "Chan",
+      name: this.name,
+      state: { capacity: this.capacity, len: length(this), closed: this.closed },
+      queues: [
+        { list: this.recvq, wakers: anyone },
+        { list: this.sendq, wakers: anyone }
+      ],
+      holders: []
+    }
   }
   toJSON(): ChanState {
     return {

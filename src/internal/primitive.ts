@@ -6,6 +6,7 @@
  */
 import * as Inspectable from "effect/Inspectable"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
+import type { HeldRecord } from "./registry.ts"
 
 /**
  * The base of every primitive's implementation class. `toJSON` shows the
@@ -15,6 +16,8 @@ import { type Pipeable, pipeArguments } from "effect/Pipeable"
  * and `String(chan)` the same, formatted.
  */
 export abstract class PrimitiveBase extends Inspectable.Class implements Pipeable {
+  /** Its record in the registry of primitives fibers blocked on (see registry.ts), once a fiber parked on it. */
+  heldRecord: HeldRecord | undefined = undefined
   pipe() {
     // biome-ignore lint/complexity/noArguments: Effect's pipeArguments takes them as they are
     return pipeArguments(this, arguments)

@@ -43,8 +43,9 @@
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
+import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
+import { type Diagnosable, enroll, type HeldRecord } from "./registry.ts"
 
 /**
  * Resumes a parked fiber with the effect it continues with (Effect.callback's
@@ -87,6 +88,26 @@ export class Waiter<A = void, E = never> {
   grant: Exit.Exit<A, E> | undefined = undefined
   /** The fiber left (interrupted): it will not take a grant any more. */
   left = false
+  /**
+   * The cancel handler of the park, kept so that the deadlock detector can
+   * withdraw the node before it fails the fiber ({@link abandon}).
+   */
+  onCancel: ((node: any, granted: any) => void) | undefined = undefined
+
+  /** The node whose fiber parks for this one: itself, or the select it is a case of. */
+  parker(): Waiter<any, any> {
+    return this
+  }
+
+  /** What the fiber does, for the blocked-fiber dump: its `op`, or a select's cases. */
+  describe(): string {
+    return this.op
+  }
+
+  /** Whether a timer will wake its fiber even if nobody else does (a select's `after` case). */
+  wakesByTime(): boolean {
+    return false
+  }
 
   /**
    * What a deferred grant becomes when the fiber is about to be resumed
@@ -135,10 +156,18 @@ export class WaiterList<W extends Waiter<any, any>> implements WaitSite {
   size = 0
   readonly primitive: string
   readonly name: string | undefined
+  /** The primitive the list belongs to, which it enrolls in the registry when a first fiber parks. */
+  readonly owner: Diagnosable | undefined
+  /** What its waiters do ("recv", "lock"...): the key of its count in the registry's record. */
+  readonly role: string
+  /** The owner's registry record, once enrolled: the list keeps its count there. */
+  record: HeldRecord | undefined = undefined
 
-  constructor(primitive: string, name: string | undefined) {
+  constructor(primitive: string, name: string | undefined, owner?: Diagnosable, role = "wait") {
     this.primitive = primitive
     this.name = name
+    this.owner = owner
+    this.role = role
   }
 
   /** Appends `node` at the tail. */
@@ -150,6 +179,7 @@ export class WaiterList<W extends Waiter<any, any>> implements WaitSite {
     else this.tail.next = node
     this.tail = node
     this.size++
+    this.counted(1)
   }
 
   /** Puts `node` at the head (it keeps its place in line). */
@@ -161,6 +191,18 @@ export class WaiterList<W extends Waiter<any, any>> implements WaitSite {
     else this.head.prev = node
     this.head = node
     this.size++
+    this.counted(1)
+  }
+
+  /** Keeps the registry's count of this list's waiters; enrolls the owner at the first one. */
+  private counted(delta: number): void {
+    let record = this.record
+    if (record === undefined) {
+      if (this.owner === undefined || delta < 0) return
+      record = this.record = enroll(this.owner, this.primitive, this.name)
+      record.waiting[this.role] ??= 0
+    }
+    record.waiting[this.role]! += delta
   }
 
   /** Removes and returns the head, or undefined when empty. */
@@ -189,6 +231,7 @@ export class WaiterList<W extends Waiter<any, any>> implements WaitSite {
       out.push(node)
       node = next
     }
+    this.counted(-this.size)
     this.head = undefined
     this.tail = undefined
     this.size = 0
@@ -221,6 +264,7 @@ export class WaiterList<W extends Waiter<any, any>> implements WaitSite {
     node.next = undefined
     node.list = undefined
     this.size--
+    this.counted(-1)
   }
 }
 
@@ -441,7 +485,9 @@ export const register = <W extends Waiter<any, any>>(
 }
 
 /** Where a parking operation's node goes: a list, or several (a select's). */
-export type Enlist<W extends Waiter<any, any>> = WaiterList<W> | ((node: W, fiber: Fiber.Fiber<unknown, unknown>) => void)
+export type Enlist<W extends Waiter<any, any>> =
+  | WaiterList<W>
+  | ((node: W, fiber: Fiber.Fiber<unknown, unknown>) => void)
 
 /**
  * An operation's non-blocking try: takes what it waits for and returns it,
@@ -453,11 +499,7 @@ export type Attempt<W, A, E> = (node: W, fiber: Fiber.Fiber<unknown, unknown>) =
 /** What a primitive does for a waiter that leaves (interrupted) with `granted`, if it was granted anything. */
 export type OnCancel<W, A, E> = ((node: W, granted: Exit.Exit<A, E> | undefined) => void) | undefined
 
-const enlist = <W extends Waiter<any, any>>(
-  where: Enlist<W>,
-  node: W,
-  fiber: Fiber.Fiber<unknown, unknown>
-): void => {
+const enlist = <W extends Waiter<any, any>>(where: Enlist<W>, node: W, fiber: Fiber.Fiber<unknown, unknown>): void => {
   if (typeof where === "function") where(node, fiber)
   else register(where, node, fiber)
 }
@@ -523,6 +565,7 @@ export const parkNow = <W extends Waiter<A, E>, A, E>(
   else {
     enlist(where, node, fiber)
     node.resume = resume
+    node.onCancel = onCancel
   }
   return cancelOf(node, onCancel)
 }
@@ -551,7 +594,10 @@ export const waitFor = <W extends Waiter<A, E>, A, E>(
       }
       if (granted !== undefined && handsOver(fiber)) return resume(node.deliver(granted) as Effect.Effect<A, E>)
       if (granted !== undefined) completeLater(node, granted, fiber, resume)
-      else node.resume = resume
+      else {
+        node.resume = resume
+        node.onCancel = onCancel
+      }
       return cancelOf(node, onCancel)
     })
   })
@@ -582,4 +628,18 @@ export const cancel = <W extends Waiter<A, E>, A, E>(node: W, onCancel: OnCancel
   node.resume = undefined
   node.fiber = undefined
   if (onCancel !== undefined) onCancel(node, granted)
+}
+
+/**
+ * Fails a parked fiber with the defect `error` instead of ever granting it
+ * (the deadlock detector's `"fail"` action): withdraws its node first, as an
+ * interruption would, then resumes it with the defect. False when the node
+ * is not parked (any more).
+ */
+export const abandon = (parker: Waiter<any, any>, error: unknown): boolean => {
+  const resume = parker.resume
+  if (resume === undefined || parker.left) return false
+  cancel(parker, parker.onCancel)
+  resume(Exit.die(error))
+  return true
 }
