@@ -94,6 +94,7 @@ import { type BlockedFiber, block, shallow, tooDeep, Waiter, WaiterList, wake, w
 import { type InvalidArgumentError, invalidArgument, isIterable, show, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
 const TypeId = "~effect-go/ErrGroup" as const
 
@@ -261,8 +262,36 @@ class ErrGroupImpl extends PrimitiveBase {
     this.name = name
     this.limit = limit
     this.collectAll = collectAll
-    this.slots = new WaiterList("ErrGroup", name)
-    this.waiters = new WaiterList("ErrGroup", name)
+    this.slots = new WaiterList("ErrGroup", name, this, "go")
+    this.waiters = new WaiterList("ErrGroup", name, this, "wait")
+  }
+  /**
+   * For the blocked-fiber dump and the deadlock detector. Every running task
+   * holds a slot until it ends, and `wait` returns when no slot is held: it
+   * needs all of them to end (and a task still being forked, which only
+   * adds to what it waits for). A `go` waiting for a slot needs one of the
+   * running tasks to end while they hold every slot; when a slot is held by
+   * a fork under way (its task may end first), or the limit is 0 (paused
+   * until a `setLimit` from any fiber), nobody in particular is in the way.
+   */
+  diagnose(): Diagnosis {
+    const fibers: Array<Fiber.Fiber<unknown, unknown>> = []
+    const holders: Array<Holder> = []
+    for (let task = this.running; task !== undefined; task = task.next) {
+      fibers.push(task.fiber)
+      holders.push({ fiber: task.fiber, role: "task" })
+    }
+    const slotsByTasks = fibers.length > 0 && this.active === fibers.length && this.limit > 0
+    return {
+      kind: "ErrGroup",
+      name: this.name,
+      state: { active: this.active, limit: this.limit === Infinity ? -1 : this.limit, cancelled: this.cancelled },
+      queues: [
+        { list: this.waiters, wakers: { _tag: "AllOf", fibers } },
+        { list: this.slots, wakers: slotsByTasks ? { _tag: "OneOf", fibers } : anyone }
+      ],
+      holders
+    }
   }
   toJSON(): unknown {
     return {

@@ -96,6 +96,7 @@ import { invalidArgument, show, unwrap } from "./internal/copied.ts"
 import { InvalidDurationError, parseDuration } from "./internal/duration.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { anyone, byTime, type Diagnosis, type Queue } from "./internal/registry.ts"
 import { block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 export {
@@ -312,6 +313,29 @@ class GoContextImpl extends PrimitiveBase implements GoContext<never> {
       labels.push(c.key === undefined ? c.label : `WithValue(${c.key.name}, ${valueString(c.value)})`)
     }
     return labels.reverse().join(".")
+  }
+  /**
+   * For the blocked-fiber dump and the deadlock detector: the fibers of its
+   * `afterFunc` registrations, waiting for its cancellation (its `done`
+   * channel shows its own receivers). A deadline wakes them; without one,
+   * any fiber may cancel the context.
+   */
+  diagnose(): Diagnosis {
+    const node = this.node
+    const queues: Array<Queue> = []
+    if (node?.children !== undefined) {
+      const wakers = this.deadline !== undefined && node.err === undefined ? byTime : anyone
+      for (const child of node.children) {
+        if (child instanceof AfterFuncHook && child.ctx === this) queues.push({ list: child.waiters, wakers })
+      }
+    }
+    return {
+      kind: "GoContext",
+      name: this.toString(),
+      state: { deadline: this.deadline ?? null, err: node?.err?._tag ?? null },
+      queues,
+      holders: []
+    }
   }
   /**
    * What can be observed of the context: its label (Go's `fmt.Sprint`), its
@@ -1296,10 +1320,13 @@ const STOPPED = 2
  */
 class AfterFuncHook extends Hook {
   state: typeof WAITING | typeof FIRED | typeof STOPPED = WAITING
+  /** The context it was registered on, which shows its waiter to the blocked-fiber dump. */
+  readonly ctx: GoContextImpl
   readonly waiters: WaiterList<Waiter>
-  constructor(label: string) {
+  constructor(ctx: GoContextImpl) {
     super()
-    this.waiters = new WaiterList("GoContext", label)
+    this.ctx = ctx
+    this.waiters = new WaiterList("GoContext", ctx.toString(), ctx, "afterFunc")
   }
   fire(): void {
     if (this.state !== WAITING) return
@@ -1410,7 +1437,7 @@ export const afterFunc: {
       Effect.suspend(() => {
         const node = impl(self).node
         if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("GoContext.afterFunc", "an Effect", effect))
-        const hook = new AfterFuncHook(impl(self).toString())
+        const hook = new AfterFuncHook(impl(self))
         if (node === undefined) {
           // Never done: nothing to run, stop only records that it stopped.
           return Effect.succeed({

@@ -95,6 +95,7 @@ import { type BlockedFiber, block, handsOver, shallow, tooDeep, Waiter, WaiterLi
 import { invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
 const TypeId = "~effect-go/WaitGroup" as const
 
@@ -270,7 +271,31 @@ class WaitGroupImpl extends PrimitiveBase implements WaitGroup {
     this.scope = scope
     this.name = name
     this.onDefect = onDefect
-    this.waiters = new WaiterList("WaitGroup", name)
+    this.waiters = new WaiterList("WaitGroup", name, this, "wait")
+  }
+  /**
+   * For the blocked-fiber dump and the deadlock detector. A `wait` needs
+   * every running task to end when the counter is exactly those tasks; a
+   * count added by hand can be done by any fiber, so then nobody in
+   * particular is in the way (a forgotten `done` is found only when every
+   * fiber is asleep).
+   */
+  diagnose(): Diagnosis {
+    const fibers: Array<Fiber.Fiber<unknown, unknown>> = []
+    const holders: Array<Holder> = []
+    for (let task = this.running; task !== undefined; task = task.next) {
+      // A task still being forked has no fiber yet: the count then exceeds the fibers known.
+      if (task.fiber === undefined) continue
+      fibers.push(task.fiber)
+      holders.push({ fiber: task.fiber, role: "task" })
+    }
+    return {
+      kind: "WaitGroup",
+      name: this.name,
+      state: { count: this.counter },
+      queues: [{ list: this.waiters, wakers: this.counter === fibers.length ? { _tag: "AllOf", fibers } : anyone }],
+      holders
+    }
   }
   toJSON(): unknown {
     let tasks = 0

@@ -17,6 +17,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { PrimitiveBase } from "./primitive.ts"
+import type { Diagnosable } from "./registry.ts"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./waiters.ts"
 
 /** The key of the public `Job` type (declared in WorkerPool.ts). */
@@ -26,8 +27,12 @@ export const QUEUED = 0
 export const RUNNING = 1
 export const DONE = 2
 
-/** What a job knows of its pool: its name (for dumps) and where jobs with fibers in `join` are listed. */
-export interface JobOwner {
+/**
+ * What a job knows of its pool: its name (for dumps), where jobs with fibers
+ * in `join` are listed, and the pool itself as the owner of its joiners'
+ * lists (the pool shows them to the blocked-fiber dump).
+ */
+export interface JobOwner extends Diagnosable {
   readonly name: string | undefined
   readonly joining: Set<JobImpl>
 }
@@ -156,7 +161,7 @@ export const join = (t: JobImpl): Effect.Effect<unknown, unknown> =>
   Effect.withFiber((fiber) => {
     const now = outcome(t)
     if (now !== undefined) return now
-    const list = (t.joiners ??= new WaiterList<Waiter<unknown, unknown>>("WorkerPool", t.owner.name))
+    const list = (t.joiners ??= new WaiterList<Waiter<unknown, unknown>>("WorkerPool", t.owner.name, t.owner, "join"))
     t.owner.joining.add(t)
     const node = new Waiter<unknown, unknown>()
     node.op = "join"

@@ -46,6 +46,7 @@ import {
   withdraw
 } from "./job.ts"
 import { PrimitiveBase } from "./primitive.ts"
+import { anyone, type Diagnosis, type Holder, type Queue } from "./registry.ts"
 import {
   type BlockedFiber,
   block,
@@ -190,7 +191,34 @@ export class PoolImpl extends PrimitiveBase implements JobOwner {
     this.jobs = Chan.makeUnsafe<JobImpl>(queue, { name })
     this.jobsImpl = chanOf(this.jobs)
     this.results = results === undefined ? undefined : Chan.makeUnsafe(results, { name })
-    this.waiters = new WaiterList("WorkerPool", name)
+    this.waiters = new WaiterList("WorkerPool", name, this, "wait")
+  }
+  /**
+   * For the blocked-fiber dump and the deadlock detector. A `wait` needs
+   * every worker to end; the joiners of a running job need its worker to
+   * finish it, those of a queued job a worker to take it (nobody in
+   * particular). A `submit` waiting for room parks on the job channel,
+   * which shows it: any fiber may make room or close the pool.
+   */
+  diagnose(): Diagnosis {
+    const workers: Array<Fiber.Fiber<unknown, unknown>> = []
+    const holders: Array<Holder> = []
+    for (const w of this.workers) {
+      // A worker being forked has no fiber yet: `wait` needs it too, but
+      // waiting for the others is already a condition of its wake-up.
+      if (w.fiber === undefined) continue
+      workers.push(w.fiber)
+      if (w.job !== undefined && w.job.state === RUNNING && w.job.fiber === w.fiber) {
+        holders.push({ fiber: w.fiber, role: "runs job" })
+      }
+    }
+    const queues: Array<Queue> = [{ list: this.waiters, wakers: { _tag: "AllOf", fibers: workers } }]
+    for (const t of this.joining) {
+      if (t.joiners === undefined) continue
+      const runner = t.state === RUNNING ? t.fiber : undefined
+      queues.push({ list: t.joiners, wakers: runner === undefined ? anyone : { _tag: "AllOf", fibers: [runner] } })
+    }
+    return { kind: "WorkerPool", name: this.name, state: stats(this), queues, holders }
   }
   toJSON(): unknown {
     return {

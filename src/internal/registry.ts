@@ -64,27 +64,53 @@ export interface Diagnosis {
 
 /** A primitive that fibers can block on. */
 export interface Diagnosable {
-  /** Its record once enrolled (set by {@link enroll}). */
+  /** Its record, from the first park on it (set by {@link recordOf}). */
   heldRecord: HeldRecord | undefined
   diagnose(): Diagnosis
 }
 
+/** A record's primitive has had no waiter at the last sweep: not held anywhere. */
+const IDLE = 0
+/** In the pending array (held strongly) until the next sweep. */
+const PENDING = 1
+/** Held weakly in the registry, and watched by the `FinalizationRegistry`. */
+const ENROLLED = 2
+
 /**
- * The record kept for an enrolled primitive. It never references the
- * primitive (only weakly) nor its lists: the `FinalizationRegistry` holds it
- * strongly, and a path from it to the primitive would keep the primitive
- * alive forever.
+ * What the registry keeps of a primitive. It never references the primitive
+ * (only weakly, once enrolled) nor its lists: the `FinalizationRegistry`
+ * holds it strongly, and a path from it to the primitive would keep the
+ * primitive alive forever.
  */
 export class HeldRecord {
   readonly kind: string
   readonly name: string | undefined
-  readonly ref: WeakRef<Diagnosable>
-  /** Fibers waiting, by role ("recv", "lock", ...): kept by the waiter lists. */
-  readonly waiting: Record<string, number> = {}
-  constructor(kind: string, name: string | undefined, primitive: Diagnosable) {
+  ref: WeakRef<Diagnosable> | undefined = undefined
+  state: typeof IDLE | typeof PENDING | typeof ENROLLED = IDLE
+  /** Fibers waiting, in all roles. */
+  total = 0
+  /** The roles of the primitive's lists ("recv", "lock", ...), each with its slot in `counts`. */
+  readonly roles: Array<string> = []
+  /** Fibers waiting, by role slot: kept by the waiter lists. */
+  readonly counts: Array<number> = []
+  constructor(kind: string, name: string | undefined) {
     this.kind = kind
     this.name = name
-    this.ref = new WeakRef(primitive)
+  }
+  /** The slot of `role` in `counts` (lists of one role share it). */
+  slotOf(role: string): number {
+    let slot = this.roles.indexOf(role)
+    if (slot < 0) {
+      slot = this.roles.push(role) - 1
+      this.counts.push(0)
+    }
+    return slot
+  }
+  /** Fibers waiting, by role. */
+  waiting(): Record<string, number> {
+    const out: Record<string, number> = {}
+    for (let i = 0; i < this.roles.length; i++) out[this.roles[i]!] = this.counts[i]!
+    return out
   }
 }
 
@@ -107,10 +133,8 @@ const listeners = new Set<(c: Collected) => void>()
 
 const onCollected = (record: HeldRecord): void => {
   records.delete(record)
-  let total = 0
-  for (const role in record.waiting) total += record.waiting[role]!
-  if (total === 0) return
-  const report: Collected = { kind: record.kind, name: record.name, waiting: { ...record.waiting }, at: Date.now() }
+  if (record.total === 0) return
+  const report: Collected = { kind: record.kind, name: record.name, waiting: record.waiting(), at: Date.now() }
   if (collected.length === MAX_COLLECTED) collected.shift()
   collected.push(report)
   for (const listener of listeners) listener(report)
@@ -120,37 +144,90 @@ const finalization: FinalizationRegistry<HeldRecord> | undefined =
   typeof FinalizationRegistry === "function" ? new FinalizationRegistry(onCollected) : undefined
 
 /**
- * Enrolls `primitive` (once) and returns its record. Called by a waiter list
- * when the first fiber parks on it.
+ * Primitives a fiber parked on since the last sweep, held strongly until it.
+ *
+ * Enrolling costs a `WeakRef` and a `FinalizationRegistry` entry, about
+ * 1 µs together, several times a whole park. Most parks are short (a
+ * receiver waits for the next value), so enrolling at the first park would
+ * make every short-lived primitive that ever blocked pay it. Instead a first
+ * park only remembers the primitive here; the sweep (once a second, before
+ * every dump or check, and whenever 1024 are pending) enrolls those that
+ * still have fibers waiting, and forgets the others until they block again.
+ * A primitive is so held strongly for at most a second.
  */
-export const enroll = (primitive: Diagnosable, kind: string, name: string | undefined): HeldRecord => {
+const pending: Array<Diagnosable> = []
+const MAX_PENDING = 1024
+const SWEEP_EVERY_MILLIS = 1000
+let sweepTimer: ReturnType<typeof setTimeout> | undefined
+
+const sweepTask = (): void => {
+  sweepTimer = undefined
+  sweep()
+}
+
+/** Enrolls the pending primitives that have fibers waiting; forgets the others. */
+export const sweep = (): void => {
+  for (let i = 0; i < pending.length; i++) {
+    const primitive = pending[i]!
+    const record = primitive.heldRecord!
+    if (record.total > 0) {
+      record.state = ENROLLED
+      record.ref = new WeakRef(primitive)
+      records.add(record)
+      finalization?.register(primitive, record)
+    } else {
+      record.state = IDLE
+    }
+  }
+  pending.length = 0
+}
+
+const remember = (primitive: Diagnosable, record: HeldRecord): void => {
+  record.state = PENDING
+  pending.push(primitive)
+  if (pending.length >= MAX_PENDING) sweep()
+  else if (sweepTimer === undefined) {
+    sweepTimer = setTimeout(sweepTask, SWEEP_EVERY_MILLIS)
+    // It must not keep a finished program alive.
+    ;(sweepTimer as { unref?: () => void }).unref?.()
+  }
+}
+
+/** The record of `primitive`, made at the first park on it. */
+export const recordOf = (primitive: Diagnosable, kind: string, name: string | undefined): HeldRecord => {
   let record = primitive.heldRecord
-  if (record !== undefined) return record
-  record = new HeldRecord(kind, name, primitive)
-  primitive.heldRecord = record
-  records.add(record)
-  finalization?.register(primitive, record)
+  if (record === undefined) record = primitive.heldRecord = new HeldRecord(kind, name)
   return record
 }
 
-/** The enrolled primitives still alive that have fibers waiting (no list is walked to find them). */
+/**
+ * Counts `delta` waiters in role `slot` (see `HeldRecord.slotOf`) on `primitive`'s record; a primitive that
+ * gets a waiter while idle is remembered for the next sweep.
+ */
+export const count = (primitive: Diagnosable, record: HeldRecord, slot: number, delta: number): void => {
+  record.counts[slot]! += delta
+  record.total += delta
+  if (delta > 0 && record.state === IDLE) remember(primitive, record)
+}
+
+/** The primitives that have fibers waiting now (no list is walked to find them). */
 export const enrolled = (): Array<Diagnosable> => {
+  sweep()
   const out: Array<Diagnosable> = []
   for (const record of records) {
-    if (!hasWaiting(record)) continue
-    const primitive = record.ref.deref()
+    if (record.total === 0) continue
+    const primitive = record.ref!.deref()
     if (primitive !== undefined) out.push(primitive)
   }
   return out
 }
 
-const hasWaiting = (record: HeldRecord): boolean => {
-  for (const role in record.waiting) if (record.waiting[role]! > 0) return true
-  return false
-}
-
 /** The collected-with-waiters reports not read yet; reading them clears them. */
-export const takeCollected = (): Array<Collected> => collected.splice(0, collected.length)
+export const takeCollected = (): Array<Collected> => {
+  // What is pending now is enrolled, so that its collection can be seen.
+  sweep()
+  return collected.splice(0, collected.length)
+}
 
 /** Calls `listener` for every primitive collected with waiters from now on; returns the unsubscribe. */
 export const onCollectedWithWaiters = (listener: (c: Collected) => void): (() => void) => {

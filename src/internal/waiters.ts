@@ -45,7 +45,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
-import { type Diagnosable, enroll, type HeldRecord } from "./registry.ts"
+import { count, type Diagnosable, type HeldRecord, recordOf } from "./registry.ts"
 
 /**
  * Resumes a parked fiber with the effect it continues with (Effect.callback's
@@ -162,6 +162,8 @@ export class WaiterList<W extends Waiter<any, any>> implements WaitSite {
   readonly role: string
   /** The owner's registry record, once enrolled: the list keeps its count there. */
   record: HeldRecord | undefined = undefined
+  /** The slot of its role in the record's counts. */
+  slot = 0
 
   constructor(primitive: string, name: string | undefined, owner?: Diagnosable, role = "wait") {
     this.primitive = primitive
@@ -194,15 +196,17 @@ export class WaiterList<W extends Waiter<any, any>> implements WaitSite {
     this.counted(1)
   }
 
-  /** Keeps the registry's count of this list's waiters; enrolls the owner at the first one. */
+  /** Keeps the registry's count of this list's waiters (see registry.ts). */
   private counted(delta: number): void {
+    const owner = this.owner
+    if (owner === undefined) return
     let record = this.record
     if (record === undefined) {
-      if (this.owner === undefined || delta < 0) return
-      record = this.record = enroll(this.owner, this.primitive, this.name)
-      record.waiting[this.role] ??= 0
+      if (delta < 0) return
+      record = this.record = recordOf(owner, this.primitive, this.name)
+      this.slot = record.slotOf(this.role)
     }
-    record.waiting[this.role]! += delta
+    count(owner, record, this.slot, delta)
   }
 
   /** Removes and returns the head, or undefined when empty. */
