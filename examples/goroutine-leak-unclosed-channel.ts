@@ -21,8 +21,10 @@
  * and one fiber per order. (The document's prose says Wait completes; that is
  * the variant where Done runs before the send: exercise-leak-detection.)
  * Caught by the leak check: a `FiberMonitor` counts the live fibers the
- * requests started, and the count grows with every request. Both fixes end
- * with 0.
+ * requests started, and the count grows with every request; and proved by
+ * the deadlock detector, for which the monitor is a region: every fiber in
+ * it is parked on an effect-go primitive, so none can ever be woken. Both
+ * fixes end with 0.
  *
  * Where effect-go differs: the leaked fibers still belong to a scope. Here
  * they are interrupted when the server's scope closes; with a timeout on a
@@ -32,6 +34,7 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Chan from "../src/Chan.ts"
+import * as Diagnostics from "../src/Diagnostics.ts"
 import * as FiberMonitor from "../src/FiberMonitor.ts"
 import * as WaitGroup from "../src/WaitGroup.ts"
 import * as Example from "./Example.ts"
@@ -101,7 +104,7 @@ const processOrdersConsumed = (orders: ReadonlyArray<number>) =>
 
 const leaky = Effect.gen(function* () {
   yield* Console.log("processOrders as written (unbuffered results, never read), one request after another:")
-  const monitor = FiberMonitor.make()
+  const monitor = FiberMonitor.make({ name: "requests" })
   for (let request = 1; request <= 3; request++) {
     yield* Effect.forkScoped(processOrders(orders)).pipe(FiberMonitor.track(monitor))
     yield* Effect.sleep("20 millis")
@@ -110,6 +113,20 @@ const leaky = Effect.gen(function* () {
   yield* Console.log(
     `leak check: ${FiberMonitor.live(monitor)} fibers alive after 3 requests (3 handlers blocked in wait, 15 senders blocked on results <-)`
   )
+  // The deadlock detector proves more than a count: every fiber of the
+  // region is parked on an effect-go primitive, so none can ever be woken.
+  const found = (yield* Diagnostics.findDeadlocks).filter((d) => d.region === "requests")
+  for (const deadlock of found) {
+    yield* Console.log(`deadlock check: ${Diagnostics.formatDeadlock(deadlock).split("\n")[0]}`)
+    const ops = new Map<string, number>()
+    for (const f of deadlock.fibers) {
+      for (const w of f.waitsOn) {
+        const key = `${w.op} on ${w.kind}`
+        ops.set(key, (ops.get(key) ?? 0) + 1)
+      }
+    }
+    for (const [op, n] of ops) yield* Console.log(`  ${n} × ${op}`)
+  }
   return monitor
 }).pipe(
   Effect.scoped, // the "server" scope: closing it interrupts what leaked
@@ -144,13 +161,16 @@ export const example = Example.make({
   name: "goroutine-leak-unclosed-channel",
   section: "sync.WaitGroup · Real-World Failure: Goroutine Leak from Unclosed Channel",
   title: "every request leaks fibers blocked on an unread channel (the FiberMonitor count grows); both fixes end at 0",
-  uses: ["WaitGroup", "Chan", "FiberMonitor"],
+  uses: ["WaitGroup", "Chan", "FiberMonitor", "Diagnostics"],
   program,
   expected: [
     "after request 1: live fibers = 6",
     "after request 2: live fibers = 12",
     "after request 3: live fibers = 18",
     "leak check: 18 fibers alive after 3 requests (3 handlers blocked in wait, 15 senders blocked on results <-)",
+    'deadlock check: effect-go: deadlock! 18 fibers can never be woken (all fibers of region "requests" are asleep)',
+    "3 × wait on WaitGroup",
+    "15 × send on Chan",
     "server scope closed: live fibers = 0 (the scope interrupted them)",
     "unfixed, with a 20 ms request timeout: timed out; live fibers = 0 (its scope interrupted the senders)",
     "Fix 1 (buffer of len(orders)): processOrders returned; live fibers = 0",

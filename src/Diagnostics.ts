@@ -68,7 +68,7 @@ import { invalidArgument } from "./internal/copied.ts"
 import { parseDuration } from "./internal/duration.ts"
 import { activeRegions, countsFor, Region, serviceFor } from "./internal/regions.ts"
 import { type Collected, onCollectedWithWaiters, takeCollected } from "./internal/registry.ts"
-import { abandon } from "./internal/waiters.ts"
+import { abandon, deferredWork } from "./internal/waiters.ts"
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
 
@@ -339,7 +339,8 @@ const regionName = (region: Region): string => region.regionName ?? "unnamed reg
 /** The deadlocks in `snap`: every stuck set (cycles and what is behind them), and every asleep region. */
 const deadlocksIn = (snap: Snapshot, at: number): Array<Deadlock> => {
   const out: Array<Deadlock> = []
-  if (snap.fibers.size === 0) return out
+  // Work queued to wake fibers runs in no fiber: look again once it ran.
+  if (snap.fibers.size === 0 || deferredWork > 0) return out
   const stuck = stuckAmong(snap, snap.fibers.keys(), () => true)
   if (stuck.size > 0) out.push(deadlockOf(snap, stuck, "cycle", undefined, at))
   for (const region of activeRegions()) {

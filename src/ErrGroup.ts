@@ -90,7 +90,17 @@ import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
-import { type BlockedFiber, block, shallow, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./internal/waiters.ts"
+import {
+  type BlockedFiber,
+  block,
+  defer,
+  shallow,
+  tooDeep,
+  Waiter,
+  WaiterList,
+  wake,
+  wakeLater
+} from "./internal/waiters.ts"
 import { type InvalidArgumentError, invalidArgument, isIterable, show, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
@@ -409,7 +419,7 @@ const release = (g: ErrGroupImpl, fiber: Fiber.Fiber<unknown, unknown>): void =>
  */
 const taskDone = (g: ErrGroupImpl, task: Task, exit: Exit.Exit<unknown, unknown>): void => {
   if (tooDeep()) {
-    task.fiber.currentDispatcher.scheduleTask(() => taskDone(g, task, exit), 0)
+    defer(task.fiber, () => taskDone(g, task, exit))
     return
   }
   // Out of `running` (a no-op for a task dropped before it joined it).
@@ -480,7 +490,7 @@ const onSlotCancel = (node: SlotWaiter, granted: Exit.Exit<boolean> | undefined)
   if (granted === undefined || granted._tag !== "Success" || !granted.value) return
   const g = node.group
   const fiber = Fiber.getCurrent()!
-  if (tooDeep()) fiber.currentDispatcher.scheduleTask(() => release(g, fiber), 0)
+  if (tooDeep()) defer(fiber, () => release(g, fiber))
   else release(g, fiber)
 }
 

@@ -40,7 +40,7 @@ import type { Pipeable } from "effect/Pipeable"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import { Chained, countsFor, Region, serviceFor } from "./internal/regions.ts"
+import { Chained, Region, within } from "./internal/regions.ts"
 
 const TypeId = "~effect-go/FiberMonitor" as const
 
@@ -218,21 +218,13 @@ export const track: {
    */
   <A, E, R>(self: FiberMonitor, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
 } = effectLast(2, (self: FiberMonitor, effect: Effect.Effect<any, any, any>) =>
-  Effect.withFiber((fiber) => {
+  Effect.suspend(() => {
     // Refused here, not when the runtime reports the first fiber to it.
     const region = impl(self).region
     if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("FiberMonitor.track", "an Effect", effect))
-    const current = fiber.getRef(Metric.FiberRuntimeMetrics)
-    // Already inside the region (a nested `track`): counted already.
-    if (countsFor(current, region)) return effect
-    // The fiber itself runs in the region while `effect` runs: a root of it.
     // Another service found here (Effect's runtime metrics, an enclosing
-    // monitor) keeps counting too.
-    region.enter(fiber)
-    return Effect.ensuring(
-      Effect.provideService(effect, Metric.FiberRuntimeMetrics, serviceFor(region, current)),
-      Effect.sync(() => region.leave(fiber))
-    )
+    // monitor) keeps counting too (see `within`).
+    return within(region, effect)
   })
 )
 

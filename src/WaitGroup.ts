@@ -91,7 +91,17 @@ import { dual } from "effect/Function"
 import type { Inspectable } from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
 import * as Scope from "effect/Scope"
-import { type BlockedFiber, block, handsOver, shallow, tooDeep, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import {
+  type BlockedFiber,
+  block,
+  defer,
+  handsOver,
+  shallow,
+  tooDeep,
+  Waiter,
+  WaiterList,
+  wake
+} from "./internal/waiters.ts"
 import { invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
@@ -603,7 +613,7 @@ export const wait = (self: WaitGroup): Effect.Effect<void> =>
 // fresh stack at the next scheduler turn instead.
 const taskEnded = (wg: WaitGroupImpl, fiber: Fiber.Fiber<unknown>, exit: Exit.Exit<unknown>): void => {
   if (tooDeep()) {
-    fiber.currentDispatcher.scheduleTask(() => taskEnded(wg, fiber, exit), 0)
+    defer(fiber, () => taskEnded(wg, fiber, exit))
     return
   }
   if (exit._tag === "Failure" && Cause.hasDies(exit.cause)) {

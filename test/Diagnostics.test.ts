@@ -12,6 +12,11 @@ import * as FiberMonitor from "../src/FiberMonitor.ts"
 import * as Mutex from "../src/Mutex.ts"
 import * as Select from "../src/Select.ts"
 import { it } from "./utils/leak.ts"
+import { beforeEach } from "vitest"
+import { expectDeadlocks } from "./utils/detector.ts"
+
+// These tests make deadlocks on purpose.
+beforeEach(expectDeadlocks)
 
 /** Lets forked fibers run until they park. */
 const settle = Effect.yieldNow.pipe(Effect.repeat({ times: 20 }), Effect.asVoid)

@@ -13,6 +13,11 @@ import * as Diagnostics from "../src/Diagnostics.ts"
 import { InvalidArgumentError } from "../src/internal/copied.ts"
 import * as Mutex from "../src/Mutex.ts"
 import { it } from "./utils/leak.ts"
+import { beforeEach } from "vitest"
+import { expectDeadlocks } from "./utils/detector.ts"
+
+// These tests make deadlocks on purpose.
+beforeEach(expectDeadlocks)
 
 /** A logger that keeps the messages logged, for the layer's reports. */
 const capture = () => {

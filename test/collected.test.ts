@@ -6,7 +6,6 @@ import * as Fiber from "effect/Fiber"
 import * as Chan from "../src/Chan.ts"
 import * as Diagnostics from "../src/Diagnostics.ts"
 import * as Mutex from "../src/Mutex.ts"
-
 setFlagsFromString("--expose-gc")
 const gc = runInNewContext("gc") as () => void
 

@@ -6,6 +6,11 @@ import * as GoContext from "../src/GoContext.ts"
 import { type Seen, type Snapshot, snapshot, stuckAmong } from "../src/internal/analysis.ts"
 import { settle } from "./utils/fibers.ts"
 import { it } from "./utils/leak.ts"
+import { beforeEach } from "vitest"
+import { expectDeadlocks } from "./utils/detector.ts"
+
+// These tests make deadlocks on purpose.
+beforeEach(expectDeadlocks)
 
 /** The contexts the snapshot shows, by label. */
 const contexts = (snap: Snapshot): Map<string, Seen> => {

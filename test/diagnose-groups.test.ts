@@ -11,6 +11,11 @@ import * as WaitGroup from "../src/WaitGroup.ts"
 import * as WorkerPool from "../src/WorkerPool.ts"
 import { settle } from "./utils/fibers.ts"
 import { it } from "./utils/leak.ts"
+import { beforeEach } from "vitest"
+import { expectDeadlocks } from "./utils/detector.ts"
+
+// These tests make deadlocks on purpose.
+beforeEach(expectDeadlocks)
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
 

@@ -5,6 +5,7 @@ import * as TestClock from "effect/testing/TestClock"
 import * as TestConsole from "effect/testing/TestConsole"
 import { documentOf, documents } from "../examples/Example.ts"
 import { examples } from "../examples/index.ts"
+import { expectDeadlocks } from "./utils/detector.ts"
 import { it } from "./utils/leak.ts"
 
 /**
@@ -41,6 +42,9 @@ describe("examples", () => {
     it.effect(`${example.name} prints what it should`, () =>
       Effect.gen(function* () {
         expect(example.expected.length, "an example with no expected output checks nothing").toBeGreaterThan(0)
+        // An example of the diagnostics shows a deadlock on purpose; every
+        // other one runs under the deadlock detector (see detector.ts).
+        if (example.uses.includes("Diagnostics")) expectDeadlocks()
         yield* runOnTestClock(example.program)
         const lines = (yield* TestConsole.logLines).flatMap((line) => String(line).split("\n"))
         let at = 0

@@ -15,9 +15,10 @@
  * @internal
  */
 import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
-import type * as Metric from "effect/Metric"
+import * as Metric from "effect/Metric"
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
 
@@ -100,6 +101,25 @@ export const serviceFor = (
   region: Region,
   current: Metric.FiberRuntimeMetricsService | undefined
 ): Metric.FiberRuntimeMetricsService => (current === undefined ? region : new Chained(region, current))
+
+/**
+ * Runs `effect` in `region`: the one way into a region. The running fiber
+ * is one of its roots while `effect` runs (it was not started under it, yet
+ * it runs in it), and every fiber `effect` starts is counted. A fiber already
+ * in the region just runs `effect`. Providing the region as the
+ * `FiberRuntimeMetrics` service directly would leave the running fiber
+ * uncounted, and the region could look asleep while that fiber runs.
+ */
+export const within = <A, E, R>(region: Region, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.withFiber((fiber) => {
+    const current = fiber.getRef(Metric.FiberRuntimeMetrics)
+    if (countsFor(current, region)) return effect
+    region.enter(fiber)
+    return Effect.ensuring(
+      Effect.provideService(effect, Metric.FiberRuntimeMetrics, serviceFor(region, current)),
+      Effect.sync(() => region.leave(fiber))
+    )
+  })
 
 /** Regions with fibers alive under them: the ones the detector looks at. */
 const active = new Set<Region>()

@@ -334,6 +334,23 @@ const flushTask = (): void => {
 }
 
 /**
+ * Scheduler tasks queued by the primitives that will wake fibers (a
+ * deferred flush, a task's end handled after a yield) and have not run yet.
+ * Such work runs in no fiber, so the deadlock detector cannot see it in the
+ * fibers it counts: while any is queued, it looks for no deadlock.
+ */
+export let deferredWork = 0
+
+/** Schedules `task` on `fiber`'s dispatcher, counted in {@link deferredWork} until it runs. */
+export const defer = (fiber: Fiber.Fiber<unknown, unknown>, task: () => void): void => {
+  deferredWork++
+  fiber.currentDispatcher.scheduleTask(() => {
+    deferredWork--
+    task()
+  }, 0)
+}
+
+/**
  * Resumes every pending waiter (stops early when nested too deeply). A
  * parking fiber calls it in the step that decides to park (see {@link park}):
  * it has nothing else to do. That must be a step in which nothing is taken
@@ -374,7 +391,7 @@ export const wakeLater = <A, E>(
   pending.push(node)
   if (!flushScheduled) {
     flushScheduled = true
-    fiber.currentDispatcher.scheduleTask(flushTask, 0)
+    defer(fiber, flushTask)
   }
 }
 
