@@ -10,6 +10,7 @@ import * as bugForgotDone from "./bug-forgot-done.ts"
 import * as bugNegativeCounter from "./bug-negative-counter.ts"
 import * as bugReuseWithoutWait from "./bug-reuse-without-wait.ts"
 import * as concurrentFetchTimeout from "./concurrent-fetch-timeout.ts"
+import * as debugDeadlock from "./debug-deadlock.ts"
 import * as closeResultsAfterWait from "./close-results-after-wait.ts"
 import * as doneOnPanic from "./done-on-panic.ts"
 import type { Example } from "./Example.ts"
@@ -48,6 +49,7 @@ export const examples: ReadonlyArray<Example> = [
   workerPoolJobs.example,
   concurrentFetchTimeout.example,
   mutexVsChannelCounter.example,
+  debugDeadlock.example,
   // sync.WaitGroup
   processItems.example,
   addBeforeGo.example,

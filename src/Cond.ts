@@ -65,6 +65,7 @@ import type * as Inspectable from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
 import { invalidArgument, refusal, unwrap } from "./internal/copied.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { anyone, type Diagnosis } from "./internal/registry.ts"
 import { type BlockedFiber, cancel, register, shallow, Waiter, WaiterList, waitFor, wake } from "./internal/waiters.ts"
 import * as Mutex from "./Mutex.ts"
 
@@ -132,7 +133,17 @@ class CondImpl extends PrimitiveBase implements Cond {
     super()
     this.mutex = mutex
     this.name = name
-    this.waiters = new WaiterList("Cond", name)
+    this.waiters = new WaiterList("Cond", name, this, "wait")
+  }
+  /** Any fiber that can reach the Cond may signal it: no fiber is known to be in the way. */
+  diagnose(): Diagnosis {
+    return {
+      kind: "Cond",
+      name: this.name,
+      state: { waiters: this.waiters.size },
+      queues: [{ list: this.waiters, wakers: anyone }],
+      holders: []
+    }
   }
   toJSON() {
     return { _id: "Cond", name: this.name, mutex: this.mutex.toJSON(), waiters: this.waiters.size }

@@ -223,7 +223,10 @@ const fiberInfo = (fiber: AnyFiber): FiberInfo => {
   return { id: fiber.id, name }
 }
 
-const primitiveDump = (seen: Seen, at: number, infos: Map<AnyFiber, FiberInfo>): PrimitiveDump => {
+/** What `fiber`'s Clock reads now. */
+const clockOf = (fiber: AnyFiber): number => fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+
+const primitiveDump = (seen: Seen, infos: Map<AnyFiber, FiberInfo>): PrimitiveDump => {
   const info = (fiber: AnyFiber): FiberInfo => {
     let i = infos.get(fiber)
     if (i === undefined) infos.set(fiber, (i = fiberInfo(fiber)))
@@ -239,7 +242,8 @@ const primitiveDump = (seen: Seen, at: number, infos: Map<AnyFiber, FiberInfo>):
       fiber: info(b.fiber),
       op: b.parker === b.node ? b.node.describe() : b.parker.describe(),
       since: b.node.since,
-      waited: Math.max(0, at - b.node.since)
+      // On the blocked fiber's own Clock (a TestClock, say), which `since` was read from.
+      waited: Math.max(0, clockOf(b.fiber) - b.node.since)
     }))
   }
 }
@@ -249,7 +253,7 @@ const dumpOf = (snap: Snapshot, at: number, only?: ReadonlySet<AnyFiber>): Dump 
   const primitives: Array<PrimitiveDump> = []
   for (const seen of snap.primitives) {
     if (only !== undefined && !seen.blocked.some((b) => only.has(b.fiber))) continue
-    primitives.push(primitiveDump(seen, at, infos))
+    primitives.push(primitiveDump(seen, infos))
   }
   return {
     at,
@@ -434,10 +438,15 @@ const primitiveLabel = (kind: string, name: string | undefined): string =>
 const duration = (ms: number): string =>
   ms < 1000 ? `${Math.round(ms)}ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${(ms / 60_000).toFixed(1)}min`
 
+/** `(capacity 0, len 0, closed)`: a true flag by its name, a false one left out, any other value after its key. */
 const stateText = (state: Readonly<Record<string, unknown>>): string => {
   const parts: Array<string> = []
-  for (const key in state)
-    parts.push(`${key} ${typeof state[key] === "string" ? state[key] : JSON.stringify(state[key])}`)
+  for (const key in state) {
+    const value = state[key]
+    if (value === true) parts.push(key)
+    else if (value !== false && value !== undefined)
+      parts.push(`${key} ${typeof value === "string" ? value : JSON.stringify(value)}`)
+  }
   return parts.length === 0 ? "" : ` (${parts.join(", ")})`
 }
 
@@ -455,7 +464,7 @@ const collectedText = (c: Collected): string => {
  * ```text
  * effect-go: 2 fibers blocked on 1 primitive
  *
- * Mutex "accounts" (locked true)
+ * Mutex "accounts" (locked)
  *   held by fiber #12 "transfer": holds the lock
  *   fiber #14 "audit": lock, blocked 1.2s
  *   fiber #15: lock, blocked 0.9s

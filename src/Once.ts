@@ -84,6 +84,7 @@ import type { Pipeable } from "effect/Pipeable"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { anyone, type Diagnosis } from "./internal/registry.ts"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/Once" as const
@@ -167,7 +168,18 @@ class OnceImpl extends PrimitiveBase {
     this.name = name
     this.op = op
     this.discard = op !== "value"
-    this.waiters = new WaiterList("Once", name)
+    this.waiters = new WaiterList("Once", name, this, op)
+  }
+  /** The waiters wait for the fiber that runs the initializer to finish it. */
+  diagnose(): Diagnosis {
+    const runner = this.state === RUNNING ? this.runner : undefined
+    return {
+      kind: "Once",
+      name: this.name,
+      state: { state: this.state === IDLE ? "idle" : this.state === RUNNING ? "running" : "done" },
+      queues: [{ list: this.waiters, wakers: runner === undefined ? anyone : { _tag: "AllOf", fibers: [runner] } }],
+      holders: runner === undefined ? [] : [{ fiber: runner, role: "runs the initializer" }]
+    }
   }
   toJSON() {
     return {

@@ -54,12 +54,13 @@
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import type * as Inspectable from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { anyone, type Diagnosis, type Holder, type Wakers } from "./internal/registry.ts"
 import { type BlockedFiber, block, handsOver, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/RWMutex" as const
@@ -124,13 +125,21 @@ export interface RWMutexOptions {
   readonly name?: string | undefined
 }
 
+type AnyFiber = Fiber.Fiber<unknown, unknown>
+
 /** A waiting reader or writer; `seq` orders the two queues for {@link blocked}. */
 class RWWaiter extends Waiter {
   readonly seq: number
-  constructor(op: "rLock" | "lock", seq: number) {
+  /**
+   * The fiber that waits, kept after the node is granted (`fiber` is
+   * cleared then): it becomes the holder the lock is recorded for.
+   */
+  readonly owner: AnyFiber
+  constructor(op: "rLock" | "lock", seq: number, owner: AnyFiber) {
     super()
     this.op = op
     this.seq = seq
+    this.owner = owner
   }
 }
 
@@ -139,7 +148,9 @@ class RWWaiter extends Waiter {
 // - readers wait only while a writer holds the lock or waits for it:
 //   `readerWaiters.size > 0` implies `writer || writerWaiters.size > 0`;
 // - a writer waits only while the lock is held: `writerWaiters.size > 0`
-//   implies `writer || readers > 0`.
+//   implies `writer || readers > 0`;
+// - `readerFibers.length === readers`, and `writerFiber` is set exactly
+//   while `writer`.
 class RWMutexImpl extends PrimitiveBase implements RWMutex {
   readonly [TypeId] = TypeId
   readonly name: string | undefined
@@ -147,6 +158,27 @@ class RWMutexImpl extends PrimitiveBase implements RWMutex {
   writer = false
   /** How many readers hold the lock. */
   readers = 0
+  /**
+   * The fiber that holds the write lock, for the blocked-fiber dump and the
+   * deadlock detector (Go lets another goroutine unlock it: then this is the
+   * fiber that locked it, until the unlock).
+   */
+  writerFiber: AnyFiber | undefined = undefined
+  /**
+   * The fibers that hold read locks, one entry per read lock (a fiber that
+   * read-locks twice is there twice). A plain array: a read lock pushes, a
+   * read unlock removes its own fiber's entry, searched from the end (the
+   * most recent reader usually leaves first) and swapped with the last.
+   */
+  readonly readerFibers: Array<AnyFiber> = []
+  /**
+   * Read unlocks made by a fiber that held no read lock (Go allows it) since
+   * the lock was last free of readers. Each removed an arbitrary entry of
+   * {@link readerFibers}, so while this is not zero the entries may name the
+   * wrong fibers: the waiters can then be woken by anyone, as far as the
+   * deadlock detector knows.
+   */
+  unattributed = 0
   /** Arrival counter, to merge the two queues in {@link blocked}. */
   seq = 0
   readonly readerWaiters: WaiterList<RWWaiter>
@@ -162,15 +194,57 @@ class RWMutexImpl extends PrimitiveBase implements RWMutex {
   constructor(name: string | undefined) {
     super()
     this.name = name
-    this.readerWaiters = new WaiterList("RWMutex", name)
-    this.writerWaiters = new WaiterList("RWMutex", name)
+    this.readerWaiters = new WaiterList("RWMutex", name, this, "rLock")
+    this.writerWaiters = new WaiterList("RWMutex", name, this, "lock")
     this.onCancel = (node, granted) => {
       if (granted !== undefined) {
         if (node.op === "lock") unlockUnsafe(this)
-        else rUnlockUnsafe(this)
+        else rUnlockUnsafe(this, node.owner)
       } else if (node.op === "lock" && !this.writer && this.writerWaiters.size === 0) {
         admitReaders(this)
       }
+    }
+  }
+  /**
+   * Who can grant the waiters. A waiting writer needs the writer, or every
+   * reader, to unlock (the writers ahead of it too, which only makes it
+   * wait longer: leaving them out errs towards "can progress"). A waiting
+   * reader needs the writer to unlock; when the lock is only read-held, it
+   * waits behind the head waiting writer (a waiting writer blocks new
+   * readers), which must get the lock and unlock it.
+   */
+  diagnose(): Diagnosis {
+    const holders: Array<Holder> = []
+    let current: Wakers = anyone
+    if (this.writer && this.writerFiber !== undefined) {
+      holders.push({ fiber: this.writerFiber, role: "writes" })
+      current = { _tag: "AllOf", fibers: [this.writerFiber] }
+    } else if (this.readers > 0) {
+      const locks = new Map<AnyFiber, number>()
+      for (const fiber of this.readerFibers) locks.set(fiber, (locks.get(fiber) ?? 0) + 1)
+      // After an unlock by a fiber that held no read lock, which entry it
+      // stood for is not known: the dump says so.
+      const unsure = this.unattributed === 0 ? "" : ", unsure: another fiber read-unlocked"
+      for (const [fiber, n] of locks) {
+        holders.push({ fiber, role: `reads${n === 1 ? "" : ` (${n} read locks)`}${unsure}` })
+      }
+      if (this.unattributed === 0) current = { _tag: "AllOf", fibers: Array.from(locks.keys()) }
+    }
+    const headWriter = this.writerWaiters.head
+    const readersWait: Wakers = this.writer
+      ? current
+      : headWriter !== undefined
+        ? { _tag: "AllOf", fibers: [headWriter.owner] }
+        : anyone
+    return {
+      kind: "RWMutex",
+      name: this.name,
+      state: { writer: this.writer, readers: this.readers },
+      queues: [
+        { list: this.writerWaiters, wakers: current },
+        { list: this.readerWaiters, wakers: readersWait }
+      ],
+      holders
     }
   }
   toJSON() {
@@ -196,6 +270,7 @@ const admitReaders = (m: RWMutexImpl): boolean => {
   if (m.readerWaiters.size === 0) return false
   const batch = m.readerWaiters.drain()
   m.readers += batch.length
+  for (let i = 0; i < batch.length; i++) m.readerFibers.push(batch[i]!.owner)
   for (let i = 0; i < batch.length; i++) {
     // A reader woken earlier in this loop may have interrupted this one
     // after the batch left the queue (its cancel handler ran, with no grant
@@ -203,7 +278,8 @@ const admitReaders = (m: RWMutexImpl): boolean => {
     // its owner would (handing off to a writer if it is the last). Readers
     // not woken yet are still counted, so the count cannot reach zero
     // before the last of the batch.
-    if (!wake(batch[i]!, Exit.void)) rUnlockUnsafe(m)
+    const node = batch[i]!
+    if (!wake(node, Exit.void)) rUnlockUnsafe(m, node.owner)
   }
   return true
 }
@@ -213,9 +289,10 @@ const admitReaders = (m: RWMutexImpl): boolean => {
  * waits for it. The fast path of `rLock` and `tryRLock`, and the re-check
  * `block` makes at the moment of parking.
  */
-const rLockNow = (m: RWMutexImpl): Exit.Exit<void> | undefined => {
+const rLockNow = (m: RWMutexImpl, fiber: AnyFiber): Exit.Exit<void> | undefined => {
   if (m.writer || m.writerWaiters.size > 0) return undefined
   m.readers++
+  m.readerFibers.push(fiber)
   return Exit.void
 }
 
@@ -224,9 +301,10 @@ const rLockNow = (m: RWMutexImpl): Exit.Exit<void> | undefined => {
  * writer waits. The fast path of `lock` and `tryLock`, and the re-check
  * `block` makes at the moment of parking.
  */
-const lockNow = (m: RWMutexImpl): Exit.Exit<void> | undefined => {
+const lockNow = (m: RWMutexImpl, fiber: AnyFiber): Exit.Exit<void> | undefined => {
   if (m.writer || m.readers > 0 || m.writerWaiters.size > 0) return undefined
   m.writer = true
+  m.writerFiber = fiber
   return Exit.void
 }
 
@@ -235,10 +313,10 @@ const lockNow = (m: RWMutexImpl): Exit.Exit<void> | undefined => {
  * step that resumes the fiber; an interruption before that releases it (see
  * `onCancel`).
  */
-const park = (m: RWMutexImpl, node: RWWaiter, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> =>
+const park = (m: RWMutexImpl, node: RWWaiter, fiber: AnyFiber): Effect.Effect<void> =>
   node.op === "lock"
-    ? block(m.writerWaiters, node, fiber, m.onCancel, () => lockNow(m))
-    : block(m.readerWaiters, node, fiber, m.onCancel, () => rLockNow(m))
+    ? block(m.writerWaiters, node, fiber, m.onCancel, () => lockNow(m, fiber))
+    : block(m.readerWaiters, node, fiber, m.onCancel, () => rLockNow(m, fiber))
 
 /**
  * Runs `effect` holding the lock (`write` or read). Only the wait is
@@ -254,12 +332,13 @@ const withLockImpl = <A, E, R>(self: RWMutex, effect: Effect.Effect<A, E, R>, wr
         return Exit.die(invalidArgument(write ? "RWMutex.withLock" : "RWMutex.withRLock", "an Effect", effect))
       }
       const locked =
-        (write ? lockNow(m) : rLockNow(m)) ?? restore(park(m, new RWWaiter(write ? "lock" : "rLock", m.seq++), fiber))
+        (write ? lockNow(m, fiber) : rLockNow(m, fiber)) ??
+        restore(park(m, new RWWaiter(write ? "lock" : "rLock", m.seq++, fiber), fiber))
       return Effect.andThen(
         locked,
         Effect.ensuring(
           restore(effect),
-          shallow(() => (write ? unlockUnsafe(m) : rUnlockUnsafe(m)))
+          shallow(() => (write ? unlockUnsafe(m) : rUnlockUnsafe(m, fiber)))
         )
       )
     })
@@ -329,7 +408,7 @@ export const rLock = (self: RWMutex): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const m = impl(self)
     // Taken here only if it surely reaches the caller (see `handsOver`).
-    return (handsOver(fiber) ? rLockNow(m) : undefined) ?? park(m, new RWWaiter("rLock", m.seq++), fiber)
+    return (handsOver(fiber) ? rLockNow(m, fiber) : undefined) ?? park(m, new RWWaiter("rLock", m.seq++, fiber), fiber)
   })
 
 /**
@@ -340,19 +419,32 @@ export const rLock = (self: RWMutex): Effect.Effect<void> =>
  * @since 0.1.0
  */
 export const tryRLock = (self: RWMutex): Effect.Effect<boolean> =>
-  Effect.sync(() => {
-    return rLockNow(impl(self)) !== undefined
-  })
+  Effect.sync(() => rLockNow(impl(self), Fiber.getCurrent()!) !== undefined)
 
-const rUnlockUnsafe = (m: RWMutexImpl): Exit.Exit<void> => {
+/** Forgets one read lock of `fiber` (the unlocker), or an arbitrary one if it holds none. */
+const dropReader = (m: RWMutexImpl, fiber: AnyFiber): void => {
+  const fibers = m.readerFibers
+  const last = fibers.length - 1
+  let i = last
+  while (i >= 0 && fibers[i] !== fiber) i--
+  if (i < 0) m.unattributed++
+  else if (i !== last) fibers[i] = fibers[last]!
+  fibers.pop()
+}
+
+/** Read-unlocks on behalf of `fiber`, the fiber that unlocks (or the reader that left). */
+const rUnlockUnsafe = (m: RWMutexImpl, fiber: AnyFiber): Exit.Exit<void> => {
   if (m.readers === 0) return Exit.die(new RUnlockOfUnlockedRWMutexError({ mutexName: m.name }))
   m.readers--
+  dropReader(m, fiber)
   if (m.readers === 0) {
+    m.unattributed = 0
     // The last reader out hands the lock straight to the head writer, so
     // that neither a reader nor `tryLock` can slip in between.
     const next = m.writerWaiters.shift()
     if (next !== undefined) {
       m.writer = true
+      m.writerFiber = next.owner
       wake(next, Exit.void)
     }
   }
@@ -367,7 +459,8 @@ const rUnlockUnsafe = (m: RWMutexImpl): Exit.Exit<void> => {
  * @category combinators
  * @since 0.1.0
  */
-export const rUnlock = (self: RWMutex): Effect.Effect<void> => shallow(() => rUnlockUnsafe(impl(self)))
+export const rUnlock = (self: RWMutex): Effect.Effect<void> =>
+  shallow(() => rUnlockUnsafe(impl(self), Fiber.getCurrent()!))
 
 /**
  * Locks for writing: waits until no reader and no writer holds the lock.
@@ -399,7 +492,7 @@ export const rUnlock = (self: RWMutex): Effect.Effect<void> => shallow(() => rUn
 export const lock = (self: RWMutex): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const m = impl(self)
-    return (handsOver(fiber) ? lockNow(m) : undefined) ?? park(m, new RWWaiter("lock", m.seq++), fiber)
+    return (handsOver(fiber) ? lockNow(m, fiber) : undefined) ?? park(m, new RWWaiter("lock", m.seq++, fiber), fiber)
   })
 
 /**
@@ -410,19 +503,19 @@ export const lock = (self: RWMutex): Effect.Effect<void> =>
  * @since 0.1.0
  */
 export const tryLock = (self: RWMutex): Effect.Effect<boolean> =>
-  Effect.sync(() => {
-    return lockNow(impl(self)) !== undefined
-  })
+  Effect.sync(() => lockNow(impl(self), Fiber.getCurrent()!) !== undefined)
 
 const unlockUnsafe = (m: RWMutexImpl): Exit.Exit<void> => {
   if (!m.writer) return Exit.die(new UnlockOfUnlockedRWMutexError({ mutexName: m.name }))
   m.writer = false
+  m.writerFiber = undefined
   // Readers that waited for this writer go first, all together; a waiting
   // writer then waits for that batch (rUnlockUnsafe hands it the lock).
   if (admitReaders(m)) return Exit.void
   const next = m.writerWaiters.shift()
   if (next !== undefined) {
     m.writer = true
+    m.writerFiber = next.owner
     wake(next, Exit.void)
   }
   return Exit.void

@@ -75,6 +75,7 @@ import * as SchemaIssue from "effect/SchemaIssue"
 import type * as Scope from "effect/Scope"
 import { invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 import { type BlockedFiber, block, handsOver, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/Semaphore" as const
@@ -173,13 +174,22 @@ export interface SemaphoreOptions {
   readonly name?: string | undefined
 }
 
+type AnyFiber = Fiber.Fiber<unknown, unknown>
+
 class PermitWaiter extends Waiter {
   readonly n: number
   readonly sem: SemaphoreImpl
-  constructor(sem: SemaphoreImpl, n: number) {
+  /**
+   * The fiber that will hold the permits and release them itself
+   * ({@link withPermits}), recorded as their holder when they are granted;
+   * undefined for {@link acquire}, whose permits any fiber may release.
+   */
+  readonly holder: AnyFiber | undefined
+  constructor(sem: SemaphoreImpl, n: number, holder: AnyFiber | undefined) {
     super()
     this.sem = sem
     this.n = n
+    this.holder = holder
     this.op = `acquire(${n})`
   }
 }
@@ -191,6 +201,18 @@ class SemaphoreImpl extends PrimitiveBase implements Semaphore {
   /** Permits held right now. */
   cur = 0
   /**
+   * The fibers holding permits through {@link withPermits}, with how many
+   * (parallel plain arrays, one entry per `withPermits` holding some: a
+   * grant pushes, the release removes its own entry, searched from the end
+   * and swapped with the last), for the blocked-fiber dump and the deadlock
+   * detector. Permits taken with {@link acquire} or {@link tryAcquire} are
+   * not attributed: any fiber may release them.
+   */
+  readonly holders: Array<AnyFiber> = []
+  readonly held: Array<number> = []
+  /** The sum of {@link held}. */
+  attributed = 0
+  /**
    * Invariant: while the list is not empty, its head asks for more than is
    * free. Every change that frees permits or removes the head ends with
    * {@link notify}, which serves the head while it fits.
@@ -200,7 +222,30 @@ class SemaphoreImpl extends PrimitiveBase implements Semaphore {
     super()
     this.size = size
     this.name = name
-    this.waiters = new WaiterList("Semaphore", name)
+    this.waiters = new WaiterList("Semaphore", name, this, "acquire")
+  }
+  /**
+   * The waiters need permits released. When every held permit is held by a
+   * `withPermits` fiber, one of those fibers must release (which one depends
+   * on the sizes: "any one of them" errs towards "can progress"); when some
+   * were taken with `acquire`, anyone may release them.
+   */
+  diagnose(): Diagnosis {
+    const permits = new Map<AnyFiber, number>()
+    for (let i = 0; i < this.holders.length; i++) {
+      const fiber = this.holders[i]!
+      permits.set(fiber, (permits.get(fiber) ?? 0) + this.held[i]!)
+    }
+    const holders: Array<Holder> = []
+    for (const [fiber, n] of permits) holders.push({ fiber, role: `holds ${n} permit${n === 1 ? "" : "s"}` })
+    const known = this.cur === this.attributed && holders.length > 0
+    return {
+      kind: "Semaphore",
+      name: this.name,
+      state: { size: this.size, available: this.size - this.cur },
+      queues: [{ list: this.waiters, wakers: known ? { _tag: "OneOf", fibers: Array.from(permits.keys()) } : anyone }],
+      holders
+    }
   }
   toJSON() {
     return {
@@ -227,8 +272,35 @@ const notify = (s: SemaphoreImpl): void => {
   for (let next = s.waiters.head; next !== undefined && s.size - s.cur >= next.n; next = s.waiters.head) {
     s.waiters.shift()
     s.cur += next.n
+    if (next.holder !== undefined) attribute(s, next.holder, next.n)
     wake(next, Exit.void)
   }
+}
+
+/** Records `fiber` as holding `n` permits it took through `withPermits`. */
+const attribute = (s: SemaphoreImpl, fiber: AnyFiber, n: number): void => {
+  if (n === 0) return
+  s.holders.push(fiber)
+  s.held.push(n)
+  s.attributed += n
+}
+
+/** Forgets the `n` permits `fiber` held through `withPermits` (their release, or a grant it never saw). */
+const unattribute = (s: SemaphoreImpl, fiber: AnyFiber, n: number): void => {
+  if (n === 0) return
+  const holders = s.holders
+  const held = s.held
+  const last = holders.length - 1
+  let i = last
+  while (i >= 0 && (holders[i] !== fiber || held[i] !== n)) i--
+  if (i < 0) return
+  if (i !== last) {
+    holders[i] = holders[last]!
+    held[i] = held[last]!
+  }
+  holders.pop()
+  held.pop()
+  s.attributed -= n
 }
 
 /**
@@ -239,7 +311,10 @@ const notify = (s: SemaphoreImpl): void => {
  * still does not.
  */
 const onCancel = (node: PermitWaiter, granted: Exit.Exit<void> | undefined): void => {
-  if (granted !== undefined) node.sem.cur -= node.n
+  if (granted !== undefined) {
+    node.sem.cur -= node.n
+    if (node.holder !== undefined) unattribute(node.sem, node.holder, node.n)
+  }
   notify(node.sem)
 }
 
@@ -315,12 +390,19 @@ const takeNow = (s: SemaphoreImpl, n: number): Exit.Exit<void> | undefined => {
  * Waits for `n` permits. They reach the caller in the step that resumes the
  * fiber; an interruption before that gives them back (see `onCancel`).
  */
-const park = (s: SemaphoreImpl, n: number, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> =>
-  block(s.waiters, new PermitWaiter(s, n), fiber, onCancel, () => takeNow(s, n))
+const park = (s: SemaphoreImpl, n: number, fiber: AnyFiber, holder: AnyFiber | undefined): Effect.Effect<void> =>
+  block(s.waiters, new PermitWaiter(s, n, holder), fiber, onCancel, () => takeHeld(s, n, holder))
+
+/** {@link takeNow}, recording `holder` (if any) as the holder of what it took. */
+const takeHeld = (s: SemaphoreImpl, n: number, holder: AnyFiber | undefined): Exit.Exit<void> | undefined => {
+  const taken = takeNow(s, n)
+  if (taken !== undefined && holder !== undefined) attribute(s, holder, n)
+  return taken
+}
 
 const acquireChecked = (s: SemaphoreImpl, n: number): Effect.Effect<void> =>
   // Taken here only if the permits surely reach the caller (see `handsOver`).
-  Effect.withFiber((fiber) => (handsOver(fiber) ? takeNow(s, n) : undefined) ?? park(s, n, fiber))
+  Effect.withFiber((fiber) => (handsOver(fiber) ? takeNow(s, n) : undefined) ?? park(s, n, fiber, undefined))
 
 /**
  * Acquires `n` permits, waiting in FIFO order until they are free.
@@ -620,13 +702,18 @@ export const withPermits: {
       // the mask, and a wait ends holding them in the step that resumes it
       // (see `park`), so nothing comes between taking them and guarding them
       // with the release.
+      // The permits are recorded as this fiber's from the moment they are
+      // taken to their release, for the blocked-fiber dump.
       return Effect.uninterruptibleMask((restore) =>
         Effect.withFiber((fiber) =>
           Effect.andThen(
-            takeNow(s, n) ?? restore(park(s, n, fiber)),
+            takeHeld(s, n, fiber) ?? restore(park(s, n, fiber, fiber)),
             Effect.ensuring(
               restore(effect),
-              shallow(() => releaseUnsafe(s, n))
+              shallow(() => {
+                unattribute(s, fiber, n)
+                return releaseUnsafe(s, n)
+              })
             )
           )
         )

@@ -109,6 +109,7 @@ import * as GoContext from "./GoContext.ts"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { anyone, type Diagnosis, type Holder, type Queue } from "./internal/registry.ts"
 import { type BlockedFiber, block, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/SingleFlight" as const
@@ -267,6 +268,22 @@ class SingleFlightImpl extends PrimitiveBase {
   }
 
   /**
+   * Each flight's callers wait for the flight's fiber to end. Unlike
+   * `toJSON`, the dump shows the keys (shortened): it is read by the
+   * program's developer, to find which flight is in the way.
+   */
+  diagnose(): Diagnosis {
+    const queues: Array<Queue> = []
+    const holders: Array<Holder> = []
+    for (const flight of this.flights) {
+      const fiber = flight.fiber
+      queues.push({ list: flight.waiters, wakers: fiber === undefined ? anyone : { _tag: "AllOf", fibers: [fiber] } })
+      if (fiber !== undefined) holders.push({ fiber, role: `runs the flight for key ${brief(flight.key)}` })
+    }
+    return { kind: "SingleFlight", name: this.name, state: { flights: this.flights.size }, queues, holders }
+  }
+
+  /**
    * Counts only: the flights not yet ended (forgotten and abandoned ones
    * included) and the callers waiting for them. Never the keys (user data)
    * nor the flights' fibers.
@@ -279,6 +296,13 @@ class SingleFlightImpl extends PrimitiveBase {
 }
 
 const impl = (self: SingleFlight<any, any, any>): SingleFlightImpl => unwrap(self, SingleFlightImpl, "SingleFlight")
+
+/** A key as the dump shows it: formatted, cut short. */
+const brief = (key: unknown): string => {
+  const text = format(key)
+  return text.length <= BRIEF_KEY ? text : `${text.slice(0, BRIEF_KEY - 1)}…`
+}
+const BRIEF_KEY = 40
 
 const opFor = (key: unknown): string =>
   typeof key === "object" || typeof key === "function" ? "do" : `do(${String(key)})`
@@ -375,7 +399,7 @@ const doImpl = <A, E, R>(
         flight.joined++
         return awaitFlight(sf, flight, caller, counted, restore)
       }
-      const flight = new Flight(sf, key, new WaiterList("SingleFlight", sf.name), marks)
+      const flight = new Flight(sf, key, new WaiterList("SingleFlight", sf.name, sf, "do"), marks)
       MutableHashMap.set(sf.byKey, key, flight)
       sf.flights.add(flight)
       // The flight lives in the group's scope, not in the caller's, and is

@@ -212,7 +212,7 @@ describe("Diagnostics.layer in a process", () => {
         }
       })
       expect(out).toContain("effect-go: 1 fiber blocked on 1 primitive")
-      expect(out).toMatch(/Chan "jobs" \(capacity 0, len 0, closed false\)\n {2}fiber #\d+ "worker": recv, blocked/)
+      expect(out).toMatch(/Chan "jobs" \(capacity 0, len 0\)\n {2}fiber #\d+ "worker": recv, blocked/)
       expect(signal).toBe("SIGTERM")
     })
   )
