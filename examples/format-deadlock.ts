@@ -23,16 +23,17 @@
  * synchronous `toString()`, and taking an effect-go lock is an Effect, so a
  * formatting call can never lock anything behind your back. Locking must be
  * spelled out — and spelled out, the deadlock is real (an RWMutex is not
- * reentrant, as in Go). The example reports it instead of hanging: a
- * timeout interrupts the stuck call (which releases the write lock on its
- * way out) and `RWMutex.blocked` names the fiber that was stuck and on what.
- * Then the document's two fixes: validate before locking, or format from the
- * fields directly.
+ * reentrant, as in Go). Under the diagnostics layer it is reported instead
+ * of hanging: the fiber waits for a read lock behind the write lock it holds
+ * itself, a wait-for cycle of one, and with `onDeadlock: "fail"` the stuck
+ * call dies with a `DeadlockError` carrying the report (and releases the
+ * write lock on its way out). Then the document's two fixes: validate before
+ * locking, or format from the fields directly.
  */
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
+import * as Diagnostics from "../src/Diagnostics.ts"
 import * as RWMutex from "../src/RWMutex.ts"
 import * as Example from "./Example.ts"
 
@@ -88,15 +89,16 @@ const report = (label: string, attempt: Effect.Effect<void, InvalidAgeError>) =>
 const program = Effect.gen(function* () {
   const c = new Customer("c-42", 30)
 
-  // The buggy call, under a watchdog: report the deadlock instead of hanging.
-  const call = yield* Effect.forkChild(c.updateAge(-1))
-  yield* Effect.sleep("100 millis")
-  if (call.pollUnsafe() === undefined) {
-    const blocked = (yield* RWMutex.blocked(c.mu)).map((b) => `${b.primitive} ${b.name} (${b.op})`)
-    yield* Console.log(`updateAge(-1): deadlock, still blocked after 100 ms on ${blocked.join(", ")}`)
-    yield* Fiber.interrupt(call) // withLock releases the write lock on the way out
-  }
-  yield* Console.log(`after interrupting it: write-locked ${yield* RWMutex.isLocked(c.mu)}`)
+  // The buggy call, under the deadlock detector: a report instead of a hang.
+  yield* report("updateAge(-1)", c.updateAge(-1)).pipe(
+    Effect.provide(Diagnostics.layer({ onDeadlock: "fail", interval: "100 millis", signal: false })),
+    Effect.catchDefect((defect) =>
+      defect instanceof Diagnostics.DeadlockError
+        ? Console.log(`updateAge(-1): ${defect.message.split("\n").slice(0, 3).join("\n")}`)
+        : Effect.die(defect)
+    )
+  )
+  yield* Console.log(`after it: write-locked ${yield* RWMutex.isLocked(c.mu)}`)
 
   yield* report("validate before locking", c.updateAgeValidated(-1))
   yield* report("format from the fields", c.updateAgeDirect(-1))
@@ -107,12 +109,14 @@ const program = Effect.gen(function* () {
 export const example = Example.make({
   name: "format-deadlock",
   section: "Go Concurrency · Data Race Gotchas · String Formatting Deadlocks",
-  title: "formatting under the write lock with a method that read-locks deadlocks; reported, then fixed",
-  uses: ["RWMutex"],
+  title: "formatting under the write lock with a method that read-locks deadlocks; the detector reports it, then fixed",
+  uses: ["RWMutex", "Diagnostics"],
   program,
   expected: [
-    "updateAge(-1): deadlock, still blocked after 100 ms on RWMutex Customer.mu (rLock)",
-    "after interrupting it: write-locked false",
+    "updateAge(-1): effect-go: deadlock! 1 fiber can never be woken (a wait-for cycle)",
+    /^ {2}fiber #\d+: rLock on RWMutex "Customer.mu", waits for #\d+$/,
+    /^ {2}cycle: #(\d+) → #\1$/,
+    "after it: write-locked false",
     "validate before locking: invalid age for id=c-42 age=30",
     "format from the fields: invalid age for id=c-42 age=30",
     "a valid age: ok",
