@@ -7,6 +7,7 @@
 import { NodeRuntime } from "@effect/platform-node"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Diagnostics from "../src/Diagnostics.ts"
 import { documentOf, documents, type Example } from "./Example.ts"
 import { examples } from "./index.ts"
 
@@ -22,6 +23,7 @@ document. Each example starts with a heading:
      effect-go: <modules it uses>
 
 and what follows is the program's own output (test/examples.test.ts checks it).
+Each example runs under the deadlock detector (Diagnostics.layer).
 The code of an example is examples/<name>.ts. \`npm start -- <name>\` runs one
 example, \`npm start -- --list\` lists them.`
 
@@ -60,7 +62,9 @@ const run = (selected: ReadonlyArray<Example>, whole: boolean) =>
         yield* Console.log(documentHeading(document))
       }
       yield* Console.log(exampleHeading(example))
-      yield* example.program
+      // Every example runs under the deadlock detector, a region of its own:
+      // one left hanging would be reported, not wait forever.
+      yield* example.program.pipe(Effect.provide(Diagnostics.layer({ name: example.name, interval: "2 seconds" })))
     }
     yield* Console.log(`\n${selected.length} example(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   })
