@@ -65,20 +65,17 @@ const started = Date.now()
 for (const name of chosen) {
   const firstSeed = seed ?? Explore.randomSeed()
   let lastPrint = Date.now()
-  const report = await Explore.explorePromise(
-    {
-      seed: firstSeed,
-      runs: replaying ? 1 : runs,
-      maxMillis: minutes === undefined ? undefined : (minutes * 60_000) / chosen.length,
-      replay: (s) => replayCommand(name, s),
-      onRun: (_run, progress) => {
-        if (quiet || replaying || Date.now() - lastPrint < 10_000) return
-        lastPrint = Date.now()
-        console.log(`  ${name}: ${Explore.formatReport(progress)}`)
-      }
-    },
-    models[name]
-  )
+  const report = await Explore.explorePromise(models[name], {
+    seed: firstSeed,
+    runs: replaying ? 1 : runs,
+    maxMillis: minutes === undefined ? undefined : (minutes * 60_000) / chosen.length,
+    replay: (s) => replayCommand(name, s),
+    onRun: (_run, progress) => {
+      if (quiet || replaying || Date.now() - lastPrint < 10_000) return
+      lastPrint = Date.now()
+      console.log(`  ${name}: ${Explore.formatReport(progress)}`)
+    }
+  })
   totalOps += report.ops
   totalRuns += report.runs
   console.log(`${name}: ${Explore.formatReport(report)}`)

@@ -27,6 +27,7 @@ import { type SpawnSyncReturns, spawnSync } from "node:child_process"
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { delimiter, dirname, join, relative, resolve } from "node:path"
+import { stripVTControlCharacters } from "node:util"
 import * as esbuild from "esbuild"
 
 /** The newest Effect release this package was checked against; raise it when a newer one passes. */
@@ -60,6 +61,10 @@ const tsc = join(root, "node_modules", ".bin", "tsc")
 const node24 = join(root, "node_modules", ".bin", "node")
 const systemNode = process.env.SMOKE_SYSTEM_NODE ?? findSystemNode()
 const devEffect = JSON.parse(readFileSync(join(root, "node_modules", "effect", "package.json"), "utf8")).version
+const effectVitest = JSON.parse(
+  readFileSync(join(root, "node_modules", "@effect", "vitest", "package.json"), "utf8")
+).version
+const vitestVersion = JSON.parse(readFileSync(join(root, "node_modules", "vitest", "package.json"), "utf8")).version
 const typesNode = JSON.parse(readFileSync(join(root, "node_modules", "@types", "node", "package.json"), "utf8")).version
 const publicModules = readdirSync(join(root, "src"))
   .filter((f) => f.endsWith(".ts") && f !== "index.ts")
@@ -149,11 +154,13 @@ const packed = step("npm pack", () => {
 })[0]!
 const tarball = join(work, packed.filename)
 
-step("the smoke program covers every module", () => {
-  const program = readFileSync(join(root, "consumer", "node", "main.ts"), "utf8")
-  const missing = publicModules.filter((m) => !program.includes(`from "effect-go/${m}"`))
+step("the smoke programs cover every module", () => {
+  const programs = ["node/main.ts", "vitest/kit.test.ts"].map((f) => readFileSync(join(root, "consumer", f), "utf8"))
+  const missing = publicModules.filter((m) => !programs.some((p) => p.includes(`from "effect-go/${m}"`)))
   if (missing.length > 0)
-    fail(`consumer/node/main.ts does not import ${missing.map((m) => `effect-go/${m}`).join(", ")}`)
+    fail(
+      `no consumer program (consumer/node, consumer/vitest) imports ${missing.map((m) => `effect-go/${m}`).join(", ")}`
+    )
 })
 
 step("tarball contents", () => {
@@ -264,7 +271,9 @@ for (const effectVersion of effectVersions) {
           "@types/node": typesNode,
           effect: effectVersion,
           "effect-go": `file:${tarball}`,
-          ...(withTypeScript5 ? { typescript: TYPESCRIPT_5 } : {})
+          ...(withTypeScript5 ? { typescript: TYPESCRIPT_5 } : {}),
+          // effect-go/vitest's optional peers, as a test project has them.
+          ...(withTypeScript5 ? { "@effect/vitest": effectVitest, vitest: vitestVersion } : {})
         }
       },
       null,
@@ -316,6 +325,21 @@ for (const effectVersion of effectVersions) {
       run(nodeBin, [join(dir, "node", "out", "main.js")], dir, { timeoutMs: 60_000 })
     )
     console.log(`    ${out.split("\n").at(-1)}`)
+  }
+
+  if (withTypeScript5) {
+    step(
+      `${label}: tsc (vitest consumer: effect-go/vitest against @effect/vitest ${effectVitest}, vitest ${vitestVersion})`,
+      () => run(tsc, ["-p", join(dir, "vitest", "tsconfig.json")], dir)
+    )
+    // Every test passes only if the kit works: the `fails` ones pass when it fails them.
+    const out = step(`${label}: vitest run (vitest consumer, Node 24)`, () =>
+      run(node24, [join(dir, "node_modules", "vitest", "vitest.mjs"), "run", "--root", join(dir, "vitest")], dir, {
+        timeoutMs: 120_000
+      })
+    )
+    const tests = /Tests\s+(.*)/.exec(stripVTControlCharacters(out))?.[1]
+    console.log(`    ${tests ?? out.split("\n").at(-1)}`)
   }
 
   step(`${label}: tsc (browser consumer: bundler resolution, DOM, no Node types, no skipLibCheck)`, () =>

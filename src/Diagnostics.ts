@@ -648,6 +648,19 @@ export type {
   Collected
 }
 
+export type {
+  /**
+   * One fiber parked on a primitive, as each primitive's `blocked` returns
+   * it (`Chan.blocked`, `Mutex.blocked`, ...): the primitive's kind and
+   * name, the operation, the fiber's id, and since when (its Clock's
+   * milliseconds).
+   *
+   * @category models
+   * @since 0.1.0
+   */
+  BlockedFiber
+} from "./internal/waiters.ts"
+
 // -----------------------------------------------------------------------------
 // The layer
 // -----------------------------------------------------------------------------

@@ -89,6 +89,14 @@ export * as Semaphore from "./Semaphore.ts"
  */
 export * as SingleFlight from "./SingleFlight.ts"
 /**
+ * A testing kit: goleak's leak check, assertions over blocked fibers and
+ * deadlocks, and a seeded schedule explorer (`effect-go/vitest` wires it
+ * into `@effect/vitest`).
+ *
+ * @since 0.1.0
+ */
+export * as Testing from "./Testing.ts"
+/**
  * Go's `time.Ticker`: a channel that ticks at an interval.
  *
  * @since 0.1.0

@@ -7,10 +7,16 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/testing/TestClock"
 import * as Chan from "../src/Chan.ts"
+import * as Cond from "../src/Cond.ts"
 import * as Diagnostics from "../src/Diagnostics.ts"
+import * as ErrGroup from "../src/ErrGroup.ts"
 import * as FiberMonitor from "../src/FiberMonitor.ts"
 import * as Mutex from "../src/Mutex.ts"
+import * as Once from "../src/Once.ts"
+import * as RWMutex from "../src/RWMutex.ts"
 import * as Select from "../src/Select.ts"
+import * as SingleFlight from "../src/SingleFlight.ts"
+import * as WaitGroup from "../src/WaitGroup.ts"
 import { it } from "./utils/leak.ts"
 import { beforeEach } from "vitest"
 import { expectDeadlocks } from "./utils/detector.ts"
@@ -274,6 +280,105 @@ describe("Diagnostics.findDeadlocks", () => {
       respond()
       expect(yield* Fiber.join(fibers[0]!)).toStrictEqual(Option.some("ok"))
       yield* Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    })
+  )
+})
+
+describe("Diagnostics.findDeadlocks: one test per shape", () => {
+  /** The one deadlock involving `fibers`, of the given kind. */
+  const theDeadlock = (kind: Diagnostics.Deadlock["kind"], fibers: ReadonlyArray<Fiber.Fiber<unknown, unknown>>) =>
+    Effect.map(Diagnostics.findDeadlocks, (found) => {
+      const mine = deadlocksOf(found, fibers)
+      expect(mine.map((d) => d.kind)).toStrictEqual([kind])
+      return mine[0]!
+    })
+
+  it.effect("the seed's RLock under Lock (String() under the write lock)", () =>
+    Effect.gen(function* () {
+      const mu = yield* RWMutex.make({ name: "Customer.mu" })
+      const fiber = yield* Effect.forkChild(RWMutex.withLock(mu)(RWMutex.withRLock(mu)(Effect.void)))
+      yield* settle
+      const deadlock = yield* theDeadlock("cycle", [fiber])
+      expect(deadlock.fibers.map((f) => f.waitsOn[0]!.op)).toStrictEqual(["rLock"])
+      expect(deadlock.cycle!.map((f) => f.id)).toStrictEqual([fiber.id])
+      yield* Fiber.interrupt(fiber)
+      expect(yield* RWMutex.isLocked(mu)).toBe(false)
+    })
+  )
+
+  it.effect("a forgotten done: the region's only fiber waits on a count nobody will take", () =>
+    Effect.gen(function* () {
+      const wg = yield* WaitGroup.make({ name: "wg" })
+      yield* WaitGroup.add(wg, 1)
+      const fiber = yield* Effect.forkChild(
+        Effect.andThen(Effect.sleep("10 millis"), WaitGroup.wait(wg)) // the worker forgot WaitGroup.done
+      ).pipe(FiberMonitor.track(FiberMonitor.make({ name: "forgot done" })))
+      yield* settle
+      expect(deadlocksOf(yield* Diagnostics.findDeadlocks, [fiber])).toHaveLength(0) // still sleeping
+      yield* TestClock.adjust("10 millis")
+      yield* settle
+      const deadlock = yield* theDeadlock("asleep", [fiber])
+      expect(deadlock.region).toBe("forgot done")
+      expect(deadlock.dump.primitives[0]!.state).toStrictEqual({ count: 1 })
+      yield* Fiber.interrupt(fiber)
+    })
+  )
+
+  it.effect("a Cond wait with no signaller", () =>
+    Effect.gen(function* () {
+      const mu = yield* Mutex.make({ name: "mu" })
+      const ready = yield* Cond.make(mu, { name: "ready" })
+      const fiber = yield* Effect.forkChild(Mutex.withLock(mu)(Cond.wait(ready))).pipe(
+        FiberMonitor.track(FiberMonitor.make({ name: "cond" }))
+      )
+      yield* settle
+      const deadlock = yield* theDeadlock("asleep", [fiber])
+      expect(deadlock.fibers[0]!.waitsOn[0]).toStrictEqual({ kind: "Cond", name: "ready", op: "wait" })
+      yield* Fiber.interrupt(fiber)
+    })
+  )
+
+  it.effect("a Once initializer waiting on a child that calls the same Once", () =>
+    Effect.gen(function* () {
+      const once = yield* Once.make({ name: "config" })
+      const fiber = yield* Effect.forkChild(
+        Once.do(
+          once,
+          Effect.scoped(
+            Effect.gen(function* () {
+              const wg = yield* WaitGroup.make({ name: "children" })
+              yield* WaitGroup.go(wg, Once.do(once, Effect.void))
+              yield* WaitGroup.wait(wg)
+            })
+          )
+        )
+      )
+      yield* settle
+      const deadlock = yield* theDeadlock("cycle", [fiber])
+      expect(deadlock.fibers.map((f) => f.waitsOn[0]!.kind).sort()).toStrictEqual(["Once", "WaitGroup"])
+      expect(deadlock.cycle).toHaveLength(2)
+      yield* Fiber.interrupt(fiber)
+    })
+  )
+
+  it.effect("a SingleFlight recursion through a forked child", () =>
+    Effect.gen(function* () {
+      const flights = yield* SingleFlight.make<number>({ name: "users" })
+      const load: Effect.Effect<number> = Effect.scoped(
+        Effect.gen(function* () {
+          const group = yield* ErrGroup.make({ name: "load" })
+          // The flight's function forks a child that asks for the same key.
+          yield* ErrGroup.go(group, SingleFlight.do(flights, "user:1", load))
+          yield* ErrGroup.wait(group)
+          return 1
+        })
+      )
+      const fiber = yield* Effect.forkChild(SingleFlight.do(flights, "user:1", load))
+      yield* settle
+      const deadlock = yield* theDeadlock("cycle", [fiber])
+      const kinds = new Set(deadlock.fibers.flatMap((f) => f.waitsOn.map((w) => w.kind)))
+      expect([...kinds].sort()).toStrictEqual(["ErrGroup", "SingleFlight"])
+      yield* Fiber.interrupt(fiber)
     })
   )
 })

@@ -32,8 +32,8 @@ const slice = (model: ModelName, seed: number, maxOps: number) =>
     const replay = (s: number) =>
       `${replayCommand(model, s)}  (or: CHAOS_MODEL=${model} CHAOS_SEED=${s} npx vitest run test/chaos.test.ts)`
     const report = yield* Explore.explore(
-      replaying ? { seed: replaySeed, runs: 1, replay } : { seed, maxOps, replay },
-      models[model]
+      models[model],
+      replaying ? { seed: replaySeed, runs: 1, replay } : { seed, maxOps, replay }
     )
     console.log(`chaos ${model}: ${Explore.formatReport(report)}`)
     if (report.failure !== undefined) expect.fail(Explore.formatFailure(report.failure))
@@ -82,12 +82,14 @@ describe("explorer", () => {
 
   it.live("a model's failure is reported with its seed, its replay line, and whether it reproduces", () =>
     Effect.gen(function* () {
-      const report = yield* Explore.explore({ seed: 100, runs: 50, replay: (s) => `replay ${s}` }, (chaos) =>
-        Effect.gen(function* () {
-          const n = chaos.int(10)
-          chaos.trace(n)
-          if (n === 7) return yield* chaos.fail(`drew ${n}`)
-        })
+      const report = yield* Explore.explore(
+        (chaos) =>
+          Effect.gen(function* () {
+            const n = chaos.int(10)
+            chaos.trace(n)
+            if (n === 7) return yield* chaos.fail(`drew ${n}`)
+          }),
+        { seed: 100, runs: 50, replay: (s) => `replay ${s}` }
       )
       const failure = report.failure!
       expect(failure.kind).toBe("failed")
@@ -96,25 +98,29 @@ describe("explorer", () => {
       expect(failure.reproduced).toBe(true)
       expect(report.lastSeed).toBe(failure.seed)
       // Replaying that seed alone fails the same way.
-      const again = yield* Explore.explore({ seed: failure.seed, runs: 1 }, (chaos) =>
-        chaos.int(10) === 7 ? chaos.fail("drew 7") : Effect.void
-      )
+      const again = yield* Explore.explore((chaos) => (chaos.int(10) === 7 ? chaos.fail("drew 7") : Effect.void), {
+        seed: failure.seed,
+        runs: 1
+      })
       expect(again.failure?.message).toBe("drew 7")
     })
   )
 
   it.live("a deadlock is detected without a timeout, and a fiber left alive is a leak", () =>
     Effect.gen(function* () {
-      const deadlock = yield* Explore.explore({ seed: 1, runs: 3 }, () =>
-        Effect.flatMap(Effect.forkChild(Effect.never), Fiber.join)
-      )
+      const deadlock = yield* Explore.explore(() => Effect.flatMap(Effect.forkChild(Effect.never), Fiber.join), {
+        seed: 1,
+        runs: 3
+      })
       expect(deadlock.failure?.kind).toBe("deadlock")
       expect(deadlock.runs).toBe(1)
-      const leak = yield* Explore.explore({ seed: 1, runs: 3 }, () => Effect.asVoid(Effect.forkDetach(Effect.never)))
+      const leak = yield* Explore.explore(() => Effect.asVoid(Effect.forkDetach(Effect.never)), { seed: 1, runs: 3 })
       expect(leak.failure?.kind).toBe("leak")
-      const livelock = yield* Explore.explore({ seed: 1, runs: 1, runTimeoutMillis: 200 }, () =>
-        Effect.forever(Effect.yieldNow)
-      )
+      const livelock = yield* Explore.explore(() => Effect.forever(Effect.yieldNow), {
+        seed: 1,
+        runs: 1,
+        runTimeoutMillis: 200
+      })
       expect(livelock.failure?.kind).toBe("timeout")
     })
   )
@@ -122,17 +128,19 @@ describe("explorer", () => {
   it.live("interruptLater interrupts at a seeded point; time is a TestClock", () =>
     Effect.gen(function* () {
       const points: Array<number> = []
-      const report = yield* Explore.explore({ seed: 5, runs: 20 }, (chaos) =>
-        Effect.gen(function* () {
-          let steps = 0
-          const fiber = yield* Effect.forkChild(
-            Effect.forever(Effect.sync(() => steps++).pipe(Effect.andThen(Effect.yieldNow)))
-          )
-          yield* chaos.interruptLater(fiber, 8)
-          yield* Fiber.await(fiber)
-          points.push(steps)
-          yield* Effect.sleep("1 hour").pipe(Effect.forkChild, Effect.flatMap(Fiber.interrupt))
-        })
+      const report = yield* Explore.explore(
+        (chaos) =>
+          Effect.gen(function* () {
+            let steps = 0
+            const fiber = yield* Effect.forkChild(
+              Effect.forever(Effect.sync(() => steps++).pipe(Effect.andThen(Effect.yieldNow)))
+            )
+            yield* chaos.interruptLater(fiber, 8)
+            yield* Fiber.await(fiber)
+            points.push(steps)
+            yield* Effect.sleep("1 hour").pipe(Effect.forkChild, Effect.flatMap(Fiber.interrupt))
+          }),
+        { seed: 5, runs: 20 }
       )
       expect(report.failure).toBeUndefined()
       expect(new Set(points).size).toBeGreaterThan(1)

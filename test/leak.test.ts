@@ -15,7 +15,12 @@ describe("leak check", () => {
           })
         )
       )
-      expect(exit).toEqual(Exit.fail(new FiberLeakError({ leaked: 1, started: 2 })))
+      expect(Exit.isFailure(exit)).toBe(true)
+      const error = Exit.isFailure(exit) ? exit.cause.reasons[0] : undefined
+      expect(error?._tag).toBe("Fail")
+      const leak = error?._tag === "Fail" ? error.error : undefined
+      expect(leak).toBeInstanceOf(FiberLeakError)
+      expect(leak).toMatchObject({ leaked: 1, started: 2, fibers: [{ name: "unnamed", count: 1 }] })
       yield* Fiber.interrupt(leaked!)
     })
   )

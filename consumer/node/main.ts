@@ -9,11 +9,12 @@
  * each module's semantics (the test suite does that): one small scenario per
  * module, with a known answer.
  */
-import { Cause, Data, Effect, Exit, Fiber, Option } from "effect"
+import { Cause, Data, Deferred, Effect, Exit, Fiber, Option } from "effect"
 import * as EffectGo from "effect-go"
 import {
   Chan,
   Cond,
+  Diagnostics,
   ErrGroup,
   FiberMonitor,
   GoContext,
@@ -24,6 +25,7 @@ import {
   Select,
   Semaphore,
   SingleFlight,
+  Testing,
   Ticker,
   Timer,
   WaitGroup,
@@ -31,6 +33,7 @@ import {
 } from "effect-go"
 import * as ChanSubpath from "effect-go/Chan"
 import * as CondSubpath from "effect-go/Cond"
+import * as DiagnosticsSubpath from "effect-go/Diagnostics"
 import * as ErrGroupSubpath from "effect-go/ErrGroup"
 import * as FiberMonitorSubpath from "effect-go/FiberMonitor"
 import * as GoContextSubpath from "effect-go/GoContext"
@@ -41,6 +44,7 @@ import * as RWMutexSubpath from "effect-go/RWMutex"
 import * as SelectSubpath from "effect-go/Select"
 import * as SemaphoreSubpath from "effect-go/Semaphore"
 import * as SingleFlightSubpath from "effect-go/SingleFlight"
+import * as TestingSubpath from "effect-go/Testing"
 import * as TickerSubpath from "effect-go/Ticker"
 import * as TimerSubpath from "effect-go/Timer"
 import * as WaitGroupSubpath from "effect-go/WaitGroup"
@@ -70,6 +74,7 @@ const exportsMap = Effect.gen(function* () {
   const same = [
     EffectGo.Chan === ChanSubpath,
     EffectGo.Cond === CondSubpath,
+    EffectGo.Diagnostics === DiagnosticsSubpath,
     EffectGo.ErrGroup === ErrGroupSubpath,
     EffectGo.FiberMonitor === FiberMonitorSubpath,
     EffectGo.GoContext === GoContextSubpath,
@@ -80,6 +85,7 @@ const exportsMap = Effect.gen(function* () {
     EffectGo.Select === SelectSubpath,
     EffectGo.Semaphore === SemaphoreSubpath,
     EffectGo.SingleFlight === SingleFlightSubpath,
+    EffectGo.Testing === TestingSubpath,
     EffectGo.Ticker === TickerSubpath,
     EffectGo.Timer === TimerSubpath,
     EffectGo.WaitGroup === WaitGroupSubpath,
@@ -272,6 +278,97 @@ const monitor = Effect.gen(function* () {
   yield* expectEqual("FiberMonitor: nothing left alive", FiberMonitor.live(m), 0)
 })
 
+const diagnostics = Effect.gen(function* () {
+  const a = yield* Mutex.make({ name: "a" })
+  const b = yield* Mutex.make({ name: "b" })
+  // Each fiber takes one lock, waits until both are taken, then wants the
+  // other: a lock-order inversion.
+  const bothLocked = yield* Deferred.make<void>()
+  let locked = 0
+  const transfer = (from: Mutex.Mutex, to: Mutex.Mutex) =>
+    Effect.gen(function* () {
+      if (++locked === 2) yield* Deferred.succeed(bothLocked, undefined)
+      yield* Deferred.await(bothLocked)
+      yield* Mutex.withLock(to)(Effect.void)
+    }).pipe(Mutex.withLock(from))
+  const ab = yield* Effect.forkChild(transfer(a, b))
+  const ba = yield* Effect.forkChild(transfer(b, a))
+  yield* Effect.sleep("10 millis")
+  const dump = yield* Diagnostics.dump
+  yield* expectEqual(
+    "Diagnostics: the dump shows both mutexes with one fiber blocked on each",
+    dump.primitives
+      .filter((p) => p.name === "a" || p.name === "b")
+      .map((p) => [p.name, p.blocked.length])
+      .sort(),
+    [
+      ["a", 1],
+      ["b", 1]
+    ]
+  )
+  const found = yield* Diagnostics.findDeadlocks
+  yield* expectEqual(
+    "Diagnostics: the detector finds the cycle",
+    found.map((d) => [d.kind, d.fibers.length]),
+    [["cycle", 2]]
+  )
+  const failed = yield* Diagnostics.failDeadlocked(found[0]!)
+  yield* expectEqual("Diagnostics: failDeadlocked ends both fibers", failed, 2)
+  const exits = [yield* Fiber.await(ab), yield* Fiber.await(ba)]
+  yield* expectEqual(
+    "Diagnostics: they die with DeadlockError",
+    exits.map((e) => Exit.isFailure(e) && Cause.squash(e.cause) instanceof Diagnostics.DeadlockError),
+    [true, true]
+  )
+})
+
+const testing = Effect.gen(function* () {
+  const leak = yield* Effect.flip(
+    Testing.leakCheck(
+      Effect.gen(function* () {
+        const jobs = yield* Chan.make<number>(0, { name: "jobs" })
+        // Named "startWorker" where it is forked; it names itself "worker" once it runs.
+        yield* Effect.forkDetach(Chan.recv(jobs).pipe(Effect.withSpan("worker"))).pipe(Effect.withSpan("startWorker"))
+      }),
+      { name: "smoke" }
+    )
+  )
+  yield* expectEqual(
+    "Testing: leakCheck names the leaked fiber",
+    [leak._tag, leak.leaked, leak.fibers],
+    ["FiberLeakError", 1, [{ name: "startWorker", count: 1 }]]
+  )
+  yield* expectEqual(
+    "Testing: the leak shows where it is blocked",
+    leak.blocked?.primitives.map((p) => [p.kind, p.name, p.blocked[0]?.fiber.name, p.blocked[0]?.op]),
+    [["Chan", "jobs", "worker", "recv"]]
+  )
+  let raced = 0
+  const report = yield* Testing.explore(
+    (chaos) =>
+      Effect.gen(function* () {
+        let seats = 1
+        const book = Effect.gen(function* () {
+          if (seats > 0) {
+            yield* Effect.yieldNow
+            seats--
+          }
+        })
+        yield* Effect.all([book, book], { concurrency: "unbounded" })
+        if (seats < 0) {
+          raced++
+          return yield* chaos.fail(`oversold: ${seats}`)
+        }
+      }),
+    { seed: 1, runs: 50 }
+  )
+  yield* expectEqual(
+    "Testing: explore finds the check-then-act race, and it reproduces",
+    [report.failure?.kind, report.failure?.message, report.failure?.reproduced, raced > 0],
+    ["failed", "oversold: -1", true, true]
+  )
+})
+
 const main = Effect.gen(function* () {
   yield* exportsMap
   yield* chan
@@ -282,6 +379,8 @@ const main = Effect.gen(function* () {
   yield* groups
   yield* contexts
   yield* monitor
+  yield* diagnostics
+  yield* testing
 })
 
 // A hang is a failure too.
