@@ -1,11 +1,27 @@
 /**
- * Every example, in tour order: the Coordination Guide and Go Concurrency,
- * then WaitGroup Deep Dive, Correctness & Trade-offs, sync.WaitGroup and the
- * cheat sheet (the documents are listed in Example.ts). Each list lives in a
- * file of its own so that they can grow independently.
+ * Every example, in tour order: the Coordination Guide and Go Concurrency
+ * (ending with the testing kit's examples, which follow Go Concurrency's
+ * rules and its data-race gotchas), then WaitGroup Deep Dive, Correctness &
+ * Trade-offs, sync.WaitGroup and the cheat sheet (the documents are listed
+ * in Example.ts). Each list lives in a file of its own so that they can grow
+ * independently.
  */
 import type { Example } from "./Example.ts"
 import { examples as coordinationAndGoConcurrency } from "./list-coordination-go-concurrency.ts"
 import { examples as waitGroupAndTradeOffs } from "./list-waitgroup-trade-offs.ts"
+import * as testingDeadlockAssertion from "./testing-deadlock-assertion.ts"
+import * as testingExplore from "./testing-explore.ts"
+import * as testingLeakCheck from "./testing-leak-check.ts"
 
-export const examples: ReadonlyArray<Example> = [...coordinationAndGoConcurrency, ...waitGroupAndTradeOffs]
+/** The testing kit (`Testing`, `effect-go/vitest`): Go Concurrency sections, tested the way Go tests them. */
+const testingKit: ReadonlyArray<Example> = [
+  testingLeakCheck.example,
+  testingDeadlockAssertion.example,
+  testingExplore.example
+]
+
+export const examples: ReadonlyArray<Example> = [
+  ...coordinationAndGoConcurrency,
+  ...testingKit,
+  ...waitGroupAndTradeOffs
+]

@@ -36,7 +36,7 @@
  * import { Chan } from "effect-go"
  * import * as Testing from "effect-go/Testing"
  *
- * // Fails with FiberLeakError: "1 of the 2 fibers started by the checked effect
+ * // Fails with FiberLeakError: "1 fiber forked by the checked effect
  * // is still alive after it ended: 1 × unnamed ... Chan "jobs" ... recv"
  * const test = Testing.leakCheck(
  *   Effect.gen(function* () {
@@ -106,12 +106,12 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
  * parked on effect-go primitives:
  *
  * ```text
- * 2 of the 4 fibers started by "pool stops its workers" are still alive after it ended:
- * 2 × "startWorkers" (named by the span or `fiber` log annotation where they were forked)
+ * 2 of the 3 fibers forked by "pool stops its workers" are still alive after it ended:
+ * 2 × "startWorkers" (named by the span or `fiber` log annotation in force at the fork)
  *
  * effect-go: 2 fibers blocked on 1 primitive
  *
- * Chan "jobs" (capacity 0, len 0, closed false)
+ * Chan "jobs" (capacity 0, len 0)
  *   fiber #12 "worker": recv, blocked 0ms
  *   fiber #13 "worker": recv, blocked 0ms
  * ```
@@ -146,9 +146,12 @@ export class FiberLeakError extends Data.TaggedError("FiberLeakError")<{
   override get message(): string {
     const who = this.region === undefined ? "the checked effect" : JSON.stringify(this.region)
     const names = this.fibers.map((g) => `${g.count} × ${g.name === "unnamed" ? "unnamed" : JSON.stringify(g.name)}`)
+    // The checked effect's own fiber is among `started`, and it always ended.
+    const forked = this.started - 1
     const lines = [
-      `${this.leaked} of the ${plural(this.started, "fiber")} started by ${who} ${this.leaked === 1 ? "is" : "are"} still alive after it ended:`,
-      `${names.join(", ")} (named by the span or \`fiber\` log annotation where they were forked)`
+      `${this.leaked === forked ? plural(forked, "fiber") : `${this.leaked} of the ${plural(forked, "fiber")}`} ` +
+        `forked by ${who} ${this.leaked === 1 ? "is" : "are"} still alive after it ended:`,
+      `${names.join(", ")} (named by the span or \`fiber\` log annotation in force at the fork)`
     ]
     if (this.blocked !== undefined) lines.push("", Diagnostics.format(this.blocked))
     return lines.join("\n")
@@ -206,7 +209,8 @@ const withoutStack = <E extends Error>(error: E): E => {
 
 const nameOf = (options: unknown): string | undefined | Error => {
   if (options === undefined) return undefined
-  if (typeof options !== "object" || options === null) return invalidArgument("Testing.leakCheck", "an options object", options)
+  if (typeof options !== "object" || options === null)
+    return invalidArgument("Testing.leakCheck", "an options object", options)
   const name = (options as LeakCheckOptions).name
   if (name !== undefined && typeof name !== "string")
     return invalidArgument("Testing.leakCheck", "a string (the `name` option)", name)
@@ -262,14 +266,18 @@ export const leakCheck = <A, E, R>(
     // Only the body's fiber (and what it starts) runs under the region: the
     // fiber that checks is no leak of its own.
     const service = serviceFor(region, fiber.getRef(Metric.FiberRuntimeMetrics))
-    const checked = Effect.forkChild(Effect.scoped(body as Effect.Effect<A, E, Exclude<R, Scope.Scope> | Scope.Scope>)).pipe(
+    const checked = Effect.forkChild(
+      Effect.scoped(body as Effect.Effect<A, E, Exclude<R, Scope.Scope> | Scope.Scope>)
+    ).pipe(
       Effect.provideService(Metric.FiberRuntimeMetrics, service),
       Effect.flatMap(Fiber.await),
-      Effect.flatMap((exit) =>
-        Effect.andThen(
+      Effect.flatMap((exit) => {
+        // From here the check judges the fibers left, as leaks: the
+        // detector's all-asleep rule must not report them meanwhile.
+        region.close()
+        return Effect.andThen(
           graceTurns(region, GRACE_TURNS),
           Effect.withFiber((self): Effect.Effect<A, E | FiberLeakError> => {
-            region.close()
             if (region.leaked() === 0) return exit
             const error = leakErrorOf(region, self.getRef(Clock.Clock).currentTimeMillisUnsafe())
             // After a failure, the leak is reported as a defect behind it, so
@@ -278,7 +286,7 @@ export const leakCheck = <A, E, R>(
             return Exit.isSuccess(exit) ? Exit.fail(error) : Exit.failCause(Cause.combine(exit.cause, Cause.die(error)))
           })
         )
-      )
+      })
     )
     return checked as Effect.Effect<A, E | FiberLeakError, Exclude<R, Scope.Scope>>
   })
@@ -583,7 +591,7 @@ export const explorePromise = (model: Model, options?: ExploreOptions): Promise<
  * last trace events, and the replay line.
  *
  * ```text
- * failed at seed 1007 (MaxOpsBeforeYield 5, default scheduler, 0 ops, fingerprint 9f2c41d0, reproduced)
+ * failed at seed 1007 (MaxOpsBeforeYield 5, default scheduler, fingerprint 9f2c41d0, reproduced)
  * oversold: -1 seats left
  *   last trace events:
  * replay: EFFECT_GO_SEED=1007 npx vitest run test/booking.test.ts -t '^books the last seat once$'

@@ -30,22 +30,23 @@ const failureOf = (exit: Exit.Exit<unknown, unknown>): unknown => {
  * Go's lock-order inversion: each fiber holds one mutex and wants the
  * other's. Forked with `fork` (children of the caller by default).
  */
-const inversionWith = (fork: <A>(effect: Effect.Effect<A>) => Effect.Effect<Fiber.Fiber<A>>) => Effect.gen(function* () {
-  const a = yield* Mutex.make({ name: "a" })
-  const b = yield* Mutex.make({ name: "b" })
-  const bothHold = yield* Deferred.make<void>()
-  let holding = 0
-  const transfer = (first: Mutex.Mutex, second: Mutex.Mutex, name: string) =>
-    Effect.gen(function* () {
-      if (++holding === 2) yield* Deferred.succeed(bothHold, undefined)
-      yield* Deferred.await(bothHold)
-      yield* Mutex.withLock(second)(Effect.void)
-    }).pipe(Mutex.withLock(first), Effect.withSpan(name))
-  const ab = yield* fork(transfer(a, b, "transfer a→b"))
-  const ba = yield* fork(transfer(b, a, "transfer b→a"))
-  yield* settle
-  return [ab, ba] as const
-})
+const inversionWith = (fork: <A>(effect: Effect.Effect<A>) => Effect.Effect<Fiber.Fiber<A>>) =>
+  Effect.gen(function* () {
+    const a = yield* Mutex.make({ name: "a" })
+    const b = yield* Mutex.make({ name: "b" })
+    const bothHold = yield* Deferred.make<void>()
+    let holding = 0
+    const transfer = (first: Mutex.Mutex, second: Mutex.Mutex, name: string) =>
+      Effect.gen(function* () {
+        if (++holding === 2) yield* Deferred.succeed(bothHold, undefined)
+        yield* Deferred.await(bothHold)
+        yield* Mutex.withLock(second)(Effect.void)
+      }).pipe(Mutex.withLock(first), Effect.withSpan(name))
+    const ab = yield* fork(transfer(a, b, "transfer a→b"))
+    const ba = yield* fork(transfer(b, a, "transfer b→a"))
+    yield* settle
+    return [ab, ba] as const
+  })
 const inversion = inversionWith((effect) => Effect.forkChild(effect))
 
 /**
@@ -114,7 +115,7 @@ describe("Testing.leakCheck", () => {
       expect(leak.blocked?.primitives).toMatchObject([
         { kind: "Chan", name: "jobs", blocked: [{ fiber: { id: worker.id, name: "worker" }, op: "recv" }] }
       ])
-      expect(leak.message).toContain('3 of the 5 fibers started by "my test" are still alive after it ended:')
+      expect(leak.message).toContain('3 of the 4 fibers forked by "my test" are still alive after it ended:')
       expect(leak.message).toContain('1 × "idler", 1 × "startWorker", 1 × unnamed')
       expect(leak.message).toContain('Chan "jobs"')
       expect(leak.message).toContain(`fiber #${worker.id} "worker": recv, blocked 0ms`)
@@ -261,7 +262,9 @@ describe("Testing.expectNoBlockedFibers", () => {
       const exit = yield* Effect.exit(Testing.expectNoBlockedFibers)
       expect(failureOf(exit)).toMatchObject({
         _tag: "BlockedFibersError",
-        dump: { primitives: [{ kind: "WaitGroup", name: "tasks", blocked: [{ fiber: { id: waiter.id }, op: "wait" }] }] }
+        dump: {
+          primitives: [{ kind: "WaitGroup", name: "tasks", blocked: [{ fiber: { id: waiter.id }, op: "wait" }] }]
+        }
       })
       yield* WaitGroup.done(wg)
       yield* Fiber.join(waiter)
@@ -333,7 +336,9 @@ describe("Testing.explore", () => {
       expect(failure.reproduced).toBe(true)
       expect(failure.replay).toBe(`explore again with { seed: ${failure.seed}, runs: 1 }`)
       expect(failure.cause).toBeDefined()
-      expect(Testing.formatFailure(failure)).toContain(`failed at seed ${failure.seed} (MaxOpsBeforeYield ${failure.budget}`)
+      expect(Testing.formatFailure(failure)).toContain(
+        `failed at seed ${failure.seed} (MaxOpsBeforeYield ${failure.budget}`
+      )
       expect(Testing.formatReport(report)).toContain(`FAILED at seed ${failure.seed}`)
       // The seed alone replays the same run: same schedule, same trace.
       const replay = yield* Testing.explore(booking(false), { seed: failure.seed, runs: 1 })
@@ -400,6 +405,23 @@ describe("Testing.explore", () => {
     })
   )
 
+  it.live("the model's chaos methods work detached, passed as callbacks", () =>
+    Effect.gen(function* () {
+      const report = yield* Testing.explore(
+        (chaos) =>
+          Effect.gen(function* () {
+            const { count, int, fail } = chaos
+            ;["a", "b"].forEach(chaos.trace)
+            for (const n of [1, 2]) count(n)
+            if (int(2) > 1) return yield* fail("int(2) drew more than 1")
+          }),
+        { seed: 3, runs: 5 }
+      )
+      expect(report.failure).toBeUndefined()
+      expect(report.ops).toBe(15)
+    })
+  )
+
   it.live("bad input is a defect with InvalidArgumentError, never a throw while building", () =>
     Effect.gen(function* () {
       const model = booking(true)
@@ -421,10 +443,16 @@ describe("Testing.explore", () => {
       expect(yield* message(Testing.explore(model, { budgets: [2, 8] }))).toContain(
         "Testing.explore: expected a non-empty array of integers >= 3, or { min, max } with integers 3 <= min <= max"
       )
-      expect(yield* message(Testing.explore(model, { budgets: { min: 10, max: 5 } }))).toContain("(the `budgets` option)")
+      expect(yield* message(Testing.explore(model, { budgets: { min: 10, max: 5 } }))).toContain(
+        "(the `budgets` option)"
+      )
       expect(
-        yield* message(Testing.explore(model, { schedulers: ["fast"] as unknown as ReadonlyArray<Testing.SchedulerKind> }))
-      ).toBe('Testing.explore: expected a non-empty array of "default" and "sync" (the `schedulers` option), got an array of length 1')
+        yield* message(
+          Testing.explore(model, { schedulers: ["fast"] as unknown as ReadonlyArray<Testing.SchedulerKind> })
+        )
+      ).toBe(
+        'Testing.explore: expected a non-empty array of "default" and "sync" (the `schedulers` option), got an array of length 1'
+      )
       expect(yield* message(Testing.explore(model, "x" as unknown as Testing.ExploreOptions))).toBe(
         'Testing.explore: expected an options object, got the string "x"'
       )

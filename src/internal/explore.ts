@@ -429,6 +429,20 @@ const RECENT = 24
 
 const isCount = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 0
 
+/** The methods of {@link Chaos}: bound to their run, so that they work detached. */
+const CHAOS_METHODS = [
+  "int",
+  "between",
+  "chance",
+  "pick",
+  "yields",
+  "interruptLater",
+  "count",
+  "trace",
+  "note",
+  "fail"
+] as const satisfies ReadonlyArray<keyof Chaos>
+
 class ChaosImpl implements Chaos {
   readonly seed: number
   readonly budget: number
@@ -445,6 +459,8 @@ class ChaosImpl implements Chaos {
     this.budget = budget
     this.scheduler = scheduler
     this.prng = new Prng(deriveState(seed, STREAM_MODEL))
+    // A model passes these around as callbacks (`items.forEach(chaos.trace)`).
+    for (const method of CHAOS_METHODS) Object.defineProperty(this, method, { value: this[method].bind(this) })
   }
   int(n: number): number {
     if (!(isCount(n) && n > 0)) throw invalidArgument("Chaos.int", "a positive integer", n)
@@ -532,7 +548,7 @@ const describeNotes = (chaos: ChaosImpl): Array<string> => [
       return `${label}: (could not describe: ${String(error)})`
     }
   }),
-  `last trace events: ${chaos.recentEvents().join(" ")}`
+  ...(chaos.recentEvents().length === 0 ? [] : [`last trace events: ${chaos.recentEvents().join(" ")}`])
 ]
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`
@@ -692,7 +708,7 @@ export const runSeed = async (
     const message =
       `${region.leaked()} of the ${plural(region.started, "fiber")} the run started ` +
       `${region.leaked() === 1 ? "is" : "are"} still alive after it returned: ${leakedNames(region)} ` +
-      `(named by the span or \`fiber\` log annotation where they were forked)${dumpText()}`
+      `(named by the span or \`fiber\` log annotation in force at the fork)${dumpText()}`
     const notes = describeNotes(chaos)
     await releaseParked()
     return fail("leak", message, notes, undefined)
@@ -778,7 +794,8 @@ const withSignal = (options: ExploreOptions | undefined, signal: AbortSignal): E
 export const formatFailure = (failure: Failure): string =>
   [
     `${failure.kind} at seed ${failure.seed} (MaxOpsBeforeYield ${failure.budget}, ${failure.scheduler} scheduler, ` +
-      `${failure.ops} ops, fingerprint ${failure.fingerprint}` +
+      (failure.ops === 0 ? "" : `${failure.ops} ops, `) +
+      `fingerprint ${failure.fingerprint}` +
       (failure.reproduced === undefined ? ")" : failure.reproduced ? ", reproduced)" : ", NOT reproduced on a re-run)"),
     failure.message,
     ...failure.notes.map((note) => `  ${note}`),
@@ -788,8 +805,8 @@ export const formatFailure = (failure: Failure): string =>
 /** A one-line summary of a report. */
 export const formatReport = (report: Report): string =>
   `${report.runs} runs (seeds ${report.firstSeed}..${report.lastSeed}; ${report.bySchedulers.default} default, ` +
-  `${report.bySchedulers.sync} sync scheduler), ${report.ops} operations in ${(report.elapsedMillis / 1000).toFixed(1)} s: ` +
-  `${report.opsPerSecond} ops/s` +
+  `${report.bySchedulers.sync} sync scheduler) in ${(report.elapsedMillis / 1000).toFixed(1)} s` +
+  (report.ops === 0 ? "" : `, ${report.ops} operations: ${report.opsPerSecond} ops/s`) +
   (report.failure === undefined ? "" : `; FAILED at seed ${report.failure.seed}`)
 
 // -----------------------------------------------------------------------------
