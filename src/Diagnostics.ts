@@ -62,8 +62,7 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
-import * as References from "effect/References"
-import { cycleIn, type Edge, type Snapshot, type Seen, snapshot, stuckAmong } from "./internal/analysis.ts"
+import { cycleIn, type Edge, fiberInfo, type Snapshot, type Seen, snapshot, stuckAmong } from "./internal/analysis.ts"
 import { invalidArgument } from "./internal/copied.ts"
 import { parseDuration } from "./internal/duration.ts"
 import { activeRegions, countsFor, Region, serviceFor } from "./internal/regions.ts"
@@ -212,16 +211,6 @@ export class DeadlockError extends Data.TaggedError("DeadlockError")<{
 // -----------------------------------------------------------------------------
 // Taking a dump
 // -----------------------------------------------------------------------------
-
-const fiberInfo = (fiber: AnyFiber): FiberInfo => {
-  const span = fiber.cache.span
-  let name: string | undefined = span?._tag === "Span" ? span.name : undefined
-  if (name === undefined) {
-    const annotated = fiber.getRef(References.CurrentLogAnnotations).fiber
-    if (annotated !== undefined) name = String(annotated)
-  }
-  return { id: fiber.id, name }
-}
 
 /** What `fiber`'s Clock reads now. */
 const clockOf = (fiber: AnyFiber): number => fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()

@@ -20,6 +20,7 @@ import * as WaitGroup from "../src/WaitGroup.ts"
 import { it } from "./utils/leak.ts"
 import { beforeEach } from "vitest"
 import { expectDeadlocks } from "./utils/detector.ts"
+import { inversion } from "./utils/shapes.ts"
 
 // These tests make deadlocks on purpose.
 beforeEach(expectDeadlocks)
@@ -35,24 +36,6 @@ const deadlocksOf = (
   found: ReadonlyArray<Diagnostics.Deadlock>,
   fibers: ReadonlyArray<Fiber.Fiber<unknown, unknown>>
 ) => found.filter((d) => d.fibers.some((f) => fibers.some((fiber) => fiber.id === f.fiber.id)))
-
-/** Go's lock-order inversion: each fiber holds one mutex and wants the other's. */
-const inversion = Effect.gen(function* () {
-  const a = yield* Mutex.make({ name: "a" })
-  const b = yield* Mutex.make({ name: "b" })
-  const bothHold = yield* Deferred.make<void>()
-  let holding = 0
-  const transfer = (first: Mutex.Mutex, second: Mutex.Mutex, name: string) =>
-    Effect.gen(function* () {
-      if (++holding === 2) yield* Deferred.succeed(bothHold, undefined)
-      yield* Deferred.await(bothHold)
-      yield* Mutex.withLock(second)(Effect.void)
-    }).pipe(Mutex.withLock(first), Effect.withSpan(name))
-  const ab = yield* Effect.forkChild(transfer(a, b, "transfer a→b"))
-  const ba = yield* Effect.forkChild(transfer(b, a, "transfer b→a"))
-  yield* settle
-  return { a, b, ab, ba }
-})
 
 describe("Diagnostics.dump", () => {
   it.effect("shows every blocked fiber by primitive, with the holder in the way", () =>

@@ -18,6 +18,7 @@ import { expectDeadlocks } from "./utils/detector.ts"
 import { defectOf } from "./utils/exits.ts"
 import { settle } from "./utils/fibers.ts"
 import { it } from "./utils/leak.ts"
+import { booking, inversion, inversionWith } from "./utils/shapes.ts"
 
 /** The error an Exit failed with (its first typed failure), or undefined. */
 const failureOf = (exit: Exit.Exit<unknown, unknown>): unknown => {
@@ -25,56 +26,6 @@ const failureOf = (exit: Exit.Exit<unknown, unknown>): unknown => {
   const fail = exit.cause.reasons.find(Cause.isFailReason)
   return fail?.error
 }
-
-/**
- * Go's lock-order inversion: each fiber holds one mutex and wants the
- * other's. Forked with `fork` (children of the caller by default).
- */
-const inversionWith = (fork: <A>(effect: Effect.Effect<A>) => Effect.Effect<Fiber.Fiber<A>>) =>
-  Effect.gen(function* () {
-    const a = yield* Mutex.make({ name: "a" })
-    const b = yield* Mutex.make({ name: "b" })
-    const bothHold = yield* Deferred.make<void>()
-    let holding = 0
-    const transfer = (first: Mutex.Mutex, second: Mutex.Mutex, name: string) =>
-      Effect.gen(function* () {
-        if (++holding === 2) yield* Deferred.succeed(bothHold, undefined)
-        yield* Deferred.await(bothHold)
-        yield* Mutex.withLock(second)(Effect.void)
-      }).pipe(Mutex.withLock(first), Effect.withSpan(name))
-    const ab = yield* fork(transfer(a, b, "transfer a→b"))
-    const ba = yield* fork(transfer(b, a, "transfer b→a"))
-    yield* settle
-    return [ab, ba] as const
-  })
-const inversion = inversionWith((effect) => Effect.forkChild(effect))
-
-/**
- * Check-then-act across a channel send: a booking checks for a free seat,
- * records the booking on a buffered channel, then takes the seat. Two
- * bookings can both see the last seat when a fiber yields between the check
- * and the act, which Effect's default op budget (2048) never makes happen
- * in so short a fiber.
- */
-const booking =
-  (locked: boolean) =>
-  (chaos: Testing.Chaos): Effect.Effect<void, unknown, Scope.Scope> =>
-    Effect.gen(function* () {
-      let seats = 1
-      const mu = yield* Mutex.make()
-      const audit = yield* Chan.make<string>(2)
-      const checkThenAct = (who: string) =>
-        Effect.gen(function* () {
-          if (seats > 0) {
-            yield* Chan.send(audit, who)
-            seats--
-          }
-        })
-      const book = (who: string) => (locked ? Mutex.withLock(mu)(checkThenAct(who)) : checkThenAct(who))
-      yield* Effect.all([book("ann"), book("bob")], { concurrency: "unbounded" })
-      chaos.trace(seats)
-      if (seats < 0) return yield* chaos.fail(`oversold: ${seats} seats left`)
-    })
 
 describe("Testing.leakCheck", () => {
   it.effect("names the leaked fibers and shows the dump entry of the blocked ones", () =>
@@ -277,7 +228,7 @@ describe("Testing.expectNoDeadlock", () => {
   it.effect("fails with DeadlockError on a lock-order inversion between two mutexes", () =>
     Effect.gen(function* () {
       expectDeadlocks()
-      const [ab, ba] = yield* inversion
+      const { ab, ba } = yield* inversion
       yield* Effect.addFinalizer(() => Fiber.interruptAll([ab, ba]))
       const exit = yield* Effect.exit(Testing.expectNoDeadlock)
       const error = failureOf(exit) as Diagnostics.DeadlockError
@@ -311,7 +262,7 @@ describe("Testing.expectNoDeadlock", () => {
       expectDeadlocks()
       // The inversion in a root fiber of its own: its fibers are in no region.
       const root = Effect.runFork(Effect.scoped(inversionWith((effect) => Effect.forkDetach(effect))))
-      const [ab, ba] = yield* Effect.promise(() => Effect.runPromise(Fiber.join(root)))
+      const { ab, ba } = yield* Effect.promise(() => Effect.runPromise(Fiber.join(root)))
       yield* Effect.addFinalizer(() => Effect.promise(() => Effect.runPromise(Fiber.interruptAll([ab, ba]))))
       yield* Testing.expectNoDeadlock
       const outside = yield* Effect.exit(

@@ -5,39 +5,18 @@ import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import * as Chan from "../src/Chan.ts"
 import { InvalidArgumentError } from "../src/internal/copied.ts"
 import { exploreForTest, seedFromEnv, seedFromName, vitestReplay } from "../src/internal/explore.ts"
 import { LeakRegion, regionOf } from "../src/internal/leaks.ts"
-import * as Mutex from "../src/Mutex.ts"
 import type * as Testing from "../src/Testing.ts"
 import { it, layer, makeMethods } from "../src/vitest.ts"
+import { booking } from "./utils/shapes.ts"
 
 /** The name of the leak check the calling test runs under (undefined: none). */
 const leakCheckName = Effect.withFiber((fiber) => {
   const region = regionOf(fiber.getRef(Metric.FiberRuntimeMetrics))
   return Effect.succeed(region instanceof LeakRegion ? (region.regionName ?? "(unnamed)") : undefined)
 })
-
-/** Check-then-act across a channel send; `locked` puts both under one Mutex. */
-const booking =
-  (locked: boolean): Testing.Model =>
-  (chaos) =>
-    Effect.gen(function* () {
-      let seats = 1
-      const mu = yield* Mutex.make()
-      const audit = yield* Chan.make<string>(2)
-      const checkThenAct = (who: string) =>
-        Effect.gen(function* () {
-          if (seats > 0) {
-            yield* Chan.send(audit, who)
-            seats--
-          }
-        })
-      const book = (who: string) => (locked ? Mutex.withLock(mu)(checkThenAct(who)) : checkThenAct(who))
-      yield* Effect.all([book("ann"), book("bob")], { concurrency: "unbounded" })
-      if (seats < 0) return yield* chaos.fail(`oversold: ${seats} seats left`)
-    })
 
 /** A test API with a vitest fixture (fixtures of file scope are defined at the top level). */
 const withPort = makeMethods(test.extend("port", { scope: "file" }, () => 3000))
@@ -87,7 +66,9 @@ describe("effect-go/vitest it", () => {
     it.effect("are leak-checked, with the layer's services", () =>
       Effect.gen(function* () {
         expect(yield* Greeting).toBe("hello")
-        expect(yield* leakCheckName).toBe("effect-go/vitest it > the tests of it.layer blocks > are leak-checked, with the layer's services")
+        expect(yield* leakCheckName).toBe(
+          "effect-go/vitest it > the tests of it.layer blocks > are leak-checked, with the layer's services"
+        )
       })
     )
     it.effect.fails("and fail when they leak", () => Effect.forkDetach(Effect.never))
@@ -180,7 +161,9 @@ describe("effect-go/vitest it.explore", () => {
         'it.explore: expected a non-negative integer (the `runs` option), got the string "10"'
       )
       const badSeed = yield* rejection(undefined, "12abc")
-      expect((badSeed as Error).message).toBe('EFFECT_GO_SEED: expected a non-negative integer seed, got the string "12abc"')
+      expect((badSeed as Error).message).toBe(
+        'EFFECT_GO_SEED: expected a non-negative integer seed, got the string "12abc"'
+      )
       expect(seedFromEnv(undefined)).toBeUndefined()
       expect(seedFromEnv(" ")).toBeUndefined()
       expect(seedFromEnv("42")).toBe(42)

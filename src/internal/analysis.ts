@@ -19,6 +19,8 @@
  * @internal
  */
 import type * as Fiber from "effect/Fiber"
+import * as References from "effect/References"
+import type { FiberInfo } from "../Diagnostics.ts"
 import { type Diagnosis, enrolled, type Queue } from "./registry.ts"
 import type { Waiter } from "./waiters.ts"
 
@@ -183,4 +185,15 @@ export const cycleIn = (snap: Snapshot, among: ReadonlySet<AnyFiber>): Array<Edg
     if (found !== undefined) return found
   }
   return undefined
+}
+
+/** A fiber as dumps show it: its id and current name (its span's, else its log annotation `fiber`). */
+export const fiberInfo = (fiber: Fiber.Fiber<unknown, unknown>): FiberInfo => {
+  const span = fiber.cache.span
+  let name: string | undefined = span?._tag === "Span" ? span.name : undefined
+  if (name === undefined) {
+    const annotated = fiber.getRef(References.CurrentLogAnnotations).fiber
+    if (annotated !== undefined) name = String(annotated)
+  }
+  return { id: fiber.id, name }
 }

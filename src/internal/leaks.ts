@@ -26,7 +26,7 @@ import * as Metric from "effect/Metric"
 import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
 import type { Dump, FiberInfo, PrimitiveDump } from "../Diagnostics.ts"
-import { type Snapshot, snapshot } from "./analysis.ts"
+import { fiberInfo, type Snapshot, snapshot } from "./analysis.ts"
 import { Chained, countsFor, Region } from "./regions.ts"
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
@@ -117,17 +117,6 @@ export const regionOf = (service: Metric.FiberRuntimeMetricsService | undefined)
 /** Whether `fiber` runs under `region` (at any depth of nesting). */
 export const belongsTo = (fiber: AnyFiber, region: Region): boolean =>
   countsFor(fiber.getRef(Metric.FiberRuntimeMetrics), region)
-
-/** A fiber as dumps show it: its id and current name (span, else log annotation `fiber`). */
-const fiberInfo = (fiber: AnyFiber): FiberInfo => {
-  const span = fiber.cache.span
-  let name: string | undefined = span?._tag === "Span" ? span.name : undefined
-  if (name === undefined) {
-    const annotated = fiber.getRef(References.CurrentLogAnnotations).fiber
-    if (annotated !== undefined) name = String(annotated)
-  }
-  return { id: fiber.id, name }
-}
 
 /**
  * The blocked-fiber dump (as `Diagnostics.dump` makes it) of the fibers of
