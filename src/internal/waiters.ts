@@ -328,7 +328,9 @@ export const shallow = <A, E, R>(f: () => Effect.Effect<A, E, R>): Effect.Effect
 const pending = new WaiterList<Waiter<any, any>>("pending", undefined)
 let flushScheduled = false
 
+/** The deferred flush: counted in {@link deferredWork} like a {@link defer}red task, without a closure per flush. */
 const flushTask = (): void => {
+  deferredWork--
   flushScheduled = false
   flushPending()
 }
@@ -391,7 +393,8 @@ export const wakeLater = <A, E>(
   pending.push(node)
   if (!flushScheduled) {
     flushScheduled = true
-    defer(fiber, flushTask)
+    deferredWork++
+    fiber.currentDispatcher.scheduleTask(flushTask, 0)
   }
 }
 
