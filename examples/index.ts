@@ -12,12 +12,17 @@ import { examples as waitGroupAndTradeOffs } from "./list-waitgroup-trade-offs.t
 import * as testingDeadlockAssertion from "./testing-deadlock-assertion.ts"
 import * as testingExplore from "./testing-explore.ts"
 import * as testingLeakCheck from "./testing-leak-check.ts"
+import * as telemetryWaitTimes from "./telemetry-wait-times.ts"
 
-/** The testing kit (`Testing`, `effect-go/vitest`): Go Concurrency sections, tested the way Go tests them. */
+/**
+ * The testing kit (`Testing`, `effect-go/vitest`) and telemetry: Go
+ * Concurrency sections, tested and measured the way Go tests and profiles them.
+ */
 const testingKit: ReadonlyArray<Example> = [
   testingLeakCheck.example,
   testingDeadlockAssertion.example,
-  testingExplore.example
+  testingExplore.example,
+  telemetryWaitTimes.example
 ]
 
 export const examples: ReadonlyArray<Example> = [

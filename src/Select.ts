@@ -84,6 +84,7 @@ import {
 import { invalidArgument, refusal } from "./internal/copied.ts"
 import { parseDuration } from "./internal/duration.ts"
 import { handsOver, park as parkOn, parkTime, tooDeep } from "./internal/waiters.ts"
+import { SELECT_SITE } from "./internal/telemetry.ts"
 
 const CaseTypeId = "~effect-go/Select/Case" as const
 
@@ -627,6 +628,7 @@ const commit = (
 const register = (sel: SelectWaiter, plan: Plan, fiber: Fiber.Fiber<unknown, unknown>): void => {
   sel.fiber = fiber
   sel.since = parkTime(fiber)
+  sel.site = SELECT_SITE
   const impls = plan.impls
   const nodes: Array<RecvNode<any> | SendNode<any> | undefined> = new Array(impls.length)
   sel.nodes = nodes

@@ -89,6 +89,13 @@ export * as Semaphore from "./Semaphore.ts"
  */
 export * as SingleFlight from "./SingleFlight.ts"
 /**
+ * Wait-time histograms and wait spans from every primitive, through
+ * Effect's `Metric` and `Tracer`; off unless its layer is provided.
+ *
+ * @since 0.1.0
+ */
+export * as Telemetry from "./Telemetry.ts"
+/**
  * A testing kit: goleak's leak check, assertions over blocked fibers and
  * deadlocks, and a seeded schedule explorer (`effect-go/vitest` wires it
  * into `@effect/vitest`).

@@ -9,7 +9,7 @@
  * each module's semantics (the test suite does that): one small scenario per
  * module, with a known answer.
  */
-import { Cause, Data, Deferred, Effect, Exit, Fiber, Option } from "effect"
+import { Cause, Data, Deferred, Effect, Exit, Fiber, Metric, Option } from "effect"
 import * as EffectGo from "effect-go"
 import {
   Chan,
@@ -25,6 +25,7 @@ import {
   Select,
   Semaphore,
   SingleFlight,
+  Telemetry,
   Testing,
   Ticker,
   Timer,
@@ -44,6 +45,7 @@ import * as RWMutexSubpath from "effect-go/RWMutex"
 import * as SelectSubpath from "effect-go/Select"
 import * as SemaphoreSubpath from "effect-go/Semaphore"
 import * as SingleFlightSubpath from "effect-go/SingleFlight"
+import * as TelemetrySubpath from "effect-go/Telemetry"
 import * as TestingSubpath from "effect-go/Testing"
 import * as TickerSubpath from "effect-go/Ticker"
 import * as TimerSubpath from "effect-go/Timer"
@@ -85,6 +87,7 @@ const exportsMap = Effect.gen(function* () {
     EffectGo.Select === SelectSubpath,
     EffectGo.Semaphore === SemaphoreSubpath,
     EffectGo.SingleFlight === SingleFlightSubpath,
+    EffectGo.Telemetry === TelemetrySubpath,
     EffectGo.Testing === TestingSubpath,
     EffectGo.Ticker === TickerSubpath,
     EffectGo.Timer === TimerSubpath,
@@ -369,6 +372,25 @@ const testing = Effect.gen(function* () {
   )
 })
 
+const telemetry = Effect.gen(function* () {
+  const replies = yield* Chan.make<number>(0, { name: "replies" })
+  const receiver = yield* Effect.forkChild(Chan.recv(replies))
+  yield* Effect.sleep("5 millis")
+  yield* Chan.send(replies, 1)
+  yield* Fiber.join(receiver)
+  const series = (yield* Metric.snapshot).filter(
+    (m) =>
+      m.id === Telemetry.waitDuration &&
+      m.attributes?.[Telemetry.attributes.name] === "replies" &&
+      m.attributes?.[Telemetry.attributes.operation] === "recv"
+  )
+  yield* expectEqual(
+    "Telemetry: one parked receive, one sample",
+    series.map((m) => (m.type === "Histogram" ? m.state.count : -1)),
+    [1]
+  )
+}).pipe(Effect.provide(Telemetry.layer({ spanThreshold: false })))
+
 const main = Effect.gen(function* () {
   yield* exportsMap
   yield* chan
@@ -381,6 +403,7 @@ const main = Effect.gen(function* () {
   yield* monitor
   yield* diagnostics
   yield* testing
+  yield* telemetry
 })
 
 // A hang is a failure too.

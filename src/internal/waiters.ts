@@ -46,6 +46,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import { count, type Diagnosable, type HeldRecord, recordOf } from "./registry.ts"
+import { activeLayers, type TelemetrySite, waits } from "./telemetry.ts"
 
 /**
  * Resumes a parked fiber with the effect it continues with (Effect.callback's
@@ -88,6 +89,8 @@ export class Waiter<A = void, E = never> {
   grant: Exit.Exit<A, E> | undefined = undefined
   /** The fiber left (interrupted): it will not take a grant any more. */
   left = false
+  /** Where the fiber waits, for telemetry: its list (set by {@link register}), or a select's site. */
+  site: TelemetrySite | undefined = undefined
   /**
    * The cancel handler of the park, kept so that the deadlock detector can
    * withdraw the node before it fails the fiber ({@link abandon}).
@@ -150,7 +153,7 @@ export interface BlockedFiber {
 /**
  * An intrusive FIFO of waiters with O(1) push, shift and remove.
  */
-export class WaiterList<W extends Waiter<any, any>> implements WaitSite {
+export class WaiterList<W extends Waiter<any, any>> implements WaitSite, TelemetrySite {
   head: W | undefined = undefined
   tail: W | undefined = undefined
   size = 0
@@ -164,6 +167,8 @@ export class WaiterList<W extends Waiter<any, any>> implements WaitSite {
   record: HeldRecord | undefined = undefined
   /** The slot of its role in the record's counts. */
   slot = 0
+  /** Its wait-time series, made at its first wait recorded under telemetry (see telemetry.ts). */
+  waitMetric: TelemetrySite["waitMetric"] = undefined
 
   constructor(primitive: string, name: string | undefined, owner?: Diagnosable, role = "wait") {
     this.primitive = primitive
@@ -293,6 +298,9 @@ export const wake = <A, E>(node: Waiter<A, E>, exit: Exit.Exit<A, E>): boolean =
   node.grant = exit
   const resume = node.resume
   if (resume === undefined) return true
+  // Telemetry, when a layer is alive: the one place every granted wait ends.
+  if (activeLayers !== 0 && node.site !== undefined && node.fiber !== undefined)
+    waits(node.fiber, node.site, node.since)
   node.resume = undefined
   node.fiber = undefined
   wakeDepth++
@@ -505,6 +513,7 @@ export const register = <W extends Waiter<any, any>>(
 ): void => {
   node.fiber = fiber
   node.since = parkTime(fiber)
+  node.site = list
   list.push(node)
 }
 
