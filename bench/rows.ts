@@ -35,6 +35,7 @@ import * as ErrGroup from "../src/ErrGroup.ts"
 import * as Mutex from "../src/Mutex.ts"
 import * as Select from "../src/Select.ts"
 import * as Semaphore from "../src/Semaphore.ts"
+import * as Telemetry from "../src/Telemetry.ts"
 import * as WaitGroup from "../src/WaitGroup.ts"
 import * as WorkerPool from "../src/WorkerPool.ts"
 import { PromiseChan, PromiseLock, promisePool, Ring, xorshift } from "./floor.ts"
@@ -100,6 +101,14 @@ const ref = (name: string, workload: EffectWorkload, options?: Options): Entry =
   effect: workload,
   ...options
 })
+/**
+ * An effect-go workload with `Telemetry.layer` on (histograms only, no
+ * spans): a reference beside the plain one, which runs with telemetry off.
+ */
+const withTelemetry = (name: string, workload: EffectWorkload): Entry =>
+  ref(`${name}, telemetry on`, (n) => Effect.provide(workload(n), Telemetry.layer({ spanThreshold: false })), {
+    note: "the same workload under Telemetry.layer: every parked wait recorded in effectgo.wait.duration"
+  })
 const peer = (name: string, run: PromiseWorkload, options?: Options): Entry => ({ name, kind: "peer", run, ...options })
 const floor = (name: string, run: PromiseWorkload, options?: Options): Entry => ({
   name,
@@ -665,6 +674,7 @@ const spscRow = (capacity: 1 | 64 | 1024, go: GoFigure): RowTable => ({
   handoff: capacity === 1,
   contestants: [
     effectGo(`effect-go Chan(${capacity})`, chanSpsc(capacity)),
+    withTelemetry(`effect-go Chan(${capacity})`, chanSpsc(capacity)),
     effect(`Effect Queue.bounded(${capacity})`, queueSpsc(capacity)),
     ...tsChanPair("", tsChanSpsc(capacity)),
     floor("floor: bare Promise channel", promiseSpsc(capacity)),
@@ -687,6 +697,7 @@ export const makeRows = (config: RunConfig): Array<Row> => {
       handoff: true,
       contestants: [
         effectGo("effect-go Chan(0)", chanPingPong),
+        withTelemetry("effect-go Chan(0)", chanPingPong),
         effect("Effect Queue.bounded(0)", queuePingPong),
         ref("Effect Deferred per message", deferredPingPong, {
           note: "not a channel: a fresh Deferred carries each message and its reply; Effect's lightest hand-off"
@@ -739,6 +750,10 @@ export const makeRows = (config: RunConfig): Array<Row> => {
       fixedN: MUTEX_LOCKS,
       contestants: [
         effectGo(
+          "effect-go Mutex lock/unlock",
+          contended(K, newMutex, (mu, critical) => between(Mutex.lock(mu), critical, Mutex.unlock(mu)))
+        ),
+        withTelemetry(
           "effect-go Mutex lock/unlock",
           contended(K, newMutex, (mu, critical) => between(Mutex.lock(mu), critical, Mutex.unlock(mu)))
         ),

@@ -104,6 +104,7 @@ import {
 import { type InvalidArgumentError, invalidArgument, isIterable, show, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { activeLayers, nowOn, taskAttributes, taskOutcome, telemetryOf } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
 const TypeId = "~effect-go/ErrGroup" as const
@@ -446,14 +447,24 @@ const fork = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.
   Effect.forkDetach(
     Effect.withFiber((fiber) => {
       const task = new Task(fiber)
-      fiber.addObserver((exit) => taskDone(g, task, exit))
+      // Under telemetry, the task's outcome and run time are recorded, and it runs in a span of its own.
+      const traced = activeLayers !== 0 && telemetryOf(fiber) !== undefined
+      if (traced) {
+        const started = nowOn(fiber)
+        fiber.addObserver((exit) => {
+          taskOutcome("ErrGroup", g.name, exit, nowOn(fiber) - started, fiber)
+          taskDone(g, task, exit)
+        })
+      } else fiber.addObserver((exit) => taskDone(g, task, exit))
       if (g.cancelled) return Effect.interrupt
       // Appended: a cancel interrupts the tasks in the order they started.
       task.prev = g.runningTail
       if (g.runningTail !== undefined) g.runningTail.next = task
       else g.running = task
       g.runningTail = task
-      return effect
+      return traced
+        ? Effect.withSpan(effect, "ErrGroup.task", { attributes: taskAttributes("ErrGroup", g.name) })
+        : effect
     })
   )
 

@@ -96,6 +96,7 @@ import { invalidArgument, show, unwrap } from "./internal/copied.ts"
 import { InvalidDurationError, parseDuration } from "./internal/duration.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { activeLayers, event } from "./internal/telemetry.ts"
 import { anyone, byTime, type Diagnosis, type Queue } from "./internal/registry.ts"
 import { block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
@@ -444,6 +445,10 @@ const cancelNow = (node: CancelNode, err: ContextError): void => {
         hooks.push(child)
       }
     }
+  }
+  if (activeLayers !== 0) {
+    event("cancellations", "GoContext", undefined, err._tag === "DeadlineExceededError" ? "deadline" : "cancel")
+    for (let i = 1; i < nodes.length; i++) event("cancellations", "GoContext", undefined, "parent")
   }
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!

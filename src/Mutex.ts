@@ -61,6 +61,7 @@ import type { Pipeable } from "effect/Pipeable"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
 import { anyone, type Diagnosis } from "./internal/registry.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { event } from "./internal/telemetry.ts"
 import {
   type BlockedFiber,
   block,
@@ -163,7 +164,10 @@ class LockWaiter extends Waiter {
     m.woken = false
     if (m.tryLock(this, this.owner) !== undefined) return owned
     this.requeued = true
-    if (waitedTooLong(this)) m.starving = true
+    if (!m.starving && waitedTooLong(this)) {
+      m.starving = true
+      event("starvation", "Mutex", m.name, undefined, this.owner)
+    }
     m.waiters.push(this)
     return undefined
   }

@@ -84,7 +84,7 @@ import {
 import { invalidArgument, refusal } from "./internal/copied.ts"
 import { parseDuration } from "./internal/duration.ts"
 import { handsOver, park as parkOn, parkTime, tooDeep } from "./internal/waiters.ts"
-import { SELECT_SITE } from "./internal/telemetry.ts"
+import { activeLayers, event, SELECT_SITE } from "./internal/telemetry.ts"
 
 const CaseTypeId = "~effect-go/Select/Case" as const
 
@@ -460,9 +460,13 @@ export const select = <const Cases extends ReadonlyArray<Case<any, any, any>>>(
       if (!handsOver(fiber)) return park(plan, fiber)
       const c = impls[ready] as RecvCase | SendCase
       const done = perform(c, fiber)
+      if (activeLayers !== 0) event("selects", "Select", undefined, "ready", fiber)
       return done._tag === "Failure" ? done : runHandler(c, done.value)
     }
-    if (otherwiseIndex >= 0) return runHandler(impls[otherwiseIndex]!, undefined)
+    if (otherwiseIndex >= 0) {
+      if (activeLayers !== 0) event("selects", "Select", undefined, "default", fiber)
+      return runHandler(impls[otherwiseIndex]!, undefined)
+    }
     return park(plan, fiber)
   })
   return self
@@ -576,17 +580,22 @@ const park = (plan: Plan, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<a
   sel.handler = Effect.suspend(() => {
     sel.delivered = true
     sel.timer?.interruptUnsafe()
+    if (activeLayers !== 0)
+      event("selects", "Select", undefined, selectedAt ?? (sel.fired === plan.afterIndex ? "timeout" : "parked"))
     const c = impls[sel.fired]!
     return runHandler(c, c._tag === "Recv" ? sel.received : undefined)
   })
   // Look again at the moment of parking: Effect may have yielded since the
   // first poll, and other fibers may have made a case ready (or the timer,
   // started just before, may have fired already).
+  // How the select chose when it chose at registration, without waiting (for telemetry).
+  let selectedAt: "ready" | "default" | undefined
   const attempt = (): Exit.Exit<void, ChanClosedError> | undefined => {
     if (sel.done) return Exit.void
     const ready = pickReady(impls, fiber)
     if (ready < 0 && plan.otherwiseIndex < 0) return undefined
     sel.done = true
+    selectedAt = ready >= 0 ? "ready" : "default"
     sel.fired = ready >= 0 ? ready : plan.otherwiseIndex
     return ready >= 0 ? commit(sel, impls[ready] as RecvCase | SendCase, fiber) : Exit.void
   }

@@ -109,6 +109,7 @@ import * as GoContext from "./GoContext.ts"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { activeLayers, event } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder, type Queue } from "./internal/registry.ts"
 import { type BlockedFiber, block, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
@@ -397,8 +398,10 @@ const doImpl = <A, E, R>(
         const counted = !inside(marks, flight.mark)
         if (counted) flight.callers++
         flight.joined++
+        if (activeLayers !== 0) event("flights", "SingleFlight", sf.name, "shared", caller)
         return awaitFlight(sf, flight, caller, counted, restore)
       }
+      if (activeLayers !== 0) event("flights", "SingleFlight", sf.name, "leader", caller)
       const flight = new Flight(sf, key, new WaiterList("SingleFlight", sf.name, sf, "do"), marks)
       MutableHashMap.set(sf.byKey, key, flight)
       sf.flights.add(flight)

@@ -1,43 +1,61 @@
 /**
  * Telemetry from effect-go's primitives through Effect's own `Metric` and
  * `Tracer`: how long fibers wait on each channel, lock, semaphore, group,
- * flight or pool, and, for waits longer than a threshold, a span in the
- * waiting fiber's trace. Go answers the first question with pprof's block
- * profile (`runtime.SetBlockProfileRate`); here it is a histogram that any
- * Effect metrics exporter (`@effect/opentelemetry`, a Prometheus text
- * endpoint over `Metric.snapshot`) exports, and the spans go wherever the
- * program's `Tracer` sends them.
+ * flight or pool; how full a channel or a pool's queue is, who holds a lock,
+ * how many permits and tasks are in use; how tasks end, how selects choose,
+ * how often a Mutex starves, a SingleFlight shares and a GoContext is
+ * cancelled. Go answers some of this with pprof's block and mutex profiles;
+ * here they are metric series that any Effect metrics exporter
+ * (`@effect/opentelemetry`, a Prometheus text endpoint over
+ * `Metric.snapshot`) exports, and spans for slow waits and for tasks, sent
+ * wherever the program's `Tracer` sends its spans.
  *
  * Off by default, and then free: the primitives check one counter per
- * wake-up. Turned on by {@link layer}, for the fibers under it: provide it
- * in `main`, leave it out of tests.
+ * wake-up or event. Turned on by {@link layer}, for the fibers under it:
+ * provide it in `main`, leave it out of tests.
  *
- * What is recorded (names and attributes in OpenTelemetry's
- * semantic-convention style: lowercase, dot-namespaced, durations in
- * seconds):
+ * Instruments (names in OpenTelemetry's semantic-convention style:
+ * lowercase, dot-namespaced, a unit of UCUM; every series carries
+ * `effectgo.primitive.kind` and, for a named primitive,
+ * `effectgo.primitive.name`):
  *
- * | instrument | type | unit | attributes |
- * | --- | --- | --- | --- |
- * | `effectgo.wait.duration` | histogram | s | `effectgo.primitive.kind`, `effectgo.primitive.name` (when named), `effectgo.operation` |
+ * | instrument | type | unit | more attributes | what |
+ * | --- | --- | --- | --- | --- |
+ * | `effectgo.wait.duration` | histogram | s | `effectgo.operation` | each parked operation that was granted: send, recv, select, lock, rLock, acquire, Cond wait, WaitGroup/ErrGroup wait, go waiting for a slot, a SingleFlight follower, a WorkerPool submit waiting for room |
+ * | `effectgo.waiting` | gauge | {fiber} | `effectgo.operation` | fibers parked now |
+ * | `effectgo.chan.length` | gauge | {value} | | values buffered now |
+ * | `effectgo.chan.capacity` | gauge | {value} | | buffer capacity |
+ * | `effectgo.lock.holders` | gauge | {fiber} | | Mutex/RWMutex holders now (writer or readers) |
+ * | `effectgo.semaphore.permits.used` | gauge | {permit} | | permits held now |
+ * | `effectgo.tasks.running` | gauge | {task} | | WaitGroup count, ErrGroup active tasks, WorkerPool busy workers |
+ * | `effectgo.pool.queue.depth` | gauge | {job} | | jobs in a WorkerPool's queue |
+ * | `effectgo.tasks` | counter | {task} | `effectgo.outcome`: success, failure, interrupted | WaitGroup/ErrGroup tasks and WorkerPool jobs that ended |
+ * | `effectgo.task.duration` | histogram | s | `effectgo.outcome` | their run times |
+ * | `effectgo.select.wins` | counter | {select} | `effectgo.outcome`: ready, parked, default, timeout | how selects chose |
+ * | `effectgo.mutex.starvation.switches` | counter | {switch} | | Mutex entering starvation mode |
+ * | `effectgo.singleflight.calls` | counter | {call} | `effectgo.outcome`: leader, shared | calls that ran a flight or joined one |
+ * | `effectgo.context.cancellations` | counter | {cancellation} | `effectgo.outcome`: cancel, deadline, parent | GoContext cancellations by cause |
+ * | `effectgo.chan.given_back` | counter | {value} | | values an interrupted receive had taken and gave back |
  *
- * One sample per operation that parked and was granted (a send, a receive,
- * a select, a lock, an rLock, an acquire, a Cond wait, a WaitGroup or
- * ErrGroup wait, a `go` waiting for a slot, a SingleFlight follower, a
- * WorkerPool submit waiting for room), measured on the waiting fiber's
- * `Clock` (exact under `TestClock`). An operation that did not park
- * records nothing; one interrupted while parked records nothing either.
- * The operation is the wait's role ("recv", "send", "lock", "acquire",
- * "wait", "go", "do", "select"...); every select is one series.
+ * Waits are measured on the waiting fiber's `Clock` (exact under
+ * `TestClock`); an operation that did not park, or was interrupted while
+ * parked, records no wait. Gauges are read from the primitives when the
+ * metrics are read (a snapshot, an export), never pushed; they cover the
+ * primitives made under the layer. Every select is one series (kind
+ * "Select").
  *
- * A wait of at least `spanThreshold` becomes a span named
+ * Spans: a wait of at least `spanThreshold` becomes a span named
  * `<kind>.<operation>` (e.g. `Mutex.lock`), child of the waiting fiber's
- * current span, with the same attributes, its start and end being those of
- * the wait.
+ * current span, with the series' attributes and the wait's start and end.
+ * Each ErrGroup task runs in a span `ErrGroup.task` (child of the span it
+ * was started in), each WorkerPool job in a span `WorkerPool.job` (in its
+ * worker, linked to the span it was submitted in).
  *
  * Cardinality stays bounded by the names given: unnamed primitives
- * aggregate under their kind. Give names that are static ("jobs",
- * "db-pool"), never one per request: Effect's metric registry keeps every
- * series it was given.
+ * aggregate under their kind, and operations and outcomes come from fixed
+ * sets. Give names that are static ("jobs", "db-pool"), never one per
+ * request: Effect's metric registry keeps every series. (GoContext
+ * cancellations carry no name: context labels hold their values.)
  *
  * @example
  * ```ts
@@ -60,17 +78,19 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Context from "effect/Context"
 import { invalidArgument } from "./internal/copied.ts"
 import { parseDuration } from "./internal/duration.ts"
 import {
   ATTRIBUTE_KIND,
   ATTRIBUTE_NAME,
   ATTRIBUTE_OPERATION,
+  ATTRIBUTE_OUTCOME,
+  BOUNDARIES,
   CurrentTelemetry,
+  INSTRUMENTS,
   layerAlive,
-  type TelemetryConfig,
-  WAIT_BOUNDARIES,
-  WAIT_DURATION
+  Telemetry as TelemetryState
 } from "./internal/telemetry.ts"
 
 /**
@@ -89,13 +109,14 @@ export interface LayerOptions {
 
 const DEFAULT_SPAN_THRESHOLD_MILLIS = 10
 
-const configOf = (options: unknown): TelemetryConfig | Error => {
-  if (options === undefined) return { spanThresholdMillis: DEFAULT_SPAN_THRESHOLD_MILLIS }
+/** The span threshold in milliseconds (Infinity: no spans), or what is wrong with the options. */
+const thresholdOf = (options: unknown): number | Error => {
+  if (options === undefined) return DEFAULT_SPAN_THRESHOLD_MILLIS
   if (typeof options !== "object" || options === null)
     return invalidArgument("Telemetry.layer", "an options object", options)
   const threshold = (options as LayerOptions).spanThreshold
-  if (threshold === undefined) return { spanThresholdMillis: DEFAULT_SPAN_THRESHOLD_MILLIS }
-  if (threshold === false) return { spanThresholdMillis: Number.POSITIVE_INFINITY }
+  if (threshold === undefined) return DEFAULT_SPAN_THRESHOLD_MILLIS
+  if (threshold === false) return Number.POSITIVE_INFINITY
   const d = parseDuration(threshold, true)
   if (!Duration.isDuration(d))
     return invalidArgument(
@@ -103,7 +124,7 @@ const configOf = (options: unknown): TelemetryConfig | Error => {
       `a duration of 0 or more, or false (the \`spanThreshold\` option; ${d.reason})`,
       threshold
     )
-  return { spanThresholdMillis: Duration.toMillis(d) }
+  return Duration.toMillis(d)
 }
 
 /**
@@ -130,20 +151,17 @@ const configOf = (options: unknown): TelemetryConfig | Error => {
  * @since 0.1.0
  */
 export const layer = (options?: LayerOptions): Layer.Layer<never> =>
-  Layer.unwrap(
-    Effect.suspend(() => {
-      const config = configOf(options)
-      if (config instanceof Error) return Effect.die(config)
-      return Effect.succeed(
-        Layer.merge(
-          Layer.succeed(CurrentTelemetry)(config),
-          Layer.effectDiscard(
-            Effect.acquireRelease(
-              Effect.sync(() => layerAlive(1)),
-              () => Effect.sync(() => layerAlive(-1))
-            )
-          )
-        )
+  Layer.effectContext(
+    Effect.flatMap(Effect.context<never>(), (context) => {
+      const threshold = thresholdOf(options)
+      if (threshold instanceof Error) return Effect.die(threshold)
+      const telemetry = new TelemetryState(threshold, context)
+      return Effect.as(
+        Effect.acquireRelease(
+          Effect.sync(() => layerAlive(1)),
+          () => Effect.sync(() => layerAlive(-1))
+        ),
+        Context.make(CurrentTelemetry, telemetry)
       )
     })
   )
@@ -163,20 +181,46 @@ export const layer = (options?: LayerOptions): Layer.Layer<never> =>
  * @category metrics
  * @since 0.1.0
  */
-export const waitDuration: string = WAIT_DURATION
+export const waitDuration: string = INSTRUMENTS.waitDuration.id
 
 /**
- * The histogram's bucket boundaries, in seconds: 10 µs to 60 s.
+ * Every instrument effect-go records under {@link layer}: its metric id, its
+ * type (`histogram`, `counter`, `gauge`), its unit (UCUM, as OpenTelemetry
+ * writes them: `s`, `{task}`...) and what it measures. The module doc's
+ * table lists them with their attributes.
+ *
+ * @example
+ * ```ts
+ * import { Telemetry } from "effect-go"
+ *
+ * const ids = Object.values(Telemetry.instruments).map((i) => `${i.id} (${i.type}, ${i.unit})`)
+ * ```
  *
  * @category metrics
  * @since 0.1.0
  */
-export const waitBoundaries: ReadonlyArray<number> = WAIT_BOUNDARIES
+export const instruments: {
+  readonly [K in keyof typeof INSTRUMENTS]: {
+    readonly id: string
+    readonly type: "histogram" | "counter" | "gauge"
+    readonly unit: string
+    readonly description: string
+  }
+} = INSTRUMENTS
 
 /**
- * The attribute names on every series and span: the primitive's kind
- * (`"Chan"`, `"Mutex"`...), its `name` option (absent when unnamed) and the
- * operation (`"recv"`, `"lock"`, `"select"`...).
+ * The histograms' bucket boundaries, in seconds: 10 µs to 60 s.
+ *
+ * @category metrics
+ * @since 0.1.0
+ */
+export const boundaries: ReadonlyArray<number> = BOUNDARIES
+
+/**
+ * The attribute names on series and spans: the primitive's kind
+ * (`"Chan"`, `"Mutex"`...), its `name` option (absent when unnamed), the
+ * operation (`"recv"`, `"lock"`, `"select"`...) and the outcome of an event
+ * (`"success"`, `"timeout"`, `"deadline"`...).
  *
  * @category metrics
  * @since 0.1.0
@@ -184,5 +228,6 @@ export const waitBoundaries: ReadonlyArray<number> = WAIT_BOUNDARIES
 export const attributes = {
   kind: ATTRIBUTE_KIND,
   name: ATTRIBUTE_NAME,
-  operation: ATTRIBUTE_OPERATION
+  operation: ATTRIBUTE_OPERATION,
+  outcome: ATTRIBUTE_OUTCOME
 } as const

@@ -105,6 +105,7 @@ import {
 import { invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { activeLayers, nowOn, taskOutcome, telemetryOf } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
 const TypeId = "~effect-go/WaitGroup" as const
@@ -720,10 +721,13 @@ const enlist = (wg: WaitGroupImpl, task: Task, fiber: Fiber.Fiber<unknown, unkno
 
 /** Counts the task done when it ends, and takes it out of `running` (where it may be). */
 const observe = <A>(wg: WaitGroupImpl, task: Task, fiber: Fiber.Fiber<A>): Fiber.Fiber<A> => {
+  // Under telemetry, the task's outcome and run time are recorded.
+  const started = activeLayers !== 0 && telemetryOf(fiber) !== undefined ? nowOn(fiber) : -1
   fiber.addObserver((exit) => {
     if (task.prev !== undefined) task.prev.next = task.next
     else if (wg.running === task) wg.running = task.next
     if (task.next !== undefined) task.next.prev = task.prev
+    if (started >= 0) taskOutcome("WaitGroup", wg.name, exit, nowOn(fiber) - started, fiber)
     taskEnded(wg, fiber, exit)
   })
   return fiber

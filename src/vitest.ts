@@ -117,10 +117,8 @@ const leakChecked = <T>(tester: T): T => {
     runIf: (condition: unknown) => wrapTest(t.runIf(condition) as unknown as AnyTest),
     only: wrapTest(t.only as unknown as AnyTest),
     fails: wrapTest(t.fails as unknown as AnyTest),
-    each:
-      (cases: ReadonlyArray<unknown>) =>
-      (name: string, self: Body, timeout?: number | V.TestOptions) =>
-        (t.each(cases) as unknown as AnyTest)(name, checked(self), timeout),
+    each: (cases: ReadonlyArray<unknown>) => (name: string, self: Body, timeout?: number | V.TestOptions) =>
+      (t.each(cases) as unknown as AnyTest)(name, checked(self), timeout),
     prop: (name: string, arbitraries: unknown, self: Body, timeout?: unknown) =>
       (t.prop as unknown as (n: string, a: unknown, s: Body, t?: unknown) => void)(
         name,
@@ -241,7 +239,8 @@ const wrapMethods = <M extends object>(methods: M): M =>
           return typeof value === "function" ? wrapLayer(value as LayerFn) : value
         case "explore": {
           let tester = explorers.get(target)
-          if (tester === undefined) explorers.set(target, (tester = exploreTester(target as unknown as V.TestAPI<object>)))
+          if (tester === undefined)
+            explorers.set(target, (tester = exploreTester(target as unknown as V.TestAPI<object>)))
           return tester
         }
         default:

@@ -5,15 +5,20 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
+import * as Scheduler from "effect/Scheduler"
 import * as TestClock from "effect/testing/TestClock"
 import * as Tracer from "effect/Tracer"
 import * as Chan from "../src/Chan.ts"
+import * as ErrGroup from "../src/ErrGroup.ts"
+import * as GoContext from "../src/GoContext.ts"
 import { InvalidArgumentError } from "../src/internal/copied.ts"
 import * as Mutex from "../src/Mutex.ts"
 import * as Select from "../src/Select.ts"
 import * as Semaphore from "../src/Semaphore.ts"
+import * as SingleFlight from "../src/SingleFlight.ts"
 import * as Telemetry from "../src/Telemetry.ts"
 import * as WaitGroup from "../src/WaitGroup.ts"
+import * as WorkerPool from "../src/WorkerPool.ts"
 import { defectOf } from "./utils/exits.ts"
 import { it } from "./utils/leak.ts"
 
@@ -219,5 +224,259 @@ describe("Telemetry.layer: bad options", () => {
         expect(String((defect as Error).message)).toContain("Telemetry.layer")
       }
     })
+  )
+})
+
+/** The series of metric `id` with these attributes (kind, name, and an extra attribute), if any. */
+const seriesOf = (id: string, kind: string, name: string | undefined, extra?: readonly [string, string]) =>
+  Effect.map(Metric.snapshot, (all) =>
+    all.find(
+      (m) =>
+        m.id === id &&
+        m.attributes?.[Telemetry.attributes.kind] === kind &&
+        m.attributes?.[Telemetry.attributes.name] === name &&
+        (extra === undefined || m.attributes?.[extra[0]] === extra[1])
+    )
+  )
+
+/** A counter's count, or a gauge's value, or undefined when there is no such series. */
+const numberOf = (id: string, kind: string, name: string | undefined, extra?: readonly [string, string]) =>
+  Effect.map(seriesOf(id, kind, name, extra), (m) =>
+    m === undefined
+      ? undefined
+      : m.type === "Counter"
+        ? Number(m.state.count)
+        : m.type === "Gauge"
+          ? Number(m.state.value)
+          : m.type === "Histogram"
+            ? m.state.count
+            : undefined
+  )
+
+const I = Telemetry.instruments
+const outcome = (o: string) => [Telemetry.attributes.outcome, o] as const
+const operation = (o: string) => [Telemetry.attributes.operation, o] as const
+
+describe("Telemetry: gauges, read from the primitives when metrics are read", () => {
+  it.effect("channel length, capacity and waiting fibers; lock holders; permits in use; running tasks", () =>
+    Effect.gen(function* () {
+      const jobs = yield* Chan.make<number>(4, { name: "queue" })
+      const replies = yield* Chan.make<number>(0, { name: "replies" })
+      const mu = yield* Mutex.make({ name: "state" })
+      const sem = yield* Semaphore.make(5, { name: "conns" })
+      const wg = yield* WaitGroup.make({ name: "work" })
+      yield* Effect.yieldNow // gauges are set up once the primitives are fully built
+      yield* Chan.send(jobs, 1)
+      yield* Chan.send(jobs, 2)
+      yield* Chan.send(jobs, 3)
+      const receivers = yield* Effect.forkChild(
+        Effect.all([Chan.recv(replies), Chan.recv(replies)], { concurrency: 2 })
+      )
+      yield* Mutex.lock(mu)
+      yield* Semaphore.acquire(sem, 3)
+      yield* WaitGroup.go(wg, Effect.sleep("1 second"))
+      yield* WaitGroup.go(wg, Effect.sleep("1 second"))
+      yield* Effect.yieldNow
+      expect(yield* numberOf(I.chanLength.id, "Chan", "queue")).toBe(3)
+      expect(yield* numberOf(I.chanCapacity.id, "Chan", "queue")).toBe(4)
+      expect(yield* numberOf(I.waiting.id, "Chan", "replies", operation("recv"))).toBe(2)
+      expect(yield* numberOf(I.waiting.id, "Chan", "replies", operation("send"))).toBe(0)
+      expect(yield* numberOf(I.holders.id, "Mutex", "state")).toBe(1)
+      expect(yield* numberOf(I.permitsUsed.id, "Semaphore", "conns")).toBe(3)
+      expect(yield* numberOf(I.running.id, "WaitGroup", "work")).toBe(2)
+      // The values follow the state.
+      yield* Chan.recv(jobs)
+      yield* Chan.send(replies, 1)
+      yield* Mutex.unlock(mu)
+      yield* Semaphore.release(sem, 3)
+      yield* TestClock.adjust("1 second")
+      yield* WaitGroup.wait(wg)
+      expect(yield* numberOf(I.chanLength.id, "Chan", "queue")).toBe(2)
+      expect(yield* numberOf(I.waiting.id, "Chan", "replies", operation("recv"))).toBe(1)
+      expect(yield* numberOf(I.holders.id, "Mutex", "state")).toBe(0)
+      expect(yield* numberOf(I.permitsUsed.id, "Semaphore", "conns")).toBe(0)
+      expect(yield* numberOf(I.running.id, "WaitGroup", "work")).toBe(0)
+      yield* Chan.send(replies, 2)
+      yield* Fiber.join(receivers)
+    }).pipe(Effect.scoped, Effect.provide(Telemetry.layer({ spanThreshold: false })))
+  )
+
+  it.effect("a WorkerPool's queue depth and busy workers", () =>
+    Effect.gen(function* () {
+      const pool = yield* WorkerPool.make({
+        workers: 2,
+        queue: 10,
+        name: "resize",
+        process: (n: number) => Effect.sleep(`${n} millis`)
+      })
+      yield* Effect.yieldNow
+      for (let i = 0; i < 5; i++) yield* WorkerPool.submit(pool, 10)
+      yield* Effect.yieldNow
+      expect(yield* numberOf(I.running.id, "WorkerPool", "resize")).toBe(2)
+      expect(yield* numberOf(I.queued.id, "WorkerPool", "resize")).toBe(3)
+      yield* TestClock.adjust("30 millis")
+      expect(yield* numberOf(I.running.id, "WorkerPool", "resize")).toBe(0)
+      expect(yield* numberOf(I.queued.id, "WorkerPool", "resize")).toBe(0)
+      // Each job ran 10 ms, and succeeded.
+      expect(yield* numberOf(I.tasks.id, "WorkerPool", "resize", outcome("success"))).toBe(5)
+      const durations = yield* seriesOf(I.taskDuration.id, "WorkerPool", "resize", outcome("success"))
+      expect(durations?.type === "Histogram" ? durations.state.sum : undefined).toBeCloseTo(0.05, 9)
+    }).pipe(Effect.scoped, Effect.provide(Telemetry.layer({ spanThreshold: false })))
+  )
+})
+
+describe("Telemetry: counters", () => {
+  it.effect("three Mutex starvation switches in a scripted scenario", () =>
+    Effect.gen(function* () {
+      const mu = yield* Mutex.make({ name: "hot" })
+      for (let i = 0; i < 3; i++) {
+        yield* Mutex.lock(mu)
+        const waiter = yield* Effect.forkChild(Mutex.withLock(mu)(Effect.void))
+        yield* Effect.yieldNow // the waiter parks
+        yield* TestClock.adjust("2 millis") // past Go's 1 ms starvation threshold
+        yield* Mutex.unlock(mu) // the waiter gets its turn, to be taken when this fiber stops...
+        yield* Mutex.lock(mu) // ...but this fiber barges in first
+        yield* Effect.yieldNow // the waiter loses its turn, after 2 ms: starvation mode
+        yield* Mutex.unlock(mu) // in starvation mode the lock is handed to the waiter
+        yield* Fiber.join(waiter) // the last waiter leaves starvation mode
+      }
+      expect(yield* numberOf(I.starvation.id, "Mutex", "hot")).toBe(3)
+    }).pipe(Effect.provide(Telemetry.layer({ spanThreshold: false })))
+  )
+
+  it.effect("select wins by how: ready, default, parked, timeout", () =>
+    Effect.gen(function* () {
+      const ready = yield* Chan.make<number>(1)
+      const idle = yield* Chan.make<number>(0)
+      yield* Chan.send(ready, 1)
+      yield* Select.select(Select.recv(ready, () => Effect.void))
+      yield* Select.select(
+        Select.recv(idle, () => Effect.void),
+        Select.otherwise(() => Effect.void)
+      )
+      const parked = yield* Effect.forkChild(Select.select(Select.recv(idle, () => Effect.void)))
+      yield* Effect.yieldNow
+      yield* Chan.send(idle, 2)
+      yield* Fiber.join(parked)
+      const timing = yield* Effect.forkChild(
+        Select.select(
+          Select.recv(idle, () => Effect.void),
+          Select.after("1 second", () => Effect.void)
+        )
+      )
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(timing)
+      for (const how of ["ready", "default", "parked", "timeout"]) {
+        expect(yield* numberOf(I.selects.id, "Select", undefined, outcome(how)), how).toBe(1)
+      }
+    }).pipe(Effect.provide(Telemetry.layer({ spanThreshold: false })))
+  )
+
+  it.effect("group tasks by outcome, with their run times", () =>
+    Effect.gen(function* () {
+      const group = yield* ErrGroup.make<string>({ name: "fetch" })
+      yield* ErrGroup.go(group, Effect.sleep("5 millis"))
+      yield* ErrGroup.go(group, Effect.andThen(Effect.sleep("10 millis"), Effect.fail("boom")))
+      yield* ErrGroup.go(group, Effect.sleep("1 hour"))
+      yield* TestClock.adjust("10 millis")
+      expect(yield* Effect.flip(ErrGroup.wait(group))).toBe("boom")
+      expect(yield* numberOf(I.tasks.id, "ErrGroup", "fetch", outcome("success"))).toBe(1)
+      expect(yield* numberOf(I.tasks.id, "ErrGroup", "fetch", outcome("failure"))).toBe(1)
+      expect(yield* numberOf(I.tasks.id, "ErrGroup", "fetch", outcome("interrupted"))).toBe(1)
+      const failed = yield* seriesOf(I.taskDuration.id, "ErrGroup", "fetch", outcome("failure"))
+      expect(failed?.type === "Histogram" ? failed.state.sum : undefined).toBeCloseTo(0.01, 9)
+    }).pipe(Effect.scoped, Effect.provide(Telemetry.layer({ spanThreshold: false })))
+  )
+
+  it.effect("SingleFlight leaders and shared calls; GoContext cancellations by cause", () =>
+    Effect.gen(function* () {
+      const flights = yield* SingleFlight.make<string>({ name: "users" })
+      const calls = yield* Effect.forkChild(
+        Effect.all(
+          [1, 2, 3].map(() => SingleFlight.do(flights, "ann", Effect.as(Effect.sleep("5 millis"), "Ann"))),
+          { concurrency: "unbounded" }
+        )
+      )
+      yield* Effect.yieldNow
+      yield* TestClock.adjust("5 millis")
+      yield* Fiber.join(calls)
+      expect(yield* numberOf(I.flights.id, "SingleFlight", "users", outcome("leader"))).toBe(1)
+      expect(yield* numberOf(I.flights.id, "SingleFlight", "users", outcome("shared"))).toBe(2)
+
+      const [parent, cancel] = yield* GoContext.withCancel(GoContext.background)
+      yield* GoContext.withCancel(parent)
+      yield* GoContext.withTimeout(GoContext.background, "1 second")
+      yield* cancel
+      yield* TestClock.adjust("1 second")
+      expect(yield* numberOf(I.cancellations.id, "GoContext", undefined, outcome("cancel"))).toBe(1)
+      expect(yield* numberOf(I.cancellations.id, "GoContext", undefined, outcome("parent"))).toBe(1)
+      expect(yield* numberOf(I.cancellations.id, "GoContext", undefined, outcome("deadline"))).toBe(1)
+    }).pipe(Effect.scoped, Effect.provide(Telemetry.layer({ spanThreshold: false })))
+  )
+})
+
+describe("Telemetry: task spans", () => {
+  it.effect("a WorkerPool job runs in a span linked to the span it was submitted in", () =>
+    Effect.gen(function* () {
+      const spans: Array<Tracer.NativeSpan> = []
+      const tracer = Tracer.make({
+        span: (options) => {
+          const span = new Tracer.NativeSpan(options)
+          spans.push(span)
+          return span
+        }
+      })
+      yield* Effect.gen(function* () {
+        const pool = yield* WorkerPool.make({ workers: 1, name: "mail", process: (_: string) => Effect.void })
+        yield* WorkerPool.run(pool, "hello").pipe(Effect.withSpan("handler"))
+      }).pipe(Effect.scoped, Effect.provideService(Tracer.Tracer, tracer))
+      const handler = spans.find((s) => s.name === "handler")!
+      const job = spans.find((s) => s.name === "WorkerPool.job")!
+      expect(job.links.map((l) => l.span.spanId)).toStrictEqual([handler.spanId])
+      expect(Object.fromEntries(job.attributes)).toMatchObject({
+        [Telemetry.attributes.kind]: "WorkerPool",
+        [Telemetry.attributes.name]: "mail"
+      })
+    }).pipe(Effect.provide(Telemetry.layer({ spanThreshold: false })))
+  )
+})
+
+describe("Telemetry: values given back", () => {
+  it.live("a receive interrupted after it took its value gives it back, and is counted", () =>
+    Effect.gen(function* () {
+      // Interruptions at every point of a select's receive, under small op
+      // budgets: some land after the select took the value and before its
+      // handler ran (the select gives the value back to the channel).
+      let leftInChannel = 0
+      for (let budget = 3; budget <= 12; budget++) {
+        for (let shift = 0; shift < 12; shift++) {
+          for (let late = 0; late < 3; late++) {
+            const run = Effect.gen(function* () {
+              const ch = yield* Chan.make<number>(1, { name: "inbox" })
+              const receiver = yield* Effect.forkChild(
+                Effect.andThen(
+                  Effect.forEach(Array.from({ length: shift }), () => Effect.void, { discard: true }),
+                  Select.select(
+                    Select.recv(ch, () => Effect.void),
+                    Select.after("1 hour")
+                  )
+                )
+              )
+              yield* Effect.yieldNow
+              yield* Chan.trySend(ch, 7)
+              for (let i = 0; i < late; i++) yield* Effect.yieldNow
+              yield* Effect.sync(() => receiver.interruptUnsafe())
+              yield* Fiber.await(receiver)
+              if ((yield* Chan.tryRecv(ch))._tag === "Received") leftInChannel++
+            }).pipe(Effect.provideService(Scheduler.MaxOpsBeforeYield, budget))
+            yield* run
+          }
+        }
+      }
+      const givenBack = (yield* numberOf(I.givenBack.id, "Chan", "inbox")) ?? 0
+      expect(givenBack).toBeGreaterThan(0)
+      // A value given back is one the receiver did not keep: it is still in the channel.
+      expect(givenBack).toBeLessThanOrEqual(leftInChannel)
+    }).pipe(Effect.provide(Telemetry.layer({ spanThreshold: false })))
   )
 })

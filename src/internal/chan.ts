@@ -43,6 +43,7 @@ import * as Option from "effect/Option"
 import { unwrap } from "./copied.ts"
 import { PrimitiveBase } from "./primitive.ts"
 import { anyone, type Diagnosis } from "./registry.ts"
+import { activeLayers, event } from "./telemetry.ts"
 import { flushPending, handsOver, park, parkNow, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./waiters.ts"
 
 /**
@@ -406,6 +407,7 @@ export const recvNow = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>
  * completed.
  */
 export const giveBack = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>): void => {
+  if (activeLayers !== 0) event("givenBack", "Chan", ch.name, undefined, fiber)
   if (deliverToReceiver(ch, value, fiber)) return
   if (ch.returned === undefined) ch.returned = [value]
   else ch.returned.unshift(value)

@@ -16,8 +16,10 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import type * as Tracer from "effect/Tracer"
 import { PrimitiveBase } from "./primitive.ts"
 import type { Diagnosable } from "./registry.ts"
+import { activeLayers } from "./telemetry.ts"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./waiters.ts"
 
 /** The key of the public `Job` type (declared in WorkerPool.ts). */
@@ -65,10 +67,13 @@ export class JobImpl extends PrimitiveBase {
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
   /** Fibers in {@link join}; created when the first one parks. */
   joiners: WaiterList<Waiter<unknown, unknown>> | undefined = undefined
+  /** Under telemetry: the span the job was submitted in, which its own span links to. */
+  submittedIn: Tracer.AnySpan | undefined = undefined
   constructor(owner: JobOwner, job: unknown) {
     super()
     this.owner = owner
     this.job = job
+    if (activeLayers !== 0) this.submittedIn = Fiber.getCurrent()?.cache.span
   }
   /**
    * What a handle shows: its pool's name, where the job is or how it ended,

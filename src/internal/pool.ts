@@ -47,6 +47,7 @@ import {
 } from "./job.ts"
 import { PrimitiveBase } from "./primitive.ts"
 import { anyone, type Diagnosis, type Holder, type Queue } from "./registry.ts"
+import { activeLayers, nowOn, taskAttributes, taskOutcome, telemetryOf } from "./telemetry.ts"
 import {
   type BlockedFiber,
   block,
@@ -152,6 +153,8 @@ const variance = { _I: (_: unknown) => _, _O: (_: never) => _, _E: (_: never) =>
 class Worker {
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
   job: JobImpl | undefined = undefined
+  /** Under telemetry: when its current job started (Clock milliseconds). */
+  started = 0
 }
 
 export class PoolImpl extends PrimitiveBase implements JobOwner {
@@ -327,8 +330,16 @@ const runJobs = (
   worker: Fiber.Fiber<unknown, unknown>,
   next: () => Effect.Effect<void>
 ): ((t: JobImpl) => Effect.Effect<void>) => {
+  // Under telemetry (the worker's, from the fiber that made the pool), each
+  // job's outcome and run time are recorded, and it runs in a span linked to
+  // the span it was submitted in.
+  const traced = activeLayers !== 0 && telemetryOf(worker) !== undefined
+  const outcome = (exit: Exit.Exit<unknown, unknown>): void => {
+    if (traced) taskOutcome("WorkerPool", p.name, exit, nowOn(worker) - w.started, worker)
+  }
   // One job at a time: the handlers are built once per worker, not per job.
   const ended = (t: JobImpl, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
+    outcome(exit)
     const children = childrenOf(worker)
     return Effect.andThen(
       children === undefined
@@ -345,6 +356,7 @@ const runJobs = (
       const t = w.job!
       if (t.cancelled || childrenOf(worker) !== undefined) return ended(t, Exit.succeed(value))
       // The common case: no cancel, no children; no `Exit` unless needed.
+      if (traced) outcome(Exit.succeed(value))
       finishValue(t, value)
       return p.stopping || p.results === undefined
         ? next()
@@ -352,17 +364,28 @@ const runJobs = (
     },
     onFailure: (cause: Cause.Cause<unknown>): Effect.Effect<void> => ended(w.job!, Exit.failCause(cause))
   }
-  const runCurrent = Effect.matchCauseEffect(Effect.interruptible(Effect.suspend(() => startJob(p, w.job!))), handlers)
+  const runCurrent = Effect.matchCauseEffect(
+    Effect.interruptible(Effect.suspend(() => (traced ? tracedJob(p, w.job!) : startJob(p, w.job!)))),
+    handlers
+  )
   return (t) => {
     if (p.stopping) drop(p, t)
     if (!start(t, worker)) return next()
     w.job = t
+    if (traced) w.started = nowOn(worker)
     return runCurrent
   }
 }
 
 const sendResult = (p: PoolImpl, t: JobImpl, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
   Effect.interruptible(Effect.ignore(Chan.send(p.results!, { job: t.job, exit })))
+
+/** {@link startJob} in a span of its own, linked to the span the job was submitted in. */
+const tracedJob = (p: PoolImpl, t: JobImpl): Effect.Effect<unknown, unknown> =>
+  Effect.withSpan(startJob(p, t), "WorkerPool.job", {
+    attributes: taskAttributes("WorkerPool", p.name),
+    links: t.submittedIn === undefined ? [] : [{ span: t.submittedIn, attributes: {} }]
+  })
 
 /** `process(job)`; a `process` that throws instead of returning an effect fails that job only, with a defect. */
 const startJob = (p: PoolImpl, t: JobImpl): Effect.Effect<unknown, unknown> => {

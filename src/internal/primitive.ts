@@ -7,6 +7,7 @@
 import * as Inspectable from "effect/Inspectable"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import type { HeldRecord } from "./registry.ts"
+import { made, type Tracked } from "./telemetry.ts"
 
 /**
  * The base of every primitive's implementation class. `toJSON` shows the
@@ -18,6 +19,11 @@ import type { HeldRecord } from "./registry.ts"
 export abstract class PrimitiveBase extends Inspectable.Class implements Pipeable {
   /** Its record in the registry of primitives fibers blocked on (see registry.ts), once a fiber parked on it. */
   heldRecord: HeldRecord | undefined = undefined
+  constructor() {
+    super()
+    // Under a Telemetry layer, its gauges (read from its diagnosis) are set up.
+    made(this as unknown as Tracked)
+  }
   pipe() {
     // biome-ignore lint/complexity/noArguments: Effect's pipeArguments takes them as they are
     return pipeArguments(this, arguments)

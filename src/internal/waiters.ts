@@ -167,8 +167,9 @@ export class WaiterList<W extends Waiter<any, any>> implements WaitSite, Telemet
   record: HeldRecord | undefined = undefined
   /** The slot of its role in the record's counts. */
   slot = 0
-  /** Its wait-time series, made at its first wait recorded under telemetry (see telemetry.ts). */
-  waitMetric: TelemetrySite["waitMetric"] = undefined
+  /** Its wait-time series, made at its first wait recorded under telemetry, and whose (see telemetry.ts). */
+  waitSeries: TelemetrySite["waitSeries"] = undefined
+  waitSeriesOf: TelemetrySite["waitSeriesOf"] = undefined
 
   constructor(primitive: string, name: string | undefined, owner?: Diagnosable, role = "wait") {
     this.primitive = primitive
