@@ -12,6 +12,7 @@ import { examples as waitGroupAndTradeOffs } from "./list-waitgroup-trade-offs.t
 import * as testingDeadlockAssertion from "./testing-deadlock-assertion.ts"
 import * as testingExplore from "./testing-explore.ts"
 import * as testingLeakCheck from "./testing-leak-check.ts"
+import * as telemetryOtel from "./telemetry-otel.ts"
 import * as telemetryWaitTimes from "./telemetry-wait-times.ts"
 
 /**
@@ -22,7 +23,8 @@ const testingKit: ReadonlyArray<Example> = [
   testingLeakCheck.example,
   testingDeadlockAssertion.example,
   testingExplore.example,
-  telemetryWaitTimes.example
+  telemetryWaitTimes.example,
+  telemetryOtel.example
 ]
 
 export const examples: ReadonlyArray<Example> = [

@@ -19,10 +19,12 @@ import { made, type Tracked } from "./telemetry.ts"
 export abstract class PrimitiveBase extends Inspectable.Class implements Pipeable {
   /** Its record in the registry of primitives fibers blocked on (see registry.ts), once a fiber parked on it. */
   heldRecord: HeldRecord | undefined = undefined
+  /** Its `telemetry` option: false, never recorded; true, recorded even outside a Telemetry layer; undefined, as the layer in force. */
+  telemetry: boolean | undefined = undefined
   constructor() {
     super()
     // Under a Telemetry layer, its gauges (read from its diagnosis) are set up.
-    made(this as unknown as Tracked)
+    made(this as unknown as Tracked & PrimitiveBase)
   }
   pipe() {
     // biome-ignore lint/complexity/noArguments: Effect's pipeArguments takes them as they are

@@ -226,6 +226,8 @@ const noop = (): void => {}
 
 /** Where a wait happened: a waiter list (its primitive kind, name and role). */
 export interface TelemetrySite {
+  /** The primitive the waits are on, for its `telemetry` option (none for a select). */
+  readonly owner?: unknown
   readonly primitive: string
   readonly name: string | undefined
   readonly role: string
@@ -283,7 +285,8 @@ export class Telemetry {
     if (existing !== undefined) return existing as S
     const series = make()
     this.series.set(id, series)
-    const options = { description: `${instrument.description} (${instrument.unit})`, attributes }
+    // `unit` is where Effect's OpenTelemetry exporter reads a metric's unit from.
+    const options = { description: instrument.description, attributes: { ...attributes, unit: instrument.unit } }
     if (series instanceof HistogramSeries) {
       Metric.registerUnsafe(Metric.histogram(instrument.id, { ...options, boundaries: BOUNDARIES }), this.context, {
         get: () => series.state(),
@@ -291,8 +294,8 @@ export class Telemetry {
         modify: noop
       })
     } else if (series instanceof CounterSeries) {
-      Metric.registerUnsafe(Metric.counter(instrument.id, options), this.context, {
-        get: () => ({ count: series.count }),
+      Metric.registerUnsafe(Metric.counter(instrument.id, { ...options, incremental: true }), this.context, {
+        get: () => ({ count: series.count, incremental: true }),
         update: noop,
         modify: noop
       })
@@ -407,7 +410,10 @@ export const CurrentTelemetry = Context.Reference<Telemetry | undefined>("effect
   defaultValue: () => undefined
 })
 
-/** How many `Telemetry.layer`s are alive: while none is, no hook reads anything. */
+/**
+ * How many `Telemetry.layer`s are alive, plus one once a primitive opted in
+ * with `telemetry: true`: while it is 0, no hook reads anything.
+ */
 export let activeLayers = 0
 
 /** A layer started (`1`) or ended (`-1`). */
@@ -415,18 +421,83 @@ export const layerAlive = (delta: 1 | -1): void => {
   activeLayers += delta
 }
 
+/**
+ * Applies a primitive's `telemetry` option (validated by its module): the
+ * field the hooks read, and, for `true`, the gate opened for good (a
+ * primitive that records outside any layer must be seen by the hooks).
+ */
+export const setTelemetry = (primitive: Optioned, option: boolean | undefined): void => {
+  primitive.telemetry = option
+  if (option === true && !optedIn) {
+    optedIn = true
+    activeLayers++
+  }
+}
+
+/** Whether a primitive opted in (see {@link setTelemetry}): the gate then stays open. */
+let optedIn = false
+
+/** A primitive, as far as its `telemetry` option goes. */
+export interface Optioned {
+  telemetry: boolean | undefined
+}
+
+/** What records for primitives that opted in outside any layer: the fiber's metric registry, default settings. */
+let fallback: Telemetry | undefined
+
+/**
+ * The telemetry that records for a primitive with `option` on `fiber`:
+ * none if it opted out; the fiber's layer's; else, if it opted in, the
+ * fallback (default settings, the default metric registry).
+ */
+const resolve = (
+  fiber: Fiber.Fiber<unknown, unknown> | undefined,
+  option: boolean | undefined
+): Telemetry | undefined => {
+  if (option === false) return undefined
+  const telemetry = fiber?.getRef(CurrentTelemetry)
+  if (telemetry !== undefined || option !== true) return telemetry
+  return (fallback ??= new Telemetry(DEFAULT_SPAN_THRESHOLD_MILLIS, Context.empty()))
+}
+
+/** The default span threshold, in milliseconds. */
+export const DEFAULT_SPAN_THRESHOLD_MILLIS = 10
+
+/** The `telemetry` option's check, for the modules' option validation: a reason, or undefined when valid. */
+export const telemetryOptionProblem = (option: unknown): string | undefined =>
+  option === undefined || typeof option === "boolean" ? undefined : "a boolean (the `telemetry` option)"
+
+/** Whether anything records for `primitive` on `fiber` (its option, the fiber's layer). Callers check {@link activeLayers} first. */
+export const recordsFor = (fiber: Fiber.Fiber<unknown, unknown>, primitive: Optioned): boolean =>
+  resolve(fiber, primitive.telemetry) !== undefined
+
 /** The telemetry in force for `fiber`, if any. Callers check {@link activeLayers} first. */
 export const telemetryOf = (fiber: Fiber.Fiber<unknown, unknown> | undefined): Telemetry | undefined =>
   fiber === undefined ? undefined : fiber.getRef(CurrentTelemetry)
 
+/** Primitives made while the gate was open, with the telemetry of the fiber that made them, not yet resolved. */
+let madePending: Array<readonly [Tracked & Optioned, Telemetry | undefined]> = []
+
+const settleMade = (): void => {
+  const pending = madePending
+  madePending = []
+  for (const [primitive, telemetry] of pending) {
+    // Its options are set now (it was still being built when it was made).
+    const option = primitive.telemetry
+    const t = option === false ? undefined : (telemetry ?? (option === true ? resolve(undefined, true) : undefined))
+    t?.track(primitive)
+  }
+}
+
 /**
- * A primitive was made: under a layer, its gauges are set up (once the
- * current synchronous run is over: it is still being built).
+ * A primitive was made: under a layer (or if it opts in), its gauges are
+ * set up once the current synchronous run is over (it is still being built:
+ * its options are not set yet).
  */
-export const made = (primitive: Tracked): void => {
+export const made = (primitive: Tracked & Optioned): void => {
   if (activeLayers === 0) return
-  const telemetry = telemetryOf(Fiber.getCurrent())
-  if (telemetry !== undefined) telemetry.track(primitive)
+  if (madePending.length === 0) queueMicrotask(settleMade)
+  madePending.push([primitive, telemetryOf(Fiber.getCurrent())])
 }
 
 /**
@@ -438,10 +509,11 @@ export const event = (
   kind: string,
   name: string | undefined,
   outcome?: string,
-  fiber?: Fiber.Fiber<unknown, unknown>
+  fiber?: Fiber.Fiber<unknown, unknown>,
+  primitive?: Optioned
 ): void => {
   if (activeLayers === 0) return
-  const telemetry = telemetryOf(fiber ?? Fiber.getCurrent())
+  const telemetry = resolve(fiber ?? Fiber.getCurrent(), primitive?.telemetry)
   if (telemetry !== undefined) telemetry.counter(key, kind, name, outcome).count++
 }
 
@@ -451,10 +523,11 @@ export const taskOutcome = (
   name: string | undefined,
   exit: Exit.Exit<unknown, unknown>,
   millis: number,
-  fiber: Fiber.Fiber<unknown, unknown> | undefined
+  fiber: Fiber.Fiber<unknown, unknown> | undefined,
+  primitive?: Optioned
 ): void => {
   if (activeLayers === 0) return
-  const telemetry = telemetryOf(fiber ?? Fiber.getCurrent())
+  const telemetry = resolve(fiber ?? Fiber.getCurrent(), primitive?.telemetry)
   if (telemetry === undefined) return
   const outcome = Exit.isSuccess(exit) ? "success" : Exit.hasInterrupts(exit) ? "interrupted" : "failure"
   telemetry.counter("tasks", kind, name, outcome).count++
@@ -475,16 +548,21 @@ export const nowOn = (fiber: Fiber.Fiber<unknown, unknown>): number =>
  * nothing for a fiber outside every layer.
  */
 export const waits = (fiber: Fiber.Fiber<unknown, unknown>, where: TelemetrySite, since: number): void => {
-  const telemetry = fiber.getRef(CurrentTelemetry)
+  const telemetry = resolve(fiber, (where.owner as Optioned | undefined)?.telemetry)
   if (telemetry === undefined) return
-  const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+  const clock = fiber.getRef(Clock.Clock)
+  const now = clock.currentTimeMillisUnsafe()
   const waited = now > since ? now - since : 0
   telemetry.waitSeries(where).record(waited / 1000)
-  if (waited >= telemetry.spanThresholdMillis) waitSpan(fiber, where, since, now)
+  if (waited >= telemetry.spanThresholdMillis) waitSpan(fiber, where, since, clock.currentTimeNanosUnsafe())
 }
 
-/** The wait as a finished span, child of the fiber's current span. */
-const waitSpan = (fiber: Fiber.Fiber<unknown, unknown>, site: TelemetrySite, since: number, now: number): void => {
+/**
+ * The wait as a finished span, child of the fiber's current span; a root
+ * span when the fiber has none (it runs on the waker's stack: a tracer that
+ * reads an ambient context must not take the waker's span for its parent).
+ */
+const waitSpan = (fiber: Fiber.Fiber<unknown, unknown>, site: TelemetrySite, since: number, nowNanos: bigint): void => {
   const tracer = fiber.getRef(Tracer.Tracer)
   const parent = fiber.cache.span
   const span = tracer.span({
@@ -494,11 +572,11 @@ const waitSpan = (fiber: Fiber.Fiber<unknown, unknown>, site: TelemetrySite, sin
     links: [],
     startTime: BigInt(Math.round(since * 1_000_000)),
     kind: "internal",
-    root: false,
+    root: parent === undefined,
     sampled: parent === undefined ? true : parent.sampled
   })
   span.attribute(ATTRIBUTE_KIND, site.primitive)
   if (site.name !== undefined) span.attribute(ATTRIBUTE_NAME, site.name)
   span.attribute(ATTRIBUTE_OPERATION, site.role)
-  span.end(BigInt(Math.round(now * 1_000_000)), Exit.void)
+  span.end(nowNanos, Exit.void)
 }
