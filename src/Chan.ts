@@ -82,6 +82,7 @@ import {
   trySend as trySendNow
 } from "./internal/chan.ts"
 import { type InvalidArgumentError, invalidArgument, isIterable, show } from "./internal/copied.ts"
+import { setTelemetry, telemetryOptionProblem } from "./internal/telemetry.ts"
 import { type BlockedFiber, handsOver, shallow } from "./internal/waiters.ts"
 
 export {
@@ -217,6 +218,13 @@ export class CloseOfNilChannelError extends Data.TaggedError("CloseOfNilChannelE
 export interface ChanOptions {
   /** Shown in blocked-fiber dumps, deadlock reports and `console.log(ch)`. */
   readonly name?: string | undefined
+  /**
+   * Telemetry for this channel alone: `false` records nothing from it even
+   * under `Telemetry.layer` (a hot internal channel); `true` records it even
+   * outside one (default settings, into the fiber's metric registry).
+   * Default: as the `Telemetry.layer` in force.
+   */
+  readonly telemetry?: boolean | undefined
 }
 
 class ChanHandle<A> extends ChanImpl<A> implements Chan<A> {
@@ -245,8 +253,18 @@ const badArguments = (
     if (name !== undefined && typeof name !== "string") {
       return invalidArgument(op, "a string (the channel's name) as the name option", name)
     }
+    const telemetry: unknown = options.telemetry
+    const problem = telemetryOptionProblem(telemetry)
+    if (problem !== undefined) return invalidArgument(op, problem, telemetry)
   }
   return validCapacity(capacity) ? undefined : new InvalidCapacityError({ capacity })
+}
+
+/** A channel with checked arguments, its `telemetry` option applied. */
+const build = <A>(capacity: number, options: ChanOptions | undefined): Chan<A> => {
+  const ch = new ChanHandle<A>(capacity, options?.name, false)
+  setTelemetry(ch, options?.telemetry)
+  return ch
 }
 
 /**
@@ -268,7 +286,7 @@ const badArguments = (
 export const makeUnsafe = <A>(capacity = 0, options?: ChanOptions): Chan<A> => {
   const bad = badArguments("Chan.makeUnsafe", capacity, options)
   if (bad !== undefined) throw bad
-  return new ChanHandle<A>(capacity, options?.name, false)
+  return build<A>(capacity, options)
 }
 
 /**
@@ -278,7 +296,8 @@ export const makeUnsafe = <A>(capacity = 0, options?: ChanOptions): Chan<A> => {
  * It cannot fail: a capacity that is negative, fractional, infinite or not
  * a number is a programmer error, a defect ({@link InvalidCapacityError},
  * Go's "makechan: size out of range") raised when the effect runs, as is an
- * options argument that is not `{ name?: string }` (`InvalidArgumentError`).
+ * options argument that is not `{ name?: string, telemetry?: boolean }`
+ * (`InvalidArgumentError`).
  *
  * @example
  * ```ts
@@ -298,7 +317,7 @@ export const makeUnsafe = <A>(capacity = 0, options?: ChanOptions): Chan<A> => {
 export const make = <A>(capacity = 0, options?: ChanOptions): Effect.Effect<Chan<A>> =>
   Effect.suspend(() => {
     const bad = badArguments("Chan.make", capacity, options)
-    return bad === undefined ? Exit.succeed(new ChanHandle<A>(capacity, options?.name, false)) : Exit.die(bad)
+    return bad === undefined ? Exit.succeed(build<A>(capacity, options)) : Exit.die(bad)
   })
 
 /**
@@ -828,7 +847,7 @@ const makeFor = <A>(op: string, options: ProducerOptions | undefined): Effect.Ef
   Effect.suspend(() => {
     const capacity = typeof options === "object" && options !== null ? (options.capacity ?? 0) : 0
     const bad = badArguments(op, capacity, options)
-    return bad === undefined ? Exit.succeed(new ChanHandle<A>(capacity, options?.name, false)) : Exit.die(bad)
+    return bad === undefined ? Exit.succeed(build<A>(capacity, options)) : Exit.die(bad)
   })
 
 /**

@@ -63,9 +63,16 @@ import * as Exit from "effect/Exit"
 import { dual, type LazyArg } from "effect/Function"
 import type * as Inspectable from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
-import { invalidArgument, refusal, unwrap } from "./internal/copied.ts"
+import {
+  type CopiedPrimitiveError,
+  type InvalidArgumentError,
+  invalidArgument,
+  refusal,
+  unwrap
+} from "./internal/copied.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { anyone, type Diagnosis } from "./internal/registry.ts"
+import { setTelemetry, telemetryOptionProblem } from "./internal/telemetry.ts"
 import { type BlockedFiber, cancel, register, shallow, Waiter, WaiterList, waitFor, wake } from "./internal/waiters.ts"
 import * as Mutex from "./Mutex.ts"
 
@@ -115,6 +122,13 @@ export class WaitOnUnlockedMutexError extends Data.TaggedError("WaitOnUnlockedMu
 export interface CondOptions {
   /** Shown in blocked-fiber dumps and deadlock reports. */
   readonly name?: string | undefined
+  /**
+   * Telemetry for this Cond alone: `false` records nothing from it even
+   * under `Telemetry.layer` (a hot internal condition); `true` records it
+   * even outside one (default settings, into the fiber's metric registry).
+   * Default: as the `Telemetry.layer` in force.
+   */
+  readonly telemetry?: boolean | undefined
 }
 
 /** How a waiter was woken: its grant. */
@@ -152,10 +166,29 @@ class CondImpl extends PrimitiveBase implements Cond {
 
 const impl = (self: Cond): CondImpl => unwrap(self, CondImpl, "Cond")
 
+/** What is wrong with the arguments of `op`, if anything: `make` reports it inside its Effect, `makeUnsafe` throws it. */
+const badArguments = (
+  op: string,
+  mutex: Mutex.Mutex,
+  options: CondOptions | undefined
+): CopiedPrimitiveError | InvalidArgumentError | undefined => {
+  if (!Mutex.isMutex(mutex)) return refusal(mutex, "Mutex")
+  const telemetry: unknown = options?.telemetry
+  const problem = telemetryOptionProblem(telemetry)
+  return problem === undefined ? undefined : invalidArgument(op, problem, telemetry)
+}
+
+/** A Cond with checked arguments, its `telemetry` option applied. */
+const build = (mutex: Mutex.Mutex, options: CondOptions | undefined): Cond => {
+  const c = new CondImpl(mutex, options?.name)
+  setTelemetry(c, options?.telemetry)
+  return c
+}
+
 /**
  * Creates a Cond bound to `mutex` outside of an Effect. Throws
  * `InvalidArgumentError` when `mutex` is not a Mutex (`CopiedPrimitiveError`
- * for a copy of one).
+ * for a copy of one) or the `telemetry` option is not a boolean.
  *
  * @example
  * ```ts
@@ -169,15 +202,16 @@ const impl = (self: Cond): CondImpl => unwrap(self, CondImpl, "Cond")
  * @since 0.1.0
  */
 export const makeUnsafe = (mutex: Mutex.Mutex, options?: CondOptions): Cond => {
-  if (!Mutex.isMutex(mutex)) throw refusal(mutex, "Mutex")
-  return new CondImpl(mutex, options?.name)
+  const bad = badArguments("Cond.makeUnsafe", mutex, options)
+  if (bad !== undefined) throw bad
+  return build(mutex, options)
 }
 
 /**
  * Creates a Cond bound to `mutex`. Go: `sync.NewCond(&mu)`. Anything but a
  * Mutex (an RWMutex, `undefined`, a copy) is a defect,
  * `InvalidArgumentError` (`CopiedPrimitiveError` for a copy), at once rather
- * than at the first `wait`.
+ * than at the first `wait`; so is a `telemetry` option that is not a boolean.
  *
  * @example
  * ```ts
@@ -195,7 +229,10 @@ export const makeUnsafe = (mutex: Mutex.Mutex, options?: CondOptions): Cond => {
  * @since 0.1.0
  */
 export const make = (mutex: Mutex.Mutex, options?: CondOptions): Effect.Effect<Cond> =>
-  Effect.sync(() => makeUnsafe(mutex, options))
+  Effect.suspend(() => {
+    const bad = badArguments("Cond.make", mutex, options)
+    return bad === undefined ? Exit.succeed(build(mutex, options)) : Exit.die(bad)
+  })
 
 /**
  * Signals the longest waiting fiber that has not left. A waiter is in the

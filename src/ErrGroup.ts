@@ -104,7 +104,15 @@ import {
 import { type InvalidArgumentError, invalidArgument, isIterable, show, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import { activeLayers, nowOn, taskAttributes, taskOutcome, telemetryOf } from "./internal/telemetry.ts"
+import {
+  activeLayers,
+  nowOn,
+  recordsFor,
+  setTelemetry,
+  taskAttributes,
+  taskOutcome,
+  telemetryOptionProblem
+} from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
 const TypeId = "~effect-go/ErrGroup" as const
@@ -210,6 +218,13 @@ export interface ErrGroupOptions {
   readonly collectAll?: boolean | undefined
   /** Shown in blocked-fiber dumps and deadlock reports. */
   readonly name?: string | undefined
+  /**
+   * Telemetry for this group alone: `false` records nothing from it even
+   * under `Telemetry.layer` (a hot internal group); `true` records it even
+   * outside one (default settings, into the fiber's metric registry).
+   * Default: as the `Telemetry.layer` in force.
+   */
+  readonly telemetry?: boolean | undefined
 }
 
 const variance = { _E: (_: unknown) => _, _W: (_: never) => _ }
@@ -448,11 +463,11 @@ const fork = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.
     Effect.withFiber((fiber) => {
       const task = new Task(fiber)
       // Under telemetry, the task's outcome and run time are recorded, and it runs in a span of its own.
-      const traced = activeLayers !== 0 && telemetryOf(fiber) !== undefined
+      const traced = activeLayers !== 0 && recordsFor(fiber, g)
       if (traced) {
         const started = nowOn(fiber)
         fiber.addObserver((exit) => {
-          taskOutcome("ErrGroup", g.name, exit, nowOn(fiber) - started, fiber)
+          taskOutcome("ErrGroup", g.name, exit, nowOn(fiber) - started, fiber, g)
           taskDone(g, task, exit)
         })
       } else fiber.addObserver((exit) => taskDone(g, task, exit))
@@ -560,6 +575,9 @@ const badOptions = (
   if (collectAll !== undefined && typeof collectAll !== "boolean") {
     return invalidArgument(op, "a boolean as the collectAll option", collectAll)
   }
+  const telemetry: unknown = options.telemetry
+  const problem = telemetryOptionProblem(telemetry)
+  if (problem !== undefined) return invalidArgument(op, problem, telemetry)
   return options.limit === undefined || toLimit(options.limit, allowZero) !== undefined
     ? undefined
     : new InvalidLimitError({ limit: options.limit })
@@ -570,6 +588,7 @@ const makeImpl = (options?: ErrGroupOptions): Effect.Effect<ErrGroup<unknown>, n
     const bad = badOptions("ErrGroup.make", options, true)
     if (bad !== undefined) return Exit.die(bad)
     const g = new ErrGroupImpl(options?.name, toLimit(options?.limit, true)!, options?.collectAll === true)
+    setTelemetry(g, options?.telemetry)
     // The group's finalizer cancels the group (nothing new starts, the
     // running tasks are interrupted) and waits until every task has stopped,
     // as `wait` does: until no task holds a slot.
@@ -962,6 +981,13 @@ export interface ForEachOptions {
   readonly collectAll?: boolean | undefined
   /** Shown in blocked-fiber dumps. */
   readonly name?: string | undefined
+  /**
+   * Telemetry for the group alone: `false` records nothing from it even
+   * under `Telemetry.layer` (a hot internal loop); `true` records it even
+   * outside one (default settings, into the fiber's metric registry).
+   * Default: as the `Telemetry.layer` in force.
+   */
+  readonly telemetry?: boolean | undefined
 }
 
 /**

@@ -58,10 +58,10 @@ import { dual } from "effect/Function"
 import type * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import type { Pipeable } from "effect/Pipeable"
-import { invalidArgument, unwrap } from "./internal/copied.ts"
+import { type InvalidArgumentError, invalidArgument, unwrap } from "./internal/copied.ts"
 import { anyone, type Diagnosis } from "./internal/registry.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import { event } from "./internal/telemetry.ts"
+import { event, setTelemetry, telemetryOptionProblem } from "./internal/telemetry.ts"
 import {
   type BlockedFiber,
   block,
@@ -116,6 +116,13 @@ export class UnlockOfUnlockedMutexError extends Data.TaggedError("UnlockOfUnlock
 export interface MutexOptions {
   /** Shown in blocked-fiber dumps and deadlock reports. */
   readonly name?: string | undefined
+  /**
+   * Telemetry for this mutex alone: `false` records nothing from it even
+   * under `Telemetry.layer` (a hot internal lock); `true` records it even
+   * outside one (default settings, into the fiber's metric registry).
+   * Default: as the `Telemetry.layer` in force.
+   */
+  readonly telemetry?: boolean | undefined
 }
 
 /**
@@ -166,7 +173,7 @@ class LockWaiter extends Waiter {
     this.requeued = true
     if (!m.starving && waitedTooLong(this)) {
       m.starving = true
-      event("starvation", "Mutex", m.name, undefined, this.owner)
+      event("starvation", "Mutex", m.name, undefined, this.owner, m)
     }
     m.waiters.push(this)
     return undefined
@@ -292,8 +299,24 @@ const impl = (self: Mutex): MutexImpl => unwrap(self, MutexImpl, "Mutex")
  */
 export const isMutex = (u: unknown): u is Mutex => u instanceof MutexImpl
 
+/** What is wrong with the options of `op`, if anything: `make` reports it inside its Effect, `makeUnsafe` throws it. */
+const badOptions = (op: string, options: MutexOptions | undefined): InvalidArgumentError | undefined => {
+  const telemetry: unknown = options?.telemetry
+  const problem = telemetryOptionProblem(telemetry)
+  return problem === undefined ? undefined : invalidArgument(op, problem, telemetry)
+}
+
+/** A Mutex with checked options, its `telemetry` option applied. */
+const build = (options: MutexOptions | undefined): Mutex => {
+  const m = new MutexImpl(options?.name)
+  setTelemetry(m, options?.telemetry)
+  return m
+}
+
 /**
- * Creates an unlocked Mutex outside of an Effect.
+ * Creates an unlocked Mutex outside of an Effect. Unsafe by name: it throws
+ * where {@link make} would die (`InvalidArgumentError` on a `telemetry`
+ * option that is not a boolean).
  *
  * @example
  * ```ts
@@ -305,10 +328,16 @@ export const isMutex = (u: unknown): u is Mutex => u instanceof MutexImpl
  * @category constructors
  * @since 0.1.0
  */
-export const makeUnsafe = (options?: MutexOptions): Mutex => new MutexImpl(options?.name)
+export const makeUnsafe = (options?: MutexOptions): Mutex => {
+  const bad = badOptions("Mutex.makeUnsafe", options)
+  if (bad !== undefined) throw bad
+  return build(options)
+}
 
 /**
- * Creates an unlocked Mutex. Go: `var mu sync.Mutex`.
+ * Creates an unlocked Mutex. Go: `var mu sync.Mutex`. A `telemetry` option
+ * that is not a boolean is a defect (`InvalidArgumentError`), raised when
+ * the effect runs.
  *
  * @example
  * ```ts
@@ -324,7 +353,11 @@ export const makeUnsafe = (options?: MutexOptions): Mutex => new MutexImpl(optio
  * @category constructors
  * @since 0.1.0
  */
-export const make = (options?: MutexOptions): Effect.Effect<Mutex> => Effect.sync(() => makeUnsafe(options))
+export const make = (options?: MutexOptions): Effect.Effect<Mutex> =>
+  Effect.suspend(() => {
+    const bad = badOptions("Mutex.make", options)
+    return bad === undefined ? Exit.succeed(build(options)) : Exit.die(bad)
+  })
 
 /**
  * Locks the Mutex, waiting while it is held. Go: `mu.Lock()`. Waiters are

@@ -81,10 +81,11 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import type * as Inspectable from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
-import { invalidArgument, unwrap } from "./internal/copied.ts"
+import { type InvalidArgumentError, invalidArgument, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { anyone, type Diagnosis } from "./internal/registry.ts"
+import { setTelemetry, telemetryOptionProblem } from "./internal/telemetry.ts"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/Once" as const
@@ -132,6 +133,13 @@ export class OnceRecursiveError extends Data.TaggedError("OnceRecursiveError")<{
 export interface OnceOptions {
   /** Shown in blocked-fiber dumps and deadlock reports. */
   readonly name?: string | undefined
+  /**
+   * Telemetry for this Once alone: `false` records nothing from it even
+   * under `Telemetry.layer` (a hot internal memo); `true` records it even
+   * outside one (default settings, into the fiber's metric registry).
+   * Default: as the `Telemetry.layer` in force.
+   */
+  readonly telemetry?: boolean | undefined
 }
 
 const IDLE = 0
@@ -303,9 +311,25 @@ const run = <A, E, R>(self: Once<any>, effect: Effect.Effect<A, E, R>): Effect.E
     return o.state === DONE ? (o.exit as Exit.Exit<A, E>) : runSlow(o, effect)
   })
 
+/** What is wrong with the options of `op`, if anything: reported inside the Effect (thrown by `makeUnsafe`). */
+const badOptions = (op: string, options: OnceOptions | undefined): InvalidArgumentError | undefined => {
+  const telemetry: unknown = options?.telemetry
+  const problem = telemetryOptionProblem(telemetry)
+  return problem === undefined ? undefined : invalidArgument(op, problem, telemetry)
+}
+
+/** A Once with checked options, its `telemetry` option applied. */
+const build = (options: OnceOptions | undefined, op: string): OnceImpl => {
+  const o = new OnceImpl(options?.name, op)
+  setTelemetry(o, options?.telemetry)
+  return o
+}
+
 /**
  * Creates a Once outside of an Effect. `E` is the error its initializer may
- * fail with (default: none).
+ * fail with (default: none). Unsafe by name: it throws where {@link make}
+ * would die (`InvalidArgumentError` on a `telemetry` option that is not a
+ * boolean).
  *
  * @example
  * ```ts
@@ -317,12 +341,17 @@ const run = <A, E, R>(self: Once<any>, effect: Effect.Effect<A, E, R>): Effect.E
  * @category constructors
  * @since 0.1.0
  */
-export const makeUnsafe = <E = never>(options?: OnceOptions): Once<E> =>
-  new OnceImpl(options?.name, "do") as unknown as Once<E>
+export const makeUnsafe = <E = never>(options?: OnceOptions): Once<E> => {
+  const bad = badOptions("Once.makeUnsafe", options)
+  if (bad !== undefined) throw bad
+  return build(options, "do") as unknown as Once<E>
+}
 
 /**
  * Creates a Once that has not run yet. Go: `var once sync.Once`. `E` is the
- * error its initializer may fail with (default: none).
+ * error its initializer may fail with (default: none). A `telemetry` option
+ * that is not a boolean is a defect (`InvalidArgumentError`), raised when the
+ * effect runs.
  *
  * @example
  * ```ts
@@ -345,7 +374,10 @@ export const makeUnsafe = <E = never>(options?: OnceOptions): Once<E> =>
  * @since 0.1.0
  */
 export const make = <E = never>(options?: OnceOptions): Effect.Effect<Once<E>> =>
-  Effect.sync(() => makeUnsafe<E>(options))
+  Effect.suspend(() => {
+    const bad = badOptions("Once.make", options)
+    return bad === undefined ? Exit.succeed(build(options, "do") as unknown as Once<E>) : Exit.die(bad)
+  })
 
 /**
  * Runs `effect` if this is the first call to `do` on `self` (or every earlier
@@ -457,7 +489,9 @@ const memoize = <A, E, R>(
   options: OnceOptions | undefined
 ): Effect.Effect<A, E, R> => {
   if (!Effect.isEffect(effect)) return Exit.die(invalidArgument(`Once.${op}`, "an Effect", effect))
-  const o = new OnceImpl(options?.name, op)
+  const bad = badOptions(`Once.${op}`, options)
+  if (bad !== undefined) return Exit.die(bad)
+  const o = build(options, op)
   o.effect = effect
   // Only `o` is captured: once DONE, the initializer can be collected.
   return Effect.suspend(() => (o.state === DONE ? (o.exit as Exit.Exit<A, E>) : runSlow(o, o.effect!)))

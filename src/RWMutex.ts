@@ -58,9 +58,10 @@ import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import type * as Inspectable from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
-import { invalidArgument, unwrap } from "./internal/copied.ts"
+import { type InvalidArgumentError, invalidArgument, unwrap } from "./internal/copied.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { anyone, type Diagnosis, type Holder, type Wakers } from "./internal/registry.ts"
+import { setTelemetry, telemetryOptionProblem } from "./internal/telemetry.ts"
 import { type BlockedFiber, block, handsOver, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/RWMutex" as const
@@ -123,6 +124,13 @@ export class UnlockOfUnlockedRWMutexError extends Data.TaggedError("UnlockOfUnlo
 export interface RWMutexOptions {
   /** Shown in blocked-fiber dumps and deadlock reports. */
   readonly name?: string | undefined
+  /**
+   * Telemetry for this lock alone: `false` records nothing from it even
+   * under `Telemetry.layer` (a hot internal lock); `true` records it even
+   * outside one (default settings, into the fiber's metric registry).
+   * Default: as the `Telemetry.layer` in force.
+   */
+  readonly telemetry?: boolean | undefined
 }
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
@@ -344,8 +352,24 @@ const withLockImpl = <A, E, R>(self: RWMutex, effect: Effect.Effect<A, E, R>, wr
     })
   )
 
+/** What is wrong with the options of `op`, if anything: `make` reports it inside its Effect, `makeUnsafe` throws it. */
+const badOptions = (op: string, options: RWMutexOptions | undefined): InvalidArgumentError | undefined => {
+  const telemetry: unknown = options?.telemetry
+  const problem = telemetryOptionProblem(telemetry)
+  return problem === undefined ? undefined : invalidArgument(op, problem, telemetry)
+}
+
+/** An RWMutex with checked options, its `telemetry` option applied. */
+const build = (options: RWMutexOptions | undefined): RWMutex => {
+  const m = new RWMutexImpl(options?.name)
+  setTelemetry(m, options?.telemetry)
+  return m
+}
+
 /**
- * Creates an unlocked RWMutex outside of an Effect.
+ * Creates an unlocked RWMutex outside of an Effect. Unsafe by name: it
+ * throws where {@link make} would die (`InvalidArgumentError` on a
+ * `telemetry` option that is not a boolean).
  *
  * @example
  * ```ts
@@ -357,10 +381,16 @@ const withLockImpl = <A, E, R>(self: RWMutex, effect: Effect.Effect<A, E, R>, wr
  * @category constructors
  * @since 0.1.0
  */
-export const makeUnsafe = (options?: RWMutexOptions): RWMutex => new RWMutexImpl(options?.name)
+export const makeUnsafe = (options?: RWMutexOptions): RWMutex => {
+  const bad = badOptions("RWMutex.makeUnsafe", options)
+  if (bad !== undefined) throw bad
+  return build(options)
+}
 
 /**
- * Creates an unlocked RWMutex. Go: `var rw sync.RWMutex`.
+ * Creates an unlocked RWMutex. Go: `var rw sync.RWMutex`. A `telemetry`
+ * option that is not a boolean is a defect (`InvalidArgumentError`), raised
+ * when the effect runs.
  *
  * @example
  * ```ts
@@ -376,7 +406,11 @@ export const makeUnsafe = (options?: RWMutexOptions): RWMutex => new RWMutexImpl
  * @category constructors
  * @since 0.1.0
  */
-export const make = (options?: RWMutexOptions): Effect.Effect<RWMutex> => Effect.sync(() => makeUnsafe(options))
+export const make = (options?: RWMutexOptions): Effect.Effect<RWMutex> =>
+  Effect.suspend(() => {
+    const bad = badOptions("RWMutex.make", options)
+    return bad === undefined ? Exit.succeed(build(options)) : Exit.die(bad)
+  })
 
 /**
  * Locks for reading: shares the lock with other readers, waits while a writer

@@ -73,9 +73,10 @@ import type { Pipeable } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import type * as Scope from "effect/Scope"
-import { invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
+import { type InvalidArgumentError, invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
+import { setTelemetry, telemetryOptionProblem } from "./internal/telemetry.ts"
 import { type BlockedFiber, block, handsOver, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/Semaphore" as const
@@ -172,6 +173,13 @@ export class ReleasedMoreThanHeldError extends Data.TaggedError("ReleasedMoreTha
 export interface SemaphoreOptions {
   /** Shown in blocked-fiber dumps and deadlock reports. */
   readonly name?: string | undefined
+  /**
+   * Telemetry for this semaphore alone: `false` records nothing from it even
+   * under `Telemetry.layer` (a hot internal semaphore); `true` records it
+   * even outside one (default settings, into the fiber's metric registry).
+   * Default: as the `Telemetry.layer` in force.
+   */
+  readonly telemetry?: boolean | undefined
 }
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
@@ -318,9 +326,29 @@ const onCancel = (node: PermitWaiter, granted: Exit.Exit<void> | undefined): voi
   notify(node.sem)
 }
 
+/** What is wrong with the arguments of `op`, if anything: `make` reports it inside its Effect, `makeUnsafe` throws it. */
+const badArguments = (
+  op: string,
+  size: number,
+  options: SemaphoreOptions | undefined
+): InvalidPermitsError | InvalidArgumentError | undefined => {
+  if (!isCount(size)) return new InvalidPermitsError({ op: "make", permits: size })
+  const telemetry: unknown = options?.telemetry
+  const problem = telemetryOptionProblem(telemetry)
+  return problem === undefined ? undefined : invalidArgument(op, problem, telemetry)
+}
+
+/** A Semaphore with checked arguments, its `telemetry` option applied. */
+const build = (size: number, options: SemaphoreOptions | undefined): Semaphore => {
+  const s = new SemaphoreImpl(size, options?.name)
+  setTelemetry(s, options?.telemetry)
+  return s
+}
+
 /**
  * Creates a Semaphore outside of an Effect. Throws {@link InvalidPermitsError}
- * when `size` is not a non-negative safe integer.
+ * when `size` is not a non-negative safe integer, and `InvalidArgumentError`
+ * on a `telemetry` option that is not a boolean.
  *
  * @example
  * ```ts
@@ -333,15 +361,17 @@ const onCancel = (node: PermitWaiter, granted: Exit.Exit<void> | undefined): voi
  * @since 0.1.0
  */
 export const makeUnsafe = (size: number, options?: SemaphoreOptions): Semaphore => {
-  if (!isCount(size)) throw new InvalidPermitsError({ op: "make", permits: size })
-  return new SemaphoreImpl(size, options?.name)
+  const bad = badArguments("Semaphore.makeUnsafe", size, options)
+  if (bad !== undefined) throw bad
+  return build(size, options)
 }
 
 /**
  * Creates a Semaphore with `size` permits, all free. Go:
  * `semaphore.NewWeighted(size)`. A size that is not a non-negative safe
  * integer is a defect ({@link InvalidPermitsError}); a size of 0 is allowed
- * (only requests for 0 permits succeed).
+ * (only requests for 0 permits succeed). A `telemetry` option that is not a
+ * boolean is a defect too (`InvalidArgumentError`).
  *
  * @example
  * ```ts
@@ -358,11 +388,10 @@ export const makeUnsafe = (size: number, options?: SemaphoreOptions): Semaphore 
  * @since 0.1.0
  */
 export const make = (size: number, options?: SemaphoreOptions): Effect.Effect<Semaphore> =>
-  Effect.suspend(() =>
-    isCount(size)
-      ? Exit.succeed(new SemaphoreImpl(size, options?.name))
-      : Exit.die(new InvalidPermitsError({ op: "make", permits: size }))
-  )
+  Effect.suspend(() => {
+    const bad = badArguments("Semaphore.make", size, options)
+    return bad === undefined ? Exit.succeed(build(size, options)) : Exit.die(bad)
+  })
 
 /** The defect a request for `n` permits is, or undefined when it may be served. */
 const check = (s: SemaphoreImpl, op: string, n: number): Exit.Exit<never> | undefined =>

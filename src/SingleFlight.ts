@@ -109,7 +109,7 @@ import * as GoContext from "./GoContext.ts"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import { activeLayers, event } from "./internal/telemetry.ts"
+import { activeLayers, event, setTelemetry, telemetryOptionProblem } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder, type Queue } from "./internal/registry.ts"
 import { type BlockedFiber, block, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
@@ -179,6 +179,13 @@ export class SingleFlightRecursiveError extends Data.TaggedError("SingleFlightRe
 export interface SingleFlightOptions {
   /** Shown in blocked-fiber dumps and deadlock reports. */
   readonly name?: string | undefined
+  /**
+   * Telemetry for this group alone: `false` records nothing from it even
+   * under `Telemetry.layer` (a hot internal cache); `true` records it even
+   * outside one (default settings, into the fiber's metric registry).
+   * Default: as the `Telemetry.layer` in force.
+   */
+  readonly telemetry?: boolean | undefined
 }
 
 const variance = { _A: (_: unknown) => _, _E: (_: unknown) => _, _K: (_: unknown) => _ }
@@ -398,10 +405,10 @@ const doImpl = <A, E, R>(
         const counted = !inside(marks, flight.mark)
         if (counted) flight.callers++
         flight.joined++
-        if (activeLayers !== 0) event("flights", "SingleFlight", sf.name, "shared", caller)
+        if (activeLayers !== 0) event("flights", "SingleFlight", sf.name, "shared", caller, sf)
         return awaitFlight(sf, flight, caller, counted, restore)
       }
-      if (activeLayers !== 0) event("flights", "SingleFlight", sf.name, "leader", caller)
+      if (activeLayers !== 0) event("flights", "SingleFlight", sf.name, "leader", caller, sf)
       const flight = new Flight(sf, key, new WaiterList("SingleFlight", sf.name, sf, "do"), marks)
       MutableHashMap.set(sf.byKey, key, flight)
       sf.flights.add(flight)
@@ -419,6 +426,8 @@ const doImpl = <A, E, R>(
 /**
  * Creates a group whose flights live in the current `Scope`: closing it
  * interrupts every flight and their callers. Go: `var g singleflight.Group`.
+ * A `telemetry` option that is not a boolean is a defect
+ * (`InvalidArgumentError`), raised when the effect runs.
  *
  * Type it with the value, error and key types of its calls:
  * `make<User, HttpError>()` (keys default to `string`), or
@@ -447,7 +456,14 @@ const doImpl = <A, E, R>(
 export const make = <A = unknown, E = never, K = string>(
   options?: SingleFlightOptions
 ): Effect.Effect<SingleFlight<A, E, K>, never, Scope.Scope> =>
-  Effect.map(Effect.scope, (scope) => new SingleFlightImpl(options?.name, scope) as unknown as SingleFlight<A, E, K>)
+  Effect.flatMap(Effect.scope, (scope) => {
+    const telemetry: unknown = options?.telemetry
+    const problem = telemetryOptionProblem(telemetry)
+    if (problem !== undefined) return Exit.die(invalidArgument("SingleFlight.make", problem, telemetry))
+    const sf = new SingleFlightImpl(options?.name, scope)
+    setTelemetry(sf, options?.telemetry)
+    return Exit.succeed(sf as unknown as SingleFlight<A, E, K>)
+  })
 
 /**
  * Runs `effect` for `key`, or joins the call for `key` already in flight, and

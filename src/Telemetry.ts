@@ -12,12 +12,16 @@
  *
  * Off by default, and then free: the primitives check one counter per
  * wake-up or event. Turned on by {@link layer}, for the fibers under it:
- * provide it in `main`, leave it out of tests.
+ * provide it in `main`, leave it out of tests. Per primitive, the
+ * `telemetry` option of `make` overrides it: `false` keeps a primitive out
+ * even under the layer, `true` records it even outside one (default
+ * settings, the fiber's metric registry).
  *
  * Instruments (names in OpenTelemetry's semantic-convention style:
  * lowercase, dot-namespaced, a unit of UCUM; every series carries
- * `effectgo.primitive.kind` and, for a named primitive,
- * `effectgo.primitive.name`):
+ * `effectgo.primitive.kind`, for a named primitive
+ * `effectgo.primitive.name`, and `unit`, where Effect's OpenTelemetry
+ * exporter reads a metric's unit from):
  *
  * | instrument | type | unit | more attributes | what |
  * | --- | --- | --- | --- | --- |
@@ -50,6 +54,11 @@
  * Each ErrGroup task runs in a span `ErrGroup.task` (child of the span it
  * was started in), each WorkerPool job in a span `WorkerPool.job` (in its
  * worker, linked to the span it was submitted in).
+ *
+ * In Effect's DevTools (`effect/devtools`), with no other setup: the spans
+ * arrive as `Span` messages and every series (gauges and histogram buckets
+ * included) in the metrics snapshot DevTools asks for; span links and units
+ * do not show there.
  *
  * Cardinality stays bounded by the names given: unnamed primitives
  * aggregate under their kind, and operations and outcomes come from fixed
@@ -88,6 +97,7 @@ import {
   ATTRIBUTE_OUTCOME,
   BOUNDARIES,
   CurrentTelemetry,
+  DEFAULT_SPAN_THRESHOLD_MILLIS,
   INSTRUMENTS,
   layerAlive,
   Telemetry as TelemetryState
@@ -106,8 +116,6 @@ export interface LayerOptions {
    */
   readonly spanThreshold?: Duration.Input | false | undefined
 }
-
-const DEFAULT_SPAN_THRESHOLD_MILLIS = 10
 
 /** The span threshold in milliseconds (Infinity: no spans), or what is wrong with the options. */
 const thresholdOf = (options: unknown): number | Error => {

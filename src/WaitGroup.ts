@@ -105,7 +105,14 @@ import {
 import { invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import { activeLayers, nowOn, taskOutcome, telemetryOf } from "./internal/telemetry.ts"
+import {
+  activeLayers,
+  nowOn,
+  recordsFor,
+  setTelemetry,
+  taskOutcome,
+  telemetryOptionProblem
+} from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
 const TypeId = "~effect-go/WaitGroup" as const
@@ -226,6 +233,13 @@ export interface WaitGroupOptions {
    * negative counter, found when the task ends) is such a defect.
    */
   readonly onDefect?: OnDefect | undefined
+  /**
+   * Telemetry for this group alone: `false` records nothing from it even
+   * under `Telemetry.layer` (a hot internal group); `true` records it even
+   * outside one (default settings, into the fiber's metric registry).
+   * Default: as the `Telemetry.layer` in force.
+   */
+  readonly telemetry?: boolean | undefined
 }
 
 /**
@@ -340,11 +354,17 @@ const badOptions = (op: string, options: WaitGroupOptions | undefined) => {
   if (onDefect !== undefined && !onDefectModes.includes(onDefect)) {
     return invalidArgument(op, 'onDefect to be "log", "interrupt" or "wait"', onDefect)
   }
-  return undefined
+  const telemetry: unknown = options.telemetry
+  const problem = telemetryOptionProblem(telemetry)
+  return problem === undefined ? undefined : invalidArgument(op, problem, telemetry)
 }
 
-const newGroup = (scope: Scope.Scope, options: WaitGroupOptions | undefined): WaitGroupImpl =>
-  new WaitGroupImpl(scope, options?.name, options?.onDefect ?? "log")
+/** A group with checked options, its `telemetry` option applied. */
+const newGroup = (scope: Scope.Scope, options: WaitGroupOptions | undefined): WaitGroupImpl => {
+  const wg = new WaitGroupImpl(scope, options?.name, options?.onDefect ?? "log")
+  setTelemetry(wg, options?.telemetry)
+  return wg
+}
 
 /**
  * A `wait` that needs no waiting: the counter is zero. It takes the recorded
@@ -465,8 +485,8 @@ export const makeUnsafe = (scope: Scope.Scope, options?: WaitGroupOptions): Wait
  * interrupts the tasks still running (all at once) and waits for them.
  * `onDefect` says what a task's defect does at once (default `"log"`, see
  * {@link WaitGroupOptions}). Options that are not `{ name?: string,
- * onDefect?: "log" | "interrupt" | "wait" }` make it die with
- * `InvalidArgumentError`.
+ * onDefect?: "log" | "interrupt" | "wait", telemetry?: boolean }` make it
+ * die with `InvalidArgumentError`.
  *
  * @example
  * ```ts
@@ -722,12 +742,12 @@ const enlist = (wg: WaitGroupImpl, task: Task, fiber: Fiber.Fiber<unknown, unkno
 /** Counts the task done when it ends, and takes it out of `running` (where it may be). */
 const observe = <A>(wg: WaitGroupImpl, task: Task, fiber: Fiber.Fiber<A>): Fiber.Fiber<A> => {
   // Under telemetry, the task's outcome and run time are recorded.
-  const started = activeLayers !== 0 && telemetryOf(fiber) !== undefined ? nowOn(fiber) : -1
+  const started = activeLayers !== 0 && recordsFor(fiber, wg) ? nowOn(fiber) : -1
   fiber.addObserver((exit) => {
     if (task.prev !== undefined) task.prev.next = task.next
     else if (wg.running === task) wg.running = task.next
     if (task.next !== undefined) task.next.prev = task.prev
-    if (started >= 0) taskOutcome("WaitGroup", wg.name, exit, nowOn(fiber) - started, fiber)
+    if (started >= 0) taskOutcome("WaitGroup", wg.name, exit, nowOn(fiber) - started, fiber, wg)
     taskEnded(wg, fiber, exit)
   })
   return fiber

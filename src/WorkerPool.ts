@@ -224,6 +224,14 @@ export interface Options<I, O, E, R> {
   readonly results?: number | undefined
   /** Shown in blocked-fiber dumps and in {@link PoolClosedError}. */
   readonly name?: string | undefined
+  /**
+   * Telemetry for this pool alone (its job and results channels included):
+   * `false` records nothing from it even under `Telemetry.layer` (a hot
+   * internal pool); `true` records it even outside one (default settings,
+   * into the fiber's metric registry). Default: as the `Telemetry.layer` in
+   * force.
+   */
+  readonly telemetry?: boolean | undefined
 }
 
 /**
@@ -268,8 +276,8 @@ const jobImpl = (self: Job<any, any>): JobHandle.JobImpl => self as unknown as J
  * `for w := 1; w <= workers; w++ { go worker(w, jobs, results) }` loop.
  *
  * It cannot fail: `workers` must be a positive safe integer, `queue` and
- * `results` non-negative integers, `process` a function and `failFast` a
- * boolean (or absent); anything else is a defect
+ * `results` non-negative integers, `process` a function, `failFast` and
+ * `telemetry` booleans (or absent); anything else is a defect
  * ({@link InvalidPoolOptionError}), raised when the effect runs.
  *
  * @example

@@ -6,13 +6,17 @@ import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Scheduler from "effect/Scheduler"
+import type * as Scope from "effect/Scope"
 import * as TestClock from "effect/testing/TestClock"
 import * as Tracer from "effect/Tracer"
 import * as Chan from "../src/Chan.ts"
+import * as Cond from "../src/Cond.ts"
 import * as ErrGroup from "../src/ErrGroup.ts"
 import * as GoContext from "../src/GoContext.ts"
 import { InvalidArgumentError } from "../src/internal/copied.ts"
 import * as Mutex from "../src/Mutex.ts"
+import * as Once from "../src/Once.ts"
+import * as RWMutex from "../src/RWMutex.ts"
 import * as Select from "../src/Select.ts"
 import * as Semaphore from "../src/Semaphore.ts"
 import * as SingleFlight from "../src/SingleFlight.ts"
@@ -478,5 +482,261 @@ describe("Telemetry: values given back", () => {
       // A value given back is one the receiver did not keep: it is still in the channel.
       expect(givenBack).toBeLessThanOrEqual(leftInChannel)
     }).pipe(Effect.provide(Telemetry.layer({ spanThreshold: false })))
+  )
+})
+
+describe("Telemetry: the per-primitive option", () => {
+  /** `n` receives that each park 1 ms (TestClock) on an unbuffered channel made with `options`. */
+  const parkedReceivesOn = (options: Chan.ChanOptions, n: number) =>
+    Effect.gen(function* () {
+      const ch = yield* Chan.make<number>(0, options)
+      const sender = yield* Effect.forkChild(
+        Effect.forEach(
+          Array.from({ length: n }, (_, i) => i),
+          (i) => Effect.andThen(Effect.sleep("1 millis"), Chan.send(ch, i))
+        )
+      )
+      const receiver = yield* Effect.forkChild(Effect.forEach(Array.from({ length: n }), () => Chan.recv(ch)))
+      for (let i = 0; i < n; i++) yield* TestClock.adjust("1 millis")
+      yield* Fiber.join(receiver)
+      yield* Fiber.join(sender)
+      return ch
+    })
+
+  /** Every series a channel named `name` may feed: its waits and its gauges. */
+  const chanSeries = (name: string) =>
+    Effect.all([
+      waitSeries("Chan", name, "recv"),
+      seriesOf(I.chanLength.id, "Chan", name),
+      seriesOf(I.chanCapacity.id, "Chan", name),
+      seriesOf(I.waiting.id, "Chan", name, operation("recv")),
+      seriesOf(I.waiting.id, "Chan", name, operation("send"))
+    ])
+
+  it.effect("telemetry: false: a channel records nothing under the layer; one without the option does", () =>
+    Effect.gen(function* () {
+      const quiet = yield* parkedReceivesOn({ name: "quiet", telemetry: false }, 20)
+      const loud = yield* parkedReceivesOn({ name: "loud" }, 20)
+      yield* Effect.yieldNow
+      expect(yield* chanSeries("quiet")).toStrictEqual([undefined, undefined, undefined, undefined, undefined])
+      expect((yield* waitSeries("Chan", "loud", "recv"))?.state.count).toBe(20)
+      expect(yield* numberOf(I.chanCapacity.id, "Chan", "loud")).toBe(0)
+      expect(yield* numberOf(I.waiting.id, "Chan", "loud", operation("recv"))).toBe(0)
+      // Both channels are alive while the series are read.
+      expect([quiet.name, loud.name]).toStrictEqual(["quiet", "loud"])
+    }).pipe(Effect.provide(Telemetry.layer({ spanThreshold: false })))
+  )
+
+  it.effect("telemetry: false on a WaitGroup or an ErrGroup: no task counts under the layer", () =>
+    Effect.gen(function* () {
+      for (const [name, telemetry] of [
+        ["quiet-batch", false],
+        ["loud-batch", undefined]
+      ] as const) {
+        const wg = yield* WaitGroup.make({ name, telemetry })
+        const group = yield* ErrGroup.make({ name, telemetry })
+        yield* WaitGroup.go(wg, Effect.sleep("1 millis"))
+        yield* WaitGroup.go(wg, Effect.sleep("2 millis"))
+        yield* ErrGroup.go(group, Effect.sleep("1 millis"))
+        const waiting = yield* Effect.forkChild(Effect.all([WaitGroup.wait(wg), ErrGroup.wait(group)]))
+        yield* TestClock.adjust("2 millis")
+        yield* Fiber.join(waiting)
+      }
+      expect(yield* numberOf(I.tasks.id, "WaitGroup", "quiet-batch", outcome("success"))).toBeUndefined()
+      expect(yield* numberOf(I.tasks.id, "ErrGroup", "quiet-batch", outcome("success"))).toBeUndefined()
+      expect(yield* seriesOf(I.taskDuration.id, "WaitGroup", "quiet-batch", outcome("success"))).toBeUndefined()
+      expect(yield* seriesOf(I.running.id, "WaitGroup", "quiet-batch")).toBeUndefined()
+      expect(yield* seriesOf(I.running.id, "ErrGroup", "quiet-batch")).toBeUndefined()
+      expect(yield* waitSeries("WaitGroup", "quiet-batch", "wait")).toBeUndefined()
+      expect(yield* numberOf(I.tasks.id, "WaitGroup", "loud-batch", outcome("success"))).toBe(2)
+      expect(yield* numberOf(I.tasks.id, "ErrGroup", "loud-batch", outcome("success"))).toBe(1)
+      expect(yield* numberOf(I.running.id, "WaitGroup", "loud-batch")).toBe(0)
+    }).pipe(Effect.scoped, Effect.provide(Telemetry.layer({ spanThreshold: false })))
+  )
+
+  it.effect("telemetry: false on a WorkerPool silences its job channel too", () =>
+    Effect.gen(function* () {
+      const pool = yield* WorkerPool.make({
+        workers: 1,
+        name: "quiet-pool",
+        telemetry: false,
+        process: (n: number) => Effect.sleep(`${n} millis`)
+      })
+      // The second submit parks on the job channel until the worker is free.
+      const submits = yield* Effect.forkChild(
+        Effect.all([WorkerPool.run(pool, 1), WorkerPool.run(pool, 1)], { concurrency: "unbounded" })
+      )
+      yield* TestClock.adjust("2 millis")
+      yield* Fiber.join(submits)
+      expect(yield* numberOf(I.tasks.id, "WorkerPool", "quiet-pool", outcome("success"))).toBeUndefined()
+      expect(yield* seriesOf(I.queued.id, "WorkerPool", "quiet-pool")).toBeUndefined()
+      expect(yield* chanSeries("quiet-pool")).toStrictEqual([undefined, undefined, undefined, undefined, undefined])
+      expect(yield* seriesOf(I.waitDuration.id, "Chan", "quiet-pool")).toBeUndefined()
+    }).pipe(Effect.scoped, Effect.provide(Telemetry.layer({ spanThreshold: false })))
+  )
+
+  /** Whether any series (a wait, an event, a gauge) carries this kind and name. */
+  const anySeries = (kind: string, name: string) =>
+    Effect.map(Metric.snapshot, (all) =>
+      all.some(
+        (m) => m.attributes?.[Telemetry.attributes.kind] === kind && m.attributes?.[Telemetry.attributes.name] === name
+      )
+    )
+
+  it.effect(
+    "telemetry: false on an RWMutex, a Semaphore, a Once, a Cond or a SingleFlight: nothing under the layer",
+    () =>
+      Effect.gen(function* () {
+        for (const [name, telemetry] of [
+          ["quiet-one", false],
+          ["loud-one", undefined]
+        ] as const) {
+          const options = { name, telemetry }
+          // In each, a fiber waits 1 ms for another.
+          const rw = yield* RWMutex.make(options)
+          yield* RWMutex.lock(rw)
+          const reader = yield* Effect.forkChild(RWMutex.withRLock(rw)(Effect.void))
+          yield* TestClock.adjust("1 millis")
+          yield* RWMutex.unlock(rw)
+          yield* Fiber.join(reader)
+
+          const sem = yield* Semaphore.make(1, options)
+          yield* Semaphore.acquire(sem, 1)
+          const acquirer = yield* Effect.forkChild(Semaphore.withPermits(sem, 1)(Effect.void))
+          yield* TestClock.adjust("1 millis")
+          yield* Semaphore.release(sem, 1)
+          yield* Fiber.join(acquirer)
+
+          const once = yield* Once.make(options)
+          const runs = yield* Effect.forkChild(
+            Effect.all([Once.do(once, Effect.sleep("1 millis")), Once.do(once, Effect.sleep("1 millis"))], {
+              concurrency: "unbounded"
+            })
+          )
+          yield* TestClock.adjust("1 millis")
+          yield* Fiber.join(runs)
+
+          const mu = yield* Mutex.make()
+          const cond = yield* Cond.make(mu, options)
+          const waiter = yield* Effect.forkChild(Mutex.withLock(mu)(Cond.wait(cond)))
+          yield* TestClock.adjust("1 millis")
+          yield* Cond.signal(cond)
+          yield* Fiber.join(waiter)
+
+          const flights = yield* SingleFlight.make<number>(options)
+          const calls = yield* Effect.forkChild(
+            Effect.all(
+              [1, 2].map(() => SingleFlight.do(flights, "k", Effect.as(Effect.sleep("1 millis"), 1))),
+              { concurrency: "unbounded" }
+            )
+          )
+          yield* TestClock.adjust("1 millis")
+          yield* Fiber.join(calls)
+        }
+        for (const kind of ["RWMutex", "Semaphore", "Once", "Cond", "SingleFlight"]) {
+          expect(yield* anySeries(kind, "quiet-one"), kind).toBe(false)
+          expect(yield* anySeries(kind, "loud-one"), kind).toBe(true)
+        }
+        expect((yield* waitSeries("Cond", "loud-one", "wait"))?.state.count).toBe(1)
+        expect((yield* waitSeries("Once", "loud-one", "do"))?.state.count).toBe(1)
+      }).pipe(Effect.scoped, Effect.provide(Telemetry.layer({ spanThreshold: false })))
+  )
+
+  /** Two lockers wait 5 ms behind this fiber on `mu`; the holders gauge read while it holds the lock. */
+  const contended = (mu: Mutex.Mutex) =>
+    Effect.gen(function* () {
+      yield* Effect.yieldNow // gauges are set up once the mutex is fully built
+      yield* Mutex.lock(mu)
+      const lockers = yield* Effect.forkChild(
+        Effect.all([Mutex.withLock(mu)(Effect.void), Mutex.withLock(mu)(Effect.void)], { concurrency: "unbounded" })
+      )
+      yield* TestClock.adjust("5 millis")
+      const held = yield* numberOf(I.holders.id, "Mutex", mu.name)
+      yield* Mutex.unlock(mu)
+      yield* Fiber.join(lockers)
+      return held
+    })
+
+  it.effect("telemetry: true records a Mutex outside any layer; one without the option records nothing", () =>
+    Effect.gen(function* () {
+      const plain = yield* Mutex.make({ name: "unwatched" })
+      expect(yield* contended(plain)).toBeUndefined()
+      expect(yield* waitSeries("Mutex", "unwatched", "lock")).toBeUndefined()
+
+      // This opens the telemetry gate for good: that option is the last one tried without a layer.
+      const watched = yield* Mutex.make({ name: "watched", telemetry: true })
+      expect(yield* contended(watched)).toBe(1)
+      const locks = yield* waitSeries("Mutex", "watched", "lock")
+      expect(locks?.state.count).toBe(2)
+      expect(locks?.state.min).toBeCloseTo(0.005, 12)
+      expect(yield* numberOf(I.holders.id, "Mutex", "watched")).toBe(0)
+
+      // Without the option, a Mutex still records nothing outside a layer.
+      const other = yield* Mutex.make({ name: "unwatched-too" })
+      expect(yield* contended(other)).toBeUndefined()
+      expect(yield* waitSeries("Mutex", "unwatched-too", "lock")).toBeUndefined()
+    })
+  )
+
+  it.effect("a telemetry option that is not a boolean is a defect naming the option", () =>
+    Effect.gen(function* () {
+      const mu = yield* Mutex.make()
+      for (const bad of ["yes", 1, null] as const) {
+        const options = { telemetry: bad } as unknown as { readonly telemetry?: boolean }
+        const makes: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown, Scope.Scope>]> = [
+          ["Chan.make", Chan.make(0, options)],
+          ["Chan.fromIterable", Chan.fromIterable([1], options)],
+          ["Mutex.make", Mutex.make(options)],
+          ["RWMutex.make", RWMutex.make(options)],
+          ["Semaphore.make", Semaphore.make(1, options)],
+          ["WaitGroup.make", WaitGroup.make(options)],
+          ["ErrGroup.make", ErrGroup.make(options)],
+          ["ErrGroup.forEach", ErrGroup.forEach([1], () => Effect.void, options)],
+          ["Once.make", Once.make(options)],
+          ["Once.func", Once.func(Effect.void, options)],
+          ["Cond.make", Cond.make(mu, options)],
+          ["SingleFlight.make", SingleFlight.make(options)]
+        ]
+        for (const [op, make] of makes) {
+          const defect = defectOf(yield* Effect.exit(Effect.scoped(make)))
+          expect(defect, op).toBeInstanceOf(InvalidArgumentError)
+          expect((defect as Error).message, op).toMatch(
+            new RegExp(`^${op.replace(".", "\\.")}: expected a boolean \\(the \`telemetry\` option\\), got `)
+          )
+        }
+        const unsafe: ReadonlyArray<readonly [string, () => unknown]> = [
+          ["Chan.makeUnsafe", () => Chan.makeUnsafe(0, options)],
+          ["Mutex.makeUnsafe", () => Mutex.makeUnsafe(options)],
+          ["RWMutex.makeUnsafe", () => RWMutex.makeUnsafe(options)],
+          ["Semaphore.makeUnsafe", () => Semaphore.makeUnsafe(1, options)],
+          ["Once.makeUnsafe", () => Once.makeUnsafe(options)],
+          ["Cond.makeUnsafe", () => Cond.makeUnsafe(mu, options)]
+        ]
+        for (const [op, make] of unsafe) {
+          expect(make, op).toThrow(InvalidArgumentError)
+          expect(make, op).toThrow(`${op}: expected a boolean (the \`telemetry\` option), got `)
+        }
+        // WorkerPool reports its bad options with its own error, as for failFast.
+        const pool = defectOf(
+          yield* Effect.exit(
+            Effect.scoped(WorkerPool.make({ workers: 1, process: (_: number) => Effect.void, ...options }))
+          )
+        )
+        expect(pool).toBeInstanceOf(WorkerPool.InvalidPoolOptionError)
+        expect(pool).toMatchObject({ option: "telemetry", value: bad })
+      }
+      const described = defectOf(yield* Effect.exit(Mutex.make({ telemetry: "yes" } as unknown as Mutex.MutexOptions)))
+      expect((described as Error).message).toBe(
+        'Mutex.make: expected a boolean (the `telemetry` option), got the string "yes"'
+      )
+      const pool = defectOf(
+        yield* Effect.exit(
+          Effect.scoped(
+            WorkerPool.make({ workers: 1, process: (_: number) => Effect.void, telemetry: 1 as unknown as boolean })
+          )
+        )
+      )
+      expect((pool as Error).message).toBe("worker pool: telemetry must be a boolean or undefined, got 1")
+    })
   )
 })

@@ -407,7 +407,7 @@ export const recvNow = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>
  * completed.
  */
 export const giveBack = <A>(ch: ChanImpl<A>, value: A, fiber: Fiber.Fiber<unknown, unknown>): void => {
-  if (activeLayers !== 0) event("givenBack", "Chan", ch.name, undefined, fiber)
+  if (activeLayers !== 0) event("givenBack", "Chan", ch.name, undefined, fiber, ch)
   if (deliverToReceiver(ch, value, fiber)) return
   if (ch.returned === undefined) ch.returned = [value]
   else ch.returned.unshift(value)

@@ -47,7 +47,15 @@ import {
 } from "./job.ts"
 import { PrimitiveBase } from "./primitive.ts"
 import { anyone, type Diagnosis, type Holder, type Queue } from "./registry.ts"
-import { activeLayers, nowOn, taskAttributes, taskOutcome, telemetryOf } from "./telemetry.ts"
+import {
+  activeLayers,
+  nowOn,
+  recordsFor,
+  setTelemetry,
+  taskAttributes,
+  taskOutcome,
+  telemetryOptionProblem
+} from "./telemetry.ts"
 import {
   type BlockedFiber,
   block,
@@ -113,17 +121,17 @@ const show = (value: unknown): string => {
 /**
  * A bad option at `WorkerPool.make` or a pool's layer: `workers` not a
  * positive safe integer, `queue` / `results` not a non-negative integer,
- * `process` not a function, `failFast` not a boolean. A defect, raised
- * inside the effect (or the layer) that makes the pool: a programming error,
- * which no caller can handle. (A bad value read from a `Config` is the
- * config's own `ConfigError` instead, with this error's message.) `value` is
- * what was given, whatever its type.
+ * `process` not a function, `failFast` or `telemetry` not a boolean. A
+ * defect, raised inside the effect (or the layer) that makes the pool: a
+ * programming error, which no caller can handle. (A bad value read from a
+ * `Config` is the config's own `ConfigError` instead, with this error's
+ * message.) `value` is what was given, whatever its type.
  *
  * @category errors
  * @since 0.1.0
  */
 export class InvalidPoolOptionError extends Data.TaggedError("InvalidPoolOptionError")<{
-  readonly option: "workers" | "queue" | "results" | "process" | "failFast"
+  readonly option: "workers" | "queue" | "results" | "process" | "failFast" | "telemetry"
   readonly value: unknown
 }> {
   override get message(): string {
@@ -136,7 +144,8 @@ export class InvalidPoolOptionError extends Data.TaggedError("InvalidPoolOptionE
       case "process":
         return `worker pool: process must be a function (job => Effect), got ${got}`
       case "failFast":
-        return `worker pool: failFast must be a boolean or undefined, got ${got}`
+      case "telemetry":
+        return `worker pool: ${this.option} must be a boolean or undefined, got ${got}`
       default:
         return `worker pool: ${this.option} must be a non-negative integer, got ${got}`
     }
@@ -185,15 +194,17 @@ export class PoolImpl extends PrimitiveBase implements JobOwner {
     queue: number,
     results: number | undefined,
     failFast: boolean,
-    process: (job: unknown) => Effect.Effect<unknown, unknown>
+    process: (job: unknown) => Effect.Effect<unknown, unknown>,
+    telemetry: boolean | undefined
   ) {
     super()
     this.name = name
     this.failFast = failFast
     this.process = process
-    this.jobs = Chan.makeUnsafe<JobImpl>(queue, { name })
+    // The pool's channels are recorded as the pool is (`telemetry: false` silences the whole pool).
+    this.jobs = Chan.makeUnsafe<JobImpl>(queue, { name, telemetry })
     this.jobsImpl = chanOf(this.jobs)
-    this.results = results === undefined ? undefined : Chan.makeUnsafe(results, { name })
+    this.results = results === undefined ? undefined : Chan.makeUnsafe(results, { name, telemetry })
     this.waiters = new WaiterList("WorkerPool", name, this, "wait")
   }
   /**
@@ -333,9 +344,9 @@ const runJobs = (
   // Under telemetry (the worker's, from the fiber that made the pool), each
   // job's outcome and run time are recorded, and it runs in a span linked to
   // the span it was submitted in.
-  const traced = activeLayers !== 0 && telemetryOf(worker) !== undefined
+  const traced = activeLayers !== 0 && recordsFor(worker, p)
   const outcome = (exit: Exit.Exit<unknown, unknown>): void => {
-    if (traced) taskOutcome("WorkerPool", p.name, exit, nowOn(worker) - w.started, worker)
+    if (traced) taskOutcome("WorkerPool", p.name, exit, nowOn(worker) - w.started, worker, p)
   }
   // One job at a time: the handlers are built once per worker, not per job.
   const ended = (t: JobImpl, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
@@ -504,10 +515,13 @@ export const invalidSize = (options: {
 const invalidOption = (options: Options<any, any, any, any>): InvalidPoolOptionError | undefined => {
   const size = invalidSize(options)
   if (size !== undefined) return size
-  const { process, failFast } = options
+  const { process, failFast, telemetry } = options
   if (typeof process !== "function") return new InvalidPoolOptionError({ option: "process", value: process })
   if (failFast !== undefined && typeof failFast !== "boolean") {
     return new InvalidPoolOptionError({ option: "failFast", value: failFast })
+  }
+  if (telemetryOptionProblem(telemetry) !== undefined) {
+    return new InvalidPoolOptionError({ option: "telemetry", value: telemetry })
   }
   return undefined
 }
@@ -524,7 +538,8 @@ export const makePool = (options: Options<any, any, any, any>): Effect.Effect<Po
     if (invalid !== undefined) return Exit.die(invalid)
     const { workers, queue = 0, results } = checked
     const process = checked.process as (job: unknown) => Effect.Effect<unknown, unknown>
-    const p = new PoolImpl(checked.name, queue, results, checked.failFast === true, process)
+    const p = new PoolImpl(checked.name, queue, results, checked.failFast === true, process, checked.telemetry)
+    setTelemetry(p, checked.telemetry)
     return Effect.uninterruptible(
       Effect.andThen(
         Effect.forEach(Array.from({ length: workers }), () => startWorker(p), { discard: true }),

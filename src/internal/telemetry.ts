@@ -426,11 +426,14 @@ export const layerAlive = (delta: 1 | -1): void => {
  * field the hooks read, and, for `true`, the gate opened for good (a
  * primitive that records outside any layer must be seen by the hooks).
  */
-export const setTelemetry = (primitive: Optioned, option: boolean | undefined): void => {
+export const setTelemetry = (primitive: Tracked & Optioned, option: boolean | undefined): void => {
   primitive.telemetry = option
   if (option === true && !optedIn) {
     optedIn = true
+    const wasClosed = activeLayers === 0
     activeLayers++
+    // Made while the gate was closed, it was not queued for its gauges.
+    if (wasClosed) made(primitive)
   }
 }
 
@@ -550,19 +553,25 @@ export const nowOn = (fiber: Fiber.Fiber<unknown, unknown>): number =>
 export const waits = (fiber: Fiber.Fiber<unknown, unknown>, where: TelemetrySite, since: number): void => {
   const telemetry = resolve(fiber, (where.owner as Optioned | undefined)?.telemetry)
   if (telemetry === undefined) return
-  const clock = fiber.getRef(Clock.Clock)
-  const now = clock.currentTimeMillisUnsafe()
+  const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
   const waited = now > since ? now - since : 0
   telemetry.waitSeries(where).record(waited / 1000)
-  if (waited >= telemetry.spanThresholdMillis) waitSpan(fiber, where, since, clock.currentTimeNanosUnsafe())
+  if (waited >= telemetry.spanThresholdMillis) waitSpan(fiber, where, since, now)
 }
+
+/**
+ * Clock milliseconds as span nanoseconds, exactly: the start and end of a
+ * wait span are the times its histogram sample was taken from (through
+ * microseconds, which stay below 2^53).
+ */
+const nanos = (millis: number): bigint => BigInt(Math.round(millis * 1000)) * 1000n
 
 /**
  * The wait as a finished span, child of the fiber's current span; a root
  * span when the fiber has none (it runs on the waker's stack: a tracer that
  * reads an ambient context must not take the waker's span for its parent).
  */
-const waitSpan = (fiber: Fiber.Fiber<unknown, unknown>, site: TelemetrySite, since: number, nowNanos: bigint): void => {
+const waitSpan = (fiber: Fiber.Fiber<unknown, unknown>, site: TelemetrySite, since: number, now: number): void => {
   const tracer = fiber.getRef(Tracer.Tracer)
   const parent = fiber.cache.span
   const span = tracer.span({
@@ -570,7 +579,7 @@ const waitSpan = (fiber: Fiber.Fiber<unknown, unknown>, site: TelemetrySite, sin
     parent: parent === undefined ? Option.none() : Option.some(parent),
     annotations: Context.empty(),
     links: [],
-    startTime: BigInt(Math.round(since * 1_000_000)),
+    startTime: nanos(since),
     kind: "internal",
     root: parent === undefined,
     sampled: parent === undefined ? true : parent.sampled
@@ -578,5 +587,5 @@ const waitSpan = (fiber: Fiber.Fiber<unknown, unknown>, site: TelemetrySite, sin
   span.attribute(ATTRIBUTE_KIND, site.primitive)
   if (site.name !== undefined) span.attribute(ATTRIBUTE_NAME, site.name)
   span.attribute(ATTRIBUTE_OPERATION, site.role)
-  span.end(nowNanos, Exit.void)
+  span.end(nanos(now), Exit.void)
 }
