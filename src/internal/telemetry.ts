@@ -458,9 +458,30 @@ const resolve = (
   option: boolean | undefined
 ): Telemetry | undefined => {
   if (option === false) return undefined
-  const telemetry = fiber?.getRef(CurrentTelemetry)
+  const telemetry = fiber === undefined ? undefined : inContext(fiber.context).telemetry
   if (telemetry !== undefined || option !== true) return telemetry
   return (fallback ??= new Telemetry(DEFAULT_SPAN_THRESHOLD_MILLIS, Context.empty()))
+}
+
+/**
+ * The telemetry and Clock of the last fiber context looked at. Fibers
+ * share their parent's context object unless they provide something, so
+ * the hooks of a busy program meet the same context again and again: two
+ * `Context` lookups per wait become one comparison.
+ */
+const lastSeen = {
+  context: undefined as Context.Context<never> | undefined,
+  telemetry: undefined as Telemetry | undefined,
+  clock: undefined as unknown as Clock.Clock
+}
+
+const inContext = (context: Context.Context<never>): typeof lastSeen => {
+  if (lastSeen.context !== context) {
+    lastSeen.context = context
+    lastSeen.telemetry = Context.get(context, CurrentTelemetry)
+    lastSeen.clock = Context.get(context, Clock.Clock)
+  }
+  return lastSeen
 }
 
 /** The default span threshold, in milliseconds. */
@@ -553,7 +574,7 @@ export const nowOn = (fiber: Fiber.Fiber<unknown, unknown>): number =>
 export const waits = (fiber: Fiber.Fiber<unknown, unknown>, where: TelemetrySite, since: number): void => {
   const telemetry = resolve(fiber, (where.owner as Optioned | undefined)?.telemetry)
   if (telemetry === undefined) return
-  const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+  const now = inContext(fiber.context).clock.currentTimeMillisUnsafe()
   const waited = now > since ? now - since : 0
   telemetry.waitSeries(where).record(waited / 1000)
   if (waited >= telemetry.spanThresholdMillis) waitSpan(fiber, where, since, now)
