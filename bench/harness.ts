@@ -1,17 +1,17 @@
 /**
- * The benchmark harness: contestants, calibration, sampling (through
- * mitata's `measure`), and the statistics every table is built from.
+ * The benchmark harness: contestants, calibration, sampling in alternating
+ * rounds, and the statistics every table is built from.
  *
  * A contestant runs a whole workload of `n` operations per call and the
  * harness divides by `n`: these are throughput benchmarks of concurrent
- * programs (fibers, promises), not micro-benchmarks of one call, so mitata's
- * batching is turned off and each sample is one full run. The heap is
- * collected (`--expose-gc`) before each contestant, outside the timed region,
- * and not between its samples (see {@link measureContestant}).
+ * programs (fibers, promises), not micro-benchmarks of one call, so each
+ * sample is one full run. The contestants of a row are sampled in rounds,
+ * one run each per round, in rotating order; the heap is collected
+ * (`--expose-gc`) before the row, outside the timed region, and not between
+ * samples (see {@link measureRow}).
  */
 import * as Effect from "effect/Effect"
 import * as Scheduler from "effect/Scheduler"
-import { measure } from "mitata"
 
 /** Which scheduler an Effect-based contestant runs under. */
 export type SchedulerMode = "default" | "sync"
@@ -217,49 +217,82 @@ const calibrate = async (c: Contestant, config: RunConfig): Promise<number> => {
 }
 
 /**
- * Measures one contestant: calibrate (warm-up), then `samples` runs.
+ * Measures the contestants of a row side by side: each is warmed up and
+ * calibrated first, then the samples are taken in rounds, one run of every
+ * contestant per round, in an order that rotates from round to round. A
+ * contestant measured in one block, before or after the others, is measured
+ * in a different machine state (running first was worth about 10%, and a
+ * burst of load on a shared machine lands on one contestant); in rounds,
+ * drift and bursts fall on all of them alike, and their ratios hold.
  *
- * The heap is collected once, before the contestant, so that the garbage of
- * the one before does not count against it — not before every sample: a
- * forced full GC (`gc()`) throws away optimized code and inline-cache
+ * The heap is collected once, before the warm-ups, not before every sample:
+ * a forced full GC (`gc()`) throws away optimized code and inline-cache
  * feedback, so every sample would start by re-optimizing, which costs most
  * where call sites are most polymorphic (Effect's run loop, far less a
  * Promise-based peer) and would measure deoptimization rather than the
- * workload. A program at work never calls `gc()`. mitata's own `gc()` before
- * the samples is turned off for the same reason: it slows the first samples
- * after it.
+ * workload. A program at work never calls `gc()`.
  */
-export const measureContestant = async (row: Row, contestant: Contestant, config: RunConfig): Promise<Measured> => {
-  const c = guarded(contestant)
-  try {
-    collect()
-    const n = await calibrate(c, config)
-    // A fixed-size workload (Go's 10k or 100k tasks) makes short samples that
-    // a GC pause can double: take three times as many.
-    const sampleCount = c.fixedN === undefined ? config.samples : 3 * config.samples
-    const stats = await measure(() => c.run(n), {
-      min_samples: sampleCount,
-      max_samples: sampleCount,
-      min_cpu_time: 0,
-      warmup_samples: 0,
-      inner_gc: false,
-      // mitata would otherwise call gc() once before the samples, after the warm-up.
-      gc: false
-    })
-    const samples = stats.samples.map((s) => s / n)
-    return { row, contestant, n, median: median(samples), min: stats.min / n, max: stats.max / n, samples }
-  } catch (error) {
-    return {
-      row,
-      contestant,
-      n: 0,
-      median: Number.NaN,
-      min: Number.NaN,
-      max: Number.NaN,
-      samples: [],
-      error: error instanceof Error ? error.message : String(error)
+export const measureRow = async (
+  row: Row,
+  contestants: ReadonlyArray<Contestant>,
+  config: RunConfig
+): Promise<Array<Measured>> => {
+  const entries = contestants.map((contestant) => ({
+    contestant,
+    c: guarded(contestant),
+    n: 0,
+    samples: [] as Array<number>,
+    error: undefined as string | undefined
+  }))
+  const fail = (e: (typeof entries)[number], error: unknown): void => {
+    e.error = error instanceof Error ? error.message : String(error)
+  }
+  collect()
+  for (const e of entries) {
+    try {
+      e.n = await calibrate(e.c, config)
+    } catch (error) {
+      fail(e, error)
     }
   }
+  // A fixed-size workload (Go's 10k or 100k tasks) makes short samples that
+  // a GC pause can double: take three times as many.
+  const rounds = entries.some((e) => e.c.fixedN !== undefined) ? 3 * config.samples : config.samples
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[(round + k) % entries.length]!
+      if (e.error !== undefined) continue
+      try {
+        const t0 = nowNs()
+        await e.c.run(e.n)
+        e.samples.push((nowNs() - t0) / e.n)
+      } catch (error) {
+        fail(e, error)
+      }
+    }
+  }
+  return entries.map((e) =>
+    e.error !== undefined || e.samples.length === 0
+      ? {
+          row,
+          contestant: e.contestant,
+          n: 0,
+          median: Number.NaN,
+          min: Number.NaN,
+          max: Number.NaN,
+          samples: [],
+          error: e.error ?? "no sample"
+        }
+      : {
+          row,
+          contestant: e.contestant,
+          n: e.n,
+          median: median(e.samples),
+          min: Math.min(...e.samples),
+          max: Math.max(...e.samples),
+          samples: e.samples
+        }
+  )
 }
 
 export const median = (xs: ReadonlyArray<number>): number => {

@@ -9,7 +9,7 @@
  *                      memory-recv, memory-lock, memory-acquire, growth-items,
  *                      growth-waiters); also BENCH_FILTER
  *   --sched MODE       default | microtask | both (default: both)
- *   --samples N        samples per contestant (default 5, quick 3)
+ *   --samples N        samples per contestant (default 9, quick 3)
  *   --target-ms N      calibrated duration of one sample (default 50, quick 15)
  *   --soak             run the soak (10M channel ops, 1M lock hand-offs) instead
  *   --soak-scale X     scale the soak's operation counts (default 1)
@@ -28,7 +28,7 @@ import {
   contestantLabel,
   fmtNs,
   type Measured,
-  measureContestant,
+  measureRow,
   type RunConfig,
   type SchedulerMode,
   textTable
@@ -71,7 +71,7 @@ const schedulers: ReadonlyArray<SchedulerMode> =
 
 const config: RunConfig = {
   quick,
-  samples: Number(option("samples") ?? (quick ? 3 : 5)),
+  samples: Number(option("samples") ?? (quick ? 3 : 9)),
   targetMs: Number(option("target-ms") ?? (quick ? 15 : 50)),
   schedulers,
   filter: filterSource === undefined ? undefined : new RegExp(filterSource, "i"),
@@ -114,19 +114,22 @@ log(
 )
 log(`Node ${process.version}, ${env.cpu} × ${env.cores}, load ${env.loadStart}\n`)
 
-for (const row of rows.filter((r) => wanted(r.id))) {
+const chosenRows = rows.filter((r) => wanted(r.id))
+for (const [index, row] of chosenRows.entries()) {
   log(
-    `== [${((performance.now() - started) / 1000).toFixed(0)} s] ${row.title} [${row.id}] (ns per ${row.unit}; Go: ${row.go ? `${row.go.p1} at P=1, ${row.go.p2} at P=2` : "—"})`
+    `== [row ${index + 1} of ${chosenRows.length}, ${((performance.now() - started) / 1000).toFixed(0)} s] ${row.title} [${row.id}] (ns per ${row.unit}; Go: ${row.go ? `${row.go.p1} at P=1, ${row.go.p2} at P=2` : "—"})`
   )
   for (const c of row.contestants) {
-    if (c.skip !== undefined) {
-      log(`   ${contestantLabel(c).padEnd(62)} skipped: ${c.skip}`)
-      continue
-    }
-    const m = await measureContestant(row, c, config)
+    if (c.skip !== undefined) log(`   ${contestantLabel(c).padEnd(62)} skipped: ${c.skip}`)
+  }
+  for (const m of await measureRow(
+    row,
+    row.contestants.filter((c) => c.skip === undefined),
+    config
+  )) {
     results.push(m)
     log(
-      `   ${contestantLabel(c).padEnd(62)} ${
+      `   ${contestantLabel(m.contestant).padEnd(62)} ${
         m.error !== undefined
           ? `error: ${m.error}`
           : `${fmtNs(m.median).padStart(9)}  (${fmtNs(m.min)}–${fmtNs(m.max)}, n=${m.n})`
@@ -246,7 +249,7 @@ if (allPending.length > 0) log(`\n== Pending\n${allPending.map((p) => `- ${p}`).
 
 const elapsed = (performance.now() - started) / 1000
 const partial = quick || config.filter !== undefined || schedulers.length < 2
-const mode = `${quick ? "quick" : "full"}${config.filter ? `, filter /${config.filter.source}/` : ""}; ${config.samples} samples per contestant of ~${config.targetMs} ms each, three times as many for the fixed-size rows (one full workload run per sample after a warm-up; heap collected before each contestant, not between its samples: see bench/harness.ts); schedulers: ${schedulers.map((s) => (s === "sync" ? "microtask" : "default")).join(", ")}; took ${elapsed.toFixed(0)} s`
+const mode = `${quick ? "quick" : "full"}${config.filter ? `, filter /${config.filter.source}/` : ""}; ${config.samples} samples per contestant of ~${config.targetMs} ms each, three times as many for the fixed-size rows (one full workload run per sample after a warm-up, taken in rounds across the row's contestants in rotating order; heap collected before each row, not between samples: see bench/harness.ts); schedulers: ${schedulers.map((s) => (s === "sync" ? "microtask" : "default")).join(", ")}; took ${elapsed.toFixed(0)} s`
 
 const section = (title: string, body: string) => `## ${title}\n\n${body}\n`
 const md = [
@@ -318,8 +321,8 @@ const md = [
   section(
     "Method",
     [
-      "- Harness: mitata's `measure` with batching off: one sample is one whole workload run of n operations (calibrated so that a sample takes the target time, or fixed by the row: 100k locks, 100k spawned tasks, 10k bounded tasks); the heap is collected before each contestant, outside the timed region, not between its samples; each contestant is warmed up first.",
-      "- Every contestant of a row runs in the same process, one after another; medians over the samples, spread = (max − min) / median.",
+      "- Harness: one sample is one whole workload run of n operations (calibrated so that a sample takes the target time, or fixed by the row: 100k locks, 100k spawned tasks, 10k bounded tasks); each contestant of a row is warmed up first, then the samples are taken in rounds, one run of every contestant per round in rotating order, so that drift and bursts of load fall on all of them alike; the heap is collected before the row, outside the timed region, not between samples.",
+      "- Every contestant of a row runs in the same process, their samples interleaved in rounds; medians over the samples, spread = (max − min) / median.",
       "- Effect-based loops use `Effect.whileLoop`, loop bodies are built once and re-run, workers are forked with `Effect.forkChild` and joined with `Fiber.joinAll`; JS peers use plain async functions. Tasks in the bounded row yield once (`Effect.yieldNow`; `await undefined` for Promise-based peers), as Go's program calls `runtime.Gosched()`.",
       "- ts-chan is run twice: as shipped (each send/recv waits for a macrotask turn unless one already passed — its guard against microtask starvation) and with `setUnsafe(true)`, which removes that guard.",
       "- Floors are not peers: a minimal Promise-resolver channel/lock with no close, select or cancellation, a synchronous ring buffer, a 100-worker Promise pool.",
