@@ -24,22 +24,7 @@ import * as TestClock from "effect/testing/TestClock"
 import * as Chan from "../src/Chan.ts"
 import * as Telemetry from "../src/Telemetry.ts"
 import { it } from "./utils/leak.ts"
-
-/** `n` receives that each park 1 ms (TestClock) on an unbuffered channel named `name`. */
-const parkedReceives = (name: string, n: number) =>
-  Effect.gen(function* () {
-    const ch = yield* Chan.make<number>(0, { name })
-    const sender = yield* Effect.forkChild(
-      Effect.forEach(
-        Array.from({ length: n }, (_, i) => i),
-        (i) => Effect.andThen(Effect.sleep("1 millis"), Chan.send(ch, i))
-      )
-    )
-    const receiver = yield* Effect.forkChild(Effect.forEach(Array.from({ length: n }), () => Chan.recv(ch)))
-    for (let i = 0; i < n; i++) yield* TestClock.adjust("1 millis")
-    yield* Fiber.join(receiver)
-    yield* Fiber.join(sender)
-  })
+import { parkedReceives } from "./utils/telemetry.ts"
 
 /**
  * Runs `self` under `layer` with a metric registry of its own, so that the

@@ -25,6 +25,7 @@ import * as WaitGroup from "../src/WaitGroup.ts"
 import * as WorkerPool from "../src/WorkerPool.ts"
 import { defectOf } from "./utils/exits.ts"
 import { it } from "./utils/leak.ts"
+import { parkedReceives, recordingTracer } from "./utils/telemetry.ts"
 
 /** The wait-time series with these attributes (kind, name, operation), if any. */
 const waitSeries = (kind: string, name: string | undefined, operation: string) =>
@@ -38,22 +39,6 @@ const waitSeries = (kind: string, name: string | undefined, operation: string) =
         m.attributes?.[Telemetry.attributes.operation] === operation
     )
   )
-
-/** `n` receives that each park 1 ms (TestClock) on an unbuffered channel named `name`. */
-const parkedReceives = (name: string, n: number) =>
-  Effect.gen(function* () {
-    const ch = yield* Chan.make<number>(0, { name })
-    const sender = yield* Effect.forkChild(
-      Effect.forEach(
-        Array.from({ length: n }, (_, i) => i),
-        (i) => Effect.andThen(Effect.sleep("1 millis"), Chan.send(ch, i))
-      )
-    )
-    const receiver = yield* Effect.forkChild(Effect.forEach(Array.from({ length: n }), () => Chan.recv(ch)))
-    for (let i = 0; i < n; i++) yield* TestClock.adjust("1 millis")
-    yield* Fiber.join(receiver)
-    yield* Fiber.join(sender)
-  })
 
 describe("Telemetry: the wait-time histogram", () => {
   it.effect("records each parked receive once, with its Clock wait, under the channel's kind, name and role", () =>
@@ -151,22 +136,9 @@ describe("Telemetry: the wait-time histogram", () => {
 })
 
 describe("Telemetry: wait spans", () => {
-  /** A tracer that keeps every span it makes. */
-  const recording = () => {
-    const spans: Array<Tracer.NativeSpan> = []
-    const tracer = Tracer.make({
-      span: (options) => {
-        const span = new Tracer.NativeSpan(options)
-        spans.push(span)
-        return span
-      }
-    })
-    return { spans, tracer }
-  }
-
   it.effect("a wait over the threshold is a span, child of the waiting fiber's span, with the wait's times", () =>
     Effect.gen(function* () {
-      const { spans, tracer } = recording()
+      const { spans, tracer } = recordingTracer()
       yield* Effect.gen(function* () {
         const ch = yield* Chan.make<string>(0, { name: "replies" })
         const consumer = yield* Effect.forkChild(Chan.recv(ch).pipe(Effect.withSpan("consumer")))
@@ -195,7 +167,7 @@ describe("Telemetry: wait spans", () => {
 
   it.effect("spanThreshold: false makes no span", () =>
     Effect.gen(function* () {
-      const { spans, tracer } = recording()
+      const { spans, tracer } = recordingTracer()
       yield* Effect.gen(function* () {
         const mu = yield* Mutex.make({ name: "slow" })
         yield* Mutex.lock(mu)
@@ -422,14 +394,7 @@ describe("Telemetry: counters", () => {
 describe("Telemetry: task spans", () => {
   it.effect("a WorkerPool job runs in a span linked to the span it was submitted in", () =>
     Effect.gen(function* () {
-      const spans: Array<Tracer.NativeSpan> = []
-      const tracer = Tracer.make({
-        span: (options) => {
-          const span = new Tracer.NativeSpan(options)
-          spans.push(span)
-          return span
-        }
-      })
+      const { spans, tracer } = recordingTracer()
       yield* Effect.gen(function* () {
         const pool = yield* WorkerPool.make({ workers: 1, name: "mail", process: (_: string) => Effect.void })
         yield* WorkerPool.run(pool, "hello").pipe(Effect.withSpan("handler"))
@@ -486,23 +451,6 @@ describe("Telemetry: values given back", () => {
 })
 
 describe("Telemetry: the per-primitive option", () => {
-  /** `n` receives that each park 1 ms (TestClock) on an unbuffered channel made with `options`. */
-  const parkedReceivesOn = (options: Chan.ChanOptions, n: number) =>
-    Effect.gen(function* () {
-      const ch = yield* Chan.make<number>(0, options)
-      const sender = yield* Effect.forkChild(
-        Effect.forEach(
-          Array.from({ length: n }, (_, i) => i),
-          (i) => Effect.andThen(Effect.sleep("1 millis"), Chan.send(ch, i))
-        )
-      )
-      const receiver = yield* Effect.forkChild(Effect.forEach(Array.from({ length: n }), () => Chan.recv(ch)))
-      for (let i = 0; i < n; i++) yield* TestClock.adjust("1 millis")
-      yield* Fiber.join(receiver)
-      yield* Fiber.join(sender)
-      return ch
-    })
-
   /** Every series a channel named `name` may feed: its waits and its gauges. */
   const chanSeries = (name: string) =>
     Effect.all([
@@ -515,8 +463,8 @@ describe("Telemetry: the per-primitive option", () => {
 
   it.effect("telemetry: false: a channel records nothing under the layer; one without the option does", () =>
     Effect.gen(function* () {
-      const quiet = yield* parkedReceivesOn({ name: "quiet", telemetry: false }, 20)
-      const loud = yield* parkedReceivesOn({ name: "loud" }, 20)
+      const quiet = yield* parkedReceives({ name: "quiet", telemetry: false }, 20)
+      const loud = yield* parkedReceives({ name: "loud" }, 20)
       yield* Effect.yieldNow
       expect(yield* chanSeries("quiet")).toStrictEqual([undefined, undefined, undefined, undefined, undefined])
       expect((yield* waitSeries("Chan", "loud", "recv"))?.state.count).toBe(20)
