@@ -18,7 +18,7 @@ import {
   spreadPct
 } from "./harness.ts"
 import type { MemoryResult } from "./memory.ts"
-import { GO } from "./rows.ts"
+import type { GoFigures } from "./goref.ts"
 
 // -----------------------------------------------------------------------------
 // Environment
@@ -105,7 +105,9 @@ export const environmentMarkdown = (env: Environment, mode: string): string =>
 const ok = (m: Measured | undefined): m is Measured => m !== undefined && Number.isFinite(m.median)
 
 const bestOf = (ms: ReadonlyArray<Measured>): Measured | undefined =>
-  ms.filter(ok).reduce<Measured | undefined>((best, m) => (best === undefined || m.median < best.median ? m : best), undefined)
+  ms
+    .filter(ok)
+    .reduce<Measured | undefined>((best, m) => (best === undefined || m.median < best.median ? m : best), undefined)
 
 export interface RowSummary {
   readonly row: Row
@@ -208,7 +210,11 @@ export interface Verdict {
 
 const find = (results: ReadonlyArray<Measured>, rowId: string, name: string, mode?: SchedulerMode) =>
   results.find(
-    (m) => m.row.id === rowId && m.contestant.name === name && (mode === undefined || m.contestant.scheduler === mode) && ok(m)
+    (m) =>
+      m.row.id === rowId &&
+      m.contestant.name === name &&
+      (mode === undefined || m.contestant.scheduler === mode) &&
+      ok(m)
   )
 
 const verdict = (target: string, figures: string, met: boolean | undefined): Verdict => ({ target, figures, met })
@@ -241,8 +247,22 @@ export const targets = (
   }
   for (const mode of modes) {
     const v = [
-      cmp("SPSC cap 64 ≥ 3× Queue.bounded(64)", "spsc-cap64", "effect-go Chan(64)", "Effect Queue.bounded(64)", 3, mode),
-      cmp("Unbuffered ping-pong no slower than Queue.bounded(0)", "pingpong", "effect-go Chan(0)", "Effect Queue.bounded(0)", 1, mode),
+      cmp(
+        "SPSC cap 64 ≥ 3× Queue.bounded(64)",
+        "spsc-cap64",
+        "effect-go Chan(64)",
+        "Effect Queue.bounded(64)",
+        3,
+        mode
+      ),
+      cmp(
+        "Unbuffered ping-pong no slower than Queue.bounded(0)",
+        "pingpong",
+        "effect-go Chan(0)",
+        "Effect Queue.bounded(0)",
+        1,
+        mode
+      ),
       cmp("MPMC 4×4 ≥ 2× Queue.bounded(64)", "mpmc-4x4", "effect-go Chan(64)", "Effect Queue.bounded(64)", 2, mode),
       cmp(
         "Select over 4 recv ≥ ½ the throughput of plain recv",
@@ -261,7 +281,9 @@ export const targets = (
     out.push(
       verdict(
         `≤ 1.5 KB per fiber blocked on ${on}`,
-        Number.isFinite(m.median) ? `${fmtBytes(m.median)} (${m.contestant.name})` : (m.contestant.skip ?? m.error ?? "—"),
+        Number.isFinite(m.median)
+          ? `${fmtBytes(m.median)} (${m.contestant.name})`
+          : (m.contestant.skip ?? m.error ?? "—"),
         Number.isFinite(m.median) ? m.median <= 1536 : undefined
       )
     )
@@ -315,8 +337,19 @@ export const targets = (
 // Memory and growth
 // -----------------------------------------------------------------------------
 
-export const memoryTable = (results: ReadonlyArray<MemoryResult>): [Array<string>, Array<Array<string>>] => [
-  ["blocked on", "contestant", "kind", "fibers", "bytes per blocked fiber (median)", "min–max", "÷ Go (P=2, 2666 B)"],
+export const memoryTable = (
+  results: ReadonlyArray<MemoryResult>,
+  go: GoFigures
+): [Array<string>, Array<Array<string>>] => [
+  [
+    "blocked on",
+    "contestant",
+    "kind",
+    "fibers",
+    "bytes per blocked fiber (median)",
+    "min–max",
+    `÷ Go (P=2, ${fmtBytes(go.memory.p2)})`
+  ],
   results.map((r) => [
     r.contestant.on,
     r.contestant.name,
@@ -324,7 +357,7 @@ export const memoryTable = (results: ReadonlyArray<MemoryResult>): [Array<string
     fmtInt(r.n),
     r.contestant.skip ?? (r.error !== undefined ? `error: ${r.error.slice(0, 60)}` : fmtBytes(r.median)),
     Number.isFinite(r.min) ? `${fmtBytes(r.min)}–${fmtBytes(r.max)}` : "",
-    Number.isFinite(r.median) ? fmtRatio(r.median / GO.memory.p2) : ""
+    Number.isFinite(r.median) ? fmtRatio(r.median / go.memory.p2) : ""
   ])
 ]
 
@@ -375,7 +408,10 @@ export const waitersTables = (
   return [
     one("Park one more fiber (fork + run until parked), ns per fiber", (p) => p.parkNs),
     one("Wake the head waiter (FIFO hand-off, until the woken fiber is done), ns per wake", (p) => p.wakeNs),
-    one("Interrupt a waiter in the middle of the list, ns per interrupt (median of single interrupts)", (p) => p.interruptNs)
+    one(
+      "Interrupt a waiter in the middle of the list, ns per interrupt (median of single interrupts)",
+      (p) => p.interruptNs
+    )
   ]
 }
 

@@ -48,23 +48,7 @@ import {
   type RunConfig,
   times
 } from "./harness.ts"
-
-// -----------------------------------------------------------------------------
-// Go reference figures (bench/go/README.md), ns per operation
-// -----------------------------------------------------------------------------
-
-export const GO = {
-  pingpong: { p2: 291, p1: 298 },
-  spsc1: { p2: 124, p1: 118 },
-  spsc64: { p2: 48, p1: 39 },
-  spsc1024: { p2: 51, p1: 35 },
-  mpmc: { p2: 51, p1: 39 },
-  select: { p2: 158, p1: 142 },
-  mutex: { p2: 40, p1: 6.4 },
-  waitgroup: { p2: 186, p1: 1016 },
-  bounded: { p2: 478, p1: 1710 },
-  memory: { p2: 2666, p1: 2135 }
-} as const
+import { type GoFigures, RECORDED } from "./goref.ts"
 
 // -----------------------------------------------------------------------------
 // Contestant tables
@@ -359,6 +343,40 @@ const queueSpsc = (capacity: number) => (n: number) =>
       times(n, () => take)
     )
   })
+
+/**
+ * The same with the consumer taking every value ready at once
+ * (`Queue.takeAll`): the batch form Effect's docs offer for draining a queue.
+ */
+const queueSpscTakeAll = (capacity: number) => (n: number) =>
+  Effect.flatMap(Queue.bounded<number>(capacity), (q) => {
+    const takeAll = Queue.takeAll(q)
+    const drain = (left: number): Effect.Effect<void> =>
+      left <= 0 ? Effect.void : Effect.flatMap(takeAll, (batch) => drain(left - batch.length))
+    return withProducer(
+      times(n, (i) => Queue.offer(q, i)),
+      Effect.suspend(() => drain(n))
+    )
+  })
+
+/**
+ * ts-chan used as its docs recommend for throughput: the synchronous
+ * `trySend`/`tryRecv`, awaiting `send`/`recv` only when they miss.
+ */
+const tsChanSpscSync =
+  (capacity: number) =>
+  async (n: number): Promise<void> => {
+    const ch = tsChan<number>(capacity, false)
+    const producer = (async () => {
+      for (let i = 0; i < n; i++) if (!ch.trySend(i)) await ch.send(i)
+      ch.close()
+    })()
+    for (;;) {
+      const r = ch.tryRecv() ?? (await ch.recv())
+      if (r.done) break
+    }
+    await producer
+  }
 
 const tsChanSpsc =
   (capacity: number) =>
@@ -676,14 +694,20 @@ const spscRow = (capacity: 1 | 64 | 1024, go: GoFigure): RowTable => ({
     effectGo(`effect-go Chan(${capacity})`, chanSpsc(capacity)),
     withTelemetry(`effect-go Chan(${capacity})`, chanSpsc(capacity)),
     effect(`Effect Queue.bounded(${capacity})`, queueSpsc(capacity)),
+    effect(`Effect Queue.bounded(${capacity}), takeAll`, queueSpscTakeAll(capacity)),
     ...tsChanPair("", tsChanSpsc(capacity)),
+    peer("ts-chan (trySend/tryRecv, await on miss)", tsChanSpscSync(capacity)),
     floor("floor: bare Promise channel", promiseSpsc(capacity)),
     floor("floor: synchronous ring buffer", ringSpsc(capacity))
   ]
 })
 
 /** Every throughput row, in the order of the Go reference program. */
-export const makeRows = (config: RunConfig): Array<Row> => {
+/**
+ * The rows of the suite, with Go's figures `go` (measured in the run, or
+ * recorded: see goref.ts).
+ */
+export const makeRows = (config: RunConfig, GO: GoFigures = RECORDED): Array<Row> => {
   // A quick (smoke) run spawns fewer tasks (Effect's Semaphore alone would
   // take 15 s at 10k bounded tasks); the per-task cost is the same.
   const spawn = config.quick ? 20_000 : 100_000

@@ -26,6 +26,7 @@ import { fileURLToPath } from "node:url"
 import { itemsSeries, pick, waitersSeries, type ItemsSeries, type WaitersSeries } from "./growth.ts"
 import {
   contestantLabel,
+  fmtBytes,
   fmtNs,
   type Measured,
   measureRow,
@@ -48,6 +49,7 @@ import {
   waitersTables
 } from "./report.ts"
 import { makeRows } from "./rows.ts"
+import { goReference } from "./goref.ts"
 import { runSoak, soakMarkdown } from "./soak.ts"
 
 // -----------------------------------------------------------------------------
@@ -105,7 +107,9 @@ if (flag("soak")) {
 
 const started = performance.now()
 const env = environment()
-const rows = makeRows(config)
+const goRef = goReference(log)
+log(`Go figures: ${goRef.source}`)
+const rows = makeRows(config, goRef.figures)
 const results: Array<Measured> = []
 
 log(
@@ -180,7 +184,7 @@ if (wanted("growth-items")) {
     ["Effect SPSC Queue.bounded(64)", "spsc-cap64", "Effect Queue.bounded(64)"]
   ]
   // The growth contestants come from rows built for the default scheduler.
-  const defaultRows = makeRows({ ...config, schedulers: ["default"] })
+  const defaultRows = makeRows({ ...config, schedulers: ["default"] }, goRef.figures)
   for (const [label, rowId, name] of series) {
     const c = pick(defaultRows, rowId, name)
     if (c === undefined) continue
@@ -264,7 +268,7 @@ const md = [
       '"best Effect" and "best JS peer" are the fastest of their kind in the row. ' +
       '"default" is Effect\'s default scheduler (yields through `setImmediate`); "microtask" is ' +
       '`new Scheduler.MixedScheduler("sync")` provided through the `Scheduler` reference; JS peers do not depend on it. ' +
-      "Go figures are from bench/go/README.md (go1.19, same machine kind); JavaScript runs on one thread, so P=1 is the like-for-like one.\n\n" +
+      `Go figures are ${goRef.source}; JavaScript runs on one thread, so P=1 is the like-for-like one.\n\n` +
       mdTable(ratioHeader, ratioRows, 2)
   ),
   section(
@@ -292,8 +296,8 @@ const md = [
         "Memory per blocked fiber",
         `heapUsed delta after a full GC with N fibers (or async tasks) parked, divided by N; median of ${memoryRuns} runs. ` +
           "It includes the fiber, its continuation stack, its waiter node and the parent's reference to it. " +
-          "Go's figure (2666 B at P=2, 2135 B at P=1) is the runtime.MemStats.Sys delta per goroutine blocked on a receive, stack included.\n\n" +
-          mdTable(...memoryTable(memoryResults), 3) +
+          `Go's figure (${fmtBytes(goRef.figures.memory.p2)} at P=2, ${fmtBytes(goRef.figures.memory.p1)} at P=1) is the runtime.MemStats.Sys delta per goroutine blocked on a receive, stack included.\n\n` +
+          mdTable(...memoryTable(memoryResults, goRef.figures), 3) +
           memoryResults
             .filter((r) => r.contestant.note !== undefined)
             .map((r) => `\n- ${r.contestant.name} (${r.contestant.on}): ${r.contestant.note}`)
