@@ -33,19 +33,44 @@ export interface MemoryContestant {
   readonly maxN?: number | undefined
   readonly note?: string | undefined
   /** Bytes per blocked fiber, one measurement. */
-  readonly measure: (n: number) => Promise<number>
+  readonly measure: (n: number) => Promise<Bytes>
+}
+
+/** Bytes per blocked fiber: live heap (after a full GC), and resident memory (what Go's figure counts). */
+export interface Bytes {
+  readonly heap: number
+  readonly rss: number
 }
 
 export interface MemoryResult {
   readonly contestant: MemoryContestant
   readonly n: number
+  /** Live heap per blocked fiber: median, min, max over the runs. */
   readonly median: number
   readonly min: number
   readonly max: number
+  /** Resident memory per blocked fiber (RSS delta), median over the runs. */
+  readonly rss: number
   readonly error?: string | undefined
 }
 
-const heapUsed = (): number => process.memoryUsage().heapUsed
+/**
+ * The heap in use and the resident set. The RSS delta counts what the
+ * process took from the system for the blocked fibers — heap pages, and
+ * whatever else grew — as Go's `MemStats.Sys` delta does for goroutines
+ * (stacks included); it can undercount when freed pages of an earlier run
+ * are reused, so each run starts after a full GC and its pages' reuse is
+ * the same for every contestant.
+ */
+const usage = (): Bytes => {
+  const m = process.memoryUsage()
+  return { heap: m.heapUsed, rss: m.rss }
+}
+
+const perFiber = (before: Bytes, n: number): Bytes => {
+  const after = usage()
+  return { heap: (after.heap - before.heap) / n, rss: (after.rss - before.rss) / n }
+}
 
 /**
  * An Effect contestant: `prepare` builds the primitive (held, for locks) and
@@ -55,7 +80,7 @@ const heapUsed = (): number => process.memoryUsage().heapUsed
  */
 const effectMeasure =
   (prepare: () => Effect.Effect<Effect.Effect<unknown, unknown>, unknown>) =>
-  (n: number): Promise<number> =>
+  (n: number): Promise<Bytes> =>
     Effect.runPromise(
       Effect.flatMap(prepare(), (blockIn) =>
         Effect.suspend(() => {
@@ -65,10 +90,10 @@ const effectMeasure =
             Effect.sync(() => parked++),
             blockIn
           )
-          let before = 0
+          let before: Bytes = { heap: 0, rss: 0 }
           return Effect.sync(() => {
             collect()
-            before = heapUsed()
+            before = usage()
           }).pipe(
             Effect.andThen(
               Effect.forEach(
@@ -81,7 +106,7 @@ const effectMeasure =
             Effect.andThen(
               Effect.sync(() => {
                 collect()
-                return (heapUsed() - before) / n
+                return perFiber(before, n)
               })
             ),
             Effect.tap(() => Fiber.interruptAll(fibers as Array<Fiber.Fiber<unknown, unknown>>))
@@ -96,14 +121,14 @@ const effectMeasure =
  */
 const promiseMeasure =
   (prepare: () => { readonly start: () => Promise<unknown>; readonly release: () => void }) =>
-  async (n: number): Promise<number> => {
+  async (n: number): Promise<Bytes> => {
     const { start, release } = prepare()
     const tasks = slots<Promise<unknown>>(n)
     collect()
-    const before = heapUsed()
+    const before = usage()
     for (let i = 0; i < n; i++) tasks[i] = start()
     collect()
-    const bytes = (heapUsed() - before) / n
+    const bytes = perFiber(before, n)
     release()
     await Promise.allSettled(tasks)
     return bytes
@@ -317,17 +342,26 @@ const settle = async (): Promise<void> => {
 
 export const measureMemory = async (c: MemoryContestant, wanted: number, runs: number): Promise<MemoryResult> => {
   const n = Math.min(wanted, c.maxN ?? wanted)
-  if (c.skip !== undefined) return { contestant: c, n, median: Number.NaN, min: Number.NaN, max: Number.NaN }
+  const none = { contestant: c, n, median: Number.NaN, min: Number.NaN, max: Number.NaN, rss: Number.NaN }
+  if (c.skip !== undefined) return none
   try {
-    const xs: Array<number> = []
+    const xs: Array<Bytes> = []
     for (let r = 0; r < runs; r++) {
       await settle()
       xs.push(await guard(c.measure(n), `${c.name} memory`))
     }
     await settle()
-    return { contestant: c, n, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) }
+    const heaps = xs.map((x) => x.heap)
+    return {
+      contestant: c,
+      n,
+      median: median(heaps),
+      min: Math.min(...heaps),
+      max: Math.max(...heaps),
+      rss: median(xs.map((x) => x.rss))
+    }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
-    return { contestant: c, n, median: Number.NaN, min: Number.NaN, max: Number.NaN, error: message }
+    return { ...none, error: message }
   }
 }
