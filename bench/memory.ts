@@ -33,44 +33,19 @@ export interface MemoryContestant {
   readonly maxN?: number | undefined
   readonly note?: string | undefined
   /** Bytes per blocked fiber, one measurement. */
-  readonly measure: (n: number) => Promise<Bytes>
-}
-
-/** Bytes per blocked fiber: live heap (after a full GC), and resident memory (what Go's figure counts). */
-export interface Bytes {
-  readonly heap: number
-  readonly rss: number
+  readonly measure: (n: number) => Promise<number>
 }
 
 export interface MemoryResult {
   readonly contestant: MemoryContestant
   readonly n: number
-  /** Live heap per blocked fiber: median, min, max over the runs. */
   readonly median: number
   readonly min: number
   readonly max: number
-  /** Resident memory per blocked fiber (RSS delta), median over the runs. */
-  readonly rss: number
   readonly error?: string | undefined
 }
 
-/**
- * The heap in use and the resident set. The RSS delta counts what the
- * process took from the system for the blocked fibers — heap pages, and
- * whatever else grew — as Go's `MemStats.Sys` delta does for goroutines
- * (stacks included); it can undercount when freed pages of an earlier run
- * are reused, so each run starts after a full GC and its pages' reuse is
- * the same for every contestant.
- */
-const usage = (): Bytes => {
-  const m = process.memoryUsage()
-  return { heap: m.heapUsed, rss: m.rss }
-}
-
-const perFiber = (before: Bytes, n: number): Bytes => {
-  const after = usage()
-  return { heap: (after.heap - before.heap) / n, rss: (after.rss - before.rss) / n }
-}
+const heapUsed = (): number => process.memoryUsage().heapUsed
 
 /**
  * An Effect contestant: `prepare` builds the primitive (held, for locks) and
@@ -80,7 +55,7 @@ const perFiber = (before: Bytes, n: number): Bytes => {
  */
 const effectMeasure =
   (prepare: () => Effect.Effect<Effect.Effect<unknown, unknown>, unknown>) =>
-  (n: number): Promise<Bytes> =>
+  (n: number): Promise<number> =>
     Effect.runPromise(
       Effect.flatMap(prepare(), (blockIn) =>
         Effect.suspend(() => {
@@ -90,10 +65,10 @@ const effectMeasure =
             Effect.sync(() => parked++),
             blockIn
           )
-          let before: Bytes = { heap: 0, rss: 0 }
+          let before = 0
           return Effect.sync(() => {
             collect()
-            before = usage()
+            before = heapUsed()
           }).pipe(
             Effect.andThen(
               Effect.forEach(
@@ -106,7 +81,7 @@ const effectMeasure =
             Effect.andThen(
               Effect.sync(() => {
                 collect()
-                return perFiber(before, n)
+                return (heapUsed() - before) / n
               })
             ),
             Effect.tap(() => Fiber.interruptAll(fibers as Array<Fiber.Fiber<unknown, unknown>>))
@@ -121,14 +96,14 @@ const effectMeasure =
  */
 const promiseMeasure =
   (prepare: () => { readonly start: () => Promise<unknown>; readonly release: () => void }) =>
-  async (n: number): Promise<Bytes> => {
+  async (n: number): Promise<number> => {
     const { start, release } = prepare()
     const tasks = slots<Promise<unknown>>(n)
     collect()
-    const before = usage()
+    const before = heapUsed()
     for (let i = 0; i < n; i++) tasks[i] = start()
     collect()
-    const bytes = perFiber(before, n)
+    const bytes = (heapUsed() - before) / n
     release()
     await Promise.allSettled(tasks)
     return bytes
@@ -342,26 +317,17 @@ const settle = async (): Promise<void> => {
 
 export const measureMemory = async (c: MemoryContestant, wanted: number, runs: number): Promise<MemoryResult> => {
   const n = Math.min(wanted, c.maxN ?? wanted)
-  const none = { contestant: c, n, median: Number.NaN, min: Number.NaN, max: Number.NaN, rss: Number.NaN }
-  if (c.skip !== undefined) return none
+  if (c.skip !== undefined) return { contestant: c, n, median: Number.NaN, min: Number.NaN, max: Number.NaN }
   try {
-    const xs: Array<Bytes> = []
+    const xs: Array<number> = []
     for (let r = 0; r < runs; r++) {
       await settle()
       xs.push(await guard(c.measure(n), `${c.name} memory`))
     }
     await settle()
-    const heaps = xs.map((x) => x.heap)
-    return {
-      contestant: c,
-      n,
-      median: median(heaps),
-      min: Math.min(...heaps),
-      max: Math.max(...heaps),
-      rss: median(xs.map((x) => x.rss))
-    }
+    return { contestant: c, n, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
-    return { ...none, error: message }
+    return { contestant: c, n, median: Number.NaN, min: Number.NaN, max: Number.NaN, error: message }
   }
 }

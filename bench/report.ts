@@ -346,10 +346,9 @@ export const memoryTable = (
     "contestant",
     "kind",
     "fibers",
-    "live heap per blocked fiber (median)",
+    "bytes per blocked fiber (median)",
     "min–max",
-    "resident (RSS) per blocked fiber (median)",
-    `RSS ÷ Go (P=2, ${fmtBytes(go.memory.p2)})`
+    `÷ Go (P=2, ${fmtBytes(go.memory.p2)})`
   ],
   results.map((r) => [
     r.contestant.on,
@@ -358,8 +357,7 @@ export const memoryTable = (
     fmtInt(r.n),
     r.contestant.skip ?? (r.error !== undefined ? `error: ${r.error.slice(0, 60)}` : fmtBytes(r.median)),
     Number.isFinite(r.min) ? `${fmtBytes(r.min)}–${fmtBytes(r.max)}` : "",
-    Number.isFinite(r.rss) ? fmtBytes(r.rss) : "",
-    Number.isFinite(r.rss) ? fmtRatio(r.rss / go.memory.p2) : ""
+    Number.isFinite(r.median) ? fmtRatio(r.median / go.memory.p2) : ""
   ])
 ]
 

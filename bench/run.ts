@@ -160,8 +160,7 @@ if (memoryWanted.length > 0) {
     memoryResults.push(r)
     log(
       `   ${c.on.padEnd(8)} ${c.name.padEnd(52)} ${
-        c.skip ??
-        (r.error !== undefined ? `error: ${r.error}` : `${Math.round(r.median)} B heap, ${Math.round(r.rss)} B RSS`)
+        c.skip ?? (r.error !== undefined ? `error: ${r.error}` : `${Math.round(r.median)} B`)
       }`
     )
   }
@@ -295,7 +294,8 @@ const md = [
   memoryResults.length > 0
     ? section(
         "Memory per blocked fiber",
-        `Two figures per contestant, both deltas with N fibers (or async tasks) parked, after a full GC, divided by N; median of ${memoryRuns} runs: the live heap (heapUsed: the fiber, its continuation stack, its waiter node and the parent's reference to it), and the resident memory (RSS: what the process took from the system for them, as Go's figure counts). ` +
+        `heapUsed delta after a full GC with N fibers (or async tasks) parked, divided by N; median of ${memoryRuns} runs. ` +
+          "It includes the fiber, its continuation stack, its waiter node and the parent's reference to it. " +
           `Go's figure (${fmtBytes(goRef.figures.memory.p2)} at P=2, ${fmtBytes(goRef.figures.memory.p1)} at P=1) is the runtime.MemStats.Sys delta per goroutine blocked on a receive, stack included.\n\n` +
           mdTable(...memoryTable(memoryResults, goRef.figures), 3) +
           memoryResults
