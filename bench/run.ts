@@ -48,6 +48,7 @@ import {
   targets,
   waitersTables
 } from "./report.ts"
+import { writeChart } from "./chart.ts"
 import { makeRows } from "./rows.ts"
 import { goReference } from "./goref.ts"
 import { runSoak, soakMarkdown } from "./soak.ts"
@@ -340,3 +341,7 @@ const md = [
 const out = option("out") ?? benchDir(partial ? "RESULTS.partial.md" : "RESULTS.md")
 writeFileSync(out, md)
 log(`\nwritten: ${out} (${elapsed.toFixed(0)} s)`)
+if (!partial && option("out") === undefined) {
+  writeChart(out, benchDir("chart.svg"))
+  log(`written: ${benchDir("chart.svg")}`)
+}
