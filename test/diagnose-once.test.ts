@@ -9,8 +9,8 @@ import * as Fiber from "effect/Fiber"
 import * as Latch from "effect/Latch"
 import * as TestClock from "effect/testing/TestClock"
 import * as Chan from "../src/Chan.ts"
-import { type Snapshot, snapshot, stuckAmong } from "../src/internal/analysis.ts"
-import type { Diagnosable, Diagnosis, Wakers } from "../src/internal/registry.ts"
+import { snapshot } from "../src/internal/analysis.ts"
+import type { Diagnosable } from "../src/internal/registry.ts"
 import * as Mutex from "../src/Mutex.ts"
 import * as Once from "../src/Once.ts"
 import * as SingleFlight from "../src/SingleFlight.ts"
@@ -19,38 +19,12 @@ import { settle } from "./utils/fibers.ts"
 import { it } from "./utils/leak.ts"
 import { beforeEach } from "vitest"
 import { expectDeadlocks } from "./utils/detector.ts"
+import { diagnosis, holders, ids, parkedOn, stuck, wakers } from "./utils/diagnosis.ts"
 
 // These tests make deadlocks on purpose.
 beforeEach(expectDeadlocks)
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
-
-const diagnosis = (primitive: object): Diagnosis => (primitive as unknown as Diagnosable).diagnose()
-
-/** The holders of `primitive`, as fiber ids and roles. */
-const holders = (primitive: object) => diagnosis(primitive).holders.map((h) => ({ fiber: h.fiber.id, role: h.role }))
-
-/** The fibers parked on the primitive named `name` in `snap`, with their ops. */
-const parkedOn = (snap: Snapshot, name: string) =>
-  (snap.primitives.find((p) => p.diagnosis.name === name)?.blocked ?? []).map((b) => ({
-    fiber: b.fiber.id,
-    op: b.node.describe()
-  }))
-
-/** Who can wake the waiters of each of the primitive's queues, with fiber ids. */
-const wakers = (primitive: object) =>
-  diagnosis(primitive).queues.map((q): string => {
-    const w: Wakers = q.wakers
-    return w._tag === "AllOf" || w._tag === "OneOf" ? `${w._tag}(${w.fibers.map((f) => f.id).join(",")})` : w._tag
-  })
-
-/** The parked fibers that can provably never be woken. */
-const stuck = (): Set<AnyFiber> => {
-  const snap = snapshot()
-  return stuckAmong(snap, snap.fibers.keys(), () => true)
-}
-
-const ids = (fibers: Iterable<AnyFiber>): Array<number> => Array.from(fibers, (f) => f.id).sort((a, b) => a - b)
 
 describe("Once: diagnosis", () => {
   it.effect("the dump shows the runner and the callers waiting for it; the runner disappears when done", () =>
