@@ -81,8 +81,8 @@ import {
   tryRecv as tryRecvNow,
   trySend as trySendNow
 } from "./internal/chan.ts"
-import { type InvalidArgumentError, invalidArgument, isIterable, show } from "./internal/copied.ts"
-import { setTelemetry, telemetryOptionProblem } from "./internal/telemetry.ts"
+import { badTelemetryOption, invalidArgument, type InvalidArgumentError, isIterable, show } from "./internal/copied.ts"
+import { setTelemetry } from "./internal/telemetry.ts"
 import { type BlockedFiber, handsOver, shallow } from "./internal/waiters.ts"
 
 export {
@@ -253,9 +253,8 @@ const badArguments = (
     if (name !== undefined && typeof name !== "string") {
       return invalidArgument(op, "a string (the channel's name) as the name option", name)
     }
-    const telemetry: unknown = options.telemetry
-    const problem = telemetryOptionProblem(telemetry)
-    if (problem !== undefined) return invalidArgument(op, problem, telemetry)
+    const badTelemetry = badTelemetryOption(op, options)
+    if (badTelemetry !== undefined) return badTelemetry
   }
   return validCapacity(capacity) ? undefined : new InvalidCapacityError({ capacity })
 }

@@ -64,15 +64,16 @@ import { dual, type LazyArg } from "effect/Function"
 import type * as Inspectable from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
 import {
+  badTelemetryOption,
   type CopiedPrimitiveError,
-  type InvalidArgumentError,
   invalidArgument,
+  type InvalidArgumentError,
   refusal,
   unwrap
 } from "./internal/copied.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { anyone, type Diagnosis } from "./internal/registry.ts"
-import { setTelemetry, telemetryOptionProblem } from "./internal/telemetry.ts"
+import { setTelemetry } from "./internal/telemetry.ts"
 import { type BlockedFiber, cancel, register, shallow, Waiter, WaiterList, waitFor, wake } from "./internal/waiters.ts"
 import * as Mutex from "./Mutex.ts"
 
@@ -173,9 +174,7 @@ const badArguments = (
   options: CondOptions | undefined
 ): CopiedPrimitiveError | InvalidArgumentError | undefined => {
   if (!Mutex.isMutex(mutex)) return refusal(mutex, "Mutex")
-  const telemetry: unknown = options?.telemetry
-  const problem = telemetryOptionProblem(telemetry)
-  return problem === undefined ? undefined : invalidArgument(op, problem, telemetry)
+  return badTelemetryOption(op, options)
 }
 
 /** A Cond with checked arguments, its `telemetry` option applied. */

@@ -101,18 +101,17 @@ import {
   wake,
   wakeLater
 } from "./internal/waiters.ts"
-import { type InvalidArgumentError, invalidArgument, isIterable, show, unwrap } from "./internal/copied.ts"
+import {
+  badTelemetryOption,
+  invalidArgument,
+  type InvalidArgumentError,
+  isIterable,
+  show,
+  unwrap
+} from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import {
-  activeLayers,
-  nowOn,
-  recordsFor,
-  setTelemetry,
-  taskAttributes,
-  taskOutcome,
-  telemetryOptionProblem
-} from "./internal/telemetry.ts"
+import { activeLayers, nowOn, recordsFor, setTelemetry, taskAttributes, taskOutcome } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
 const TypeId = "~effect-go/ErrGroup" as const
@@ -575,9 +574,8 @@ const badOptions = (
   if (collectAll !== undefined && typeof collectAll !== "boolean") {
     return invalidArgument(op, "a boolean as the collectAll option", collectAll)
   }
-  const telemetry: unknown = options.telemetry
-  const problem = telemetryOptionProblem(telemetry)
-  if (problem !== undefined) return invalidArgument(op, problem, telemetry)
+  const badTelemetry = badTelemetryOption(op, options)
+  if (badTelemetry !== undefined) return badTelemetry
   return options.limit === undefined || toLimit(options.limit, allowZero) !== undefined
     ? undefined
     : new InvalidLimitError({ limit: options.limit })

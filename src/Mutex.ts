@@ -58,10 +58,10 @@ import { dual } from "effect/Function"
 import type * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import type { Pipeable } from "effect/Pipeable"
-import { type InvalidArgumentError, invalidArgument, unwrap } from "./internal/copied.ts"
+import { badTelemetryOption, invalidArgument, type InvalidArgumentError, unwrap } from "./internal/copied.ts"
 import { anyone, type Diagnosis } from "./internal/registry.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import { event, setTelemetry, telemetryOptionProblem } from "./internal/telemetry.ts"
+import { event, setTelemetry } from "./internal/telemetry.ts"
 import {
   type BlockedFiber,
   block,
@@ -301,9 +301,7 @@ export const isMutex = (u: unknown): u is Mutex => u instanceof MutexImpl
 
 /** What is wrong with the options of `op`, if anything: `make` reports it inside its Effect, `makeUnsafe` throws it. */
 const badOptions = (op: string, options: MutexOptions | undefined): InvalidArgumentError | undefined => {
-  const telemetry: unknown = options?.telemetry
-  const problem = telemetryOptionProblem(telemetry)
-  return problem === undefined ? undefined : invalidArgument(op, problem, telemetry)
+  return badTelemetryOption(op, options)
 }
 
 /** A Mutex with checked options, its `telemetry` option applied. */

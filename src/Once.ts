@@ -81,11 +81,11 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import type * as Inspectable from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
-import { type InvalidArgumentError, invalidArgument, unwrap } from "./internal/copied.ts"
+import { badTelemetryOption, invalidArgument, type InvalidArgumentError, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { anyone, type Diagnosis } from "./internal/registry.ts"
-import { setTelemetry, telemetryOptionProblem } from "./internal/telemetry.ts"
+import { setTelemetry } from "./internal/telemetry.ts"
 import { type BlockedFiber, block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/Once" as const
@@ -313,9 +313,7 @@ const run = <A, E, R>(self: Once<any>, effect: Effect.Effect<A, E, R>): Effect.E
 
 /** What is wrong with the options of `op`, if anything: reported inside the Effect (thrown by `makeUnsafe`). */
 const badOptions = (op: string, options: OnceOptions | undefined): InvalidArgumentError | undefined => {
-  const telemetry: unknown = options?.telemetry
-  const problem = telemetryOptionProblem(telemetry)
-  return problem === undefined ? undefined : invalidArgument(op, problem, telemetry)
+  return badTelemetryOption(op, options)
 }
 
 /** A Once with checked options, its `telemetry` option applied. */

@@ -58,10 +58,10 @@ import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import type * as Inspectable from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
-import { type InvalidArgumentError, invalidArgument, unwrap } from "./internal/copied.ts"
+import { badTelemetryOption, invalidArgument, type InvalidArgumentError, unwrap } from "./internal/copied.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { anyone, type Diagnosis, type Holder, type Wakers } from "./internal/registry.ts"
-import { setTelemetry, telemetryOptionProblem } from "./internal/telemetry.ts"
+import { setTelemetry } from "./internal/telemetry.ts"
 import { type BlockedFiber, block, handsOver, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/RWMutex" as const
@@ -354,9 +354,7 @@ const withLockImpl = <A, E, R>(self: RWMutex, effect: Effect.Effect<A, E, R>, wr
 
 /** What is wrong with the options of `op`, if anything: `make` reports it inside its Effect, `makeUnsafe` throws it. */
 const badOptions = (op: string, options: RWMutexOptions | undefined): InvalidArgumentError | undefined => {
-  const telemetry: unknown = options?.telemetry
-  const problem = telemetryOptionProblem(telemetry)
-  return problem === undefined ? undefined : invalidArgument(op, problem, telemetry)
+  return badTelemetryOption(op, options)
 }
 
 /** An RWMutex with checked options, its `telemetry` option applied. */

@@ -73,10 +73,17 @@ import type { Pipeable } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import type * as Scope from "effect/Scope"
-import { type InvalidArgumentError, invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
+import {
+  badTelemetryOption,
+  invalidArgument,
+  type InvalidArgumentError,
+  show,
+  typeName,
+  unwrap
+} from "./internal/copied.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
-import { setTelemetry, telemetryOptionProblem } from "./internal/telemetry.ts"
+import { setTelemetry } from "./internal/telemetry.ts"
 import { type BlockedFiber, block, handsOver, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/Semaphore" as const
@@ -333,9 +340,7 @@ const badArguments = (
   options: SemaphoreOptions | undefined
 ): InvalidPermitsError | InvalidArgumentError | undefined => {
   if (!isCount(size)) return new InvalidPermitsError({ op: "make", permits: size })
-  const telemetry: unknown = options?.telemetry
-  const problem = telemetryOptionProblem(telemetry)
-  return problem === undefined ? undefined : invalidArgument(op, problem, telemetry)
+  return badTelemetryOption(op, options)
 }
 
 /** A Semaphore with checked arguments, its `telemetry` option applied. */

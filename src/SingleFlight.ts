@@ -106,10 +106,10 @@ import type { Pipeable } from "effect/Pipeable"
 import * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import * as GoContext from "./GoContext.ts"
-import { invalidArgument, unwrap } from "./internal/copied.ts"
+import { badTelemetryOption, invalidArgument, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import { activeLayers, event, setTelemetry, telemetryOptionProblem } from "./internal/telemetry.ts"
+import { activeLayers, event, setTelemetry } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder, type Queue } from "./internal/registry.ts"
 import { type BlockedFiber, block, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
@@ -457,9 +457,8 @@ export const make = <A = unknown, E = never, K = string>(
   options?: SingleFlightOptions
 ): Effect.Effect<SingleFlight<A, E, K>, never, Scope.Scope> =>
   Effect.flatMap(Effect.scope, (scope) => {
-    const telemetry: unknown = options?.telemetry
-    const problem = telemetryOptionProblem(telemetry)
-    if (problem !== undefined) return Exit.die(invalidArgument("SingleFlight.make", problem, telemetry))
+    const badTelemetry = badTelemetryOption("SingleFlight.make", options)
+    if (badTelemetry !== undefined) return Exit.die(badTelemetry)
     const sf = new SingleFlightImpl(options?.name, scope)
     setTelemetry(sf, options?.telemetry)
     return Exit.succeed(sf as unknown as SingleFlight<A, E, K>)

@@ -102,17 +102,10 @@ import {
   WaiterList,
   wake
 } from "./internal/waiters.ts"
-import { invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
+import { badTelemetryOption, invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import {
-  activeLayers,
-  nowOn,
-  recordsFor,
-  setTelemetry,
-  taskOutcome,
-  telemetryOptionProblem
-} from "./internal/telemetry.ts"
+import { activeLayers, nowOn, recordsFor, setTelemetry, taskOutcome } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
 const TypeId = "~effect-go/WaitGroup" as const
@@ -354,9 +347,7 @@ const badOptions = (op: string, options: WaitGroupOptions | undefined) => {
   if (onDefect !== undefined && !onDefectModes.includes(onDefect)) {
     return invalidArgument(op, 'onDefect to be "log", "interrupt" or "wait"', onDefect)
   }
-  const telemetry: unknown = options.telemetry
-  const problem = telemetryOptionProblem(telemetry)
-  return problem === undefined ? undefined : invalidArgument(op, problem, telemetry)
+  return badTelemetryOption(op, options)
 }
 
 /** A group with checked options, its `telemetry` option applied. */

@@ -60,6 +60,21 @@ export class InvalidArgumentError extends Data.TaggedError("InvalidArgumentError
 export const invalidArgument = (op: string | undefined, expected: string, got: unknown): InvalidArgumentError =>
   new InvalidArgumentError({ op, expected, got: describe(got) })
 
+/**
+ * The defect for a `telemetry` option that is neither a boolean nor
+ * undefined (every primitive's `make` takes one), or undefined when it is
+ * valid.
+ */
+export const badTelemetryOption = (
+  op: string,
+  options: { readonly telemetry?: unknown } | undefined
+): InvalidArgumentError | undefined => {
+  const telemetry = options?.telemetry
+  return telemetry === undefined || typeof telemetry === "boolean"
+    ? undefined
+    : invalidArgument(op, "a boolean (the `telemetry` option)", telemetry)
+}
+
 /** `name` with its indefinite article: "a Mutex", "an ErrGroup", "an RWMutex". */
 export const withArticle = (name: string): string => (/^(?:[AEIaeio]|RW)/.test(name) ? `an ${name}` : `a ${name}`)
 

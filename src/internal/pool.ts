@@ -47,15 +47,7 @@ import {
 } from "./job.ts"
 import { PrimitiveBase } from "./primitive.ts"
 import { anyone, type Diagnosis, type Holder, type Queue } from "./registry.ts"
-import {
-  activeLayers,
-  nowOn,
-  recordsFor,
-  setTelemetry,
-  taskAttributes,
-  taskOutcome,
-  telemetryOptionProblem
-} from "./telemetry.ts"
+import { activeLayers, nowOn, recordsFor, setTelemetry, taskAttributes, taskOutcome } from "./telemetry.ts"
 import {
   type BlockedFiber,
   block,
@@ -520,7 +512,7 @@ const invalidOption = (options: Options<any, any, any, any>): InvalidPoolOptionE
   if (failFast !== undefined && typeof failFast !== "boolean") {
     return new InvalidPoolOptionError({ option: "failFast", value: failFast })
   }
-  if (telemetryOptionProblem(telemetry) !== undefined) {
+  if (telemetry !== undefined && typeof telemetry !== "boolean") {
     return new InvalidPoolOptionError({ option: "telemetry", value: telemetry })
   }
   return undefined

@@ -260,8 +260,6 @@ const attributesOf = (
 /** What one `Telemetry.layer` records: its settings, and the series it registered. */
 export class Telemetry {
   private readonly series = new Map<string, HistogramSeries | CounterSeries | GaugeSeries>()
-  /** Primitives made under the layer and not yet read for their gauges (see {@link made}). */
-  private pending: Array<Tracked> = []
 
   /** A wait at least this long (Clock milliseconds) becomes a span; Infinity: none. */
   readonly spanThresholdMillis: number
@@ -332,25 +330,15 @@ export class Telemetry {
     return this.seriesFor(key, attributesOf(kind, name, ATTRIBUTE_OUTCOME, outcome), () => new HistogramSeries())
   }
 
-  /** Tracks a primitive made under this layer; its gauges are set up once it is fully built. */
+  /** Sets up the gauges a fully built primitive feeds (see {@link gaugesOf}); it is held weakly. */
   track(primitive: Tracked): void {
-    if (this.pending.length === 0) queueMicrotask(() => this.settle())
-    this.pending.push(primitive)
-  }
-
-  /** Sets up the gauges of the primitives tracked since the last time (see {@link gaugesOf}). */
-  settle(): void {
-    const pending = this.pending
-    this.pending = []
-    for (const primitive of pending) {
-      // Handles and views made through the same constructor have no diagnosis of their own.
-      if (typeof primitive.diagnose !== "function") continue
-      const d = primitive.diagnose()
-      const ref = new WeakRef(primitive)
-      for (const [key, extra, extraValue, read] of gaugesOf(d)) {
-        const series = this.seriesFor(key, attributesOf(d.kind, d.name, extra, extraValue), () => new GaugeSeries())
-        series.sources.push({ ref, read })
-      }
+    // Handles and views made through the same constructor have no diagnosis of their own.
+    if (typeof primitive.diagnose !== "function") return
+    const d = primitive.diagnose()
+    const ref = new WeakRef(primitive)
+    for (const [key, extra, extraValue, read] of gaugesOf(d)) {
+      const series = this.seriesFor(key, attributesOf(d.kind, d.name, extra, extraValue), () => new GaugeSeries())
+      series.sources.push({ ref, read })
     }
   }
 }
@@ -486,10 +474,6 @@ const inContext = (context: Context.Context<never>): typeof lastSeen => {
 
 /** The default span threshold, in milliseconds. */
 export const DEFAULT_SPAN_THRESHOLD_MILLIS = 10
-
-/** The `telemetry` option's check, for the modules' option validation: a reason, or undefined when valid. */
-export const telemetryOptionProblem = (option: unknown): string | undefined =>
-  option === undefined || typeof option === "boolean" ? undefined : "a boolean (the `telemetry` option)"
 
 /** Whether anything records for `primitive` on `fiber` (its option, the fiber's layer). Callers check {@link activeLayers} first. */
 export const recordsFor = (fiber: Fiber.Fiber<unknown, unknown>, primitive: Optioned): boolean =>
