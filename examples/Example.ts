@@ -25,6 +25,12 @@ export interface Example {
    * may come between them.
    */
   readonly expected: ReadonlyArray<string | RegExp>
+  /**
+   * It strands fibers on purpose for a while (a leak it then shows or cleans
+   * up), so the deadlock detector's reports during it are expected. Examples
+   * that use `Diagnostics` are taken to do so.
+   */
+  readonly deadlocksOnPurpose?: boolean
 }
 
 /** A Go document the examples come from. */
@@ -75,6 +81,10 @@ export const documents: ReadonlyArray<Document> = [
 export const documentOf = (example: Example): string => example.section.split(" · ", 1)[0]!
 
 export const make = (example: Example): Example => example
+
+/** Whether the deadlock detector may report during this example (see {@link Example.deadlocksOnPurpose}). */
+export const deadlocksOnPurpose = (example: Example): boolean =>
+  example.deadlocksOnPurpose === true || example.uses.includes("Diagnostics")
 
 /** Runs one example as a program of its own (`node examples/<file>.ts`). */
 export const runMain = (example: Example): void => NodeRuntime.runMain(example.program)
