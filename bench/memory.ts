@@ -1,12 +1,20 @@
 /**
  * Memory held per blocked fiber (or task): `N` fibers parked on a receive, a
- * lock or a semaphore acquire, measured as the `heapUsed` delta after a full
- * collection (`--expose-gc`), divided by `N`. It counts everything a parked
- * fiber keeps alive: the fiber, its stack of continuations, its node in the
- * primitive's waiter list and the parent's reference to it (what `forkChild`
- * keeps). Go's figure (runtime.MemStats.Sys delta) includes the goroutine
- * stack.
+ * lock or a semaphore acquire, divided by `N`, measured two ways after a full
+ * collection (`--expose-gc`):
+ * - the live heap (`heapUsed` delta): everything a parked fiber keeps alive —
+ *   the fiber, its stack of continuations, its node in the primitive's waiter
+ *   list and the parent's reference to it (what `forkChild` keeps);
+ * - resident memory (`rss` delta), the way Go's figure is taken
+ *   (runtime.MemStats.Sys delta: what the runtime obtained from the OS,
+ *   goroutine stacks included): the heap pages the fibers occupy plus the
+ *   allocator's slack and whatever the engine grew for them.
+ * Each measurement runs in a fresh Node process ({@link measureMemory} starts
+ * this file as a child): in a process that already ran other workloads the
+ * freed pages are reused and the RSS delta measures nothing.
  */
+import { execFile } from "node:child_process"
+import { fileURLToPath } from "node:url"
 import { Mutex as AsyncMutex, Semaphore as AsyncSemaphore } from "async-mutex"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -19,7 +27,7 @@ import { Chan as TsChan } from "ts-chan"
 import * as Chan from "../src/Chan.ts"
 import * as Mutex from "../src/Mutex.ts"
 import { PromiseChan, PromiseLock, PromiseSemaphore } from "./floor.ts"
-import { collect, guard, type Kind, median } from "./harness.ts"
+import { collect, guard, type Kind, median, times } from "./harness.ts"
 import * as Semaphore from "../src/Semaphore.ts"
 
 export type BlockedOn = "recv" | "lock" | "acquire"
@@ -33,29 +41,54 @@ export interface MemoryContestant {
   readonly maxN?: number | undefined
   readonly note?: string | undefined
   /** Bytes per blocked fiber, one measurement. */
-  readonly measure: (n: number) => Promise<number>
+  readonly measure: (n: number) => Promise<Bytes>
+}
+
+/** Bytes per blocked fiber: live heap and resident memory. */
+export interface Bytes {
+  readonly heap: number
+  readonly rss: number
+}
+
+export interface Stats {
+  readonly median: number
+  readonly min: number
+  readonly max: number
 }
 
 export interface MemoryResult {
   readonly contestant: MemoryContestant
   readonly n: number
+  /** Live heap per fiber: median, min, max over the runs. */
   readonly median: number
   readonly min: number
   readonly max: number
+  /** Resident memory per fiber. */
+  readonly rss: Stats
   readonly error?: string | undefined
 }
 
-const heapUsed = (): number => process.memoryUsage().heapUsed
+/** Heap and resident memory after a full collection. */
+const usage = (): Bytes => {
+  collect()
+  const u = process.memoryUsage()
+  return { heap: u.heapUsed, rss: u.rss }
+}
+
+const perFiber = (before: Bytes, after: Bytes, n: number): Bytes => ({
+  heap: (after.heap - before.heap) / n,
+  rss: (after.rss - before.rss) / n
+})
 
 /**
  * An Effect contestant: `prepare` builds the primitive (held, for locks) and
  * returns the effect each fiber blocks in. `n` fibers are forked (started at
- * once, so that each runs until it parks), then the heap is measured from
- * inside the parent fiber, then everything is interrupted.
+ * once, so that each runs until it parks), then memory is read from inside
+ * the parent fiber, then everything is interrupted.
  */
 const effectMeasure =
   (prepare: () => Effect.Effect<Effect.Effect<unknown, unknown>, unknown>) =>
-  (n: number): Promise<number> =>
+  (n: number): Promise<Bytes> =>
     Effect.runPromise(
       Effect.flatMap(prepare(), (blockIn) =>
         Effect.suspend(() => {
@@ -65,25 +98,19 @@ const effectMeasure =
             Effect.sync(() => parked++),
             blockIn
           )
-          let before = 0
+          let before: Bytes | undefined
           return Effect.sync(() => {
-            collect()
-            before = heapUsed()
+            before = usage()
           }).pipe(
             Effect.andThen(
-              Effect.forEach(
-                fibers,
-                (_, i) => Effect.map(Effect.forkChild(body, { startImmediately: true }), (f) => (fibers[i] = f)),
-                { discard: true }
+              times(n, (i) =>
+                Effect.map(Effect.forkChild(body, { startImmediately: true }), (f) => {
+                  fibers[i] = f
+                })
               )
             ),
             Effect.andThen(Effect.whileLoop({ while: () => parked < n, body: () => Effect.yieldNow, step: () => {} })),
-            Effect.andThen(
-              Effect.sync(() => {
-                collect()
-                return (heapUsed() - before) / n
-              })
-            ),
+            Effect.andThen(Effect.sync(() => perFiber(before!, usage(), n))),
             Effect.tap(() => Fiber.interruptAll(fibers as Array<Fiber.Fiber<unknown, unknown>>))
           )
         })
@@ -96,14 +123,12 @@ const effectMeasure =
  */
 const promiseMeasure =
   (prepare: () => { readonly start: () => Promise<unknown>; readonly release: () => void }) =>
-  async (n: number): Promise<number> => {
+  async (n: number): Promise<Bytes> => {
     const { start, release } = prepare()
     const tasks = slots<Promise<unknown>>(n)
-    collect()
-    const before = heapUsed()
+    const before = usage()
     for (let i = 0; i < n; i++) tasks[i] = start()
-    collect()
-    const bytes = (heapUsed() - before) / n
+    const bytes = perFiber(before, usage(), n)
     release()
     await Promise.allSettled(tasks)
     return bytes
@@ -147,6 +172,13 @@ export const memoryContestants = (): Array<MemoryContestant> => {
       name: "Effect Queue.take (Queue.bounded(0))",
       kind: "effect",
       measure: effectMeasure(() => Effect.map(Queue.bounded<number>(0), (q) => Queue.take(q)))
+    },
+    {
+      on: "recv",
+      name: "a fiber parked in Effect.callback, nothing else",
+      kind: "ref",
+      note: "the least any Effect-based primitive can keep per blocked fiber: the fiber itself",
+      measure: effectMeasure(() => Effect.succeed(Effect.callback<number>(() => {})))
     },
     {
       on: "recv",
@@ -306,28 +338,73 @@ export const memoryContestants = (): Array<MemoryContestant> => {
 }
 
 /**
- * Lets pending scheduler turns run: work left by the previous measurement
- * (Effect's Semaphore, for one, frees its interrupted waiters in a
- * `setImmediate` task) must not be collected inside the next one's window.
+ * Lets pending scheduler turns run: work left by the warm-up (Effect's
+ * Semaphore, for one, frees its interrupted waiters in a `setImmediate` task)
+ * must not be collected inside the measured window.
  */
 const settle = async (): Promise<void> => {
   for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve))
   collect()
 }
 
+const stats = (xs: ReadonlyArray<number>): Stats => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) })
+
+const failed = { median: Number.NaN, min: Number.NaN, max: Number.NaN }
+
+/** One measurement of one contestant in a fresh process (this file, run as a child). */
+const measureInChild = (c: MemoryContestant, n: number): Promise<Bytes> =>
+  new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), c.on, c.name, String(n)],
+      { timeout: 60_000, maxBuffer: 1 << 20 },
+      (error, stdout, stderr) => {
+        if (error !== null) return reject(new Error(`${error.message.split("\n")[0]} ${stderr.trim().slice(-200)}`))
+        try {
+          resolve(JSON.parse(stdout.trim().split("\n").pop()!) as Bytes)
+        } catch {
+          reject(new Error(`unreadable child output: ${stdout.slice(-200)}`))
+        }
+      }
+    )
+  })
+
+/**
+ * Measures one contestant `runs` times, each in a fresh process. The bytes
+ * per fiber do not depend on `wanted`, except for Go's and our fixed costs
+ * spread over it: Go's figure is taken at 100k goroutines, so is ours.
+ */
 export const measureMemory = async (c: MemoryContestant, wanted: number, runs: number): Promise<MemoryResult> => {
   const n = Math.min(wanted, c.maxN ?? wanted)
-  if (c.skip !== undefined) return { contestant: c, n, median: Number.NaN, min: Number.NaN, max: Number.NaN }
+  if (c.skip !== undefined) return { contestant: c, n, ...failed, rss: failed }
   try {
-    const xs: Array<number> = []
-    for (let r = 0; r < runs; r++) {
-      await settle()
-      xs.push(await guard(c.measure(n), `${c.name} memory`))
+    const xs: Array<Bytes> = []
+    for (let r = 0; r < runs; r++) xs.push(await measureInChild(c, n))
+    return {
+      contestant: c,
+      n,
+      ...stats(xs.map((x) => x.heap)),
+      rss: stats(xs.map((x) => x.rss))
     }
-    await settle()
-    return { contestant: c, n, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
-    return { contestant: c, n, median: Number.NaN, min: Number.NaN, max: Number.NaN, error: message }
+    return { contestant: c, n, ...failed, rss: failed, error: message }
   }
+}
+
+// The child: `node --expose-gc bench/memory.ts <on> <name> <n>` prints one line of JSON.
+if (import.meta.main) {
+  const [on, name, n] = process.argv.slice(2)
+  const c = memoryContestants().find((x) => x.on === on && x.name === name)
+  if (c === undefined) {
+    console.error(`no memory contestant "${name}" blocked on ${on}`)
+    process.exit(2)
+  }
+  // Warm up in the same process first (module code, the engine's compiled
+  // code and caches), so the measured run sees only the fibers.
+  await guard(c.measure(Math.min(1000, Number(n))), `${c.name} memory warm-up`)
+  await settle()
+  const bytes = await guard(c.measure(Number(n)), `${c.name} memory`)
+  console.log(JSON.stringify(bytes))
+  process.exit(0)
 }
