@@ -56,6 +56,7 @@
  *
  * @since 0.1.0
  */
+import type * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -70,20 +71,18 @@ import * as Stream from "effect/Stream"
 import {
   ChanClosedError,
   ChanImpl,
-  canRecv,
   chanOf,
   closeNow,
   forEach as forEachInternal,
   length,
-  parkRecv,
-  recvNow,
+  recvAll as recvAllInternal,
   send as sendInternal,
   tryRecv as tryRecvNow,
   trySend as trySendNow
 } from "./internal/chan.ts"
 import { badTelemetryOption, invalidArgument, type InvalidArgumentError, isIterable, show } from "./internal/copied.ts"
 import { setTelemetry } from "./internal/telemetry.ts"
-import { type BlockedFiber, handsOver, shallow } from "./internal/waiters.ts"
+import { type BlockedFiber, shallow } from "./internal/waiters.ts"
 
 export {
   /**
@@ -446,6 +445,58 @@ export const recv = <A>(self: RecvChan<A>): Effect.Effect<Option.Option<A>> =>
   self instanceof ChanImpl ? (self as ChanImpl<A>).recv : Effect.suspend(() => impl(self).recv)
 
 /**
+ * Receives every value that is ready, in one operation: waits like
+ * {@link recv} until one value can be received, then takes with it every
+ * value ready at that moment (buffered, or offered by parked senders, whose
+ * sends complete), oldest first, at most `max` (default: no limit). An empty
+ * array means the channel is closed and drained (Go's `ok == false`). Go has
+ * no such call; it is the batch form of a receive loop, like Effect's
+ * `Queue.takeAll`: a consumer that handles values in batches pays one
+ * operation per batch instead of one per value.
+ *
+ * Exactly once, as {@link recv}: the values reach the caller's continuation,
+ * or, if the fiber is interrupted before it resumes with them, the one value
+ * it was handed goes back to the channel (the others are taken only in the
+ * step that returns them). A `max` that is not a whole number ≥ 1 (or
+ * `Infinity`) is a defect (`InvalidArgumentError`).
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Chan } from "effect-go"
+ *
+ * declare const events: Chan.RecvChan<string>
+ *
+ * // write the events in batches of at most 100, until the channel is closed
+ * const writer = Effect.gen(function* () {
+ *   for (;;) {
+ *     const batch = yield* Chan.recvAll(events, 100)
+ *     if (batch.length === 0) return // closed and drained
+ *     yield* Console.log(`writing ${batch.length} events`)
+ *   }
+ * })
+ * ```
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const recvAll = <A>(self: RecvChan<A>, max?: number): Effect.Effect<ReadonlyArray<A>> => {
+  if (max === undefined || max === Infinity) {
+    if (self instanceof ChanImpl) return unlimited(self as ChanImpl<A>)
+    return Effect.suspend(() => unlimited(impl(self)))
+  }
+  if (typeof max !== "number" || !Number.isInteger(max) || max < 1) {
+    return Effect.die(invalidArgument("Chan.recvAll", "a whole number ≥ 1, or Infinity, as max", max))
+  }
+  return self instanceof ChanImpl
+    ? recvAllInternal(self as ChanImpl<A>, max)
+    : Effect.suspend(() => recvAllInternal(impl(self), max))
+}
+
+const unlimited = <A>(ch: ChanImpl<A>): Effect.Effect<ReadonlyArray<A>> =>
+  (ch.recvAllUnlimited ??= recvAllInternal(ch, Infinity))
+
+/**
  * Sends without waiting: true if the value was taken (a receiver was waiting
  * or the buffer had room), false if the send would block. Go:
  * `select { case ch <- v: default: }`. Fails with {@link ChanClosedError} on
@@ -764,8 +815,8 @@ const STREAM_CHUNK = 4096
 
 /**
  * The channel as a Stream that ends when the channel is closed and drained.
- * Each pull takes every value already buffered (up to 4096), so a fast
- * producer is read in chunks. Go: `for v := range ch`. A chunk the stream
+ * Each pull is a {@link recvAll} of up to 4096 values, so a fast producer is
+ * read in chunks. Go: `for v := range ch`. A chunk the stream
  * pulled is the stream's: use {@link forEach} where every value must be
  * accounted for under interruption.
  *
@@ -787,29 +838,10 @@ export const toStream = <A>(self: RecvChan<A>): Stream.Stream<A> =>
   // Anything but a channel is reported when the stream runs.
   Stream.fromPull(Effect.sync(() => pullFrom(impl(self))))
 
-const pullFrom = <A>(ch: ChanImpl<A>) => {
-  // The values of a chunk are taken in the step that returns it (see
-  // `handsOver`): a parked pull takes them in its first step after resuming.
-  const chunkFrom = (first: Option.Option<A>, fiber: Fiber.Fiber<unknown, unknown>) => {
-    if (first._tag === "None") return Cause.done()
-    const chunk: [A, ...Array<A>] = [first.value]
-    while (
-      chunk.length < STREAM_CHUNK &&
-      (ch.returned !== undefined || (ch.buffer !== undefined && ch.buffer.length > 0))
-    ) {
-      const next = recvNow(ch, fiber)
-      if (next._tag === "None") break
-      chunk.push(next.value)
-    }
-    return Exit.succeed(chunk)
-  }
-  const afterPark = (first: Option.Option<A>) => chunkFrom(first, Fiber.getCurrent()!)
-  return Effect.withFiber((fiber) =>
-    !ch.isNil && handsOver(fiber) && canRecv(ch)
-      ? chunkFrom(recvNow(ch, fiber), fiber)
-      : Effect.flatMap(ch.isNil ? Effect.never : parkRecv(ch), afterPark)
+const pullFrom = <A>(ch: ChanImpl<A>) =>
+  Effect.flatMap(recvAllInternal(ch, STREAM_CHUNK), (values) =>
+    values.length === 0 ? Cause.done() : Exit.succeed(values as Arr.NonEmptyReadonlyArray<A>)
   )
-}
 
 /**
  * Options for the channel constructors that start a producer

@@ -19,7 +19,8 @@ import { it } from "./utils/leak.ts"
 
 const any = (u: unknown): any => u
 
-const recvAll = <A>(ch: Chan.RecvChan<A>) =>
+/** Every value until the channel is closed (a `for range` loop). */
+const drainAll = <A>(ch: Chan.RecvChan<A>) =>
   Effect.gen(function* () {
     const out: Array<A> = []
     yield* Chan.forEach(ch, (a) => Effect.sync(() => out.push(a)))
@@ -174,7 +175,7 @@ describe("Chan", () => {
               { concurrency: "unbounded", discard: true }
             ).pipe(Effect.andThen(Chan.close(ch)))
           )
-          const got = yield* recvAll(ch)
+          const got = yield* drainAll(ch)
           expect(got.length).toBe(senders * perSender)
           for (let s = 0; s < senders; s++) {
             expect(got.filter(([from]) => from === s).map(([, i]) => i)).toEqual(range(perSender))
@@ -195,7 +196,7 @@ describe("Chan", () => {
               { concurrency: "unbounded", discard: true }
             ).pipe(Effect.andThen(Chan.close(ch)))
           )
-          const parts = yield* Effect.forEach(range(4), () => recvAll(ch), { concurrency: "unbounded" })
+          const parts = yield* Effect.forEach(range(4), () => drainAll(ch), { concurrency: "unbounded" })
           const all = parts.flat().sort((a, b) => a - b)
           expect(all).toEqual(range(n))
           // Work was shared between consumers.
@@ -296,6 +297,145 @@ describe("Chan", () => {
     )
   })
 
+  describe("recvAll", () => {
+    it.effect("takes every buffered value at once, oldest first, at most max", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>(8)
+        for (const v of range(5)) yield* Chan.send(ch, v)
+        expect(yield* Chan.recvAll(ch, 2)).toEqual([0, 1])
+        expect(yield* Chan.len(ch)).toBe(3)
+        expect(yield* Chan.recvAll(ch)).toEqual([2, 3, 4])
+        expect(yield* Chan.len(ch)).toBe(0)
+      })
+    )
+
+    it.effect("takes the values of parked senders after the buffer, and their sends complete", () =>
+      Effect.gen(function* () {
+        for (const capacity of [0, 2]) {
+          const ch = yield* Chan.make<number>(capacity)
+          for (const v of range(capacity)) yield* Chan.send(ch, v)
+          const senders = yield* Effect.forEach(range(3), (i) => Effect.forkChild(Chan.send(ch, capacity + i)))
+          yield* settle
+          expect((yield* Chan.blocked(ch)).length).toBe(3)
+          expect(yield* Chan.recvAll(ch)).toEqual(range(capacity + 3))
+          yield* Fiber.joinAll(senders)
+          expect((yield* Chan.blocked(ch)).length).toBe(0)
+          expect(yield* Chan.len(ch)).toBe(0)
+        }
+      })
+    )
+
+    it.effect("with max, a buffer slot it frees is refilled from a parked sender, as a receive does", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>(2)
+        yield* Chan.send(ch, 0)
+        yield* Chan.send(ch, 1)
+        const sender = yield* Effect.forkChild(Chan.send(ch, 2))
+        yield* settle
+        expect(yield* Chan.recvAll(ch, 1)).toEqual([0])
+        yield* Fiber.join(sender)
+        expect(yield* Chan.len(ch)).toBe(2)
+        expect(yield* Chan.recvAll(ch)).toEqual([1, 2])
+      })
+    )
+
+    it.effect("waits for a first value, then returns it with every value ready by the time it resumes", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>(4)
+        const receiver = yield* Effect.forkChild(Chan.recvAll(ch))
+        yield* settle
+        expect((yield* Chan.blocked(ch)).map((b) => b.op)).toEqual(["recv"])
+        // The first value is handed to the parked receiver; the next two
+        // wait in the buffer until it resumes.
+        yield* Chan.send(ch, 1)
+        yield* Chan.send(ch, 2)
+        yield* Chan.send(ch, 3)
+        expect(yield* Fiber.join(receiver)).toEqual([1, 2, 3])
+      })
+    )
+
+    it.effect("an empty array once the channel is closed and drained, values before that", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>(4)
+        yield* Chan.send(ch, 1)
+        yield* Chan.close(ch)
+        expect(yield* Chan.recvAll(ch)).toEqual([1])
+        expect(yield* Chan.recvAll(ch)).toEqual([])
+        expect(yield* Chan.recvAll(ch, 3)).toEqual([])
+        // A parked call is woken by the close with nothing.
+        const open = yield* Chan.make<number>()
+        const receiver = yield* Effect.forkChild(Chan.recvAll(open, 5))
+        yield* settle
+        yield* Chan.close(open)
+        expect(yield* Fiber.join(receiver)).toEqual([])
+      })
+    )
+
+    it.effect("an interrupted recvAll leaves no waiter and takes nothing", () =>
+      Effect.gen(function* () {
+        for (const capacity of [0, 4]) {
+          const ch = yield* Chan.make<number>(capacity)
+          const r = yield* Effect.forkChild(Chan.recvAll(ch))
+          yield* settle
+          yield* Fiber.interrupt(r)
+          expect((yield* Chan.blocked(ch)).length).toBe(0)
+          expect(yield* Chan.trySend(ch, 1)).toBe(capacity > 0)
+        }
+      })
+    )
+
+    it.effect("on a nil channel, blocks forever", () =>
+      Effect.gen(function* () {
+        const r = yield* Effect.forkChild(Chan.recvAll(Chan.nil<number>()))
+        yield* settle
+        expect(r.pollUnsafe()).toBeUndefined()
+        yield* Fiber.interrupt(r)
+      })
+    )
+
+    it.effect("a max that is not a whole number ≥ 1 is a defect that names it", () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>(1)
+        yield* Chan.send(ch, 1)
+        for (const max of [0, -1, 1.5, Number.NaN, "3", null]) {
+          const defect = defectOf(yield* Effect.exit(Chan.recvAll(ch, any(max))))
+          expect(defect).toBeInstanceOf(InvalidArgumentError)
+          expect(String(defect)).toContain("Chan.recvAll")
+          expect(String(defect)).toContain("a whole number ≥ 1, or Infinity, as max")
+        }
+        // Nothing was taken.
+        expect(yield* Chan.recvAll(ch, Infinity)).toEqual([1])
+      })
+    )
+
+    it.effect("4 producers × 2 batch consumers deliver every value exactly once", () =>
+      Effect.gen(function* () {
+        for (const capacity of [0, 1, 64]) {
+          const ch = yield* Chan.make<number>(capacity)
+          const n = 4000
+          yield* Effect.forkChild(
+            Effect.forEach(
+              range(4),
+              (p) => Effect.forEach(range(n / 4), (i) => Chan.send(ch, p * (n / 4) + i), { discard: true }),
+              { concurrency: "unbounded", discard: true }
+            ).pipe(Effect.andThen(Chan.close(ch)))
+          )
+          const consumer = Effect.gen(function* () {
+            const got: Array<number> = []
+            for (;;) {
+              const batch = yield* Chan.recvAll(ch, 16)
+              if (batch.length === 0) return got
+              expect(batch.length).toBeLessThanOrEqual(16)
+              got.push(...batch)
+            }
+          })
+          const parts = yield* Effect.forEach(range(2), () => consumer, { concurrency: "unbounded" })
+          expect(parts.flat().sort((a, b) => a - b)).toEqual(range(n))
+        }
+      })
+    )
+  })
+
   describe("interruption", () => {
     it.effect("an interrupted recv leaves no waiter behind and takes nothing", () =>
       Effect.gen(function* () {
@@ -325,7 +465,7 @@ describe("Chan", () => {
           yield* Fiber.interrupt(s)
           expect((yield* Chan.blocked(ch)).length).toBe(0)
           yield* Chan.close(ch)
-          expect(yield* recvAll(ch)).toEqual(capacity === 1 ? [0] : [])
+          expect(yield* drainAll(ch)).toEqual(capacity === 1 ? [0] : [])
         }
       })
     )
@@ -438,7 +578,7 @@ describe("Chan", () => {
           yield* Fiber.interruptAll(fibers)
           expect((yield* Chan.blocked(ch)).length).toBe(0)
           yield* Chan.close(ch)
-          received.push(...(yield* recvAll(ch)))
+          received.push(...(yield* drainAll(ch)))
           // Nothing duplicated, nothing invented, every completed send arrived.
           expect(new Set(received).size).toBe(received.length)
           for (const v of received) expect(attempted.has(v)).toBe(true)
@@ -454,7 +594,7 @@ describe("Chan", () => {
         yield* Effect.forkChild(
           Effect.forEach(range(10_000), (i) => Chan.send(ch, i), { discard: true }).pipe(Effect.andThen(Chan.close(ch)))
         )
-        const parts = yield* Effect.forEach(range(8), () => recvAll(ch), { concurrency: "unbounded" })
+        const parts = yield* Effect.forEach(range(8), () => drainAll(ch), { concurrency: "unbounded" })
         expect(parts.flat().sort((a, b) => a - b)).toEqual(range(10_000))
       })
     )
@@ -470,7 +610,7 @@ describe("Chan", () => {
     it.effect("fromStream feeds a channel and closes it at the end", () =>
       Effect.gen(function* () {
         const ch = yield* Chan.fromStream(Stream.range(1, 5), { capacity: 2 })
-        expect(yield* recvAll(ch)).toEqual([1, 2, 3, 4, 5])
+        expect(yield* drainAll(ch)).toEqual([1, 2, 3, 4, 5])
       })
     )
 
@@ -523,6 +663,50 @@ describe("Chan", () => {
           expect(yield* Chan.recv(pong)).toEqual(Option.none())
         }).pipe(Effect.orDie)
       )
+    )
+
+    it.live(
+      "two producers and two recvAll consumers, capacity 0, 1 and 8: every value once, each producer's in order",
+      () =>
+        underEveryBudget(() =>
+          Effect.gen(function* () {
+            for (const capacity of [0, 1, 8]) {
+              const ch = yield* Chan.make<readonly [number, number]>(capacity)
+              yield* Effect.forkChild(
+                Effect.forEach(
+                  range(2),
+                  (p) => Effect.forEach(range(100), (i) => Chan.send(ch, [p, i] as const), { discard: true }),
+                  { concurrency: "unbounded", discard: true }
+                ).pipe(Effect.andThen(Chan.close(ch)))
+              )
+              const consumer = Effect.gen(function* () {
+                const got: Array<readonly [number, number]> = []
+                for (;;) {
+                  const batch = yield* Chan.recvAll(ch, 3)
+                  if (batch.length === 0) return got
+                  got.push(...batch)
+                }
+              })
+              const parts = yield* Effect.forEach(range(2), () => consumer, { concurrency: "unbounded" })
+              const all = parts.flat()
+              expect(all.length).toBe(200)
+              for (const part of parts) {
+                for (const p of [0, 1]) {
+                  const mine = part.filter(([from]) => from === p).map(([, i]) => i)
+                  expect(mine).toEqual([...mine].sort((a, b) => a - b))
+                }
+              }
+              for (const p of [0, 1]) {
+                expect(
+                  all
+                    .filter(([from]) => from === p)
+                    .map(([, i]) => i)
+                    .sort((a, b) => a - b)
+                ).toEqual(range(100))
+              }
+            }
+          }).pipe(Effect.orDie)
+        )
     )
   })
 
@@ -679,7 +863,7 @@ describe("Chan", () => {
           message: "Chan.fromStream: expected a Stream, got an array of length 2"
         })
         // A string is iterable.
-        const chars = yield* Effect.scoped(Effect.flatMap(Chan.fromIterable("ab"), recvAll))
+        const chars = yield* Effect.scoped(Effect.flatMap(Chan.fromIterable("ab"), drainAll))
         expect(chars).toEqual(["a", "b"])
       })
     )

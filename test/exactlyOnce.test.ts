@@ -111,6 +111,15 @@ const consumers: ReadonlyArray<readonly [string, Consumer]> = [
   ],
   ["Chan.forEach body", (ch, record) => Chan.forEach(ch, (v) => record(Option.some(v)))],
   [
+    "Chan.recvAll inside uninterruptibleMask(restore => restore(recvAll).pipe(record each))",
+    (ch, record) =>
+      Effect.uninterruptibleMask((restore) =>
+        restore(Chan.recvAll(ch)).pipe(
+          Effect.flatMap((batch) => Effect.forEach(batch, (v) => record(Option.some(v)), { discard: true }))
+        )
+      )
+  ],
+  [
     "Chan.tryRecv in a loop, recorded inside a mask",
     (ch, record) =>
       Effect.uninterruptibleMask((restore) =>

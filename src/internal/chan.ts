@@ -166,6 +166,29 @@ class ForEachNode<A, E, R> extends RecvNode<A> {
   }
 }
 
+/**
+ * A `recvAll` parked on `recvq`: it is handed one value like any receiver,
+ * and resumes with a step that takes the values ready by then with it (see
+ * {@link recvReady}), the node marked delivered in that same step.
+ */
+class RecvAllNode<A> extends RecvNode<A> {
+  readonly max: number
+  constructor(chan: ChanImpl<A>, max: number) {
+    super()
+    this.chan = chan
+    this.op = "recv"
+    this.max = max
+  }
+  override deliver(exit: Exit.Exit<Option.Option<A>>): Effect.Effect<ReadonlyArray<A>> {
+    const value = (exit as Exit.Success<Option.Option<A>>).value
+    if (value._tag === "None") return exitNoValues
+    return Effect.sync(() => {
+      this.delivered = true
+      return recvReady(this.chan!, this.max, Fiber.getCurrent()!, [value.value])
+    })
+  }
+}
+
 const newRecvNode = <A>(ch: ChanImpl<A>): RecvNode<A> => {
   const node = new RecvNode<A>()
   node.op = "recv"
@@ -218,6 +241,8 @@ export class ChanImpl<A> extends PrimitiveBase {
    * built once: a park allocates only its node and cancel effect.
    */
   readonly parkRecv: Effect.Effect<Option.Option<A>>
+  /** `recvAll(ch)` with no limit, built on first use. */
+  recvAllUnlimited: Effect.Effect<ReadonlyArray<A>> | undefined = undefined
   constructor(capacity: number, name: string | undefined, isNil: boolean) {
     super()
     this.capacity = capacity
@@ -504,7 +529,7 @@ const attemptRecv = <A>(node: RecvNode<A>, fiber: Fiber.Fiber<unknown, unknown>)
  * A receive's park (see `park`), through the channel's one callback: a park
  * allocates only its node. Call it from the step that decided to park.
  */
-export const parkRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
+const parkRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
   flushPending()
   return ch.parkRecv
 }
@@ -515,6 +540,72 @@ const makeRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
     if (!handsOver(fiber)) return parkRecv(ch)
     const now = tryRecv(ch, fiber)
     return now !== undefined ? now : parkRecv(ch)
+  })
+  return self
+}
+
+/**
+ * Adds to `out` every value that can be received now, oldest first, until
+ * it holds `max`: values given back, then the buffer (each slot it frees
+ * refilled from the next parked sender, as a receive does), then parked
+ * senders. Each sender whose value it takes is completed.
+ */
+const recvReady = <A>(ch: ChanImpl<A>, max: number, fiber: Fiber.Fiber<unknown, unknown>, out: Array<A>): Array<A> => {
+  while (out.length < max && ch.returned !== undefined) out.push(takeReturned(ch))
+  const buffer = ch.buffer
+  if (buffer !== undefined) {
+    while (out.length < max && buffer.length > 0) {
+      out.push(buffer.shift())
+      const sender = ch.sendq.shift()
+      if (sender !== undefined) {
+        buffer.push(sender.value)
+        completeSender(sender, Exit.void, fiber)
+      }
+    }
+  }
+  while (out.length < max) {
+    const sender = ch.sendq.shift()
+    if (sender === undefined) break
+    completeSender(sender, Exit.void, fiber)
+    out.push(sender.value)
+  }
+  return out
+}
+
+const noValues: ReadonlyArray<never> = []
+const exitNoValues = Exit.succeed(noValues)
+
+/** A `recvAll` that completes now (values, or none: closed and drained), or undefined if it would block. */
+const tryRecvAll = <A>(
+  ch: ChanImpl<A>,
+  max: number,
+  fiber: Fiber.Fiber<unknown, unknown>
+): Exit.Exit<ReadonlyArray<A>> | undefined => {
+  if (hasValue(ch)) return Exit.succeed(recvReady(ch, max, fiber, []))
+  return ch.closed ? exitNoValues : undefined
+}
+
+/**
+ * `recvAll(ch, max)`: waits as a receive does for a first value, then takes
+ * with it every value ready, up to `max`; an empty array once the channel
+ * is closed and drained. A parked call is handed one value like any
+ * receiver (so the exactly-once protocol of a receive covers it: the value
+ * goes back to the channel if the fiber is interrupted before it resumes)
+ * and takes the rest in the step it resumes with (see `RecvAllNode`).
+ */
+export const recvAll = <A>(ch: ChanImpl<A>, max: number): Effect.Effect<ReadonlyArray<A>> => {
+  if (ch.isNil) return Effect.never
+  const parkNowAll = Effect.callback<ReadonlyArray<A>>((resume) =>
+    parkNow(new RecvAllNode(ch, max), Fiber.getCurrent()!, attemptRecv, ch.recvq, onRecvCancel, resume)
+  )
+  const parked = (): Effect.Effect<ReadonlyArray<A>> => {
+    flushPending()
+    return parkNowAll
+  }
+  const self: Effect.Effect<ReadonlyArray<A>> = Effect.withFiber((fiber) => {
+    if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
+    if (!handsOver(fiber)) return parked()
+    return tryRecvAll(ch, max, fiber) ?? parked()
   })
   return self
 }

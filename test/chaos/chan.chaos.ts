@@ -1,7 +1,7 @@
 /**
  * Channel model for the schedule explorer: N producers and M consumers (1 to
  * 6 each) over K channels (1 to 4) of mixed capacities (0, 1, small, large),
- * using every way in: `Chan.send`/`recv`/`trySend`/`tryRecv`/`forEach` and
+ * using every way in: `Chan.send`/`recv`/`recvAll`/`trySend`/`tryRecv`/`forEach` and
  * `Select.select` with send, recv, after, otherwise and nil-channel cases.
  * Operations, whole workers and channels are interrupted or closed at seeded
  * points.
@@ -242,6 +242,23 @@ export const chanModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, Sco
         ).pipe(Effect.andThen(Effect.yieldNow))
       })
 
+    const recvAll = (chan: number): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        chaos.count()
+        const max = chaos.pick([1, 3, Infinity])
+        return Effect.uninterruptibleMask((restore) =>
+          restore(Chan.recvAll(chans[chan]!, max)).pipe(
+            Effect.tap((values) =>
+              Effect.sync(() => {
+                if (values.length > max) violations.push(`recvAll(${max}) returned ${values.length} values`)
+                if (values.length === 0) recordRecv(chan, Option.none())
+                for (const value of values) recordRecv(chan, Option.some(value))
+              })
+            )
+          )
+        ).pipe(Effect.asVoid)
+      })
+
     const selectRecv = (): Effect.Effect<void> =>
       Effect.suspend(() => {
         chaos.count()
@@ -282,7 +299,15 @@ export const chanModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, Sco
             const kind = chaos.int(20)
             const chan = chaos.int(K)
             return maybeInterrupted(
-              kind < 9 ? plainRecv(chan) : kind < 12 ? tryRecv(chan) : kind < 19 ? selectRecv() : forEach(chan)
+              kind < 8
+                ? plainRecv(chan)
+                : kind < 11
+                  ? tryRecv(chan)
+                  : kind < 17
+                    ? selectRecv()
+                    : kind < 19
+                      ? recvAll(chan)
+                      : forEach(chan)
             )
           },
           step: () => {}
