@@ -222,7 +222,8 @@ const verdict = (target: string, figures: string, met: boolean | undefined): Ver
 export const targets = (
   results: ReadonlyArray<Measured>,
   summaries: ReadonlyArray<RowSummary>,
-  memory: ReadonlyArray<MemoryResult>
+  memory: ReadonlyArray<MemoryResult>,
+  go: GoFigures
 ): Array<Verdict> => {
   const out: Array<Verdict> = []
   const modes: ReadonlyArray<SchedulerMode> = ["default", "sync"]
@@ -265,6 +266,22 @@ export const targets = (
       ),
       cmp("MPMC 4×4 ≥ 2× Queue.bounded(64)", "mpmc-4x4", "effect-go Chan(64)", "Effect Queue.bounded(64)", 2, mode),
       cmp(
+        "Batch receive: Chan(64) recvAll no slower per item than Queue.bounded(64) takeAll",
+        "spsc-cap64",
+        "effect-go Chan(64), recvAll",
+        "Effect Queue.bounded(64), takeAll",
+        1,
+        mode
+      ),
+      cmp(
+        "Batch receive: Chan(1024) recvAll no slower per item than Queue.bounded(1024) takeAll",
+        "spsc-cap1024",
+        "effect-go Chan(1024), recvAll",
+        "Effect Queue.bounded(1024), takeAll",
+        1,
+        mode
+      ),
+      cmp(
         "Select over 4 recv ≥ ½ the throughput of plain recv",
         "select-4",
         "effect-go Select",
@@ -285,6 +302,27 @@ export const targets = (
           ? `${fmtBytes(m.median)} (${m.contestant.name})`
           : (m.contestant.skip ?? m.error ?? "—"),
         Number.isFinite(m.median) ? m.median <= 1536 : undefined
+      )
+    )
+  }
+  // Resident memory, the way Go's figure is taken; the floor is the least an
+  // Effect fiber parked with an interruption handler keeps (Deferred.await).
+  const rssOf = (r: MemoryResult | undefined) =>
+    r !== undefined && Number.isFinite(r.rss.median) ? r.rss.median : undefined
+  const floor = memory.find((r) => r.contestant.name === "Effect Deferred.await")
+  for (const on of ["recv", "lock", "acquire"] as const) {
+    const m = memory.find((r) => r.contestant.on === on && r.contestant.kind === "effect-go")
+    const rss = rssOf(m)
+    if (m === undefined || rss === undefined) continue
+    const floorRss = rssOf(floor)
+    out.push(
+      verdict(
+        `Resident memory per fiber blocked on ${on} ≤ 0.5× Go's (P=2)`,
+        `${fmtBytes(rss)} (${m.contestant.name}) vs Go ${fmtBytes(go.memory.p2)} → ${fmtRatio(rss / go.memory.p2)}` +
+          (floorRss !== undefined
+            ? `; floor (Effect Deferred.await) ${fmtBytes(floorRss)} → ${fmtRatio(floorRss / go.memory.p2)}`
+            : ""),
+        rss <= 0.5 * go.memory.p2
       )
     )
   }
@@ -346,9 +384,11 @@ export const memoryTable = (
     "contestant",
     "kind",
     "fibers",
-    "bytes per blocked fiber (median)",
+    "live heap per fiber (median)",
     "min–max",
-    `÷ Go (P=2, ${fmtBytes(go.memory.p2)})`
+    "resident memory per fiber (median)",
+    "min–max",
+    `resident ÷ Go (P=2, ${fmtBytes(go.memory.p2)})`
   ],
   results.map((r) => [
     r.contestant.on,
@@ -357,7 +397,9 @@ export const memoryTable = (
     fmtInt(r.n),
     r.contestant.skip ?? (r.error !== undefined ? `error: ${r.error.slice(0, 60)}` : fmtBytes(r.median)),
     Number.isFinite(r.min) ? `${fmtBytes(r.min)}–${fmtBytes(r.max)}` : "",
-    Number.isFinite(r.median) ? fmtRatio(r.median / go.memory.p2) : ""
+    Number.isFinite(r.rss.median) ? fmtBytes(r.rss.median) : "",
+    Number.isFinite(r.rss.min) ? `${fmtBytes(r.rss.min)}–${fmtBytes(r.rss.max)}` : "",
+    Number.isFinite(r.rss.median) ? fmtRatio(r.rss.median / go.memory.p2) : ""
   ])
 ]
 

@@ -335,6 +335,35 @@ const chanSpsc = (capacity: number) => (n: number) =>
     return withProducer(producer, drain(ch))
   })
 
+/** The same with the consumer taking every value ready at once (`Chan.recvAll`), effect-go's batch receive. */
+const chanSpscRecvAll = (capacity: number) => (n: number) =>
+  Effect.suspend(() => {
+    const ch = Chan.makeUnsafe<number>(capacity)
+    const producer = Effect.andThen(
+      times(n, (i) => Chan.send(ch, i)),
+      Chan.close(ch)
+    )
+    const recvAll = Chan.recvAll(ch)
+    const drainBatches: Effect.Effect<void> = Effect.flatMap(recvAll, (batch) =>
+      batch.length === 0 ? Effect.void : drainBatches
+    )
+    return withProducer(producer, drainBatches)
+  })
+
+/** The same with the consumer ranging over the channel (`Chan.forEach`, Go's `for v := range ch`). */
+const chanSpscForEach = (capacity: number) => (n: number) =>
+  Effect.suspend(() => {
+    const ch = Chan.makeUnsafe<number>(capacity)
+    const producer = Effect.andThen(
+      times(n, (i) => Chan.send(ch, i)),
+      Chan.close(ch)
+    )
+    return withProducer(
+      producer,
+      Chan.forEach(ch, () => Effect.void)
+    )
+  })
+
 const queueSpsc = (capacity: number) => (n: number) =>
   Effect.flatMap(Queue.bounded<number>(capacity), (q) => {
     const take = Queue.take(q)
@@ -693,6 +722,8 @@ const spscRow = (capacity: 1 | 64 | 1024, go: GoFigure): RowTable => ({
   contestants: [
     effectGo(`effect-go Chan(${capacity})`, chanSpsc(capacity)),
     withTelemetry(`effect-go Chan(${capacity})`, chanSpsc(capacity)),
+    effectGo(`effect-go Chan(${capacity}), recvAll`, chanSpscRecvAll(capacity)),
+    effectGo(`effect-go Chan(${capacity}), forEach`, chanSpscForEach(capacity)),
     effect(`Effect Queue.bounded(${capacity})`, queueSpsc(capacity)),
     effect(`Effect Queue.bounded(${capacity}), takeAll`, queueSpscTakeAll(capacity)),
     ...tsChanPair("", tsChanSpsc(capacity)),
@@ -821,6 +852,17 @@ export const makeRows = (config: RunConfig, GO: GoFigures = RECORDED): Array<Row
         effect(
           "Effect FiberSet.run + awaitEmpty",
           inGroup(FiberSet.make(), (set) => FiberSet.run(set, trivialTask), FiberSet.awaitEmpty)
+        ),
+        // Go's order, as WaitGroup.go: the parent goes on and each task
+        // starts at a later scheduler turn (FiberSet.run's default runs the
+        // task first, until it suspends, as Effect.forEach does).
+        ref(
+          "Effect FiberSet.run({ startImmediately: false }) + awaitEmpty (parent first, as Go)",
+          inGroup(
+            FiberSet.make(),
+            (set) => FiberSet.run(set, trivialTask, { startImmediately: false }),
+            FiberSet.awaitEmpty
+          )
         ),
         effect("Effect.forEach({ concurrency: 'unbounded' })", (n) =>
           Effect.forEach(range(n), () => trivialTask, { concurrency: "unbounded", discard: true })
