@@ -251,7 +251,8 @@ type Child = CancelNode | Hook
  * contexts share their parent's node; `withoutCancel` contexts have none.
  */
 class CancelNode {
-  err: ContextError | undefined = undefined
+  /** Why the node was cancelled, once it is. */
+  cancelled: Cancellation | undefined = undefined
   /** The done channel, created on first {@link done}. */
   chan: Chan.Chan<void> | undefined = undefined
   /** Linked children; a Set for O(1) unlinking. Created on first link. */
@@ -272,6 +273,32 @@ class CancelNode {
   detach: (() => void) | undefined = undefined
 }
 
+/**
+ * Why a node was cancelled. Its error is made when someone first asks for it
+ * ({@link err}, {@link run}'s failure, an AbortSignal's reason): most
+ * contexts end by their `defer cancel()` with nobody asking, and an error
+ * instance (it captures a stack) costs more than the rest of a context's
+ * life. A subtree cancelled together shares one, and so one error.
+ */
+class Cancellation {
+  readonly deadline: boolean
+  readonly cause: unknown
+  error: ContextError | undefined = undefined
+  constructor(deadline: boolean, cause: unknown) {
+    this.deadline = deadline
+    this.cause = cause
+  }
+}
+
+const errorOf = (c: Cancellation): ContextError =>
+  (c.error ??= c.deadline ? deadlineExceeded(c.cause) : canceled(c.cause))
+
+const tagOf = (c: Cancellation): ContextError["_tag"] => (c.deadline ? "DeadlineExceededError" : "CanceledError")
+
+/** The node's error, if it is cancelled. */
+const nodeErr = (node: CancelNode | undefined): ContextError | undefined =>
+  node?.cancelled === undefined ? undefined : errorOf(node.cancelled)
+
 /** A callback linked under a node: `afterFunc` and `run` registrations. */
 abstract class Hook {
   parent: CancelNode | undefined = undefined
@@ -280,6 +307,9 @@ abstract class Hook {
 }
 
 const variance = { _E: (_: never) => _ }
+
+/** The label of a context with a deadline of its own, shown with the deadline. */
+const WITH_DEADLINE = "WithDeadline"
 
 // The phantom error type is never at runtime: an impl is any GoContext<E>.
 class GoContextImpl extends PrimitiveBase implements GoContext<never> {
@@ -311,7 +341,13 @@ class GoContextImpl extends PrimitiveBase implements GoContext<never> {
   override toString(): string {
     const labels: Array<string> = []
     for (let c: GoContextImpl | undefined = this; c !== undefined; c = c.parent) {
-      labels.push(c.key === undefined ? c.label : `WithValue(${c.key.name}, ${valueString(c.value)})`)
+      labels.push(
+        c.key !== undefined
+          ? `WithValue(${c.key.name}, ${valueString(c.value)})`
+          : c.label === WITH_DEADLINE
+            ? `WithDeadline(${showTime(c.deadline!)})`
+            : c.label
+      )
     }
     return labels.reverse().join(".")
   }
@@ -325,7 +361,7 @@ class GoContextImpl extends PrimitiveBase implements GoContext<never> {
     const node = this.node
     const queues: Array<Queue> = []
     if (node?.children !== undefined) {
-      const wakers = this.deadline !== undefined && node.err === undefined ? byTime : anyone
+      const wakers = this.deadline !== undefined && node.cancelled === undefined ? byTime : anyone
       for (const child of node.children) {
         if (child instanceof AfterFuncHook && child.ctx === this) queues.push({ list: child.waiters, wakers })
       }
@@ -333,7 +369,7 @@ class GoContextImpl extends PrimitiveBase implements GoContext<never> {
     return {
       kind: "GoContext",
       name: this.toString(),
-      state: { deadline: this.deadline ?? null, err: node?.err?._tag ?? null },
+      state: { deadline: this.deadline ?? null, err: node?.cancelled === undefined ? null : tagOf(node.cancelled) },
       queues,
       holders: []
     }
@@ -349,7 +385,7 @@ class GoContextImpl extends PrimitiveBase implements GoContext<never> {
       _id: "GoContext",
       label: this.toString(),
       deadline: this.deadline,
-      err: this.node?.err?._tag
+      err: this.node?.cancelled === undefined ? undefined : tagOf(this.node.cancelled)
     }
   }
 }
@@ -395,8 +431,8 @@ export const todo: GoContext<never> = new GoContextImpl(undefined, undefined, un
 /** Links `child` under `parent`; a cancelled parent fires/cancels it at once. */
 const link = (parent: CancelNode | undefined, child: Child): void => {
   if (parent === undefined) return
-  if (parent.err !== undefined) {
-    if (child instanceof CancelNode) cancelNow(child, parent.err)
+  if (parent.cancelled !== undefined) {
+    if (child instanceof CancelNode) cancelNow(child, parent.cancelled)
     else child.fire()
     return
   }
@@ -422,10 +458,10 @@ const unlink = (child: Child): void => {
  * re-enter: the tree is already consistent, and phase 2 works on local
  * arrays.
  */
-const cancelNow = (node: CancelNode, err: ContextError): void => {
-  if (node.err !== undefined) return
+const cancelNow = (node: CancelNode, why: Cancellation): void => {
+  if (node.cancelled !== undefined) return
   unlink(node)
-  node.err = err
+  node.cancelled = why
   const nodes: Array<CancelNode> = [node]
   const hooks: Array<Hook> = []
   const chans: Array<ChanImpl<void>> = []
@@ -437,8 +473,8 @@ const cancelNow = (node: CancelNode, err: ContextError): void => {
     for (const child of children) {
       child.parent = undefined
       if (child instanceof CancelNode) {
-        if (child.err === undefined) {
-          child.err = n.err
+        if (child.cancelled === undefined) {
+          child.cancelled = n.cancelled
           nodes.push(child)
         }
       } else {
@@ -447,7 +483,7 @@ const cancelNow = (node: CancelNode, err: ContextError): void => {
     }
   }
   if (activeLayers !== 0) {
-    event("cancellations", "GoContext", undefined, err._tag === "DeadlineExceededError" ? "deadline" : "cancel")
+    event("cancellations", "GoContext", undefined, why.deadline ? "deadline" : "cancel")
     for (let i = 1; i < nodes.length; i++) event("cancellations", "GoContext", undefined, "parent")
   }
   for (let i = 0; i < nodes.length; i++) {
@@ -476,14 +512,17 @@ const cancelNow = (node: CancelNode, err: ContextError): void => {
   // Every done channel reads as closed before the first waiter wakes, so a
   // fiber woken by a parent's channel finds every descendant's closed too.
   closeAll(chans)
-  for (let i = 0; i < nodes.length; i++) nodes[i]!.controller?.abort(nodes[i]!.err)
+  for (let i = 0; i < nodes.length; i++) {
+    const controller = nodes[i]!.controller
+    if (controller !== undefined) controller.abort(errorOf(why))
+  }
   for (let i = 0; i < hooks.length; i++) hooks[i]!.fire()
 }
 
 /** The cancel function of a node: an Effect that cancels with `make()`. */
-const cancelWith = (node: CancelNode, make: () => ContextError): Effect.Effect<void> =>
+const cancelWith = (node: CancelNode, make: () => Cancellation): Effect.Effect<void> =>
   shallow(() => {
-    if (node.err === undefined) cancelNow(node, make())
+    if (node.cancelled === undefined) cancelNow(node, make())
     return Exit.void
   })
 
@@ -506,17 +545,17 @@ const deadlineExceeded = (cause: unknown): DeadlineExceededError =>
 const bindScope = (
   node: CancelNode,
   scope: Scope.Scope,
-  onClose: (exit: Exit.Exit<unknown, unknown>) => ContextError
+  onClose: (exit: Exit.Exit<unknown, unknown>) => Cancellation
 ): Effect.Effect<Scope.Scope | undefined> => {
-  if (node.err !== undefined) return exitUndefined
+  if (node.cancelled !== undefined) return exitUndefined
   const own = Scope.forkUnsafe(scope)
   node.scope = own
   return Effect.as(
     Scope.addFinalizerExit(own, (exit) =>
-      node.err !== undefined
+      node.cancelled !== undefined
         ? Exit.void
         : shallow(() => {
-            if (node.err === undefined) cancelNow(node, onClose(exit))
+            if (node.cancelled === undefined) cancelNow(node, onClose(exit))
             return Exit.void
           })
     ),
@@ -526,7 +565,7 @@ const bindScope = (
 
 const exitUndefined = Exit.succeed(undefined)
 
-const canceledNoCause = (): CanceledError => canceled(undefined)
+const canceledNoCause = (): Cancellation => new Cancellation(false, undefined)
 
 /** A new cancellable child of `parent`, born cancelled if the parent is. */
 const derive = (parent: GoContextImpl, label: string, deadline: number | undefined): GoContextImpl => {
@@ -585,7 +624,7 @@ export const withCancel = <E extends ContextError>(
   Effect.sync(() => {
     const p = impl(parent)
     const ctx = derive(p, "WithCancel", p.deadline)
-    return [ctx as GoContext<E | CanceledError>, cancelWith(ctx.node!, () => canceled(undefined))] as const
+    return [ctx as GoContext<E | CanceledError>, cancelWith(ctx.node!, canceledNoCause)] as const
   })
 
 /**
@@ -615,7 +654,10 @@ export const withCancelCause = <E extends ContextError>(
     const p = impl(parent)
     const ctx = derive(p, "WithCancel", p.deadline)
     const node = ctx.node!
-    return [ctx as GoContext<E | CanceledError>, (cause?: unknown) => cancelWith(node, () => canceled(cause))] as const
+    return [
+      ctx as GoContext<E | CanceledError>,
+      (cause?: unknown) => cancelWith(node, () => new Cancellation(false, cause))
+    ] as const
   })
 
 /**
@@ -657,32 +699,47 @@ const withDeadlineAt = <E extends ContextError>(
       const deadline = at(now)
       // A parent deadline that comes first wins (Go); an infinite deadline is none.
       const own = deadline !== Number.POSITIVE_INFINITY && !(p.deadline !== undefined && p.deadline < deadline)
-      const ctx = own ? derive(p, `WithDeadline(${showTime(deadline)})`, deadline) : derive(p, "WithCancel", p.deadline)
+      // The label shows the deadline, formatted when the context is shown.
+      const ctx = own ? derive(p, WITH_DEADLINE, deadline) : derive(p, "WithCancel", p.deadline)
       const node = ctx.node!
       const result = [ctx as GoContext<E | ContextError>, cancelWith(node, canceledNoCause)] as const
-      if (own && node.err === undefined && deadline - now <= 0) {
+      if (own && node.cancelled === undefined && deadline - now <= 0) {
         // Go: a deadline already past expires the context at once.
-        cancelNow(node, deadlineExceeded(cause))
+        cancelNow(node, new Cancellation(true, cause))
       }
-      return Effect.flatMap(bindScope(node, scope, canceledNoCause), (nodeScope) => {
-        if (!own || nodeScope === undefined || node.err !== undefined) return Effect.succeed(result)
-        const expire = shallow(() => {
-          node.timer = undefined
-          cancelNow(node, deadlineExceeded(cause))
-          return Exit.void
-        })
-        // The timer lives in the node's scope: it leaves the caller's scope
-        // with the node's cancellation (when it ends, or at once).
-        return Effect.map(
-          Effect.forkIn(Effect.andThen(Effect.sleep(deadline - now), expire), nodeScope, { startImmediately: true }),
-          (timer) => {
-            // Cancelled while the timer was being forked (`cancelNow` found no
-            // timer to stop): stop it here, it has nothing left to expire.
-            if (node.err === undefined) node.timer = timer
-            else timer.interruptUnsafe()
-            return result
-          }
-        )
+      if (!own || node.cancelled !== undefined || scope.state._tag === "Closed") {
+        return Effect.as(bindScope(node, scope, canceledNoCause), result)
+      }
+      // The timer fiber is what ties the context to the scope: closing the
+      // scope interrupts it, and however it ends it cancels the context —
+      // expired at its deadline, cancelled otherwise (nothing to do once
+      // something else cancelled it, which also stops the timer). It leaves
+      // the scope when it ends, so a context cancelled early does not stay in
+      // a long-lived scope. One fiber instead of a fiber, a forked scope and
+      // a finalizer. Its first step runs within the fork: a context cancelled
+      // after this step and before the fork (a yield of the run loop lets
+      // other fibers run) ends it there. No step of it is uninterruptible, so
+      // that a cancel stops it at once wherever it is.
+      const expire = shallow(() => {
+        node.timer = undefined
+        if (node.cancelled === undefined) cancelNow(node, new Cancellation(true, cause))
+        return Exit.void
+      })
+      const sleeper = Effect.suspend(() =>
+        node.cancelled !== undefined ? Exit.void : Effect.andThen(Effect.sleep(deadline - now), expire)
+      )
+      return Effect.map(Effect.forkIn(sleeper, scope, { startImmediately: true }), (timer) => {
+        // Cancelled while the timer was being forked (`cancelNow` found no
+        // timer to stop): stop it here, it has nothing left to expire.
+        if (node.cancelled !== undefined) timer.interruptUnsafe()
+        else if (timer.pollUnsafe() !== undefined) cancelNow(node, canceledNoCause())
+        else {
+          node.timer = timer
+          timer.addObserver(() => {
+            if (node.cancelled === undefined) cancelNow(node, canceledNoCause())
+          })
+        }
+        return result
       })
     })
   ).pipe(Effect.uninterruptible)
@@ -1211,7 +1268,7 @@ export const done = <E extends ContextError>(self: GoContext<E>): Chan.RecvChan<
   const node = impl(self).node
   if (node === undefined) return (nilChan ??= Chan.nil<void>())
   if (node.chan !== undefined) return node.chan
-  if (node.err !== undefined) {
+  if (node.cancelled !== undefined) {
     if (closedChan === undefined) {
       const ch = Chan.makeUnsafe<void>(0, { name: "context.Done" })
       closeNow(chanOf(ch))
@@ -1243,7 +1300,7 @@ export const done = <E extends ContextError>(self: GoContext<E>): Chan.RecvChan<
  */
 export const err = <E extends ContextError>(self: GoContext<E>): Effect.Effect<Option.Option<E>> =>
   Effect.sync(() => {
-    const e = impl(self).node?.err
+    const e = nodeErr(impl(self).node)
     return e === undefined ? Option.none() : Option.some(e as E)
   })
 
@@ -1270,7 +1327,7 @@ export const err = <E extends ContextError>(self: GoContext<E>): Effect.Effect<O
  */
 export const cause = <E extends ContextError>(self: GoContext<E>): Effect.Effect<Option.Option<unknown>> =>
   Effect.sync(() => {
-    const e = impl(self).node?.err
+    const e = nodeErr(impl(self).node)
     return e === undefined ? Option.none() : Option.some(e.cause !== undefined ? e.cause : e)
   })
 
@@ -1526,7 +1583,7 @@ const runUnder = <A, E2, R, E extends ContextError>(
     if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("GoContext.run", "an Effect", effect))
     const inner = Effect.provideService(effect, CurrentGoContext, ctx)
     if (node === undefined) return inner
-    if (node.err !== undefined) return Exit.fail(node.err as E)
+    if (node.cancelled !== undefined) return Exit.fail(errorOf(node.cancelled) as E)
     return Effect.uninterruptibleMask((restore) =>
       Effect.flatMap(Effect.forkChild(Effect.interruptible(inner), { startImmediately: true }), (fiber) => {
         const finished = fiber.pollUnsafe()
@@ -1543,7 +1600,7 @@ const runUnder = <A, E2, R, E extends ContextError>(
           (exit): Effect.Effect<A, E | E2> => {
             unlink(hook)
             return hook.fired && Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
-              ? Exit.fail(node.err as E)
+              ? Exit.fail(errorOf(node.cancelled!) as E)
               : exit
           }
         )
@@ -1630,8 +1687,8 @@ export const run: {
   <E extends ContextError, A, E2, R>(ctx: GoContext<E>, effect: Effect.Effect<A, E2, R>): Effect.Effect<A, E | E2, R>
 } = effectLast(2, runUnder)
 
-const canceledBy = (exit: Exit.Exit<unknown, unknown>): CanceledError =>
-  canceled(Exit.isFailure(exit) ? exit.cause : undefined)
+const canceledBy = (exit: Exit.Exit<unknown, unknown>): Cancellation =>
+  new Cancellation(false, Exit.isFailure(exit) ? exit.cause : undefined)
 
 /**
  * A context that is cancelled when `fiber` ends (its `Cause` becomes the
@@ -1666,7 +1723,9 @@ export const fromFiber = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<G
       const node = ctx.node!
       const ended = fiber.pollUnsafe()
       if (ended !== undefined) cancelNow(node, canceledBy(ended))
-      else if (node.err === undefined) node.detach = fiber.addObserver((exit) => cancelNow(node, canceledBy(exit)))
+      else if (node.cancelled === undefined) {
+        node.detach = fiber.addObserver((exit) => cancelNow(node, canceledBy(exit)))
+      }
       return Effect.as(bindScope(node, scope, canceledBy), ctx as GoContext)
     })
   ).pipe(Effect.uninterruptible)
@@ -1739,7 +1798,7 @@ export const toAbortSignal = <E extends ContextError>(self: GoContext<E>): Effec
     if (node === undefined) return (neverSignal ??= new AbortController().signal)
     if (node.controller === undefined) {
       node.controller = new AbortController()
-      if (node.err !== undefined) node.controller.abort(node.err)
+      if (node.cancelled !== undefined) node.controller.abort(errorOf(node.cancelled))
     }
     return node.controller.signal
   })
@@ -1780,10 +1839,10 @@ export const fromAbortSignal = <E extends ContextError = never>(
       const ctx = derive(p, "FromAbortSignal", p.deadline)
       const node = ctx.node!
       const onAbort = () => {
-        if (node.err === undefined) cancelNow(node, canceled(signal.reason))
+        if (node.cancelled === undefined) cancelNow(node, new Cancellation(false, signal.reason))
       }
       if (signal.aborted) onAbort()
-      else if (node.err === undefined) {
+      else if (node.cancelled === undefined) {
         signal.addEventListener("abort", onAbort, { once: true })
         node.detach = () => signal.removeEventListener("abort", onAbort)
       }
