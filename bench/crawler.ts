@@ -1,0 +1,516 @@
+/**
+ * A real-service row: a crawler written twice, once with effect-go the way
+ * its documentation recommends and once in plain Effect the way an Effect
+ * user would write it, doing the same work against the same in-process fake
+ * upstream, with the same key lists, in one process, in alternating rounds.
+ *
+ * A request crawls a page: it fetches the page's list of keys (8–16 keys,
+ * drawn from a skewed key space so that concurrent requests share keys),
+ * fetches every key from the upstream, at most 4 at once, each fetch under a
+ * 50 ms timeout, deduplicated across concurrent requests (a second request
+ * for a key already being fetched waits for that fetch), every upstream call
+ * guarded by a global upstream semaphore provided as a service, then parses
+ * the bodies in an ordered transform stage of 2 workers. The first failed
+ * fetch fails the request and stops its other fetches (errgroup semantics).
+ *
+ * | | effect-go | plain Effect |
+ * | --- | --- | --- |
+ * | bounded fan-out, first error cancels | `ErrGroup.make({ limit: 4 })`, `go` per key, `wait` | `Effect.forEach(keys, f, { concurrency: 4 })` |
+ * | per-fetch timeout | `GoContext.withTimeout` + `GoContext.run` | `Effect.timeout` |
+ * | dedup of concurrent fetches | `SingleFlight.do` | `Cache` with `timeToLive: 0` |
+ * | global upstream limit, as a service | `Semaphore.Service` + its `layer` | `Semaphore` (effect/Semaphore) in a `Context.Service` + `Layer` |
+ * | ordered transform | `Pipeline.from` → `Pipeline.map({ workers: 2 })` → `collect` | `Effect.forEach(bodies, parse, { concurrency: 2 })` |
+ *
+ * The fake upstream is deterministic per key: a latency of 1–3 ms (a few
+ * keys 120 ms, beyond the timeout) and a small set of keys that always fail.
+ * So which requests fail, and why, depends only on their key lists (the
+ * same for both versions), not on timing: the error counts of both versions
+ * must match (the timeouts too, unless the machine stalls a request's
+ * fetches for 50 ms), and so must the checksum of the parsed results.
+ *
+ * Measured per version, over its rounds (each round: 32 clients, each
+ * issuing its share of the round's requests back to back):
+ * - CPU per request: `process.cpuUsage()` (user + system) over the round,
+ *   divided by its requests; the load driver is the same code for both.
+ * - Fibers per request: Effect numbers fibers from one global counter
+ *   (`Fiber.id`); a probe fiber's id before and after the round gives how
+ *   many fibers the round created (every fork: the versions never run at
+ *   the same time), less the probes themselves, divided by the requests.
+ * - Requests per second (requests / wall time of the round), and the
+ *   latency of each request (p50, p99 over every request of every round).
+ */
+import * as Cache from "effect/Cache"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as EffectSemaphore from "effect/Semaphore"
+import * as ErrGroup from "../src/ErrGroup.ts"
+import * as GoContext from "../src/GoContext.ts"
+import * as Pipeline from "../src/Pipeline.ts"
+import * as Semaphore from "../src/Semaphore.ts"
+import * as SingleFlight from "../src/SingleFlight.ts"
+import { xorshift } from "./floor.ts"
+
+// -----------------------------------------------------------------------------
+// Parameters
+// -----------------------------------------------------------------------------
+
+/** Distinct keys; drawn skewed (key i with density ~ i^-2/3), so popular keys recur across requests. */
+const KEY_SPACE = 400
+const KEYS_MIN = 8
+const KEYS_MAX = 16
+/** Fetches of one request running at once. */
+const FETCH_LIMIT = 4
+const FETCH_TIMEOUT_MS = 50
+/** The global upstream semaphore's permits. */
+const UPSTREAM_PERMITS = 64
+/** Workers of the transform stage. */
+const PARSE_WORKERS = 2
+/** Concurrent clients of the service. */
+const CLIENTS = 32
+/** Latency of the page fetch (the list of keys). */
+const PAGE_LATENCY_MS = 1
+/** A slow key answers after this long: its fetch times out. */
+const SLOW_LATENCY_MS = 120
+/** Of the keys outside the popular quarter: the share that always fails, and the share that is slow. */
+const FAIL_SHARE = 0.01
+const SLOW_SHARE = 0.004
+const SEED = 0x5eed
+
+// -----------------------------------------------------------------------------
+// The fake upstream (shared by both versions)
+// -----------------------------------------------------------------------------
+
+interface KeyInfo {
+  readonly latency: number
+  readonly fails: boolean
+}
+
+const keyName = (i: number): string => `k${i}`
+
+/** Every key's behaviour, from the seed. */
+const keyTable: ReadonlyMap<string, KeyInfo> = (() => {
+  const random = xorshift(SEED)
+  const table = new Map<string, KeyInfo>()
+  for (let i = 0; i < KEY_SPACE; i++) {
+    const latency = 1 + Math.floor(random() * 3)
+    const roll = random()
+    const tail = i >= KEY_SPACE / 4
+    const fails = tail && roll < FAIL_SHARE
+    const slow = tail && !fails && roll < FAIL_SHARE + SLOW_SHARE
+    table.set(keyName(i), { latency: slow ? SLOW_LATENCY_MS : latency, fails })
+  }
+  return table
+})()
+
+/** A page: the keys it links to. */
+export interface Page {
+  readonly id: number
+  readonly keys: ReadonlyArray<string>
+}
+
+/** The pages of one round, per client: the same lists for both versions. */
+const makePages = (round: number, perClient: number): ReadonlyArray<ReadonlyArray<Page>> => {
+  const random = xorshift(SEED ^ Math.imul(round + 1, 0x9e3779b1))
+  const clients: Array<Array<Page>> = []
+  let id = 0
+  for (let c = 0; c < CLIENTS; c++) {
+    const pages: Array<Page> = []
+    for (let r = 0; r < perClient; r++) {
+      const n = KEYS_MIN + Math.floor(random() * (KEYS_MAX - KEYS_MIN + 1))
+      const keys: Array<string> = []
+      for (let k = 0; k < n; k++) keys.push(keyName(Math.floor(KEY_SPACE * random() ** 3)))
+      pages.push({ id: id++, keys })
+    }
+    clients.push(pages)
+  }
+  return clients
+}
+
+class UpstreamError extends Data.TaggedError("UpstreamError")<{ readonly key: string }> {}
+
+/** Upstream calls made (both versions; dedup makes it lower than the keys fetched). */
+let upstreamCalls = 0
+
+/** GET /page/:id — the page's keys. */
+const fetchPage = (page: Page): Effect.Effect<ReadonlyArray<string>> =>
+  Effect.as(Effect.sleep(PAGE_LATENCY_MS), page.keys)
+
+/** GET /item/:key — the key's body, after its latency; a failing key fails. */
+const upstreamGet = (key: string): Effect.Effect<string, UpstreamError> =>
+  Effect.suspend(() => {
+    upstreamCalls++
+    const info = keyTable.get(key)!
+    return Effect.andThen(
+      Effect.sleep(info.latency),
+      info.fails
+        ? Effect.fail(new UpstreamError({ key }))
+        : Effect.succeed(`<item key="${key}">${key.repeat(8)}</item>`)
+    )
+  })
+
+/** The transform: a checksum of the body (FNV-1a), standing for a parse. */
+const digest = (body: string): number => {
+  let h = 0x811c9dc5
+  for (let i = 0; i < body.length; i++) h = Math.imul(h ^ body.charCodeAt(i), 16777619)
+  return h >>> 0
+}
+
+const parse = (body: string): Effect.Effect<number> => Effect.sync(() => digest(body))
+
+// -----------------------------------------------------------------------------
+// effect-go version
+// -----------------------------------------------------------------------------
+
+/** The global upstream limit, as the application declares it. */
+class UpstreamLimit extends Semaphore.Service<UpstreamLimit>()("crawler/UpstreamLimit") {}
+
+type GoCrawlError = UpstreamError | GoContext.ContextError
+
+/** One key: deduplicated across requests, under its own timeout, within the upstream limit. */
+const goFetchKey = (
+  flights: SingleFlight.SingleFlight<string, UpstreamError>,
+  key: string
+): Effect.Effect<string, GoCrawlError, UpstreamLimit> =>
+  Effect.gen(function* () {
+    // Go: ctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond); defer cancel()
+    const [ctx] = yield* GoContext.withTimeout(GoContext.background, FETCH_TIMEOUT_MS)
+    const { value } = yield* GoContext.run(
+      ctx,
+      SingleFlight.do(flights, key, UpstreamLimit.withPermits(1)(upstreamGet(key)))
+    )
+    return value
+  }).pipe(Effect.scoped)
+
+const goCrawl = (
+  flights: SingleFlight.SingleFlight<string, UpstreamError>,
+  page: Page
+): Effect.Effect<ReadonlyArray<number>, GoCrawlError, UpstreamLimit> =>
+  Effect.gen(function* () {
+    const keys = yield* fetchPage(page)
+    const bodies = new Array<string>(keys.length)
+    yield* Effect.scoped(
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make<GoCrawlError>({ limit: FETCH_LIMIT })
+        for (let i = 0; i < keys.length; i++) {
+          const index = i
+          yield* ErrGroup.go(
+            g,
+            Effect.map(goFetchKey(flights, keys[index]!), (body) => {
+              bodies[index] = body
+            })
+          )
+        }
+        yield* ErrGroup.wait(g)
+      })
+    )
+    return yield* Effect.scoped(
+      Pipeline.from(bodies).pipe(
+        Effect.flatMap(Pipeline.map(parse, { workers: PARSE_WORKERS, ordered: true })),
+        Effect.flatMap(Pipeline.collect)
+      )
+    )
+  })
+
+/** The effect-go service for one round: its singleflight group and its semaphore layer. */
+const goService = <A, E>(
+  body: (crawl: (page: Page) => Effect.Effect<ReadonlyArray<number>, GoCrawlError>) => Effect.Effect<A, E>
+): Effect.Effect<A, E> =>
+  Effect.scoped(
+    Effect.flatMap(SingleFlight.make<string, UpstreamError>(), (flights) =>
+      Effect.flatMap(Effect.context<UpstreamLimit>(), (context) =>
+        body((page) => Effect.provideContext(goCrawl(flights, page), context))
+      )
+    )
+  ).pipe(Effect.provide(UpstreamLimit.layer(UPSTREAM_PERMITS)))
+
+// -----------------------------------------------------------------------------
+// Plain Effect version
+// -----------------------------------------------------------------------------
+
+/** The global upstream limit: Effect's Semaphore as a service. */
+class EffectUpstreamLimit extends Context.Service<EffectUpstreamLimit, EffectSemaphore.Semaphore>()(
+  "crawler/EffectUpstreamLimit"
+) {
+  static readonly layer = Layer.effect(EffectUpstreamLimit, EffectSemaphore.make(UPSTREAM_PERMITS))
+}
+
+type EffectCrawlError = UpstreamError | import("effect/Cause").TimeoutError
+
+const effectCrawl = (
+  items: Cache.Cache<string, string, UpstreamError>,
+  page: Page
+): Effect.Effect<ReadonlyArray<number>, EffectCrawlError> =>
+  Effect.gen(function* () {
+    const keys = yield* fetchPage(page)
+    const bodies = yield* Effect.forEach(keys, (key) => Cache.get(items, key).pipe(Effect.timeout(FETCH_TIMEOUT_MS)), {
+      concurrency: FETCH_LIMIT
+    })
+    return yield* Effect.forEach(bodies, parse, { concurrency: PARSE_WORKERS })
+  })
+
+/** The plain Effect service for one round: its cache (dedup only: entries leave when their lookup ends). */
+const effectService = <A, E>(
+  body: (crawl: (page: Page) => Effect.Effect<ReadonlyArray<number>, EffectCrawlError>) => Effect.Effect<A, E>
+): Effect.Effect<A, E> =>
+  Effect.gen(function* () {
+    const limit = yield* EffectUpstreamLimit
+    const items = yield* Cache.make({
+      lookup: (key: string) => limit.withPermits(1)(upstreamGet(key)),
+      capacity: Number.POSITIVE_INFINITY,
+      timeToLive: 0
+    })
+    return yield* body((page) => effectCrawl(items, page))
+  }).pipe(Effect.provide(EffectUpstreamLimit.layer))
+
+// -----------------------------------------------------------------------------
+// Load driver and measurement
+// -----------------------------------------------------------------------------
+
+/** The two versions of the service. */
+export type Version = "effect-go" | "Effect"
+const VERSIONS: ReadonlyArray<Version> = ["effect-go", "Effect"]
+
+interface RoundResult {
+  readonly requests: number
+  readonly cpuMicros: number
+  readonly wallMs: number
+  readonly fibers: number
+  readonly latencies: Array<number>
+  readonly errors: Record<string, number>
+  readonly checksum: number
+  readonly upstreamCalls: number
+}
+
+/** The current value of Effect's global fiber counter (the probe fiber's own id). */
+const fiberCounter = (): number => Effect.runFork(Effect.void).id
+
+/** Every client issues its pages one after another; all clients at once. */
+const drive = <E extends { readonly _tag: string }>(
+  crawl: (page: Page) => Effect.Effect<ReadonlyArray<number>, E>,
+  pages: ReadonlyArray<ReadonlyArray<Page>>,
+  latencies: Array<number>,
+  errors: Record<string, number>,
+  sum: { checksum: number }
+): Effect.Effect<void> =>
+  Effect.forEach(
+    pages,
+    (list) =>
+      Effect.forEach(
+        list,
+        (page) =>
+          Effect.suspend(() => {
+            const t0 = performance.now()
+            return Effect.map(Effect.exit(crawl(page)), (exit) => {
+              latencies.push(performance.now() - t0)
+              if (Exit.isSuccess(exit)) {
+                for (const d of exit.value) sum.checksum = (sum.checksum + d) >>> 0
+              } else {
+                const error = exit.cause.reasons.find((r) => r._tag === "Fail")
+                const tag = error === undefined ? "defect" : (error as { error: { _tag: string } }).error._tag
+                errors[tag] = (errors[tag] ?? 0) + 1
+              }
+            })
+          }),
+        { discard: true }
+      ),
+    { concurrency: "unbounded", discard: true }
+  )
+
+const runRound = async (version: Version, pages: ReadonlyArray<ReadonlyArray<Page>>): Promise<RoundResult> => {
+  const latencies: Array<number> = []
+  const errors: Record<string, number> = {}
+  const sum = { checksum: 0 }
+  const requests = pages.reduce((n, list) => n + list.length, 0)
+  const program =
+    version === "effect-go"
+      ? goService((crawl) => drive(crawl, pages, latencies, errors, sum))
+      : effectService((crawl) => drive(crawl, pages, latencies, errors, sum))
+  const calls0 = upstreamCalls
+  const id0 = fiberCounter()
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  await Effect.runPromise(program)
+  const wallMs = performance.now() - t0
+  const cpu = process.cpuUsage(cpu0)
+  // Less the second probe and the fiber that ran the round.
+  const fibers = fiberCounter() - id0 - 2
+  return {
+    requests,
+    cpuMicros: cpu.user + cpu.system,
+    wallMs,
+    fibers,
+    latencies,
+    errors,
+    checksum: sum.checksum,
+    upstreamCalls: upstreamCalls - calls0
+  }
+}
+
+/** One version's figures over its measured rounds. */
+export interface CrawlerVersionResult {
+  readonly version: Version
+  readonly rounds: number
+  readonly requests: number
+  /** CPU µs per request: median over rounds, and min / max. */
+  readonly cpuPerRequest: { readonly median: number; readonly min: number; readonly max: number }
+  readonly fibersPerRequest: number
+  /** Requests per second: median over rounds, and min / max. */
+  readonly requestsPerSecond: { readonly median: number; readonly min: number; readonly max: number }
+  /** Latency per request, ms, over every request. */
+  readonly p50: number
+  readonly p99: number
+  /** Failed requests by error tag, over every measured round. */
+  readonly errors: Readonly<Record<string, number>>
+  readonly upstreamCallsPerRequest: number
+  /** Of the parsed results of the successful requests. */
+  readonly checksum: number
+}
+
+/** The crawler row. */
+export interface CrawlerResult {
+  readonly quick: boolean
+  readonly clients: number
+  readonly requestsPerRound: number
+  readonly go: CrawlerVersionResult
+  readonly effect: CrawlerVersionResult
+  /** effect-go ÷ Effect, of the medians. */
+  readonly cpuRatio: number
+  readonly throughputRatio: number
+  /** Per round pair, effect-go ÷ Effect CPU per request (the spread of the ratio). */
+  readonly cpuRatios: ReadonlyArray<number>
+  /** Whether both versions failed the same requests for the same reasons and computed the same results. */
+  readonly sameOutcomes: boolean
+}
+
+const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+const percentile = (sorted: ReadonlyArray<number>, p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+
+const summarize = (version: Version, rounds: ReadonlyArray<RoundResult>): CrawlerVersionResult => {
+  const cpu = rounds.map((r) => r.cpuMicros / r.requests)
+  const rps = rounds.map((r) => (r.requests * 1000) / r.wallMs)
+  const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b)
+  const requests = rounds.reduce((n, r) => n + r.requests, 0)
+  const errors: Record<string, number> = {}
+  for (const r of rounds) for (const [tag, n] of Object.entries(r.errors)) errors[tag] = (errors[tag] ?? 0) + n
+  return {
+    version,
+    rounds: rounds.length,
+    requests,
+    cpuPerRequest: { median: median(cpu), min: Math.min(...cpu), max: Math.max(...cpu) },
+    fibersPerRequest: rounds.reduce((n, r) => n + r.fibers, 0) / requests,
+    requestsPerSecond: { median: median(rps), min: Math.min(...rps), max: Math.max(...rps) },
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+    upstreamCallsPerRequest: rounds.reduce((n, r) => n + r.upstreamCalls, 0) / requests,
+    checksum: rounds.reduce((n, r) => (n + r.checksum) >>> 0, 0)
+  }
+}
+
+/** Timeouts are named differently on each side; upstream failures alike. */
+const errorKind = (tag: string): string =>
+  tag === "DeadlineExceededError" || tag === "TimeoutError" ? "timeout" : tag === "UpstreamError" ? "upstream" : tag
+
+const byKind = (errors: Readonly<Record<string, number>>): Record<string, number> => {
+  const out: Record<string, number> = {}
+  for (const [tag, n] of Object.entries(errors)) out[errorKind(tag)] = (out[errorKind(tag)] ?? 0) + n
+  return out
+}
+
+const sameErrors = (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean => {
+  const x = byKind(a)
+  const y = byKind(b)
+  const kinds = new Set([...Object.keys(x), ...Object.keys(y)])
+  for (const k of kinds) if ((x[k] ?? 0) !== (y[k] ?? 0)) return false
+  return true
+}
+
+/**
+ * Runs the crawler row: warm-up rounds, then measured rounds, both versions
+ * alternating (the one that goes first alternates too), with the same pages
+ * for both versions in each round. Full: about 15 s; quick: about 5 s.
+ */
+export const crawlerRow = async (options: {
+  readonly quick: boolean
+  readonly log?: ((line: string) => void) | undefined
+  /** Runs this version alone (for a CPU profile of one side); the other's figures are then empty. */
+  readonly only?: Version | undefined
+}): Promise<CrawlerResult> => {
+  const perClient = options.quick ? 6 : 12
+  const warmup = options.quick ? 2 : 4
+  const measured = options.quick ? 6 : 24
+  const log = options.log ?? (() => {})
+  const rounds: Record<Version, Array<RoundResult>> = { "effect-go": [], Effect: [] }
+  const cpuRatios: Array<number> = []
+  let sameOutcomes = true
+  for (let round = 0; round < warmup + measured; round++) {
+    const pages = makePages(round, perClient)
+    const order = options.only !== undefined ? [options.only] : round % 2 === 0 ? VERSIONS : [...VERSIONS].reverse()
+    const pair: Partial<Record<Version, RoundResult>> = {}
+    for (const version of order) pair[version] = await runRound(version, pages)
+    if (options.only !== undefined) continue
+    const go = pair["effect-go"]!
+    const eff = pair.Effect!
+    if (round < warmup) continue
+    if (!sameErrors(go.errors, eff.errors) || go.checksum !== eff.checksum) {
+      // Timeouts can differ: a fetch that waits close to the timeout (a busy
+      // event loop, the semaphore's queue) times out on one side only.
+      sameOutcomes = false
+      log(
+        `  round ${round}: outcomes differ: effect-go ${JSON.stringify(go.errors)} checksum ${go.checksum}, Effect ${JSON.stringify(eff.errors)} checksum ${eff.checksum}`
+      )
+    }
+    rounds["effect-go"].push(go)
+    rounds.Effect.push(eff)
+    cpuRatios.push(go.cpuMicros / go.requests / (eff.cpuMicros / eff.requests))
+  }
+  const go = summarize("effect-go", rounds["effect-go"])
+  const eff = summarize("Effect", rounds.Effect)
+  return {
+    quick: options.quick,
+    clients: CLIENTS,
+    requestsPerRound: CLIENTS * perClient,
+    go,
+    effect: eff,
+    cpuRatio: go.cpuPerRequest.median / eff.cpuPerRequest.median,
+    throughputRatio: go.requestsPerSecond.median / eff.requestsPerSecond.median,
+    cpuRatios,
+    sameOutcomes
+  }
+}
+
+const fmt = (x: number, digits = 0): string => x.toFixed(digits)
+
+const errorsText = (errors: Readonly<Record<string, number>>): string => {
+  const kinds = byKind(errors)
+  const parts = Object.entries(kinds).map(([k, n]) => `${n} ${k}`)
+  return parts.length === 0 ? "0" : parts.join(", ")
+}
+
+/** The row as a small markdown table, with the ratios and whether the targets are met. */
+export const crawlerMarkdown = (r: CrawlerResult): string => {
+  const line = (v: CrawlerVersionResult) =>
+    `| ${v.version} | ${fmt(v.cpuPerRequest.median)} (${fmt(v.cpuPerRequest.min)}–${fmt(v.cpuPerRequest.max)}) | ${fmt(v.fibersPerRequest, 1)} | ${fmt(v.requestsPerSecond.median)} (${fmt(v.requestsPerSecond.min)}–${fmt(v.requestsPerSecond.max)}) | ${fmt(v.p50, 1)} | ${fmt(v.p99, 1)} | ${errorsText(v.errors)} | ${fmt(v.upstreamCallsPerRequest, 1)} |`
+  const sortedRatios = [...r.cpuRatios].sort((a, b) => a - b)
+  const cpuMet = r.cpuRatio <= 1
+  const rpsMet = r.throughputRatio >= 1
+  return [
+    `Crawler: ${r.clients} clients, ${KEYS_MIN}–${KEYS_MAX} keys per page, ${FETCH_LIMIT} fetches at once per request, ${FETCH_TIMEOUT_MS} ms timeout per fetch, dedup across requests, ${UPSTREAM_PERMITS} upstream permits, ordered parse stage of ${PARSE_WORKERS}; ${r.go.rounds} rounds of ${r.requestsPerRound} requests per version, alternating${r.quick ? " (quick)" : ""}.`,
+    "",
+    "| version | CPU µs/request, median (min–max) | fibers/request | requests/s, median (min–max) | p50 ms | p99 ms | failed requests | upstream calls/request |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    line(r.go),
+    line(r.effect),
+    "",
+    `effect-go ÷ Effect: CPU/request ${r.cpuRatio.toFixed(2)}× (per round pair ${fmt(percentile(sortedRatios, 0), 2)}–${fmt(sortedRatios[sortedRatios.length - 1]!, 2)}, median ${median(sortedRatios).toFixed(2)}) — target ≤ 1.0×: ${cpuMet ? "met" : "not met"}; throughput ${r.throughputRatio.toFixed(2)}× — target ≥ 1.0×: ${rpsMet ? "met" : "not met"}. ${r.sameOutcomes ? "Both versions failed the same requests for the same reasons and computed the same results." : "Timeout counts differed in some round (see the log): a fetch that waits near the 50 ms mark (event loop busy, semaphore queue) times out on one side only."}`
+  ].join("\n")
+}

@@ -1,0 +1,21 @@
+/**
+ * Runs only the crawler row (bench/crawler.ts) and prints its table.
+ *
+ *   node bench/tools/crawler.ts [--quick]
+ *
+ * For a CPU profile of one version alone: `--only effect-go` or
+ * `--only Effect` runs that version's rounds only (no table).
+ */
+import { crawlerMarkdown, crawlerRow } from "../crawler.ts"
+
+const args = process.argv.slice(2)
+const quick = args.includes("--quick")
+const onlyAt = args.indexOf("--only")
+const only = onlyAt === -1 ? undefined : args[onlyAt + 1]
+if (only !== undefined && only !== "effect-go" && only !== "Effect") {
+  console.error(`--only takes effect-go or Effect, not ${only}`)
+  process.exit(2)
+}
+const result = await crawlerRow({ quick, log: console.log, only })
+if (only === undefined) console.log(crawlerMarkdown(result))
+else console.log(`ran ${only} alone`)
