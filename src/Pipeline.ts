@@ -62,7 +62,6 @@
  */
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
@@ -317,7 +316,7 @@ const makeStage = <B>(
           Effect.forEach(
             list,
             (body) =>
-              Effect.map(Effect.forkIn(body, scope), (fiber) => {
+              Effect.map(Effect.forkIn(body, scope, { startImmediately: true }), (fiber) => {
                 const r = root(state)
                 r.fibers.add(fiber)
                 fiber.addObserver((exit) => onEnd(fiber, exit))
@@ -478,19 +477,26 @@ const mapImpl = (
     return makeStage<unknown>("Pipeline.map", [self], options, (out) => orderedMap(self, f, workers, out))
   })
 
+/** One input value of an ordered map, from its dispatch to its emission. */
 class Slot {
-  readonly value: unknown
-  readonly done = Deferred.makeUnsafe<unknown>()
+  value: unknown
+  result: unknown = undefined
+  done = false
   constructor(value: unknown) {
     this.value = value
   }
 }
 
 /**
- * `workers` fibers, output in input order: a dispatcher hands each value to
- * the next free worker and queues its slot; an emitter sends the slots'
- * results in queue order. The queue holds `workers` slots, which bounds how
- * far ahead of the slowest item the workers may run.
+ * `workers` fibers, output in input order. A dispatcher numbers the input by
+ * queueing a slot per value and hands each to the next free worker. The
+ * worker that completes the oldest slot emits it, and every completed slot
+ * after it; a worker that completes another slot leaves it to that one (or
+ * to the worker emitting at the moment, which looks at the queue again after
+ * each send). So a value crosses no fiber but its worker between the
+ * dispatcher and the output. The window — at most `workers + 1` slots
+ * dispatched and not yet emitted, the oldest included — bounds how far
+ * ahead of the slowest item the workers may run.
  */
 const orderedMap = (
   self: Chan.RecvChan<unknown>,
@@ -498,25 +504,52 @@ const orderedMap = (
   workers: number,
   out: Chan.SendChan<unknown>
 ): ReadonlyArray<Effect.Effect<unknown, unknown, unknown>> => {
-  const order = Chan.makeUnsafe<Slot>(workers)
-  const work = Chan.makeUnsafe<Slot>(0)
-  const sendOrder = sendTo(order)
+  // Go's counting semaphore: a slot takes a place, its emission frees it.
+  const window = Chan.makeUnsafe<void>(workers + 1)
+  const takePlace = sendTo(window)(undefined)
+  const freePlace = Chan.tryRecv(window)
+  const work = Chan.makeUnsafe<Slot>(workers)
   const sendWork = sendTo(work)
-  const dispatcher = Chan.forEach(self, (a) => {
-    const slot = new Slot(a)
-    return Effect.andThen(sendOrder(slot), sendWork(slot))
-  }).pipe(
-    Effect.ensuring(
-      Effect.sync(() => {
-        closeChan(order)
-        closeChan(work)
+  const queue: Array<Slot> = []
+  const dispatcher = Chan.forEach(self, (a) =>
+    Effect.andThen(
+      takePlace,
+      Effect.suspend(() => {
+        const slot = new Slot(a)
+        queue.push(slot)
+        return sendWork(slot)
       })
     )
-  )
-  const worker = Chan.forEach(work, (slot) => Effect.flatMap(f(slot.value), (b) => Deferred.succeed(slot.done, b)))
+  ).pipe(Effect.ensuring(Effect.sync(() => closeChan(work))))
   const send = sendTo(out)
-  const emitter = Chan.forEach(order, (slot) => Effect.flatMap(Deferred.await(slot.done), send))
-  return [dispatcher, ...Array.from({ length: workers }, () => worker), emitter]
+  let emitting = false
+  // Sends the completed slots at the head of the queue, one after another;
+  // stops at the first one not completed (its worker emits it).
+  const emitNext: Effect.Effect<void> = Effect.suspend(() => {
+    const head = queue[0]
+    if (head === undefined || !head.done) {
+      emitting = false
+      return Effect.void
+    }
+    queue.shift()
+    const result = head.result
+    head.result = undefined
+    return Effect.andThen(freePlace, Effect.andThen(send(result), emitNext))
+  })
+  const emitReady = Effect.suspend(() => {
+    if (emitting) return Effect.void
+    emitting = true
+    return emitNext
+  })
+  const worker = Chan.forEach(work, (slot) =>
+    Effect.flatMap(f(slot.value), (b) => {
+      slot.value = undefined
+      slot.result = b
+      slot.done = true
+      return emitReady
+    })
+  )
+  return [dispatcher, ...Array.from({ length: workers }, () => worker)]
 }
 
 /**

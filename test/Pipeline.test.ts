@@ -651,6 +651,9 @@ describe("Pipeline", () => {
  */
 describe("Pipeline: no lost wake-ups under any op budget", () => {
   const items = Array.from({ length: 60 }, (_, i) => i)
+  /** `value` after `n` yields: work that ends at uneven times. */
+  const loopYields = (n: number, value: number): Effect.Effect<number> =>
+    n === 0 ? Effect.succeed(value) : Effect.andThen(Effect.yieldNow, loopYields(n - 1, value))
 
   it.live("ordered and unordered parallel maps, merged, collected", () =>
     underEveryBudget(() =>
@@ -663,6 +666,30 @@ describe("Pipeline: no lost wake-ups under any op budget", () => {
         expect([...out].sort((a, b) => a - b)).toEqual([-2, -1, ...items.map((n) => n * 2 + 1)])
       })
     )
+  )
+
+  it.live(
+    "ordered map with uneven work: the input order, each item once; a consumer that stops early leaves no fiber",
+    () =>
+      underEveryBudget(() =>
+        Effect.gen(function* () {
+          const uneven = (n: number) => loopYields(n % 4, n * 3)
+          const out = yield* Pipeline.map(yield* Pipeline.from(items), uneven, { workers: 3 })
+          expect(yield* Pipeline.collect(out)).toEqual(items.map((n) => n * 3))
+          // Stopping short: take 5, then the scope closes every stage.
+          yield* Effect.scoped(
+            Effect.gen(function* () {
+              const short = yield* Pipeline.map(yield* Pipeline.from(items), uneven, { workers: 2 })
+              const got: Array<number> = []
+              for (let i = 0; i < 5; i++) {
+                const next = yield* Chan.recv(short)
+                if (Option.isSome(next)) got.push(next.value)
+              }
+              expect(got).toEqual([0, 3, 6, 9, 12])
+            })
+          )
+        })
+      )
   )
 
   it.live("a failing stage stops the pipeline: collect fails, nothing hangs", () =>
