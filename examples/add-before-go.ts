@@ -10,10 +10,12 @@
  *   }
  *   wg.Wait()
  *
- * `WaitGroup.go` raises the counter and forks in one uninterruptible step:
- * right after the loop the counter is 10 although no task has run yet, so
- * `wait` cannot return early. There is no separate `add` to misplace (see
- * bug-add-inside-goroutine for what happens with the low-level `add`).
+ * `WaitGroup.go` raises the counter and forks in one uninterruptible step,
+ * and the task starts at once (it runs until it first suspends, here at its
+ * sleep): right after the loop every task has started, none has finished,
+ * and the counter is 10, so `wait` cannot return early. There is no
+ * separate `add` to misplace (see bug-add-inside-goroutine for what happens
+ * with the low-level `add`).
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -30,7 +32,9 @@ const program = Effect.gen(function* () {
     finished++
   })
   for (let i = 0; i < 10; i++) yield* WaitGroup.go(wg, doWork)
-  yield* Console.log(`after the loop: counter = ${yield* WaitGroup.count(wg)}, tasks started = ${started}`)
+  yield* Console.log(
+    `after the loop: counter = ${yield* WaitGroup.count(wg)}, tasks started = ${started}, finished = ${finished}`
+  )
   yield* WaitGroup.wait(wg)
   yield* Console.log(`after wait: counter = ${yield* WaitGroup.count(wg)}, tasks finished = ${finished}`)
 }).pipe(Effect.scoped)
@@ -38,10 +42,13 @@ const program = Effect.gen(function* () {
 export const example = Example.make({
   name: "add-before-go",
   section: "sync.WaitGroup · Correct Usage Patterns · Pattern 1: Add Before Goroutine Launch",
-  title: "WaitGroup.go counts before it forks: the counter is 10 before any task has started",
+  title: "WaitGroup.go counts before it forks: the counter is 10 while the tasks run",
   uses: ["WaitGroup"],
   program,
-  expected: ["after the loop: counter = 10, tasks started = 0", "after wait: counter = 0, tasks finished = 10"]
+  expected: [
+    "after the loop: counter = 10, tasks started = 10, finished = 0",
+    "after wait: counter = 0, tasks finished = 10"
+  ]
 })
 
 if (import.meta.main) Example.runMain(example)

@@ -41,9 +41,9 @@ const sq = (name: string, input: Chan.RecvChan<number>, handled: Map<string, num
     const out = yield* Chan.make<number>()
     yield* Effect.forkScoped(
       Chan.forEach(input, (n) =>
-        Effect.andThen(
-          Effect.sync(() => handled.set(name, (handled.get(name) ?? 0) + 1)),
-          Chan.send(out, n * n)
+        Effect.sync(() => handled.set(name, (handled.get(name) ?? 0) + 1)).pipe(
+          Effect.andThen(Effect.sleep("1 millis")), // the work: while one worker is busy, the other takes the next value
+          Effect.andThen(Chan.send(out, n * n))
         )
       ).pipe(Effect.ensuring(Effect.ignore(Chan.close(out))))
     )

@@ -111,6 +111,7 @@ import {
 } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { forkTask, taskForked } from "./internal/start.ts"
 import { activeLayers, nowOn, recordsFor, setTelemetry, taskAttributes, taskOutcome } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
@@ -458,29 +459,37 @@ const taskDone = (g: ErrGroupImpl, task: Task, exit: Exit.Exit<unknown, unknown>
  * finalizer for the group rather than one per fiber as `forkIn` adds.)
  */
 const fork = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<Fiber.Fiber<A, E>, never, R> =>
-  Effect.forkDetach(
-    Effect.withFiber((fiber) => {
-      const task = new Task(fiber)
-      // Under telemetry, the task's outcome and run time are recorded, and it runs in a span of its own.
-      const traced = activeLayers !== 0 && recordsFor(fiber, g)
-      if (traced) {
-        const started = nowOn(fiber)
-        fiber.addObserver((exit) => {
-          taskOutcome("ErrGroup", g.name, exit, nowOn(fiber) - started, fiber, g)
-          taskDone(g, task, exit)
-        })
-      } else fiber.addObserver((exit) => taskDone(g, task, exit))
-      if (g.cancelled) return Effect.interrupt
-      // Appended: a cancel interrupts the tasks in the order they started.
-      task.prev = g.runningTail
-      if (g.runningTail !== undefined) g.runningTail.next = task
-      else g.running = task
-      g.runningTail = task
-      return traced
-        ? Effect.withSpan(effect, "ErrGroup.task", { attributes: taskAttributes("ErrGroup", g.name) })
-        : effect
-    })
+  Effect.map(
+    forkTask(
+      Effect.withFiber((fiber) => {
+        const task = new Task(fiber)
+        // Under telemetry, the task's outcome and run time are recorded, and it runs in a span of its own.
+        const traced = activeLayers !== 0 && recordsFor(fiber, g)
+        if (traced) {
+          const started = nowOn(fiber)
+          fiber.addObserver((exit) => {
+            taskOutcome("ErrGroup", g.name, exit, nowOn(fiber) - started, fiber, g)
+            taskDone(g, task, exit)
+          })
+        } else fiber.addObserver((exit) => taskDone(g, task, exit))
+        if (g.cancelled) return Effect.interrupt
+        // Appended: a cancel interrupts the tasks in the order they started.
+        task.prev = g.runningTail
+        if (g.runningTail !== undefined) g.runningTail.next = task
+        else g.running = task
+        g.runningTail = task
+        return traced
+          ? Effect.withSpan(effect, "ErrGroup.task", { attributes: taskAttributes("ErrGroup", g.name) })
+          : effect
+      })
+    ),
+    forked
   )
+
+const forked = <F>(fiber: F): F => {
+  taskForked()
+  return fiber
+}
 
 /**
  * What `go` returns for a task it drops (the group was cancelled, or its
@@ -709,9 +718,11 @@ export const make: {
  * Starts `effect` as a task of the group, first waiting for a slot when the
  * group is at its limit (FIFO). Go: `g.Go(f)`.
  *
- * Returns the task's fiber once it is forked (Go returns nothing): join it
- * for that task's own result, or interrupt that task alone (an interruption
- * is not a failure). Its failure goes to {@link wait}. Waiting for a slot is
+ * The task starts at once: it runs until it first suspends before `go`
+ * returns, as Effect's `FiberSet.run` starts its fibers (Go does not order
+ * a goroutine against its parent). Returns the task's fiber (Go returns
+ * nothing): join it for that task's own result, or interrupt that task
+ * alone (an interruption is not a failure). Its failure goes to {@link wait}. Waiting for a slot is
  * interruptible and then leaves the queue with nothing started. Once the
  * first failure has cancelled the group the task is dropped: it never runs,
  * and `go` returns an already-interrupted fiber (as Effect's `FiberSet.run`

@@ -105,6 +105,7 @@ import {
 import { badTelemetryOption, invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { forkTask, taskForked } from "./internal/start.ts"
 import { activeLayers, nowOn, recordsFor, setTelemetry, taskOutcome } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
@@ -623,7 +624,11 @@ export const wait = (self: WaitGroup): Effect.Effect<void> =>
 // An observer cannot yield as `shallow` does: when wake-ups are nested too
 // deeply (a chain of tasks each releasing the next), the count is taken from a
 // fresh stack at the next scheduler turn instead.
-const taskEnded = (wg: WaitGroupImpl, fiber: Fiber.Fiber<unknown>, exit: Exit.Exit<unknown>): void => {
+const taskEnded = (
+  wg: WaitGroupImpl,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  exit: Exit.Exit<unknown, unknown>
+): void => {
   if (tooDeep()) {
     defer(fiber, () => taskEnded(wg, fiber, exit))
     return
@@ -643,7 +648,7 @@ const taskEnded = (wg: WaitGroupImpl, fiber: Fiber.Fiber<unknown>, exit: Exit.Ex
  */
 const defectFound = (
   wg: WaitGroupImpl,
-  fiber: Fiber.Fiber<unknown>,
+  fiber: Fiber.Fiber<unknown, unknown>,
   defects: Cause.Cause<never>,
   what: string
 ): void => {
@@ -669,7 +674,7 @@ const defectFound = (
  */
 const logDefect = (
   wg: WaitGroupImpl,
-  fiber: Fiber.Fiber<unknown>,
+  fiber: Fiber.Fiber<unknown, unknown>,
   defects: Cause.Cause<never>,
   what: string,
   interrupting: boolean
@@ -697,41 +702,43 @@ const goImpl = <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effe
     wg.counter++
     // The scope owns the task through `running` and `closeTasks` (one
     // finalizer for all tasks, cheaper than one each as `forkIn` adds; an
-    // intrusive list, cheaper than a Set of 100k fibers). The task joins
-    // the list right after the fork (`map` below), or in its own first
-    // step if that comes first: this fiber may yield between the fork and
-    // the `map` (its op budget spent), and the task start meanwhile. A task
-    // that finds the scope closed at its first step does not run.
-    // The child is interruptible, whatever this region is.
+    // intrusive list, cheaper than a Set of 100k fibers). The task is
+    // enlisted — put in the list and watched until it ends — by whichever
+    // comes first: its own first step (it starts at once, see `forkTask`,
+    // and may end before the fork returns) or the step after the fork (a
+    // start deferred past a deep nesting). Watching it from its first step
+    // also means its observer runs while its context is still there (a
+    // defect is logged with the task's loggers and annotations). A task
+    // that finds the scope closed at its first step does not run. The child
+    // is interruptible, whatever this region is.
     const task = new Task()
     return Effect.map(
-      Effect.forkDetach(
+      forkTask(
         Effect.withFiber((fiber) => {
-          if (wg.closed) return Effect.interrupt
           enlist(wg, task, fiber)
-          return effect
+          return wg.closed ? Effect.interrupt : effect
         })
       ),
       (fiber) => {
+        taskForked()
+        enlist(wg, task, fiber)
         // Closed before the task took its first step: it stops at once.
         if (wg.closed) fiber.interruptUnsafe()
-        else enlist(wg, task, fiber)
-        return observe(wg, task, fiber)
+        return fiber
       }
     )
   })
 
-/** Puts a task in `running`, once. */
+/**
+ * Puts a task in `running` and counts it done when it ends, once. Its
+ * observer takes it out of `running`.
+ */
 const enlist = (wg: WaitGroupImpl, task: Task, fiber: Fiber.Fiber<unknown, unknown>): void => {
   if (task.fiber !== undefined) return
   task.fiber = fiber
   task.next = wg.running
   if (wg.running !== undefined) wg.running.prev = task
   wg.running = task
-}
-
-/** Counts the task done when it ends, and takes it out of `running` (where it may be). */
-const observe = <A>(wg: WaitGroupImpl, task: Task, fiber: Fiber.Fiber<A>): Fiber.Fiber<A> => {
   // Under telemetry, the task's outcome and run time are recorded.
   const started = activeLayers !== 0 && recordsFor(fiber, wg) ? nowOn(fiber) : -1
   fiber.addObserver((exit) => {
@@ -741,14 +748,15 @@ const observe = <A>(wg: WaitGroupImpl, task: Task, fiber: Fiber.Fiber<A>): Fiber
     if (started >= 0) taskOutcome("WaitGroup", wg.name, exit, nowOn(fiber) - started, fiber, wg)
     taskEnded(wg, fiber, exit)
   })
-  return fiber
 }
 
 /**
  * Counts a task and forks it in the group's scope, in one step; the task
  * counts as done when it ends, however it ends. Go 1.25: `wg.Go(f)`.
  *
- * Returns the task's fiber (Go returns nothing), to join or interrupt one
+ * The task starts at once: it runs until it first suspends before `go`
+ * returns, as Effect's `FiberSet.run` starts its fibers (Go does not order
+ * a goroutine against its parent). Returns the task's fiber (Go returns nothing), to join or interrupt one
  * task; the group still counts it done when it is interrupted.
  *
  * The task cannot fail (`E = never`): handle its errors inside it, or use

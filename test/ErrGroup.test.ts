@@ -846,25 +846,49 @@ describe("ErrGroup", () => {
       })
     )
 
-    it.effect("closing the scope right after go waits for the task forked but not started yet, which never runs", () =>
+    it.effect("closing the scope right after go interrupts the task at its first suspension and waits for it", () =>
       Effect.gen(function* () {
         const scope = yield* Scope.make()
         const g = yield* ErrGroup.make().pipe(Scope.provide(scope))
-        let ran = false
-        // No yield between the fork and the close: the task's fiber has not
-        // taken its first step when the scope closes.
+        let started = false
+        let finished = false
+        // The task starts at once and suspends; the scope closes with no
+        // yield in between.
         yield* Effect.andThen(
           ErrGroup.go(
             g,
             Effect.sync(() => {
-              ran = true
-            })
+              started = true
+            }).pipe(
+              Effect.andThen(Effect.yieldNow),
+              Effect.andThen(
+                Effect.sync(() => {
+                  finished = true
+                })
+              )
+            )
           ),
           Scope.close(scope, Exit.void)
         )
+        expect(started).toBe(true)
+        expect(finished).toBe(false)
         expect(yield* ErrGroup.active(g)).toBe(0)
-        expect(ran).toBe(false)
         expect(yield* ErrGroup.blocked(g)).toEqual([])
+      })
+    )
+
+    it.effect("a chain of 10,000 tasks, each started by the one before, runs without exhausting the stack", () =>
+      Effect.gen(function* () {
+        const g = yield* ErrGroup.make()
+        let ran = 0
+        const link = (n: number): Effect.Effect<void> =>
+          Effect.suspend(() => {
+            ran++
+            return n === 0 ? Effect.void : Effect.asVoid(ErrGroup.go(g, link(n - 1)))
+          })
+        yield* ErrGroup.go(g, link(10_000))
+        yield* ErrGroup.wait(g)
+        expect(ran).toBe(10_001)
       })
     )
 

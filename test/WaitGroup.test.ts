@@ -568,6 +568,38 @@ describe("WaitGroup", () => {
     })
   )
 
+  it.effect("a chain of 10,000 tasks, each started by the one before, runs without exhausting the stack", () =>
+    Effect.gen(function* () {
+      const wg = yield* WaitGroup.make()
+      let ran = 0
+      const link = (n: number): Effect.Effect<void> =>
+        Effect.suspend(() => {
+          ran++
+          return n === 0 ? Effect.void : Effect.asVoid(WaitGroup.go(wg, link(n - 1)))
+        })
+      yield* WaitGroup.go(wg, link(10_000))
+      yield* WaitGroup.wait(wg)
+      expect(ran).toBe(10_001)
+    })
+  )
+
+  it.effect("go starts the task at once: it runs until it first suspends before go returns", () =>
+    Effect.gen(function* () {
+      const wg = yield* WaitGroup.make()
+      const steps: Array<string> = []
+      yield* WaitGroup.go(
+        wg,
+        Effect.sync(() => steps.push("task starts")).pipe(
+          Effect.andThen(Effect.yieldNow),
+          Effect.andThen(Effect.sync(() => steps.push("task resumes")))
+        )
+      )
+      steps.push("go returned")
+      yield* WaitGroup.wait(wg)
+      expect(steps).toEqual(["task starts", "go returned", "task resumes"])
+    })
+  )
+
   describe("a task's defect is surfaced at once (onDefect)", () => {
     it.effect("default (log): logged at once, from the task's context, and still delivered to wait", () => {
       const { logs, provide } = capturingLogs()
@@ -593,8 +625,9 @@ describe("WaitGroup", () => {
         yield* Deferred.succeed(gate, undefined)
         expect(defectOf(yield* Effect.exit(WaitGroup.wait(wg)))).toEqual(new Error("boom"))
         expect(logs.length).toBe(1)
-        // A done called for a go task too is such a defect: logged when the task ends.
-        yield* WaitGroup.go(wg, Effect.void)
+        // A done called for a go task too is such a defect: logged when the
+        // task ends (here after the done: it suspends once first).
+        yield* WaitGroup.go(wg, Effect.yieldNow)
         yield* WaitGroup.done(wg)
         yield* settle
         expect(logs.length).toBe(2)
