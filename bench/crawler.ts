@@ -45,6 +45,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
 import * as EffectSemaphore from "effect/Semaphore"
 import * as ErrGroup from "../src/ErrGroup.ts"
 import * as GoContext from "../src/GoContext.ts"
@@ -514,3 +515,133 @@ export const crawlerMarkdown = (r: CrawlerResult): string => {
     `effect-go ÷ Effect: CPU/request ${r.cpuRatio.toFixed(2)}× (per round pair ${fmt(percentile(sortedRatios, 0), 2)}–${fmt(sortedRatios[sortedRatios.length - 1]!, 2)}, median ${median(sortedRatios).toFixed(2)}) — target ≤ 1.0×: ${cpuMet ? "met" : "not met"}; throughput ${r.throughputRatio.toFixed(2)}× — target ≥ 1.0×: ${rpsMet ? "met" : "not met"}. ${r.sameOutcomes ? "Both versions failed the same requests for the same reasons and computed the same results." : "Timeout counts differed in some round (see the log): a fetch that waits near the 50 ms mark (event loop busy, semaphore queue) times out on one side only."}`
   ].join("\n")
 }
+
+// -----------------------------------------------------------------------------
+// What bounds it: each part of a request against its plain Effect counterpart
+// -----------------------------------------------------------------------------
+
+/** One part of a request, both ways, measured side by side. */
+export interface PartCost {
+  readonly part: string
+  readonly goWay: string
+  readonly effectWay: string
+  /** CPU µs per use: median over alternating rounds. */
+  readonly go: number
+  readonly effect: number
+  /** The least any fiber-based way can cost, where one is measured (Effect's own concurrent stage). */
+  readonly reference?: { readonly label: string; readonly micros: number } | undefined
+}
+
+const items12 = Array.from({ length: 12 }, (_, i) => `<item key="k${i}">${"x".repeat(40)}</item>`)
+const yieldTask = Effect.yieldNow
+
+/**
+ * The parts of a request, each as the crawler uses it (12 keys, 4 fetches
+ * at once, an ordered stage of 2), with work that suspends once (a zero
+ * sleep or a yield) so that each costs its fibers and hand-offs, run 16 at
+ * once as requests are.
+ */
+const parts = (): ReadonlyArray<{
+  readonly part: string
+  readonly goWay: string
+  readonly effectWay: string
+  readonly go: Effect.Effect<unknown, unknown>
+  readonly effect: Effect.Effect<unknown, unknown>
+  readonly reference?: { readonly label: string; readonly effect: Effect.Effect<unknown, unknown> }
+}> => [
+  {
+    part: "ordered transform stage, 12 items, 2 workers",
+    goWay: "Pipeline.from → map({ workers: 2 }) → collect",
+    effectWay: "Effect.forEach({ concurrency: 2 })",
+    go: Effect.scoped(
+      Pipeline.from(items12).pipe(
+        Effect.flatMap(Pipeline.map(parse, { workers: 2, ordered: true })),
+        Effect.flatMap(Pipeline.collect)
+      )
+    ),
+    effect: Effect.forEach(items12, parse, { concurrency: 2 }),
+    reference: {
+      label: "Stream.mapEffect({ concurrency: 2 })",
+      effect: Stream.runCollect(Stream.fromIterable(items12).pipe(Stream.mapEffect(parse, { concurrency: 2 })))
+    }
+  },
+  {
+    part: "per-fetch timeout (the fetch suspends once)",
+    goWay: "GoContext.withTimeout + run, scoped",
+    effectWay: "Effect.timeout",
+    go: Effect.scoped(
+      Effect.flatMap(GoContext.withTimeout(GoContext.background, FETCH_TIMEOUT_MS), ([ctx]) =>
+        GoContext.run(ctx, Effect.sleep(0))
+      )
+    ),
+    effect: Effect.timeout(Effect.sleep(0), FETCH_TIMEOUT_MS)
+  },
+  {
+    part: "bounded fan-out, 12 tasks, 4 at once (each yields once)",
+    goWay: "ErrGroup({ limit: 4 }) go × 12 + wait",
+    effectWay: "Effect.forEach({ concurrency: 4 })",
+    go: Effect.scoped(
+      Effect.flatMap(ErrGroup.make({ limit: FETCH_LIMIT }), (g) =>
+        Effect.andThen(
+          Effect.forEach(items12, () => ErrGroup.go(g, yieldTask), { discard: true }),
+          ErrGroup.wait(g)
+        )
+      )
+    ),
+    effect: Effect.forEach(items12, () => yieldTask, { concurrency: FETCH_LIMIT, discard: true })
+  }
+]
+
+/**
+ * Measures each part both ways, alternating, in CPU µs per use: what a
+ * request pays for each piece of effect-go over plain Effect.
+ */
+export const partCosts = async (options: { readonly quick: boolean }): Promise<ReadonlyArray<PartCost>> => {
+  const uses = options.quick ? 2_000 : 5_000
+  const rounds = options.quick ? 3 : 7
+  const cost = async (effect: Effect.Effect<unknown, unknown>): Promise<number> => {
+    const cpu0 = process.cpuUsage()
+    await Effect.runPromise(
+      Effect.forEach(Array.from({ length: uses }), () => Effect.ignore(effect), { concurrency: 16, discard: true })
+    )
+    const cpu = process.cpuUsage(cpu0)
+    return (cpu.user + cpu.system) / uses
+  }
+  const out: Array<PartCost> = []
+  for (const p of parts()) {
+    const go: Array<number> = []
+    const eff: Array<number> = []
+    const ref: Array<number> = []
+    // One warm-up round each, then alternating rounds.
+    await cost(p.go)
+    await cost(p.effect)
+    if (p.reference !== undefined) await cost(p.reference.effect)
+    for (let r = 0; r < rounds; r++) {
+      go.push(await cost(p.go))
+      eff.push(await cost(p.effect))
+      if (p.reference !== undefined) ref.push(await cost(p.reference.effect))
+    }
+    out.push({
+      part: p.part,
+      goWay: p.goWay,
+      effectWay: p.effectWay,
+      go: median(go),
+      effect: median(eff),
+      reference: p.reference === undefined ? undefined : { label: p.reference.label, micros: median(ref) }
+    })
+  }
+  return out
+}
+
+/** The parts as a markdown table. */
+export const partsMarkdown = (costs: ReadonlyArray<PartCost>): string =>
+  [
+    "| part of a request | effect-go | CPU µs | plain Effect | CPU µs | ratio | Effect's own fiber-based way |",
+    "| --- | --- | ---: | --- | ---: | ---: | --- |",
+    ...costs.map(
+      (c) =>
+        `| ${c.part} | ${c.goWay} | ${fmt(c.go, 1)} | ${c.effectWay} | ${fmt(c.effect, 1)} | ${(c.go / c.effect).toFixed(2)}× | ${
+          c.reference === undefined ? "—" : `${c.reference.label}: ${fmt(c.reference.micros, 1)} µs`
+        } |`
+    )
+  ].join("\n")

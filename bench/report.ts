@@ -17,6 +17,7 @@ import {
   type SchedulerMode,
   spreadPct
 } from "./harness.ts"
+import type { CrawlerResult } from "./crawler.ts"
 import type { MemoryResult } from "./memory.ts"
 import type { GoFigures } from "./goref.ts"
 
@@ -223,7 +224,8 @@ export const targets = (
   results: ReadonlyArray<Measured>,
   summaries: ReadonlyArray<RowSummary>,
   memory: ReadonlyArray<MemoryResult>,
-  go: GoFigures
+  go: GoFigures,
+  crawler?: CrawlerResult | undefined
 ): Array<Verdict> => {
   const out: Array<Verdict> = []
   const modes: ReadonlyArray<SchedulerMode> = ["default", "sync"]
@@ -365,6 +367,20 @@ export const targets = (
           : `Hand-off row within 2× of the best peer: ${s.row.title} [default]`,
         `${fmtNs(s.effectGo.median)} vs ${fmtNs(s.peer.median)} (${s.peer.contestant.name}) → ${fmtRatio(r)}`,
         s.mode === "sync" ? r < limit : r <= limit
+      )
+    )
+  }
+  if (crawler !== undefined) {
+    out.push(
+      verdict(
+        "Crawler: effect-go's CPU per request ≤ plain Effect's",
+        `${crawler.go.cpuPerRequest.median.toFixed(0)} vs ${crawler.effect.cpuPerRequest.median.toFixed(0)} µs → ${fmtRatio(crawler.cpuRatio)}`,
+        crawler.cpuRatio <= 1
+      ),
+      verdict(
+        "Crawler: effect-go's requests/s ≥ plain Effect's",
+        `${crawler.go.requestsPerSecond.median.toFixed(0)} vs ${crawler.effect.requestsPerSecond.median.toFixed(0)} → ${fmtRatio(crawler.throughputRatio)}`,
+        crawler.throughputRatio >= 1
       )
     )
   }

@@ -6,8 +6,8 @@
  *   --filter REGEX     only the sections whose id matches (row ids: pingpong,
  *                      spsc-cap1, spsc-cap64, spsc-cap1024, mpmc-4x4, select-4,
  *                      mutex-64, waitgroup-100k, bounded-10k-limit100,
- *                      memory-recv, memory-lock, memory-acquire, growth-items,
- *                      growth-waiters); also BENCH_FILTER
+ *                      crawler, memory-recv, memory-lock, memory-acquire,
+ *                      growth-items, growth-waiters); also BENCH_FILTER
  *   --sched MODE       default | microtask | both (default: both)
  *   --samples N        samples per contestant (default 9, quick 3)
  *   --target-ms N      calibrated duration of one sample (default 50, quick 15)
@@ -49,6 +49,7 @@ import {
   waitersTables
 } from "./report.ts"
 import { writeChart } from "./chart.ts"
+import { type CrawlerResult, crawlerMarkdown, crawlerRow, type PartCost, partCosts, partsMarkdown } from "./crawler.ts"
 import { makeRows } from "./rows.ts"
 import { goReference } from "./goref.ts"
 import { runSoak, soakMarkdown } from "./soak.ts"
@@ -145,6 +146,22 @@ for (const [index, row] of chosenRows.entries()) {
 }
 
 // -----------------------------------------------------------------------------
+// A real service: the crawler
+// -----------------------------------------------------------------------------
+
+let crawler: CrawlerResult | undefined
+let crawlerParts: ReadonlyArray<PartCost> = []
+if (wanted("crawler")) {
+  log(
+    `== [${((performance.now() - started) / 1000).toFixed(0)} s] A real service: the crawler, effect-go and plain Effect`
+  )
+  crawler = await crawlerRow({ quick, log: (line) => log(`   ${line}`) })
+  crawlerParts = await partCosts({ quick })
+  log(crawlerMarkdown(crawler))
+  log(`\n${partsMarkdown(crawlerParts)}\n`)
+}
+
+// -----------------------------------------------------------------------------
 // Memory
 // -----------------------------------------------------------------------------
 
@@ -230,7 +247,7 @@ items = items.filter((s) => s.points.length > 0 || s.error !== undefined)
 finishEnvironment(env)
 const ranRows = rows.filter((r) => wanted(r.id))
 const summaries = ranRows.flatMap((row) => schedulers.map((mode) => summarize(row, results, mode)))
-const verdicts = targets(results, summaries, memoryResults, goRef.figures)
+const verdicts = targets(results, summaries, memoryResults, goRef.figures, crawler)
 const pending = rows.flatMap((row) =>
   row.contestants.filter((c) => c.skip?.startsWith("pending")).map((c) => `${row.title}: ${c.name} — ${c.skip}`)
 )
@@ -296,6 +313,18 @@ const md = [
       })
       .join("\n")
   ),
+  crawler !== undefined
+    ? section(
+        "A real service: the crawler",
+        "The same service written twice, in one process, on the same seeded in-process upstream and key lists, the versions alternating round by round (bench/crawler.ts): " +
+          "with effect-go as its documentation recommends (`ErrGroup({ limit })`, `GoContext.withTimeout` + `run`, `SingleFlight`, `Semaphore.Service`, an ordered `Pipeline.map`), " +
+          "and in plain Effect (`forEach` with `concurrency`, `Effect.timeout`, `Cache` with `timeToLive: 0`, Effect's `Semaphore` as a service, `forEach` for the transform). " +
+          "CPU per request is `process.cpuUsage()` over a round divided by its requests; fibers per request counts every fork (Effect's global fiber id).\n\n" +
+          crawlerMarkdown(crawler) +
+          "\n\n### What bounds it\n\nEach part of a request both ways, 16 at once, CPU µs per use (median of alternating rounds):\n\n" +
+          partsMarkdown(crawlerParts)
+      )
+    : "",
   memoryResults.length > 0
     ? section(
         "Memory per blocked fiber",

@@ -6,7 +6,7 @@
  * For a CPU profile of one version alone: `--only effect-go` or
  * `--only Effect` runs that version's rounds only (no table).
  */
-import { crawlerMarkdown, crawlerRow } from "../crawler.ts"
+import { crawlerMarkdown, crawlerRow, partCosts, partsMarkdown } from "../crawler.ts"
 
 const args = process.argv.slice(2)
 const quick = args.includes("--quick")
@@ -17,5 +17,7 @@ if (only !== undefined && only !== "effect-go" && only !== "Effect") {
   process.exit(2)
 }
 const result = await crawlerRow({ quick, log: console.log, only })
-if (only === undefined) console.log(crawlerMarkdown(result))
-else console.log(`ran ${only} alone`)
+if (only === undefined) {
+  console.log(crawlerMarkdown(result))
+  console.log(`\n${partsMarkdown(await partCosts({ quick }))}`)
+} else console.log(`ran ${only} alone`)
