@@ -270,6 +270,11 @@ for (const effectVersion of effectVersions) {
         dependencies: {
           "@types/node": typesNode,
           effect: effectVersion,
+          // effect-go/NodeThreads's optional peer, at the same Effect release
+          // (with its shared part pinned too: platform-node 4.0.6 accepts
+          // platform-node-shared ^4.0.6, whose latest needs effect ^4.1.5).
+          "@effect/platform-node": effectVersion,
+          "@effect/platform-node-shared": effectVersion,
           "effect-go": `file:${tarball}`,
           ...(withTypeScript5 ? { typescript: TYPESCRIPT_5 } : {}),
           // effect-go/vitest's optional peers, as a test project has them.

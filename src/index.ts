@@ -35,6 +35,14 @@ export * as Cond from "./Cond.ts"
  */
 export * as ErrGroup from "./ErrGroup.ts"
 /**
+ * Jobs on other threads: a Schema-typed task served by a set of threads,
+ * for WorkerPool, Pipeline and ErrGroup (the Node platform is
+ * `effect-go/NodeThreads`).
+ *
+ * @since 0.1.0
+ */
+export * as Threads from "./Threads.ts"
+/**
  * Counting live fibers: Go's `runtime.NumGoroutine()`.
  *
  * @since 0.1.0

@@ -10,6 +10,7 @@
  * module, with a known answer.
  */
 import { Cause, Data, Deferred, Effect, Exit, Fiber, Metric, Option } from "effect"
+import { Square } from "./task.js"
 import * as EffectGo from "effect-go"
 import {
   Chan,
@@ -27,6 +28,7 @@ import {
   SingleFlight,
   Telemetry,
   Testing,
+  Threads,
   Ticker,
   Timer,
   WaitGroup,
@@ -47,6 +49,8 @@ import * as SemaphoreSubpath from "effect-go/Semaphore"
 import * as SingleFlightSubpath from "effect-go/SingleFlight"
 import * as TelemetrySubpath from "effect-go/Telemetry"
 import * as TestingSubpath from "effect-go/Testing"
+import * as ThreadsSubpath from "effect-go/Threads"
+import * as NodeThreads from "effect-go/NodeThreads"
 import * as TickerSubpath from "effect-go/Ticker"
 import * as TimerSubpath from "effect-go/Timer"
 import * as WaitGroupSubpath from "effect-go/WaitGroup"
@@ -89,6 +93,7 @@ const exportsMap = Effect.gen(function* () {
     EffectGo.SingleFlight === SingleFlightSubpath,
     EffectGo.Telemetry === TelemetrySubpath,
     EffectGo.Testing === TestingSubpath,
+    EffectGo.Threads === ThreadsSubpath,
     EffectGo.Ticker === TickerSubpath,
     EffectGo.Timer === TimerSubpath,
     EffectGo.WaitGroup === WaitGroupSubpath,
@@ -391,6 +396,13 @@ const telemetry = Effect.gen(function* () {
   )
 }).pipe(Effect.provide(Telemetry.layer({ spanThreshold: false })))
 
+// Two threads (Node's worker_threads, the compiled out/thread.js) square numbers.
+const threads = Effect.gen(function* () {
+  const squares = yield* Threads.make(Square, { threads: 2 })
+  const results = yield* Effect.forEach([1, 2, 3, 4], Threads.run(squares), { concurrency: 4 })
+  yield* expectEqual("Threads: four jobs on two threads", results, [1, 4, 9, 16])
+}).pipe(Effect.scoped, Effect.provide(NodeThreads.layer(new URL("./thread.js", import.meta.url))))
+
 const main = Effect.gen(function* () {
   yield* exportsMap
   yield* chan
@@ -404,6 +416,7 @@ const main = Effect.gen(function* () {
   yield* diagnostics
   yield* testing
   yield* telemetry
+  yield* threads
 })
 
 // A hang is a failure too.

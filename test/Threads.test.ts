@@ -1,0 +1,249 @@
+/**
+ * Threads over Node's worker_threads: jobs, typed failures, defects, a
+ * thread that exits under its job, interruption of a job that yields and of
+ * one that cannot, the scope's close with a busy thread, transfers, and the
+ * package's pool, pipeline and group over the same threads. The threads run
+ * test/fixtures/threads/worker.ts (Node loads it by type stripping).
+ *
+ * The tests are bounded by vitest's timeout: a job that would spin for
+ * 20 s must be stopped by terminating its thread, or the test fails.
+ */
+import { describe, expect } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as ErrGroup from "../src/ErrGroup.ts"
+import * as NodeThreads from "../src/NodeThreads.ts"
+import * as Pipeline from "../src/Pipeline.ts"
+import * as Threads from "../src/Threads.ts"
+import * as WorkerPool from "../src/WorkerPool.ts"
+import { InvalidArgumentError } from "../src/internal/copied.ts"
+import { Job, JobRefused } from "./fixtures/threads/task.ts"
+import { it } from "./utils/leak.ts"
+
+const entry = new URL("./fixtures/threads/worker.ts", import.meta.url)
+const platform = NodeThreads.layer(entry)
+
+/** `effect` with two threads of the test task, closed at the end. */
+const withThreads = <A, E>(
+  threads: number,
+  f: (threads: Threads.Threads<typeof Job.input.Type, typeof Job.output.Type, JobRefused>) => Effect.Effect<A, E>,
+  options?: Threads.ThreadsOptions
+) => Effect.scoped(Effect.flatMap(Threads.make(Job, { threads, ...options }), f)).pipe(Effect.provide(platform))
+
+const echo = (n: number) => ({ _tag: "Echo", n }) as const
+const spin = (ms: number) => ({ _tag: "Spin", ms }) as const
+
+/** Live worker threads of this process: one `MessagePort` resource each. */
+const ports = () => process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length
+
+/** Waits (up to 10 s) until the set has `n` threads alive: a replacement starts in the background. */
+const untilAlive = (threads: Threads.Threads<any, any, any>, n: number) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 200; i++) {
+      if ((yield* Threads.alive(threads)) === n) return
+      yield* Effect.sleep("50 millis")
+    }
+    expect(yield* Threads.alive(threads)).toBe(n)
+  })
+
+const squashed = <A, E>(exit: Exit.Exit<A, E>): unknown => (Exit.isFailure(exit) ? Cause.squash(exit.cause) : exit)
+
+describe("Threads", () => {
+  it.live(
+    "runs jobs on its threads: two jobs at once run on two threads, and return their outputs",
+    () =>
+      withThreads(2, (threads) =>
+        Effect.gen(function* () {
+          expect(threads.size).toBe(2)
+          expect(yield* Threads.alive(threads)).toBe(2)
+          const [a, b] = yield* Effect.all([Threads.run(threads, echo(1)), Threads.run(threads, echo(2))], {
+            concurrency: 2
+          })
+          expect([a.value, b.value]).toEqual([1, 2])
+          // Jobs that keep their thread busy: the second runs on the other thread.
+          const [c, d] = yield* Effect.all([Threads.run(threads, spin(200)), Threads.run(threads, spin(200))], {
+            concurrency: 2
+          })
+          expect(c.thread).not.toBe(d.thread)
+          // The data-last form is a plain function of the input.
+          const runJob = Threads.run(threads)
+          expect((yield* runJob(echo(3))).value).toBe(3)
+        })
+      ),
+    20_000
+  )
+
+  it.live(
+    "a typed failure fails the job with its error; a throw dies with ThreadDefect naming the thread; the thread goes on",
+    () =>
+      withThreads(1, (threads) =>
+        Effect.gen(function* () {
+          const before = (yield* Threads.run(threads, echo(0))).thread
+          const refused = yield* Effect.flip(Threads.run(threads, { _tag: "Refuse", reason: "no" }))
+          expect(refused).toBeInstanceOf(JobRefused)
+          expect(refused).toMatchObject({ _tag: "JobRefused", reason: "no" })
+          const died = squashed(yield* Effect.exit(Threads.run(threads, { _tag: "Throw", message: "boom" })))
+          expect(died).toBeInstanceOf(Threads.ThreadDefect)
+          expect((died as Threads.ThreadDefect).thread).toBe(0)
+          expect((died as Error).message).toBe("a job died in thread 0: TypeError: boom")
+          // The same thread serves the next job.
+          expect((yield* Threads.run(threads, echo(1))).thread).toBe(before)
+        })
+      ),
+    20_000
+  )
+
+  it.live(
+    "a thread that exits under its job fails that job with ThreadCrashedError, and a new thread takes its place",
+    () =>
+      withThreads(
+        2,
+        (threads) =>
+          Effect.gen(function* () {
+            const crashed = yield* Effect.flip(Threads.run(threads, { _tag: "Exit", code: 7 }))
+            expect(crashed).toBeInstanceOf(Threads.ThreadCrashedError)
+            expect(crashed).toMatchObject({ _tag: "ThreadCrashedError", thread: 0, threadsName: "crashy" })
+            expect((crashed as Error).message).toContain("exited with code: 7")
+            // The other thread serves meanwhile; the replacement joins.
+            expect((yield* Threads.run(threads, echo(1))).value).toBe(1)
+            yield* untilAlive(threads, 2)
+            const both = yield* Effect.all([Threads.run(threads, spin(200)), Threads.run(threads, spin(200))], {
+              concurrency: 2
+            })
+            expect(both[0].thread).not.toBe(both[1].thread)
+          }),
+        { name: "crashy" }
+      ),
+    30_000
+  )
+
+  it.live(
+    "interrupting a job that yields stops it in its thread, which goes on",
+    () =>
+      withThreads(1, (threads) =>
+        Effect.gen(function* () {
+          const thread = (yield* Threads.run(threads, echo(0))).thread
+          const job = yield* Effect.forkChild(Threads.run(threads, { _tag: "Sliced", ms: 20_000 }))
+          yield* Effect.sleep("100 millis")
+          yield* Fiber.interrupt(job)
+          // Not terminated: the same thread runs the next job.
+          expect((yield* Threads.run(threads, echo(1))).thread).toBe(thread)
+        })
+      ),
+    20_000
+  )
+
+  it.live(
+    "interrupting a job that cannot see it (a synchronous loop) terminates its thread after the grace; a new one takes over",
+    () =>
+      withThreads(
+        1,
+        (threads) =>
+          Effect.gen(function* () {
+            const thread = (yield* Threads.run(threads, echo(0))).thread
+            const exit = yield* Effect.exit(
+              Effect.timeout(Threads.run(threads, { _tag: "Spin", ms: 20_000 }), "100 millis")
+            )
+            expect(squashed(exit)).toMatchObject({ _tag: "TimeoutError" })
+            // The next job waits for the replacement, then runs on it.
+            const next = yield* Threads.run(threads, echo(1))
+            expect(next.value).toBe(1)
+            expect(next.thread).not.toBe(thread)
+            expect(yield* Threads.alive(threads)).toBe(1)
+          }),
+        { interruptGrace: "50 millis" }
+      ),
+    20_000
+  )
+
+  it.live(
+    "closing the scope terminates every thread at once, a busy one too: no thread outlives it",
+    () =>
+      Effect.gen(function* () {
+        const before = ports()
+        const started = yield* withThreads(2, (threads) =>
+          Effect.gen(function* () {
+            expect(ports()).toBe(before + 2)
+            yield* Effect.forkChild(Threads.run(threads, { _tag: "Spin", ms: 20_000 }))
+            yield* Effect.sleep("100 millis")
+            return Date.now()
+          })
+        )
+        expect(Date.now() - started).toBeLessThan(5_000)
+        // The exits are reported on the next turns.
+        for (let i = 0; i < 100 && ports() > before; i++) yield* Effect.sleep("20 millis")
+        expect(ports()).toBe(before)
+      }),
+    20_000
+  )
+
+  it.live(
+    "an ArrayBuffer in a field declared transferable moves to the thread instead of being copied",
+    () =>
+      withThreads(1, (threads) =>
+        Effect.gen(function* () {
+          const buffer = new Uint8Array([1, 2, 3, 250]).buffer
+          const sum = yield* Threads.run(threads, { _tag: "Sum", buffer })
+          expect(sum.value).toBe(256)
+          expect(buffer.byteLength).toBe(0)
+        })
+      ),
+    20_000
+  )
+
+  it.live(
+    "the same threads serve a WorkerPool (jobs, cancel), a Pipeline stage and a bounded ErrGroup",
+    () =>
+      withThreads(2, (threads) =>
+        Effect.gen(function* () {
+          const run = Threads.run(threads)
+          yield* Effect.scoped(
+            Effect.gen(function* () {
+              const pool = yield* WorkerPool.make({ workers: threads.size, queue: 4, process: run })
+              const jobs = yield* Effect.forEach([1, 2, 3, 4], (n) => WorkerPool.submit(pool, echo(n)))
+              const outputs = yield* Effect.forEach(jobs, WorkerPool.join)
+              expect(outputs.map((o) => o.value)).toEqual([1, 2, 3, 4])
+              // A cancelled job that cannot see the interruption costs its thread, not the pool.
+              const spinning = yield* WorkerPool.submit(pool, { _tag: "Spin", ms: 20_000 })
+              yield* Effect.sleep("50 millis")
+              yield* WorkerPool.cancel(spinning)
+              expect(yield* WorkerPool.run(pool, echo(5))).toMatchObject({ value: 5 })
+              yield* WorkerPool.shutdown(pool)
+            })
+          )
+          const stage = yield* Effect.scoped(
+            Pipeline.from([echo(1), echo(2), echo(3)]).pipe(
+              Effect.flatMap(Pipeline.map(run, { workers: threads.size })),
+              Effect.flatMap(Pipeline.collect)
+            )
+          )
+          expect(stage.map((o) => o.value)).toEqual([1, 2, 3])
+          const fanned = yield* ErrGroup.forEach([4, 5, 6], (n) => run(echo(n)), { limit: threads.size })
+          expect(fanned.map((o) => o.value)).toEqual([4, 5, 6])
+        })
+      ),
+    30_000
+  )
+
+  it.live(
+    "bad options are defects that say what is wanted; an entry that does not exist fails with ThreadSpawnError",
+    () =>
+      Effect.gen(function* () {
+        for (const threads of [0, -1, 1.5, Number.NaN]) {
+          const exit = yield* Effect.exit(Effect.scoped(Threads.make(Job, { threads })).pipe(Effect.provide(platform)))
+          const defect = squashed(exit)
+          expect(defect).toBeInstanceOf(InvalidArgumentError)
+          expect(String(defect)).toContain("a positive integer as threads")
+        }
+        const missing = NodeThreads.layer(new URL("./fixtures/threads/missing.ts", import.meta.url))
+        const failed = yield* Effect.flip(Effect.scoped(Threads.make(Job)).pipe(Effect.provide(missing)))
+        expect(failed).toBeInstanceOf(Threads.ThreadSpawnError)
+        expect(failed.message).toContain("could not start")
+        expect(Option.isSome(Option.fromNullishOr(failed.reason))).toBe(true)
+      }),
+    20_000
+  )
+})
