@@ -571,49 +571,82 @@ export const run: {
 
 const runJob = <I, O, E>(self: ThreadsImpl<I, O, E>, input: I): Effect.Effect<O, E | ThreadCrashedError> =>
   Effect.uninterruptibleMask((restore) =>
-    Effect.gen(function* () {
-      const [encoded, transfers] = yield* Effect.orDie(self.encodeInput(input))
-      const next = yield* restore(Chan.recv(self.idle))
-      if (Option.isNone(next)) return yield* Effect.interrupt
-      const slot = next.value
-      const id = self.nextJob++
-      const done = Deferred.makeUnsafe<FromThread, ThreadCrashedError>()
-      slot.job = id
-      slot.done = done
-      yield* Effect.orDie(slot.worker.send([0, id, encoded], transfers))
-      const exit = yield* Effect.exit(restore(Deferred.await(done)))
-      if (Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)) {
-        // Ask the thread to stop the job; if it does not answer in time (a
-        // synchronous job cannot see the message), terminate the thread:
-        // the fiber reading its replies then starts a replacement.
-        yield* Effect.ignore(slot.worker.send([1, id]))
-        const answered = yield* Effect.timeoutOption(Deferred.await(done), self.grace).pipe(Effect.exit)
-        free(self, slot)
-        if (Exit.isSuccess(answered) && Option.isSome(answered.value)) {
-          yield* Effect.orDie(Chan.trySend(self.idle, slot))
-        } else if (!slot.dead) {
-          yield* self.platform.terminate(slot.id)
-        }
-        return yield* Effect.interrupt
-      }
-      free(self, slot)
-      if (!slot.dead) yield* Effect.orDie(Chan.trySend(self.idle, slot))
-      if (Exit.isFailure(exit)) return yield* exit as Exit.Exit<never, ThreadCrashedError>
-      const [, outcome, value] = exit.value
-      if (outcome === SUCCEEDED) return (yield* Effect.orDie(self.decodeOutput(value))) as O
-      if (outcome === FAILED) return yield* Effect.fail((yield* Effect.orDie(self.decodeError(value))) as E)
-      if (outcome === DIED) {
-        const defect = yield* Effect.orDie(self.decodeDefect(value))
-        return yield* Effect.die(new ThreadDefect({ thread: slot.id, threadsName: self.name, defect }))
-      }
-      return yield* Effect.interrupt
-    })
+    Effect.flatMap(Effect.orDie(self.encodeInput(input)), ([encoded, transfers]) =>
+      Effect.flatMap(takeIdle(self, restore), (slot) => {
+        const id = self.nextJob++
+        const done = Deferred.makeUnsafe<FromThread, ThreadCrashedError>()
+        slot.job = id
+        slot.done = done
+        return Effect.flatMap(
+          Effect.andThen(
+            Effect.orDie(slot.worker.send([0, id, encoded], transfers)),
+            Effect.exit(restore(Deferred.await(done)))
+          ),
+          (exit) =>
+            Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)
+              ? stopJob(self, slot, id, done)
+              : Effect.andThen(giveBack(self, slot), outcomeOf(self, slot, exit))
+        )
+      })
+    )
   )
 
-const free = (_self: ThreadsImpl<any, any, any>, slot: Slot): void => {
+type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
+/** The next idle thread, waiting for one (interruptibly); a thread that ended while idle is passed over. */
+const takeIdle = (self: ThreadsImpl<any, any, any>, restore: Restore): Effect.Effect<Slot> =>
+  Effect.flatMap(restore(Chan.recv(self.idle)), (next) =>
+    Option.isNone(next) ? Effect.interrupt : next.value.dead ? takeIdle(self, restore) : Effect.succeed(next.value)
+  )
+
+/** The thread is free again: back to the idle ones, unless it ended. */
+const giveBack = (self: ThreadsImpl<any, any, any>, slot: Slot): Effect.Effect<void> => {
   slot.job = -1
   slot.done = undefined
+  return slot.dead ? Effect.void : Effect.asVoid(Effect.orDie(Chan.trySend(self.idle, slot)))
 }
+
+/** What the job's reply (or its thread's end) means for its caller. */
+const outcomeOf = <I, O, E>(
+  self: ThreadsImpl<I, O, E>,
+  slot: Slot,
+  exit: Exit.Exit<FromThread, ThreadCrashedError>
+): Effect.Effect<O, E | ThreadCrashedError> => {
+  if (Exit.isFailure(exit)) return exit as Exit.Exit<never, ThreadCrashedError>
+  const [, outcome, value] = exit.value
+  if (outcome === SUCCEEDED) return Effect.orDie(self.decodeOutput(value)) as Effect.Effect<O>
+  if (outcome === FAILED) return Effect.flatMap(Effect.orDie(self.decodeError(value)), (e) => Effect.fail(e as E))
+  if (outcome === DIED) {
+    return Effect.flatMap(Effect.orDie(self.decodeDefect(value)), (defect) =>
+      Effect.die(new ThreadDefect({ thread: slot.id, threadsName: self.name, defect }))
+    )
+  }
+  return Effect.interrupt
+}
+
+/**
+ * The caller of job `id` was interrupted: ask the thread to stop the job,
+ * and if it does not answer within the grace (a synchronous job cannot see
+ * the message), terminate the thread; the fiber reading its replies then
+ * starts a replacement. The thread takes no other job before it answered.
+ */
+const stopJob = (
+  self: ThreadsImpl<any, any, any>,
+  slot: Slot,
+  id: number,
+  done: Deferred.Deferred<FromThread, ThreadCrashedError>
+): Effect.Effect<never> =>
+  Effect.gen(function* () {
+    yield* Effect.ignore(slot.worker.send([1, id]))
+    const answered = yield* Effect.timeoutOption(Deferred.await(done), self.grace).pipe(Effect.exit)
+    if (Exit.isSuccess(answered) && Option.isSome(answered.value)) yield* giveBack(self, slot)
+    else {
+      slot.job = -1
+      slot.done = undefined
+      if (!slot.dead) yield* self.platform.terminate(slot.id)
+    }
+    return yield* Effect.interrupt
+  })
 
 /**
  * How many threads of the set are alive and started now (a replacement

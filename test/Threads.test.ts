@@ -121,6 +121,21 @@ describe("Threads", () => {
   )
 
   it.live(
+    "a thread that dies while idle is passed over: the next job waits for its replacement",
+    () =>
+      withThreads(1, (threads) =>
+        Effect.gen(function* () {
+          const first = yield* Threads.run(threads, { _tag: "ExitAfter", ms: 20 })
+          yield* Effect.sleep("200 millis")
+          const next = yield* Threads.run(threads, echo(1))
+          expect(next.value).toBe(1)
+          expect(next.thread).not.toBe(first.thread)
+        })
+      ),
+    20_000
+  )
+
+  it.live(
     "interrupting a job that yields stops it in its thread, which goes on",
     () =>
       withThreads(1, (threads) =>
