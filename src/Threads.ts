@@ -50,6 +50,7 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Transferable from "effect/workers/Transferable"
 import type * as Worker from "effect/workers/Worker"
@@ -661,3 +662,67 @@ export const alive = <I, O, E>(self: Threads<I, O, E>): Effect.Effect<number> =>
     for (const slot of (self as ThreadsImpl<I, O, E>).slots) if (slot.ready && !slot.dead) n++
     return n
   })
+
+// -----------------------------------------------------------------------------
+// As a service
+// -----------------------------------------------------------------------------
+
+/**
+ * The class a {@link Service} declaration extends: a `Context.Service` key
+ * for a set of threads serving one task, its `layer`, and `run`, which finds
+ * the threads in the context.
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export interface ThreadsService<Self, Id extends string, I, O, E>
+  extends Context.ServiceClass<Self, Id, Threads<I, O, E>> {
+  /**
+   * A layer that starts the threads (see {@link make}); releasing it
+   * terminates them. It needs the platform (`NodeThreads.layer(entry)`).
+   */
+  layer(options?: ThreadsOptions): Layer.Layer<Self, ThreadSpawnError, ThreadPlatform>
+  /** Runs one job on the threads in the context (see {@link run}): a `process` for `WorkerPool.Service`. */
+  run(input: I): Effect.Effect<O, E | ThreadCrashedError, Self>
+}
+
+/**
+ * Declares a set of threads serving `task` as an application service: the
+ * layer decides how many threads, once, at the top of the application, and
+ * every part of it runs jobs through `run`. With `WorkerPool.Service` over
+ * it, the threaded pool is a service too.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Schema } from "effect"
+ * import { Threads, WorkerPool } from "effect-go"
+ *
+ * const Digest = Threads.task("Digest", { input: Schema.String, output: Schema.String })
+ *
+ * class Digesters extends Threads.Service<Digesters>()("app/Digesters", Digest) {}
+ * class DigestPool extends WorkerPool.Service<DigestPool>()("app/DigestPool", { process: Digesters.run }) {}
+ *
+ * declare const platform: Layer.Layer<Threads.ThreadPlatform> // NodeThreads.layer(entry)
+ * const live = DigestPool.layer({ workers: 2, queue: 16 }).pipe(
+ *   Layer.provide(Digesters.layer({ threads: 2 })),
+ *   Layer.provide(platform)
+ * )
+ * const program = DigestPool.run("hello").pipe(Effect.provide(live))
+ * ```
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export const Service =
+  <Self>() =>
+  <const Id extends string, I extends Schema.Top, O extends Schema.Top, E extends Schema.Top>(
+    id: Id,
+    task: Task<I, O, E>
+  ): ThreadsService<Self, Id, I["Type"], O["Type"], E["Type"]> => {
+    const key = Context.Service<Self, Threads<I["Type"], O["Type"], E["Type"]>>()(id)
+    const statics = {
+      layer: (options?: ThreadsOptions) => Layer.effect(key, make(task, { name: id, ...options })),
+      run: (input: I["Type"]) => Effect.flatMap(key, (threads) => runJob(threads as ThreadsImpl<any, any, any>, input))
+    }
+    return Object.assign(key, statics) as unknown as ThreadsService<Self, Id, I["Type"], O["Type"], E["Type"]>
+  }

@@ -13,6 +13,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ErrGroup from "../src/ErrGroup.ts"
 import * as NodeThreads from "../src/NodeThreads.ts"
@@ -241,6 +242,26 @@ describe("Threads", () => {
         })
       ),
     30_000
+  )
+
+  it.live(
+    "as services: a Threads.Service and a WorkerPool.Service over it, decided by their layers",
+    () => {
+      class Workers extends Threads.Service<Workers>()("test/Workers", Job) {}
+      class Pool extends WorkerPool.Service<Pool>()("test/Pool", { process: Workers.run }) {}
+      const live = Pool.layer({ workers: 2, queue: 2 }).pipe(
+        Layer.provideMerge(Workers.layer({ threads: 2 })),
+        Layer.provide(platform)
+      )
+      return Effect.gen(function* () {
+        const outputs = yield* Effect.forEach([1, 2, 3], (n) => Pool.run(echo(n)), { concurrency: 3 })
+        expect(outputs.map((o) => o.value)).toEqual([1, 2, 3])
+        const threads = yield* Workers
+        expect(threads.name).toBe("test/Workers")
+        expect(yield* Threads.alive(threads)).toBe(2)
+      }).pipe(Effect.provide(live))
+    },
+    20_000
   )
 
   it.live(
