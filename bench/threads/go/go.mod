@@ -1,0 +1,3 @@
+module threadsbench
+
+go 1.19
