@@ -18,6 +18,7 @@ import {
   spreadPct
 } from "./harness.ts"
 import type { CrawlerResult } from "./crawler.ts"
+import type { ThreadsResult } from "./threads.ts"
 import type { MemoryResult } from "./memory.ts"
 import type { GoFigures } from "./goref.ts"
 
@@ -225,7 +226,8 @@ export const targets = (
   summaries: ReadonlyArray<RowSummary>,
   memory: ReadonlyArray<MemoryResult>,
   go: GoFigures,
-  crawler?: CrawlerResult | undefined
+  crawler?: CrawlerResult | undefined,
+  threads?: ThreadsResult | undefined
 ): Array<Verdict> => {
   const out: Array<Verdict> = []
   const modes: ReadonlyArray<SchedulerMode> = ["default", "sync"]
@@ -381,6 +383,25 @@ export const targets = (
         "Crawler: effect-go's requests/s ≥ plain Effect's",
         `${crawler.go.requestsPerSecond.median.toFixed(0)} vs ${crawler.effect.requestsPerSecond.median.toFixed(0)} → ${fmtRatio(crawler.throughputRatio)}`,
         crawler.throughputRatio >= 1
+      )
+    )
+  }
+  const oneMs = threads?.sizes.find((size) => size.targetUs === 1000)
+  if (oneMs !== undefined) {
+    const speedup = (name: string) => oneMs.contestants.find((c) => c.name === name)?.speedup.median
+    const best = Math.max(
+      ...oneMs.contestants
+        .filter((c) => c.name.includes("over Threads") || c.name.includes("Threads.run"))
+        .map((c) => c.speedup.median)
+    )
+    const raw = speedup("2 threads: raw worker_threads (floor)")
+    out.push(
+      verdict(
+        "Threads: 2 threads ≥ 1.8× the single-thread pool on 1 ms jobs",
+        `${fmtRatio(best)} (best way over Threads)${raw !== undefined ? `; floor, raw worker_threads: ${fmtRatio(raw)}` : ""}${
+          oneMs.go !== undefined ? `; Go GOMAXPROCS 2 ÷ 1: ${fmtRatio(oneMs.go.p1 / oneMs.go.p2)}` : ""
+        }`,
+        best >= 1.8
       )
     )
   }

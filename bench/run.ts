@@ -6,8 +6,9 @@
  *   --filter REGEX     only the sections whose id matches (row ids: pingpong,
  *                      spsc-cap1, spsc-cap64, spsc-cap1024, mpmc-4x4, select-4,
  *                      mutex-64, waitgroup-100k, bounded-10k-limit100,
- *                      crawler, memory-recv, memory-lock, memory-acquire,
- *                      growth-items, growth-waiters); also BENCH_FILTER
+ *                      crawler, threads, memory-recv, memory-lock,
+ *                      memory-acquire, growth-items, growth-waiters); also
+ *                      BENCH_FILTER
  *   --sched MODE       default | microtask | both (default: both)
  *   --samples N        samples per contestant (default 9, quick 3)
  *   --target-ms N      calibrated duration of one sample (default 50, quick 15)
@@ -49,6 +50,7 @@ import {
   waitersTables
 } from "./report.ts"
 import { writeChart } from "./chart.ts"
+import { type ThreadsResult, threadsMarkdown, threadsRow, threadsText } from "./threads.ts"
 import { type CrawlerResult, crawlerMarkdown, crawlerRow, type PartCost, partCosts, partsMarkdown } from "./crawler.ts"
 import { makeRows } from "./rows.ts"
 import { goReference } from "./goref.ts"
@@ -162,6 +164,17 @@ if (wanted("crawler")) {
 }
 
 // -----------------------------------------------------------------------------
+// Every core: CPU-bound jobs on threads
+// -----------------------------------------------------------------------------
+
+let threads: ThreadsResult | undefined
+if (wanted("threads")) {
+  log(`== [${((performance.now() - started) / 1000).toFixed(0)} s] CPU-bound jobs on threads`)
+  threads = await threadsRow({ quick, log: (line) => log(`   ${line}`) })
+  log(`${threadsText(threads)}\n`)
+}
+
+// -----------------------------------------------------------------------------
 // Memory
 // -----------------------------------------------------------------------------
 
@@ -247,7 +260,7 @@ items = items.filter((s) => s.points.length > 0 || s.error !== undefined)
 finishEnvironment(env)
 const ranRows = rows.filter((r) => wanted(r.id))
 const summaries = ranRows.flatMap((row) => schedulers.map((mode) => summarize(row, results, mode)))
-const verdicts = targets(results, summaries, memoryResults, goRef.figures, crawler)
+const verdicts = targets(results, summaries, memoryResults, goRef.figures, crawler, threads)
 const pending = rows.flatMap((row) =>
   row.contestants.filter((c) => c.skip?.startsWith("pending")).map((c) => `${row.title}: ${c.name} — ${c.skip}`)
 )
@@ -325,6 +338,7 @@ const md = [
           partsMarkdown(crawlerParts)
       )
     : "",
+  threads !== undefined ? section("Every core: threads", threadsMarkdown(threads)) : "",
   memoryResults.length > 0
     ? section(
         "Memory per blocked fiber",

@@ -206,7 +206,7 @@ const inProcessPool = (iterations: number, jobs: number) =>
 
 const threadsPool = (threads: WorkThreads, iterations: number, jobs: number) =>
   Effect.scoped(
-    Effect.flatMap(WorkerPool.make({ workers: threads.size, queue: 16, process: Threads.run(threads) }), (pool) =>
+    Effect.flatMap(WorkerPool.make({ workers: threads.capacity, queue: 16, process: Threads.run(threads) }), (pool) =>
       throughPool(pool, iterations, jobs)
     )
   )
@@ -430,6 +430,7 @@ export const threadsRow = async (options: { quick: boolean; log?: (line: string)
     log(`threads: start-up ${median(startup.one).toFixed(0)} ms (1 thread), ${median(startup.two).toFixed(0)} ms (2)`)
 
     const threads = await run(Threads.make(Work, { threads: 2, name: "bench" }))
+    const pipelined = await run(Threads.make(Work, { threads: 2, jobsPerThread: 2, name: "bench, 2 jobs per thread" }))
     const raw = await RawThreads.start(2)
 
     type Contestant = { name: string; run: (iterations: number, jobs: number) => Promise<unknown> }
@@ -444,6 +445,10 @@ export const threadsRow = async (options: { quick: boolean; log?: (line: string)
     const direct2: Contestant = {
       name: "2 threads: Threads.run, forEach concurrency 2",
       run: (it, jobs) => Effect.runPromise(threadsForEach(threads, it, jobs, 2))
+    }
+    const pipelined2: Contestant = {
+      name: "2 threads, jobsPerThread: 2: WorkerPool over Threads",
+      run: (it, jobs) => Effect.runPromise(threadsPool(pipelined, it, jobs))
     }
     const raw2: Contestant = {
       name: "2 threads: raw worker_threads (floor)",
@@ -473,7 +478,7 @@ export const threadsRow = async (options: { quick: boolean; log?: (line: string)
 
     const sizes: Array<SizeResult> = []
     for (const s of mainSizes) {
-      const contestants = await measure([baseline, pool2, direct2, raw2], s.iterations, s.jobs, rounds)
+      const contestants = await measure([baseline, pool2, direct2, pipelined2, raw2], s.iterations, s.jobs, rounds)
       sizes.push({ ...s, contestants })
       log(
         `threads: ${s.targetUs} µs × ${s.jobs}: ${contestants

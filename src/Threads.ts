@@ -344,6 +344,8 @@ export interface Threads<I, O, E> {
   readonly [ThreadsTypeId]: { readonly _I: (_: I) => void; readonly _O: () => O; readonly _E: () => E }
   /** How many threads run jobs at once. */
   readonly size: number
+  /** How many jobs can be in flight at once (threads × jobs per thread): a pool's `workers`. */
+  readonly capacity: number
   readonly name: string | undefined
 }
 
@@ -356,6 +358,15 @@ export interface Threads<I, O, E> {
 export interface ThreadsOptions {
   /** How many threads: a positive integer (default 1). */
   readonly threads?: number | undefined
+  /**
+   * How many jobs a thread is given at once (default 1). With 2, a thread
+   * has its next job before it finishes the current one, so it does not sit
+   * idle for the round trip between them: about a tenth more throughput for
+   * 1 ms jobs. Its jobs then share its fate: a thread that ends fails both,
+   * and stopping one job that does not answer (see `interruptGrace`)
+   * terminates the thread under the other too.
+   */
+  readonly jobsPerThread?: number | undefined
   /** How long an interrupted job may take to stop before its thread is terminated (default 100 ms). */
   readonly interruptGrace?: Duration.Input | undefined
   /** A name, shown in errors. */
@@ -364,9 +375,8 @@ export interface ThreadsOptions {
 
 /** One thread of a set. */
 class Slot {
-  /** The job running on it, with what its caller waits on. */
-  job: number = -1
-  done: Deferred.Deferred<FromThread, ThreadCrashedError> | undefined = undefined
+  /** The jobs it was given, with what their callers wait on. */
+  readonly jobs = new Map<number, Deferred.Deferred<FromThread, ThreadCrashedError>>()
   /** Started: it has served its first message (the ready handshake). */
   ready = false
   dead = false
@@ -388,6 +398,8 @@ class ThreadsImpl<I, O, E> implements Threads<I, O, E> {
   nextJob = 0
   readonly platform: ThreadPlatform["Service"]
   readonly size: number
+  readonly perThread: number
+  readonly capacity: number
   readonly name: string | undefined
   readonly grace: Duration.Duration
   readonly encodeInput: ReturnType<typeof encoder>
@@ -397,22 +409,28 @@ class ThreadsImpl<I, O, E> implements Threads<I, O, E> {
   constructor(
     platform: ThreadPlatform["Service"],
     size: number,
+    perThread: number,
     name: string | undefined,
     grace: Duration.Duration,
     task: Task<any, any, any>
   ) {
     this.platform = platform
     this.size = size
+    this.perThread = perThread
+    this.capacity = size * perThread
     this.name = name
     this.grace = grace
     this.encodeInput = encoder(task.input)
     this.decodeOutput = decoder(task.output)
     this.decodeError = decoder(task.error)
     this.decodeDefect = decoder(defectSchema)
-    this.idle = Chan.makeUnsafe<Slot>(size, { name: name === undefined ? "idle threads" : `${name}: idle threads` })
+    // A thread is in it once per job it can take more.
+    this.idle = Chan.makeUnsafe<Slot>(this.capacity, {
+      name: name === undefined ? "idle threads" : `${name}: idle threads`
+    })
   }
   toJSON() {
-    return { _id: "Threads", name: this.name, size: this.size, alive: this.slots.size }
+    return { _id: "Threads", name: this.name, size: this.size, capacity: this.capacity, alive: this.slots.size }
   }
 }
 
@@ -452,6 +470,10 @@ export const make = <I extends Schema.Top, O extends Schema.Top, E extends Schem
   Effect.gen(function* () {
     const size = options?.threads ?? 1
     if (badSize(size)) return yield* Effect.die(invalidArgument("Threads.make", "a positive integer as threads", size))
+    const perThread = options?.jobsPerThread ?? 1
+    if (badSize(perThread)) {
+      return yield* Effect.die(invalidArgument("Threads.make", "a positive integer as jobsPerThread", perThread))
+    }
     const grace = Duration.fromInput(options?.interruptGrace ?? 100)
     if (Option.isNone(grace)) {
       return yield* Effect.die(invalidArgument("Threads.make", "a duration as interruptGrace", options?.interruptGrace))
@@ -462,7 +484,14 @@ export const make = <I extends Schema.Top, O extends Schema.Top, E extends Schem
     // thread was terminated: closing a fiber's Worker first would ask the
     // thread to stop and wait for it (seconds, for one busy in a job).
     const scope = yield* Scope.fork(outer)
-    const self = new ThreadsImpl<I["Type"], O["Type"], E["Type"]>(platform, size, options?.name, grace.value, task)
+    const self = new ThreadsImpl<I["Type"], O["Type"], E["Type"]>(
+      platform,
+      size,
+      perThread,
+      options?.name,
+      grace.value,
+      task
+    )
     // Closing the scope ends every thread at once, busy or not.
     yield* Scope.addFinalizer(
       outer,
@@ -474,11 +503,22 @@ export const make = <I extends Schema.Top, O extends Schema.Top, E extends Schem
         })
       })
     )
-    for (let i = 0; i < size; i++) {
-      const slot = yield* start(self, platform, scope)
-      yield* Effect.orDie(Chan.trySend(self.idle, slot))
-    }
+    // Started together: a thread's start is mostly module loading.
+    yield* Effect.forEach(
+      Array.from({ length: size }),
+      () => Effect.flatMap(start(self, platform, scope), (slot) => addIdle(self, slot)),
+      {
+        concurrency: "unbounded",
+        discard: true
+      }
+    )
     return self
+  })
+
+/** A started thread joins the idle ones, once per job it can take. */
+const addIdle = (self: ThreadsImpl<any, any, any>, slot: Slot): Effect.Effect<void> =>
+  Effect.sync(() => {
+    for (let i = 0; i < self.perThread; i++) Effect.runSync(Effect.orDie(Chan.trySend(self.idle, slot)))
   })
 
 /** What ended a thread, in a line: the platform's error and what it says of its cause. */
@@ -507,7 +547,8 @@ const start = (
     const ready = Deferred.makeUnsafe<void, ThreadSpawnError>()
     const onReply = (message: FromThread) =>
       Effect.sync(() => {
-        if (message[0] === slot.job && slot.done !== undefined) Deferred.doneUnsafe(slot.done, Exit.succeed(message))
+        const done = slot.jobs.get(message[0])
+        if (done !== undefined) Deferred.doneUnsafe(done, Exit.succeed(message))
       })
     const ended = (cause: Cause.Cause<unknown>) =>
       Effect.suspend(() => {
@@ -518,17 +559,11 @@ const start = (
           Deferred.doneUnsafe(ready, Exit.fail(spawnError(reason)))
           return Effect.void
         }
-        if (slot.done !== undefined) {
-          Deferred.doneUnsafe(
-            slot.done,
-            Exit.fail(new ThreadCrashedError({ thread: id, threadsName: self.name, reason }))
-          )
-        }
+        const crashed = Exit.fail(new ThreadCrashedError({ thread: id, threadsName: self.name, reason }))
+        for (const done of slot.jobs.values()) Deferred.doneUnsafe(done, crashed)
         if (self.closed) return Effect.void
         // A replacement takes its place; one that cannot start leaves the set smaller.
-        return Effect.ignore(
-          Effect.flatMap(start(self, platform, scope), (fresh) => Effect.orDie(Chan.trySend(self.idle, fresh)))
-        )
+        return Effect.ignore(Effect.flatMap(start(self, platform, scope), (fresh) => addIdle(self, fresh)))
       })
     yield* worker
       .run(onReply, { onSpawn: Deferred.succeed(ready, undefined) })
@@ -576,8 +611,7 @@ const runJob = <I, O, E>(self: ThreadsImpl<I, O, E>, input: I): Effect.Effect<O,
       Effect.flatMap(takeIdle(self, restore), (slot) => {
         const id = self.nextJob++
         const done = Deferred.makeUnsafe<FromThread, ThreadCrashedError>()
-        slot.job = id
-        slot.done = done
+        slot.jobs.set(id, done)
         return Effect.flatMap(
           Effect.andThen(
             Effect.orDie(slot.worker.send([0, id, encoded], transfers)),
@@ -586,7 +620,7 @@ const runJob = <I, O, E>(self: ThreadsImpl<I, O, E>, input: I): Effect.Effect<O,
           (exit) =>
             Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)
               ? stopJob(self, slot, id, done)
-              : Effect.andThen(giveBack(self, slot), outcomeOf(self, slot, exit))
+              : Effect.andThen(giveBack(self, slot, id), outcomeOf(self, slot, exit))
         )
       })
     )
@@ -600,10 +634,9 @@ const takeIdle = (self: ThreadsImpl<any, any, any>, restore: Restore): Effect.Ef
     Option.isNone(next) ? Effect.interrupt : next.value.dead ? takeIdle(self, restore) : Effect.succeed(next.value)
   )
 
-/** The thread is free again: back to the idle ones, unless it ended. */
-const giveBack = (self: ThreadsImpl<any, any, any>, slot: Slot): Effect.Effect<void> => {
-  slot.job = -1
-  slot.done = undefined
+/** Job `id` is over: its place on the thread goes back to the idle ones, unless the thread ended. */
+const giveBack = (self: ThreadsImpl<any, any, any>, slot: Slot, id: number): Effect.Effect<void> => {
+  slot.jobs.delete(id)
   return slot.dead ? Effect.void : Effect.asVoid(Effect.orDie(Chan.trySend(self.idle, slot)))
 }
 
@@ -640,10 +673,9 @@ const stopJob = (
   Effect.gen(function* () {
     yield* Effect.ignore(slot.worker.send([1, id]))
     const answered = yield* Effect.timeoutOption(Deferred.await(done), self.grace).pipe(Effect.exit)
-    if (Exit.isSuccess(answered) && Option.isSome(answered.value)) yield* giveBack(self, slot)
+    if (Exit.isSuccess(answered) && Option.isSome(answered.value)) yield* giveBack(self, slot, id)
     else {
-      slot.job = -1
-      slot.done = undefined
+      slot.jobs.delete(id)
       if (!slot.dead) yield* self.platform.terminate(slot.id)
     }
     return yield* Effect.interrupt

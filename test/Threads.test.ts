@@ -245,6 +245,34 @@ describe("Threads", () => {
   )
 
   it.live(
+    "with jobsPerThread 2 a thread is given its next job while it runs one; a thread that ends fails both",
+    () =>
+      withThreads(
+        1,
+        (threads) =>
+          Effect.gen(function* () {
+            expect(threads.capacity).toBe(2)
+            const [a, b] = yield* Effect.all([Threads.run(threads, spin(100)), Threads.run(threads, spin(100))], {
+              concurrency: 2
+            })
+            expect(a.thread).toBe(b.thread)
+            const exits = yield* Effect.all(
+              [
+                Effect.exit(Threads.run(threads, { _tag: "Sliced", ms: 500 })),
+                Effect.exit(Threads.run(threads, { _tag: "Exit", code: 5 }))
+              ],
+              { concurrency: 2 }
+            )
+            for (const exit of exits) expect(squashed(exit)).toBeInstanceOf(Threads.ThreadCrashedError)
+            yield* untilAlive(threads, 1)
+            expect((yield* Threads.run(threads, echo(1))).value).toBe(1)
+          }),
+        { jobsPerThread: 2 }
+      ),
+    20_000
+  )
+
+  it.live(
     "as services: a Threads.Service and a WorkerPool.Service over it, decided by their layers",
     () => {
       class Workers extends Threads.Service<Workers>()("test/Workers", Job) {}
@@ -273,6 +301,12 @@ describe("Threads", () => {
           const defect = squashed(exit)
           expect(defect).toBeInstanceOf(InvalidArgumentError)
           expect(String(defect)).toContain("a positive integer as threads")
+          const perThread = squashed(
+            yield* Effect.exit(
+              Effect.scoped(Threads.make(Job, { jobsPerThread: threads })).pipe(Effect.provide(platform))
+            )
+          )
+          expect(String(perThread)).toContain("a positive integer as jobsPerThread")
         }
         const missing = NodeThreads.layer(new URL("./fixtures/threads/missing.ts", import.meta.url))
         const failed = yield* Effect.flip(Effect.scoped(Threads.make(Job)).pipe(Effect.provide(missing)))
