@@ -111,7 +111,7 @@ import {
 } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import { forkTask, taskForked } from "./internal/start.ts"
+import { startTask } from "./internal/start.ts"
 import { activeLayers, nowOn, recordsFor, setTelemetry, taskAttributes, taskOutcome } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
@@ -448,8 +448,9 @@ const taskDone = (g: ErrGroupImpl, task: Task, exit: Exit.Exit<unknown, unknown>
 }
 
 /**
- * Forks a task that already holds a slot, and returns its fiber. Must run
- * uninterruptibly.
+ * Starts a task that already holds a slot, and returns its fiber. Call it
+ * from a step of the forking fiber (it starts the task in that step, see
+ * `startTask`), in an uninterruptible region.
  *
  * The task fiber registers itself in its first step: it watches its own end
  * (which releases the slot), then starts the task unless the group was
@@ -458,38 +459,35 @@ const taskDone = (g: ErrGroupImpl, task: Task, exit: Exit.Exit<unknown, unknown>
  * for every slot to be released (see {@link make}), waits for it too. (One
  * finalizer for the group rather than one per fiber as `forkIn` adds.)
  */
-const fork = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<Fiber.Fiber<A, E>, never, R> =>
-  Effect.map(
-    forkTask(
-      Effect.withFiber((fiber) => {
-        const task = new Task(fiber)
-        // Under telemetry, the task's outcome and run time are recorded, and it runs in a span of its own.
-        const traced = activeLayers !== 0 && recordsFor(fiber, g)
-        if (traced) {
-          const started = nowOn(fiber)
-          fiber.addObserver((exit) => {
-            taskOutcome("ErrGroup", g.name, exit, nowOn(fiber) - started, fiber, g)
-            taskDone(g, task, exit)
-          })
-        } else fiber.addObserver((exit) => taskDone(g, task, exit))
-        if (g.cancelled) return Effect.interrupt
-        // Appended: a cancel interrupts the tasks in the order they started.
-        task.prev = g.runningTail
-        if (g.runningTail !== undefined) g.runningTail.next = task
-        else g.running = task
-        g.runningTail = task
-        return traced
-          ? Effect.withSpan(effect, "ErrGroup.task", { attributes: taskAttributes("ErrGroup", g.name) })
-          : effect
-      })
-    ),
-    forked
-  )
-
-const forked = <F>(fiber: F): F => {
-  taskForked()
-  return fiber
+const fork = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<Fiber.Fiber<A, E>, never, R> => {
+  const task = taskOf(g, effect)
+  const started = startTask(task)
+  return started !== undefined ? Exit.succeed(started) : Effect.forkDetach(task)
 }
+
+/** A task's fiber: it registers itself in its first step (see {@link fork}). */
+const taskOf = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.withFiber((fiber) => {
+    const task = new Task(fiber)
+    // Under telemetry, the task's outcome and run time are recorded, and it runs in a span of its own.
+    const traced = activeLayers !== 0 && recordsFor(fiber, g)
+    if (traced) {
+      const started = nowOn(fiber)
+      fiber.addObserver((exit) => {
+        taskOutcome("ErrGroup", g.name, exit, nowOn(fiber) - started, fiber, g)
+        taskDone(g, task, exit)
+      })
+    } else fiber.addObserver((exit) => taskDone(g, task, exit))
+    if (g.cancelled) return Effect.interrupt
+    // Appended: a cancel interrupts the tasks in the order they started.
+    task.prev = g.runningTail
+    if (g.runningTail !== undefined) g.runningTail.next = task
+    else g.running = task
+    g.runningTail = task
+    return traced
+      ? Effect.withSpan(effect, "ErrGroup.task", { attributes: taskAttributes("ErrGroup", g.name) })
+      : effect
+  })
 
 /**
  * What `go` returns for a task it drops (the group was cancelled, or its

@@ -105,7 +105,7 @@ import {
 import { badTelemetryOption, invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import { forkTask, taskForked } from "./internal/start.ts"
+import { startTask } from "./internal/start.ts"
 import { activeLayers, nowOn, recordsFor, setTelemetry, taskOutcome } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
@@ -704,7 +704,7 @@ const goImpl = <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effe
     // finalizer for all tasks, cheaper than one each as `forkIn` adds; an
     // intrusive list, cheaper than a Set of 100k fibers). The task is
     // enlisted — put in the list and watched until it ends — by whichever
-    // comes first: its own first step (it starts at once, see `forkTask`,
+    // comes first: its own first step (it starts at once, see `startTask`,
     // and may end before the fork returns) or the step after the fork (a
     // start deferred past a deep nesting). Watching it from its first step
     // also means its observer runs while its context is still there (a
@@ -712,21 +712,18 @@ const goImpl = <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effe
     // that finds the scope closed at its first step does not run. The child
     // is interruptible, whatever this region is.
     const task = new Task()
-    return Effect.map(
-      forkTask(
-        Effect.withFiber((fiber) => {
-          enlist(wg, task, fiber)
-          return wg.closed ? Effect.interrupt : effect
-        })
-      ),
-      (fiber) => {
-        taskForked()
-        enlist(wg, task, fiber)
-        // Closed before the task took its first step: it stops at once.
-        if (wg.closed) fiber.interruptUnsafe()
-        return fiber
-      }
-    )
+    const child = Effect.withFiber((fiber) => {
+      enlist(wg, task, fiber)
+      return wg.closed ? Effect.interrupt : effect
+    })
+    const started = startTask(child)
+    if (started !== undefined) return Exit.succeed(started as Fiber.Fiber<A>)
+    return Effect.map(Effect.forkDetach(child), (fiber) => {
+      enlist(wg, task, fiber)
+      // Closed before the task took its first step: it stops at once.
+      if (wg.closed) fiber.interruptUnsafe()
+      return fiber
+    })
   })
 
 /**

@@ -16,27 +16,31 @@
  *
  * @internal
  */
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 
 /** How many starts may nest on one stack. */
 export const MAX_START_DEPTH = 32
 
 let depth = 0
 
-const IMMEDIATELY = { startImmediately: true } as const
-
 /**
- * Forks `effect` detached (the group's scope owns it), to start at once
- * unless starts are nested too deeply. Call it in the step that forks (a
- * mask's callback), and call {@link taskForked} in the step after the fork
- * (a `map` of the returned effect), in an uninterruptible region: the count
- * of nested starts is taken in one and given back in the other.
+ * Starts `effect` as a detached fiber (the group's scope owns it) in this
+ * step, on this stack, in the current fiber's context (its services and
+ * references: what `Effect.forkDetach` gives a child); returns its fiber,
+ * which may have ended already. Past {@link MAX_START_DEPTH} nested starts
+ * it returns undefined: the caller forks the task to start at the next
+ * turn instead (`Effect.forkDetach`). Call it from a step of the forking
+ * fiber (a mask's callback, a continuation), in an uninterruptible region.
  */
-export const forkTask = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<Fiber.Fiber<A, E>, never, R> =>
-  depth++ < MAX_START_DEPTH ? Effect.forkDetach(effect, IMMEDIATELY) : Effect.forkDetach(effect)
-
-/** The fork made by {@link forkTask} has returned. */
-export const taskForked = (): void => {
-  depth--
+export const startTask = <A, E, R>(effect: Effect.Effect<A, E, R>): Fiber.Fiber<A, E> | undefined => {
+  if (depth >= MAX_START_DEPTH) return undefined
+  const parent = Fiber.getCurrent()!
+  depth++
+  try {
+    return Effect.runForkWith(parent.context as Context.Context<R>)(effect)
+  } finally {
+    depth--
+  }
 }
