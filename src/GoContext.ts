@@ -1584,28 +1584,37 @@ const runUnder = <A, E2, R, E extends ContextError>(
     const inner = Effect.provideService(effect, CurrentGoContext, ctx)
     if (node === undefined) return inner
     if (node.cancelled !== undefined) return Exit.fail(errorOf(node.cancelled) as E)
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(Effect.forkChild(Effect.interruptible(inner), { startImmediately: true }), (fiber) => {
-        const finished = fiber.pollUnsafe()
-        if (finished !== undefined) return finished
-        const hook = new RunHook(fiber, parent.id)
-        link(node, hook)
-        return Effect.flatMap(
-          Effect.onInterrupt(restore(Fiber.await(fiber)), () =>
-            Effect.andThen(
-              Effect.sync(() => unlink(hook)),
-              Fiber.interrupt(fiber)
-            )
-          ),
-          (exit): Effect.Effect<A, E | E2> => {
+    // The effect runs in a fiber of its own, which the context's cancel can
+    // interrupt without interrupting the caller. It starts in this step (in
+    // the caller's context); the caller then waits for it, and if the caller
+    // is interrupted at any point of that wait (entering it included), it
+    // interrupts the effect's fiber and waits for it to end.
+    return Effect.uninterruptibleMask((restore) => {
+      const fiber = Effect.runForkWith(parent.context as Context.Context<R>)(inner)
+      const finished = fiber.pollUnsafe()
+      if (finished !== undefined) return finished
+      const hook = new RunHook(fiber, parent.id)
+      link(node, hook)
+      return Effect.onInterrupt(
+        restore(
+          Effect.callback<A, E | E2>((resume) => {
+            fiber.addObserver((exit) => {
+              unlink(hook)
+              resume(
+                hook.fired && Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
+                  ? Exit.fail(errorOf(node.cancelled!) as E)
+                  : exit
+              )
+            })
+          })
+        ),
+        () =>
+          Effect.suspend(() => {
             unlink(hook)
-            return hook.fired && Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
-              ? Exit.fail(errorOf(node.cancelled!) as E)
-              : exit
-          }
-        )
-      })
-    )
+            return Fiber.interrupt(fiber)
+          })
+      )
+    })
   })
 
 /**
