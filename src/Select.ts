@@ -459,8 +459,10 @@ export const select = <const Cases extends ReadonlyArray<Case<any, any, any>>>(
       // be interrupted; else commit at registration and resume later.
       if (!handsOver(fiber)) return park(plan, fiber)
       const c = impls[ready] as RecvCase | SendCase
-      const done = perform(c, fiber)
       if (activeLayers !== 0) event("selects", "Select", undefined, "ready", fiber)
+      // A receive hands its value straight to the handler (no Exit around it).
+      if (c._tag === "Recv") return runHandler(c, recvNow(c.chan, fiber))
+      const done = perform(c, fiber)
       return done._tag === "Failure" ? done : runHandler(c, done.value)
     }
     if (otherwiseIndex >= 0) {
