@@ -15,6 +15,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Scheduler from "effect/Scheduler"
 import * as ErrGroup from "../src/ErrGroup.ts"
 import * as NodeThreads from "../src/NodeThreads.ts"
 import * as Pipeline from "../src/Pipeline.ts"
@@ -22,6 +23,7 @@ import * as Threads from "../src/Threads.ts"
 import * as WorkerPool from "../src/WorkerPool.ts"
 import { InvalidArgumentError } from "../src/internal/copied.ts"
 import { Job, JobRefused } from "./fixtures/threads/task.ts"
+import { budgets, loop } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 
 const entry = new URL("./fixtures/threads/worker.ts", import.meta.url)
@@ -292,6 +294,45 @@ describe("Threads", () => {
       }).pipe(Effect.provide(live))
     },
     20_000
+  )
+
+  it.live(
+    "under every op budget, jobs interrupted at any point leave every thread and every place on it free",
+    () =>
+      withThreads(
+        2,
+        (threads) =>
+          Effect.gen(function* () {
+            for (const budget of budgets) {
+              yield* Effect.gen(function* () {
+                // Jobs that yield in their thread, interrupted 0..5 steps after they start.
+                const jobs = yield* Effect.forEach([0, 1, 2, 3, 4, 5], (i) =>
+                  Effect.forkChild(Threads.run(threads, { _tag: "Sliced", ms: 5 + i }))
+                )
+                for (let i = 0; i < jobs.length; i++) {
+                  yield* loop(i, Effect.yieldNow)
+                  yield* Fiber.interrupt(jobs[i]!)
+                }
+                // Every place is free again: as many jobs as the set holds run at once.
+                const outputs = yield* Effect.all(
+                  Array.from({ length: threads.capacity }, (_, i) => Threads.run(threads, echo(i))),
+                  { concurrency: "unbounded" }
+                )
+                expect(outputs.map((o) => o.value)).toEqual(Array.from({ length: threads.capacity }, (_, i) => i))
+              }).pipe(
+                Effect.provideService(Scheduler.MaxOpsBeforeYield, budget),
+                Effect.timeoutOrElse({
+                  duration: "10 seconds",
+                  orElse: () => Effect.die(`hung with MaxOpsBeforeYield=${budget}`)
+                })
+              )
+            }
+            // No thread was terminated: the jobs stopped in their threads.
+            expect(yield* Threads.alive(threads)).toBe(2)
+          }),
+        { interruptGrace: "1 second" }
+      ),
+    60_000
   )
 
   it.live(
