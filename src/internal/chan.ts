@@ -401,9 +401,17 @@ export const sendNow = <A>(
   return undefined
 }
 
-/** Receives without blocking; the caller checked {@link canRecv}. */
-export const recvNow = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>): Option.Option<A> => {
-  if (ch.returned !== undefined) return Option.some(takeReturned(ch))
+/** What {@link takeOne} returns when no value can be received now. */
+const NOTHING: unique symbol = Symbol("effect-go/Chan/nothing")
+
+/**
+ * Takes the next value that can be received now, or {@link NOTHING}: a
+ * value given back first, then the buffer's oldest (the slot it frees is
+ * refilled from the next parked sender), then a parked sender's value. A
+ * sender whose value it takes is completed.
+ */
+const takeOne = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>): A | typeof NOTHING => {
+  if (ch.returned !== undefined) return takeReturned(ch)
   const buffer = ch.buffer
   if (buffer !== undefined && buffer.length > 0) {
     const value = buffer.shift()
@@ -412,14 +420,18 @@ export const recvNow = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>
       buffer.push(sender.value)
       completeSender(sender, Exit.void, fiber)
     }
-    return Option.some(value)
+    return value
   }
   const sender = ch.sendq.shift()
-  if (sender !== undefined) {
-    completeSender(sender, Exit.void, fiber)
-    return Option.some(sender.value)
-  }
-  return Option.none()
+  if (sender === undefined) return NOTHING
+  completeSender(sender, Exit.void, fiber)
+  return sender.value
+}
+
+/** Receives without blocking; the caller checked {@link canRecv}. */
+export const recvNow = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>): Option.Option<A> => {
+  const value = takeOne(ch, fiber)
+  return value === NOTHING ? Option.none() : Option.some(value)
 }
 
 /**
@@ -545,29 +557,14 @@ const makeRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
 }
 
 /**
- * Adds to `out` every value that can be received now, oldest first, until
- * it holds `max`: values given back, then the buffer (each slot it frees
- * refilled from the next parked sender, as a receive does), then parked
- * senders. Each sender whose value it takes is completed.
+ * Adds to `out` every value that can be received now, oldest first (see
+ * {@link takeOne}), until it holds `max`.
  */
 const recvReady = <A>(ch: ChanImpl<A>, max: number, fiber: Fiber.Fiber<unknown, unknown>, out: Array<A>): Array<A> => {
-  while (out.length < max && ch.returned !== undefined) out.push(takeReturned(ch))
-  const buffer = ch.buffer
-  if (buffer !== undefined) {
-    while (out.length < max && buffer.length > 0) {
-      out.push(buffer.shift())
-      const sender = ch.sendq.shift()
-      if (sender !== undefined) {
-        buffer.push(sender.value)
-        completeSender(sender, Exit.void, fiber)
-      }
-    }
-  }
   while (out.length < max) {
-    const sender = ch.sendq.shift()
-    if (sender === undefined) break
-    completeSender(sender, Exit.void, fiber)
-    out.push(sender.value)
+    const value = takeOne(ch, fiber)
+    if (value === NOTHING) break
+    out.push(value)
   }
   return out
 }
