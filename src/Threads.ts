@@ -134,6 +134,10 @@ export type Failure<T> = T extends Task<any, any, infer E> ? E["Type"] : never
 // Errors
 // -----------------------------------------------------------------------------
 
+/** "thread 3", or "thread 3 of \"digests\"" for a named set. */
+const threadLabel = (thread: number, threadsName: string | undefined): string =>
+  threadsName === undefined ? `thread ${thread}` : `thread ${thread} of ${JSON.stringify(threadsName)}`
+
 /**
  * The thread running a job exited or crashed under it (it called
  * `process.exit`, ran out of memory, was terminated): the job's outcome is
@@ -151,8 +155,7 @@ export class ThreadCrashedError extends Data.TaggedError("ThreadCrashedError")<{
   readonly reason: string
 }> {
   override get message(): string {
-    const set = this.threadsName === undefined ? "" : ` of ${JSON.stringify(this.threadsName)}`
-    return `thread ${this.thread}${set} ended under its job: ${this.reason}`
+    return `${threadLabel(this.thread, this.threadsName)} ended under its job: ${this.reason}`
   }
 }
 
@@ -171,9 +174,8 @@ export class ThreadDefect extends Data.TaggedError("ThreadDefect")<{
   readonly defect: unknown
 }> {
   override get message(): string {
-    const set = this.threadsName === undefined ? "" : ` of ${JSON.stringify(this.threadsName)}`
     const what = this.defect instanceof Error ? `${this.defect.name}: ${this.defect.message}` : String(this.defect)
-    return `a job died in thread ${this.thread}${set}: ${what}`
+    return `a job died in ${threadLabel(this.thread, this.threadsName)}: ${what}`
   }
 }
 
@@ -190,8 +192,7 @@ export class ThreadSpawnError extends Data.TaggedError("ThreadSpawnError")<{
   readonly reason: string
 }> {
   override get message(): string {
-    const set = this.threadsName === undefined ? "" : ` of ${JSON.stringify(this.threadsName)}`
-    return `thread ${this.thread}${set} could not start: ${this.reason}`
+    return `${threadLabel(this.thread, this.threadsName)} could not start: ${this.reason}`
   }
 }
 
@@ -517,9 +518,9 @@ export const make = <I extends Schema.Top, O extends Schema.Top, E extends Schem
 
 /** A started thread joins the idle ones, once per job it can take. */
 const addIdle = (self: ThreadsImpl<any, any, any>, slot: Slot): Effect.Effect<void> =>
-  Effect.sync(() => {
-    for (let i = 0; i < self.perThread; i++) Effect.runSync(Effect.orDie(Chan.trySend(self.idle, slot)))
-  })
+  Effect.orDie(
+    Effect.forEach(Array.from({ length: self.perThread }), () => Chan.trySend(self.idle, slot), { discard: true })
+  )
 
 /** What ended a thread, in a line: the platform's error and what it says of its cause. */
 const describeEnd = (cause: Cause.Cause<unknown>): string => {
@@ -599,7 +600,7 @@ const start = (
 export const run: {
   <I, O, E>(self: Threads<I, O, E>): (input: I) => Effect.Effect<O, E | ThreadCrashedError>
   <I, O, E>(self: Threads<I, O, E>, input: I): Effect.Effect<O, E | ThreadCrashedError>
-} = function (this: unknown, self: Threads<any, any, any>, input?: unknown) {
+} = function (self: Threads<any, any, any>, input?: unknown) {
   // biome-ignore lint/complexity/noArguments: run(threads) alone is the data-last form
   if (arguments.length === 1) return (input: unknown) => runJob(self as ThreadsImpl<any, any, any>, input)
   return runJob(self as ThreadsImpl<any, any, any>, input)

@@ -36,6 +36,7 @@ const withThreads = <A, E>(
   options?: Threads.ThreadsOptions
 ) => Effect.scoped(Effect.flatMap(Threads.make(Job, { threads, ...options }), f)).pipe(Effect.provide(platform))
 
+const any = (u: unknown): any => u
 const echo = (n: number) => ({ _tag: "Echo", n }) as const
 const spin = (ms: number) => ({ _tag: "Spin", ms }) as const
 
@@ -351,6 +352,21 @@ describe("Threads", () => {
           )
           expect(String(perThread)).toContain("a positive integer as jobsPerThread")
         }
+        const grace = squashed(
+          yield* Effect.exit(
+            Effect.scoped(Threads.make(Job, { interruptGrace: any("soon") })).pipe(Effect.provide(platform))
+          )
+        )
+        expect(grace).toBeInstanceOf(InvalidArgumentError)
+        expect(String(grace)).toContain("a duration as interruptGrace")
+        // An input its Schema cannot encode is a defect at the call, and takes no thread.
+        yield* withThreads(1, (threads) =>
+          Effect.gen(function* () {
+            const bad = squashed(yield* Effect.exit(Threads.run(threads, any({ _tag: "Echo", n: "one" }))))
+            expect(bad).toMatchObject({ _tag: "SchemaError" })
+            expect((yield* Threads.run(threads, echo(2))).value).toBe(2)
+          })
+        )
         const missing = NodeThreads.layer(new URL("./fixtures/threads/missing.ts", import.meta.url))
         const failed = yield* Effect.flip(Effect.scoped(Threads.make(Job)).pipe(Effect.provide(missing)))
         expect(failed).toBeInstanceOf(Threads.ThreadSpawnError)
