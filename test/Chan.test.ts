@@ -29,6 +29,14 @@ const drainAll = <A>(ch: Chan.RecvChan<A>) =>
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 
+/** 4 producers sending 0..n-1 between them (a quarter each, in order), then a close. */
+const fourProducers = (ch: Chan.Chan<number>, n: number) =>
+  Effect.forEach(
+    range(4),
+    (p) => Effect.forEach(range(n / 4), (i) => Chan.send(ch, p * (n / 4) + i), { discard: true }),
+    { concurrency: "unbounded", discard: true }
+  ).pipe(Effect.andThen(Chan.close(ch)))
+
 describe("Chan", () => {
   describe("make", () => {
     it.effect("a negative, fractional, infinite or NaN capacity is a defect at the call, never a typed error", () =>
@@ -189,13 +197,7 @@ describe("Chan", () => {
         for (const capacity of [0, 1, 64]) {
           const ch = yield* Chan.make<number>(capacity)
           const n = 4000
-          yield* Effect.forkChild(
-            Effect.forEach(
-              range(4),
-              (p) => Effect.forEach(range(n / 4), (i) => Chan.send(ch, p * (n / 4) + i), { discard: true }),
-              { concurrency: "unbounded", discard: true }
-            ).pipe(Effect.andThen(Chan.close(ch)))
-          )
+          yield* Effect.forkChild(fourProducers(ch, n))
           const parts = yield* Effect.forEach(range(4), () => drainAll(ch), { concurrency: "unbounded" })
           const all = parts.flat().sort((a, b) => a - b)
           expect(all).toEqual(range(n))
@@ -413,13 +415,7 @@ describe("Chan", () => {
         for (const capacity of [0, 1, 64]) {
           const ch = yield* Chan.make<number>(capacity)
           const n = 4000
-          yield* Effect.forkChild(
-            Effect.forEach(
-              range(4),
-              (p) => Effect.forEach(range(n / 4), (i) => Chan.send(ch, p * (n / 4) + i), { discard: true }),
-              { concurrency: "unbounded", discard: true }
-            ).pipe(Effect.andThen(Chan.close(ch)))
-          )
+          yield* Effect.forkChild(fourProducers(ch, n))
           const consumer = Effect.gen(function* () {
             const got: Array<number> = []
             for (;;) {
