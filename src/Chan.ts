@@ -485,7 +485,7 @@ export const recvAll = <A>(self: RecvChan<A>, max?: number): Effect.Effect<Reado
     if (self instanceof ChanImpl) return unlimited(self as ChanImpl<A>)
     return Effect.suspend(() => unlimited(impl(self)))
   }
-  if (typeof max !== "number" || !Number.isInteger(max) || max < 1) {
+  if (!Number.isInteger(max) || max < 1) {
     return Effect.die(invalidArgument("Chan.recvAll", "a whole number ≥ 1, or Infinity, as max", max))
   }
   return self instanceof ChanImpl
