@@ -58,9 +58,11 @@ import { dual } from "effect/Function"
 import type * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import type { Pipeable } from "effect/Pipeable"
+import type * as Types from "effect/Types"
 import { badTelemetryOption, invalidArgument, type InvalidArgumentError, unwrap } from "./internal/copied.ts"
 import { anyone, type Diagnosis } from "./internal/registry.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { RemoteMutex } from "./internal/remote.ts"
 import { event, setTelemetry } from "./internal/telemetry.ts"
 import {
   type BlockedFiber,
@@ -85,8 +87,14 @@ const TypeId = "~effect-go/Mutex" as const
  * @category models
  * @since 0.1.0
  */
-export interface Mutex extends Pipeable, Inspectable.Inspectable {
+export interface Mutex<out E = never> extends Pipeable, Inspectable.Inspectable {
   readonly [TypeId]: typeof TypeId
+  /**
+   * Phantom: the error its operations may fail with. `never` for a Mutex
+   * made here; a Mutex held through Redis (`RedisSync`) fails with
+   * `RedisSyncError`.
+   */
+  readonly "~effect-go/Mutex/Error"?: Types.Covariant<E>
   /** The name given at {@link make}, shown in blocked-fiber dumps. */
   readonly name: string | undefined
 }
@@ -279,7 +287,7 @@ class MutexImpl extends PrimitiveBase implements Mutex {
   }
 }
 
-const impl = (self: Mutex): MutexImpl => unwrap(self, MutexImpl, "Mutex")
+const impl = (self: Mutex<unknown>): MutexImpl => unwrap(self, MutexImpl, "Mutex")
 
 /**
  * Whether `u` is a Mutex (made by {@link make} or {@link makeUnsafe}; a
@@ -297,7 +305,7 @@ const impl = (self: Mutex): MutexImpl => unwrap(self, MutexImpl, "Mutex")
  * @category guards
  * @since 0.1.0
  */
-export const isMutex = (u: unknown): u is Mutex => u instanceof MutexImpl
+export const isMutex = (u: unknown): u is Mutex<unknown> => u instanceof MutexImpl || u instanceof RemoteMutex
 
 /** What is wrong with the options of `op`, if anything: `make` reports it inside its Effect, `makeUnsafe` throws it. */
 const badOptions = (op: string, options: MutexOptions | undefined): InvalidArgumentError | undefined => {
@@ -384,7 +392,10 @@ export const make = (options?: MutexOptions): Effect.Effect<Mutex> =>
  * @category combinators
  * @since 0.1.0
  */
-export const lock = (self: Mutex): Effect.Effect<void> =>
+export const lock = <E>(self: Mutex<E>): Effect.Effect<void, E> =>
+  self instanceof RemoteMutex ? (self.lock as Effect.Effect<void, E>) : lockHere(self)
+
+const lockHere = (self: Mutex<unknown>): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const m = impl(self)
     // Taken here only if it surely reaches the caller (see `handsOver`).
@@ -424,8 +435,10 @@ const acquire = (m: MutexImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Eff
  * @category combinators
  * @since 0.1.0
  */
-export const tryLock = (self: Mutex): Effect.Effect<boolean> =>
-  Effect.sync(() => impl(self).tryLock(undefined, Fiber.getCurrent()!) !== undefined)
+export const tryLock = <E>(self: Mutex<E>): Effect.Effect<boolean, E> =>
+  self instanceof RemoteMutex
+    ? (self.tryLock as Effect.Effect<boolean, E>)
+    : Effect.sync(() => impl(self).tryLock(undefined, Fiber.getCurrent()!) !== undefined)
 
 /**
  * Unlocks; `fiber` (the unlocker, or a waiter) lends its scheduler. Returns
@@ -475,13 +488,15 @@ const misuse = (m: MutexImpl): UnlockOfUnlockedMutexError => new UnlockOfUnlocke
  * @category combinators
  * @since 0.1.0
  */
-export const unlock = (self: Mutex): Effect.Effect<void> =>
-  // One step (a sync's value goes straight to the continuation); the throw
-  // is a defect, as Go's fatal error.
-  Effect.sync(() => {
-    const m = impl(self)
-    if (!unlockUnsafe(m, Fiber.getCurrent()!)) throw misuse(m)
-  })
+export const unlock = <E>(self: Mutex<E>): Effect.Effect<void, E> =>
+  self instanceof RemoteMutex
+    ? (self.unlock as Effect.Effect<void, E>)
+    : // One step (a sync's value goes straight to the continuation); the
+      // throw is a defect, as Go's fatal error.
+      Effect.sync(() => {
+        const m = impl(self)
+        if (!unlockUnsafe(m, Fiber.getCurrent()!)) throw misuse(m)
+      })
 
 /**
  * Runs `effect` while holding the Mutex, and unlocks it however `effect`
@@ -516,7 +531,7 @@ export const withLock: {
    * @category combinators
    * @since 0.1.0
    */
-  (self: Mutex): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <E2>(self: Mutex<E2>): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | E2, R>
   /**
    * Runs `effect` while holding the Mutex, and unlocks it however `effect`
    * ends. Go: `mu.Lock(); defer mu.Unlock()`. The result has `effect`'s own
@@ -536,10 +551,18 @@ export const withLock: {
    * @category combinators
    * @since 0.1.0
    */
-  <A, E, R>(effect: Effect.Effect<A, E, R>, self: Mutex): Effect.Effect<A, E, R>
+  <A, E, R, E2>(effect: Effect.Effect<A, E, R>, self: Mutex<E2>): Effect.Effect<A, E | E2, R>
 } = dual(
   (args) => Effect.isEffect(args[0]),
-  <A, E, R>(effect: Effect.Effect<A, E, R>, self: Mutex): Effect.Effect<A, E, R> =>
+  <A, E, R, E2>(effect: Effect.Effect<A, E, R>, self: Mutex<E2>): Effect.Effect<A, E | E2, R> =>
+    self instanceof RemoteMutex
+      ? Effect.isEffect(effect)
+        ? (self.withLock(effect) as Effect.Effect<A, E | E2, R>)
+        : Effect.die(invalidArgument("Mutex.withLock", "an Effect", effect))
+      : withLockHere(effect, self)
+)
+
+const withLockHere = <A, E, R>(effect: Effect.Effect<A, E, R>, self: Mutex<unknown>): Effect.Effect<A, E, R> =>
     Effect.uninterruptibleMask((restore) => {
       // Called by the mask's own step, on the running fiber.
       const fiber = Fiber.getCurrent()!
@@ -554,7 +577,6 @@ export const withLock: {
       // that passes it on (see `acquire`).
       return Effect.andThen(restore(acquire(m, fiber)), guarded)
     })
-)
 
 /**
  * Whether the Mutex is held right now (a snapshot, for tests and metrics).
@@ -563,7 +585,8 @@ export const withLock: {
  * @category getters
  * @since 0.1.0
  */
-export const isLocked = (self: Mutex): Effect.Effect<boolean> => Effect.sync(() => impl(self).locked)
+export const isLocked = <E>(self: Mutex<E>): Effect.Effect<boolean, E> =>
+  self instanceof RemoteMutex ? (self.isLocked as Effect.Effect<boolean, E>) : Effect.sync(() => impl(self).locked)
 
 /**
  * The fibers blocked in {@link lock}, longest waiting first. A waiter whose
@@ -573,8 +596,8 @@ export const isLocked = (self: Mutex): Effect.Effect<boolean> => Effect.sync(() 
  * @category getters
  * @since 0.1.0
  */
-export const blocked = (self: Mutex): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
-  Effect.sync(() => impl(self).waiters.blocked())
+export const blocked = <E>(self: Mutex<E>): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
+  self instanceof RemoteMutex ? self.blocked : Effect.sync(() => impl(self).waiters.blocked())
 
 // ---------------------------------------------------------------------------
 // Service
@@ -587,7 +610,7 @@ export const blocked = (self: Mutex): Effect.Effect<ReadonlyArray<BlockedFiber>>
  * @category services
  * @since 0.1.0
  */
-export interface MutexService<Self, Id extends string> extends Context.ServiceClass<Self, Id, Mutex> {
+export interface MutexService<Self, Id extends string, E = never> extends Context.ServiceClass<Self, Id, Mutex<E>> {
   /**
    * A layer that creates the Mutex, named after the service key; it cannot
    * fail. Provide it once at the top of the application so that every part
@@ -615,14 +638,14 @@ export interface MutexService<Self, Id extends string> extends Context.ServiceCl
    * @category combinators
    * @since 0.1.0
    */
-  withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | Self>
+  withLock<A, E1, R>(effect: Effect.Effect<A, E1, R>): Effect.Effect<A, E1 | E, R | Self>
   /**
    * {@link lock} on the service's Mutex.
    *
    * @category combinators
    * @since 0.1.0
    */
-  readonly lock: Effect.Effect<void, never, Self>
+  readonly lock: Effect.Effect<void, E, Self>
   /**
    * {@link unlock} on the service's Mutex; unlocking it while unlocked is a
    * defect.
@@ -630,14 +653,29 @@ export interface MutexService<Self, Id extends string> extends Context.ServiceCl
    * @category combinators
    * @since 0.1.0
    */
-  readonly unlock: Effect.Effect<void, never, Self>
+  readonly unlock: Effect.Effect<void, E, Self>
   /**
    * {@link tryLock} on the service's Mutex.
    *
    * @category combinators
    * @since 0.1.0
    */
-  readonly tryLock: Effect.Effect<boolean, never, Self>
+  readonly tryLock: Effect.Effect<boolean, E, Self>
+  /**
+   * {@link isLocked} on the service's Mutex.
+   *
+   * @category getters
+   * @since 0.1.0
+   */
+  readonly isLocked: Effect.Effect<boolean, E, Self>
+  /**
+   * {@link blocked} on the service's Mutex: the fibers of this process
+   * waiting for it.
+   *
+   * @category getters
+   * @since 0.1.0
+   */
+  readonly blocked: Effect.Effect<ReadonlyArray<BlockedFiber>, never, Self>
 }
 
 /**
@@ -664,15 +702,17 @@ export interface MutexService<Self, Id extends string> extends Context.ServiceCl
  * @since 0.1.0
  */
 export const Service =
-  <Self>() =>
-  <const Id extends string>(id: Id): MutexService<Self, Id> => {
-    const key = Context.Service<Self, Mutex>()(id)
-    const statics: Omit<MutexService<Self, Id>, keyof Context.ServiceClass<Self, Id, Mutex>> = {
+  <Self, E = never>() =>
+  <const Id extends string>(id: Id): MutexService<Self, Id, E> => {
+    const key = Context.Service<Self, Mutex<E>>()(id)
+    const statics: Omit<MutexService<Self, Id, E>, keyof Context.ServiceClass<Self, Id, Mutex<E>>> = {
       layer: Layer.effect(key, make({ name: id })),
       withLock: (effect) => Effect.flatMap(key, (mu) => withLock(effect, mu)),
       lock: Effect.flatMap(key, lock),
       unlock: Effect.flatMap(key, unlock),
-      tryLock: Effect.flatMap(key, tryLock)
+      tryLock: Effect.flatMap(key, tryLock),
+      isLocked: Effect.flatMap(key, isLocked),
+      blocked: Effect.flatMap(key, blocked)
     }
     return Object.assign(key, statics)
   }

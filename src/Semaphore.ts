@@ -73,6 +73,7 @@ import type { Pipeable } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import type * as Scope from "effect/Scope"
+import type * as Types from "effect/Types"
 import {
   badTelemetryOption,
   invalidArgument,
@@ -82,6 +83,7 @@ import {
   unwrap
 } from "./internal/copied.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { RemoteSemaphore } from "./internal/remote.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 import { setTelemetry } from "./internal/telemetry.ts"
 import { type BlockedFiber, block, handsOver, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
@@ -98,8 +100,14 @@ const TypeId = "~effect-go/Semaphore" as const
  * @category models
  * @since 0.1.0
  */
-export interface Semaphore extends Pipeable, Inspectable.Inspectable {
+export interface Semaphore<out E = never> extends Pipeable, Inspectable.Inspectable {
   readonly [TypeId]: typeof TypeId
+  /**
+   * Phantom: the error its operations may fail with. `never` for a Semaphore
+   * made here; a Semaphore whose permits live in Redis (`RedisSync`) fails
+   * with `RedisSyncError`.
+   */
+  readonly "~effect-go/Semaphore/Error"?: Types.Covariant<E>
   /** The total number of permits, fixed at {@link make}. */
   readonly size: number
   /** The name given at {@link make}, shown in blocked-fiber dumps. */
@@ -273,7 +281,7 @@ class SemaphoreImpl extends PrimitiveBase implements Semaphore {
   }
 }
 
-const impl = (self: Semaphore): SemaphoreImpl => unwrap(self, SemaphoreImpl, "Semaphore")
+const impl = (self: Semaphore<unknown>): SemaphoreImpl => unwrap(self, SemaphoreImpl, "Semaphore")
 
 const isCount = (n: number): boolean => Number.isSafeInteger(n) && n >= 0
 
@@ -399,7 +407,11 @@ export const make = (size: number, options?: SemaphoreOptions): Effect.Effect<Se
   })
 
 /** The defect a request for `n` permits is, or undefined when it may be served. */
-const check = (s: SemaphoreImpl, op: string, n: number): Exit.Exit<never> | undefined =>
+const check = (
+  s: { readonly size: number; readonly name: string | undefined },
+  op: string,
+  n: number
+): Exit.Exit<never> | undefined =>
   !isCount(n)
     ? Exit.die(new InvalidPermitsError({ op, permits: n }))
     : n > s.size
@@ -478,7 +490,7 @@ export const acquire: {
    * @category combinators
    * @since 0.1.0
    */
-  (n: number): (self: Semaphore) => Effect.Effect<void>
+  (n: number): <E>(self: Semaphore<E>) => Effect.Effect<void, E>
   /**
    * Acquires `n` permits, waiting in FIFO order until they are free (no
    * barging: while others wait, it queues behind them even if it would fit).
@@ -507,11 +519,14 @@ export const acquire: {
    * @category combinators
    * @since 0.1.0
    */
-  (self: Semaphore, n: number): Effect.Effect<void>
+  <E>(self: Semaphore<E>, n: number): Effect.Effect<void, E>
 } = dual(
   2,
-  (self: Semaphore, n: number): Effect.Effect<void> =>
+  <E>(self: Semaphore<E>, n: number): Effect.Effect<void, E> =>
     Effect.suspend(() => {
+      if (self instanceof RemoteSemaphore) {
+        return check(self, "acquire", n) ?? (self.acquire(n) as Effect.Effect<void, E>)
+      }
       const s = impl(self)
       return check(s, "acquire", n) ?? acquireChecked(s, n)
     })
@@ -548,7 +563,7 @@ export const tryAcquire: {
    * @category combinators
    * @since 0.1.0
    */
-  (n: number): (self: Semaphore) => Effect.Effect<boolean>
+  (n: number): <E>(self: Semaphore<E>) => Effect.Effect<boolean, E>
   /**
    * Acquires `n` permits if they are free and nobody waits; says whether it
    * did. Never waits. Go: `sem.TryAcquire(n)`.
@@ -575,11 +590,14 @@ export const tryAcquire: {
    * @category combinators
    * @since 0.1.0
    */
-  (self: Semaphore, n: number): Effect.Effect<boolean>
+  <E>(self: Semaphore<E>, n: number): Effect.Effect<boolean, E>
 } = dual(
   2,
-  (self: Semaphore, n: number): Effect.Effect<boolean> =>
+  <E>(self: Semaphore<E>, n: number): Effect.Effect<boolean, E> =>
     Effect.suspend(() => {
+      if (self instanceof RemoteSemaphore) {
+        return check(self, "tryAcquire", n) ?? (self.tryAcquire(n) as Effect.Effect<boolean, E>)
+      }
       const s = impl(self)
       // A sync passes its value straight to the caller's continuation: no
       // step between taking the permits and the caller seeing `true`.
@@ -626,7 +644,7 @@ export const release: {
    * @category combinators
    * @since 0.1.0
    */
-  (n: number): (self: Semaphore) => Effect.Effect<void>
+  (n: number): <E>(self: Semaphore<E>) => Effect.Effect<void, E>
   /**
    * Releases `n` permits and serves the waiters, in FIFO order, that now fit.
    * Go: `sem.Release(n)`.
@@ -651,12 +669,16 @@ export const release: {
    * @category combinators
    * @since 0.1.0
    */
-  (self: Semaphore, n: number): Effect.Effect<void>
+  <E>(self: Semaphore<E>, n: number): Effect.Effect<void, E>
 } = dual(
   2,
-  (self: Semaphore, n: number): Effect.Effect<void> =>
+  <E>(self: Semaphore<E>, n: number): Effect.Effect<void, E> =>
     shallow(() =>
-      isCount(n) ? releaseUnsafe(impl(self), n) : Exit.die(new InvalidPermitsError({ op: "release", permits: n }))
+      !isCount(n)
+        ? Exit.die(new InvalidPermitsError({ op: "release", permits: n }))
+        : self instanceof RemoteSemaphore
+          ? (self.release(n) as Effect.Effect<void, E>)
+          : releaseUnsafe(impl(self), n)
     )
 )
 
@@ -699,7 +721,7 @@ export const withPermits: {
    * @category combinators
    * @since 0.1.0
    */
-  (self: Semaphore, n: number): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <E2>(self: Semaphore<E2>, n: number): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | E2, R>
   /**
    * Runs `effect` while holding `n` permits of `self`, and releases them
    * however `effect` ends. Go: `sem.Acquire(ctx, n); defer sem.Release(n)`.
@@ -723,11 +745,17 @@ export const withPermits: {
    * @category combinators
    * @since 0.1.0
    */
-  <A, E, R>(effect: Effect.Effect<A, E, R>, self: Semaphore, n: number): Effect.Effect<A, E, R>
+  <A, E, R, E2>(effect: Effect.Effect<A, E, R>, self: Semaphore<E2>, n: number): Effect.Effect<A, E | E2, R>
 } = dual(
   (args) => Effect.isEffect(args[0]),
-  <A, E, R>(effect: Effect.Effect<A, E, R>, self: Semaphore, n: number): Effect.Effect<A, E, R> =>
-    Effect.suspend((): Effect.Effect<A, E, R> => {
+  <A, E, R, E2>(effect: Effect.Effect<A, E, R>, self: Semaphore<E2>, n: number): Effect.Effect<A, E | E2, R> =>
+    Effect.suspend((): Effect.Effect<A, E | E2, R> => {
+      if (self instanceof RemoteSemaphore) {
+        const bad = check(self, "withPermits", n)
+        if (bad !== undefined) return bad
+        if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("Semaphore.withPermits", "an Effect", effect))
+        return self.withPermits(effect, n) as Effect.Effect<A, E | E2, R>
+      }
       const s = impl(self)
       const bad = check(s, "withPermits", n)
       if (bad !== undefined) return bad
@@ -772,7 +800,10 @@ export const withPermits: {
  * @category getters
  * @since 0.1.0
  */
-export const available = (self: Semaphore): Effect.Effect<number> => Effect.sync(() => impl(self).size - impl(self).cur)
+export const available = <E>(self: Semaphore<E>): Effect.Effect<number, E> =>
+  self instanceof RemoteSemaphore
+    ? (self.available as Effect.Effect<number, E>)
+    : Effect.sync(() => impl(self).size - impl(self).cur)
 
 /**
  * The fibers blocked in {@link acquire} / {@link withPermits}, longest
@@ -781,8 +812,8 @@ export const available = (self: Semaphore): Effect.Effect<number> => Effect.sync
  * @category getters
  * @since 0.1.0
  */
-export const blocked = (self: Semaphore): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
-  Effect.sync(() => impl(self).waiters.blocked())
+export const blocked = <E>(self: Semaphore<E>): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
+  self instanceof RemoteSemaphore ? self.blocked : Effect.sync(() => impl(self).waiters.blocked())
 
 // ---------------------------------------------------------------------------
 // Service
@@ -795,7 +826,8 @@ export const blocked = (self: Semaphore): Effect.Effect<ReadonlyArray<BlockedFib
  * @category services
  * @since 0.1.0
  */
-export interface SemaphoreService<Self, Id extends string> extends Context.ServiceClass<Self, Id, Semaphore> {
+export interface SemaphoreService<Self, Id extends string, E = never>
+  extends Context.ServiceClass<Self, Id, Semaphore<E>> {
   /**
    * A layer that creates the semaphore with `size` permits, named after the
    * service key. A `size` that is not a non-negative safe integer is a
@@ -867,7 +899,7 @@ export interface SemaphoreService<Self, Id extends string> extends Context.Servi
    * @category combinators
    * @since 0.1.0
    */
-  withPermits(n: number): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | Self>
+  withPermits(n: number): <A, E1, R>(effect: Effect.Effect<A, E1, R>) => Effect.Effect<A, E1 | E, R | Self>
   /**
    * {@link acquire} on the service's semaphore: waits in FIFO order for `n`
    * permits. A bad `n` is a defect.
@@ -875,7 +907,7 @@ export interface SemaphoreService<Self, Id extends string> extends Context.Servi
    * @category combinators
    * @since 0.1.0
    */
-  acquire(n: number): Effect.Effect<void, never, Self>
+  acquire(n: number): Effect.Effect<void, E, Self>
   /**
    * {@link tryAcquire} on the service's semaphore: takes `n` permits if they
    * are free and nobody waits, and says whether it did. A bad `n` is a defect.
@@ -883,7 +915,7 @@ export interface SemaphoreService<Self, Id extends string> extends Context.Servi
    * @category combinators
    * @since 0.1.0
    */
-  tryAcquire(n: number): Effect.Effect<boolean, never, Self>
+  tryAcquire(n: number): Effect.Effect<boolean, E, Self>
   /**
    * {@link release} on the service's semaphore. Releasing more than is held,
    * or a bad `n`, is a defect.
@@ -891,14 +923,22 @@ export interface SemaphoreService<Self, Id extends string> extends Context.Servi
    * @category combinators
    * @since 0.1.0
    */
-  release(n: number): Effect.Effect<void, never, Self>
+  release(n: number): Effect.Effect<void, E, Self>
   /**
    * {@link available} on the service's semaphore.
    *
    * @category getters
    * @since 0.1.0
    */
-  readonly available: Effect.Effect<number, never, Self>
+  readonly available: Effect.Effect<number, E, Self>
+  /**
+   * {@link blocked} on the service's semaphore: the fibers of this process
+   * waiting for its permits.
+   *
+   * @category getters
+   * @since 0.1.0
+   */
+  readonly blocked: Effect.Effect<ReadonlyArray<BlockedFiber>, never, Self>
 }
 
 /**
@@ -951,10 +991,10 @@ const checkedSize = (size: Config.Config<unknown>, id: string): Config.Config<nu
  * @since 0.1.0
  */
 export const Service =
-  <Self>() =>
-  <const Id extends string>(id: Id): SemaphoreService<Self, Id> => {
-    const key = Context.Service<Self, Semaphore>()(id)
-    const statics: Omit<SemaphoreService<Self, Id>, keyof Context.ServiceClass<Self, Id, Semaphore>> = {
+  <Self, E = never>() =>
+  <const Id extends string>(id: Id): SemaphoreService<Self, Id, E> => {
+    const key = Context.Service<Self, Semaphore<E>>()(id)
+    const statics: Omit<SemaphoreService<Self, Id, E>, keyof Context.ServiceClass<Self, Id, Semaphore<E>>> = {
       layer: (size: number | Effect.Effect<number, any, any>) =>
         Layer.effect(
           key,
@@ -968,12 +1008,13 @@ export const Service =
         ) as any,
       withPermits:
         (n: number) =>
-        <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+        <A, E1, R>(effect: Effect.Effect<A, E1, R>) =>
           Effect.flatMap(key, (sem) => withPermits(effect, sem, n)),
       acquire: (n) => Effect.flatMap(key, (sem) => acquire(sem, n)),
       tryAcquire: (n) => Effect.flatMap(key, (sem) => tryAcquire(sem, n)),
       release: (n) => Effect.flatMap(key, (sem) => release(sem, n)),
-      available: Effect.flatMap(key, available)
+      available: Effect.flatMap(key, available),
+      blocked: Effect.flatMap(key, blocked)
     }
     return Object.assign(key, statics)
   }

@@ -79,6 +79,13 @@ export * as Pipeline from "./Pipeline.ts"
  */
 export * as RWMutex from "./RWMutex.ts"
 /**
+ * The same Semaphore and Mutex across processes, kept in Redis through
+ * Effect's own `Redis` service: a Layer swap.
+ *
+ * @since 0.1.0
+ */
+export * as RedisSync from "./RedisSync.ts"
+/**
  * Go's `select`: wait on several channel operations, a timeout or a default.
  *
  * @since 0.1.0

@@ -336,7 +336,7 @@ describe("Mutex: signatures and values", () => {
       expectTypeOf(Mutex.withLock(typed, mu)).toEqualTypeOf<Effect.Effect<number, "e", "R">>()
       expectTypeOf(typed.pipe(Mutex.withLock(mu))).toEqualTypeOf<Effect.Effect<number, "e", "R">>()
       expectTypeOf(Mutex.isLocked(mu)).toEqualTypeOf<Effect.Effect<boolean>>()
-      expectTypeOf(Mutex.isMutex).guards.toEqualTypeOf<Mutex.Mutex>()
+      expectTypeOf(Mutex.isMutex).guards.toEqualTypeOf<Mutex.Mutex<unknown>>()
     })
   )
 

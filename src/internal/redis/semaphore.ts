@@ -1,0 +1,472 @@
+/**
+ * A Semaphore (and a Mutex: a Semaphore of one) whose permits are counted in
+ * Redis, so that processes sharing the Redis share the limit. The Lua
+ * scripts (scripts.ts) hold the whole protocol; this side keeps, per
+ * process:
+ * - its waiters, each with a Deferred its grant completes. A grant arrives
+ *   by pub/sub (one subscription per semaphore and process), or in the
+ *   reply of the call that queued it, or in a renewal's reply: renewals
+ *   double as the fallback re-check when a message is lost;
+ * - its holders, whose leases one heartbeat fiber renews every third of a
+ *   lease. When Redis has not confirmed a holder's lease for two thirds of a
+ *   lease, the holder is interrupted with `LeaseLostError`, before the lease
+ *   can lapse in Redis and its permits go to someone else.
+ *
+ * An interrupted waiter's ticket is taken out of Redis (a grant it never saw
+ * goes back); if Redis cannot be reached for that, the ticket's lease ends
+ * on its own, since nobody renews it.
+ */
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import type * as Redis from "effect/persistence/Redis"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
+import { UnlockOfUnlockedMutexError } from "../../Mutex.ts"
+import { ReleasedMoreThanHeldError } from "../../Semaphore.ts"
+import { RemoteMutex, RemoteSemaphore } from "../remote.ts"
+import type { BlockedFiber } from "../waiters.ts"
+import { LeaseLostError, type RedisSyncError } from "./common.ts"
+import * as Scripts from "./scripts.ts"
+
+/**
+ * The fencing token of the innermost lock or permits held through Redis by
+ * this fiber (`withLock`, `withPermits`), undefined outside one. Tokens grow
+ * with every grant of one Semaphore or Mutex, across processes: a resource
+ * that remembers the largest token it has seen can refuse a late write from
+ * a holder whose lease was lost.
+ */
+export const FencingToken = Context.Reference<number | undefined>("effect-go/RedisSync/FencingToken", {
+  defaultValue: () => undefined
+})
+
+interface LocalWaiter {
+  readonly ticket: string
+  readonly n: number
+  readonly granted: Deferred.Deferred<number>
+  readonly fiberId: number | undefined
+  readonly since: number
+  /**
+   * The local time of the last call Redis answered that saw it waiting: its
+   * grant came later, so the lease it was granted runs at least from then.
+   */
+  confirmedAt: number
+}
+
+interface Holding {
+  readonly ticket: string
+  /** Permits still held (a partial `release` lowers it). */
+  n: number
+  readonly token: number
+  /** "withPermits" holdings are released by their own scope; "acquire" ones by `release`. */
+  readonly owned: boolean
+  /** Failed with `LeaseLostError` when the lease is lost: interrupts a `withPermits` holder. */
+  readonly lost: Deferred.Deferred<never, LeaseLostError>
+  /** The local time of the last call Redis answered that kept this ticket's lease: the lease runs at least from then. */
+  confirmedAt: number
+}
+
+let clientSeq = 0
+
+export interface EngineOptions {
+  readonly redis: Redis.Redis["Service"]
+  readonly primitive: "Semaphore" | "Mutex"
+  readonly name: string
+  readonly base: string
+  readonly size: number
+  readonly leaseMs: number
+}
+
+/** One process's side of one semaphore kept in Redis. */
+export class Engine {
+  readonly redis: Redis.Redis["Service"]
+  readonly primitive: "Semaphore" | "Mutex"
+  readonly name: string
+  readonly size: number
+  readonly leaseMs: number
+  /** A third of the lease: how often leases are renewed, and the slack left when a holder is given up. */
+  readonly periodMs: number
+  readonly keys: Scripts.SemaphoreKeys
+  readonly common: { readonly keys: Scripts.SemaphoreKeys; readonly size: number; readonly leaseMs: number }
+  /** Tickets are `${clientId}:${count}`: unique across processes, and a message is matched to its waiter by it. */
+  readonly clientId: string
+  count = 0
+  readonly waiting = new Map<string, LocalWaiter>()
+  readonly holding = new Map<string, Holding>()
+
+  constructor(o: EngineOptions) {
+    this.redis = o.redis
+    this.primitive = o.primitive
+    this.name = o.name
+    this.size = o.size
+    this.leaseMs = o.leaseMs
+    this.periodMs = Math.max(10, Math.floor(o.leaseMs / 3))
+    this.keys = Scripts.semaphoreKeys(o.base)
+    this.common = { keys: this.keys, size: o.size, leaseMs: o.leaseMs }
+    this.clientId = `${globalThis.crypto.randomUUID()}-${++clientSeq}`
+  }
+
+  /** A grant published on the channel: `ticket token`. */
+  onMessage(message: string): void {
+    const space = message.indexOf(" ")
+    const waiter = this.waiting.get(message.slice(0, space))
+    if (waiter !== undefined) Deferred.doneUnsafe(waiter.granted, Exit.succeed(Number(message.slice(space + 1))))
+  }
+
+  /**
+   * Waits in Redis' FIFO queue for `n` permits and records them as held
+   * (`owned`: released by the caller's scope, see `withPermits`). An
+   * interruption, or a failure, takes the ticket out again.
+   */
+  acquire(n: number, owned: boolean): Effect.Effect<Holding, Redis.RedisError> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.suspend(() => {
+        const ticket = `${this.clientId}:${++this.count}`
+        const granted = Deferred.makeUnsafe<number>()
+        const sentAt = Date.now()
+        this.waiting.set(ticket, {
+          ticket,
+          n,
+          granted,
+          fiberId: Fiber.getCurrent()?.id,
+          since: sentAt,
+          confirmedAt: sentAt
+        })
+        const wait = Effect.flatMap(this.redis.eval(Scripts.acquire)(this.common, ticket, n), (status) =>
+          status === "w" ? Deferred.await(granted) : Effect.succeed(Number(status))
+        )
+        return restore(wait).pipe(
+          Effect.onExit((exit) => {
+            const confirmedAt = this.waiting.get(ticket)!.confirmedAt
+            this.waiting.delete(ticket)
+            if (Exit.isSuccess(exit)) {
+              this.hold(ticket, n, exit.value, owned, confirmedAt)
+              return Effect.void
+            }
+            return this.forget(ticket)
+          }),
+          Effect.map(() => this.holding.get(ticket)!)
+        )
+      })
+    )
+  }
+
+  /** Takes `n` permits if nobody waits and they are free. */
+  tryAcquire(n: number, owned: boolean): Effect.Effect<Holding | undefined, Redis.RedisError> {
+    return Effect.suspend(() => {
+      const ticket = `${this.clientId}:${++this.count}`
+      const sentAt = Date.now()
+      return Effect.map(this.redis.eval(Scripts.tryAcquire)(this.common, ticket, n), (status) =>
+        status === "x" ? undefined : this.hold(ticket, n, Number(status), owned, sentAt)
+      )
+    })
+  }
+
+  hold(ticket: string, n: number, token: number, owned: boolean, confirmedAt: number): Holding {
+    const holding: Holding = {
+      ticket,
+      n,
+      token,
+      owned,
+      lost: Deferred.makeUnsafe<never, LeaseLostError>(),
+      confirmedAt
+    }
+    this.holding.set(ticket, holding)
+    return holding
+  }
+
+  /** Takes a ticket out of Redis, best effort: if Redis cannot be reached, its lease ends on its own. */
+  forget(ticket: string): Effect.Effect<void> {
+    this.holding.delete(ticket)
+    return this.redis
+      .eval(Scripts.cancel)(this.common, ticket)
+      .pipe(Effect.timeout(this.leaseMs), Effect.ignore)
+  }
+
+  /** Gives back `n` of a holding's permits; fails with `LeaseLostError` if they were no longer held. */
+  releaseFrom(holding: Holding, n: number): Effect.Effect<void, RedisSyncError> {
+    return Effect.suspend(() => {
+      holding.n -= n
+      if (holding.n === 0) this.holding.delete(holding.ticket)
+      return Effect.flatMap(this.redis.eval(Scripts.release)(this.common, holding.ticket, n), (done) =>
+        done === 1 ? Effect.void : Effect.fail(this.lostError("no longer in Redis"))
+      )
+    })
+  }
+
+  /**
+   * Gives back `n` permits taken with `acquire`/`tryAcquire`, oldest first.
+   * Undefined when this process holds fewer than `n` such permits.
+   */
+  release(n: number): Effect.Effect<void, RedisSyncError> | undefined {
+    let free = 0
+    for (const h of this.holding.values()) if (!h.owned) free += h.n
+    if (free < n) return undefined
+    const steps: Array<Effect.Effect<void, RedisSyncError>> = []
+    let rest = n
+    for (const h of this.holding.values()) {
+      if (rest === 0) break
+      if (h.owned) continue
+      const take = Math.min(h.n, rest)
+      rest -= take
+      steps.push(this.releaseFrom(h, take))
+    }
+    return Effect.forEach(steps, (step) => step, { discard: true })
+  }
+
+  /** The permits held through `acquire`/`tryAcquire` in this process. */
+  get unownedHeld(): number {
+    let held = 0
+    for (const h of this.holding.values()) if (!h.owned) held += h.n
+    return held
+  }
+
+  withPermits<A, E, R>(effect: Effect.Effect<A, E, R>, n: number): Effect.Effect<A, E | RedisSyncError, R> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(restore(this.acquire(n, true)), (holding) =>
+        restore(
+          Effect.raceFirst(Effect.provideService(effect, FencingToken, holding.token), Deferred.await(holding.lost))
+        ).pipe(
+          // A release Redis does not confirm is not the caller's failure: the
+          // lease ends on its own, since nobody renews it any more.
+          Effect.ensuring(
+            Effect.ignore(Effect.timeout(this.releaseFrom(holding, holding.n), this.leaseMs))
+          )
+        )
+      )
+    )
+  }
+
+  lostError(reason: string): LeaseLostError {
+    return new LeaseLostError({ primitive: this.primitive, name: this.name, reason })
+  }
+
+  /** Gives up a holding whose lease is lost: a `withPermits` holder is interrupted and fails with it. */
+  lose(holding: Holding, reason: string): void {
+    this.holding.delete(holding.ticket)
+    Deferred.doneUnsafe(holding.lost, Exit.fail(this.lostError(reason)))
+  }
+
+  /**
+   * One renewal of every lease this process has here (its holders and its
+   * waiters), which also re-checks the waiters' grants. Holders Redis no
+   * longer knows are given up; so are holders whose leases Redis has not
+   * confirmed for two thirds of a lease, when the renewal fails.
+   */
+  renewOnce(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.waiting.size === 0 && this.holding.size === 0) return Effect.void
+      const args: Array<string | number> = []
+      const order: Array<string> = []
+      for (const h of this.holding.values()) {
+        args.push(h.ticket, 0)
+        order.push(h.ticket)
+      }
+      for (const w of this.waiting.values()) {
+        args.push(w.ticket, w.n)
+        order.push(w.ticket)
+      }
+      const sentAt = Date.now()
+      return this.redis.eval(Scripts.renew)(this.common, args).pipe(
+        Effect.timeout(this.periodMs),
+        Effect.matchEffect({
+          onFailure: () => Effect.sync(() => this.giveUpStale()),
+          onSuccess: (statuses) =>
+            Effect.sync(() => {
+              for (let i = 0; i < order.length; i++) {
+                const ticket = order[i]!
+                const status = statuses[i]
+                const holding = this.holding.get(ticket)
+                if (holding !== undefined) {
+                  if (status === "x" || status === "w") this.lose(holding, "no longer in Redis")
+                  else holding.confirmedAt = sentAt
+                  continue
+                }
+                const waiter = this.waiting.get(ticket)
+                if (waiter === undefined) continue
+                if (status === "w") waiter.confirmedAt = sentAt
+                else if (typeof status === "string" && status !== "x") {
+                  Deferred.doneUnsafe(waiter.granted, Exit.succeed(Number(status)))
+                }
+              }
+              this.giveUpStale()
+            })
+        })
+      )
+    })
+  }
+
+  giveUpStale(): void {
+    const now = Date.now()
+    for (const h of this.holding.values()) {
+      if (now - h.confirmedAt >= this.leaseMs - this.periodMs) this.lose(h, "not renewed in time")
+    }
+  }
+
+  /** The heartbeat: a renewal every third of a lease, for as long as the scope lasts. */
+  heartbeat(): Effect.Effect<never> {
+    return Effect.forever(Effect.andThen(Effect.sleep(this.periodMs), this.renewOnce()))
+  }
+
+  /**
+   * Listens to the grants channel for as long as the scope lasts, subscribing
+   * again after a failure (a grant missed meanwhile is found by the next
+   * renewal).
+   */
+  listen(first: Queue.Dequeue<Redis.RedisMessage, Redis.RedisError>): Effect.Effect<never, never, Scope.Scope> {
+    const drain = (queue: Queue.Dequeue<Redis.RedisMessage, Redis.RedisError>) =>
+      Effect.forever(Effect.map(Queue.take(queue), (m) => this.onMessage(m.message)))
+    const again: Effect.Effect<never> = Effect.scoped(
+      Effect.flatMap(this.redis.subscribe(this.keys.grants), drain)
+    ).pipe(
+      Effect.catchCause(() => Effect.andThen(Effect.sleep(this.periodMs), Effect.suspend(() => again)))
+    )
+    return Effect.catchCause(drain(first), () => again)
+  }
+
+  blocked(op: (n: number) => string): Effect.Effect<ReadonlyArray<BlockedFiber>> {
+    return Effect.sync(() =>
+      Array.from(this.waiting.values(), (w) => ({
+        primitive: this.primitive,
+        name: this.name,
+        op: op(w.n),
+        fiberId: w.fiberId,
+        since: w.since
+      }))
+    )
+  }
+}
+
+/**
+ * Starts one semaphore's process side in the current scope: checks the size
+ * against Redis (a different size there is a defect: two processes would
+ * not agree on the limit), subscribes, and starts the heartbeat.
+ */
+export const start = (o: EngineOptions): Effect.Effect<Engine, Redis.RedisError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const engine = new Engine(o)
+    const stored = yield* o.redis.eval(Scripts.init)(engine.common)
+    if (Number(stored) !== o.size) {
+      return yield* Effect.die(
+        new SizeMismatchError({ primitive: o.primitive, name: o.name, stored: Number(stored), asked: o.size })
+      )
+    }
+    const first = yield* o.redis.subscribe(engine.keys.grants)
+    yield* Effect.forkScoped(engine.listen(first))
+    yield* Effect.forkScoped(engine.heartbeat())
+    // Closing the scope gives back what this process still holds or waits for.
+    yield* Effect.addFinalizer(() =>
+      Effect.forEach([...engine.waiting.keys(), ...engine.holding.keys()], (ticket) => engine.forget(ticket), {
+        discard: true
+      })
+    )
+    return engine
+  })
+
+/** A semaphore already kept in Redis with another size: the processes would not agree on the limit. */
+export class SizeMismatchError extends Data.TaggedError("SizeMismatchError")<{
+  readonly primitive: string
+  readonly name: string
+  readonly stored: number
+  readonly asked: number
+}> {
+  override get message(): string {
+    return `${this.primitive} "${this.name}" has size ${this.stored} in Redis; this process asked for ${this.asked}`
+  }
+}
+
+const SemaphoreTypeId = "~effect-go/Semaphore" as const
+const MutexTypeId = "~effect-go/Mutex" as const
+
+/** A Semaphore kept in Redis, as `Semaphore`'s functions see it. */
+export class RedisSemaphore extends RemoteSemaphore {
+  readonly [SemaphoreTypeId] = SemaphoreTypeId
+  readonly engine: Engine
+  readonly size: number
+  readonly name: string
+  constructor(engine: Engine) {
+    super()
+    this.engine = engine
+    this.size = engine.size
+    this.name = engine.name
+  }
+  acquire(n: number): Effect.Effect<void, RedisSyncError> {
+    return n === 0 ? Effect.void : Effect.asVoid(this.engine.acquire(n, false))
+  }
+  tryAcquire(n: number): Effect.Effect<boolean, RedisSyncError> {
+    return n === 0 ? Effect.succeed(true) : Effect.map(this.engine.tryAcquire(n, false), (h) => h !== undefined)
+  }
+  release(n: number): Effect.Effect<void, RedisSyncError> {
+    return Effect.suspend(() => {
+      if (n === 0) return Effect.void
+      const done = this.engine.release(n)
+      return (
+        done ??
+        Effect.die(
+          new ReleasedMoreThanHeldError({ permits: n, held: this.engine.unownedHeld, semaphoreName: this.name })
+        )
+      )
+    })
+  }
+  withPermits<A, E, R>(effect: Effect.Effect<A, E, R>, n: number): Effect.Effect<A, E | RedisSyncError, R> {
+    return n === 0 ? effect : this.engine.withPermits(effect, n)
+  }
+  get available(): Effect.Effect<number, RedisSyncError> {
+    return this.engine.redis.eval(Scripts.available)(this.engine.common)
+  }
+  get blocked(): Effect.Effect<ReadonlyArray<BlockedFiber>> {
+    return this.engine.blocked((n) => `acquire(${n})`)
+  }
+  toJSON() {
+    return {
+      _id: "Semaphore",
+      name: this.name,
+      size: this.size,
+      redis: true,
+      held: this.engine.holding.size,
+      waiters: this.engine.waiting.size
+    }
+  }
+}
+
+/** A Mutex held through Redis, as `Mutex`'s functions see it. */
+export class RedisMutex extends RemoteMutex {
+  readonly [MutexTypeId] = MutexTypeId
+  readonly engine: Engine
+  readonly name: string
+  constructor(engine: Engine) {
+    super()
+    this.engine = engine
+    this.name = engine.name
+  }
+  get lock(): Effect.Effect<void, RedisSyncError> {
+    return Effect.asVoid(this.engine.acquire(1, false))
+  }
+  get tryLock(): Effect.Effect<boolean, RedisSyncError> {
+    return Effect.map(this.engine.tryAcquire(1, false), (h) => h !== undefined)
+  }
+  get unlock(): Effect.Effect<void, RedisSyncError> {
+    return Effect.suspend(() => this.engine.release(1) ?? Effect.die(new UnlockOfUnlockedMutexError({ mutexName: this.name })))
+  }
+  withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | RedisSyncError, R> {
+    return this.engine.withPermits(effect, 1)
+  }
+  get isLocked(): Effect.Effect<boolean, RedisSyncError> {
+    return Effect.map(this.engine.redis.eval(Scripts.available)(this.engine.common), (free) => free === 0)
+  }
+  get blocked(): Effect.Effect<ReadonlyArray<BlockedFiber>> {
+    return this.engine.blocked(() => "lock")
+  }
+  toJSON() {
+    return {
+      _id: "Mutex",
+      name: this.name,
+      redis: true,
+      held: this.engine.holding.size > 0,
+      waiters: this.engine.waiting.size
+    }
+  }
+}

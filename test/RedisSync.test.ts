@@ -1,0 +1,159 @@
+import { expect } from "@effect/vitest"
+import { Cause, Deferred, Effect, Exit, Fiber, Layer } from "effect"
+import type * as Scope from "effect/Scope"
+import type { Redis } from "effect/persistence/Redis"
+import { Mutex, RedisSync, Semaphore } from "../src/index.ts"
+import { it } from "./utils/leak.ts"
+import { describeRedis, redisLayer, useRedis } from "./utils/redis.ts"
+
+describeRedis("RedisSync: Semaphore and Mutex on Redis", () => {
+  const server = useRedis()
+  let names = 0
+  const fresh = (what: string) => `${what}-${++names}-${Date.now()}`
+  /** Runs `body` with Redis provided; every test uses fresh names, and a short lease so that grace periods are short. */
+  const withRedis = <A, E>(body: Effect.Effect<A, E, Redis | Scope.Scope>) =>
+    Effect.scoped(body).pipe(Effect.provide(redisLayer(server().url)))
+  const lease = "300 millis"
+  /** Waits out the grace a new name starts with (one lease). */
+  const pastGrace = Effect.sleep("350 millis")
+
+  it.live("two processes' semaphores with one name share its permits, FIFO, with growing fencing tokens", () =>
+    withRedis(
+      Effect.gen(function* () {
+        const name = fresh("sem")
+        const a = yield* RedisSync.semaphore(name, 2, { lease })
+        const b = yield* RedisSync.semaphore(name, 2, { lease })
+        yield* pastGrace
+        yield* Semaphore.acquire(a, 2)
+        expect(yield* Semaphore.available(b)).toBe(0)
+        expect(yield* Semaphore.tryAcquire(b, 1)).toBe(false)
+        const order: Array<string> = []
+        const tokens: Array<number | undefined> = []
+        // b asks for 2 first, then a for 1: the 1 must not overtake the 2 (no barging).
+        const big = yield* Effect.forkChild(
+          Semaphore.withPermits(
+            b,
+            2
+          )(
+            Effect.flatMap(RedisSync.FencingToken, (t) =>
+              Effect.sync(() => {
+                order.push("b2")
+                tokens.push(t)
+              })
+            )
+          )
+        )
+        yield* Effect.sleep("50 millis")
+        const small = yield* Effect.forkChild(
+          Semaphore.withPermits(
+            a,
+            1
+          )(
+            Effect.flatMap(RedisSync.FencingToken, (t) =>
+              Effect.sync(() => {
+                order.push("a1")
+                tokens.push(t)
+              })
+            )
+          )
+        )
+        yield* Effect.sleep("50 millis")
+        yield* Semaphore.release(a, 1)
+        yield* Effect.sleep("50 millis")
+        expect(order).toEqual([])
+        yield* Semaphore.release(a, 1)
+        yield* Fiber.join(big)
+        yield* Fiber.join(small)
+        expect(order).toEqual(["b2", "a1"])
+        expect(tokens[0]).toBeTypeOf("number")
+        expect(tokens[1]).toBeGreaterThan(tokens[0]!)
+        expect(yield* Semaphore.available(a)).toBe(2)
+      })
+    )
+  )
+
+  it.live("an interrupted waiter leaves the Redis queue, and a grant it never saw goes back", () =>
+    withRedis(
+      Effect.gen(function* () {
+        const name = fresh("sem")
+        const a = yield* RedisSync.semaphore(name, 1, { lease })
+        const b = yield* RedisSync.semaphore(name, 1, { lease })
+        yield* pastGrace
+        yield* Semaphore.acquire(a, 1)
+        const waiters = yield* Effect.forEach([1, 2, 3], () => Effect.forkChild(Semaphore.acquire(b, 1)))
+        yield* Effect.sleep("50 millis")
+        expect((yield* Semaphore.blocked(b)).length).toBe(3)
+        yield* Effect.forEach(waiters, Fiber.interrupt)
+        expect((yield* Semaphore.blocked(b)).length).toBe(0)
+        const queue = yield* Effect.promise(() => server().command("ZCARD", `effect-go:semaphore:{${name}}:queue`))
+        expect(queue).toBe(0)
+        yield* Semaphore.release(a, 1)
+        expect(yield* Semaphore.available(b)).toBe(1)
+      })
+    )
+  )
+
+  it.live("a Mutex service swaps onto Redis with one layer; withLock excludes across processes", () => {
+    class Lock extends Mutex.Service<Lock, RedisSync.RedisSyncError>()("test/Lock") {}
+    const name = fresh("mu")
+    const run = Effect.gen(function* () {
+      let inside = 0
+      let most = 0
+      const critical = Effect.gen(function* () {
+        inside++
+        most = Math.max(most, inside)
+        yield* Effect.sleep("2 millis")
+        inside--
+      })
+      yield* Effect.forEach(Array.from({ length: 20 }), () => Lock.withLock(critical), { concurrency: "unbounded" })
+      return most
+    })
+    const layer = () =>
+      RedisSync.layerMutex(Lock, { name, lease }).pipe(Layer.provide(redisLayer(server().url)), Layer.fresh)
+    return Effect.gen(function* () {
+      // Warm the name past its grace with one client.
+      yield* Effect.provide(Effect.andThen(pastGrace, Lock.tryLock), layer()).pipe(Effect.flatMap(() => Effect.void))
+      const [one, two] = yield* Effect.all(
+        [Effect.provide(run, layer()), Effect.provide(run, layer())],
+        { concurrency: 2 }
+      )
+      expect(one).toBe(1)
+      expect(two).toBe(1)
+    })
+  })
+
+  it.live("a holder whose lease is gone from Redis is interrupted and withPermits fails with LeaseLostError", () =>
+    withRedis(
+      Effect.gen(function* () {
+        const name = fresh("sem")
+        const sem = yield* RedisSync.semaphore(name, 1, { lease })
+        yield* pastGrace
+        const started = yield* Deferred.make<void>()
+        const holder = yield* Effect.forkChild(
+          Semaphore.withPermits(sem, 1)(Effect.andThen(Deferred.succeed(started, undefined), Effect.never))
+        )
+        yield* Deferred.await(started)
+        yield* Effect.promise(() => server().command("DEL", `effect-go:semaphore:{${name}}:held`))
+        const exit = yield* Fiber.await(holder)
+        expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toMatchObject({ _tag: "LeaseLostError" })
+      })
+    )
+  )
+
+  it.live("bad arguments are defects naming what was given and what is wanted", () =>
+    withRedis(
+      Effect.gen(function* () {
+        const bad = yield* Effect.exit(RedisSync.semaphore("x", -1))
+        expect(String(Cause.squash((bad as Exit.Failure<unknown, unknown>).cause))).toContain("-1")
+        const noName = yield* Effect.exit(RedisSync.mutex(""))
+        expect(String(Cause.squash((noName as Exit.Failure<unknown, unknown>).cause))).toContain("non-empty string")
+        const badLease = yield* Effect.exit(RedisSync.mutex("y", { lease: -5 }))
+        expect(Exit.isFailure(badLease) && Cause.hasDies(badLease.cause)).toBe(true)
+        const name = fresh("sem")
+        yield* RedisSync.semaphore(name, 3, { lease })
+        const other = yield* Effect.exit(RedisSync.semaphore(name, 4, { lease }))
+        expect(String(Cause.squash((other as Exit.Failure<unknown, unknown>).cause))).toContain("has size 3 in Redis")
+      })
+    )
+  )
+})
