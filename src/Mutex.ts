@@ -698,6 +698,13 @@ export interface MutexService<Self, Id extends string, E = never> extends Contex
  * const main = program.pipe(Effect.provide(ConfigLock.layer))
  * ```
  *
+ *
+ * Its second type parameter is the error its operations may fail with,
+ * `never` by default. A service declared with `RedisSync.RedisSyncError`
+ * (`Mutex.Service<Self, RedisSync.RedisSyncError>()(id)`) can also be
+ * given `RedisSync.layerMutex`, the same Mutex shared by every process
+ * through Redis, while its `layer` stays the in-memory default.
+ *
  * @category services
  * @since 0.1.0
  */

@@ -134,6 +134,19 @@ export {
 /** Options of a Semaphore or Mutex kept in Redis. */
 export interface SemaphoreOptions extends RedisOptions {}
 
+/**
+ * Nothing when a service's error `E` admits {@link RedisSyncError}; else a
+ * member no service has, so that the type error says what to do.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type AdmitsRedisSyncError<E> = [RedisSyncError] extends [E]
+  ? unknown
+  : {
+      readonly "declare the service with RedisSync.RedisSyncError as its error, e.g. Semaphore.Service<Self, RedisSync.RedisSyncError>()": true
+    }
+
 const startEngine = (
   op: string,
   primitive: "Semaphore" | "Mutex",
@@ -261,12 +274,15 @@ export const mutex = (
  * @category layers
  * @since 0.1.0
  */
-export const layerSemaphore = <Self>(
-  service: Context.Service<Self, Semaphore.Semaphore<RedisSyncError>>,
+export const layerSemaphore = <Self, E>(
+  service: Context.Service<Self, Semaphore.Semaphore<E>> & AdmitsRedisSyncError<E>,
   size: number,
   options?: SemaphoreOptions & { readonly name?: string | undefined }
 ): Layer.Layer<Self, Redis.RedisError, Redis.Redis> =>
-  Layer.effect(service, semaphore(options?.name ?? service.key, size, options))
+  Layer.effect(
+    service as Context.Service<Self, Semaphore.Semaphore<RedisSyncError>>,
+    semaphore(options?.name ?? service.key, size, options)
+  )
 
 /**
  * The Redis layer of a Mutex service: the same key as its in-memory
@@ -288,8 +304,11 @@ export const layerSemaphore = <Self>(
  * @category layers
  * @since 0.1.0
  */
-export const layerMutex = <Self>(
-  service: Context.Service<Self, Mutex.Mutex<RedisSyncError>>,
+export const layerMutex = <Self, E>(
+  service: Context.Service<Self, Mutex.Mutex<E>> & AdmitsRedisSyncError<E>,
   options?: SemaphoreOptions & { readonly name?: string | undefined }
 ): Layer.Layer<Self, Redis.RedisError, Redis.Redis> =>
-  Layer.effect(service, mutex(options?.name ?? service.key, options))
+  Layer.effect(
+    service as Context.Service<Self, Mutex.Mutex<RedisSyncError>>,
+    mutex(options?.name ?? service.key, options)
+  )

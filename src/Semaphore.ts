@@ -987,6 +987,13 @@ const checkedSize = (size: Config.Config<unknown>, id: string): Config.Config<nu
  * const test = program.pipe(Effect.provide(DbLimit.layer(1)))
  * ```
  *
+ *
+ * Its second type parameter is the error its operations may fail with,
+ * `never` by default. A service declared with `RedisSync.RedisSyncError`
+ * (`Semaphore.Service<Self, RedisSync.RedisSyncError>()(id)`) can also be
+ * given `RedisSync.layerSemaphore`, the same Semaphore shared by every process
+ * through Redis, while its `layer` stays the in-memory default.
+ *
  * @category services
  * @since 0.1.0
  */

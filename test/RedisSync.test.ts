@@ -1,7 +1,7 @@
-import { expect } from "@effect/vitest"
+import { expect, expectTypeOf } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Layer } from "effect"
 import type * as Scope from "effect/Scope"
-import type { Redis } from "effect/persistence/Redis"
+import type { Redis, RedisError } from "effect/persistence/Redis"
 import { Mutex, RedisSync, Semaphore } from "../src/index.ts"
 import { it } from "./utils/leak.ts"
 import { describeRedis, redisLayer, useRedis } from "./utils/redis.ts"
@@ -156,4 +156,33 @@ describeRedis("RedisSync: Semaphore and Mutex on Redis", () => {
       })
     )
   )
+
+  it("types: a service declared with RedisSyncError takes both layers; one declared without cannot be put on Redis", () => {
+    class Dist extends Semaphore.Service<Dist, RedisSync.RedisSyncError>()("types/Dist") {}
+    class Plain extends Semaphore.Service<Plain>()("types/Plain") {}
+    class DistLock extends Mutex.Service<DistLock, RedisSync.RedisSyncError>()("types/DistLock") {}
+    class PlainLock extends Mutex.Service<PlainLock>()("types/PlainLock") {}
+    expectTypeOf(Dist.layer(10)).toEqualTypeOf<Layer.Layer<Dist>>()
+    expectTypeOf(RedisSync.layerSemaphore(Dist, 10)).toEqualTypeOf<Layer.Layer<Dist, RedisError, Redis>>()
+    expectTypeOf(RedisSync.layerMutex(DistLock)).toEqualTypeOf<Layer.Layer<DistLock, RedisError, Redis>>()
+    // @ts-expect-error: Plain's operations cannot fail, so it cannot be kept in Redis
+    RedisSync.layerSemaphore(Plain, 10)
+    // @ts-expect-error: likewise for a Mutex
+    RedisSync.layerMutex(PlainLock)
+    const typed = Effect.succeed(1) as Effect.Effect<number, "e", "R">
+    expectTypeOf(Dist.withPermits(1)(typed)).toEqualTypeOf<
+      Effect.Effect<number, "e" | RedisSync.RedisSyncError, "R" | Dist>
+    >()
+    expectTypeOf(Plain.withPermits(1)(typed)).toEqualTypeOf<Effect.Effect<number, "e", "R" | Plain>>()
+    expectTypeOf(DistLock.lock).toEqualTypeOf<Effect.Effect<void, RedisSync.RedisSyncError, DistLock>>()
+    const sem = {} as Semaphore.Semaphore<RedisSync.RedisSyncError>
+    expectTypeOf(Semaphore.acquire(sem, 1)).toEqualTypeOf<Effect.Effect<void, RedisSync.RedisSyncError>>()
+    expectTypeOf(Semaphore.withPermits(typed, sem, 1)).toEqualTypeOf<
+      Effect.Effect<number, "e" | RedisSync.RedisSyncError, "R">
+    >()
+    // An in-memory Semaphore is a Semaphore of any error, not the other way round.
+    const memory = {} as Semaphore.Semaphore
+    expectTypeOf(memory).toExtend<Semaphore.Semaphore<RedisSync.RedisSyncError>>()
+    expectTypeOf(sem).not.toExtend<Semaphore.Semaphore>()
+  })
 })
