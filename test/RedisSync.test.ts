@@ -2,7 +2,7 @@ import { expect, expectTypeOf } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Layer } from "effect"
 import type * as Scope from "effect/Scope"
 import type { Redis, RedisError } from "effect/persistence/Redis"
-import { Mutex, RedisSync, Semaphore } from "../src/index.ts"
+import { Diagnostics, Mutex, RedisSync, Semaphore } from "../src/index.ts"
 import { it } from "./utils/leak.ts"
 import { describeRedis, redisLayer, useRedis } from "./utils/redis.ts"
 
@@ -121,6 +121,34 @@ describeRedis("RedisSync: Semaphore and Mutex on Redis", () => {
       expect(two).toBe(1)
     })
   })
+
+  it.live("the blocked-fiber dump shows this process's Redis waiters and holders; Mutex.blocked agrees", () =>
+    withRedis(
+      Effect.gen(function* () {
+        const name = fresh("mu")
+        const mu = yield* RedisSync.mutex(name, { lease })
+        yield* pastGrace
+        const held = yield* Deferred.make<void>()
+        const holder = yield* Effect.forkChild(
+          Mutex.withLock(mu)(Effect.andThen(Deferred.succeed(held, undefined), Effect.never))
+        )
+        yield* Deferred.await(held)
+        const waiter = yield* Effect.forkChild(Mutex.lock(mu))
+        yield* Effect.sleep("50 millis")
+        expect((yield* Mutex.blocked(mu)).map((b) => [b.op, b.fiberId])).toEqual([["lock", waiter.id]])
+        const dump = yield* Diagnostics.dump
+        const mine = dump.primitives.find((p) => p.name === name)
+        expect(mine?.kind).toBe("Mutex (Redis)")
+        expect(mine?.blocked.map((b) => b.fiber.id)).toEqual([waiter.id])
+        expect(mine?.heldBy.map((h) => h.fiber.id)).toEqual([holder.id])
+        expect(Diagnostics.format(dump)).toContain(`Mutex (Redis) "${name}"`)
+        yield* Fiber.interrupt(waiter)
+        yield* Fiber.interrupt(holder)
+        expect(yield* Mutex.blocked(mu)).toEqual([])
+        expect(yield* Mutex.isLocked(mu)).toBe(false)
+      })
+    )
+  )
 
   it.live("a holder whose lease is gone from Redis is interrupted and withPermits fails with LeaseLostError", () =>
     withRedis(

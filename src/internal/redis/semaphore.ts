@@ -21,14 +21,15 @@ import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
+import type * as Fiber from "effect/Fiber"
 import type * as Redis from "effect/persistence/Redis"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import { UnlockOfUnlockedMutexError } from "../../Mutex.ts"
 import { ReleasedMoreThanHeldError } from "../../Semaphore.ts"
 import { RemoteMutex, RemoteSemaphore } from "../remote.ts"
-import type { BlockedFiber } from "../waiters.ts"
+import { anyone, type Diagnosable, type Diagnosis, type HeldRecord, type Holder } from "../registry.ts"
+import { type BlockedFiber, parkTime, Waiter, WaiterList } from "../waiters.ts"
 import { LeaseLostError, type RedisSyncError } from "./common.ts"
 import * as Scripts from "./scripts.ts"
 
@@ -43,17 +44,46 @@ export const FencingToken = Context.Reference<number | undefined>("effect-go/Red
   defaultValue: () => undefined
 })
 
-interface LocalWaiter {
+/**
+ * A fiber of this process waiting for its ticket's grant, in the engine's
+ * `WaiterList` so that dumps and `blocked` see it like any waiter. Its grant
+ * comes from another process (or Redis' state), which the deadlock detector
+ * cannot see: like a timer, something outside its fibers wakes it.
+ */
+class LocalWaiter extends Waiter<number> {
   readonly ticket: string
   readonly n: number
-  readonly granted: Deferred.Deferred<number>
-  readonly fiberId: number | undefined
-  readonly since: number
   /**
-   * The local time of the last call Redis answered that saw it waiting: its
+   * The monotonic time (`performance.now()`) the last call Redis answered that saw it waiting: its
    * grant came later, so the lease it was granted runs at least from then.
    */
   confirmedAt: number
+  constructor(ticket: string, n: number, op: string, confirmedAt: number) {
+    super()
+    this.ticket = ticket
+    this.n = n
+    this.op = op
+    this.confirmedAt = confirmedAt
+  }
+  override wakesByTime(): boolean {
+    return true
+  }
+  /** Hands it its token: resumes its fiber if parked, else keeps it for the park. */
+  grantToken(token: number): void {
+    if (this.grant !== undefined) return
+    const exit = (this.grant = Exit.succeed(token))
+    const resume = this.resume
+    this.resume = undefined
+    resume?.(exit)
+  }
+  /** Parks until a token is handed over (at once if it already was). */
+  readonly park: Effect.Effect<number> = Effect.callback<number>((resume) => {
+    if (this.grant !== undefined) return resume(this.grant)
+    this.resume = resume
+    return Effect.sync(() => {
+      this.resume = undefined
+    })
+  })
 }
 
 interface Holding {
@@ -63,9 +93,14 @@ interface Holding {
   readonly token: number
   /** "withPermits" holdings are released by their own scope; "acquire" ones by `release`. */
   readonly owned: boolean
+  /** The fiber holding them through `withPermits`, for dumps; undefined for `acquire`. */
+  readonly fiber: Fiber.Fiber<unknown, unknown> | undefined
   /** Failed with `LeaseLostError` when the lease is lost: interrupts a `withPermits` holder. */
   readonly lost: Deferred.Deferred<never, LeaseLostError>
-  /** The local time of the last call Redis answered that kept this ticket's lease: the lease runs at least from then. */
+  /**
+   * When (`performance.now()`, monotonic) the last call Redis answered that
+   * kept this ticket's lease was sent: the lease runs at least from then.
+   */
   confirmedAt: number
 }
 
@@ -81,7 +116,7 @@ export interface EngineOptions {
 }
 
 /** One process's side of one semaphore kept in Redis. */
-export class Engine {
+export class Engine implements Diagnosable {
   readonly redis: Redis.Redis["Service"]
   readonly primitive: "Semaphore" | "Mutex"
   readonly name: string
@@ -95,7 +130,10 @@ export class Engine {
   readonly clientId: string
   count = 0
   readonly waiting = new Map<string, LocalWaiter>()
+  /** The same waiters, in the order they asked, as the diagnostics read them. */
+  readonly waiters: WaiterList<LocalWaiter>
   readonly holding = new Map<string, Holding>()
+  heldRecord: HeldRecord | undefined = undefined
 
   constructor(o: EngineOptions) {
     this.redis = o.redis
@@ -107,13 +145,34 @@ export class Engine {
     this.keys = Scripts.semaphoreKeys(o.base)
     this.common = { keys: this.keys, size: o.size, leaseMs: o.leaseMs }
     this.clientId = `${globalThis.crypto.randomUUID()}-${++clientSeq}`
+    this.waiters = new WaiterList(`${o.primitive} (Redis)`, o.name, this, o.primitive === "Mutex" ? "lock" : "acquire")
+  }
+
+  /**
+   * Its waiters are woken by other processes (anyone, as far as this process
+   * can tell); its holders are the fibers of this process in `withPermits`.
+   */
+  diagnose(): Diagnosis {
+    const holders: Array<Holder> = []
+    for (const h of this.holding.values()) {
+      if (h.fiber !== undefined) holders.push({ fiber: h.fiber, role: `holds ${h.n} (Redis, token ${h.token})` })
+    }
+    let heldHere = 0
+    for (const h of this.holding.values()) heldHere += h.n
+    return {
+      kind: `${this.primitive} (Redis)`,
+      name: this.name,
+      state: { size: this.size, heldHere, waitingHere: this.waiters.size },
+      queues: [{ list: this.waiters, wakers: anyone }],
+      holders
+    }
   }
 
   /** A grant published on the channel: `ticket token`. */
   onMessage(message: string): void {
     const space = message.indexOf(" ")
     const waiter = this.waiting.get(message.slice(0, space))
-    if (waiter !== undefined) Deferred.doneUnsafe(waiter.granted, Exit.succeed(Number(message.slice(space + 1))))
+    if (waiter !== undefined) waiter.grantToken(Number(message.slice(space + 1)))
   }
 
   /**
@@ -123,27 +182,22 @@ export class Engine {
    */
   acquire(n: number, owned: boolean): Effect.Effect<Holding, Redis.RedisError> {
     return Effect.uninterruptibleMask((restore) =>
-      Effect.suspend(() => {
+      Effect.withFiber((fiber) => {
         const ticket = `${this.clientId}:${++this.count}`
-        const granted = Deferred.makeUnsafe<number>()
-        const sentAt = Date.now()
-        this.waiting.set(ticket, {
-          ticket,
-          n,
-          granted,
-          fiberId: Fiber.getCurrent()?.id,
-          since: sentAt,
-          confirmedAt: sentAt
-        })
+        const waiter = new LocalWaiter(ticket, n, this.primitive === "Mutex" ? "lock" : `acquire(${n})`, performance.now())
+        waiter.fiber = fiber
+        waiter.since = parkTime(fiber)
+        this.waiting.set(ticket, waiter)
+        this.waiters.push(waiter)
         const wait = Effect.flatMap(this.redis.eval(Scripts.acquire)(this.common, ticket, n), (status) =>
-          status === "w" ? Deferred.await(granted) : Effect.succeed(Number(status))
+          status === "w" ? waiter.park : Effect.succeed(Number(status))
         )
         return restore(wait).pipe(
           Effect.onExit((exit) => {
-            const confirmedAt = this.waiting.get(ticket)!.confirmedAt
             this.waiting.delete(ticket)
+            this.waiters.remove(waiter)
             if (Exit.isSuccess(exit)) {
-              this.hold(ticket, n, exit.value, owned, confirmedAt)
+              this.hold(ticket, n, exit.value, owned ? fiber : undefined, owned, waiter.confirmedAt)
               return Effect.void
             }
             return this.forget(ticket)
@@ -158,19 +212,27 @@ export class Engine {
   tryAcquire(n: number, owned: boolean): Effect.Effect<Holding | undefined, Redis.RedisError> {
     return Effect.suspend(() => {
       const ticket = `${this.clientId}:${++this.count}`
-      const sentAt = Date.now()
+      const sentAt = performance.now()
       return Effect.map(this.redis.eval(Scripts.tryAcquire)(this.common, ticket, n), (status) =>
-        status === "x" ? undefined : this.hold(ticket, n, Number(status), owned, sentAt)
+        status === "x" ? undefined : this.hold(ticket, n, Number(status), undefined, owned, sentAt)
       )
     })
   }
 
-  hold(ticket: string, n: number, token: number, owned: boolean, confirmedAt: number): Holding {
+  hold(
+    ticket: string,
+    n: number,
+    token: number,
+    fiber: Fiber.Fiber<unknown, unknown> | undefined,
+    owned: boolean,
+    confirmedAt: number
+  ): Holding {
     const holding: Holding = {
       ticket,
       n,
       token,
       owned,
+      fiber,
       lost: Deferred.makeUnsafe<never, LeaseLostError>(),
       confirmedAt
     }
@@ -269,7 +331,7 @@ export class Engine {
         args.push(w.ticket, w.n)
         order.push(w.ticket)
       }
-      const sentAt = Date.now()
+      const sentAt = performance.now()
       return this.redis.eval(Scripts.renew)(this.common, args).pipe(
         Effect.timeout(this.periodMs),
         Effect.matchEffect({
@@ -289,7 +351,7 @@ export class Engine {
                 if (waiter === undefined) continue
                 if (status === "w") waiter.confirmedAt = sentAt
                 else if (typeof status === "string" && status !== "x") {
-                  Deferred.doneUnsafe(waiter.granted, Exit.succeed(Number(status)))
+                  waiter.grantToken(Number(status))
                 }
               }
               this.giveUpStale()
@@ -300,15 +362,28 @@ export class Engine {
   }
 
   giveUpStale(): void {
-    const now = Date.now()
+    const now = performance.now()
     for (const h of this.holding.values()) {
       if (now - h.confirmedAt >= this.leaseMs - this.periodMs) this.lose(h, "not renewed in time")
     }
   }
 
-  /** The heartbeat: a renewal every third of a lease, for as long as the scope lasts. */
+  /**
+   * The heartbeat: a renewal every third of a lease, for as long as the scope
+   * lasts. At a fixed rate, whatever a renewal took (it gives up after a
+   * third of a lease), so holders are looked at every third of a lease and
+   * one not confirmed for two thirds is given up a third before its lease
+   * can lapse.
+   */
   heartbeat(): Effect.Effect<never> {
-    return Effect.forever(Effect.andThen(Effect.sleep(this.periodMs), this.renewOnce()))
+    const tick = Effect.suspend(() => {
+      const start = performance.now()
+      return Effect.andThen(
+        this.renewOnce(),
+        Effect.suspend(() => Effect.sleep(Math.max(0, this.periodMs - (performance.now() - start))))
+      )
+    })
+    return Effect.andThen(Effect.sleep(this.periodMs), Effect.forever(tick))
   }
 
   /**
@@ -327,16 +402,8 @@ export class Engine {
     return Effect.catchCause(drain(first), () => again)
   }
 
-  blocked(op: (n: number) => string): Effect.Effect<ReadonlyArray<BlockedFiber>> {
-    return Effect.sync(() =>
-      Array.from(this.waiting.values(), (w) => ({
-        primitive: this.primitive,
-        name: this.name,
-        op: op(w.n),
-        fiberId: w.fiberId,
-        since: w.since
-      }))
-    )
+  get blocked(): Effect.Effect<ReadonlyArray<BlockedFiber>> {
+    return Effect.sync(() => this.waiters.blocked())
   }
 }
 
@@ -418,7 +485,7 @@ export class RedisSemaphore extends RemoteSemaphore {
     return this.engine.redis.eval(Scripts.available)(this.engine.common)
   }
   get blocked(): Effect.Effect<ReadonlyArray<BlockedFiber>> {
-    return this.engine.blocked((n) => `acquire(${n})`)
+    return this.engine.blocked
   }
   toJSON() {
     return {
@@ -458,7 +525,7 @@ export class RedisMutex extends RemoteMutex {
     return Effect.map(this.engine.redis.eval(Scripts.available)(this.engine.common), (free) => free === 0)
   }
   get blocked(): Effect.Effect<ReadonlyArray<BlockedFiber>> {
-    return this.engine.blocked(() => "lock")
+    return this.engine.blocked
   }
   toJSON() {
     return {
