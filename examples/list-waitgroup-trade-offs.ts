@@ -34,6 +34,7 @@ import * as waitgroupThreeStagePipeline from "./waitgroup-three-stage-pipeline.t
 import * as waitgroupWorkerPool from "./waitgroup-worker-pool.ts"
 import * as waitgroupWithContext from "./waitgroup-with-context.ts"
 import * as waitgroupWorkerRange from "./waitgroup-worker-range.ts"
+import * as rateLimitApi from "./rate-limit-api.ts"
 import * as workerPoolJobs from "./worker-pool-jobs.ts"
 
 export const examples: ReadonlyArray<Example> = [
@@ -47,6 +48,7 @@ export const examples: ReadonlyArray<Example> = [
   goroutineMonitoring.example,
   // Correctness & Trade-offs
   workerPoolJobs.example,
+  rateLimitApi.example,
   concurrentFetchTimeout.example,
   mutexVsChannelCounter.example,
   debugDeadlock.example,

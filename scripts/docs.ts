@@ -23,7 +23,7 @@
  * that, npm would refuse the peer conflict or install an unused TypeScript 5.
  */
 import { spawnSync } from "node:child_process"
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { basename, join, relative } from "node:path"
 
 const root = join(import.meta.dirname, "..")
@@ -128,10 +128,16 @@ if (check) {
   } else {
     ok = false
   }
-} else if (docgen(apiDir)) {
-  console.log(`${apiDir}: written (${listFiles(join(root, apiDir)).length} files)`)
 } else {
-  ok = false
+  // Written beside it first, so that a failing run leaves the committed reference as it was.
+  const out = relative(root, join(scratch, "api"))
+  if (docgen(out)) {
+    rmSync(join(root, apiDir), { recursive: true, force: true })
+    cpSync(join(root, out), join(root, apiDir), { recursive: true })
+    console.log(`${apiDir}: written (${listFiles(join(root, apiDir)).length} files)`)
+  } else {
+    ok = false
+  }
 }
 
 // 2. The examples ----------------------------------------------------------------

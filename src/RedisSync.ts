@@ -131,8 +131,83 @@ export {
   SizeMismatchError
 } from "./internal/redis/semaphore.ts"
 
-/** Options of a Semaphore or Mutex kept in Redis. */
+/**
+ * Options of a Semaphore or Mutex kept in Redis.
+ *
+ * @category models
+ * @since 0.1.0
+ */
 export interface SemaphoreOptions extends RedisOptions {}
+
+export {
+  /**
+   * A service whose error admits `RedisError`, which a limiter kept in Redis
+   * may fail with: one declared with {@link RedisSyncError} or `RedisError`.
+   *
+   * @category models
+   * @since 0.1.0
+   */
+  type AdmitsRedisError,
+  /**
+   * The Redis layer of a `Rate.Service`: the same key as its in-memory
+   * `layer`, a limit shared by every process. The service must be declared
+   * with {@link RedisSyncError} (or `RedisError`) as its error. Its name in
+   * Redis is the service's key unless `options.name` says otherwise.
+   *
+   * @example
+   * ```ts
+   * import { Layer } from "effect"
+   * import { Rate, RedisSync } from "effect-go"
+   * import type { Redis } from "effect/persistence/Redis"
+   *
+   * class PartnerApi extends Rate.Service<PartnerApi, RedisSync.RedisSyncError>()("app/PartnerApi") {}
+   * declare const RedisLive: Layer.Layer<Redis>
+   *
+   * const PartnerApiLive = RedisSync.layerLimiter(PartnerApi, { limit: 100, burst: 10 }).pipe(
+   *   Layer.provide(RedisLive)
+   * )
+   * ```
+   *
+   * @category layers
+   * @since 0.1.0
+   */
+  layerLimiter,
+  /**
+   * A rate limiter (Go's `rate.Limiter`) whose bucket lives in Redis under
+   * `name`: every process that makes one with the same name (and prefix)
+   * shares its limit, with Go's arithmetic run in Lua on Redis' clock. Use
+   * it with `Rate`'s functions; they may fail with `RedisError`. A bad name,
+   * limit, burst or prefix is a defect.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Rate, RedisSync } from "effect-go"
+   *
+   * declare const callPartner: Effect.Effect<void>
+   *
+   * const program = Effect.scoped(
+   *   Effect.gen(function* () {
+   *     const limiter = yield* RedisSync.limiter("partner-api", { limit: 100, burst: 10 })
+   *     yield* Rate.wait(limiter)
+   *     yield* callPartner
+   *   })
+   * )
+   * ```
+   *
+   * @category constructors
+   * @since 0.1.0
+   */
+  makeLimiter as limiter,
+  /**
+   * Options of {@link limiter} and {@link layerLimiter}: `limit`, `burst`,
+   * `prefix`.
+   *
+   * @category models
+   * @since 0.1.0
+   */
+  type RedisLimiterOptions
+} from "./internal/redis/rate.ts"
 
 /**
  * Nothing when a service's error `E` admits {@link RedisSyncError}; else a

@@ -73,6 +73,13 @@ export * as Once from "./Once.ts"
  */
 export * as Pipeline from "./Pipeline.ts"
 /**
+ * Go's `golang.org/x/time/rate`: a token-bucket `Limiter` with `allow`,
+ * `reserve` and an interruptible `wait`, on Effect's Clock.
+ *
+ * @since 0.1.0
+ */
+export * as Rate from "./Rate.ts"
+/**
  * Go's `sync.RWMutex`: many readers or one writer.
  *
  * @since 0.1.0

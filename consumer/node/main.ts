@@ -22,6 +22,8 @@ import {
   Mutex,
   Once,
   Pipeline,
+  Rate,
+  RedisSync,
   RWMutex,
   Select,
   Semaphore,
@@ -43,6 +45,8 @@ import * as GoContextSubpath from "effect-go/GoContext"
 import * as MutexSubpath from "effect-go/Mutex"
 import * as OnceSubpath from "effect-go/Once"
 import * as PipelineSubpath from "effect-go/Pipeline"
+import * as RateSubpath from "effect-go/Rate"
+import * as RedisSyncSubpath from "effect-go/RedisSync"
 import * as RWMutexSubpath from "effect-go/RWMutex"
 import * as SelectSubpath from "effect-go/Select"
 import * as SemaphoreSubpath from "effect-go/Semaphore"
@@ -87,6 +91,8 @@ const exportsMap = Effect.gen(function* () {
     EffectGo.Mutex === MutexSubpath,
     EffectGo.Once === OnceSubpath,
     EffectGo.Pipeline === PipelineSubpath,
+    EffectGo.Rate === RateSubpath,
+    EffectGo.RedisSync === RedisSyncSubpath,
     EffectGo.RWMutex === RWMutexSubpath,
     EffectGo.Select === SelectSubpath,
     EffectGo.Semaphore === SemaphoreSubpath,
@@ -403,6 +409,21 @@ const threads = Effect.gen(function* () {
   yield* expectEqual("Threads: four jobs on two threads", results, [1, 4, 9, 16])
 }).pipe(Effect.scoped, Effect.provide(NodeThreads.layer(new URL("./thread.js", import.meta.url))))
 
+const rate = Effect.gen(function* () {
+  const limiter = yield* noTypedErrors(Rate.make(Rate.every("1 second"), 2))
+  const allowed = yield* Effect.forEach([1, 2, 3], () => Rate.allow(limiter))
+  yield* expectEqual("Rate: a burst of 2, then refused", allowed, [true, true, false])
+})
+
+// A limit that may be kept in Redis, on its in-memory layer: the default.
+class DbLimit extends Semaphore.Service<DbLimit, RedisSync.RedisSyncError>()("smoke/DbLimit") {}
+
+const redisSync = Effect.gen(function* () {
+  const result = yield* DbLimit.withPermits(1)(Effect.succeed("ran"))
+  yield* expectEqual("RedisSync: a limit declared for Redis runs on its in-memory layer", result, "ran")
+  yield* expectEqual("RedisSync: its Redis layer exists", typeof RedisSync.layerSemaphore(DbLimit, 2), "object")
+}).pipe(Effect.provide(DbLimit.layer(2)))
+
 const main = Effect.gen(function* () {
   yield* exportsMap
   yield* chan
@@ -417,6 +438,8 @@ const main = Effect.gen(function* () {
   yield* testing
   yield* telemetry
   yield* threads
+  yield* rate
+  yield* redisSync
 })
 
 // A hang is a failure too.
