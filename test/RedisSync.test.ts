@@ -13,9 +13,10 @@ describeRedis("RedisSync: Semaphore and Mutex on Redis", () => {
   /** Runs `body` with Redis provided; every test uses fresh names, and a short lease so that grace periods are short. */
   const withRedis = <A, E>(body: Effect.Effect<A, E, Redis | Scope.Scope>) =>
     Effect.scoped(body).pipe(Effect.provide(redisLayer(server().url)))
-  const lease = "300 millis"
+  // Long enough that a loaded machine does not lose a renewal (a third of it), short enough to wait out the grace.
+  const lease = "1 second"
   /** Waits out the grace a new name starts with (one lease). */
-  const pastGrace = Effect.sleep("350 millis")
+  const pastGrace = Effect.sleep("1050 millis")
 
   it.live("two processes' semaphores with one name share its permits, FIFO, with growing fencing tokens", () =>
     withRedis(
