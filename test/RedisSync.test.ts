@@ -1,8 +1,8 @@
 import { expect, expectTypeOf } from "@effect/vitest"
-import { Cause, Deferred, Effect, Exit, Fiber, Layer } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Layer, Metric } from "effect"
 import type * as Scope from "effect/Scope"
 import type { Redis, RedisError } from "effect/persistence/Redis"
-import { Diagnostics, Mutex, RedisSync, Semaphore } from "../src/index.ts"
+import { Diagnostics, Mutex, RedisSync, Semaphore, Telemetry } from "../src/index.ts"
 import { it } from "./utils/leak.ts"
 import { describeRedis, redisLayer, useRedis } from "./utils/redis.ts"
 
@@ -148,6 +148,31 @@ describeRedis("RedisSync: Semaphore and Mutex on Redis", () => {
         expect(yield* Mutex.blocked(mu)).toEqual([])
         expect(yield* Mutex.isLocked(mu)).toBe(false)
       })
+    )
+  )
+
+  it.live("under a Telemetry layer, a wait for a Redis grant is one sample of the wait-time histogram", () =>
+    withRedis(
+      Effect.gen(function* () {
+        const name = fresh("mu")
+        const a = yield* RedisSync.mutex(name, { lease })
+        const b = yield* RedisSync.mutex(name, { lease })
+        yield* pastGrace
+        yield* Mutex.lock(a)
+        const waiter = yield* Effect.forkChild(Mutex.withLock(b)(Effect.void))
+        yield* Effect.sleep("30 millis")
+        yield* Mutex.unlock(a)
+        yield* Fiber.join(waiter)
+        const series = (yield* Metric.snapshot).find(
+          (m) =>
+            m.id === Telemetry.waitDuration &&
+            m.type === "Histogram" &&
+            m.attributes?.[Telemetry.attributes.kind] === "Mutex (Redis)" &&
+            m.attributes?.[Telemetry.attributes.name] === name
+        ) as Extract<Metric.Metric.Snapshot, { type: "Histogram" }> | undefined
+        expect(series?.state.count).toBe(1)
+        expect(series?.state.sum).toBeGreaterThanOrEqual(0.025)
+      }).pipe(Effect.provide(Telemetry.layer({ spanThreshold: false })))
     )
   )
 

@@ -29,7 +29,7 @@ import { UnlockOfUnlockedMutexError } from "../../Mutex.ts"
 import { ReleasedMoreThanHeldError } from "../../Semaphore.ts"
 import { RemoteMutex, RemoteSemaphore } from "../remote.ts"
 import { anyone, type Diagnosable, type Diagnosis, type HeldRecord, type Holder } from "../registry.ts"
-import { type BlockedFiber, parkTime, Waiter, WaiterList } from "../waiters.ts"
+import { type BlockedFiber, parkTime, Waiter, WaiterList, wake } from "../waiters.ts"
 import { LeaseLostError, type RedisSyncError } from "./common.ts"
 import * as Scripts from "./scripts.ts"
 
@@ -68,13 +68,12 @@ class LocalWaiter extends Waiter<number> {
   override wakesByTime(): boolean {
     return true
   }
-  /** Hands it its token: resumes its fiber if parked, else keeps it for the park. */
+  /**
+   * Hands it its token: resumes its fiber if parked (through `wake`, which
+   * records the wait under a Telemetry layer), else keeps it for the park.
+   */
   grantToken(token: number): void {
-    if (this.grant !== undefined) return
-    const exit = (this.grant = Exit.succeed(token))
-    const resume = this.resume
-    this.resume = undefined
-    resume?.(exit)
+    if (this.grant === undefined) wake(this, Exit.succeed(token))
   }
   /** Parks until a token is handed over (at once if it already was). */
   readonly park: Effect.Effect<number> = Effect.callback<number>((resume) => {
@@ -187,6 +186,7 @@ export class Engine implements Diagnosable {
         const waiter = new LocalWaiter(ticket, n, this.primitive === "Mutex" ? "lock" : `acquire(${n})`, performance.now())
         waiter.fiber = fiber
         waiter.since = parkTime(fiber)
+        waiter.site = this.waiters
         this.waiting.set(ticket, waiter)
         this.waiters.push(waiter)
         const wait = Effect.flatMap(this.redis.eval(Scripts.acquire)(this.common, ticket, n), (status) =>
