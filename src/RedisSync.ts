@@ -1,7 +1,10 @@
 /**
- * The same Semaphore and Mutex, shared by every process that shares a Redis:
- * "at most 10 database calls at once" or "one refresh of this token at a
- * time" across all of an application's processes, by swapping a Layer.
+ * The same Semaphore, Mutex, SingleFlight and rate Limiter, shared by every
+ * process that shares a Redis: "at most 10 database calls at once", "one
+ * refresh of this token at a time", "one fetch of this key at a time" and
+ * "100 requests per second to this API" across all of an application's
+ * processes, by swapping a Layer. This page describes the Semaphore and
+ * Mutex; {@link singleFlight} and {@link limiter} say what differs for theirs.
  *
  * A service that may be kept in Redis says so where it is declared, with the
  * errors its operations may then fail with; its in-memory layer stays the
@@ -71,9 +74,10 @@ import * as engine from "./internal/redis/semaphore.ts"
 
 export {
   /**
-   * The lease on permits or a lock held through Redis could not be kept:
-   * Redis did not confirm it in time, or it was no longer there. The holder
-   * was interrupted before the lease could lapse.
+   * The lease on permits, a lock or a flight held through Redis could not be
+   * kept: Redis did not confirm it in time, or it was no longer there. The
+   * holder was interrupted before the lease could lapse, and `withPermits`,
+   * `withLock` or SingleFlight's `do` fail with it.
    *
    * @category errors
    * @since 0.1.0
@@ -387,3 +391,123 @@ export const layerMutex = <Self, E>(
     service as Context.Service<Self, Mutex.Mutex<RedisSyncError>>,
     mutex(options?.name ?? service.key, options)
   )
+
+export {
+  /**
+   * A SingleFlight group kept in Redis under `name`, for as long as the scope
+   * lasts: calls for one key share one flight across every process that makes
+   * the group with the same name (and prefix). Use it with `SingleFlight`'s
+   * functions (`do`, `doFork`, `forget`, `keys`, `blocked`).
+   *
+   * Within a process, callers of a key share one local flight as in memory.
+   * Across processes, one flight per key leads: it holds a lease in Redis,
+   * renewed while its effect runs, and publishes its outcome; the others
+   * follow and get that outcome, `shared: true`: a value decoded with
+   * `success`, a typed failure decoded with `error`; a defect, an
+   * interruption from inside the flight, or a value its schema cannot encode
+   * reaches them as a {@link RemoteFlightError} defect. The leader's own
+   * callers get its outcome as it is.
+   *
+   * - A leader that dies: its lease lapses (at most one `lease`), and a
+   *   follower leads, running its own caller's effect (within a third of a
+   *   lease more).
+   * - A leader whose callers all leave: its effect is interrupted and its
+   *   lease given back at once; a follower leads.
+   * - A leader whose lease Redis has not confirmed for two thirds of a lease
+   *   is interrupted: its callers fail with `LeaseLostError`.
+   * - Nothing is cached, as in Go, with one window: an outcome stays readable
+   *   for one `lease` after it is published, so that the followers woken by
+   *   it get it. A call arriving in that window gets it too (`shared: true`)
+   *   instead of starting a new flight; a call after it starts one.
+   * - `forget(g, key)` acts on this process: its next call for `key` runs its
+   *   own effect rather than join the flight begun before (here or
+   *   elsewhere), and the published outcome is dropped.
+   *
+   * Keys are strings as they are; other keys need a `key` option (a call with
+   * a key that is not a string without one is a defect). A bad name, option or
+   * schema is a defect. Fails with `RedisError` when Redis cannot be reached;
+   * calls fail with `RedisError` too, and with `LeaseLostError`.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Schema } from "effect"
+   * import { RedisSync, SingleFlight } from "effect-go"
+   *
+   * class User extends Schema.Class<User>("User")({ id: Schema.Number, name: Schema.String }) {}
+   * class HttpError extends Schema.TaggedError<HttpError>()("HttpError", { status: Schema.Number }) {}
+   * declare const fetchUser: (id: number) => Effect.Effect<User, HttpError>
+   *
+   * const program = Effect.scoped(
+   *   Effect.gen(function* () {
+   *     const users = yield* RedisSync.singleFlight("users", { success: User, error: HttpError })
+   *     // One fetch of user 1 at a time, across every process.
+   *     const { value, shared } = yield* SingleFlight.do(users, "user:1", fetchUser(1))
+   *     return shared ? `${value.name} (shared)` : value.name
+   *   })
+   * )
+   * ```
+   *
+   * @category constructors
+   * @since 0.1.0
+   */
+  singleFlight,
+  /**
+   * The Redis layer of a SingleFlight service: a `Context.Service` whose
+   * value is a `SingleFlight.SingleFlight<A, E | RedisSyncError, K>`, so that
+   * its in-memory layer (`Layer.effect(Service, SingleFlight.make())`) and
+   * this one give the same key. Its name in Redis is the service's key unless
+   * `options.name` says otherwise.
+   *
+   * @example
+   * ```ts
+   * import { Context, Layer, Schema } from "effect"
+   * import { RedisSync, SingleFlight } from "effect-go"
+   * import type { Redis } from "effect/persistence/Redis"
+   *
+   * class HttpError extends Schema.TaggedError<HttpError>()("HttpError", { status: Schema.Number }) {}
+   * class Prices extends Context.Service<
+   *   Prices,
+   *   SingleFlight.SingleFlight<number, HttpError | RedisSync.RedisSyncError>
+   * >()("app/Prices") {}
+   * declare const RedisLive: Layer.Layer<Redis>
+   *
+   * const oneProcess = Layer.effect(Prices, SingleFlight.make<number, HttpError | RedisSync.RedisSyncError>())
+   * const everyProcess = RedisSync.layerSingleFlight(Prices, { success: Schema.Number, error: HttpError }).pipe(
+   *   Layer.provide(RedisLive)
+   * )
+   * ```
+   *
+   * @category layers
+   * @since 0.1.0
+   */
+  layerSingleFlight,
+  /**
+   * The flight a caller waited for, led by another process (or another
+   * group of the same name), ended in a way that cannot be shared: it died,
+   * was interrupted from inside, or its value or error could not go through
+   * its schema. Followers die with this error, which names the group, the
+   * key and what happened; the leader's own callers get the outcome itself.
+   *
+   * @category errors
+   * @since 0.1.0
+   */
+  RemoteFlightError,
+  /**
+   * Options of {@link singleFlight}: the `success` and `error` schemas the
+   * outcomes travel through, `key` (required for keys that are not
+   * strings), `prefix` and `lease`.
+   *
+   * @category models
+   * @since 0.1.0
+   */
+  type SingleFlightOptions,
+  /**
+   * Options of {@link layerSingleFlight}: those of {@link singleFlight},
+   * with `key` required when the service's keys are not strings, and `name`
+   * (default: the service's key).
+   *
+   * @category models
+   * @since 0.1.0
+   */
+  type LayerSingleFlightOptions
+} from "./internal/redis/singleflight.ts"

@@ -63,6 +63,10 @@
  * no error of its own (recursion and bad arguments are defects), so an
  * effect that fails with the group's `E` is accepted as it is.
  *
+ * One flight per key across processes: `RedisSync.singleFlight` keeps a group
+ * in Redis (its outcomes travel through Schemas); the functions of this
+ * module work on it as they are, and its `E` includes the Redis errors.
+ *
  * A group is a value like Effect's own: `pipe`able, and `console.log(g)` /
  * `toJSON()` show `{ _id: "SingleFlight", name, flights, waiters }`.
  *
@@ -109,6 +113,7 @@ import * as GoContext from "./GoContext.ts"
 import { badTelemetryOption, invalidArgument, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { RemoteSingleFlight } from "./internal/remote.ts"
 import { activeLayers, event, setTelemetry } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder, type Queue } from "./internal/registry.ts"
 import { type BlockedFiber, block, Waiter, WaiterList, wake } from "./internal/waiters.ts"
@@ -388,6 +393,15 @@ const doImpl = <A, E, R>(
   key: unknown,
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<Result<A>, E, Exclude<R, Scope.Scope>> =>
+  self instanceof RemoteSingleFlight
+    ? (self.run(key, effect) as Effect.Effect<Result<A>, E, Exclude<R, Scope.Scope>>)
+    : doHere(self, key, effect)
+
+const doHere = <A, E, R>(
+  self: SingleFlight<any, any, any>,
+  key: unknown,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<Result<A>, E, Exclude<R, Scope.Scope>> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.withFiber((caller) => {
       const sf = impl(self)
@@ -611,7 +625,7 @@ export const doFork = <A, E, K, R>(
   effect: Effect.Effect<NoInfer<A>, NoInfer<E>, R>
 ): Effect.Effect<Fiber.Fiber<Result<A>, E>, never, Exclude<R, Scope.Scope>> =>
   Effect.suspend(() => {
-    const scope = impl(self).scope
+    const scope = self instanceof RemoteSingleFlight ? self.scope : impl(self).scope
     // Refused at the call, not in the fiber it would return.
     return Effect.isEffect(effect)
       ? Effect.forkIn(doImpl(self, key, effect), scope)
@@ -635,9 +649,11 @@ export const doFork = <A, E, K, R>(
  * @since 0.1.0
  */
 export const forget = <A, E, K>(self: SingleFlight<A, E, K>, key: NoInfer<K>): Effect.Effect<void> =>
-  Effect.sync(() => {
-    MutableHashMap.remove(impl(self).byKey, key)
-  })
+  self instanceof RemoteSingleFlight
+    ? self.forget(key)
+    : Effect.sync(() => {
+        MutableHashMap.remove(impl(self).byKey, key)
+      })
 
 /**
  * The keys new calls would join right now (forgotten and abandoned flights
@@ -647,7 +663,9 @@ export const forget = <A, E, K>(self: SingleFlight<A, E, K>, key: NoInfer<K>): E
  * @since 0.1.0
  */
 export const keys = <A, E, K>(self: SingleFlight<A, E, K>): Effect.Effect<ReadonlyArray<K>> =>
-  Effect.sync(() => Array.from(MutableHashMap.keys(impl(self).byKey)) as Array<K>)
+  self instanceof RemoteSingleFlight
+    ? (self.keys as Effect.Effect<ReadonlyArray<K>>)
+    : Effect.sync(() => Array.from(MutableHashMap.keys(impl(self).byKey)) as Array<K>)
 
 /**
  * The callers waiting for a flight (op `do(key)`, or `do` for object keys),
@@ -657,8 +675,10 @@ export const keys = <A, E, K>(self: SingleFlight<A, E, K>): Effect.Effect<Readon
  * @since 0.1.0
  */
 export const blocked = <A, E, K>(self: SingleFlight<A, E, K>): Effect.Effect<ReadonlyArray<BlockedFiber>> =>
-  Effect.sync(() => {
-    const out: Array<BlockedFiber> = []
-    for (const flight of impl(self).flights) out.push(...flight.waiters.blocked())
-    return out
-  })
+  self instanceof RemoteSingleFlight
+    ? self.blocked
+    : Effect.sync(() => {
+        const out: Array<BlockedFiber> = []
+        for (const flight of impl(self).flights) out.push(...flight.waiters.blocked())
+        return out
+      })

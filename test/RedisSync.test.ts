@@ -1,7 +1,7 @@
 import { expect, expectTypeOf } from "@effect/vitest"
-import { Cause, Deferred, Effect, Exit, Fiber, Layer, Metric } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Layer, Metric, Schedule } from "effect"
 import type * as Scope from "effect/Scope"
-import type { Redis, RedisError } from "effect/persistence/Redis"
+import { Redis, type RedisError } from "effect/persistence/Redis"
 import { Diagnostics, Mutex, RedisSync, Semaphore, Telemetry } from "../src/index.ts"
 import { it } from "./utils/leak.ts"
 import { describeRedis, redisLayer, useRedis } from "./utils/redis.ts"
@@ -190,6 +190,34 @@ describeRedis("RedisSync: Semaphore and Mutex on Redis", () => {
         yield* Effect.promise(() => server().command("DEL", `effect-go:semaphore:{${name}}:held`))
         const exit = yield* Fiber.await(holder)
         expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toMatchObject({ _tag: "LeaseLostError" })
+      })
+    )
+  )
+
+  it.live("Redis unreachable while holding: the holder fails with LeaseLostError before its lease could lapse", () =>
+    withRedis(
+      Effect.gen(function* () {
+        const name = fresh("sem")
+        const sem = yield* RedisSync.semaphore(name, 1, { lease })
+        yield* pastGrace
+        const started = yield* Deferred.make<void>()
+        const holder = yield* Effect.forkChild(
+          Semaphore.withPermits(sem, 1)(Effect.andThen(Deferred.succeed(started, undefined), Effect.never))
+        )
+        yield* Deferred.await(started)
+        const killedAt = performance.now()
+        yield* Effect.promise(() => server().kill())
+        const exit = yield* Fiber.await(holder)
+        const after = performance.now() - killedAt
+        yield* Effect.promise(() => server().start())
+        // Wait for the client to be back before the scope closes it.
+        yield* Effect.flatMap(Redis, (redis) => redis.send("PING")).pipe(
+          Effect.retry({ times: 50, schedule: Schedule.spaced("100 millis") })
+        )
+        expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toMatchObject({ _tag: "LeaseLostError" })
+        // Given up when two thirds of the 1 s lease passed unconfirmed (checked every third): before it
+        // could lapse, and without waiting for a give-back Redis cannot take.
+        expect(after).toBeLessThan(1000)
       })
     )
   )

@@ -1,13 +1,14 @@
 /**
- * The door through which a Semaphore or Mutex whose state lives elsewhere
- * (Redis: see `RedisSync`) serves the public functions of `Semaphore` and
- * `Mutex`. The public functions check arguments, then hand a remote value
+ * The door through which a Semaphore, Mutex or SingleFlight whose state
+ * lives elsewhere (Redis: see `RedisSync`) serves the public functions of
+ * its module. The public functions check arguments, then hand a remote value
  * its call; in-memory values never come here (one `instanceof` on their
  * path).
  */
 import type * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
+import type * as Scope from "effect/Scope"
 import type { BlockedFiber } from "./waiters.ts"
 
 /**
@@ -38,6 +39,28 @@ export abstract class RemoteMutex extends Inspectable.Class implements Pipeable 
   abstract readonly unlock: Effect.Effect<void, unknown>
   abstract withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, unknown, R>
   abstract readonly isLocked: Effect.Effect<boolean, unknown>
+  abstract readonly blocked: Effect.Effect<ReadonlyArray<BlockedFiber>>
+  pipe() {
+    // biome-ignore lint/complexity/noArguments: Effect's pipeArguments takes them as they are
+    return pipeArguments(this, arguments)
+  }
+}
+
+/**
+ * A singleflight group whose flights are shared with other processes. The
+ * public functions hand it the call as given: it checks the key and the
+ * effect itself (inside the Effect it returns), since only it knows how its
+ * keys are encoded. `scope` is where `doFork` forks its callers.
+ */
+export abstract class RemoteSingleFlight extends Inspectable.Class implements Pipeable {
+  abstract readonly name: string | undefined
+  abstract readonly scope: Scope.Scope
+  abstract run<A, E, R>(
+    key: unknown,
+    effect: Effect.Effect<A, E, R>
+  ): Effect.Effect<{ readonly value: A; readonly shared: boolean }, unknown, Exclude<R, Scope.Scope>>
+  abstract forget(key: unknown): Effect.Effect<void>
+  abstract readonly keys: Effect.Effect<ReadonlyArray<unknown>>
   abstract readonly blocked: Effect.Effect<ReadonlyArray<BlockedFiber>>
   pipe() {
     // biome-ignore lint/complexity/noArguments: Effect's pipeArguments takes them as they are

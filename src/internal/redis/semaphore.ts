@@ -293,9 +293,15 @@ export class Engine implements Diagnosable {
           Effect.raceFirst(Effect.provideService(effect, FencingToken, holding.token), Deferred.await(holding.lost))
         ).pipe(
           // A release Redis does not confirm is not the caller's failure: the
-          // lease ends on its own, since nobody renews it any more.
+          // lease ends on its own, since nobody renews it any more. A lost
+          // lease has nothing to give back, and its holder is not kept
+          // waiting for a Redis that may be unreachable.
           Effect.ensuring(
-            Effect.ignore(Effect.timeout(this.releaseFrom(holding, holding.n), this.leaseMs))
+            Effect.suspend(() =>
+              this.holding.get(holding.ticket) === holding
+                ? Effect.ignore(Effect.timeout(this.releaseFrom(holding, holding.n), this.leaseMs))
+                : Effect.void
+            )
           )
         )
       )
