@@ -6,7 +6,7 @@
  *   --filter REGEX     only the sections whose id matches (row ids: pingpong,
  *                      spsc-cap1, spsc-cap64, spsc-cap1024, mpmc-4x4, select-4,
  *                      mutex-64, waitgroup-100k, bounded-10k-limit100,
- *                      crawler, threads, memory-recv, memory-lock,
+ *                      crawler, threads, redis, memory-recv, memory-lock,
  *                      memory-acquire, growth-items, growth-waiters); also
  *                      BENCH_FILTER
  *   --sched MODE       default | microtask | both (default: both)
@@ -53,6 +53,8 @@ import { writeChart } from "./chart.ts"
 import { type ThreadsResult, threadsMarkdown, threadsRow, threadsText } from "./threads.ts"
 import { type CrawlerResult, crawlerMarkdown, crawlerRow, type PartCost, partCosts, partsMarkdown } from "./crawler.ts"
 import { makeRows } from "./rows.ts"
+import { redisLocks } from "./redis/peers.ts"
+import { redisServerInstalled } from "../test/utils/redis.ts"
 import { goReference } from "./goref.ts"
 import { runSoak, soakMarkdown } from "./soak.ts"
 
@@ -172,6 +174,21 @@ if (wanted("threads")) {
   log(`== [${((performance.now() - started) / 1000).toFixed(0)} s] CPU-bound jobs on threads`)
   threads = await threadsRow({ quick, log: (line) => log(`   ${line}`) })
   log(`${threadsText(threads)}\n`)
+}
+
+// -----------------------------------------------------------------------------
+// Beyond one process: locks on Redis
+// -----------------------------------------------------------------------------
+
+let redis: string | undefined
+if (wanted("redis")) {
+  if (redisServerInstalled) {
+    log(`== [${((performance.now() - started) / 1000).toFixed(0)} s] Locks on Redis, between processes`)
+    redis = (await redisLocks()).markdown
+    log(`${redis}\n`)
+  } else {
+    log("== redis-server is not installed: skipping the Redis locks section (apt-get install redis-server)")
+  }
 }
 
 // -----------------------------------------------------------------------------
@@ -339,6 +356,14 @@ const md = [
       )
     : "",
   threads !== undefined ? section("Every core: threads", threadsMarkdown(threads)) : "",
+  redis !== undefined
+    ? section(
+        "Beyond one process: locks on Redis",
+        "Each contestant in real child processes against a private redis-server on 127.0.0.1 (no persistence), " +
+          "used as its documentation recommends (bench/redis/peers.ts and bench/redis/contestants/).\n\n" +
+          redis
+      )
+    : "",
   memoryResults.length > 0
     ? section(
         "Memory per blocked fiber",

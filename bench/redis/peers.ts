@@ -34,6 +34,7 @@ import { writeFileSync } from "node:fs"
 import { createConnection } from "node:net"
 import { cpus, loadavg } from "node:os"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { type NodeProcess, spawnNode } from "../../test/utils/processes.ts"
 import { type RedisServer, startRedis } from "../../test/utils/redis.ts"
 import { mdTable } from "../harness.ts"
@@ -436,7 +437,8 @@ const describeContestant = async (server: RedisServer, module: string): Promise<
   }
 }
 
-const main = async () => {
+/** Runs every contestant; returns the Markdown tables and the JSON summary (progress goes to stderr). */
+export const redisLocks = async (): Promise<{ readonly markdown: string; readonly json: string }> => {
   const server = await startRedis()
   const results: Array<Result> = []
   try {
@@ -555,10 +557,13 @@ const main = async () => {
         : []
     )
   )
-  console.log(out.join("\n"))
   const json = JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, results }, null, 2)
+  return { markdown: out.join("\n"), json }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { markdown, json } = await redisLocks()
+  console.log(markdown)
   console.log(`\n${json}`)
   if (JSON_OUT !== undefined) writeFileSync(JSON_OUT, `${json}\n`)
 }
-
-await main()

@@ -98,7 +98,9 @@ local function give(id, n)
   return fence
 end
 
-local function serve()
+-- Grants from the head while it fits, and wakes each grantee's process,
+-- except the caller's own ticket \`quiet\`, which learns it from the reply.
+local function serve(quiet)
   if now < tonumber(redis.call('HGET', meta, 'grace')) then return end
   local used = tonumber(redis.call('HGET', meta, 'used'))
   while true do
@@ -110,7 +112,7 @@ local function serve()
     redis.call('HDEL', wants, head)
     used = used + want
     local fence = give(head, want)
-    redis.call('PUBLISH', grants, head .. ' ' .. int(fence))
+    if head ~= quiet then redis.call('PUBLISH', grants, head .. ' ' .. int(fence)) end
   end
 end
 
@@ -149,7 +151,7 @@ if not redis.call('HGET', held, ticket) and not redis.call('ZSCORE', queue, tick
   redis.call('HSET', wants, ticket, n)
   redis.call('ZADD', leases, int(now + lease), ticket)
 end
-serve()
+serve(ticket)
 return status(ticket)`,
     numberOfKeys: 6
   }
