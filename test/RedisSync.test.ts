@@ -3,6 +3,8 @@ import { Cause, Deferred, Effect, Exit, Fiber, Layer, Metric, Schedule } from "e
 import type * as Scope from "effect/Scope"
 import { Redis, type RedisError } from "effect/persistence/Redis"
 import { Diagnostics, Mutex, RedisSync, Semaphore, Telemetry } from "../src/index.ts"
+import * as Scripts from "../src/internal/redis/scripts.ts"
+import { RedisSemaphore, start } from "../src/internal/redis/semaphore.ts"
 import { it } from "./utils/leak.ts"
 import { describeRedis, redisLayer, useRedis } from "./utils/redis.ts"
 
@@ -218,6 +220,41 @@ describeRedis("RedisSync: Semaphore and Mutex on Redis", () => {
         // Given up when two thirds of the 1 s lease passed unconfirmed (checked every third): before it
         // could lapse, and without waiting for a give-back Redis cannot take.
         expect(after).toBeLessThan(1000)
+      })
+    )
+  )
+
+  it.live("a renewal answered after its waiter was granted by a message does not take the grant back", () =>
+    withRedis(
+      Effect.gen(function* () {
+        const name = fresh("sem")
+        const redis = yield* Redis
+        // Renewals are answered 150 ms after Redis ran them: a grant's message overtakes the answer.
+        const slow: Redis["Service"] = {
+          ...redis,
+          eval: (script) =>
+            (script as unknown) === Scripts.renew
+              ? (...params) => Effect.tap(redis.eval(script)(...params), () => Effect.sleep("150 millis"))
+              : redis.eval(script)
+        }
+        const options = { name, size: 1, leaseMs: 900, base: `effect-go:semaphore:{${name}}` }
+        const holder = new RedisSemaphore(yield* start({ ...options, redis, primitive: "Semaphore" }))
+        const engine = yield* start({ ...options, redis: slow, primitive: "Semaphore" })
+        const waiter = new RedisSemaphore(engine)
+        yield* Effect.sleep("950 millis")
+        yield* Semaphore.acquire(holder, 1)
+        const held = yield* Deferred.make<void>()
+        const fiber = yield* Effect.forkChild(
+          Semaphore.withPermits(waiter, 1)(Effect.andThen(Deferred.succeed(held, undefined), Effect.sleep("400 millis")))
+        )
+        yield* Effect.sleep("50 millis")
+        // The renewal runs now (the ticket waits), the release grants it, then the renewal's answer arrives.
+        const renewal = yield* Effect.forkChild(engine.renewOnce())
+        yield* Effect.sleep("20 millis")
+        yield* Semaphore.release(holder, 1)
+        yield* Deferred.await(held)
+        yield* Fiber.join(renewal)
+        expect(Exit.isSuccess(yield* Fiber.await(fiber))).toBe(true)
       })
     )
   )

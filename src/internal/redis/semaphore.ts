@@ -328,14 +328,15 @@ export class Engine implements Diagnosable {
     return Effect.suspend(() => {
       if (this.waiting.size === 0 && this.holding.size === 0) return Effect.void
       const args: Array<string | number> = []
-      const order: Array<string> = []
+      const holders: Array<Holding> = []
+      const waiters: Array<LocalWaiter> = []
       for (const h of this.holding.values()) {
         args.push(h.ticket, 0)
-        order.push(h.ticket)
+        holders.push(h)
       }
       for (const w of this.waiting.values()) {
         args.push(w.ticket, w.n)
-        order.push(w.ticket)
+        waiters.push(w)
       }
       const sentAt = performance.now()
       return this.redis.eval(Scripts.renew)(this.common, args).pipe(
@@ -344,20 +345,29 @@ export class Engine implements Diagnosable {
           onFailure: () => Effect.sync(() => this.giveUpStale()),
           onSuccess: (statuses) =>
             Effect.sync(() => {
-              for (let i = 0; i < order.length; i++) {
-                const ticket = order[i]!
+              // Each status is read as what the ticket was when the renewal
+              // was sent: a waiter granted since then (by a message) was
+              // still waiting when Redis ran the renewal, which says nothing
+              // against its grant.
+              for (let i = 0; i < holders.length; i++) {
+                const holding = holders[i]!
+                if (this.holding.get(holding.ticket) !== holding) continue
                 const status = statuses[i]
-                const holding = this.holding.get(ticket)
-                if (holding !== undefined) {
-                  if (status === "x" || status === "w") this.lose(holding, "no longer in Redis")
-                  else holding.confirmedAt = sentAt
-                  continue
-                }
-                const waiter = this.waiting.get(ticket)
-                if (waiter === undefined) continue
-                if (status === "w") waiter.confirmedAt = sentAt
-                else if (typeof status === "string" && status !== "x") {
-                  waiter.grantToken(Number(status))
+                if (status === "x" || status === "w") this.lose(holding, "no longer in Redis")
+                else holding.confirmedAt = sentAt
+              }
+              for (let i = 0; i < waiters.length; i++) {
+                const waiter = waiters[i]!
+                const status = statuses[holders.length + i]
+                if (status === "w") {
+                  waiter.confirmedAt = sentAt
+                } else if (typeof status === "string" && status !== "x") {
+                  if (this.waiting.get(waiter.ticket) === waiter) waiter.grantToken(Number(status))
+                  else {
+                    // Granted, and already learned: the renewal extended its lease.
+                    const holding = this.holding.get(waiter.ticket)
+                    if (holding !== undefined && holding.confirmedAt < sentAt) holding.confirmedAt = sentAt
+                  }
                 }
               }
               this.giveUpStale()
