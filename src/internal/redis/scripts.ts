@@ -233,10 +233,10 @@ return 1`,
 
 /**
  * Renews the leases of one process's tickets (ARGV: ticket, permits wanted
- * or 0 for a holder, repeated) and serves the queue; a waiting ticket that
- * is gone (Redis lost it) is queued again at the tail. Says, per ticket, its
+ * or 0 for a holder, repeated) and serves the queue. Says, per ticket, its
  * token (granted: this also delivers a grant whose message was lost), `w`
- * (waiting) or `x` (gone: a holder's lease is lost).
+ * (waiting) or `x` (gone: a holder's lease is lost; a waiter Redis lost is
+ * queued again by its process, which alone knows it still waits).
  */
 export const renew = Redis.script(
   (c: Common, tickets: ReadonlyArray<string | number>) => [...keyList(c.keys), ...commonArgs(c), ...tickets],
@@ -248,11 +248,6 @@ for i = 4, #ARGV, 2 do
   local ticket, n = ARGV[i], tonumber(ARGV[i + 1])
   if redis.call('HGET', held, ticket) or redis.call('ZSCORE', queue, ticket) then
     redis.call('ZADD', leases, 'XX', until_, ticket)
-  elseif n > 0 then
-    local seq = redis.call('HINCRBY', meta, 'seq', 1)
-    redis.call('ZADD', queue, seq, ticket)
-    redis.call('HSET', wants, ticket, n)
-    redis.call('ZADD', leases, until_, ticket)
   end
 end
 serve()

@@ -29,7 +29,7 @@ import { UnlockOfUnlockedMutexError } from "../../Mutex.ts"
 import { ReleasedMoreThanHeldError } from "../../Semaphore.ts"
 import { RemoteMutex, RemoteSemaphore } from "../remote.ts"
 import { anyone, type Diagnosable, type Diagnosis, type HeldRecord, type Holder } from "../registry.ts"
-import { type BlockedFiber, parkTime, Waiter, WaiterList, wake } from "../waiters.ts"
+import { type BlockedFiber, park, register, Waiter, WaiterList, wake } from "../waiters.ts"
 import { LeaseLostError, type RedisSyncError } from "./common.ts"
 import * as Scripts from "./scripts.ts"
 
@@ -50,39 +50,31 @@ export const FencingToken = Context.Reference<number | undefined>("effect-go/Red
  * comes from another process (or Redis' state), which the deadlock detector
  * cannot see: like a timer, something outside its fibers wakes it.
  */
-class LocalWaiter extends Waiter<number> {
+class LocalWaiter extends Waiter<Holding, Redis.RedisError> {
   readonly ticket: string
   readonly n: number
+  /** Whether its permits will be released by its own scope (`withPermits`). */
+  readonly owned: boolean
   /**
    * The monotonic time (`performance.now()`) the last call Redis answered that saw it waiting: its
    * grant came later, so the lease it was granted runs at least from then.
    */
   confirmedAt: number
-  constructor(ticket: string, n: number, op: string, confirmedAt: number) {
+  /** When its ticket was last sent to be queued. */
+  askedAt = 0
+  constructor(ticket: string, n: number, owned: boolean, op: string, confirmedAt: number) {
     super()
     this.ticket = ticket
     this.n = n
+    this.owned = owned
     this.op = op
     this.confirmedAt = confirmedAt
   }
+  /** The removal of its ticket from Redis, once it was interrupted: the interruption waits for it. */
+  withdrawal: Effect.Effect<void> | undefined = undefined
   override wakesByTime(): boolean {
     return true
   }
-  /**
-   * Hands it its token: resumes its fiber if parked (through `wake`, which
-   * records the wait under a Telemetry layer), else keeps it for the park.
-   */
-  grantToken(token: number): void {
-    if (this.grant === undefined) wake(this, Exit.succeed(token))
-  }
-  /** Parks until a token is handed over (at once if it already was). */
-  readonly park: Effect.Effect<number> = Effect.callback<number>((resume) => {
-    if (this.grant !== undefined) return resume(this.grant)
-    this.resume = resume
-    return Effect.sync(() => {
-      this.resume = undefined
-    })
-  })
 }
 
 interface Holding {
@@ -104,6 +96,9 @@ interface Holding {
 }
 
 let clientSeq = 0
+
+/** A Redis wait has no synchronous try: whether the permits are free is Redis' to say. */
+const nothingYet = (): undefined => undefined
 
 export interface EngineOptions {
   readonly redis: Redis.Redis["Service"]
@@ -132,6 +127,12 @@ export class Engine implements Diagnosable {
   /** The same waiters, in the order they asked, as the diagnostics read them. */
   readonly waiters: WaiterList<LocalWaiter>
   readonly holding = new Map<string, Holding>()
+  /**
+   * Permits taken with `acquire`/`tryAcquire` whose lease was lost: a
+   * `release` of them fails with `LeaseLostError`, which the caller can
+   * handle, rather than find too few permits held (a defect).
+   */
+  lostUnowned = 0
   heldRecord: HeldRecord | undefined = undefined
 
   constructor(o: EngineOptions) {
@@ -171,41 +172,102 @@ export class Engine implements Diagnosable {
   onMessage(message: string): void {
     const space = message.indexOf(" ")
     const waiter = this.waiting.get(message.slice(0, space))
-    if (waiter !== undefined) waiter.grantToken(Number(message.slice(space + 1)))
+    if (waiter !== undefined) this.granted(waiter, Number(message.slice(space + 1)))
   }
 
   /**
    * Waits in Redis' FIFO queue for `n` permits and records them as held
-   * (`owned`: released by the caller's scope, see `withPermits`). An
-   * interruption, or a failure, takes the ticket out again.
+   * (`owned`: released by the caller's scope, see `withPermits`).
+   *
+   * It parks through the shared protocol (waiters.ts): the ticket is queued
+   * in Redis by the step that parks, and every way a grant arrives (the
+   * queuing call's reply, a message, a renewal's answer) records the holding
+   * and wakes the waiter in one step. A grant reaches the caller in the step
+   * that resumes it; an interruption before that takes the ticket out of
+   * Redis, giving back a grant the caller never saw, exactly once.
    */
   acquire(n: number, owned: boolean): Effect.Effect<Holding, Redis.RedisError> {
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.withFiber((fiber) => {
-        const ticket = `${this.clientId}:${++this.count}`
-        const waiter = new LocalWaiter(ticket, n, this.primitive === "Mutex" ? "lock" : `acquire(${n})`, performance.now())
-        waiter.fiber = fiber
-        waiter.since = parkTime(fiber)
-        waiter.site = this.waiters
-        this.waiting.set(ticket, waiter)
-        this.waiters.push(waiter)
-        const wait = Effect.flatMap(this.redis.eval(Scripts.acquire)(this.common, ticket, n), (status) =>
-          status === "w" ? waiter.park : Effect.succeed(Number(status))
-        )
-        return restore(wait).pipe(
-          Effect.onExit((exit) => {
-            this.waiting.delete(ticket)
-            this.waiters.remove(waiter)
-            if (Exit.isSuccess(exit)) {
-              this.hold(ticket, n, exit.value, owned ? fiber : undefined, owned, waiter.confirmedAt)
-              return Effect.void
-            }
-            return this.forget(ticket)
-          }),
-          Effect.map(() => this.holding.get(ticket)!)
-        )
-      })
+    return Effect.withFiber((fiber) => {
+      const ticket = `${this.clientId}:${++this.count}`
+      const waiter = new LocalWaiter(
+        ticket,
+        n,
+        owned,
+        this.primitive === "Mutex" ? "lock" : `acquire(${n})`,
+        performance.now()
+      )
+      return Effect.onInterrupt(park(waiter, fiber, nothingYet, this.enlist, this.onCancel), () =>
+        waiter.withdrawal === undefined ? Effect.void : waiter.withdrawal
+      )
+    })
+  }
+
+  /** Registers a waiter, in the step that parks it, and queues its ticket in Redis. */
+  readonly enlist = (waiter: LocalWaiter, fiber: Fiber.Fiber<unknown, unknown>): void => {
+    register(this.waiters, waiter, fiber)
+    this.waiting.set(waiter.ticket, waiter)
+    this.queue(waiter)
+  }
+
+  /**
+   * Sends the script that queues a waiter's ticket (again, when a renewal
+   * found it gone: Redis lost it) and delivers the grant its answer carries.
+   * Started at once, in order with every later command of this process.
+   */
+  queue(waiter: LocalWaiter): void {
+    waiter.confirmedAt = waiter.askedAt = performance.now()
+    Effect.runFork(
+      this.redis.eval(Scripts.acquire)(this.common, waiter.ticket, waiter.n).pipe(
+        Effect.matchEffect({
+          onSuccess: (status) =>
+            Effect.sync(() => {
+              if (status === "w") return
+              // Granted at once: no wait in the queue for telemetry to record.
+              if (waiter.confirmedAt === waiter.askedAt) waiter.site = undefined
+              this.granted(waiter, Number(status))
+            }),
+          onFailure: (error) =>
+            Effect.suspend(() => {
+              if (this.waiting.get(waiter.ticket) !== waiter) return Effect.void
+              this.waiting.delete(waiter.ticket)
+              this.waiters.remove(waiter)
+              wake(waiter, Exit.fail(error))
+              // Queued or not, it must not stay: its lease would keep it until nobody renews it.
+              return this.forget(waiter.ticket)
+            })
+        })
+      )
     )
+  }
+
+  /**
+   * Its ticket was granted, with `token`: records the holding and wakes the
+   * waiter, unless it left (interrupted: its cancel gives the grant back in
+   * Redis) or already had it (a grant can arrive by several ways).
+   */
+  granted(waiter: LocalWaiter, token: number): void {
+    if (this.waiting.get(waiter.ticket) !== waiter) return
+    this.waiting.delete(waiter.ticket)
+    this.waiters.remove(waiter)
+    const holding = this.hold(
+      waiter.ticket,
+      waiter.n,
+      token,
+      waiter.owned ? waiter.fiber : undefined,
+      waiter.owned,
+      waiter.confirmedAt
+    )
+    wake(waiter, Exit.succeed(holding))
+  }
+
+  /**
+   * A waiter interrupted before it continued with its grant: its ticket
+   * leaves Redis, and permits it was granted and never saw go back with it.
+   */
+  readonly onCancel = (waiter: LocalWaiter, granted: Exit.Exit<Holding, Redis.RedisError> | undefined): void => {
+    this.waiting.delete(waiter.ticket)
+    if (granted !== undefined && Exit.isSuccess(granted)) this.holding.delete(waiter.ticket)
+    waiter.withdrawal = this.forget(waiter.ticket)
   }
 
   /** Takes `n` permits if nobody waits and they are free. */
@@ -245,7 +307,7 @@ export class Engine implements Diagnosable {
     this.holding.delete(ticket)
     return this.redis
       .eval(Scripts.cancel)(this.common, ticket)
-      .pipe(Effect.timeout(this.leaseMs), Effect.ignore)
+      .pipe(Effect.timeout(this.periodMs), Effect.ignore)
   }
 
   /** Gives back `n` of a holding's permits; fails with `LeaseLostError` if they were no longer held. */
@@ -266,9 +328,12 @@ export class Engine implements Diagnosable {
   release(n: number): Effect.Effect<void, RedisSyncError> | undefined {
     let free = 0
     for (const h of this.holding.values()) if (!h.owned) free += h.n
-    if (free < n) return undefined
+    if (free + this.lostUnowned < n) return undefined
+    const lost = Math.max(0, n - free)
+    this.lostUnowned -= lost
     const steps: Array<Effect.Effect<void, RedisSyncError>> = []
-    let rest = n
+    if (lost > 0) steps.push(Effect.fail(this.lostError("lost before this release")))
+    let rest = n - lost
     for (const h of this.holding.values()) {
       if (rest === 0) break
       if (h.owned) continue
@@ -279,9 +344,9 @@ export class Engine implements Diagnosable {
     return Effect.forEach(steps, (step) => step, { discard: true })
   }
 
-  /** The permits held through `acquire`/`tryAcquire` in this process. */
+  /** The permits held through `acquire`/`tryAcquire` in this process (with those lost, not yet released). */
   get unownedHeld(): number {
-    let held = 0
+    let held = this.lostUnowned
     for (const h of this.holding.values()) if (!h.owned) held += h.n
     return held
   }
@@ -315,6 +380,7 @@ export class Engine implements Diagnosable {
   /** Gives up a holding whose lease is lost: a `withPermits` holder is interrupted and fails with it. */
   lose(holding: Holding, reason: string): void {
     this.holding.delete(holding.ticket)
+    if (!holding.owned) this.lostUnowned += holding.n
     Deferred.doneUnsafe(holding.lost, Exit.fail(this.lostError(reason)))
   }
 
@@ -360,9 +426,12 @@ export class Engine implements Diagnosable {
                 const waiter = waiters[i]!
                 const status = statuses[holders.length + i]
                 if (status === "w") {
-                  waiter.confirmedAt = sentAt
-                } else if (typeof status === "string" && status !== "x") {
-                  if (this.waiting.get(waiter.ticket) === waiter) waiter.grantToken(Number(status))
+                  if (waiter.confirmedAt < sentAt) waiter.confirmedAt = sentAt
+                } else if (status === "x") {
+                  // Gone from Redis while it still waits here: Redis lost it.
+                  if (this.waiting.get(waiter.ticket) === waiter) this.queue(waiter)
+                } else if (typeof status === "string") {
+                  if (this.waiting.get(waiter.ticket) === waiter) this.granted(waiter, Number(status))
                   else {
                     // Granted, and already learned: the renewal extended its lease.
                     const holding = this.holding.get(waiter.ticket)
@@ -375,6 +444,21 @@ export class Engine implements Diagnosable {
         })
       )
     })
+  }
+
+  /**
+   * Gives up stale holders between renewals too: a holder granted just after
+   * a renewal was last confirmed when it asked, and waiting for the next
+   * renewal's verdict could take it past its lease.
+   */
+  watchdog(): Effect.Effect<never> {
+    const every = Math.max(5, Math.floor(this.periodMs / 4))
+    return Effect.forever(
+      Effect.andThen(
+        Effect.sleep(every),
+        Effect.sync(() => this.giveUpStale())
+      )
+    )
   }
 
   giveUpStale(): void {
@@ -440,6 +524,7 @@ export const start = (o: EngineOptions): Effect.Effect<Engine, Redis.RedisError,
     const first = yield* o.redis.subscribe(engine.keys.grants)
     yield* Effect.forkScoped(engine.listen(first))
     yield* Effect.forkScoped(engine.heartbeat())
+    yield* Effect.forkScoped(engine.watchdog())
     // Closing the scope gives back what this process still holds or waits for.
     yield* Effect.addFinalizer(() =>
       Effect.forEach([...engine.waiting.keys(), ...engine.holding.keys()], (ticket) => engine.forget(ticket), {
