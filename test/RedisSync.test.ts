@@ -5,6 +5,7 @@ import { Redis, type RedisError } from "effect/persistence/Redis"
 import { Diagnostics, Mutex, RedisSync, Semaphore, Telemetry } from "../src/index.ts"
 import * as Scripts from "../src/internal/redis/scripts.ts"
 import { RedisSemaphore, start } from "../src/internal/redis/semaphore.ts"
+import { underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
 import { describeRedis, redisLayer, useRedis } from "./utils/redis.ts"
 
@@ -257,6 +258,38 @@ describeRedis("RedisSync: Semaphore and Mutex on Redis", () => {
         expect(Exit.isSuccess(yield* Fiber.await(fiber))).toBe(true)
       })
     )
+  )
+
+  it.live("under every op budget: releases at once give back distinct permits, and interrupted acquires leave nothing held", () =>
+    withRedis(
+      Effect.gen(function* () {
+        const name = fresh("sem")
+        const sem = yield* RedisSync.semaphore(name, 2, { lease })
+        yield* pastGrace
+        yield* underEveryBudget(() =>
+          Effect.gen(function* () {
+            yield* Semaphore.acquire(sem, 1)
+            yield* Semaphore.acquire(sem, 1)
+            // Two releases in flight together: each must pick its own permit.
+            yield* Effect.all([Semaphore.release(sem, 1), Semaphore.release(sem, 1)], { concurrency: 2 })
+            // Acquires interrupted at once, as their grants land, or not at all.
+            const fibers = yield* Effect.forEach([0, 1, 2], () =>
+              Effect.forkChild(
+                Effect.uninterruptibleMask((restore) =>
+                  Effect.andThen(restore(Semaphore.acquire(sem, 1)), Semaphore.release(sem, 1))
+                )
+              )
+            )
+            yield* Effect.yieldNow
+            yield* Fiber.interrupt(fibers[1]!)
+            yield* Effect.forEach(fibers, Fiber.await)
+          })
+        )
+        expect(yield* Semaphore.available(sem)).toBe(2)
+        expect((sem as RedisSemaphore).engine.holding.size).toBe(0)
+      })
+    ),
+    60_000
   )
 
   it.live("bad arguments are defects naming what was given and what is wanted", () =>

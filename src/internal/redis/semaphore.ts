@@ -29,7 +29,16 @@ import { UnlockOfUnlockedMutexError } from "../../Mutex.ts"
 import { ReleasedMoreThanHeldError } from "../../Semaphore.ts"
 import { RemoteMutex, RemoteSemaphore } from "../remote.ts"
 import { anyone, type Diagnosable, type Diagnosis, type HeldRecord, type Holder } from "../registry.ts"
-import { type BlockedFiber, park, register, Waiter, WaiterList, wake } from "../waiters.ts"
+import {
+  type BlockedFiber,
+  cancel,
+  flushPending,
+  parkNow,
+  register,
+  Waiter,
+  WaiterList,
+  wake
+} from "../waiters.ts"
 import { LeaseLostError, type RedisSyncError } from "./common.ts"
 import * as Scripts from "./scripts.ts"
 
@@ -74,6 +83,10 @@ class LocalWaiter extends Waiter<Holding, Redis.RedisError> {
   withdrawal: Effect.Effect<void> | undefined = undefined
   override wakesByTime(): boolean {
     return true
+  }
+  /** A plain `acquire` continues with nothing: its caller holds permits, not a holding. */
+  override deliver(exit: Exit.Exit<Holding, Redis.RedisError>): Effect.Effect<any, any, any> {
+    return this.owned || exit._tag === "Failure" ? exit : Exit.void
   }
 }
 
@@ -186,7 +199,9 @@ export class Engine implements Diagnosable {
    * that resumes it; an interruption before that takes the ticket out of
    * Redis, giving back a grant the caller never saw, exactly once.
    */
-  acquire(n: number, owned: boolean): Effect.Effect<Holding, Redis.RedisError> {
+  acquire(n: number, owned: true): Effect.Effect<Holding, Redis.RedisError>
+  acquire(n: number, owned: false): Effect.Effect<void, Redis.RedisError>
+  acquire(n: number, owned: boolean): Effect.Effect<Holding | void, Redis.RedisError> {
     return Effect.withFiber((fiber) => {
       const ticket = `${this.clientId}:${++this.count}`
       const waiter = new LocalWaiter(
@@ -196,9 +211,17 @@ export class Engine implements Diagnosable {
         this.primitive === "Mutex" ? "lock" : `acquire(${n})`,
         performance.now()
       )
-      return Effect.onInterrupt(park(waiter, fiber, nothingYet, this.enlist, this.onCancel), () =>
-        waiter.withdrawal === undefined ? Effect.void : waiter.withdrawal
-      )
+      flushPending()
+      // No frame between the park and the caller: a grant reaches the
+      // caller's continuation within the steps `handsOver` counts on. An
+      // interruption waits for the ticket's withdrawal from Redis.
+      return Effect.callback<Holding | void, Redis.RedisError>((resume) => {
+        parkNow(waiter, fiber, nothingYet, this.enlist, this.onCancel, resume)
+        return Effect.suspend(() => {
+          cancel(waiter, this.onCancel)
+          return waiter.withdrawal ?? Effect.void
+        })
+      })
     })
   }
 
@@ -313,12 +336,21 @@ export class Engine implements Diagnosable {
   /** Gives back `n` of a holding's permits; fails with `LeaseLostError` if they were no longer held. */
   releaseFrom(holding: Holding, n: number): Effect.Effect<void, RedisSyncError> {
     return Effect.suspend(() => {
-      holding.n -= n
-      if (holding.n === 0) this.holding.delete(holding.ticket)
-      return Effect.flatMap(this.redis.eval(Scripts.release)(this.common, holding.ticket, n), (done) =>
-        done === 1 ? Effect.void : Effect.fail(this.lostError("no longer in Redis"))
-      )
+      this.takeFrom(holding, n)
+      return this.sendRelease(holding.ticket, n)
     })
+  }
+
+  /** Counts `n` of a holding's permits as given back here, at once (two releases never pick the same ones). */
+  takeFrom(holding: Holding, n: number): void {
+    holding.n -= n
+    if (holding.n === 0) this.holding.delete(holding.ticket)
+  }
+
+  sendRelease(ticket: string, n: number): Effect.Effect<void, RedisSyncError> {
+    return Effect.flatMap(this.redis.eval(Scripts.release)(this.common, ticket, n), (done) =>
+      done === 1 ? Effect.void : Effect.fail(this.lostError("no longer in Redis"))
+    )
   }
 
   /**
@@ -334,12 +366,13 @@ export class Engine implements Diagnosable {
     const steps: Array<Effect.Effect<void, RedisSyncError>> = []
     if (lost > 0) steps.push(Effect.fail(this.lostError("lost before this release")))
     let rest = n - lost
-    for (const h of this.holding.values()) {
+    for (const h of [...this.holding.values()]) {
       if (rest === 0) break
       if (h.owned) continue
       const take = Math.min(h.n, rest)
       rest -= take
-      steps.push(this.releaseFrom(h, take))
+      this.takeFrom(h, take)
+      steps.push(this.sendRelease(h.ticket, take))
     }
     return Effect.forEach(steps, (step) => step, { discard: true })
   }
@@ -562,7 +595,7 @@ export class RedisSemaphore extends RemoteSemaphore {
     this.name = engine.name
   }
   acquire(n: number): Effect.Effect<void, RedisSyncError> {
-    return n === 0 ? Effect.void : Effect.asVoid(this.engine.acquire(n, false))
+    return n === 0 ? Effect.void : this.engine.acquire(n, false)
   }
   tryAcquire(n: number): Effect.Effect<boolean, RedisSyncError> {
     return n === 0 ? Effect.succeed(true) : Effect.map(this.engine.tryAcquire(n, false), (h) => h !== undefined)
@@ -611,7 +644,7 @@ export class RedisMutex extends RemoteMutex {
     this.name = engine.name
   }
   get lock(): Effect.Effect<void, RedisSyncError> {
-    return Effect.asVoid(this.engine.acquire(1, false))
+    return this.engine.acquire(1, false)
   }
   get tryLock(): Effect.Effect<boolean, RedisSyncError> {
     return Effect.map(this.engine.tryAcquire(1, false), (h) => h !== undefined)
