@@ -67,11 +67,19 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local function int(x) return string.format('%.0f', x) end
 
-if redis.call('EXISTS', meta) == 0 then
+-- The state is read once; \`used\` is kept here and written back once, by
+-- \`flush\`, which every script calls before it returns.
+local m = redis.call('HMGET', meta, 'size', 'used', 'grace')
+if not m[1] then
+  m = { askedSize, 0, now + lease }
   redis.call('HSET', meta, 'size', askedSize, 'used', 0, 'seq', 0,
     'fence', int(tonumber(t[1]) * 1000000 + tonumber(t[2])), 'grace', int(now + lease))
 end
-local size = tonumber(redis.call('HGET', meta, 'size'))
+local size, used, grace = tonumber(m[1]), tonumber(m[2]), tonumber(m[3])
+local usedBefore = used
+local function flush()
+  if used ~= usedBefore then redis.call('HSET', meta, 'used', used) end
+end
 
 local function sweep()
   local dead = redis.call('ZRANGEBYSCORE', leases, '-inf', now)
@@ -80,7 +88,7 @@ local function sweep()
     if n then
       redis.call('HDEL', held, id)
       redis.call('HDEL', fences, id)
-      redis.call('HINCRBY', meta, 'used', -tonumber(n))
+      used = used - tonumber(n)
     else
       redis.call('ZREM', queue, id)
       redis.call('HDEL', wants, id)
@@ -91,9 +99,9 @@ end
 
 local function give(id, n)
   redis.call('HSET', held, id, n)
-  redis.call('HINCRBY', meta, 'used', n)
-  local fence = redis.call('HINCRBY', meta, 'fence', 1)
-  redis.call('HSET', fences, id, int(fence))
+  used = used + n
+  local fence = int(redis.call('HINCRBY', meta, 'fence', 1))
+  redis.call('HSET', fences, id, fence)
   redis.call('ZADD', leases, int(now + lease), id)
   return fence
 end
@@ -101,8 +109,7 @@ end
 -- Grants from the head while it fits, and wakes each grantee's process,
 -- except the caller's own ticket \`quiet\`, which learns it from the reply.
 local function serve(quiet)
-  if now < tonumber(redis.call('HGET', meta, 'grace')) then return end
-  local used = tonumber(redis.call('HGET', meta, 'used'))
+  if now < grace then return end
   while true do
     local head = redis.call('ZRANGE', queue, 0, 0)[1]
     if not head then return end
@@ -110,9 +117,8 @@ local function serve(quiet)
     if size - used < want then return end
     redis.call('ZREM', queue, head)
     redis.call('HDEL', wants, head)
-    used = used + want
     local fence = give(head, want)
-    if head ~= quiet then redis.call('PUBLISH', grants, head .. ' ' .. int(fence)) end
+    if head ~= quiet then redis.call('PUBLISH', grants, head .. ' ' .. fence) end
   end
 end
 
@@ -131,13 +137,15 @@ export const init = Redis.script((c: Common) => [...keyList(c.keys), ...commonAr
   lua: `${PRELUDE}
 sweep()
 serve()
+flush()
 return size`,
   numberOfKeys: 6
 }).withReturnType<number>()
 
 /**
  * Queues `ticket` for `n` permits (once: a retry finds it queued) and serves
- * the head. Says the ticket's token if it was granted, `w` if it waits.
+ * the head; when nobody waits and the permits are free, grants them without
+ * queuing. Says the ticket's token if it was granted, `w` if it waits.
  */
 export const acquire = Redis.script(
   (c: Common, ticket: string, n: number) => [...keyList(c.keys), ...commonArgs(c), ticket, n],
@@ -146,12 +154,18 @@ export const acquire = Redis.script(
 local ticket, n = ARGV[4], tonumber(ARGV[5])
 sweep()
 if not redis.call('HGET', held, ticket) and not redis.call('ZSCORE', queue, ticket) then
+  if now >= grace and size - used >= n and redis.call('ZCARD', queue) == 0 then
+    local fence = give(ticket, n)
+    flush()
+    return fence
+  end
   local seq = redis.call('HINCRBY', meta, 'seq', 1)
   redis.call('ZADD', queue, seq, ticket)
   redis.call('HSET', wants, ticket, n)
   redis.call('ZADD', leases, int(now + lease), ticket)
 end
 serve(ticket)
+flush()
 return status(ticket)`,
     numberOfKeys: 6
   }
@@ -168,11 +182,12 @@ export const tryAcquire = Redis.script(
 local ticket, n = ARGV[4], tonumber(ARGV[5])
 sweep()
 serve()
-if redis.call('ZCARD', queue) == 0 and now >= tonumber(redis.call('HGET', meta, 'grace'))
-  and size - tonumber(redis.call('HGET', meta, 'used')) >= n then
-  return int(give(ticket, n))
+local granted = 'x'
+if now >= grace and size - used >= n and redis.call('ZCARD', queue) == 0 then
+  granted = give(ticket, n)
 end
-return 'x'`,
+flush()
+return granted`,
     numberOfKeys: 6
   }
 ).withReturnType<string>()
@@ -188,7 +203,10 @@ export const release = Redis.script(
 local ticket, n = ARGV[4], tonumber(ARGV[5])
 sweep()
 local had = redis.call('HGET', held, ticket)
-if not had then return 0 end
+if not had then
+  flush()
+  return 0
+end
 had = tonumber(had)
 if n > had then n = had end
 if had - n <= 0 then
@@ -198,8 +216,9 @@ if had - n <= 0 then
 else
   redis.call('HSET', held, ticket, had - n)
 end
-redis.call('HINCRBY', meta, 'used', -n)
+used = used - n
 serve()
+flush()
 return 1`,
     numberOfKeys: 6
   }
@@ -220,12 +239,13 @@ local had = redis.call('HGET', held, ticket)
 if had then
   redis.call('HDEL', held, ticket)
   redis.call('HDEL', fences, ticket)
-  redis.call('HINCRBY', meta, 'used', -tonumber(had))
+  used = used - tonumber(had)
 end
 redis.call('ZREM', queue, ticket)
 redis.call('HDEL', wants, ticket)
 redis.call('ZREM', leases, ticket)
 serve()
+flush()
 return 1`,
     numberOfKeys: 6
   }
@@ -245,12 +265,13 @@ export const renew = Redis.script(
 sweep()
 local until_ = int(now + lease)
 for i = 4, #ARGV, 2 do
-  local ticket, n = ARGV[i], tonumber(ARGV[i + 1])
+  local ticket = ARGV[i]
   if redis.call('HGET', held, ticket) or redis.call('ZSCORE', queue, ticket) then
     redis.call('ZADD', leases, 'XX', until_, ticket)
   end
 end
 serve()
+flush()
 local out = {}
 for i = 4, #ARGV, 2 do
   out[#out + 1] = status(ARGV[i])
@@ -265,6 +286,7 @@ export const available = Redis.script((c: Common) => [...keyList(c.keys), ...com
   lua: `${PRELUDE}
 sweep()
 serve()
-return size - tonumber(redis.call('HGET', meta, 'used'))`,
+flush()
+return size - used`,
   numberOfKeys: 6
 }).withReturnType<number>()
