@@ -33,34 +33,18 @@ describeRedis("RedisSync: Semaphore and Mutex on Redis", () => {
         expect(yield* Semaphore.tryAcquire(b, 1)).toBe(false)
         const order: Array<string> = []
         const tokens: Array<number | undefined> = []
+        // Records who ran, and under which fencing token.
+        const record = (who: string) =>
+          Effect.flatMap(RedisSync.FencingToken, (t) =>
+            Effect.sync(() => {
+              order.push(who)
+              tokens.push(t)
+            })
+          )
         // b asks for 2 first, then a for 1: the 1 must not overtake the 2 (no barging).
-        const big = yield* Effect.forkChild(
-          Semaphore.withPermits(
-            b,
-            2
-          )(
-            Effect.flatMap(RedisSync.FencingToken, (t) =>
-              Effect.sync(() => {
-                order.push("b2")
-                tokens.push(t)
-              })
-            )
-          )
-        )
+        const big = yield* Effect.forkChild(Semaphore.withPermits(b, 2)(record("b2")))
         yield* Effect.sleep("50 millis")
-        const small = yield* Effect.forkChild(
-          Semaphore.withPermits(
-            a,
-            1
-          )(
-            Effect.flatMap(RedisSync.FencingToken, (t) =>
-              Effect.sync(() => {
-                order.push("a1")
-                tokens.push(t)
-              })
-            )
-          )
-        )
+        const small = yield* Effect.forkChild(Semaphore.withPermits(a, 1)(record("a1")))
         yield* Effect.sleep("50 millis")
         yield* Semaphore.release(a, 1)
         yield* Effect.sleep("50 millis")

@@ -99,6 +99,28 @@ const partitionable = async (port: number) => {
   }
 }
 
+/**
+ * When the next request h sent through `net` after its grant at `heldAt`
+ * passed: one of its renewals, since h only holds meanwhile.
+ */
+const nextRenewal = async (net: { readonly sent: ReadonlyArray<number> }, heldAt: number, timeoutMs: number) => {
+  const seen = net.sent.length
+  await until("h renews", () => net.sent.length > seen && net.sent.at(-1)! > heldAt + 1, timeoutMs)
+  return net.sent.at(-1)!
+}
+
+/** The lock went to the next holder only once the previous one had stopped: never two holders. */
+const expectHandedOn = (
+  next: { readonly at: number; readonly inside: number; readonly t: number },
+  cleaned: { readonly at: number },
+  held: { readonly t: number }
+) => {
+  expect(next.at).toBeGreaterThan(cleaned.at)
+  expect(next.inside).toBe(1)
+  // Tokens grow, also across a lost state (they restart from Redis' clock).
+  expect(next.t).toBeGreaterThan(held.t)
+}
+
 /** Prints a measured figure (kept in the test output). */
 const report = (what: string, value: unknown) => {
   process.stdout.write(`[RedisSyncProcesses] ${what}: ${typeof value === "string" ? value : JSON.stringify(value)}\n`)
@@ -461,9 +483,7 @@ describeRedis("RedisSync across processes", () => {
           h.send({ cmd: "go" })
           const held = await h.waitForLine((line) => line.ev === "held", 5_000)
           // Just after one of h's renewals: Redis restarts empty, and h cannot reach it.
-          const seen = net.sent.length
-          await until("h renews", () => net.sent.length > seen && net.sent.at(-1)! > held.at + 1, 2 * leaseMs)
-          const renewedAt = net.sent.at(-1)!
+          const renewedAt = await nextRenewal(net, held.at, 2 * leaseMs)
           await sleep(5)
           net.cut()
           await server().restart()
@@ -485,10 +505,7 @@ describeRedis("RedisSync across processes", () => {
           expect(next.at - upAt).toBeGreaterThan(leaseMs - 50)
           // ...by which time h had been interrupted, two thirds of a lease after its last renewal.
           expect(interrupted.at - renewedAt).toBeLessThan(leaseMs - leaseMs / 3 + 100)
-          expect(next.at).toBeGreaterThan(cleaned.at)
-          expect(next.inside).toBe(1)
-          // Tokens restart from Redis' clock: above every token given before the loss.
-          expect(next.t).toBeGreaterThan(held.t)
+          expectHandedOn(next, cleaned, held)
         } finally {
           await net.close()
         }
@@ -694,9 +711,7 @@ describeRedis("RedisSync across processes", () => {
           // Redis stops answering (a stall: a slow fork, a paused VM) just after one of h's renewals
           // was answered, and comes back as soon as h has been interrupted: what was sent meanwhile
           // (h's renewals, then its release) is then run.
-          const seen = net.sent.length
-          await until("h renews", () => net.sent.length > seen && net.sent.at(-1)! > held.at + 1, 2 * LEASE_MS)
-          const renewedAt = net.sent.at(-1)!
+          const renewedAt = await nextRenewal(net, held.at, 2 * LEASE_MS)
           await sleep(5)
           const pid = server().pid!
           const stalledAt = now()
@@ -723,10 +738,8 @@ describeRedis("RedisSync across processes", () => {
           // Not confirmed for two thirds of a lease: interrupted then (some slack for timers).
           expect(interrupted.at - renewedAt).toBeGreaterThanOrEqual(LEASE_MS - PERIOD_MS - 5)
           expect(interrupted.at - renewedAt).toBeLessThan(LEASE_MS - PERIOD_MS + 100)
-          // The lock went on to w only once h's cleanup was over: never two holders.
-          expect(next.at).toBeGreaterThan(cleaned.at)
-          expect(next.inside).toBe(1)
-          expect(next.t).toBeGreaterThan(held.t)
+          // The lock went on to w only once h's cleanup was over.
+          expectHandedOn(next, cleaned, held)
         } finally {
           await net.close()
         }
@@ -790,10 +803,8 @@ describeRedis("RedisSync across processes", () => {
             // Not confirmed for two thirds of a lease (it never was after its grant): interrupted then,
             // a third of a lease before its lease can lapse in Redis (some slack for timers).
             expect(interrupted.at - held.at).toBeLessThan(LEASE_MS - PERIOD_MS + 100)
-            // h had stopped (interrupted, its cleanup done) before w got the lock: never two holders.
-            expect(next.inside).toBe(1)
-            expect(next.at).toBeGreaterThan(cleaned.at)
-            expect(next.t).toBeGreaterThan(held.t)
+            // h had stopped (interrupted, its cleanup done) before w got the lock.
+            expectHandedOn(next, cleaned, held)
           }
         } finally {
           await net.close()

@@ -59,6 +59,13 @@ interface Common {
 
 const keyList = (k: SemaphoreKeys): Array<string> => [k.queue, k.wants, k.held, k.fences, k.leases, k.meta]
 const commonArgs = (c: Common): Array<string | number> => [c.keys.grants, c.size, c.leaseMs]
+/** The arguments of a script about one ticket and a permit count. */
+const ticketArgs = (c: Common, ticket: string, n: number): Array<string | number> => [
+  ...keyList(c.keys),
+  ...commonArgs(c),
+  ticket,
+  n
+]
 
 const PRELUDE = `
 local queue, wants, held, fences, leases, meta = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -148,7 +155,7 @@ return size`,
  * queuing. Says the ticket's token if it was granted, `w` if it waits.
  */
 export const acquire = Redis.script(
-  (c: Common, ticket: string, n: number) => [...keyList(c.keys), ...commonArgs(c), ticket, n],
+  ticketArgs,
   {
     lua: `${PRELUDE}
 local ticket, n = ARGV[4], tonumber(ARGV[5])
@@ -176,7 +183,7 @@ return status(ticket)`,
  * barging), after serving the queue. Says the token, or `x`.
  */
 export const tryAcquire = Redis.script(
-  (c: Common, ticket: string, n: number) => [...keyList(c.keys), ...commonArgs(c), ticket, n],
+  ticketArgs,
   {
     lua: `${PRELUDE}
 local ticket, n = ARGV[4], tonumber(ARGV[5])
@@ -197,7 +204,7 @@ return granted`,
  * 1, or 0 when the ticket held nothing any more (its lease had ended).
  */
 export const release = Redis.script(
-  (c: Common, ticket: string, n: number) => [...keyList(c.keys), ...commonArgs(c), ticket, n],
+  ticketArgs,
   {
     lua: `${PRELUDE}
 local ticket, n = ARGV[4], tonumber(ARGV[5])

@@ -3,8 +3,8 @@
  * Redis, so that processes sharing the Redis share the limit. The Lua
  * scripts (scripts.ts) hold the whole protocol; this side keeps, per
  * process:
- * - its waiters, each with a Deferred its grant completes. A grant arrives
- *   by pub/sub (one subscription per semaphore and process), or in the
+ * - its waiters, parked through the shared protocol (waiters.ts). A grant
+ *   arrives by pub/sub (one subscription per semaphore and process), in the
  *   reply of the call that queued it, or in a renewal's reply: renewals
  *   double as the fallback re-check when a message is lost;
  * - its holders, whose leases one heartbeat fiber renews every third of a
@@ -23,7 +23,6 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import type * as Redis from "effect/persistence/Redis"
-import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import { UnlockOfUnlockedMutexError } from "../../Mutex.ts"
 import { ReleasedMoreThanHeldError } from "../../Semaphore.ts"
@@ -40,6 +39,7 @@ import {
   wake
 } from "../waiters.ts"
 import { LeaseLostError, type RedisSyncError } from "./common.ts"
+import { isStale, type Keeper, keepLeases, newClientId, periodOf } from "./leases.ts"
 import * as Scripts from "./scripts.ts"
 
 /**
@@ -69,8 +69,6 @@ class LocalWaiter extends Waiter<Holding, Redis.RedisError> {
    * grant came later, so the lease it was granted runs at least from then.
    */
   confirmedAt: number
-  /** When its ticket was last sent to be queued. */
-  askedAt = 0
   constructor(ticket: string, n: number, owned: boolean, op: string, confirmedAt: number) {
     super()
     this.ticket = ticket
@@ -95,9 +93,11 @@ interface Holding {
   /** Permits still held (a partial `release` lowers it). */
   n: number
   readonly token: number
-  /** "withPermits" holdings are released by their own scope; "acquire" ones by `release`. */
-  readonly owned: boolean
-  /** The fiber holding them through `withPermits`, for dumps; undefined for `acquire`. */
+  /**
+   * The fiber holding them through `withPermits`, which releases them when
+   * its scope ends (and is shown in dumps); undefined for `acquire`'s,
+   * which `release` gives back.
+   */
   readonly fiber: Fiber.Fiber<unknown, unknown> | undefined
   /** Failed with `LeaseLostError` when the lease is lost: interrupts a `withPermits` holder. */
   readonly lost: Deferred.Deferred<never, LeaseLostError>
@@ -107,8 +107,6 @@ interface Holding {
    */
   confirmedAt: number
 }
-
-let clientSeq = 0
 
 /** A Redis wait has no synchronous try: whether the permits are free is Redis' to say. */
 const nothingYet = (): undefined => undefined
@@ -123,7 +121,7 @@ export interface EngineOptions {
 }
 
 /** One process's side of one semaphore kept in Redis. */
-export class Engine implements Diagnosable {
+export class Engine implements Diagnosable, Keeper {
   readonly redis: Redis.Redis["Service"]
   readonly primitive: "Semaphore" | "Mutex"
   readonly name: string
@@ -132,6 +130,8 @@ export class Engine implements Diagnosable {
   /** A third of the lease: how often leases are renewed, and the slack left when a holder is given up. */
   readonly periodMs: number
   readonly keys: Scripts.SemaphoreKeys
+  /** Where grants are published: `ticket token`. */
+  readonly channel: string
   readonly common: { readonly keys: Scripts.SemaphoreKeys; readonly size: number; readonly leaseMs: number }
   /** Tickets are `${clientId}:${count}`: unique across processes, and a message is matched to its waiter by it. */
   readonly clientId: string
@@ -154,10 +154,11 @@ export class Engine implements Diagnosable {
     this.name = o.name
     this.size = o.size
     this.leaseMs = o.leaseMs
-    this.periodMs = Math.max(10, Math.floor(o.leaseMs / 3))
+    this.periodMs = periodOf(o.leaseMs)
     this.keys = Scripts.semaphoreKeys(o.base)
+    this.channel = this.keys.grants
     this.common = { keys: this.keys, size: o.size, leaseMs: o.leaseMs }
-    this.clientId = `${globalThis.crypto.randomUUID()}-${++clientSeq}`
+    this.clientId = newClientId()
     this.waiters = new WaiterList(`${o.primitive} (Redis)`, o.name, this, o.primitive === "Mutex" ? "lock" : "acquire")
   }
 
@@ -229,7 +230,7 @@ export class Engine implements Diagnosable {
   readonly enlist = (waiter: LocalWaiter, fiber: Fiber.Fiber<unknown, unknown>): void => {
     register(this.waiters, waiter, fiber)
     this.waiting.set(waiter.ticket, waiter)
-    this.queue(waiter)
+    this.queue(waiter, true)
   }
 
   /**
@@ -237,16 +238,16 @@ export class Engine implements Diagnosable {
    * found it gone: Redis lost it) and delivers the grant its answer carries.
    * Started at once, in order with every later command of this process.
    */
-  queue(waiter: LocalWaiter): void {
-    waiter.confirmedAt = waiter.askedAt = performance.now()
+  queue(waiter: LocalWaiter, first: boolean): void {
+    waiter.confirmedAt = performance.now()
     Effect.runFork(
       this.redis.eval(Scripts.acquire)(this.common, waiter.ticket, waiter.n).pipe(
         Effect.matchEffect({
           onSuccess: (status) =>
             Effect.sync(() => {
               if (status === "w") return
-              // Granted at once: no wait in the queue for telemetry to record.
-              if (waiter.confirmedAt === waiter.askedAt) waiter.site = undefined
+              // Granted as it first asked: no wait in the queue for telemetry to record.
+              if (first) waiter.site = undefined
               this.granted(waiter, Number(status))
             }),
           onFailure: (error) =>
@@ -272,14 +273,7 @@ export class Engine implements Diagnosable {
     if (this.waiting.get(waiter.ticket) !== waiter) return
     this.waiting.delete(waiter.ticket)
     this.waiters.remove(waiter)
-    const holding = this.hold(
-      waiter.ticket,
-      waiter.n,
-      token,
-      waiter.owned ? waiter.fiber : undefined,
-      waiter.owned,
-      waiter.confirmedAt
-    )
+    const holding = this.hold(waiter.ticket, waiter.n, token, waiter.owned ? waiter.fiber : undefined, waiter.confirmedAt)
     wake(waiter, Exit.succeed(holding))
   }
 
@@ -293,30 +287,31 @@ export class Engine implements Diagnosable {
     waiter.withdrawal = this.forget(waiter.ticket)
   }
 
-  /** Takes `n` permits if nobody waits and they are free. */
-  tryAcquire(n: number, owned: boolean): Effect.Effect<Holding | undefined, Redis.RedisError> {
+  /** Takes `n` permits, released by `release`, if nobody waits and they are free; says whether it did. */
+  tryAcquire(n: number): Effect.Effect<boolean, Redis.RedisError> {
     return Effect.suspend(() => {
       const ticket = `${this.clientId}:${++this.count}`
       const sentAt = performance.now()
-      return Effect.map(this.redis.eval(Scripts.tryAcquire)(this.common, ticket, n), (status) =>
-        status === "x" ? undefined : this.hold(ticket, n, Number(status), undefined, owned, sentAt)
-      )
+      return Effect.map(this.redis.eval(Scripts.tryAcquire)(this.common, ticket, n), (status) => {
+        if (status === "x") return false
+        this.hold(ticket, n, Number(status), undefined, sentAt)
+        return true
+      })
     })
   }
 
+  /** Records permits held; `fiber` is the `withPermits` fiber that releases them, undefined for `acquire`'s. */
   hold(
     ticket: string,
     n: number,
     token: number,
     fiber: Fiber.Fiber<unknown, unknown> | undefined,
-    owned: boolean,
     confirmedAt: number
   ): Holding {
     const holding: Holding = {
       ticket,
       n,
       token,
-      owned,
       fiber,
       lost: Deferred.makeUnsafe<never, LeaseLostError>(),
       confirmedAt
@@ -358,8 +353,7 @@ export class Engine implements Diagnosable {
    * Undefined when this process holds fewer than `n` such permits.
    */
   release(n: number): Effect.Effect<void, RedisSyncError> | undefined {
-    let free = 0
-    for (const h of this.holding.values()) if (!h.owned) free += h.n
+    const free = this.heldByAcquire()
     if (free + this.lostUnowned < n) return undefined
     const lost = Math.max(0, n - free)
     this.lostUnowned -= lost
@@ -368,7 +362,7 @@ export class Engine implements Diagnosable {
     let rest = n - lost
     for (const h of [...this.holding.values()]) {
       if (rest === 0) break
-      if (h.owned) continue
+      if (h.fiber !== undefined) continue
       const take = Math.min(h.n, rest)
       rest -= take
       this.takeFrom(h, take)
@@ -377,11 +371,16 @@ export class Engine implements Diagnosable {
     return Effect.forEach(steps, (step) => step, { discard: true })
   }
 
-  /** The permits held through `acquire`/`tryAcquire` in this process (with those lost, not yet released). */
-  get unownedHeld(): number {
-    let held = this.lostUnowned
-    for (const h of this.holding.values()) if (!h.owned) held += h.n
+  /** The permits held through `acquire`/`tryAcquire` in this process, whose leases still hold. */
+  heldByAcquire(): number {
+    let held = 0
+    for (const h of this.holding.values()) if (h.fiber === undefined) held += h.n
     return held
+  }
+
+  /** The permits this process took with `acquire`/`tryAcquire` and has not released, with those lost. */
+  get unownedHeld(): number {
+    return this.heldByAcquire() + this.lostUnowned
   }
 
   withPermits<A, E, R>(effect: Effect.Effect<A, E, R>, n: number): Effect.Effect<A, E | RedisSyncError, R> {
@@ -413,7 +412,7 @@ export class Engine implements Diagnosable {
   /** Gives up a holding whose lease is lost: a `withPermits` holder is interrupted and fails with it. */
   lose(holding: Holding, reason: string): void {
     this.holding.delete(holding.ticket)
-    if (!holding.owned) this.lostUnowned += holding.n
+    if (holding.fiber === undefined) this.lostUnowned += holding.n
     Deferred.doneUnsafe(holding.lost, Exit.fail(this.lostError(reason)))
   }
 
@@ -462,7 +461,7 @@ export class Engine implements Diagnosable {
                   if (waiter.confirmedAt < sentAt) waiter.confirmedAt = sentAt
                 } else if (status === "x") {
                   // Gone from Redis while it still waits here: Redis lost it.
-                  if (this.waiting.get(waiter.ticket) === waiter) this.queue(waiter)
+                  if (this.waiting.get(waiter.ticket) === waiter) this.queue(waiter, false)
                 } else if (typeof status === "string") {
                   if (this.waiting.get(waiter.ticket) === waiter) this.granted(waiter, Number(status))
                   else {
@@ -479,60 +478,10 @@ export class Engine implements Diagnosable {
     })
   }
 
-  /**
-   * Gives up stale holders between renewals too: a holder granted just after
-   * a renewal was last confirmed when it asked, and waiting for the next
-   * renewal's verdict could take it past its lease.
-   */
-  watchdog(): Effect.Effect<never> {
-    const every = Math.max(5, Math.floor(this.periodMs / 4))
-    return Effect.forever(
-      Effect.andThen(
-        Effect.sleep(every),
-        Effect.sync(() => this.giveUpStale())
-      )
-    )
-  }
-
   giveUpStale(): void {
-    const now = performance.now()
     for (const h of this.holding.values()) {
-      if (now - h.confirmedAt >= this.leaseMs - this.periodMs) this.lose(h, "not renewed in time")
+      if (isStale(h.confirmedAt, this.leaseMs, this.periodMs)) this.lose(h, "not renewed in time")
     }
-  }
-
-  /**
-   * The heartbeat: a renewal every third of a lease, for as long as the scope
-   * lasts. At a fixed rate, whatever a renewal took (it gives up after a
-   * third of a lease), so holders are looked at every third of a lease and
-   * one not confirmed for two thirds is given up a third before its lease
-   * can lapse.
-   */
-  heartbeat(): Effect.Effect<never> {
-    const tick = Effect.suspend(() => {
-      const start = performance.now()
-      return Effect.andThen(
-        this.renewOnce(),
-        Effect.suspend(() => Effect.sleep(Math.max(0, this.periodMs - (performance.now() - start))))
-      )
-    })
-    return Effect.andThen(Effect.sleep(this.periodMs), Effect.forever(tick))
-  }
-
-  /**
-   * Listens to the grants channel for as long as the scope lasts, subscribing
-   * again after a failure (a grant missed meanwhile is found by the next
-   * renewal).
-   */
-  listen(first: Queue.Dequeue<Redis.RedisMessage, Redis.RedisError>): Effect.Effect<never, never, Scope.Scope> {
-    const drain = (queue: Queue.Dequeue<Redis.RedisMessage, Redis.RedisError>) =>
-      Effect.forever(Effect.map(Queue.take(queue), (m) => this.onMessage(m.message)))
-    const again: Effect.Effect<never> = Effect.scoped(
-      Effect.flatMap(this.redis.subscribe(this.keys.grants), drain)
-    ).pipe(
-      Effect.catchCause(() => Effect.andThen(Effect.sleep(this.periodMs), Effect.suspend(() => again)))
-    )
-    return Effect.catchCause(drain(first), () => again)
   }
 
   get blocked(): Effect.Effect<ReadonlyArray<BlockedFiber>> {
@@ -543,7 +492,7 @@ export class Engine implements Diagnosable {
 /**
  * Starts one semaphore's process side in the current scope: checks the size
  * against Redis (a different size there is a defect: two processes would
- * not agree on the limit), subscribes, and starts the heartbeat.
+ * not agree on the limit), subscribes, and starts keeping its leases.
  */
 export const start = (o: EngineOptions): Effect.Effect<Engine, Redis.RedisError, Scope.Scope> =>
   Effect.gen(function* () {
@@ -554,10 +503,7 @@ export const start = (o: EngineOptions): Effect.Effect<Engine, Redis.RedisError,
         new SizeMismatchError({ primitive: o.primitive, name: o.name, stored: Number(stored), asked: o.size })
       )
     }
-    const first = yield* o.redis.subscribe(engine.keys.grants)
-    yield* Effect.forkScoped(engine.listen(first))
-    yield* Effect.forkScoped(engine.heartbeat())
-    yield* Effect.forkScoped(engine.watchdog())
+    yield* keepLeases(engine, yield* o.redis.subscribe(engine.channel))
     // Closing the scope gives back what this process still holds or waits for.
     yield* Effect.addFinalizer(() =>
       Effect.forEach([...engine.waiting.keys(), ...engine.holding.keys()], (ticket) => engine.forget(ticket), {
@@ -598,7 +544,7 @@ export class RedisSemaphore extends RemoteSemaphore {
     return n === 0 ? Effect.void : this.engine.acquire(n, false)
   }
   tryAcquire(n: number): Effect.Effect<boolean, RedisSyncError> {
-    return n === 0 ? Effect.succeed(true) : Effect.map(this.engine.tryAcquire(n, false), (h) => h !== undefined)
+    return n === 0 ? Effect.succeed(true) : this.engine.tryAcquire(n)
   }
   release(n: number): Effect.Effect<void, RedisSyncError> {
     return Effect.suspend(() => {
@@ -647,7 +593,7 @@ export class RedisMutex extends RemoteMutex {
     return this.engine.acquire(1, false)
   }
   get tryLock(): Effect.Effect<boolean, RedisSyncError> {
-    return Effect.map(this.engine.tryAcquire(1, false), (h) => h !== undefined)
+    return this.engine.tryAcquire(1)
   }
   get unlock(): Effect.Effect<void, RedisSyncError> {
     return Effect.suspend(() => this.engine.release(1) ?? Effect.die(new UnlockOfUnlockedMutexError({ mutexName: this.name })))
