@@ -231,6 +231,44 @@ describeRedis("RedisSync: SingleFlight on Redis", () => {
   )
 
   it.live(
+    "a leader that begins just after a renewal, with Redis then down, is given up two thirds of a lease later, before its lease could lapse",
+    () =>
+      Effect.gen(function* () {
+        const own = yield* Effect.acquireRelease(
+          Effect.promise(() => startRedis()),
+          (s) => Effect.promise(() => s.close())
+        )
+        const name = fresh("phase")
+        const client = yield* Layer.build(redisLayer(own.url))
+        const a = yield* Effect.provideContext(singleFlight(name, numbers), client)
+        yield* Effect.addFinalizer(() =>
+          Effect.promise(() => own.start()).pipe(
+            Effect.andThen(Effect.flatMap(Redis, (r) => r.send("PING"))),
+            Effect.provideContext(client),
+            Effect.timeout("10 seconds"),
+            Effect.ignore
+          )
+        )
+        // Renewals run every third of the 600 ms lease from the group's start: begin 30 ms after the first.
+        yield* Effect.sleep("230 millis")
+        const startedAt = Date.now()
+        const leader = yield* Effect.forkChild(SingleFlight.do(a, "k", Effect.never))
+        yield* until(
+          Effect.map(
+            Effect.promise(() => own.command("EXISTS", leaseKey(name, "k"))),
+            (n) => n === 1
+          )
+        )
+        yield* Effect.promise(() => own.kill())
+        const exit = yield* Fiber.await(leader)
+        // Two thirds of the lease after it began (with a twelfth's slack for the check), not at the renewal
+        // after next, when its lease has lapsed in Redis.
+        expect(Date.now() - startedAt).toBeLessThan(500)
+        expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toMatchObject({ _tag: "LeaseLostError" })
+      }).pipe(Effect.scoped)
+  )
+
+  it.live(
     "within a process callers share one flight; doFork, keys, blocked and a recursive call behave as in memory",
     () =>
       withRedis(

@@ -48,8 +48,9 @@
  * their own effect (unpublished) rather than wait for that flight or take
  * its outcome, until Redis names another.
  *
- * The heartbeat (one fiber per group) renews every lease this group's
- * flights lead and re-checks every key they wait for, in one script. A
+ * The heartbeat (one fiber per group, see leases.ts) renews every lease
+ * this group's flights lead and re-checks every key they wait for, in one
+ * script; a watchdog gives up stale leases between beats. A
  * leader whose lease Redis has not confirmed for two thirds of a lease (or
  * that Redis no longer knows) loses the race: its flight fails with
  * `LeaseLostError`, before the lease can lapse and another process lead.
@@ -64,7 +65,6 @@ import type * as Fiber from "effect/Fiber"
 import { format } from "effect/Formatter"
 import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
-import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as SingleFlight from "../../SingleFlight.ts"
@@ -73,6 +73,7 @@ import type { InvalidDurationError } from "../duration.ts"
 import { RemoteSingleFlight } from "../remote.ts"
 import type { BlockedFiber } from "../waiters.ts"
 import { checkName, checkOptions, keyBase, LeaseLostError, type RedisOptions, type RedisSyncError } from "./common.ts"
+import { isStale, type Keeper, keepLeases, newClientId, periodOf } from "./leases.ts"
 
 // -----------------------------------------------------------------------------
 // Errors and options
@@ -275,7 +276,6 @@ interface Started {
 const TypeId = "~effect-go/SingleFlight" as const
 const variance = { _A: (_: unknown) => _, _E: (_: unknown) => _, _K: (_: unknown) => _ }
 
-let clientSeq = 0
 
 /** A schema's JSON codec (`Schema.toCodecJson`), as the group uses it. */
 type Codec = Schema.Codec<unknown, unknown>
@@ -293,7 +293,7 @@ export interface GroupOptions {
 }
 
 /** One process's side of a SingleFlight group kept in Redis, as `SingleFlight`'s functions see it. */
-export class RedisSingleFlight extends RemoteSingleFlight {
+export class RedisSingleFlight extends RemoteSingleFlight implements Keeper {
   readonly [TypeId] = variance
   readonly redis: Redis.Redis["Service"]
   readonly name: string
@@ -328,13 +328,13 @@ export class RedisSingleFlight extends RemoteSingleFlight {
     this.base = o.base
     this.channel = `${o.base}:done`
     this.leaseMs = o.leaseMs
-    this.periodMs = Math.max(10, Math.floor(o.leaseMs / 3))
+    this.periodMs = periodOf(o.leaseMs)
     this.success = Schema.toCodecJson(o.success) as unknown as Codec
     this.error = Schema.toCodecJson(o.error) as unknown as Codec
     this.keyOf = o.key
     this.inner = o.inner
     this.scope = o.scope
-    this.clientId = `${globalThis.crypto.randomUUID()}-${++clientSeq}`
+    this.clientId = newClientId()
   }
 
   flightKeys(ek: string): FlightKeys {
@@ -446,6 +446,11 @@ export class RedisSingleFlight extends RemoteSingleFlight {
     if (set === undefined) return
     set.delete(watch)
     if (set.size === 0) this.watching.delete(ek)
+  }
+
+  /** A message on the group's channel: the key whose lease changed. */
+  onMessage(message: string): void {
+    this.wake(message)
   }
 
   /** The key's lease changed: its followers re-check. */
@@ -622,14 +627,13 @@ export class RedisSingleFlight extends RemoteSingleFlight {
 
   /** Leaders whose leases Redis has not confirmed for two thirds of a lease. */
   giveUpStale(): void {
-    const now = performance.now()
     for (const entry of this.leading.values()) {
-      if (now - entry.confirmedAt >= this.leaseMs - this.periodMs) this.lose(entry, "not renewed in time")
+      if (isStale(entry.confirmedAt, this.leaseMs, this.periodMs)) this.lose(entry, "not renewed in time")
     }
   }
 
   /** One renewal of every lease this group leads, and one re-check of every key it waits for. */
-  beatOnce(): Effect.Effect<void> {
+  renewOnce(): Effect.Effect<void> {
     return Effect.suspend(() => {
       if (this.leading.size === 0 && this.watching.size === 0) return Effect.void
       const leaders = Array.from(this.leading.values())
@@ -667,42 +671,6 @@ export class RedisSingleFlight extends RemoteSingleFlight {
           })
         )
     })
-  }
-
-  /**
-   * The heartbeat: a renewal and re-check every third of a lease, for as
-   * long as the scope lasts. At a fixed rate, whatever a beat took (it gives
-   * up after a third of a lease), so a leader not confirmed for two thirds
-   * of a lease is given up a third before its lease can lapse.
-   */
-  heartbeat(): Effect.Effect<never> {
-    const tick = Effect.suspend(() => {
-      const start = performance.now()
-      return Effect.andThen(
-        this.beatOnce(),
-        Effect.suspend(() => Effect.sleep(Math.max(0, this.periodMs - (performance.now() - start))))
-      )
-    })
-    return Effect.andThen(Effect.sleep(this.periodMs), Effect.forever(tick))
-  }
-
-  /**
-   * Listens to the group's channel for as long as the scope lasts,
-   * subscribing again after a failure (a message missed meanwhile is found
-   * by the heartbeat's re-check).
-   */
-  listen(first: Queue.Dequeue<Redis.RedisMessage, Redis.RedisError>): Effect.Effect<never, never, Scope.Scope> {
-    const drain = (queue: Queue.Dequeue<Redis.RedisMessage, Redis.RedisError>) =>
-      Effect.forever(Effect.map(Queue.take(queue), (m) => this.wake(m.message)))
-    const again: Effect.Effect<never> = Effect.scoped(Effect.flatMap(this.redis.subscribe(this.channel), drain)).pipe(
-      Effect.catchCause(() =>
-        Effect.andThen(
-          Effect.sleep(this.periodMs),
-          Effect.suspend(() => again)
-        )
-      )
-    )
-    return Effect.catchCause(drain(first), () => again)
   }
 
   /**
@@ -813,9 +781,7 @@ const makeGroup = (
         scope
       })
       // Subscribed before any flight checks Redis: no message is published unseen.
-      const first = yield* redis.subscribe(group.channel)
-      yield* Effect.forkScoped(group.listen(first))
-      yield* Effect.forkScoped(group.heartbeat())
+      yield* keepLeases(group, yield* redis.subscribe(group.channel))
       return group
     })
   })
