@@ -99,6 +99,7 @@ import * as SchemaIssue from "effect/SchemaIssue"
 import type * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import { invalidArgument, refusal } from "./internal/copied.ts"
+import { badBurst, badLimit, isCount, N_WANTED } from "./internal/limiter.ts"
 import { parseDuration } from "./internal/duration.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import type { RemoteLimiter, RemoteLimiterTypeId } from "./internal/redis/rate.ts"
@@ -427,20 +428,6 @@ const cancelAt = (r: LocalReservation, t: number, force: boolean): void => {
 // ---------------------------------------------------------------------------
 // Arguments
 // ---------------------------------------------------------------------------
-
-const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0
-
-const isLimit = (limit: unknown): limit is number => typeof limit === "number" && limit >= 0
-
-const LIMIT_WANTED = "a limit: events per second, a number 0 or more (Rate.inf for no limit)"
-const BURST_WANTED = "a burst: a non-negative safe integer"
-const N_WANTED = "a number of tokens: a non-negative safe integer"
-
-/** What is wrong with a limit, or undefined. */
-const badLimit = (op: string, limit: unknown) => (isLimit(limit) ? undefined : invalidArgument(op, LIMIT_WANTED, limit))
-
-/** What is wrong with a burst, or undefined. */
-const badBurst = (op: string, burst: unknown) => (isCount(burst) ? undefined : invalidArgument(op, BURST_WANTED, burst))
 
 const badCount = (op: string, n: unknown): Exit.Exit<never> => Exit.die(invalidArgument(op, N_WANTED, n))
 
@@ -1210,10 +1197,11 @@ const fromSettings = (settings: unknown, id: string): Effect.Effect<Limiter> =>
  * accessors. Go has no equivalent: there a package-level
  * `rate.NewLimiter(50, 10)` variable plays this role.
  *
- * Declare the error type `RedisSync.RedisSyncError` as the second type
- * parameter to allow providing the service from Redis
+ * Declare the error type `RedisError` (from `effect/persistence/Redis`) as
+ * the second type parameter to allow providing the service from Redis
  * (`RedisSync.layerLimiter`), so that several processes share one limit:
- * the accessors then fail with it. Declared without it, the service can only
+ * the accessors then fail with it (a limiter holds no lease, so it never
+ * fails with `LeaseLostError`; `RedisSync.RedisSyncError` is accepted too). Declared without it, the service can only
  * be provided in memory, and its accessors cannot fail.
  *
  * @example

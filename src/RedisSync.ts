@@ -162,9 +162,9 @@ export {
    * ```ts
    * import { Layer } from "effect"
    * import { Rate, RedisSync } from "effect-go"
-   * import type { Redis } from "effect/persistence/Redis"
+   * import type { Redis, RedisError } from "effect/persistence/Redis"
    *
-   * class PartnerApi extends Rate.Service<PartnerApi, RedisSync.RedisSyncError>()("app/PartnerApi") {}
+   * class PartnerApi extends Rate.Service<PartnerApi, RedisError>()("app/PartnerApi") {}
    * declare const RedisLive: Layer.Layer<Redis>
    *
    * const PartnerApiLive = RedisSync.layerLimiter(PartnerApi, { limit: 100, burst: 10 }).pipe(

@@ -309,6 +309,12 @@ describeRedis("Rate on Redis", () => {
         Layer.provide(redisLayer(server().url))
       )
       expectTypeOf(ApiLimit.wait).toEqualTypeOf<Effect.Effect<void, RedisSyncError, ApiLimit>>()
+      // A limiter holds no lease: declared with RedisError alone, the service takes the Redis layer too.
+      class RedisErrorOnly extends Rate.Service<RedisErrorOnly, RedisError>()("app/RedisApiLimitPlain") {}
+      expectTypeOf(layerLimiter(RedisErrorOnly, { limit: 1, burst: 1 })).toEqualTypeOf<
+        Layer.Layer<RedisErrorOnly, never, Redis>
+      >()
+      expectTypeOf(RedisErrorOnly.wait).toEqualTypeOf<Effect.Effect<void, RedisError, RedisErrorOnly>>()
       const program = Effect.gen(function* () {
         expect(yield* ApiLimit.allowN(2)).toBe(true)
         expect(yield* ApiLimit.allow).toBe(false)

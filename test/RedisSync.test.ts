@@ -285,6 +285,10 @@ describeRedis("RedisSync: Semaphore and Mutex on Redis", () => {
         expect(String(Cause.squash((noName as Exit.Failure<unknown, unknown>).cause))).toContain("non-empty string")
         const badLease = yield* Effect.exit(RedisSync.mutex("y", { lease: -5 }))
         expect(Exit.isFailure(badLease) && Cause.hasDies(badLease.cause)).toBe(true)
+        const notOptions = yield* Effect.exit(RedisSync.mutex("y", 5 as never))
+        expect(String(Cause.squash((notOptions as Exit.Failure<unknown, unknown>).cause))).toContain(
+          "options { prefix?, lease? }"
+        )
         const name = fresh("sem")
         yield* RedisSync.semaphore(name, 3, { lease })
         const other = yield* Effect.exit(RedisSync.semaphore(name, 4, { lease }))

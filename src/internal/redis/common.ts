@@ -60,15 +60,24 @@ export interface Checked {
 
 const MIN_LEASE_MS = 30
 
+/** The `prefix` option's defect, or the prefix to use. */
+export const checkPrefix = (op: string, prefix: unknown): string | InvalidArgumentError => {
+  const given = prefix ?? "effect-go"
+  return typeof given === "string" && given.length > 0
+    ? given
+    : invalidArgument(op, "a non-empty string (the `prefix` option)", given)
+}
+
 /** The options' defect, or their checked values. */
 export const checkOptions = (
   op: string,
   options: RedisOptions | undefined
 ): Checked | InvalidArgumentError | InvalidDurationError => {
-  const prefix = options?.prefix ?? "effect-go"
-  if (typeof prefix !== "string" || prefix.length === 0) {
-    return invalidArgument(op, "a non-empty string (the `prefix` option)", prefix)
+  if (options !== undefined && (typeof options !== "object" || options === null)) {
+    return invalidArgument(op, "options { prefix?, lease? }", options)
   }
+  const prefix = checkPrefix(op, options?.prefix)
+  if (typeof prefix !== "string") return prefix
   const lease = options?.lease ?? "10 seconds"
   const decoded = parseDuration(lease, false)
   if (!Duration.isDuration(decoded)) return decoded

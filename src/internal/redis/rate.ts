@@ -41,7 +41,8 @@ import { pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import * as Rate from "../../Rate.ts"
 import { invalidArgument } from "../copied.ts"
-import { checkName, checkOptions, keyBase } from "./common.ts"
+import { checkName, checkPrefix, keyBase } from "./common.ts"
+import { badBurst, badLimit } from "../limiter.ts"
 
 /** The mark by which `Rate` tells a limiter kept elsewhere from one it does not know. */
 export const RemoteLimiterTypeId = "~effect-go/Limiter/Remote" as const
@@ -484,8 +485,6 @@ export interface RedisLimiterOptions extends Rate.LimiterSettings {
   readonly prefix?: string | undefined
 }
 
-const isCount = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0
-
 /**
  * A limiter whose bucket lives in Redis under `name`: every process that
  * makes one with the same name (and prefix) shares its limit. Go:
@@ -508,15 +507,12 @@ export const makeLimiter = (
       return Exit.die(invalidArgument(op, "options { limit, burst, prefix? }", options))
     }
     const { limit, burst } = options
-    if (!(typeof limit === "number" && limit >= 0)) {
-      return Exit.die(
-        invalidArgument(op, "a limit: events per second, a number 0 or more (Rate.inf for no limit)", limit)
-      )
-    }
-    if (!isCount(burst)) return Exit.die(invalidArgument(op, "a burst: a non-negative safe integer", burst))
-    const checked = checkOptions(op, { prefix: options.prefix })
-    if (!("prefix" in checked)) return Exit.die(checked)
-    const key = `${keyBase(checked.prefix, "rate", name)}:state`
+    const bad = badLimit(op, limit) ?? badBurst(op, burst)
+    if (bad !== undefined) return Exit.die(bad)
+    // A limiter holds no lease: only the prefix applies.
+    const prefix = checkPrefix(op, options.prefix)
+    if (typeof prefix !== "string") return Exit.die(prefix)
+    const key = `${keyBase(prefix, "rate", name)}:state`
     return Effect.flatMap(Redis.Redis, (redis) =>
       Effect.map(
         Effect.scope,
@@ -529,7 +525,7 @@ export const makeLimiter = (
 export type AdmitsRedisError<E> = [Redis.RedisError] extends [E]
   ? unknown
   : {
-      readonly "declare the service with RedisSync.RedisSyncError as its error, e.g. Rate.Service<Self, RedisSync.RedisSyncError>()": true
+      readonly "declare the service with RedisError (effect/persistence/Redis) as its error, e.g. Rate.Service<Self, RedisError>()": true
     }
 
 /**
@@ -545,5 +541,5 @@ export const layerLimiter = <Self, E>(
 ): Layer.Layer<Self, never, Redis.Redis> =>
   Layer.effect(
     service as Context.Service<Self, Rate.Limiter<Redis.RedisError>>,
-    Effect.suspend(() => makeLimiter(options?.name ?? service.key, options))
+    makeLimiter(options?.name ?? service.key, options)
   )
