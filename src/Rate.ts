@@ -102,14 +102,11 @@ import { invalidArgument, refusal } from "./internal/copied.ts"
 import { badBurst, badLimit, isCount, N_WANTED } from "./internal/limiter.ts"
 import { parseDuration } from "./internal/duration.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import type { RemoteLimiter, RemoteLimiterTypeId } from "./internal/redis/rate.ts"
+import { RemoteLimiter } from "./internal/remote.ts"
 import type { Diagnosis } from "./internal/registry.ts"
 import { handsOver } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/Limiter" as const
-
-/** The mark of a limiter whose bucket lives elsewhere (Redis): see internal/redis/rate.ts. */
-const remoteTypeId: RemoteLimiterTypeId = "~effect-go/Limiter/Remote"
 
 /**
  * The maximum frequency of some events, in events per second. Go:
@@ -440,9 +437,7 @@ const viaRemote = <A, E>(
   f: (remote: RemoteLimiter) => Effect.Effect<unknown, unknown>
 ): Effect.Effect<A, E> =>
   Effect.suspend(() =>
-    typeof self === "object" && self !== null && (self as RemoteLimiter)[remoteTypeId] === remoteTypeId
-      ? (f(self as RemoteLimiter) as Effect.Effect<A, E>)
-      : Exit.die(refusal(self, "Limiter"))
+    self instanceof RemoteLimiter ? (f(self) as Effect.Effect<A, E>) : Exit.die(refusal(self, "Limiter"))
   )
 
 // ---------------------------------------------------------------------------

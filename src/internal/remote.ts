@@ -1,5 +1,5 @@
 /**
- * The door through which a Semaphore, Mutex or SingleFlight whose state
+ * The door through which a Semaphore, Mutex, SingleFlight or rate Limiter whose state
  * lives elsewhere (Redis: see `RedisSync`) serves the public functions of
  * its module. The public functions check arguments, then hand a remote value
  * its call; in-memory values never come here (one `instanceof` on their
@@ -62,6 +62,27 @@ export abstract class RemoteSingleFlight extends Inspectable.Class implements Pi
   abstract forget(key: unknown): Effect.Effect<void>
   abstract readonly keys: Effect.Effect<ReadonlyArray<unknown>>
   abstract readonly blocked: Effect.Effect<ReadonlyArray<BlockedFiber>>
+  pipe() {
+    // biome-ignore lint/complexity/noArguments: Effect's pipeArguments takes them as they are
+    return pipeArguments(this, arguments)
+  }
+}
+
+/**
+ * A rate limiter whose bucket lives outside this process. Arguments reach it
+ * checked (`n` a non-negative safe integer, a limit 0 or more, a burst a
+ * non-negative safe integer); `waitN` checks `n` against the burst itself,
+ * atomically.
+ */
+export abstract class RemoteLimiter extends Inspectable.Class implements Pipeable {
+  abstract allowN(n: number): Effect.Effect<boolean, unknown>
+  abstract reserveN(n: number): Effect.Effect<unknown, unknown>
+  abstract waitN(n: number): Effect.Effect<void, unknown>
+  abstract setLimit(limit: number): Effect.Effect<void, unknown>
+  abstract setBurst(burst: number): Effect.Effect<void, unknown>
+  abstract readonly limit: Effect.Effect<number, unknown>
+  abstract readonly burst: Effect.Effect<number, unknown>
+  abstract readonly tokens: Effect.Effect<number, unknown>
   pipe() {
     // biome-ignore lint/complexity/noArguments: Effect's pipeArguments takes them as they are
     return pipeArguments(this, arguments)

@@ -2,7 +2,7 @@
  * A rate limiter (Go's `golang.org/x/time/rate`) whose bucket lives in
  * Redis, so that processes sharing the Redis share one limit. The functions
  * of `Rate` serve it as they serve an in-memory one (they check arguments,
- * then hand it their call: see {@link RemoteLimiter}).
+ * then hand it their call: see `RemoteLimiter` in remote.ts).
  *
  * State: one hash `${prefix}:rate:{${name}}:state` holding Go's fields —
  * `limit`, `burst`, `tokens`, `last` (when `tokens` was last brought up to
@@ -37,36 +37,12 @@ import * as Fiber from "effect/Fiber"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
-import { pipeArguments } from "effect/Pipeable"
+import { RemoteLimiter } from "../remote.ts"
 import type * as Scope from "effect/Scope"
 import * as Rate from "../../Rate.ts"
 import { invalidArgument } from "../copied.ts"
 import { checkName, checkPrefix, keyBase } from "./common.ts"
 import { badBurst, badLimit } from "../limiter.ts"
-
-/** The mark by which `Rate` tells a limiter kept elsewhere from one it does not know. */
-export const RemoteLimiterTypeId = "~effect-go/Limiter/Remote" as const
-
-/** @see {@link RemoteLimiterTypeId} */
-export type RemoteLimiterTypeId = typeof RemoteLimiterTypeId
-
-/**
- * The door through which `Rate`'s functions serve a limiter whose bucket
- * lives outside this process. Arguments reach it checked (`n` a
- * non-negative safe integer, a limit 0 or more, a burst a non-negative safe
- * integer); `waitN` checks `n` against the burst itself, atomically.
- */
-export interface RemoteLimiter {
-  readonly [RemoteLimiterTypeId]: RemoteLimiterTypeId
-  allowN(n: number): Effect.Effect<boolean, Redis.RedisError>
-  reserveN(n: number): Effect.Effect<Rate.Reservation<Redis.RedisError>, Redis.RedisError>
-  waitN(n: number): Effect.Effect<void, Redis.RedisError>
-  setLimit(limit: number): Effect.Effect<void, Redis.RedisError>
-  setBurst(burst: number): Effect.Effect<void, Redis.RedisError>
-  readonly limit: Effect.Effect<number, Redis.RedisError>
-  readonly burst: Effect.Effect<number, Redis.RedisError>
-  readonly tokens: Effect.Effect<number, Redis.RedisError>
-}
 
 /**
  * How long an interrupted caller waits for its tokens to be given back in
@@ -322,7 +298,7 @@ class RedisReservation extends Inspectable.Class implements Rate.Reservation<Red
   }
 }
 
-class RedisLimiter extends Inspectable.Class implements Rate.Limiter<Redis.RedisError>, RemoteLimiter {
+class RedisLimiter extends RemoteLimiter implements Rate.Limiter<Redis.RedisError> {
   readonly "~effect-go/Limiter" = "~effect-go/Limiter" as const
   readonly name: string
   readonly key: string
@@ -356,20 +332,6 @@ class RedisLimiter extends Inspectable.Class implements Rate.Limiter<Redis.Redis
     this.runCancel = redis.eval(cancelScript)
     this.runSet = redis.eval(setScript)
     this.runPeek = redis.eval(peekScript)
-  }
-
-  /**
-   * On the prototype, not the instance: a spread copy does not carry it, and
-   * `Rate` refuses the copy as one (`CopiedPrimitiveError`) instead of
-   * calling methods it does not have.
-   */
-  get [RemoteLimiterTypeId](): RemoteLimiterTypeId {
-    return RemoteLimiterTypeId
-  }
-
-  pipe() {
-    // biome-ignore lint/complexity/noArguments: Effect's pipeArguments takes them as they are
-    return pipeArguments(this, arguments)
   }
 
   toJSON() {
