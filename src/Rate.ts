@@ -697,10 +697,11 @@ const waitNow = (l: LimiterImpl, n: number, fiber: Fiber.Fiber<unknown, unknown>
   }
   const clock = fiber.getRef(Clock.Clock)
   const now = clock.currentTimeMillisUnsafe()
-  const limit = l.limit
-  const r = new LocalReservation(l, n, reserveAt(l, now, n, Number.POSITIVE_INFINITY), limit)
-  const delay = r.timeToAct - now
+  const timeToAct = reserveAt(l, now, n, Number.POSITIVE_INFINITY)
+  const delay = timeToAct - now
+  // Due now (the common case): no booking to keep for a cancellation.
   if (!(delay > 0)) return Exit.void
+  const r = new LocalReservation(l, n, timeToAct, l.limit)
   l.waiting++
   return Effect.onExit(clock.sleep(Duration.millis(delay)), (exit) => {
     l.waiting--
