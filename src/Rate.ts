@@ -94,13 +94,12 @@ import { dual } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import type { Pipeable } from "effect/Pipeable"
-import * as Schema from "effect/Schema"
-import * as SchemaIssue from "effect/SchemaIssue"
 import type * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import { invalidArgument, refusal } from "./internal/copied.ts"
 import { badBurst, badLimit, isCount, N_WANTED } from "./internal/limiter.ts"
 import { parseDuration } from "./internal/duration.ts"
+import { checkedConfig } from "./internal/config.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { RemoteLimiter } from "./internal/remote.ts"
 import type { Diagnosis } from "./internal/registry.ts"
@@ -1168,16 +1167,11 @@ export interface RateService<Self, Id extends string, E = never> extends Context
 
 /** Settings read from configuration, checked: a bad one fails the Config, so the layer fails with a `ConfigError`. */
 const checkedSettings = (settings: Config.Config<LimiterSettings>, id: string): Config.Config<LimiterSettings> =>
-  Config.flatMap(settings, (s) => {
-    const bad = badLimit("Rate.layer", s.limit) ?? badBurst("Rate.layer", s.burst)
-    return bad === undefined
-      ? Config.succeed(s)
-      : Config.fail(
-          new Schema.SchemaError(
-            new SchemaIssue.InvalidValue({ message: `${bad.message} (the configured settings of ${id})` })
-          )
-        )
-  })
+  checkedConfig(
+    settings,
+    (s) => badLimit("Rate.layer", s.limit) ?? badBurst("Rate.layer", s.burst),
+    `the configured settings of ${id}`
+  )
 
 /** `make` from settings that may be anything (a cast): a missing object is described, not read. */
 const fromSettings = (settings: unknown, id: string): Effect.Effect<Limiter> =>

@@ -70,8 +70,6 @@ import { dual } from "effect/Function"
 import type * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import type { Pipeable } from "effect/Pipeable"
-import * as Schema from "effect/Schema"
-import * as SchemaIssue from "effect/SchemaIssue"
 import type * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import {
@@ -82,6 +80,7 @@ import {
   typeName,
   unwrap
 } from "./internal/copied.ts"
+import { checkedConfig } from "./internal/config.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { RemoteSemaphore } from "./internal/remote.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
@@ -946,16 +945,10 @@ export interface SemaphoreService<Self, Id extends string, E = never>
  * the layer fails with a `ConfigError` as for any other bad config value.
  */
 const checkedSize = (size: Config.Config<unknown>, id: string): Config.Config<number> =>
-  Config.flatMap(size, (n) =>
-    isCount(n as number)
-      ? Config.succeed(n as number)
-      : Config.fail(
-          new Schema.SchemaError(
-            new SchemaIssue.InvalidValue({
-              message: `${new InvalidPermitsError({ op: "make", permits: n as number }).message} (the configured size of ${id})`
-            })
-          )
-        )
+  checkedConfig(
+    size as Config.Config<number>,
+    (n) => (isCount(n) ? undefined : new InvalidPermitsError({ op: "make", permits: n })),
+    `the configured size of ${id}`
   )
 
 /**
