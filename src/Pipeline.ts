@@ -71,7 +71,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Types from "effect/Types"
 import * as Chan from "./Chan.ts"
-import { chanOf, closeIfOpen } from "./internal/chan.ts"
+import { chanOf, closeIfOpen, length, tryRecv } from "./internal/chan.ts"
 import { invalidArgument, show, typeName } from "./internal/copied.ts"
 
 const PipeTypeId = "~effect-go/Pipeline/Pipe" as const
@@ -341,7 +341,11 @@ const sendTo = <B>(out: Chan.SendChan<B>) => {
 
 /**
  * A generator stage: sends the values of `iterable`, then closes. Go's
- * `gen(nums ...int) <-chan int`. A bad `capacity` dies with
+ * `gen(nums ...int) <-chan int`. An array given without a `capacity` becomes
+ * the Go blog's buffered `gen`: a channel of `len(nums)` holding every value,
+ * already closed, with no fiber. Any other iterable (it may be lazy or
+ * endless), or a `capacity`, gets a fiber that sends the values one by one
+ * (unbuffered by default, as in the blog's first `gen`). A bad `capacity` dies with
  * {@link InvalidStageOptionError}; something that is no iterable with
  * `InvalidArgumentError`.
  *
@@ -360,9 +364,31 @@ const sendTo = <B>(out: Chan.SendChan<B>) => {
  * @since 0.1.0
  */
 export const from = <A>(iterable: Iterable<A>, options?: StageOptions): Effect.Effect<Pipe<A>, never, Scope.Scope> =>
-  (isIterable(iterable)
-    ? makeStage<A>("Pipeline.from", [], options, (out) => [Effect.forEach(iterable, sendTo(out), { discard: true })])
-    : Exit.die(invalidArgument("Pipeline.from", "an iterable", iterable))) as Effect.Effect<Pipe<A>, never, Scope.Scope>
+  (!isIterable(iterable)
+    ? Exit.die(invalidArgument("Pipeline.from", "an iterable", iterable))
+    : Array.isArray(iterable) && (options === undefined || options.capacity === undefined)
+      ? fromArray(iterable, options)
+      : makeStage<A>("Pipeline.from", [], options, (out) => [
+          Effect.forEach(iterable, sendTo(out), { discard: true })
+        ])) as Effect.Effect<Pipe<A>, never, Scope.Scope>
+
+/**
+ * An array with no `capacity` given: the Go blog's buffered `gen` — a
+ * channel of `len(nums)` filled and closed at once, with no goroutine
+ * ("we can change gen to copy the list of integers into a buffered channel
+ * and avoid creating a new goroutine"). The values are all known, so a
+ * sending fiber would only add a hand-off per value.
+ */
+const fromArray = <A>(values: ReadonlyArray<A>, options: StageOptions | undefined): Effect.Effect<Pipe<A>> =>
+  Effect.suspend(() => {
+    const notObject = checkOptionsObject("Pipeline.from", options)
+    if (notObject !== undefined) return notObject
+    const out = Chan.makeUnsafe<A>(values.length, { name: options?.name })
+    const ch = chanOf<A>(out)
+    for (let i = 0; i < values.length; i++) ch.buffer!.push(values[i]!)
+    closeIfOpen(ch)
+    return Exit.succeed(out as unknown as Pipe<A>)
+  })
 
 const isIterable = (u: unknown): u is Iterable<unknown> =>
   u !== null && u !== undefined && typeof (u as any)[Symbol.iterator] === "function"
@@ -488,15 +514,18 @@ class Slot {
 }
 
 /**
- * `workers` fibers, output in input order. A dispatcher numbers the input by
- * queueing a slot per value and hands each to the next free worker. The
- * worker that completes the oldest slot emits it, and every completed slot
- * after it; a worker that completes another slot leaves it to that one (or
- * to the worker emitting at the moment, which looks at the queue again after
- * each send). So a value crosses no fiber but its worker between the
- * dispatcher and the output. The window — at most `workers + 1` slots
- * dispatched and not yet emitted, the oldest included — bounds how far
- * ahead of the slowest item the workers may run.
+ * `workers` fibers, output in input order. Each worker takes the next input
+ * value itself and numbers it in the same moment (queues a slot for it), so
+ * the queue is in input order with no dispatching fiber between the input
+ * and the workers. Taking and numbering are one synchronous step when a
+ * value is ready; a worker that must wait for the input holds the turn
+ * while it waits, so that no other worker takes (and numbers) a later value
+ * before it has numbered the one it is granted. The worker that completes
+ * the oldest slot emits it, and every completed slot after it; a worker that
+ * completes another slot leaves it to that one (or to the worker emitting at
+ * the moment, which looks at the queue again after each send). The window —
+ * at most `workers + 1` slots taken and not yet emitted, the oldest
+ * included — bounds how far ahead of the slowest item the workers may run.
  */
 const orderedMap = (
   self: Chan.RecvChan<unknown>,
@@ -504,23 +533,30 @@ const orderedMap = (
   workers: number,
   out: Chan.SendChan<unknown>
 ): ReadonlyArray<Effect.Effect<unknown, unknown, unknown>> => {
+  const input = chanOf<unknown>(self)
   // Go's counting semaphore: a slot takes a place, its emission frees it.
   const window = Chan.makeUnsafe<void>(workers + 1)
   const takePlace = sendTo(window)(undefined)
   const freePlace = Chan.tryRecv(window)
-  const work = Chan.makeUnsafe<Slot>(workers)
-  const sendWork = sendTo(work)
+  // The turn of a worker waiting for the input (a one-place channel as a lock).
+  const turn = Chan.makeUnsafe<void>(1)
+  const turnImpl = chanOf<void>(turn)
+  const takeTurn = sendTo(turn)(undefined)
+  const giveTurn = Chan.tryRecv(turn)
   const queue: Array<Slot> = []
-  const dispatcher = Chan.forEach(self, (a) =>
-    Effect.andThen(
-      takePlace,
-      Effect.suspend(() => {
-        const slot = new Slot(a)
-        queue.push(slot)
-        return sendWork(slot)
-      })
-    )
-  ).pipe(Effect.ensuring(Effect.sync(() => closeChan(work))))
+  const number = (received: Option.Option<unknown>): Slot | undefined => {
+    if (received._tag === "None") return undefined
+    const slot = new Slot(received.value)
+    queue.push(slot)
+    return slot
+  }
+  const waitForInput = Effect.andThen(takeTurn, Effect.ensuring(Effect.map(Chan.recv(input), number), giveTurn))
+  // The next input value, numbered; undefined once the input is closed and drained.
+  const take: Effect.Effect<Slot | undefined> = Effect.withFiber((fiber) => {
+    if (length(turnImpl) !== 0) return waitForInput
+    const now = tryRecv(input, fiber)
+    return now === undefined ? waitForInput : Exit.succeed(number((now as Exit.Success<Option.Option<unknown>>).value))
+  })
   const send = sendTo(out)
   let emitting = false
   // Sends the completed slots at the head of the queue, one after another;
@@ -541,15 +577,20 @@ const orderedMap = (
     emitting = true
     return emitNext
   })
-  const worker = Chan.forEach(work, (slot) =>
-    Effect.flatMap(f(slot.value), (b) => {
-      slot.value = undefined
-      slot.result = b
-      slot.done = true
-      return emitReady
-    })
+  const worker: Effect.Effect<void, unknown, unknown> = Effect.andThen(
+    takePlace,
+    Effect.flatMap(take, (slot) =>
+      slot === undefined
+        ? Effect.void
+        : Effect.flatMap(f(slot.value), (b) => {
+            slot.value = undefined
+            slot.result = b
+            slot.done = true
+            return Effect.andThen(emitReady, worker)
+          })
+    )
   )
-  return [dispatcher, ...Array.from({ length: workers }, () => worker)]
+  return Array.from({ length: workers }, () => worker)
 }
 
 /**

@@ -90,6 +90,30 @@ describe("Pipeline", () => {
       })
     )
 
+    it.effect(
+      "gen of an array is the blog's buffered gen: every value in a closed channel of len(nums), no fiber",
+      () =>
+        Effect.gen(function* () {
+          const nums = yield* Effect.scoped(Pipeline.gen(2, 3, 4))
+          // Its scope has closed: nothing was left to stop.
+          expect(Chan.cap(nums)).toBe(3)
+          expect(yield* Chan.len(nums)).toBe(3)
+          expect(yield* Pipeline.collect(nums)).toEqual([2, 3, 4])
+          expect(yield* Pipeline.check(nums)).toBeUndefined()
+          const empty = yield* Pipeline.from([], { name: "none" })
+          expect(Chan.cap(empty)).toBe(0)
+          expect(yield* Chan.recv(empty)).toEqual(Option.none())
+          // A capacity, or an iterable that is no array, keeps the sending fiber.
+          const lazy = yield* Pipeline.from(new Set([1, 2]))
+          expect(Chan.cap(lazy)).toBe(0)
+          expect(yield* Chan.blocked(lazy)).toHaveLength(1)
+          expect(yield* Pipeline.collect(lazy)).toEqual([1, 2])
+          const given = yield* Pipeline.from([1, 2], { capacity: 1 })
+          expect(Chan.cap(given)).toBe(1)
+          expect(yield* Pipeline.collect(given)).toEqual([1, 2])
+        })
+    )
+
     it.effect("merge of no channel is closed at once; merge of closed channels closes", () =>
       Effect.gen(function* () {
         expect(yield* Pipeline.collect(yield* Pipeline.merge())).toEqual([])
@@ -504,7 +528,8 @@ describe("Pipeline", () => {
 
     it.effect("a consumer outside the scope sees an interruption when the stages are stopped under it", () =>
       Effect.gen(function* () {
-        const out = yield* Effect.scoped(Pipeline.from(range(10)))
+        // A capacity gives the generator a sending fiber, which the scope's end stops.
+        const out = yield* Effect.scoped(Pipeline.from(range(10), { capacity: 0 }))
         yield* settle
         const exit = yield* Effect.exit(Pipeline.collect(out))
         expect(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)).toBe(true)
@@ -690,6 +715,25 @@ describe("Pipeline: no lost wake-ups under any op budget", () => {
           )
         })
       )
+  )
+
+  it.live("ordered map whose workers wait on a slow input: each value numbered in input order", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        // The input (buffered) comes in bursts of values sent back to back,
+        // with yields between the bursts: workers park on it, and one granted
+        // a value, whose resumption comes later, must number it before a
+        // running worker takes the next value from the buffer.
+        const slow = yield* Pipeline.stage(
+          yield* Pipeline.from(items),
+          (input, out: Chan.SendChan<number>) =>
+            Chan.forEach(input, (n) => Effect.andThen(loopYields(n % 4 === 0 ? 3 : 0, 0), Chan.send(out, n))),
+          { capacity: 2 }
+        )
+        const out = yield* Pipeline.map(slow, (n) => loopYields(n % 2, n), { workers: 4 })
+        expect(yield* Pipeline.collect(out)).toEqual(items)
+      })
+    )
   )
 
   it.live("a failing stage stops the pipeline: collect fails, nothing hangs", () =>
