@@ -550,7 +550,7 @@ const orderedMap = (
     queue.push(slot)
     return slot
   }
-  const waitForInput = Effect.andThen(takeTurn, Effect.ensuring(Effect.map(Chan.recv(input), number), giveTurn))
+  const waitForInput = Effect.andThen(takeTurn, Effect.ensuring(Effect.map(Chan.recv(self), number), giveTurn))
   // The next input value, numbered; undefined once the input is closed and drained.
   const take: Effect.Effect<Slot | undefined> = Effect.withFiber((fiber) => {
     if (length(turnImpl) !== 0) return waitForInput
