@@ -25,9 +25,11 @@
  *
  * Where effect-go differs from Go, and why:
  * - Deadlines are epoch milliseconds on Effect's `Clock` (so `TestClock`
- *   drives them). The constructors that start a timer are scoped: the timer
- *   is a fiber of the `Scope`, and closing the scope cancels the context —
- *   Go's `defer cancel()`, which Go can only ask for (`go vet`'s lostcancel).
+ *   drives them). The constructors that start a timer are scoped: closing
+ *   the scope cancels the context — Go's `defer cancel()`, which Go can
+ *   only ask for (`go vet`'s lostcancel). As in Go's runtime, timers are
+ *   entries in a heap, not goroutines: one fiber per Clock sleeps to the
+ *   earliest deadline, and ends when no deadline is pending.
  *   A context that is cancelled (by its cancel, its deadline or its parent)
  *   leaves the scope at once: contexts made and cancelled in a loop inside
  *   one long-lived scope do not pile up until it closes.
@@ -93,6 +95,7 @@ import * as Scope from "effect/Scope"
 import * as Chan from "./Chan.ts"
 import { type ChanImpl, chanOf, closeAll, closeNow } from "./internal/chan.ts"
 import { invalidArgument, show, unwrap } from "./internal/copied.ts"
+import { arm, Deadline, disarm } from "./internal/deadlines.ts"
 import { InvalidDurationError, parseDuration } from "./internal/duration.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
@@ -250,7 +253,7 @@ type Child = CancelNode | Hook
  * The cancellation state of a cancellable context (Go's `cancelCtx`). Value
  * contexts share their parent's node; `withoutCancel` contexts have none.
  */
-class CancelNode {
+class CancelNode extends Deadline {
   /** Why the node was cancelled, once it is. */
   cancelled: Cancellation | undefined = undefined
   /** The done channel, created on first {@link done}. */
@@ -259,8 +262,8 @@ class CancelNode {
   children: Set<Child> | undefined = undefined
   /** The node this one is linked under, while linked. */
   parent: CancelNode | undefined = undefined
-  /** The deadline timer fiber, while armed. */
-  timer: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** The cause a deadline expiry records (`withDeadlineCause`). */
+  deadlineCause: unknown = undefined
   /** Created on first {@link toAbortSignal}. */
   controller: AbortController | undefined = undefined
   /**
@@ -271,6 +274,14 @@ class CancelNode {
   scope: Scope.Closeable | undefined = undefined
   /** Removes what the node registered outside the tree (a listener, an observer). */
   detach: (() => void) | undefined = undefined
+  /** Its deadline has come (it is armed only while not cancelled). */
+  expire(): void {
+    cancelNow(this, new Cancellation(true, this.deadlineCause))
+  }
+  /** Its timer was stopped from outside: cancelled, as when its scope closes. */
+  lost(): void {
+    cancelNow(this, canceledNoCause())
+  }
 }
 
 /**
@@ -488,18 +499,13 @@ const cancelNow = (node: CancelNode, why: Cancellation): void => {
   }
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!
-    const timer = n.timer
-    if (timer !== undefined) {
-      n.timer = undefined
-      timer.interruptUnsafe()
-    }
+    if (n.queue !== undefined) disarm(n)
     const scope = n.scope
     if (scope !== undefined) {
       n.scope = undefined
       // Takes the scope out of the caller's scope. Its finalizer (the
       // node's cancel on scope close) sees the node cancelled and has
-      // nothing to do; a timer fiber still registered in it is ending
-      // (interrupted above, or the fiber that is expiring the node).
+      // nothing to do.
       Scope.closeUnsafe(scope, Exit.void)
     }
     const detach = n.detach
@@ -710,35 +716,12 @@ const withDeadlineAt = <E extends ContextError>(
       if (!own || node.cancelled !== undefined || scope.state._tag === "Closed") {
         return Effect.as(bindScope(node, scope, canceledNoCause), result)
       }
-      // The timer fiber is what ties the context to the scope: closing the
-      // scope interrupts it, and however it ends it cancels the context —
-      // expired at its deadline, cancelled otherwise (nothing to do once
-      // something else cancelled it, which also stops the timer). It leaves
-      // the scope when it ends, so a context cancelled early does not stay in
-      // a long-lived scope. One fiber instead of a fiber, a forked scope and
-      // a finalizer. Its first step runs within the fork: a context cancelled
-      // after this step and before the fork (a yield of the run loop lets
-      // other fibers run) ends it there. No step of it is uninterruptible, so
-      // that a cancel stops it at once wherever it is.
-      const expire = shallow(() => {
-        node.timer = undefined
-        if (node.cancelled === undefined) cancelNow(node, new Cancellation(true, cause))
-        return Exit.void
-      })
-      const sleeper = Effect.suspend(() =>
-        node.cancelled !== undefined ? Exit.void : Effect.andThen(Effect.sleep(deadline - now), expire)
-      )
-      return Effect.map(Effect.forkIn(sleeper, scope, { startImmediately: true }), (timer) => {
-        // Cancelled while the timer was being forked (`cancelNow` found no
-        // timer to stop): stop it here, it has nothing left to expire.
-        if (node.cancelled !== undefined) timer.interruptUnsafe()
-        else if (timer.pollUnsafe() !== undefined) cancelNow(node, canceledNoCause())
-        else {
-          node.timer = timer
-          timer.addObserver(() => {
-            if (node.cancelled === undefined) cancelNow(node, canceledNoCause())
-          })
-        }
+      // Closing the scope cancels the context (Go's `defer cancel()`); the
+      // deadline is armed in the Clock's timer heap, and a cancel, however
+      // it comes, takes it out (see `cancelNow`).
+      node.deadlineCause = cause
+      return Effect.map(bindScope(node, scope, canceledNoCause), () => {
+        if (node.cancelled === undefined) arm(node, deadline, fiber)
         return result
       })
     })
@@ -762,7 +745,8 @@ const showTime = (millis: number): string => {
  *   number or a `Date` is a programmer error: the effect dies with
  *   {@link InvalidDeadlineError}.
  *
- * The timer is a fiber of the scope.
+ * Closing the scope cancels the context. The timer is an entry in a heap
+ * that one fiber per Clock serves, not a fiber of its own.
  *
  * @example
  * ```ts

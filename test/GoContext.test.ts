@@ -445,13 +445,13 @@ describe("GoContext", () => {
         })
     )
 
-    it.effect("the timer is a fiber that ends as soon as the context is cancelled early", () =>
+    it.effect("the timer is served by a fiber that ends as soon as its last context is cancelled early", () =>
       Effect.gen(function* () {
         const monitor = FiberMonitor.make()
         const [ctx, cancel] = yield* GoContext.withTimeout(GoContext.background, "1 hour").pipe(
           FiberMonitor.track(monitor)
         )
-        // The timer fiber (and whatever TestClock's sleep runs on).
+        // The fiber serving the timer (and whatever TestClock's sleep runs on).
         const armed = FiberMonitor.live(monitor)
         expect(armed).toBeGreaterThan(0)
         // A deadline later than the parent's starts no timer.

@@ -1,0 +1,139 @@
+import { describe, expect } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as TestClock from "effect/testing/TestClock"
+import * as FiberMonitor from "../src/FiberMonitor.ts"
+import * as GoContext from "../src/GoContext.ts"
+import { arm, Deadline, disarm, queueState } from "../src/internal/deadlines.ts"
+import { it } from "./utils/leak.ts"
+
+/** A deadline that records when (on the Clock) and how it ended. */
+class Probe extends Deadline {
+  readonly name: number
+  readonly log: Array<string>
+  readonly now: () => number
+  constructor(name: number, log: Array<string>, now: () => number) {
+    super()
+    this.name = name
+    this.log = log
+    this.now = now
+  }
+  expire(): void {
+    this.log.push(`${this.name}@${this.now()}`)
+  }
+  lost(): void {
+    this.log.push(`${this.name} lost`)
+  }
+}
+
+/** A deterministic pseudo-random sequence (LCG). */
+const pseudoRandom = (seed: number) => () => {
+  seed = (seed * 1103515245 + 12345) % 2147483648
+  return seed / 2147483648
+}
+
+const state = Effect.withFiber((fiber) => Effect.succeed(queueState(fiber)))
+
+describe("deadline timers: one sleeper per Clock over a heap", () => {
+  it.effect("deadlines armed in any order, some disarmed, expire each at its time, in deadline order", () =>
+    Effect.gen(function* () {
+      const random = pseudoRandom(7)
+      const log: Array<string> = []
+      let now = 0
+      const probes: Array<Probe> = []
+      const expected: Array<[number, number]> = []
+      yield* Effect.withFiber((fiber) => {
+        for (let i = 0; i < 200; i++) {
+          const at = 1 + Math.floor(random() * 100)
+          const probe = new Probe(i, log, () => now)
+          probes.push(probe)
+          arm(probe, at, fiber)
+        }
+        // Disarmed from anywhere in the heap: every third one.
+        for (let i = 0; i < probes.length; i += 3) disarm(probes[i]!)
+        for (let i = 0; i < probes.length; i++) if (i % 3 !== 0) expected.push([probes[i]!.at, i])
+        return Effect.void
+      })
+      expect((yield* state).armed).toBe(expected.length)
+      expected.sort((a, b) => a[0] - b[0] || a[1] - b[1])
+      for (let t = 1; t <= 100; t++) {
+        now = t
+        yield* TestClock.adjust(1)
+      }
+      expect(log.map((entry) => Number(entry.split("@")[1]))).toEqual(expected.map(([at]) => at))
+      expect(log.map((entry) => Number(entry.split("@")[0])).sort((a, b) => a - b)).toEqual(
+        expected.map(([, i]) => i).sort((a, b) => a - b)
+      )
+      expect(yield* state).toEqual({ armed: 0, sleeper: undefined })
+    })
+  )
+
+  it.effect("a deadline earlier than the one slept to replaces the sleeper; the last disarm ends it", () =>
+    Effect.gen(function* () {
+      const log: Array<string> = []
+      const late = new Probe(1, log, () => 0)
+      const early = new Probe(2, log, () => 0)
+      yield* Effect.withFiber((fiber) => Effect.sync(() => arm(late, 1000, fiber)))
+      const first = (yield* state).sleeper!
+      expect(first).toBeDefined()
+      yield* Effect.withFiber((fiber) => Effect.sync(() => arm(early, 10, fiber)))
+      const second = (yield* state).sleeper!
+      expect(second).not.toBe(first)
+      expect(first.pollUnsafe()).toBeDefined()
+      yield* TestClock.adjust(10)
+      expect(log).toEqual(["2@0"])
+      // Still armed: the sleeper sleeps on to the late one.
+      expect((yield* state).armed).toBe(1)
+      disarm(late)
+      expect(second.pollUnsafe()).toBeDefined()
+      expect(yield* state).toEqual({ armed: 0, sleeper: undefined })
+    })
+  )
+
+  it.effect("a sleeper interrupted from outside tells each deadline it served that it is lost", () =>
+    Effect.gen(function* () {
+      const log: Array<string> = []
+      const probes = [new Probe(1, log, () => 0), new Probe(2, log, () => 0)]
+      yield* Effect.withFiber((fiber) =>
+        Effect.sync(() => {
+          for (let i = 0; i < probes.length; i++) arm(probes[i]!, 100 * (i + 1), fiber)
+        })
+      )
+      yield* Fiber.interrupt((yield* state).sleeper!)
+      expect(log.sort()).toEqual(["1 lost", "2 lost"])
+      expect(yield* state).toEqual({ armed: 0, sleeper: undefined })
+      // A context whose timer is lost is cancelled, as when its scope closes.
+      const [ctx] = yield* GoContext.withTimeout(GoContext.background, "1 hour")
+      yield* Fiber.interrupt((yield* state).sleeper!)
+      expect((yield* GoContext.err(ctx))._tag).toBe("Some")
+      expect(String(yield* Effect.flip(GoContext.run(ctx, Effect.void)))).toContain("context canceled")
+    })
+  )
+
+  it.effect("a thousand contexts with timeouts share one sleeping fiber", () =>
+    Effect.gen(function* () {
+      const monitor = FiberMonitor.make()
+      const cancels: Array<GoContext.CancelFunc> = []
+      const make = (n: number) =>
+        Effect.gen(function* () {
+          for (let i = 0; i < n; i++) {
+            const [, cancel] = yield* GoContext.withTimeout(GoContext.background, 1000 + cancels.length)
+            cancels.push(cancel)
+          }
+        })
+      const live: Array<number> = []
+      yield* Effect.gen(function* () {
+        yield* make(1)
+        // The sleeper (and what TestClock's sleep runs on).
+        live.push(FiberMonitor.live(monitor))
+        yield* make(999)
+        live.push(FiberMonitor.live(monitor))
+        for (const cancel of cancels) yield* cancel
+        live.push(FiberMonitor.live(monitor))
+      }).pipe(FiberMonitor.track(monitor))
+      expect(live[0]).toBeGreaterThan(0)
+      expect(live).toEqual([live[0], live[0], 0])
+      expect(FiberMonitor.live(monitor)).toBe(0)
+    }).pipe(Effect.scoped)
+  )
+})
