@@ -16,7 +16,7 @@
  * | | effect-go | plain Effect |
  * | --- | --- | --- |
  * | bounded fan-out, first error cancels | `ErrGroup.make({ limit: 4 })`, `go` per key, `wait` | `Effect.forEach(keys, f, { concurrency: 4 })` |
- * | per-fetch timeout | `GoContext.withTimeout` + `GoContext.run` | `Effect.timeout` |
+ * | per-fetch timeout | `GoContext.runWithTimeout` (Go's `WithTimeout` + `defer cancel()` around one call) | `Effect.timeout` |
  * | dedup of concurrent fetches | `SingleFlight.do` | `Cache` with `timeToLive: 0` |
  * | global upstream limit, as a service | `Semaphore.Service` + its `layer` | `Semaphore` (effect/Semaphore) in a `Context.Service` + `Layer` |
  * | ordered transform | `Pipeline.from` → `Pipeline.map({ workers: 2 })` → `collect` | `Effect.forEach(bodies, parse, { concurrency: 2 })` |
@@ -175,15 +175,14 @@ const goFetchKey = (
   flights: SingleFlight.SingleFlight<string, UpstreamError>,
   key: string
 ): Effect.Effect<string, GoCrawlError, UpstreamLimit> =>
-  Effect.gen(function* () {
-    // Go: ctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond); defer cancel()
-    const [ctx] = yield* GoContext.withTimeout(GoContext.background, FETCH_TIMEOUT_MS)
-    const { value } = yield* GoContext.run(
-      ctx,
-      SingleFlight.do(flights, key, UpstreamLimit.withPermits(1)(upstreamGet(key)))
-    )
-    return value
-  }).pipe(Effect.scoped)
+  // Go: ctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond); defer cancel(); group.Do(key, ...)
+  Effect.map(
+    GoContext.runWithTimeout(
+      SingleFlight.do(flights, key, UpstreamLimit.withPermits(1)(upstreamGet(key))),
+      FETCH_TIMEOUT_MS
+    ),
+    (result) => result.value
+  )
 
 const goCrawl = (
   flights: SingleFlight.SingleFlight<string, UpstreamError>,
@@ -567,6 +566,13 @@ const parts = (): ReadonlyArray<{
   },
   {
     part: "per-fetch timeout (the fetch suspends once)",
+    goWay: "GoContext.runWithTimeout",
+    effectWay: "Effect.timeout",
+    go: GoContext.runWithTimeout(Effect.sleep(0), FETCH_TIMEOUT_MS),
+    effect: Effect.timeout(Effect.sleep(0), FETCH_TIMEOUT_MS)
+  },
+  {
+    part: "a timeout context to keep, then a call under it",
     goWay: "GoContext.withTimeout + run, scoped",
     effectWay: "Effect.timeout",
     go: Effect.scoped(

@@ -1680,6 +1680,101 @@ export const run: {
   <E extends ContextError, A, E2, R>(ctx: GoContext<E>, effect: Effect.Effect<A, E2, R>): Effect.Effect<A, E | E2, R>
 } = effectLast(2, runUnder)
 
+const runWithTimeoutImpl = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  timeout: Duration.Input
+): Effect.Effect<A, E | ContextError, R> =>
+  // Uninterruptible until the context's cancel is installed on the run's exit.
+  Effect.uninterruptibleMask((restore) =>
+    Effect.withFiber((fiber) => {
+      if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("GoContext.runWithTimeout", "an Effect", effect))
+      const decoded = parseDuration(timeout, true, true)
+      if (!Duration.isDuration(decoded)) return Exit.die(decoded)
+      const p = impl(fiber.getRef(CurrentGoContext))
+      const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+      const deadline = now + Duration.toMillis(decoded)
+      // As withTimeout: a parent deadline that comes first wins; an infinite timeout sets none.
+      const own = deadline !== Number.POSITIVE_INFINITY && !(p.deadline !== undefined && p.deadline < deadline)
+      const ctx = own ? derive(p, WITH_DEADLINE, deadline) : derive(p, "WithCancel", p.deadline)
+      const node = ctx.node!
+      if (own && node.cancelled === undefined) {
+        if (deadline - now <= 0) cancelNow(node, new Cancellation(true, undefined))
+        else arm(node, deadline, fiber)
+      }
+      // Go's `defer cancel()`: the context ends with the run.
+      return Effect.onExit(restore(runUnder(ctx, effect)), () => cancelWith(node, canceledNoCause))
+    })
+  )
+
+/**
+ * Runs `effect` under a child of the current context ({@link CurrentGoContext})
+ * that expires after `timeout`, and cancels that child when `effect` ends:
+ * Go's
+ * `ctx, cancel := context.WithTimeout(ctx, d); defer cancel(); return f(ctx)`
+ * in one call, with no `Scope`. Past the deadline `effect` is interrupted and
+ * the result fails with {@link DeadlineExceededError}; a cancelled parent
+ * fails it with the parent's error. Inside, the child is the current
+ * context, so `GoContext.current`, {@link done} and values see it. A parent
+ * deadline that comes first is kept (Go), a zero or negative timeout fails at
+ * once, an infinite one sets no deadline. A bad timeout, or something that is
+ * no Effect, is a defect.
+ *
+ * Use it for the timeout of one call; use {@link withTimeout} for a context
+ * to hand to several fibers or to keep.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GoContext } from "effect-go"
+ *
+ * declare const fetchUser: (id: string) => Effect.Effect<string>
+ *
+ * // Go: ctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond); defer cancel(); fetchUser(ctx, id)
+ * const user = GoContext.runWithTimeout(fetchUser("ann"), "50 millis")
+ * // or: fetchUser("ann").pipe(GoContext.runWithTimeout("50 millis"))
+ * ```
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const runWithTimeout: {
+  /**
+   * `effect.pipe(GoContext.runWithTimeout(timeout))`: runs `effect` under a
+   * child of the current context that expires after `timeout` (Go's
+   * `context.WithTimeout` + `defer cancel()` around one call).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { GoContext } from "effect-go"
+   *
+   * declare const slowQuery: Effect.Effect<string>
+   *
+   * const result = slowQuery.pipe(GoContext.runWithTimeout("1 second")) // Effect<string, CanceledError | DeadlineExceededError>
+   * ```
+   *
+   * @since 0.1.0
+   */
+  (timeout: Duration.Input): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | ContextError, R>
+  /**
+   * Runs `effect` under a child of the current context that expires after
+   * `timeout` (Go's `context.WithTimeout` + `defer cancel()` around one call).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { GoContext } from "effect-go"
+   *
+   * declare const slowQuery: Effect.Effect<string>
+   *
+   * const result = GoContext.runWithTimeout(slowQuery, "1 second") // Effect<string, CanceledError | DeadlineExceededError>
+   * ```
+   *
+   * @since 0.1.0
+   */
+  <A, E, R>(effect: Effect.Effect<A, E, R>, timeout: Duration.Input): Effect.Effect<A, E | ContextError, R>
+} = dual(2, runWithTimeoutImpl)
+
 const canceledBy = (exit: Exit.Exit<unknown, unknown>): Cancellation =>
   new Cancellation(false, Exit.isFailure(exit) ? exit.cause : undefined)
 

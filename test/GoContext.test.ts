@@ -1174,6 +1174,152 @@ describe("GoContext", () => {
     )
   })
 
+  describe("runWithTimeout", () => {
+    /** The context the fiber runs under. */
+    const innermost = Effect.gen(function* () {
+      return yield* GoContext.CurrentGoContext
+    })
+
+    it.effect("a call that ends in time: its value; its context is cancelled when it ends, nothing stays armed", () =>
+      Effect.gen(function* () {
+        const monitor = FiberMonitor.make()
+        let inside: Ctx | undefined
+        const value = yield* GoContext.runWithTimeout(
+          Effect.andThen(
+            Effect.map(innermost, (ctx) => {
+              inside = ctx
+            }),
+            Effect.as(Effect.sleep("100 millis"), 42)
+          ),
+          "1 second"
+        ).pipe(
+          Effect.forkChild,
+          Effect.tap(() => TestClock.adjust("100 millis")),
+          Effect.flatMap(Fiber.join)
+        )
+        expect(value).toBe(42)
+        expect(String(inside)).toBe("context.Background.WithDeadline(1970-01-01T00:00:01.000Z)")
+        expect(GoContext.deadline(inside!)).toEqual(Option.some(1000))
+        // Go's defer cancel(): the call's context ended with it.
+        yield* expectState(inside!, "CanceledError")
+        yield* Effect.andThen(GoContext.runWithTimeout(Effect.void, "1 hour"), Effect.void).pipe(
+          FiberMonitor.track(monitor)
+        )
+        expect(FiberMonitor.live(monitor)).toBe(0)
+      })
+    )
+
+    it.effect("past the deadline the call is interrupted and fails with DeadlineExceededError", () =>
+      Effect.gen(function* () {
+        let interrupted = false
+        const call = yield* Effect.forkChild(
+          Effect.never.pipe(
+            Effect.onInterrupt(() =>
+              Effect.sync(() => {
+                interrupted = true
+              })
+            ),
+            GoContext.runWithTimeout("50 millis")
+          )
+        )
+        yield* TestClock.adjust("49 millis")
+        expect(call.pollUnsafe()).toBeUndefined()
+        yield* TestClock.adjust("1 millis")
+        const error = yield* Effect.flip(Fiber.join(call))
+        expect(error._tag).toBe("DeadlineExceededError")
+        expect(error.message).toBe("context deadline exceeded")
+        expect(interrupted).toBe(true)
+      })
+    )
+
+    it.effect("derives from the current context: its values, its cancellation, its earlier deadline", () =>
+      Effect.gen(function* () {
+        const user = GoContext.key<string>("user")
+        const [parent, cancel] = yield* GoContext.withCancel(GoContext.background)
+        const valued = GoContext.withValue(parent, user, "ann")
+        const seen = yield* GoContext.run(
+          valued,
+          GoContext.runWithTimeout(
+            Effect.map(innermost, (ctx) => GoContext.value(ctx, user)),
+            "1 second"
+          )
+        )
+        expect(seen).toEqual(Option.some("ann"))
+        // Cancelling the parent fails the call with the parent's error.
+        const call = yield* Effect.forkChild(GoContext.run(parent, GoContext.runWithTimeout(Effect.never, "1 hour")))
+        yield* settle
+        // The run's hook and the call's context.
+        expect(yield* GoContext.childCount(parent)).toBe(2)
+        yield* cancel
+        expect((yield* Effect.flip(Fiber.join(call)))._tag).toBe("CanceledError")
+        // A parent deadline that comes first is kept.
+        const [early] = yield* GoContext.withTimeout(GoContext.background, "10 millis")
+        const deadlines = yield* GoContext.run(
+          early,
+          GoContext.runWithTimeout(Effect.map(innermost, GoContext.deadline), "1 hour")
+        )
+        expect(deadlines).toEqual(Option.some(10))
+        yield* TestClock.adjust("10 millis")
+        expect((yield* Effect.flip(GoContext.run(early, GoContext.runWithTimeout(Effect.void, "1 hour"))))._tag).toBe(
+          "DeadlineExceededError"
+        )
+      }).pipe(Effect.scoped)
+    )
+
+    it.effect("a zero or negative timeout fails at once without starting the call; an infinite one sets none", () =>
+      Effect.gen(function* () {
+        let started = 0
+        const call = Effect.sync(() => {
+          started++
+          return "ran"
+        })
+        for (const timeout of [0, -5, "0 millis"] as const) {
+          expect((yield* Effect.flip(GoContext.runWithTimeout(call, timeout)))._tag).toBe("DeadlineExceededError")
+        }
+        expect(started).toBe(0)
+        expect(yield* GoContext.runWithTimeout(Effect.map(innermost, GoContext.deadline), "Infinity")).toEqual(
+          Option.none()
+        )
+      })
+    )
+
+    it.effect("interrupted from outside: the call is interrupted, its context cancelled and unlinked", () =>
+      Effect.gen(function* () {
+        const [parent, cancel] = yield* GoContext.withCancel(GoContext.background)
+        const call = yield* Effect.forkChild(GoContext.run(parent, GoContext.runWithTimeout(Effect.never, "1 hour")))
+        yield* settle
+        // The run's hook and the call's context.
+        expect(yield* GoContext.childCount(parent)).toBe(2)
+        yield* Fiber.interrupt(call)
+        expect(yield* GoContext.childCount(parent)).toBe(0)
+        yield* expectState(parent, undefined)
+        yield* cancel
+      })
+    )
+
+    it.effect("bad input is a defect at the call: a timeout that is no duration, an effect that is none", () =>
+      Effect.gen(function* () {
+        const badTimeout = yield* defectOf(GoContext.runWithTimeout(Effect.void, "soon" as any))
+        expect((badTimeout as Error).message).toContain("soon")
+        const notEffect = yield* defectOf(GoContext.runWithTimeout(42 as any, "1 second"))
+        expect(notEffect).toBeInstanceOf(InvalidArgumentError)
+        expect((notEffect as Error).message).toContain("GoContext.runWithTimeout")
+      })
+    )
+
+    it.effect("types: the call's errors and the context's", () =>
+      Effect.sync(() => {
+        const call = Effect.fail(new BoomError()) as Effect.Effect<number, BoomError>
+        expectTypeOf(GoContext.runWithTimeout(call, "1 second")).toEqualTypeOf<
+          Effect.Effect<number, BoomError | GoContext.CanceledError | GoContext.DeadlineExceededError>
+        >()
+        expectTypeOf(call.pipe(GoContext.runWithTimeout(10))).toEqualTypeOf<
+          Effect.Effect<number, BoomError | GoContext.CanceledError | GoContext.DeadlineExceededError>
+        >()
+      })
+    )
+  })
+
   describe("current and fromFiber", () => {
     it.effect("interrupting the fiber cancels its current context; the cause is the interruption", () =>
       Effect.gen(function* () {
@@ -1809,7 +1955,8 @@ describe("GoContext under any op budget", () => {
           GoContext.withDeadline(parent, new Date(8.64e15)),
           Effect.asVoid(GoContext.afterFunc(parent, Effect.void)),
           Effect.asVoid(GoContext.fromAbortSignal(new AbortController().signal, parent)),
-          Effect.asVoid(GoContext.run(parent, GoContext.current))
+          Effect.asVoid(GoContext.run(parent, GoContext.current)),
+          GoContext.run(parent, GoContext.runWithTimeout(Effect.never, "1 hour"))
         ]
         for (let round = 0; round < 40; round++) {
           const make = makers[round % makers.length]!
