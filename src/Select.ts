@@ -521,23 +521,16 @@ const sharesChannel = (impls: ReadonlyArray<ValidCase>): boolean => {
   return false
 }
 
+/** The ready cases' indices, found in one scan (a select runs to its pick without yielding). */
+const readyScratch: Array<number> = []
+
 /** The index of a uniformly chosen ready channel case, or -1. */
 const pickReady = (impls: ReadonlyArray<ValidCase>, fiber: Fiber.Fiber<unknown, unknown>): number => {
   let count = 0
-  let only = -1
-  for (let i = 0; i < impls.length; i++) {
-    if (isReady(impls[i]!)) {
-      count++
-      only = i
-    }
-  }
-  if (count <= 1) return only
+  for (let i = 0; i < impls.length; i++) if (isReady(impls[i]!)) readyScratch[count++] = i
+  if (count <= 1) return count === 0 ? -1 : readyScratch[0]!
   // Several ready: draw one uniformly through Effect's Random.
-  let k = Math.floor(fiber.getRef(Random.Random).nextDoubleUnsafe() * count)
-  for (let i = 0; i < impls.length; i++) {
-    if (isReady(impls[i]!) && k-- === 0) return i
-  }
-  return only
+  return readyScratch[Math.floor(fiber.getRef(Random.Random).nextDoubleUnsafe() * count)]!
 }
 
 const isReady = (c: CaseImpl): boolean =>
