@@ -95,7 +95,7 @@ import * as Scope from "effect/Scope"
 import * as Chan from "./Chan.ts"
 import { type ChanImpl, chanOf, closeAll, closeNow } from "./internal/chan.ts"
 import { invalidArgument, show, unwrap } from "./internal/copied.ts"
-import { arm, Deadline, disarm } from "./internal/deadlines.ts"
+import { arm, type Deadline, type DeadlineQueue, disarm } from "./internal/deadlines.ts"
 import { InvalidDurationError, parseDuration } from "./internal/duration.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
@@ -253,7 +253,11 @@ type Child = CancelNode | Hook
  * The cancellation state of a cancellable context (Go's `cancelCtx`). Value
  * contexts share their parent's node; `withoutCancel` contexts have none.
  */
-class CancelNode extends Deadline {
+class CancelNode implements Deadline {
+  /** Its deadline, while armed in a timer heap (see `internal/deadlines.ts`). */
+  at = 0
+  index = -1
+  queue: DeadlineQueue | undefined = undefined
   /** Why the node was cancelled, once it is. */
   cancelled: Cancellation | undefined = undefined
   /** The done channel, created on first {@link done}. */

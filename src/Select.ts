@@ -60,6 +60,7 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -73,7 +74,6 @@ import {
   ChanImpl,
   canRecv,
   canSend,
-  fireSelect,
   giveBack,
   RecvNode,
   recvNow,
@@ -82,6 +82,7 @@ import {
   sendNow
 } from "./internal/chan.ts"
 import { invalidArgument, refusal } from "./internal/copied.ts"
+import { arm, disarm } from "./internal/deadlines.ts"
 import { parseDuration } from "./internal/duration.ts"
 import { handsOver, park as parkOn, parkTime, tooDeep } from "./internal/waiters.ts"
 import { activeLayers, event, SELECT_SITE } from "./internal/telemetry.ts"
@@ -574,15 +575,13 @@ const park = (plan: Plan, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<a
   sel.op = "select"
   sel.handler = Effect.suspend(() => {
     sel.delivered = true
-    sel.timer?.interruptUnsafe()
     if (activeLayers !== 0)
       event("selects", "Select", undefined, selectedAt ?? (sel.fired === plan.afterIndex ? "timeout" : "parked"))
     const c = impls[sel.fired]!
     return runHandler(c, c._tag === "Recv" ? sel.received : undefined)
   })
   // Look again at the moment of parking: Effect may have yielded since the
-  // first poll, and other fibers may have made a case ready (or the timer,
-  // started just before, may have fired already).
+  // first poll, and other fibers may have made a case ready.
   // How the select chose when it chose at registration, without waiting (for telemetry).
   let selectedAt: "ready" | "default" | undefined
   const attempt = (): Exit.Exit<void, ChanClosedError> | undefined => {
@@ -601,14 +600,7 @@ const park = (plan: Plan, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<a
     (node, f) => register(node, plan, f),
     (node, granted) => withdraw(node, granted, impls)
   )
-  if (plan.after === undefined) return parked
-  const timer = Effect.flatMap(Effect.sleep(plan.after), () =>
-    Effect.sync(() => fireSelect(sel, plan.afterIndex, Exit.void, undefined))
-  )
-  return Effect.flatMap(Effect.forkChild(timer, { startImmediately: true }), (timerFiber) => {
-    sel.timer = timerFiber
-    return parked
-  })
+  return parked
 }
 
 /** Performs a ready case for a select at its registration; the handler's input goes into `sel`. */
@@ -630,6 +622,14 @@ const commit = (
  * order would always commit the same one.
  */
 const register = (sel: SelectWaiter, plan: Plan, fiber: Fiber.Fiber<unknown, unknown>): void => {
+  if (plan.after !== undefined) {
+    // The timeout is an entry in the Clock's timer heap (no fiber of its
+    // own), armed with the registration, so that what withdraws the select
+    // takes it out; so does any case firing (`fireSelect`). It never fires
+    // inside `arm` (see internal/deadlines.ts).
+    sel.timeoutCase = plan.afterIndex
+    arm(sel, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() + Duration.toMillis(plan.after), fiber)
+  }
   sel.fiber = fiber
   sel.since = parkTime(fiber)
   sel.site = SELECT_SITE
@@ -686,7 +686,7 @@ const withdraw = (
   const nodes = sel.nodes
   for (let i = 0; i < nodes.length; i++) nodes[i]?.list?.remove(nodes[i]!)
   sel.done = true
-  sel.timer?.interruptUnsafe()
+  if (sel.queue !== undefined) disarm(sel)
   // Committed but interrupted before its handler started: a received value
   // goes back to its channel; a completed send stands.
   if (granted !== undefined && !sel.delivered && sel.fired >= 0) {

@@ -1,19 +1,25 @@
 import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as TestClock from "effect/testing/TestClock"
 import * as FiberMonitor from "../src/FiberMonitor.ts"
+import * as Chan from "../src/Chan.ts"
 import * as GoContext from "../src/GoContext.ts"
-import { arm, Deadline, disarm, queueState } from "../src/internal/deadlines.ts"
+import * as Select from "../src/Select.ts"
+import { arm, type Deadline, type DeadlineQueue, disarm, queueState } from "../src/internal/deadlines.ts"
+import { settle } from "./utils/fibers.ts"
 import { it } from "./utils/leak.ts"
 
 /** A deadline that records when (on the Clock) and how it ended. */
-class Probe extends Deadline {
+class Probe implements Deadline {
+  at = 0
+  index = -1
+  queue: DeadlineQueue | undefined = undefined
   readonly name: number
   readonly log: Array<string>
   readonly now: () => number
   constructor(name: number, log: Array<string>, now: () => number) {
-    super()
     this.name = name
     this.log = log
     this.now = now
@@ -135,5 +141,47 @@ describe("deadline timers: one sleeper per Clock over a heap", () => {
       expect(live).toEqual([live[0], live[0], 0])
       expect(FiberMonitor.live(monitor)).toBe(0)
     }).pipe(Effect.scoped)
+  )
+
+  it.effect(
+    "selects with a timeout share the sleeper; one that ends by a channel, its timeout, an interruption or a failure leaves nothing armed",
+    () =>
+      Effect.gen(function* () {
+        const ch = yield* Chan.make<number>()
+        const waitOne = Select.select(
+          Select.recv(ch, (v) => Effect.succeed(Option.getOrElse(v, () => -1))),
+          Select.after("1 second", () => Effect.succeed("timeout" as const))
+        )
+        const fibers = yield* Effect.forEach(Array.from({ length: 100 }), () => Effect.forkChild(waitOne))
+        yield* settle
+        const armed = yield* state
+        expect(armed.armed).toBe(100)
+        expect(armed.sleeper).toBeDefined()
+        // By a channel: 40 receive a value.
+        for (let i = 0; i < 40; i++) yield* Chan.send(ch, i)
+        yield* settle
+        expect((yield* state).armed).toBe(60)
+        // By an interruption: 30.
+        yield* Fiber.interruptAll(fibers.slice(70))
+        expect((yield* state).armed).toBe(30)
+        // By the timeout: the rest.
+        yield* TestClock.adjust("1 second")
+        const results = yield* Fiber.joinAll(fibers.slice(0, 70))
+        expect(results.filter((r) => r === "timeout")).toHaveLength(30)
+        expect(yield* state).toEqual({ armed: 0, sleeper: undefined })
+        // By a failure: a send case whose channel is closed under it.
+        const closing = yield* Chan.make<number>()
+        const failing = yield* Effect.forkChild(
+          Select.select(
+            Select.send(closing, 1, () => Effect.void),
+            Select.after("1 second", () => Effect.void)
+          )
+        )
+        yield* settle
+        expect((yield* state).armed).toBe(1)
+        yield* Chan.close(closing)
+        expect((yield* Effect.flip(Fiber.join(failing)))._tag).toBe("ChanClosedError")
+        expect(yield* state).toEqual({ armed: 0, sleeper: undefined })
+      })
   )
 })

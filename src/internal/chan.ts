@@ -41,6 +41,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { unwrap } from "./copied.ts"
+import { type Deadline, type DeadlineQueue, disarm } from "./deadlines.ts"
 import { PrimitiveBase } from "./primitive.ts"
 import { anyone, type Diagnosis } from "./registry.ts"
 import { activeLayers, event } from "./telemetry.ts"
@@ -99,7 +100,7 @@ export class Ring<A> {
 }
 
 /** The state a select shares between the nodes it parked on its channels. */
-export class SelectWaiter extends Waiter<void, ChanClosedError> {
+export class SelectWaiter extends Waiter<void, ChanClosedError> implements Deadline {
   /** One node per case that parked on a channel (undefined for the others). */
   nodes: Array<RecvNode<any> | SendNode<any> | undefined> = []
   done = false
@@ -108,8 +109,11 @@ export class SelectWaiter extends Waiter<void, ChanClosedError> {
   received: Option.Option<unknown> = Option.none()
   /** Set when the fired case's handler starts: from then on nothing is given back. */
   delivered = false
-  /** The fiber that fires the timeout case, if the select has one. */
-  timer: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** The timeout case's index; its deadline, while armed in the Clock's timer heap. */
+  timeoutCase = -1
+  at = 0
+  index = -1
+  queue: DeadlineQueue | undefined = undefined
   /** Runs the fired case's handler (and marks the select delivered in its first step). */
   handler: Effect.Effect<any, any, any> = Effect.void
   /** A committed select resumes with its handler, which starts in the first steps. */
@@ -117,8 +121,14 @@ export class SelectWaiter extends Waiter<void, ChanClosedError> {
     return exit._tag === "Success" ? this.handler : exit
   }
   override wakesByTime(): boolean {
-    return this.timer !== undefined
+    return this.queue !== undefined
   }
+  /** The timeout has come: its case fires (from the timer heap's fiber). */
+  expire(): void {
+    fireSelect(this, this.timeoutCase, Exit.void, undefined)
+  }
+  /** The timer heap's fiber was stopped from outside: the select waits on for its channels. */
+  lost(): void {}
   /** `select [recv jobs | send out | after]`: its cases, for the blocked-fiber dump. */
   override describe(): string {
     const cases: Array<string> = []
@@ -128,7 +138,7 @@ export class SelectWaiter extends Waiter<void, ChanClosedError> {
       const name = ch === undefined ? "?" : ch.name === undefined ? "chan" : `"${ch.name}"`
       cases.push(`${node instanceof SendNode ? "send" : "recv"} ${name}`)
     }
-    if (this.timer !== undefined) cases.push("after")
+    if (this.queue !== undefined) cases.push("after")
     return `select [${cases.join(" | ")}]`
   }
 }
@@ -326,6 +336,8 @@ export const fireSelect = (
   if (sel.done) return
   sel.done = true
   sel.fired = index
+  // However it fired (a channel, a failure, its timeout), its timer is done.
+  if (sel.queue !== undefined) disarm(sel)
   const nodes = sel.nodes
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i]

@@ -21,20 +21,27 @@ import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
 
-/** Something with a deadline: it is armed in at most one queue at a time. */
-export abstract class Deadline {
+/**
+ * Something with a deadline (a context, a select's timeout case): it is
+ * armed in at most one queue at a time. An interface, so that a class with
+ * a base of its own (a waiter) can be one: its fields start as
+ * `at = 0`, `index = -1`, `queue = undefined`.
+ */
+export interface Deadline {
   /** Epoch milliseconds on the queue's Clock. */
-  at = 0
+  at: number
   /** The position in its queue's heap; -1 when not armed. */
-  index = -1
-  queue: DeadlineQueue | undefined = undefined
+  index: number
+  /** The queue it is armed in; undefined when not armed. */
+  queue: DeadlineQueue | undefined
   /** The deadline has come: called by the sleeper, after it is disarmed. */
-  abstract expire(): void
+  expire(): void
   /** The sleeper ended without expiring it (it was interrupted): called after it is disarmed. */
-  abstract lost(): void
+  lost(): void
 }
 
-class DeadlineQueue {
+/** The deadlines of one Clock (and region), and the fiber that serves them. */
+export class DeadlineQueue {
   readonly heap: Array<Deadline> = []
   sleeper: Fiber.Fiber<unknown, unknown> | undefined = undefined
   /** The deadline the sleeper sleeps to. */
@@ -122,9 +129,15 @@ const removeAt = (heap: Array<Deadline>, i: number): void => {
 // The sleeper
 // -----------------------------------------------------------------------------
 
+/**
+ * The sleeper's loop. It starts by sleeping (for no time when the earliest
+ * deadline is due already), so a deadline is never expired inside the
+ * `arm` that armed it: the caller may still be setting up what the expiry
+ * acts on.
+ */
 const sleeperOf = (queue: DeadlineQueue): Effect.Effect<void> => {
-  const loop: Effect.Effect<void> = Effect.suspend(() => {
-    const heap = queue.heap
+  const heap = queue.heap
+  const expireDue: Effect.Effect<void> = Effect.suspend(() => {
     const now = queue.clock.currentTimeMillisUnsafe()
     queue.expiring = true
     try {
@@ -140,33 +153,34 @@ const sleeperOf = (queue: DeadlineQueue): Effect.Effect<void> => {
       queue.until = Number.POSITIVE_INFINITY
       return Effect.void
     }
-    queue.until = heap[0]!.at
-    return Effect.andThen(Effect.sleep(queue.until - now), loop)
+    return sleepToEarliest
   })
-  return loop
+  const sleepToEarliest: Effect.Effect<void> = Effect.suspend(() => {
+    queue.until = heap[0]!.at
+    return Effect.andThen(Effect.sleep(Math.max(0, queue.until - queue.clock.currentTimeMillisUnsafe())), expireDue)
+  })
+  return sleepToEarliest
 }
 
 /** Starts a sleeper for `queue` in the context of `fiber` (replacing the one it has, if any). */
 const start = (queue: DeadlineQueue, fiber: Fiber.Fiber<unknown, unknown>): void => {
   const previous = queue.sleeper
-  queue.until = queue.heap[0]!.at
+  // It suspends in its first step (see `sleeperOf`).
   const sleeper = Effect.runForkWith(fiber.context)(sleeperOf(queue))
-  if (sleeper.pollUnsafe() === undefined) {
-    queue.sleeper = sleeper
-    sleeper.addObserver(() => {
-      if (queue.sleeper !== sleeper) return
-      // Ended with nothing left to expire, or interrupted from outside: a
-      // deadline it leaves armed has lost its timer, and is told so.
-      queue.sleeper = undefined
-      queue.until = Number.POSITIVE_INFINITY
-      const heap = queue.heap
-      while (heap.length > 0) {
-        const d = heap[heap.length - 1]!
-        removeAt(heap, heap.length - 1)
-        d.lost()
-      }
-    })
-  }
+  queue.sleeper = sleeper
+  sleeper.addObserver(() => {
+    if (queue.sleeper !== sleeper) return
+    // Ended with nothing left to expire, or interrupted from outside: a
+    // deadline it leaves armed has lost its timer, and is told so.
+    queue.sleeper = undefined
+    queue.until = Number.POSITIVE_INFINITY
+    const heap = queue.heap
+    while (heap.length > 0) {
+      const d = heap[heap.length - 1]!
+      removeAt(heap, heap.length - 1)
+      d.lost()
+    }
+  })
   previous?.interruptUnsafe()
 }
 
