@@ -45,6 +45,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as EffectSemaphore from "effect/Semaphore"
 import * as ErrGroup from "../src/ErrGroup.ts"
@@ -594,9 +595,36 @@ const parts = (): ReadonlyArray<{
         )
       )
     ),
-    effect: Effect.forEach(items12, () => yieldTask, { concurrency: FETCH_LIMIT, discard: true })
+    effect: Effect.forEach(items12, () => yieldTask, { concurrency: FETCH_LIMIT, discard: true }),
+    // forEach with a concurrency runs the 12 tasks on 4 fibers; a group
+    // forks one per task, as Go's errgroup starts a goroutine per Go call.
+    reference: {
+      label: "a fiber per task: Effect.forEach({ concurrency: 'unbounded' })",
+      effect: Effect.forEach(items12, () => yieldTask, { concurrency: "unbounded", discard: true })
+    }
+  },
+  {
+    part: "dedup of a fetch, a miss (the fetch suspends once)",
+    goWay: "SingleFlight.do",
+    effectWay: "Cache.get (timeToLive: 0)",
+    go: Effect.suspend(() => {
+      const key = `k${dedupKeys++}`
+      return SingleFlight.do(dedupFlights, key, Effect.as(Effect.sleep(0), key))
+    }),
+    effect: Effect.suspend(() => Cache.get(dedupCache, `k${dedupKeys++}`))
   }
 ]
+
+/** The dedup part's group and cache (they live as long as the process: a benchmark's). */
+const dedupFlights = Effect.runSync(Scope.provide(SingleFlight.make<string>(), Scope.makeUnsafe()))
+const dedupCache = Effect.runSync(
+  Cache.make({
+    lookup: (key: string) => Effect.as(Effect.sleep(0), key),
+    capacity: Number.POSITIVE_INFINITY,
+    timeToLive: 0
+  })
+)
+let dedupKeys = 0
 
 /**
  * Measures each part both ways, alternating, in CPU µs per use: what a
