@@ -1,7 +1,9 @@
 /**
  * Timers: Go's `time.After`, `time.NewTimer` and `time.AfterFunc`, driven by
  * Effect's `Clock` (so `TestClock` controls them) and owned by a `Scope`
- * (so nothing fires after the scope closes).
+ * (so nothing fires after the scope closes). As in Go's runtime, a timer is
+ * an entry in a heap (one per Clock, served by one fiber), not a fiber of
+ * its own.
  *
  * A timer's channel carries the Clock time (epoch milliseconds) at which it
  * fired. Stop and reset follow Go 1.23: once `stop` or `reset` returns, no
@@ -41,10 +43,16 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as Inspectable from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Chan from "./Chan.ts"
 import { chanOf, length, tryRecv, trySend } from "./internal/chan.ts"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
+import {
+  arm as armDeadline,
+  type Deadline,
+  type DeadlineQueue,
+  disarm as disarmDeadline
+} from "./internal/deadlines.ts"
 import { decodeDuration, InvalidDurationError } from "./internal/duration.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 
@@ -91,23 +99,27 @@ export interface Timer extends Pipeable, Inspectable.Inspectable {
   readonly c: Chan.RecvChan<number>
 }
 
-class TimerImpl extends PrimitiveBase implements Timer {
+class TimerImpl extends PrimitiveBase implements Timer, Deadline {
   readonly [TypeId] = TypeId
   readonly chan: Chan.Chan<number>
   readonly scope: Scope.Scope
-  /**
-   * Bumped by every arm, stop and reset: a timer fiber fires only if the
-   * generation it was armed with is still current.
-   */
-  gen = 0
   /** Armed, and neither fired nor stopped since. */
   armed = false
   /** The duration of the current (or last) schedule. */
   duration: Duration.Duration = Duration.zero
   /** The Clock time (epoch ms) the current schedule fires at; undefined for never. */
   firesAt: number | undefined = undefined
-  /** The fiber of the current generation, once registered. */
-  fiber: Fiber.Fiber<void> | undefined = undefined
+  /**
+   * While armed with a finite duration: a scope forked from the timer's for
+   * this schedule, whose closing (with the timer's scope) disarms it; the
+   * schedule closes it when it ends, so a long-lived scope does not keep
+   * every timer made in it.
+   */
+  armedScope: Scope.Closeable | undefined = undefined
+  /** Its entry in the Clock's timer heap (see internal/deadlines.ts). */
+  at = 0
+  index = -1
+  queue: DeadlineQueue | undefined = undefined
   constructor(chan: Chan.Chan<number>, scope: Scope.Scope) {
     super()
     this.chan = chan
@@ -115,6 +127,21 @@ class TimerImpl extends PrimitiveBase implements Timer {
   }
   get c(): Chan.RecvChan<number> {
     return this.chan
+  }
+  /**
+   * Fires, from the timer heap's fiber: the schedule ends and the Clock time
+   * goes into the channel, in one step, so that a stop or reset either comes
+   * first (nothing is sent) or finds the value to drain. The buffer is empty:
+   * the stop or reset that armed this schedule drained it.
+   */
+  expire(): void {
+    const fiber = Fiber.getCurrent()!
+    end(this)
+    trySend(chanOf(this.chan), fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), fiber)
+  }
+  /** The timer heap's fiber was stopped from outside: this schedule will not fire. */
+  lost(): void {
+    end(this)
   }
   toJSON(): unknown {
     return {
@@ -129,61 +156,59 @@ class TimerImpl extends PrimitiveBase implements Timer {
 
 const impl = (self: Timer): TimerImpl => unwrap(self, TimerImpl, "Timer")
 
-/**
- * Fires generation `gen`: one step from the check to the send, so that a
- * stop or reset at any other step either comes first (nothing is sent) or
- * finds the value to drain.
- */
-const fire = (t: TimerImpl, gen: number): Effect.Effect<void> =>
-  Effect.withFiber((fiber) => {
-    if (t.gen !== gen) return Exit.void
-    t.armed = false
-    t.firesAt = undefined
-    const ch = chanOf(t.chan)
-    // The buffer is empty: the stop or reset that started this generation
-    // drained it, and no other generation can send any more.
-    trySend(ch, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), fiber)
-    return Exit.void
-  })
+/** Ends the current schedule (it fired, or was stopped): out of the heap, out of the scope. */
+const end = (t: TimerImpl): void => {
+  t.armed = false
+  t.firesAt = undefined
+  if (t.queue !== undefined) disarmDeadline(t)
+  const armedScope = t.armedScope
+  if (armedScope !== undefined) {
+    t.armedScope = undefined
+    // Its finalizer (this same end) finds the schedule over: nothing to do.
+    Scope.closeUnsafe(armedScope, Exit.void)
+  }
+}
 
 /**
- * Arms a new generation (in the caller's step, on `fiber`, whose Clock says
- * when it fires) and starts its fiber; an infinite duration arms a timer that
- * never fires (no fiber to start).
+ * Arms a schedule, in the caller's step, on `fiber`, whose Clock says when
+ * it fires: an entry in the timer heap, and a scope forked from the timer's
+ * that disarms it when the timer's scope closes. An infinite duration arms
+ * a timer that never fires (nothing to register).
  */
 const arm = (t: TimerImpl, duration: Duration.Duration, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> => {
-  const gen = ++t.gen
   t.armed = true
   t.duration = duration
-  const finite = Duration.isFinite(duration)
-  t.firesAt = finite ? fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() + Duration.toMillis(duration) : undefined
-  if (!finite) return Exit.void
-  return Effect.map(
-    Effect.forkIn(Effect.andThen(Effect.sleep(duration), fire(t, gen)), t.scope, { startImmediately: true }),
-    (fiber) => {
-      // Stopped or reset again while this fiber was being started: it can
-      // never fire, end it now.
-      if (t.gen === gen) t.fiber = fiber
-      else fiber.interruptUnsafe()
-    }
+  if (!Duration.isFinite(duration)) {
+    t.firesAt = undefined
+    return Exit.void
+  }
+  const firesAt = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() + Duration.toMillis(duration)
+  t.firesAt = firesAt
+  // Nothing fires after the timer's scope has closed.
+  if (t.scope.state._tag === "Closed") {
+    end(t)
+    return Exit.void
+  }
+  const armedScope = Scope.forkUnsafe(t.scope)
+  t.armedScope = armedScope
+  armDeadline(t, firesAt, fiber)
+  return Scope.addFinalizer(
+    armedScope,
+    Effect.sync(() => {
+      if (t.armedScope === armedScope) end(t)
+    })
   )
 }
 
 /**
  * Disarms the timer in the caller's step and drains a value it delivered that
- * nobody received (Go 1.23); says whether it was armed. The returned effect
- * ends the old fiber (which can no longer fire) and waits for it.
+ * nobody received (Go 1.23); says whether it was armed.
  */
-const disarm = (t: TimerImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<boolean> => {
+const disarm = (t: TimerImpl, fiber: Fiber.Fiber<unknown, unknown>): boolean => {
   const wasArmed = t.armed
-  t.armed = false
-  t.firesAt = undefined
-  t.gen++
-  const old = t.fiber
-  t.fiber = undefined
-  const ch = chanOf(t.chan)
-  tryRecv(ch, fiber)
-  return old === undefined ? Exit.succeed(wasArmed) : Effect.as(Fiber.interrupt(old), wasArmed)
+  end(t)
+  tryRecv(chanOf(t.chan), fiber)
+  return wasArmed
 }
 
 /**
@@ -213,10 +238,13 @@ const disarm = (t: TimerImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effe
 export const make = (duration: Duration.Input): Effect.Effect<Timer, never, Scope.Scope> =>
   Effect.flatMap(decodeDuration(duration, true), (d) =>
     Effect.flatMap(Effect.scope, (scope) =>
-      Effect.withFiber((fiber) => {
-        const t = new TimerImpl(Chan.makeUnsafe<number>(1), scope)
-        return Effect.as(arm(t, d, fiber), t as Timer)
-      })
+      // Uninterruptible from arming to the scope's finalizer.
+      Effect.uninterruptible(
+        Effect.withFiber((fiber) => {
+          const t = new TimerImpl(Chan.makeUnsafe<number>(1), scope)
+          return Effect.as(arm(t, d, fiber), t as Timer)
+        })
+      )
     )
   )
 
@@ -269,7 +297,8 @@ export const after = (duration: Duration.Input): Effect.Effect<Chan.RecvChan<num
  * @category combinators
  * @since 0.1.0
  */
-export const stop = (self: Timer): Effect.Effect<boolean> => Effect.withFiber((fiber) => disarm(impl(self), fiber))
+export const stop = (self: Timer): Effect.Effect<boolean> =>
+  Effect.withFiber((fiber) => Exit.succeed(disarm(impl(self), fiber)))
 
 /**
  * Re-arms the timer to fire after `duration`, counted from now. Returns true
@@ -297,13 +326,15 @@ export const stop = (self: Timer): Effect.Effect<boolean> => Effect.withFiber((f
 export const reset = (self: Timer, duration: Duration.Input): Effect.Effect<boolean> =>
   Effect.flatMap(decodeDuration(duration, true), (d) =>
     // Disarming and arming happen in one step: a concurrent stop or reset
-    // comes wholly before or after.
-    Effect.withFiber((fiber) => {
-      const t = impl(self)
-      const disarmed = disarm(t, fiber)
-      const armed = arm(t, d, fiber)
-      return Effect.flatMap(disarmed, (wasArmed) => Effect.as(armed, wasArmed))
-    })
+    // comes wholly before or after. Uninterruptible from arming to the
+    // scope's finalizer.
+    Effect.uninterruptible(
+      Effect.withFiber((fiber) => {
+        const t = impl(self)
+        const wasArmed = disarm(t, fiber)
+        return Effect.as(arm(t, d, fiber), wasArmed)
+      })
+    )
   )
 
 /**

@@ -7,6 +7,7 @@ import * as FiberMonitor from "../src/FiberMonitor.ts"
 import * as Chan from "../src/Chan.ts"
 import * as GoContext from "../src/GoContext.ts"
 import * as Select from "../src/Select.ts"
+import * as Timer from "../src/Timer.ts"
 import { arm, type Deadline, type DeadlineQueue, disarm, queueState } from "../src/internal/deadlines.ts"
 import { settle } from "./utils/fibers.ts"
 import { it } from "./utils/leak.ts"
@@ -183,5 +184,32 @@ describe("deadline timers: one sleeper per Clock over a heap", () => {
         expect((yield* Effect.flip(Fiber.join(failing)))._tag).toBe("ChanClosedError")
         expect(yield* state).toEqual({ armed: 0, sleeper: undefined })
       })
+  )
+
+  it.effect("timers share the sleeper; firing, stop, reset and their scope's end take them out", () =>
+    Effect.gen(function* () {
+      const monitor = FiberMonitor.make()
+      const live: Array<number> = []
+      yield* Effect.gen(function* () {
+        const timers = yield* Effect.forEach(Array.from({ length: 1000 }), (_, i) => Timer.make(1000 + (i % 10)))
+        live.push(FiberMonitor.live(monitor))
+        expect((yield* state).armed).toBe(1000)
+        // Stopped: 300; reset to later: 200 (still armed).
+        for (const t of timers.slice(0, 300)) expect(yield* Timer.stop(t)).toBe(true)
+        for (const t of timers.slice(300, 500)) expect(yield* Timer.reset(t, 5000)).toBe(true)
+        expect((yield* state).armed).toBe(700)
+        // Fired: the 500 left at their time, each delivering the Clock time.
+        yield* TestClock.adjust(1009)
+        expect((yield* state).armed).toBe(200)
+        for (const t of timers.slice(500, 510))
+          expect(yield* Chan.recv(t.c)).toEqual(Option.some(1000 + (timers.indexOf(t) % 10)))
+        expect(yield* Timer.stop(timers[600]!)).toBe(false)
+      }).pipe(Effect.scoped, FiberMonitor.track(monitor))
+      // The scope's end took the 200 reset ones out, and the sleeper ended.
+      expect(live[0]).toBeGreaterThan(0)
+      expect(live[0]).toBeLessThan(5)
+      expect(yield* state).toEqual({ armed: 0, sleeper: undefined })
+      expect(FiberMonitor.live(monitor)).toBe(0)
+    })
   )
 })
