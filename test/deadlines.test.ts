@@ -1,4 +1,6 @@
 import { describe, expect } from "@effect/vitest"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
@@ -211,5 +213,22 @@ describe("deadline timers: one sleeper per Clock over a heap", () => {
       expect(yield* state).toEqual({ armed: 0, sleeper: undefined })
       expect(FiberMonitor.live(monitor)).toBe(0)
     })
+  )
+
+  it.effect(
+    "the sleeper keeps only the Clock, the Scheduler, the region and the telemetry of the fiber that started it",
+    () =>
+      Effect.gen(function* () {
+        class RequestData extends Context.Service<RequestData, { readonly body: string }>()("test/RequestData") {}
+        const [, cancel] = yield* GoContext.withTimeout(GoContext.background, "1 second").pipe(
+          Effect.provideService(RequestData, { body: "x".repeat(1000) })
+        )
+        const { sleeper } = yield* state
+        expect(sleeper).toBeDefined()
+        expect(Context.getOption(sleeper!.context, RequestData)).toEqual(Option.none())
+        expect(sleeper!.getRef(Clock.Clock)).toBe(yield* Effect.clockWith(Effect.succeed))
+        yield* cancel
+        expect(yield* state).toEqual({ armed: 0, sleeper: undefined })
+      }).pipe(Effect.scoped)
   )
 })

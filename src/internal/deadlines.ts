@@ -10,16 +10,19 @@
  * is left sleeping (on a `TestClock` either) once every deadline is
  * disarmed. A deadline earlier than the one it sleeps to replaces it with a
  * new sleeper. Queues are kept per Clock and per fiber-runtime-metrics
- * service: the sleeper runs in the context of a fiber of its region, so the
- * deadlock detector's all-asleep rule counts it as alive there, as it counted
- * each timer fiber, while a deadline of that region is pending.
+ * service: the sleeper runs in the region of the fiber that started it, so
+ * the deadlock detector's all-asleep rule counts it as alive there, as it
+ * counted each timer fiber, while a deadline of that region is pending.
  *
  * @internal
  */
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
+import * as Scheduler from "effect/Scheduler"
+import { CurrentTelemetry } from "./telemetry.ts"
 
 /**
  * Something with a deadline (a context, a select's timeout case): it is
@@ -162,11 +165,31 @@ const sleeperOf = (queue: DeadlineQueue): Effect.Effect<void> => {
   return sleepToEarliest
 }
 
-/** Starts a sleeper for `queue` in the context of `fiber` (replacing the one it has, if any). */
+/**
+ * What the sleeper runs with, taken from `fiber`: its Clock, its Scheduler,
+ * its region (the fiber-runtime-metrics service) and its telemetry, and
+ * nothing else. The
+ * sleeper may serve its queue for as long as deadlines keep coming (a busy
+ * server's never stop): the whole context of the fiber that happened to
+ * start it (a request's services, its span) would be kept alive as long.
+ */
+const sleeperContext = (fiber: Fiber.Fiber<unknown, unknown>): Context.Context<never> => {
+  let context = Context.make(Clock.Clock, fiber.getRef(Clock.Clock)).pipe(
+    Context.add(Scheduler.Scheduler, fiber.getRef(Scheduler.Scheduler))
+  )
+  const region = fiber.getRef(Metric.FiberRuntimeMetrics)
+  if (region !== undefined) context = Context.add(context, Metric.FiberRuntimeMetrics, region)
+  // What an expiry records (a deadline's cancellation) goes to its telemetry.
+  const telemetry = fiber.getRef(CurrentTelemetry)
+  if (telemetry !== undefined) context = Context.add(context, CurrentTelemetry, telemetry)
+  return context as Context.Context<never>
+}
+
+/** Starts a sleeper for `queue` with what `fiber` runs with (replacing the one it has, if any). */
 const start = (queue: DeadlineQueue, fiber: Fiber.Fiber<unknown, unknown>): void => {
   const previous = queue.sleeper
   // It suspends in its first step (see `sleeperOf`).
-  const sleeper = Effect.runForkWith(fiber.context)(sleeperOf(queue))
+  const sleeper = Effect.runForkWith(sleeperContext(fiber))(sleeperOf(queue))
   queue.sleeper = sleeper
   sleeper.addObserver(() => {
     if (queue.sleeper !== sleeper) return
@@ -189,6 +212,8 @@ const start = (queue: DeadlineQueue, fiber: Fiber.Fiber<unknown, unknown>): void
  * handles a deadline already past (it is never armed).
  */
 export const arm = (d: Deadline, at: number, fiber: Fiber.Fiber<unknown, unknown>): void => {
+  // Armed already (a caller that re-arms without disarming): moved, not doubled.
+  if (d.queue !== undefined) disarm(d)
   const queue = queueFor(fiber)
   d.at = at
   d.queue = queue
