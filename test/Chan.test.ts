@@ -341,6 +341,21 @@ describe("Chan", () => {
       })
     )
 
+    it.effect(
+      "with max past the buffer: the buffer, then what parked senders refilled, in order; every send done",
+      () =>
+        Effect.gen(function* () {
+          const ch = yield* Chan.make<number>(3)
+          for (const v of range(3)) yield* Chan.send(ch, v)
+          const senders = yield* Effect.forEach(range(3), (i) => Effect.forkChild(Chan.send(ch, 3 + i)))
+          yield* settle
+          expect(yield* Chan.recvAll(ch, 4)).toEqual([0, 1, 2, 3])
+          yield* Fiber.joinAll(senders)
+          expect(yield* Chan.len(ch)).toBe(2)
+          expect(yield* Chan.recvAll(ch)).toEqual([4, 5])
+        })
+    )
+
     it.effect("waits for a first value, then returns it with every value ready by the time it resumes", () =>
       Effect.gen(function* () {
         const ch = yield* Chan.make<number>(4)
