@@ -77,6 +77,28 @@ describe("deadline timers: one sleeper per Clock over a heap", () => {
     })
   )
 
+  it.effect("one TestClock adjustment past several deadlines expires each, at its own time", () =>
+    Effect.gen(function* () {
+      const contexts = yield* Effect.forEach([5000, 1000, 3000], (ms) =>
+        Effect.map(GoContext.withTimeout(GoContext.background, ms), ([ctx]) => ctx)
+      )
+      const seen: Array<string> = []
+      for (const ctx of contexts) {
+        yield* GoContext.afterFunc(
+          ctx,
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Effect.sync(() => {
+              seen.push(`${GoContext.deadline(ctx).pipe(Option.getOrThrow)}@${now}`)
+            })
+          )
+        )
+      }
+      yield* TestClock.adjust("10 seconds")
+      yield* settle
+      expect(seen).toEqual(["1000@1000", "3000@3000", "5000@5000"])
+    }).pipe(Effect.scoped)
+  )
+
   it.effect("a deadline earlier than the one slept to replaces the sleeper; the last disarm ends it", () =>
     Effect.gen(function* () {
       const log: Array<string> = []
