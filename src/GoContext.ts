@@ -257,6 +257,7 @@ class CancelNode implements Deadline {
   /** Its deadline, while armed in a timer heap (see `internal/deadlines.ts`). */
   at = 0
   index = -1
+  seq = 0
   queue: DeadlineQueue | undefined = undefined
   /** Why the node was cancelled, once it is. */
   cancelled: Cancellation | undefined = undefined

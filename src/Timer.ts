@@ -119,6 +119,7 @@ class TimerImpl extends PrimitiveBase implements Timer, Deadline {
   /** Its entry in the Clock's timer heap (see internal/deadlines.ts). */
   at = 0
   index = -1
+  seq = 0
   queue: DeadlineQueue | undefined = undefined
   constructor(chan: Chan.Chan<number>, scope: Scope.Scope) {
     super()

@@ -18,6 +18,7 @@ import { it } from "./utils/leak.ts"
 class Probe implements Deadline {
   at = 0
   index = -1
+  seq = 0
   queue: DeadlineQueue | undefined = undefined
   readonly name: number
   readonly log: Array<string>
@@ -44,37 +45,37 @@ const pseudoRandom = (seed: number) => () => {
 const state = Effect.withFiber((fiber) => Effect.succeed(queueState(fiber)))
 
 describe("deadline timers: one sleeper per Clock over a heap", () => {
-  it.effect("deadlines armed in any order, some disarmed, expire each at its time, in deadline order", () =>
-    Effect.gen(function* () {
-      const random = pseudoRandom(7)
-      const log: Array<string> = []
-      let now = 0
-      const probes: Array<Probe> = []
-      const expected: Array<[number, number]> = []
-      yield* Effect.withFiber((fiber) => {
-        for (let i = 0; i < 200; i++) {
-          const at = 1 + Math.floor(random() * 100)
-          const probe = new Probe(i, log, () => now)
-          probes.push(probe)
-          arm(probe, at, fiber)
+  it.effect(
+    "deadlines armed in any order, some disarmed, expire each at its time, in deadline order (ties in arming order)",
+    () =>
+      Effect.gen(function* () {
+        const random = pseudoRandom(7)
+        const log: Array<string> = []
+        let now = 0
+        const probes: Array<Probe> = []
+        const expected: Array<[number, number]> = []
+        yield* Effect.withFiber((fiber) => {
+          for (let i = 0; i < 200; i++) {
+            const at = 1 + Math.floor(random() * 100)
+            const probe = new Probe(i, log, () => now)
+            probes.push(probe)
+            arm(probe, at, fiber)
+          }
+          // Disarmed from anywhere in the heap: every third one.
+          for (let i = 0; i < probes.length; i += 3) disarm(probes[i]!)
+          for (let i = 0; i < probes.length; i++) if (i % 3 !== 0) expected.push([probes[i]!.at, i])
+          return Effect.void
+        })
+        expect((yield* state).armed).toBe(expected.length)
+        expected.sort((a, b) => a[0] - b[0] || a[1] - b[1])
+        for (let t = 1; t <= 100; t++) {
+          now = t
+          yield* TestClock.adjust(1)
         }
-        // Disarmed from anywhere in the heap: every third one.
-        for (let i = 0; i < probes.length; i += 3) disarm(probes[i]!)
-        for (let i = 0; i < probes.length; i++) if (i % 3 !== 0) expected.push([probes[i]!.at, i])
-        return Effect.void
+        // In deadline order, and equal deadlines in the order they were armed.
+        expect(log).toEqual(expected.map(([at, i]) => `${i}@${at}`))
+        expect(yield* state).toEqual({ armed: 0, sleeper: undefined })
       })
-      expect((yield* state).armed).toBe(expected.length)
-      expected.sort((a, b) => a[0] - b[0] || a[1] - b[1])
-      for (let t = 1; t <= 100; t++) {
-        now = t
-        yield* TestClock.adjust(1)
-      }
-      expect(log.map((entry) => Number(entry.split("@")[1]))).toEqual(expected.map(([at]) => at))
-      expect(log.map((entry) => Number(entry.split("@")[0])).sort((a, b) => a - b)).toEqual(
-        expected.map(([, i]) => i).sort((a, b) => a - b)
-      )
-      expect(yield* state).toEqual({ armed: 0, sleeper: undefined })
-    })
   )
 
   it.effect("one TestClock adjustment past several deadlines expires each, at its own time", () =>

@@ -126,6 +126,7 @@ export class SelectWaiter extends Waiter<void, ChanClosedError> implements Deadl
   timeoutCase = -1
   at = 0
   index = -1
+  seq = 0
   queue: DeadlineQueue | undefined = undefined
   /** Runs the fired case's handler (and marks the select delivered in its first step). */
   handler: Effect.Effect<any, any, any> = Effect.void

@@ -35,6 +35,8 @@ export interface Deadline {
   at: number
   /** The position in its queue's heap; -1 when not armed. */
   index: number
+  /** When it was armed, among all deadlines: equal deadlines expire in this order. */
+  seq: number
   /** The queue it is armed in; undefined when not armed. */
   queue: DeadlineQueue | undefined
   /** The deadline has come: called by the sleeper, after it is disarmed. */
@@ -85,6 +87,12 @@ const queueFor = (fiber: Fiber.Fiber<unknown, unknown>): DeadlineQueue => {
 // The heap (a binary min-heap on `at`; each entry knows its index)
 // -----------------------------------------------------------------------------
 
+/** Earlier deadline first; of equal deadlines, the one armed first (so they expire in the order they were armed). */
+const before = (a: Deadline, b: Deadline): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq)
+
+/** Arming order, for ties. */
+let armings = 0
+
 const place = (heap: Array<Deadline>, d: Deadline, i: number): void => {
   heap[i] = d
   d.index = i
@@ -95,7 +103,7 @@ const up = (heap: Array<Deadline>, i: number): void => {
   while (i > 0) {
     const parent = (i - 1) >> 1
     const p = heap[parent]!
-    if (p.at <= d.at) break
+    if (!before(d, p)) break
     place(heap, p, i)
     i = parent
   }
@@ -109,8 +117,8 @@ const down = (heap: Array<Deadline>, i: number): void => {
     const left = 2 * i + 1
     if (left >= n) break
     const right = left + 1
-    const child = right < n && heap[right]!.at < heap[left]!.at ? right : left
-    if (heap[child]!.at >= d.at) break
+    const child = right < n && before(heap[right]!, heap[left]!) ? right : left
+    if (!before(heap[child]!, d)) break
     place(heap, heap[child]!, i)
     i = child
   }
@@ -124,7 +132,7 @@ const removeAt = (heap: Array<Deadline>, i: number): void => {
   const last = heap.pop()!
   if (last === removed) return
   place(heap, last, i)
-  if (i > 0 && heap[(i - 1) >> 1]!.at > last.at) up(heap, i)
+  if (i > 0 && before(last, heap[(i - 1) >> 1]!)) up(heap, i)
   else down(heap, i)
 }
 
@@ -216,6 +224,7 @@ export const arm = (d: Deadline, at: number, fiber: Fiber.Fiber<unknown, unknown
   if (d.queue !== undefined) disarm(d)
   const queue = queueFor(fiber)
   d.at = at
+  d.seq = armings++
   d.queue = queue
   const heap = queue.heap
   place(heap, d, heap.length)
