@@ -234,6 +234,38 @@ describeRedis("RedisSync across processes", () => {
   /** Waits out the grace a new name starts with (one lease from its first use). */
   const pastGrace = () => sleep(LEASE_MS + 50)
 
+  /**
+   * The partition scenarios' pair, both ready: a holder `h` that reaches
+   * Redis through a proxy the test can cut (`net`), and a waiter `w` that
+   * reaches it directly, on one fresh mutex with a referee key. The proxy is
+   * closed after `body`.
+   */
+  const partitionedPair = async (
+    options: {
+      readonly lease: string
+      readonly h?: Record<string, unknown>
+      readonly w?: Record<string, unknown>
+    },
+    body: (pair: {
+      readonly name: string
+      readonly net: Awaited<ReturnType<typeof partitionable>>
+      readonly h: NodeProcess
+      readonly w: NodeProcess
+    }) => Promise<void>
+  ): Promise<void> => {
+    const name = fresh("mu")
+    const net = await partitionable(server().port)
+    try {
+      const common = { name, lease: options.lease, refereeUrl: referee.url, refereeKey: `ref:${name}` }
+      const h = spawn("holder.ts", { ...common, id: "h", url: net.url, ...options.h })
+      const w = spawn("holder.ts", { ...common, id: "w", url: server().url, ...options.w })
+      await all([h, w], (line) => line.ev === "ready", 20_000)
+      await body({ name, net, h, w })
+    } finally {
+      await net.close()
+    }
+  }
+
   it.live(
     "3 processes × 700 withLock sections: never two holders, every grant counted, tokens grow, FIFO",
     () =>
@@ -467,18 +499,11 @@ describeRedis("RedisSync across processes", () => {
     "Redis restarted (data lost) while the holder cannot reach it: nobody gets the lock for a lease, by which time the holder was interrupted",
     () =>
       scenario(async () => {
-        const name = fresh("mu")
-        const refereeKey = `ref:${name}`
         // A longer lease here: the other process must have every chance to be granted the lock early if
         // the lost state granted at once (it asks as soon as Redis is back; the holder is interrupted two
         // thirds of a lease after its last renewal).
         const leaseMs = 1_500
-        const net = await partitionable(server().port)
-        try {
-          const common = { name, lease: `${leaseMs} millis`, refereeUrl: referee.url, refereeKey }
-          const h = spawn("holder.ts", { ...common, id: "h", url: net.url })
-          const w = spawn("holder.ts", { ...common, id: "w", url: server().url, probeMs: 5 })
-          await all([h, w], (line) => line.ev === "ready", 20_000)
+        await partitionedPair({ lease: `${leaseMs} millis`, w: { probeMs: 5 } }, async ({ net, h, w }) => {
           await sleep(leaseMs + 50)
           h.send({ cmd: "go" })
           const held = await h.waitForLine((line) => line.ev === "held", 5_000)
@@ -506,9 +531,7 @@ describeRedis("RedisSync across processes", () => {
           // ...by which time h had been interrupted, two thirds of a lease after its last renewal.
           expect(interrupted.at - renewedAt).toBeLessThan(leaseMs - leaseMs / 3 + 100)
           expectHandedOn(next, cleaned, held)
-        } finally {
-          await net.close()
-        }
+        })
       }),
     30_000
   )
@@ -693,16 +716,9 @@ describeRedis("RedisSync across processes", () => {
     "Redis stalls while a process holds the lock: the holder is interrupted two thirds of a lease after its last renewal, and the lock passes on only after its cleanup",
     () =>
       scenario(async () => {
-        const name = fresh("mu")
-        const refereeKey = `ref:${name}`
         // h reaches Redis through a proxy that only watches (when h renews); its cleanup (a finalizer
         // of its holding effect) takes half of the third of a lease it is promised.
-        const net = await partitionable(server().port)
-        try {
-          const common = { name, lease: LEASE, refereeUrl: referee.url, refereeKey }
-          const h = spawn("holder.ts", { ...common, id: "h", url: net.url, cleanupMs: PERIOD_MS / 2 })
-          const w = spawn("holder.ts", { ...common, id: "w", url: server().url })
-          await all([h, w], (line) => line.ev === "ready", 20_000)
+        await partitionedPair({ lease: LEASE, h: { cleanupMs: PERIOD_MS / 2 } }, async ({ name, net, h, w }) => {
           await pastGrace()
           h.send({ cmd: "go" })
           const held = await h.waitForLine((line) => line.ev === "held", 5_000)
@@ -740,9 +756,7 @@ describeRedis("RedisSync across processes", () => {
           expect(interrupted.at - renewedAt).toBeLessThan(LEASE_MS - PERIOD_MS + 100)
           // The lock went on to w only once h's cleanup was over.
           expectHandedOn(next, cleaned, held)
-        } finally {
-          await net.close()
-        }
+        })
       }),
     30_000
   )
@@ -751,17 +765,11 @@ describeRedis("RedisSync across processes", () => {
     "a holder cut off from Redis (network partition) right after its grant is interrupted two thirds of a lease later, before another process gets the lock",
     () =>
       scenario(async () => {
-        const name = fresh("mu")
-        const refereeKey = `ref:${name}`
-        const net = await partitionable(server().port)
-        try {
-          const common = { name, lease: LEASE, refereeUrl: referee.url, refereeKey }
-          // h reaches Redis through the proxy, and its cleanup (a finalizer of its holding effect) takes
-          // a quarter of the third of a lease it is promised; w reaches Redis directly, and asks Redis
-          // every 5 ms, so that it is granted the lock as soon as h's lease has lapsed.
-          const h = spawn("holder.ts", { ...common, id: "h", url: net.url, cleanupMs: PERIOD_MS / 4 })
-          const w = spawn("holder.ts", { ...common, id: "w", url: server().url, probeMs: 5 })
-          await all([h, w], (line) => line.ev === "ready", 20_000)
+        // h reaches Redis through the proxy, and its cleanup (a finalizer of its holding effect) takes a
+        // quarter of the third of a lease it is promised; w reaches Redis directly, and asks Redis every
+        // 5 ms, so that it is granted the lock as soon as h's lease has lapsed.
+        const pair = { lease: LEASE, h: { cleanupMs: PERIOD_MS / 4 }, w: { probeMs: 5 } }
+        await partitionedPair(pair, async ({ net, h, w }) => {
           await pastGrace()
           const trials: Array<Record<string, number>> = []
           for (let trial = 0; trial < 2; trial++) {
@@ -806,9 +814,7 @@ describeRedis("RedisSync across processes", () => {
             // h had stopped (interrupted, its cleanup done) before w got the lock.
             expectHandedOn(next, cleaned, held)
           }
-        } finally {
-          await net.close()
-        }
+        })
       }),
     40_000
   )
