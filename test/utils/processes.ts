@@ -46,12 +46,22 @@ export interface NodeProcess {
 const live = new Set<ChildProcess>()
 let exitHookInstalled = false
 
-const installExitHook = (): void => {
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.on("exit", () => {
-    for (const child of live) child.kill("SIGKILL")
-  })
+/**
+ * Kills `child` with SIGKILL if this process exits while it runs (a test
+ * failing in a hook, a timeout): no child is left behind. It is forgotten
+ * once it has exited, or could not be run.
+ */
+export const killOnExit = (child: ChildProcess): void => {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true
+    process.on("exit", () => {
+      for (const running of live) running.kill("SIGKILL")
+    })
+  }
+  live.add(child)
+  const forget = () => live.delete(child)
+  child.once("exit", forget)
+  child.once("error", forget)
 }
 
 // Node ≥ 23.6 strips types by default; older ones need the flag.
@@ -76,14 +86,13 @@ export const spawnNode = (
   args: ReadonlyArray<string> = [],
   options: { readonly env?: Record<string, string | undefined>; readonly cwd?: string } = {}
 ): NodeProcess => {
-  installExitHook()
   const path = typeof file === "string" ? file : fileURLToPath(file)
   const child = spawn(process.execPath, [...stripTypes, "--no-warnings", path, ...args], {
     stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, ...options.env },
     ...(options.cwd === undefined ? {} : { cwd: options.cwd })
   })
-  live.add(child)
+  killOnExit(child)
 
   const lines: Array<any> = []
   const taken = new Set<number>()
@@ -126,14 +135,12 @@ export const spawnNode = (
     child.once("error", (error) => {
       stderr += `\n[could not run ${process.execPath}: ${error.message}]`
       status = { code: null, signal: null }
-      live.delete(child)
       notify()
       resolve(status)
     })
     // "close": stdout and stderr are drained, so `lines` is complete.
     child.once("close", (code, signal) => {
       status = { code, signal }
-      live.delete(child)
       notify()
       resolve(status)
     })

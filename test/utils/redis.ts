@@ -20,6 +20,7 @@ import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createConnection, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { delimiter, join } from "node:path"
+import { killOnExit } from "./processes.ts"
 
 // -----------------------------------------------------------------------------
 // Finding redis-server
@@ -200,17 +201,16 @@ export interface StartRedisOptions {
   readonly startTimeoutMs?: number
 }
 
-const live = new Set<ChildProcess>()
 const dirs = new Set<string>()
 let exitHookInstalled = false
 
 // Whatever ends the process (a test failing in a hook, a timeout), no
-// redis-server is left behind: kill them all, synchronously, on exit.
+// redis-server directory is left behind (the servers themselves are killed
+// on exit: see `killOnExit`).
 const installExitHook = (): void => {
   if (exitHookInstalled) return
   exitHookInstalled = true
   process.on("exit", () => {
-    for (const child of live) child.kill("SIGKILL")
     for (const dir of dirs) {
       try {
         rmSync(dir, { recursive: true, force: true })
@@ -277,7 +277,6 @@ class Server implements RedisServer {
 
   async start(): Promise<void> {
     if (this.child !== undefined) return
-    installExitHook()
     // Truncated so that a failure shows this start's output only.
     writeFileSync(join(this.dir, "redis.log"), "")
     this.stderr = ""
@@ -303,12 +302,11 @@ class Server implements RedisServer {
       { stdio: ["ignore", "ignore", "pipe"] }
     )
     this.child = child
-    live.add(child)
+    killOnExit(child)
     let done = false
     this.exited = new Promise<void>((resolve) => {
       child.once("exit", () => {
         done = true
-        live.delete(child)
         if (this.child === child) this.child = undefined
         resolve()
       })
@@ -320,7 +318,6 @@ class Server implements RedisServer {
     child.once("error", (error) => {
       // The binary could not be run: there is no process, and no exit event to wait for.
       spawnFailure = error
-      live.delete(child)
       if (this.child === child) this.child = undefined
     })
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 10_000)
