@@ -33,6 +33,30 @@ describeRedis("RedisSync: SingleFlight on Redis", () => {
     until(Effect.map(command("HGET", leaseKey(name, key, prefix), "joined"), (j) => Number(j) >= n))
   const leads = (name: string, key: string, prefix?: string) =>
     until(Effect.map(command("EXISTS", leaseKey(name, key, prefix)), (n) => n === 1))
+  /**
+   * A group on a redis-server of its own (which the test may kill), and
+   * the server. Whatever happens, Redis is back and answering before the
+   * group's client closes: closing waits for the commands queued meanwhile.
+   */
+  const groupOnOwnRedis = (what: string) =>
+    Effect.gen(function* () {
+      const own = yield* Effect.acquireRelease(
+        Effect.promise(() => startRedis()),
+        (s) => Effect.promise(() => s.close())
+      )
+      const name = fresh(what)
+      const client = yield* Layer.build(redisLayer(own.url))
+      const group = yield* Effect.provideContext(singleFlight(name, numbers), client)
+      yield* Effect.addFinalizer(() =>
+        Effect.promise(() => own.start()).pipe(
+          Effect.andThen(Effect.flatMap(Redis, (r) => r.send("PING"))),
+          Effect.provideContext(client),
+          Effect.timeout("10 seconds"),
+          Effect.ignore
+        )
+      )
+      return { own, name, group }
+    })
   const defectOf = (exit: Exit.Exit<unknown, unknown>): unknown => {
     if (Exit.isSuccess(exit)) throw new Error("expected a defect, got a success")
     const found = Cause.findDefect(exit.cause)
@@ -193,23 +217,7 @@ describeRedis("RedisSync: SingleFlight on Redis", () => {
     "a leader whose renewals fail (Redis down) is interrupted within a lease, with LeaseLostError; the group works once Redis is back",
     () =>
       Effect.gen(function* () {
-        const own = yield* Effect.acquireRelease(
-          Effect.promise(() => startRedis()),
-          (s) => Effect.promise(() => s.close())
-        )
-        const name = fresh("down")
-        const client = yield* Layer.build(redisLayer(own.url))
-        const a = yield* Effect.provideContext(singleFlight(name, numbers), client)
-        // Redis back, and the client on it, before the client closes, whatever happens: closing waits for the
-        // commands queued meanwhile.
-        yield* Effect.addFinalizer(() =>
-          Effect.promise(() => own.start()).pipe(
-            Effect.andThen(Effect.flatMap(Redis, (r) => r.send("PING"))),
-            Effect.provideContext(client),
-            Effect.timeout("10 seconds"),
-            Effect.ignore
-          )
-        )
+        const { own, name, group: a } = yield* groupOnOwnRedis("down")
         const leader = yield* Effect.forkChild(SingleFlight.do(a, "k", Effect.never))
         yield* until(
           Effect.map(
@@ -234,21 +242,7 @@ describeRedis("RedisSync: SingleFlight on Redis", () => {
     "a leader that begins just after a renewal, with Redis then down, is given up two thirds of a lease later, before its lease could lapse",
     () =>
       Effect.gen(function* () {
-        const own = yield* Effect.acquireRelease(
-          Effect.promise(() => startRedis()),
-          (s) => Effect.promise(() => s.close())
-        )
-        const name = fresh("phase")
-        const client = yield* Layer.build(redisLayer(own.url))
-        const a = yield* Effect.provideContext(singleFlight(name, numbers), client)
-        yield* Effect.addFinalizer(() =>
-          Effect.promise(() => own.start()).pipe(
-            Effect.andThen(Effect.flatMap(Redis, (r) => r.send("PING"))),
-            Effect.provideContext(client),
-            Effect.timeout("10 seconds"),
-            Effect.ignore
-          )
-        )
+        const { own, name, group: a } = yield* groupOnOwnRedis("phase")
         // Renewals run every third of the 600 ms lease from the group's start: begin 30 ms after the first.
         yield* Effect.sleep("230 millis")
         const startedAt = Date.now()
