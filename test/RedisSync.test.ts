@@ -20,6 +20,18 @@ describeRedis("RedisSync: Semaphore and Mutex on Redis", () => {
   const lease = "1 second"
   /** Waits out the grace a new name starts with (one lease). */
   const pastGrace = Effect.sleep("1050 millis")
+  /** A fiber inside `withPermits` of a fresh Semaphore(1), for good, once it holds. */
+  const holdingForever = Effect.gen(function* () {
+    const name = fresh("sem")
+    const sem = yield* RedisSync.semaphore(name, 1, { lease })
+    yield* pastGrace
+    const started = yield* Deferred.make<void>()
+    const holder = yield* Effect.forkChild(
+      Semaphore.withPermits(sem, 1)(Effect.andThen(Deferred.succeed(started, undefined), Effect.never))
+    )
+    yield* Deferred.await(started)
+    return { name, holder }
+  })
 
   it.live("two processes' semaphores with one name share its permits, FIFO, with growing fencing tokens", () =>
     withRedis(
@@ -101,10 +113,9 @@ describeRedis("RedisSync: Semaphore and Mutex on Redis", () => {
     return Effect.gen(function* () {
       // Warm the name past its grace with one client.
       yield* Effect.provide(Effect.andThen(pastGrace, Lock.tryLock), layer()).pipe(Effect.flatMap(() => Effect.void))
-      const [one, two] = yield* Effect.all(
-        [Effect.provide(run, layer()), Effect.provide(run, layer())],
-        { concurrency: 2 }
-      )
+      const [one, two] = yield* Effect.all([Effect.provide(run, layer()), Effect.provide(run, layer())], {
+        concurrency: 2
+      })
       expect(one).toBe(1)
       expect(two).toBe(1)
     })
@@ -166,14 +177,7 @@ describeRedis("RedisSync: Semaphore and Mutex on Redis", () => {
   it.live("a holder whose lease is gone from Redis is interrupted and withPermits fails with LeaseLostError", () =>
     withRedis(
       Effect.gen(function* () {
-        const name = fresh("sem")
-        const sem = yield* RedisSync.semaphore(name, 1, { lease })
-        yield* pastGrace
-        const started = yield* Deferred.make<void>()
-        const holder = yield* Effect.forkChild(
-          Semaphore.withPermits(sem, 1)(Effect.andThen(Deferred.succeed(started, undefined), Effect.never))
-        )
-        yield* Deferred.await(started)
+        const { name, holder } = yield* holdingForever
         yield* Effect.promise(() => server().command("DEL", `effect-go:semaphore:{${name}}:held`))
         const exit = yield* Fiber.await(holder)
         expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toMatchObject({ _tag: "LeaseLostError" })
@@ -184,14 +188,7 @@ describeRedis("RedisSync: Semaphore and Mutex on Redis", () => {
   it.live("Redis unreachable while holding: the holder fails with LeaseLostError before its lease could lapse", () =>
     withRedis(
       Effect.gen(function* () {
-        const name = fresh("sem")
-        const sem = yield* RedisSync.semaphore(name, 1, { lease })
-        yield* pastGrace
-        const started = yield* Deferred.make<void>()
-        const holder = yield* Effect.forkChild(
-          Semaphore.withPermits(sem, 1)(Effect.andThen(Deferred.succeed(started, undefined), Effect.never))
-        )
-        yield* Deferred.await(started)
+        const { holder } = yield* holdingForever
         const killedAt = performance.now()
         yield* Effect.promise(() => server().kill())
         const exit = yield* Fiber.await(holder)
@@ -230,7 +227,10 @@ describeRedis("RedisSync: Semaphore and Mutex on Redis", () => {
         yield* Semaphore.acquire(holder, 1)
         const held = yield* Deferred.make<void>()
         const fiber = yield* Effect.forkChild(
-          Semaphore.withPermits(waiter, 1)(Effect.andThen(Deferred.succeed(held, undefined), Effect.sleep("400 millis")))
+          Semaphore.withPermits(
+            waiter,
+            1
+          )(Effect.andThen(Deferred.succeed(held, undefined), Effect.sleep("400 millis")))
         )
         yield* Effect.sleep("50 millis")
         // The renewal runs now (the ticket waits), the release grants it, then the renewal's answer arrives.
@@ -244,35 +244,37 @@ describeRedis("RedisSync: Semaphore and Mutex on Redis", () => {
     )
   )
 
-  it.live("under every op budget: releases at once give back distinct permits, and interrupted acquires leave nothing held", () =>
-    withRedis(
-      Effect.gen(function* () {
-        const name = fresh("sem")
-        const sem = yield* RedisSync.semaphore(name, 2, { lease })
-        yield* pastGrace
-        yield* underEveryBudget(() =>
-          Effect.gen(function* () {
-            yield* Semaphore.acquire(sem, 1)
-            yield* Semaphore.acquire(sem, 1)
-            // Two releases in flight together: each must pick its own permit.
-            yield* Effect.all([Semaphore.release(sem, 1), Semaphore.release(sem, 1)], { concurrency: 2 })
-            // Acquires interrupted at once, as their grants land, or not at all.
-            const fibers = yield* Effect.forEach([0, 1, 2], () =>
-              Effect.forkChild(
-                Effect.uninterruptibleMask((restore) =>
-                  Effect.andThen(restore(Semaphore.acquire(sem, 1)), Semaphore.release(sem, 1))
+  it.live(
+    "under every op budget: releases at once give back distinct permits, and interrupted acquires leave nothing held",
+    () =>
+      withRedis(
+        Effect.gen(function* () {
+          const name = fresh("sem")
+          const sem = yield* RedisSync.semaphore(name, 2, { lease })
+          yield* pastGrace
+          yield* underEveryBudget(() =>
+            Effect.gen(function* () {
+              yield* Semaphore.acquire(sem, 1)
+              yield* Semaphore.acquire(sem, 1)
+              // Two releases in flight together: each must pick its own permit.
+              yield* Effect.all([Semaphore.release(sem, 1), Semaphore.release(sem, 1)], { concurrency: 2 })
+              // Acquires interrupted at once, as their grants land, or not at all.
+              const fibers = yield* Effect.forEach([0, 1, 2], () =>
+                Effect.forkChild(
+                  Effect.uninterruptibleMask((restore) =>
+                    Effect.andThen(restore(Semaphore.acquire(sem, 1)), Semaphore.release(sem, 1))
+                  )
                 )
               )
-            )
-            yield* Effect.yieldNow
-            yield* Fiber.interrupt(fibers[1]!)
-            yield* Effect.forEach(fibers, Fiber.await)
-          })
-        )
-        expect(yield* Semaphore.available(sem)).toBe(2)
-        expect((sem as RedisSemaphore).engine.holding.size).toBe(0)
-      })
-    ),
+              yield* Effect.yieldNow
+              yield* Fiber.interrupt(fibers[1]!)
+              yield* Effect.forEach(fibers, Fiber.await)
+            })
+          )
+          expect(yield* Semaphore.available(sem)).toBe(2)
+          expect((sem as RedisSemaphore).engine.holding.size).toBe(0)
+        })
+      ),
     60_000
   )
 
