@@ -11,12 +11,20 @@ import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type { BlockedFiber } from "./waiters.ts"
 
+/** What every remote primitive is as a value: `Inspectable` and `pipe`-able, like the in-memory ones. */
+abstract class RemoteBase extends Inspectable.Class implements Pipeable {
+  pipe() {
+    // biome-ignore lint/complexity/noArguments: Effect's pipeArguments takes them as they are
+    return pipeArguments(this, arguments)
+  }
+}
+
 /**
  * A semaphore whose permits are counted outside this process. Arguments
  * reach it checked (a count that is a non-negative safe integer, at most
  * `size`; an Effect for `withPermits`).
  */
-export abstract class RemoteSemaphore extends Inspectable.Class implements Pipeable {
+export abstract class RemoteSemaphore extends RemoteBase {
   abstract readonly size: number
   abstract readonly name: string | undefined
   abstract acquire(n: number): Effect.Effect<void, unknown>
@@ -25,14 +33,10 @@ export abstract class RemoteSemaphore extends Inspectable.Class implements Pipea
   abstract withPermits<A, E, R>(effect: Effect.Effect<A, E, R>, n: number): Effect.Effect<A, unknown, R>
   abstract readonly available: Effect.Effect<number, unknown>
   abstract readonly blocked: Effect.Effect<ReadonlyArray<BlockedFiber>>
-  pipe() {
-    // biome-ignore lint/complexity/noArguments: Effect's pipeArguments takes them as they are
-    return pipeArguments(this, arguments)
-  }
 }
 
 /** A mutex held across processes. */
-export abstract class RemoteMutex extends Inspectable.Class implements Pipeable {
+export abstract class RemoteMutex extends RemoteBase {
   abstract readonly name: string | undefined
   abstract readonly lock: Effect.Effect<void, unknown>
   abstract readonly tryLock: Effect.Effect<boolean, unknown>
@@ -40,10 +44,6 @@ export abstract class RemoteMutex extends Inspectable.Class implements Pipeable 
   abstract withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, unknown, R>
   abstract readonly isLocked: Effect.Effect<boolean, unknown>
   abstract readonly blocked: Effect.Effect<ReadonlyArray<BlockedFiber>>
-  pipe() {
-    // biome-ignore lint/complexity/noArguments: Effect's pipeArguments takes them as they are
-    return pipeArguments(this, arguments)
-  }
 }
 
 /**
@@ -52,7 +52,7 @@ export abstract class RemoteMutex extends Inspectable.Class implements Pipeable 
  * effect itself (inside the Effect it returns), since only it knows how its
  * keys are encoded. `scope` is where `doFork` forks its callers.
  */
-export abstract class RemoteSingleFlight extends Inspectable.Class implements Pipeable {
+export abstract class RemoteSingleFlight extends RemoteBase {
   abstract readonly name: string | undefined
   abstract readonly scope: Scope.Scope
   abstract run<A, E, R>(
@@ -62,10 +62,6 @@ export abstract class RemoteSingleFlight extends Inspectable.Class implements Pi
   abstract forget(key: unknown): Effect.Effect<void>
   abstract readonly keys: Effect.Effect<ReadonlyArray<unknown>>
   abstract readonly blocked: Effect.Effect<ReadonlyArray<BlockedFiber>>
-  pipe() {
-    // biome-ignore lint/complexity/noArguments: Effect's pipeArguments takes them as they are
-    return pipeArguments(this, arguments)
-  }
 }
 
 /**
@@ -74,7 +70,7 @@ export abstract class RemoteSingleFlight extends Inspectable.Class implements Pi
  * non-negative safe integer); `waitN` checks `n` against the burst itself,
  * atomically.
  */
-export abstract class RemoteLimiter extends Inspectable.Class implements Pipeable {
+export abstract class RemoteLimiter extends RemoteBase {
   abstract allowN(n: number): Effect.Effect<boolean, unknown>
   abstract reserveN(n: number): Effect.Effect<unknown, unknown>
   abstract waitN(n: number): Effect.Effect<void, unknown>
@@ -83,8 +79,4 @@ export abstract class RemoteLimiter extends Inspectable.Class implements Pipeabl
   abstract readonly limit: Effect.Effect<number, unknown>
   abstract readonly burst: Effect.Effect<number, unknown>
   abstract readonly tokens: Effect.Effect<number, unknown>
-  pipe() {
-    // biome-ignore lint/complexity/noArguments: Effect's pipeArguments takes them as they are
-    return pipeArguments(this, arguments)
-  }
 }
