@@ -22,7 +22,7 @@ import * as Rate from "../src/Rate.ts"
 import { defectOf, isInterruptedOnly } from "./utils/exits.ts"
 import { it } from "./utils/leak.ts"
 import { spawnNode } from "./utils/processes.ts"
-import { describeRedis, redisLayer, useRedis } from "./utils/redis.ts"
+import { describeRedis, freshName, redisLayer, useRedis, withRedisOn } from "./utils/redis.ts"
 
 /** Prints a measured figure (kept in the test output). */
 const report = (what: string, value: unknown) => {
@@ -33,10 +33,8 @@ const hourly = Rate.every("1 hour")
 
 describeRedis("Rate on Redis", () => {
   const server = useRedis()
-  let names = 0
-  const fresh = (what: string) => `${what}-${++names}-${Date.now()}`
-  const withRedis = <A, E>(body: Effect.Effect<A, E, Redis | Scope.Scope>) =>
-    Effect.scoped(body).pipe(Effect.provide(redisLayer(server().url)))
+  const fresh = freshName
+  const withRedis = withRedisOn(server)
 
   it.live("two limiters with one name share one bucket: allow, tokens, a burst above which allowN says false", () =>
     withRedis(

@@ -1,21 +1,18 @@
 import { expect, expectTypeOf } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Layer, Metric, Schedule } from "effect"
-import type * as Scope from "effect/Scope"
 import { Redis, type RedisError } from "effect/persistence/Redis"
 import { Diagnostics, Mutex, RedisSync, Semaphore, Telemetry } from "../src/index.ts"
 import * as Scripts from "../src/internal/redis/scripts.ts"
 import { RedisSemaphore, start } from "../src/internal/redis/semaphore.ts"
 import { underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
-import { describeRedis, redisLayer, useRedis } from "./utils/redis.ts"
+import { describeRedis, freshName, redisLayer, useRedis, withRedisOn } from "./utils/redis.ts"
 
 describeRedis("RedisSync: Semaphore and Mutex on Redis", () => {
   const server = useRedis()
-  let names = 0
-  const fresh = (what: string) => `${what}-${++names}-${Date.now()}`
+  const fresh = freshName
   /** Runs `body` with Redis provided; every test uses fresh names, and a short lease so that grace periods are short. */
-  const withRedis = <A, E>(body: Effect.Effect<A, E, Redis | Scope.Scope>) =>
-    Effect.scoped(body).pipe(Effect.provide(redisLayer(server().url)))
+  const withRedis = withRedisOn(server)
   // Long enough that a loaded machine does not lose a renewal (a third of it), short enough to wait out the grace.
   const lease = "1 second"
   /** Waits out the grace a new name starts with (one lease). */

@@ -22,7 +22,7 @@ import { createConnection, createServer, type Socket } from "node:net"
 import { afterAll, beforeAll } from "vitest"
 import { it } from "./utils/leak.ts"
 import { type NodeProcess, spawnNode } from "./utils/processes.ts"
-import { describeRedis, type RedisServer, startRedis, useRedis } from "./utils/redis.ts"
+import { describeRedis, freshName, type RedisServer, startRedis, useRedis } from "./utils/redis.ts"
 
 const fixture = (name: string) => new URL(`./fixtures/redis-sync/${name}`, import.meta.url)
 
@@ -207,8 +207,7 @@ describeRedis("RedisSync across processes", () => {
     await referee.close()
   })
 
-  let names = 0
-  const fresh = (what: string) => `${what}-${++names}-${Date.now()}`
+  const fresh = freshName
 
   /** Children started by the running test: killed when it ends, whatever happened. */
   let children: Array<NodeProcess> = []

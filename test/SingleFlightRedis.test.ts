@@ -7,7 +7,7 @@ import { type RedisSync, SingleFlight } from "../src/index.ts"
 import { RemoteFlightError, layerSingleFlight, singleFlight } from "../src/RedisSync.ts"
 import { it } from "./utils/leak.ts"
 import { type NodeProcess, spawnNode } from "./utils/processes.ts"
-import { describeRedis, redisLayer, startRedis, useRedis } from "./utils/redis.ts"
+import { describeRedis, freshName, redisLayer, startRedis, useRedis, withRedisOn } from "./utils/redis.ts"
 
 class HttpError extends Schema.TaggedError<HttpError>()("HttpError", { status: Schema.Number }) {}
 
@@ -15,10 +15,8 @@ const worker = new URL("./fixtures/singleflight/worker.ts", import.meta.url)
 
 describeRedis("RedisSync: SingleFlight on Redis", () => {
   const server = useRedis()
-  let names = 0
-  const fresh = (what: string) => `${what}-${++names}-${Date.now()}`
-  const withRedis = <A, E>(body: Effect.Effect<A, E, Redis | Scope.Scope>) =>
-    Effect.scoped(body).pipe(Effect.provide(redisLayer(server().url)))
+  const fresh = freshName
+  const withRedis = withRedisOn(server)
   const lease: Duration.Input = "600 millis"
   const numbers = { success: Schema.Number, error: HttpError, lease } as const
   const leaseKey = (name: string, key: string, prefix = "effect-go") => `${prefix}:singleflight:{${name}}:lease:${key}`

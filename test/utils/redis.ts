@@ -15,6 +15,9 @@
  */
 import * as NodeRedis from "@effect/platform-node/NodeRedis"
 import { afterAll, beforeAll, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import type { Redis } from "effect/persistence/Redis"
+import type * as Scope from "effect/Scope"
 import { type ChildProcess, spawn } from "node:child_process"
 import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createConnection, createServer } from "node:net"
@@ -495,3 +498,16 @@ export const useRedis = (options: StartRedisOptions = {}): (() => RedisServer) =
 /** Effect's `Redis` service (and `NodeRedis`) on `url`, through node-redis. */
 export const redisLayer = (url: string, options?: Omit<NonNullable<Parameters<typeof NodeRedis.layer>[0]>, "url">) =>
   NodeRedis.layer({ ...options, url })
+
+/**
+ * Runs `body` in a scope of its own with Effect's `Redis` service on
+ * `server` (a {@link useRedis} accessor).
+ */
+export const withRedisOn =
+  (server: () => RedisServer) =>
+  <A, E>(body: Effect.Effect<A, E, Redis | Scope.Scope>) =>
+    Effect.scoped(body).pipe(Effect.provide(redisLayer(server().url)))
+
+let names = 0
+/** A name no test of this process used before: the server's keys outlive a test. */
+export const freshName = (what: string): string => `${what}-${++names}-${Date.now()}`
