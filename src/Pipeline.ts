@@ -71,7 +71,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Types from "effect/Types"
 import * as Chan from "./Chan.ts"
-import { chanOf, closeIfOpen, length, tryRecv } from "./internal/chan.ts"
+import { type ChanImpl, chanOf, closeIfOpen, length, send, tryRecv, trySend } from "./internal/chan.ts"
 import { invalidArgument, show, typeName } from "./internal/copied.ts"
 
 const PipeTypeId = "~effect-go/Pipeline/Pipe" as const
@@ -330,6 +330,9 @@ const makeStage = <B>(
     )
   })
 
+/** A send on a channel only its stage closes, after its last send: a failure would be a bug. */
+const sendOrDie = <A>(ch: ChanImpl<A>, value: A): Effect.Effect<void> => Effect.orDie(send(ch, value))
+
 /** `out <- b`: the output is only closed by its stage, after its last send. */
 const sendTo = <B>(out: Chan.SendChan<B>) => {
   return (b: B): Effect.Effect<void> => Effect.orDie(Chan.send(out, b))
@@ -503,7 +506,7 @@ const mapImpl = (
     return makeStage<unknown>("Pipeline.map", [self], options, (out) => orderedMap(self, f, workers, out))
   })
 
-/** One input value of an ordered map, from its dispatch to its emission. */
+/** One input value of an ordered map, from its numbering to its emission. */
 class Slot {
   value: unknown
   result: unknown = undefined
@@ -526,6 +529,11 @@ class Slot {
  * the moment, which looks at the queue again after each send). The window —
  * at most `workers + 1` slots taken and not yet emitted, the oldest
  * included — bounds how far ahead of the slowest item the workers may run.
+ *
+ * A worker's round (a place in the window, the next value, `f`, the
+ * emission) runs in as few steps as the channels allow: each of them is a
+ * synchronous try first, and an effect that waits only when that try finds
+ * the channel not ready.
  */
 const orderedMap = (
   self: Chan.RecvChan<unknown>,
@@ -534,62 +542,83 @@ const orderedMap = (
   out: Chan.SendChan<unknown>
 ): ReadonlyArray<Effect.Effect<unknown, unknown, unknown>> => {
   const input = chanOf<unknown>(self)
+  const output = chanOf<unknown>(out)
   // Go's counting semaphore: a slot takes a place, its emission frees it.
-  const window = Chan.makeUnsafe<void>(workers + 1)
-  const takePlace = sendTo(window)(undefined)
-  const freePlace = Chan.tryRecv(window)
+  const window = chanOf<void>(Chan.makeUnsafe<void>(workers + 1))
   // The turn of a worker waiting for the input (a one-place channel as a lock).
-  const turn = Chan.makeUnsafe<void>(1)
-  const turnImpl = chanOf<void>(turn)
-  const takeTurn = sendTo(turn)(undefined)
-  const giveTurn = Chan.tryRecv(turn)
+  const turn = chanOf<void>(Chan.makeUnsafe<void>(1))
+  const giveTurn = Effect.withFiber((fiber) => {
+    tryRecv(turn, fiber)
+    return Effect.void
+  })
   const queue: Array<Slot> = []
-  const number = (received: Option.Option<unknown>): Slot | undefined => {
-    if (received._tag === "None") return undefined
-    const slot = new Slot(received.value)
+  // A worker is parked sending the queue's head: the others leave emission to it.
+  let emitting = false
+
+  const number = (value: unknown): Slot => {
+    const slot = new Slot(value)
     queue.push(slot)
     return slot
   }
-  const waitForInput = Effect.andThen(takeTurn, Effect.ensuring(Effect.map(Chan.recv(self), number), giveTurn))
-  // The next input value, numbered; undefined once the input is closed and drained.
-  const take: Effect.Effect<Slot | undefined> = Effect.withFiber((fiber) => {
-    if (length(turnImpl) !== 0) return waitForInput
-    const now = tryRecv(input, fiber)
-    return now === undefined ? waitForInput : Exit.succeed(number((now as Exit.Success<Option.Option<unknown>>).value))
-  })
-  const send = sendTo(out)
-  let emitting = false
-  // Sends the completed slots at the head of the queue, one after another;
-  // stops at the first one not completed (its worker emits it).
-  const emitNext: Effect.Effect<void> = Effect.suspend(() => {
-    const head = queue[0]
-    if (head === undefined || !head.done) {
-      emitting = false
-      return Effect.void
+  // `f` on a numbered value, then the emission and the worker's next round.
+  const run = (slot: Slot): Effect.Effect<void, unknown, unknown> =>
+    Effect.flatMap(f(slot.value), (b) => {
+      slot.value = undefined
+      slot.result = b
+      slot.done = true
+      return emitThenNext
+    })
+  // The next input value, numbered and run; the worker ends once the input is closed and drained.
+  const take = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void, unknown, unknown> => {
+    if (length(turn) === 0) {
+      const now = tryRecv(input, fiber)
+      if (now !== undefined) {
+        const received = (now as Exit.Success<Option.Option<unknown>>).value
+        return received._tag === "None" ? Effect.void : run(number(received.value))
+      }
     }
-    queue.shift()
-    const result = head.result
-    head.result = undefined
-    return Effect.andThen(freePlace, Effect.andThen(send(result), emitNext))
-  })
-  const emitReady = Effect.suspend(() => {
-    if (emitting) return Effect.void
-    emitting = true
-    return emitNext
-  })
-  const worker: Effect.Effect<void, unknown, unknown> = Effect.andThen(
-    takePlace,
-    Effect.flatMap(take, (slot) =>
-      slot === undefined
-        ? Effect.void
-        : Effect.flatMap(f(slot.value), (b) => {
-            slot.value = undefined
-            slot.result = b
-            slot.done = true
-            return Effect.andThen(emitReady, worker)
-          })
-    )
+    return waitForInput
+  }
+  const waitForInput: Effect.Effect<void, unknown, unknown> = Effect.flatMap(
+    Effect.andThen(
+      sendOrDie(turn, undefined),
+      Effect.ensuring(
+        Effect.map(input.recv, (received) => (received._tag === "None" ? undefined : number(received.value))),
+        giveTurn
+      )
+    ),
+    (slot) => (slot === undefined ? Effect.void : run(slot))
   )
+  const takeAfterPlace = Effect.withFiber(take)
+  const waitForPlace = Effect.andThen(sendOrDie(window, undefined), takeAfterPlace)
+  // A worker's round: a place in the window, then the next value.
+  const next = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void, unknown, unknown> =>
+    trySend(window, undefined, fiber) === undefined ? waitForPlace : take(fiber)
+  // Sends the completed slots at the head of the queue, in order, while the
+  // output takes them now; parks on the first one it does not, or stops at
+  // the first slot not completed (its worker emits it).
+  const emit = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void, unknown, unknown> => {
+    while (!emitting && queue.length > 0 && queue[0]!.done) {
+      const head = queue.shift()!
+      const result = head.result
+      head.result = undefined
+      tryRecv(window, fiber)
+      const sent = trySend(output, result, fiber)
+      if (sent === undefined) {
+        emitting = true
+        return Effect.andThen(sendOrDie(output, result), emitAgain)
+      }
+      // Only the stage closes its output, after its last send.
+      if (sent._tag === "Failure") return Effect.orDie(sent)
+    }
+    return next(fiber)
+  }
+  const emitThenNext: Effect.Effect<void, unknown, unknown> = Effect.withFiber(emit)
+  const emitAgain = Effect.withFiber((fiber) => {
+    emitting = false
+    return emit(fiber)
+  })
+  const worker = Effect.withFiber(next)
   return Array.from({ length: workers }, () => worker)
 }
 
