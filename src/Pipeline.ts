@@ -71,7 +71,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Types from "effect/Types"
 import * as Chan from "./Chan.ts"
-import { type ChanImpl, chanOf, closeIfOpen, length, send, tryRecv, trySend } from "./internal/chan.ts"
+import { type ChanImpl, chanOf, closeIfOpen, length, offer, send, tryRecv, trySend } from "./internal/chan.ts"
 import { invalidArgument, show, typeName } from "./internal/copied.ts"
 
 const PipeTypeId = "~effect-go/Pipeline/Pipe" as const
@@ -523,12 +523,19 @@ class Slot {
  * and the workers. Taking and numbering are one synchronous step when a
  * value is ready; a worker that must wait for the input holds the turn
  * while it waits, so that no other worker takes (and numbers) a later value
- * before it has numbered the one it is granted. The worker that completes
- * the oldest slot emits it, and every completed slot after it; a worker that
- * completes another slot leaves it to that one (or to the worker emitting at
- * the moment, which looks at the queue again after each send). The window —
- * at most `workers + 1` slots taken and not yet emitted, the oldest
+ * before it has numbered the one it is granted.
+ *
+ * Emission: the completed slots at the head of the queue are sent in order,
+ * each as soon as the one before it has been received. A send the output
+ * does not take at once is left offered on it (see `offer`) instead of
+ * holding its worker: the receiver that takes it sends the next completed
+ * slots, on its own fiber, and the worker goes on to its next value. So one
+ * send of the stage is pending at a time, as one worker parked on it would
+ * be, and no fiber switch is spent per emitted value. The window — at most
+ * `workers + 1` slots taken and not yet sent or offered, the oldest
  * included — bounds how far ahead of the slowest item the workers may run.
+ * The last worker to find the input drained waits until every slot has been
+ * received, so that the output closes after its last value.
  *
  * A worker's round (a place in the window, the next value, `f`, the
  * emission) runs in as few steps as the channels allow: each of them is a
@@ -551,9 +558,11 @@ const orderedMap = (
     tryRecv(turn, fiber)
     return Effect.void
   })
+  // Told (a value in its one place) once the input is drained and every slot received.
+  const finished = chanOf<void>(Chan.makeUnsafe<void>(1))
   const queue: Array<Slot> = []
-  // A worker is parked sending the queue's head: the others leave emission to it.
-  let emitting = false
+  let running = workers
+  let drained = false
 
   const number = (value: unknown): Slot => {
     const slot = new Slot(value)
@@ -568,13 +577,19 @@ const orderedMap = (
       slot.done = true
       return emitThenNext
     })
+  // The input is closed and drained: a worker ends, the last one once every slot is received.
+  const end = (): Effect.Effect<void> => {
+    drained = true
+    if (--running > 0 || (queue.length === 0 && output.offered === undefined)) return Effect.void
+    return Effect.asVoid(finished.recv)
+  }
   // The next input value, numbered and run; the worker ends once the input is closed and drained.
   const take = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void, unknown, unknown> => {
     if (length(turn) === 0) {
       const now = tryRecv(input, fiber)
       if (now !== undefined) {
         const received = (now as Exit.Success<Option.Option<unknown>>).value
-        return received._tag === "None" ? Effect.void : run(number(received.value))
+        return received._tag === "None" ? end() : run(number(received.value))
       }
     }
     return waitForInput
@@ -587,36 +602,32 @@ const orderedMap = (
         giveTurn
       )
     ),
-    (slot) => (slot === undefined ? Effect.void : run(slot))
+    (slot) => (slot === undefined ? end() : run(slot))
   )
   const takeAfterPlace = Effect.withFiber(take)
   const waitForPlace = Effect.andThen(sendOrDie(window, undefined), takeAfterPlace)
   // A worker's round: a place in the window, then the next value.
   const next = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void, unknown, unknown> =>
     trySend(window, undefined, fiber) === undefined ? waitForPlace : take(fiber)
-  // Sends the completed slots at the head of the queue, in order, while the
-  // output takes them now; parks on the first one it does not, or stops at
-  // the first slot not completed (its worker emits it).
-  const emit = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void, unknown, unknown> => {
-    while (!emitting && queue.length > 0 && queue[0]!.done) {
+  // Sends the completed slots at the head of the queue, in order, until one
+  // is left offered (its receiver sends the rest) or the head is not
+  // completed (its worker sends it). `fiber`: a worker, or the receiver of
+  // the offer.
+  const emit = (fiber: Fiber.Fiber<unknown, unknown>): void => {
+    while (output.offered === undefined && queue.length > 0 && queue[0]!.done) {
       const head = queue.shift()!
       const result = head.result
       head.result = undefined
       tryRecv(window, fiber)
-      const sent = trySend(output, result, fiber)
-      if (sent === undefined) {
-        emitting = true
-        return Effect.andThen(sendOrDie(output, result), emitAgain)
-      }
-      // Only the stage closes its output, after its last send.
-      if (sent._tag === "Failure") return Effect.orDie(sent)
+      if (offer(output, result, emit, fiber)) return
     }
-    return next(fiber)
+    if (drained && running === 0 && queue.length === 0 && output.offered === undefined) {
+      trySend(finished, undefined, fiber)
+    }
   }
-  const emitThenNext: Effect.Effect<void, unknown, unknown> = Effect.withFiber(emit)
-  const emitAgain = Effect.withFiber((fiber) => {
-    emitting = false
-    return emit(fiber)
+  const emitThenNext: Effect.Effect<void, unknown, unknown> = Effect.withFiber((fiber) => {
+    emit(fiber)
+    return next(fiber)
   })
   const worker = Effect.withFiber(next)
   return Array.from({ length: workers }, () => worker)

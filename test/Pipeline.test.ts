@@ -13,6 +13,7 @@ import * as Stream from "effect/Stream"
 import * as TestClock from "effect/testing/TestClock"
 import * as Chan from "../src/Chan.ts"
 import * as Pipeline from "../src/Pipeline.ts"
+import * as Select from "../src/Select.ts"
 import { settle } from "./utils/fibers.ts"
 import { underEveryBudget } from "./utils/budgets.ts"
 import { it } from "./utils/leak.ts"
@@ -732,6 +733,68 @@ describe("Pipeline: no lost wake-ups under any op budget", () => {
         )
         const out = yield* Pipeline.map(slow, (n) => loopYields(n % 2, n), { workers: 4 })
         expect(yield* Pipeline.collect(out)).toEqual(items)
+      })
+    )
+  )
+
+  it.live(
+    "ordered map read at once by a receive loop, a select with a timeout and recvAll: every value once, each reader in order",
+    () =>
+      underEveryBudget(() =>
+        Effect.gen(function* () {
+          // The stage's sends that no reader takes at once wait offered on
+          // the output; each reader takes them as it would a parked sender's.
+          const out = yield* Pipeline.map(yield* Pipeline.from(items), (n) => loopYields(n % 3, n), { workers: 3 })
+          const byRecv = Effect.gen(function* () {
+            const got: Array<number> = []
+            for (;;) {
+              const next = yield* Chan.recv(out)
+              if (Option.isNone(next)) return got
+              got.push(next.value)
+              yield* Effect.yieldNow
+            }
+          })
+          const bySelect = Effect.gen(function* () {
+            const got: Array<number> = []
+            for (;;) {
+              const next = yield* Select.select(
+                Select.recv(out, (v) => Effect.succeed(v)),
+                Select.after("1 second", () => Effect.succeed(Option.none<number>()))
+              )
+              if (Option.isNone(next)) return got
+              got.push(next.value)
+            }
+          })
+          const byBatch = Effect.gen(function* () {
+            const got: Array<number> = []
+            for (;;) {
+              const batch = yield* Chan.recvAll(out, 4)
+              if (batch.length === 0) return got
+              got.push(...batch)
+            }
+          })
+          const all = yield* Effect.all([byRecv, bySelect, byBatch], { concurrency: "unbounded" })
+          for (const got of all) expect(got).toEqual([...got].sort((a, b) => a - b))
+          expect(all.flat().sort((a, b) => a - b)).toEqual(items)
+        })
+      )
+  )
+
+  it.live("ordered map into a buffered output: the input order, the output closed after its last value", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const out = yield* Pipeline.map(yield* Pipeline.from(items), (n) => loopYields(n % 4, n), {
+          workers: 3,
+          capacity: 2
+        })
+        const got: Array<number> = []
+        yield* Pipeline.forEach(out, (n) =>
+          Effect.andThen(
+            loopYields(n % 2, 0),
+            Effect.sync(() => got.push(n))
+          )
+        )
+        expect(got).toEqual(items)
       })
     )
   )

@@ -236,6 +236,17 @@ export class SendNode<A> extends Waiter<void, ChanClosedError> {
 }
 
 /**
+ * A value its stage sends with no fiber waiting on the send (see
+ * {@link offer}): received as a parked sender's value is, after the parked
+ * senders; `taken` runs when a receiver takes it, on the receiver's fiber,
+ * once the channel is consistent again.
+ */
+export interface Offer<A> {
+  readonly value: A
+  readonly taken: (fiber: Fiber.Fiber<unknown, unknown>) => void
+}
+
+/**
  * A channel. It is a value like Effect's own (`Pipeable`, `Inspectable`):
  * `toJSON` shows what a user can observe — its name, `cap`, `len`, whether it
  * is closed or nil, and how many receive and send operations wait on it
@@ -251,6 +262,8 @@ export class ChanImpl<A> extends PrimitiveBase {
    * channel's stays 0).
    */
   returned: Array<A> | undefined = undefined
+  /** A stage's value offered with no fiber waiting on the send (see {@link offer}). */
+  offered: Offer<A> | undefined = undefined
   closed = false
   readonly recvq: WaiterList<RecvNode<A>>
   readonly sendq: WaiterList<SendNode<A>>
@@ -411,7 +424,10 @@ export const canRecv = <A>(ch: ChanImpl<A>): boolean => !ch.isNil && (ch.closed 
 
 /** Is there a value to receive now (given back, buffered, or from a parked sender)? */
 const hasValue = <A>(ch: ChanImpl<A>): boolean =>
-  ch.returned !== undefined || ch.sendq.size > 0 || (ch.buffer !== undefined && ch.buffer.length > 0)
+  ch.returned !== undefined ||
+  ch.sendq.size > 0 ||
+  ch.offered !== undefined ||
+  (ch.buffer !== undefined && ch.buffer.length > 0)
 
 /**
  * Sends without blocking; the caller checked {@link canSend}. Returns the
@@ -441,17 +457,35 @@ const takeOne = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>): A | 
   const buffer = ch.buffer
   if (buffer !== undefined && buffer.length > 0) {
     const value = buffer.shift()
-    const sender = ch.sendq.shift()
-    if (sender !== undefined) {
-      buffer.push(sender.value)
-      completeSender(sender, Exit.void, fiber)
-    }
+    refill(ch, buffer, fiber)
     return value
   }
   const sender = ch.sendq.shift()
-  if (sender === undefined) return NOTHING
-  completeSender(sender, Exit.void, fiber)
-  return sender.value
+  if (sender !== undefined) {
+    completeSender(sender, Exit.void, fiber)
+    return sender.value
+  }
+  const offered = ch.offered
+  if (offered === undefined) return NOTHING
+  ch.offered = undefined
+  offered.taken(fiber)
+  return offered.value
+}
+
+/** Fills a slot freed in the buffer from the next parked sender, or else the offer. */
+const refill = <A>(ch: ChanImpl<A>, buffer: Ring<A>, fiber: Fiber.Fiber<unknown, unknown>): boolean => {
+  const sender = ch.sendq.shift()
+  if (sender !== undefined) {
+    buffer.push(sender.value)
+    completeSender(sender, Exit.void, fiber)
+    return true
+  }
+  const offered = ch.offered
+  if (offered === undefined) return false
+  ch.offered = undefined
+  buffer.push(offered.value)
+  offered.taken(fiber)
+  return true
 }
 
 /** Receives without blocking; the caller checked {@link canRecv}. */
@@ -490,6 +524,8 @@ export const length = <A>(ch: ChanImpl<A>): number =>
 /** Closes the channel; the caller checked it is open and not nil. */
 export const closeNow = <A>(ch: ChanImpl<A>): void => {
   ch.closed = true
+  // Only a stopped stage's output is closed with its offer pending: it goes with the stage.
+  ch.offered = undefined
   const receivers = ch.recvq.drain()
   const senders = ch.sendq.drain()
   const none = Option.none<A>()
@@ -534,7 +570,12 @@ export const tryRecv = <A>(
   // canRecv and recvNow in one pass, in recvNow's order (a nil channel has
   // no buffer, no sender and is never closed: undefined).
   const buffer = ch.buffer
-  if ((buffer !== undefined && buffer.length > 0) || ch.sendq.head !== undefined || ch.returned !== undefined) {
+  if (
+    (buffer !== undefined && buffer.length > 0) ||
+    ch.sendq.head !== undefined ||
+    ch.returned !== undefined ||
+    ch.offered !== undefined
+  ) {
     return Exit.succeed(recvNow(ch, fiber))
   }
   return ch.closed ? exitNone : undefined
@@ -558,6 +599,26 @@ export const trySend = <A>(
     return Exit.void
   }
   return undefined
+}
+
+/**
+ * Sends `value` now if the channel takes it now (as {@link trySend}), or
+ * else leaves it offered: the next receiver takes it as it would take a
+ * parked sender's value, and `taken` runs then. For a stage that sends on
+ * its own open output and has other work to do than wait for the send: one
+ * offer at a time, and the stage closes its output only once its offer has
+ * been taken. False when the value was sent now.
+ */
+export const offer = <A>(
+  ch: ChanImpl<A>,
+  value: A,
+  taken: (fiber: Fiber.Fiber<unknown, unknown>) => void,
+  fiber: Fiber.Fiber<unknown, unknown>
+): boolean => {
+  // (Failed, a send on a closed channel: only the stage closes it, after its offer.)
+  if (trySend(ch, value, fiber) !== undefined) return false
+  ch.offered = { value, taken }
+  return true
 }
 
 /** A receiver's try at the moment of parking (see `park`). */
@@ -594,12 +655,7 @@ const recvReady = <A>(ch: ChanImpl<A>, max: number, fiber: Fiber.Fiber<unknown, 
   if (ch.returned === undefined && buffer !== undefined && buffer.length > 0 && out.length < max) {
     const n = Math.min(buffer.length, max - out.length)
     buffer.shiftInto(out, n)
-    for (let i = 0; i < n; i++) {
-      const sender = ch.sendq.shift()
-      if (sender === undefined) break
-      buffer.push(sender.value)
-      completeSender(sender, Exit.void, fiber)
-    }
+    for (let i = 0; i < n && refill(ch, buffer, fiber); i++) {}
   }
   while (out.length < max) {
     const value = takeOne(ch, fiber)
