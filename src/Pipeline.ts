@@ -71,7 +71,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Types from "effect/Types"
 import * as Chan from "./Chan.ts"
-import { type ChanImpl, chanOf, closeIfOpen, length, offer, send, tryRecv, trySend } from "./internal/chan.ts"
+import { type ChanImpl, chanOf, closeIfOpen, length, NOTHING, offer, send, takeOne, trySend } from "./internal/chan.ts"
 import { invalidArgument, show, typeName } from "./internal/copied.ts"
 
 const PipeTypeId = "~effect-go/Pipeline/Pipe" as const
@@ -552,14 +552,13 @@ const orderedMap = (
   const output = chanOf<unknown>(out)
   // Go's counting semaphore: a slot takes a place, its emission frees it.
   const window = chanOf<void>(Chan.makeUnsafe<void>(workers + 1))
-  // The turn of a worker waiting for the input (a one-place channel as a lock).
-  const turn = chanOf<void>(Chan.makeUnsafe<void>(1))
-  const giveTurn = Effect.withFiber((fiber) => {
-    tryRecv(turn, fiber)
-    return Effect.void
-  })
-  // Told (a value in its one place) once the input is drained and every slot received.
-  const finished = chanOf<void>(Chan.makeUnsafe<void>(1))
+  // The turn of a worker waiting for the input (a one-place channel as a
+  // lock), and the wait that takes it: made when a first worker must wait.
+  let turn: ChanImpl<void> | undefined
+  let waitForInput: Effect.Effect<void, unknown, unknown> | undefined
+  // Told (a value in its one place) once the input is drained and every
+  // slot received: made when the last worker must wait for that.
+  let finished: ChanImpl<void> | undefined
   const queue: Array<Slot> = []
   let running = workers
   let drained = false
@@ -581,29 +580,35 @@ const orderedMap = (
   const end = (): Effect.Effect<void> => {
     drained = true
     if (--running > 0 || (queue.length === 0 && output.offered === undefined)) return Effect.void
+    finished = chanOf<void>(Chan.makeUnsafe<void>(1))
     return Effect.asVoid(finished.recv)
   }
   // The next input value, numbered and run; the worker ends once the input is closed and drained.
   const take = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void, unknown, unknown> => {
-    if (length(turn) === 0) {
-      const now = tryRecv(input, fiber)
-      if (now !== undefined) {
-        const received = (now as Exit.Success<Option.Option<unknown>>).value
-        return received._tag === "None" ? end() : run(number(received.value))
-      }
+    if (turn === undefined || length(turn) === 0) {
+      const value = takeOne(input, fiber)
+      if (value !== NOTHING) return run(number(value))
+      if (input.closed) return end()
     }
-    return waitForInput
+    return (waitForInput ??= makeWaitForInput())
   }
-  const waitForInput: Effect.Effect<void, unknown, unknown> = Effect.flatMap(
-    Effect.andThen(
-      sendOrDie(turn, undefined),
-      Effect.ensuring(
-        Effect.map(input.recv, (received) => (received._tag === "None" ? undefined : number(received.value))),
-        giveTurn
-      )
-    ),
-    (slot) => (slot === undefined ? end() : run(slot))
-  )
+  const makeWaitForInput = (): Effect.Effect<void, unknown, unknown> => {
+    const lock = (turn = chanOf<void>(Chan.makeUnsafe<void>(1)))
+    const giveTurn = Effect.withFiber((fiber) => {
+      takeOne(lock, fiber)
+      return Effect.void
+    })
+    return Effect.flatMap(
+      Effect.andThen(
+        sendOrDie(lock, undefined),
+        Effect.ensuring(
+          Effect.map(input.recv, (received) => (received._tag === "None" ? undefined : number(received.value))),
+          giveTurn
+        )
+      ),
+      (slot) => (slot === undefined ? end() : run(slot))
+    )
+  }
   const takeAfterPlace = Effect.withFiber(take)
   const waitForPlace = Effect.andThen(sendOrDie(window, undefined), takeAfterPlace)
   // A worker's round: a place in the window, then the next value.
@@ -618,10 +623,10 @@ const orderedMap = (
       const head = queue.shift()!
       const result = head.result
       head.result = undefined
-      tryRecv(window, fiber)
+      takeOne(window, fiber)
       if (offer(output, result, emit, fiber)) return
     }
-    if (drained && running === 0 && queue.length === 0 && output.offered === undefined) {
+    if (finished !== undefined && drained && running === 0 && queue.length === 0 && output.offered === undefined) {
       trySend(finished, undefined, fiber)
     }
   }

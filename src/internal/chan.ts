@@ -444,7 +444,7 @@ export const sendNow = <A>(
 }
 
 /** What {@link takeOne} returns when no value can be received now. */
-const NOTHING: unique symbol = Symbol("effect-go/Chan/nothing")
+export const NOTHING: unique symbol = Symbol("effect-go/Chan/nothing")
 
 /**
  * Takes the next value that can be received now, or {@link NOTHING}: a
@@ -452,7 +452,7 @@ const NOTHING: unique symbol = Symbol("effect-go/Chan/nothing")
  * refilled from the next parked sender), then a parked sender's value. A
  * sender whose value it takes is completed.
  */
-const takeOne = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>): A | typeof NOTHING => {
+export const takeOne = <A>(ch: ChanImpl<A>, fiber: Fiber.Fiber<unknown, unknown>): A | typeof NOTHING => {
   if (ch.returned !== undefined) return takeReturned(ch)
   const buffer = ch.buffer
   if (buffer !== undefined && buffer.length > 0) {
@@ -727,8 +727,8 @@ export const forEach = <A, E, R>(
     if (!canRecv(ch)) return parked()
     // Closed and drained: the loop ends (no value to hand over).
     if (!handsOver(fiber)) return ch.closed && !hasValue(ch) ? Effect.void : parked()
-    const value = recvNow(ch, fiber)
-    return value._tag === "Some" ? Effect.andThen(f(value.value), step) : Effect.void
+    const value = takeOne(ch, fiber)
+    return value !== NOTHING ? Effect.andThen(f(value), step) : Effect.void
   })
   const parkNowThenStep = Effect.andThen(parkNowBody, step)
   return step
