@@ -111,7 +111,7 @@ import {
 } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import { startTask } from "./internal/start.ts"
+import { canStart, startTask } from "./internal/start.ts"
 import { activeLayers, nowOn, recordsFor, setTelemetry, taskAttributes, taskOutcome } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
@@ -530,12 +530,29 @@ const goImpl = <A, E, R>(
   self: ErrGroup<any, any>,
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<Fiber.Fiber<A, E>, never, R> =>
-  // The mask's callback runs in the step that enters the region: the fast
-  // path takes its slot and forks from there.
-  Effect.uninterruptibleMask((restore) => {
+  // The fast path — a free slot, a task that starts in this step — takes its
+  // slot and starts the task in one synchronous step: nothing can come
+  // between them, so it needs no mask.
+  Effect.withFiber(() => {
     const g = impl(self)
     if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("ErrGroup.go", "an Effect", effect))
     if (g.closed) return Exit.die(new ErrGroupClosedError({ groupName: g.name, op: "go" }))
+    if (g.cancelled) return dropped()
+    if (g.active < g.limit && canStart()) {
+      g.active++
+      return Exit.succeed(startTask(taskOf(g, effect))!)
+    }
+    return goMasked(g, effect)
+  })
+
+/** `go` when it must wait for a slot, or start its task later: in a mask from the slot to the fork. */
+const goMasked = <A, E, R>(
+  g: ErrGroupImpl,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<Fiber.Fiber<A, E>, never, R> =>
+  // The mask's callback runs in the step that enters the region: a slot
+  // taken there is forked from there.
+  Effect.uninterruptibleMask((restore) => {
     const now = slotNow(g)
     if (now !== undefined) return now === exitTrue ? fork(g, effect) : dropped()
     return Effect.withFiber((fiber) => {

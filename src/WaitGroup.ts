@@ -105,7 +105,7 @@ import {
 import { badTelemetryOption, invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import { startTask } from "./internal/start.ts"
+import { canStart, startTask } from "./internal/start.ts"
 import { activeLayers, nowOn, recordsFor, setTelemetry, taskOutcome } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
@@ -686,10 +686,12 @@ const logDefect = (
 }
 
 const goImpl = <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effect.Effect<Fiber.Fiber<A>, never, R> =>
-  // Counting and forking are one uninterruptible step: an interruption
-  // between them would leave the counter raised for a task that never exists.
-  // (The mask's callback runs in the step that enters the region.)
-  Effect.uninterruptibleMask(() => {
+  // Counting and forking are one step: an interruption between them would
+  // leave the counter raised for a task that never exists. A task that
+  // starts in this step needs nothing more (nothing interrupts a
+  // synchronous step); one that must start later (past a deep nesting of
+  // starts) is counted and forked in an uninterruptible region.
+  Effect.withFiber(() => {
     const wg = impl(self)
     // Checked before counting: anything but an Effect is refused at the call.
     if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("WaitGroup.go", "an Effect", effect))
@@ -699,32 +701,44 @@ const goImpl = <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effe
     }
     // Checked before counting: a refused task counts for nothing.
     if (wg.closed) return Exit.die(new WaitGroupClosedError({ waitGroupName: wg.name }))
-    wg.counter++
-    // The scope owns the task through `running` and `closeTasks` (one
-    // finalizer for all tasks, cheaper than one each as `forkIn` adds; an
-    // intrusive list, cheaper than a Set of 100k fibers). The task is
-    // enlisted — put in the list and watched until it ends — by whichever
-    // comes first: its own first step (it starts at once, see `startTask`,
-    // and may end before the fork returns) or the step after the fork (a
-    // start deferred past a deep nesting). Watching it from its first step
-    // also means its observer runs while its context is still there (a
-    // defect is logged with the task's loggers and annotations). A task
-    // that finds the scope closed at its first step does not run. The child
-    // is interruptible, whatever this region is.
-    const task = new Task()
-    const child = Effect.withFiber((fiber) => {
-      enlist(wg, task, fiber)
-      return wg.closed ? Effect.interrupt : effect
-    })
-    const started = startTask(child)
-    if (started !== undefined) return Exit.succeed(started as Fiber.Fiber<A>)
-    return Effect.map(Effect.forkDetach(child), (fiber) => {
-      enlist(wg, task, fiber)
-      // Closed before the task took its first step: it stops at once.
-      if (wg.closed) fiber.interruptUnsafe()
-      return fiber
-    })
+    return canStart() ? start(wg, effect) : Effect.uninterruptible(Effect.suspend(() => start(wg, effect)))
   })
+
+/**
+ * Counts a task and starts it: in this step when it can (see `startTask`),
+ * else forked to start at the next turn. Call it in one step with the
+ * checks before it, or in an uninterruptible region.
+ */
+const start = <A, R>(
+  wg: WaitGroupImpl,
+  effect: Effect.Effect<A, never, R>
+): Effect.Effect<Fiber.Fiber<A>, never, R> => {
+  wg.counter++
+  // The scope owns the task through `running` and `closeTasks` (one
+  // finalizer for all tasks, cheaper than one each as `forkIn` adds; an
+  // intrusive list, cheaper than a Set of 100k fibers). The task is
+  // enlisted — put in the list and watched until it ends — by whichever
+  // comes first: its own first step (it starts at once, see `startTask`,
+  // and may end before the fork returns) or the step after the fork (a
+  // start deferred past a deep nesting). Watching it from its first step
+  // also means its observer runs while its context is still there (a
+  // defect is logged with the task's loggers and annotations). A task
+  // that finds the scope closed at its first step does not run. The child
+  // is interruptible, whatever this region is.
+  const task = new Task()
+  const child = Effect.withFiber((fiber) => {
+    enlist(wg, task, fiber)
+    return wg.closed ? Effect.interrupt : effect
+  })
+  const started = startTask(child)
+  if (started !== undefined) return Exit.succeed(started as Fiber.Fiber<A>)
+  return Effect.map(Effect.forkDetach(child), (fiber) => {
+    enlist(wg, task, fiber)
+    // Closed before the task took its first step: it stops at once.
+    if (wg.closed) fiber.interruptUnsafe()
+    return fiber
+  })
+}
 
 /**
  * Puts a task in `running` and counts it done when it ends, once. Its

@@ -26,6 +26,14 @@ export const MAX_START_DEPTH = 32
 let depth = 0
 
 /**
+ * Whether {@link startTask} would start a task now (rather than refuse it
+ * past {@link MAX_START_DEPTH}). A `go` that knows it will start its task in
+ * this step needs no uninterruptible region around taking its place and the
+ * start: both happen in one synchronous step, which nothing interrupts.
+ */
+export const canStart = (): boolean => depth < MAX_START_DEPTH
+
+/**
  * Starts `effect` as a detached fiber (the group's scope owns it) in this
  * step, on this stack, in the current fiber's context (its services and
  * references: what `Effect.forkDetach` gives a child); returns its fiber,
