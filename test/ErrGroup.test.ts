@@ -1313,6 +1313,30 @@ describe("ErrGroup", () => {
   })
 
   describe("go returns the task's fiber", () => {
+    it.effect(
+      "tasks whose first steps start the next task, 200 deep: past the nesting limit they start a turn later, each once",
+      () =>
+        Effect.gen(function* () {
+          // A task starts on the stack of the `go` that made it; past 32 nested
+          // starts the next one is forked to start at the next turn instead.
+          for (const limit of [-1, 150]) {
+            const g = yield* ErrGroup.make({ limit })
+            const ran: Array<number> = []
+            const chain = (i: number): Effect.Effect<void> =>
+              Effect.suspend(() => {
+                ran.push(i)
+                return i === 200 ? Effect.void : Effect.asVoid(ErrGroup.go(g, chain(i + 1)))
+              })
+            const first = yield* ErrGroup.go(g, chain(1))
+            expect(ran.length).toBeGreaterThan(30)
+            expect(ran.length).toBeLessThan(200)
+            yield* ErrGroup.wait(g)
+            yield* Fiber.join(first)
+            expect(ran).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
+          }
+        }).pipe(Effect.scoped)
+    )
+
     it.effect("join it for the task's own result or failure; interrupting it stops that task alone", () =>
       Effect.gen(function* () {
         const g = yield* ErrGroup.make<Boom>()

@@ -42,6 +42,27 @@ const capturingLogs = () => {
 const quiet: WaitGroup.WaitGroupOptions = { onDefect: "wait" }
 
 describe("WaitGroup", () => {
+  it.effect(
+    "tasks whose first steps start the next task, 200 deep: past the nesting limit they start a turn later, each counted once",
+    () =>
+      Effect.gen(function* () {
+        // A task starts on the stack of the `go` that made it; past 32 nested
+        // starts the next one is forked to start at the next turn instead.
+        const wg = yield* WaitGroup.make()
+        const ran: Array<number> = []
+        const chain = (i: number): Effect.Effect<void> =>
+          Effect.suspend(() => {
+            ran.push(i)
+            return i === 200 ? Effect.void : Effect.asVoid(WaitGroup.go(wg, chain(i + 1)))
+          })
+        yield* WaitGroup.go(wg, chain(1))
+        expect(ran.length).toBeGreaterThan(30)
+        expect(ran.length).toBeLessThan(200)
+        yield* WaitGroup.wait(wg)
+        expect(ran).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
+      }).pipe(Effect.scoped)
+  )
+
   it.effect("Go's TestWaitGroup: two groups as barriers, reused 8 times", () =>
     Effect.gen(function* () {
       const wg1 = yield* WaitGroup.make()
