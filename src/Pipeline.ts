@@ -883,10 +883,15 @@ export const forEach: {
 export const collect = <A, E>(self: Pipe<A, E>): Effect.Effect<Array<A>, E> =>
   Effect.suspend(() => {
     const out: Array<A> = []
-    return Effect.andThen(
-      Chan.forEach(self, (a) => Effect.sync(() => out.push(a))),
-      Effect.suspend(() => Exit.map(outcome(self), () => out) as Exit.Exit<Array<A>, E>)
-    )
+    // Every value ready at each receive, in one step: the values a stage
+    // left offered come with them (see `orderedMap`).
+    const batch = Chan.recvAll(self)
+    const loop: Effect.Effect<Array<A>, E> = Effect.flatMap(batch, (values) => {
+      if (values.length === 0) return Exit.map(outcome(self), () => out) as Exit.Exit<Array<A>, E>
+      for (let i = 0; i < values.length; i++) out.push(values[i]!)
+      return loop
+    })
+    return loop
   })
 
 /**
@@ -912,7 +917,14 @@ export const collect = <A, E>(self: Pipe<A, E>): Effect.Effect<Array<A>, E> =>
  * @category combinators
  * @since 0.1.0
  */
-export const drain = <A, E>(self: Pipe<A, E>): Effect.Effect<void, E> => forEach(self, () => Effect.void)
+export const drain = <A, E>(self: Pipe<A, E>): Effect.Effect<void, E> =>
+  Effect.suspend(() => {
+    const batch = Chan.recvAll(self)
+    const loop: Effect.Effect<void, E> = Effect.flatMap(batch, (values) =>
+      values.length === 0 ? (outcome(self) as Exit.Exit<void, E>) : loop
+    )
+    return loop
+  })
 
 /**
  * The pipe as a `Stream` that ends when the channel closes, or fails with the
