@@ -65,7 +65,7 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import type * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
@@ -85,7 +85,7 @@ import { PrimitiveBase } from "./internal/primitive.ts"
 import { RemoteSemaphore } from "./internal/remote.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 import { setTelemetry } from "./internal/telemetry.ts"
-import { type BlockedFiber, block, handsOver, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { type BlockedFiber, block, handsOver, shallow, tooDeep, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/Semaphore" as const
 
@@ -759,28 +759,37 @@ export const withPermits: {
       const bad = check(s, "withPermits", n)
       if (bad !== undefined) return bad
       if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("Semaphore.withPermits", "an Effect", effect))
-      // Only the wait is interruptible: permits taken at once are taken in
-      // the mask, and a wait ends holding them in the step that resumes it
-      // (see `park`), so nothing comes between taking them and guarding them
-      // with the release.
-      // The permits are recorded as this fiber's from the moment they are
-      // taken to their release, for the blocked-fiber dump.
-      return Effect.uninterruptibleMask((restore) =>
-        Effect.withFiber((fiber) =>
-          Effect.andThen(
-            takeHeld(s, n, fiber) ?? restore(park(s, n, fiber, fiber)),
-            Effect.ensuring(
-              restore(effect),
-              shallow(() => {
-                unattribute(s, fiber, n)
-                return releaseUnsafe(s, n)
-              })
-            )
-          )
-        )
-      )
+      return withPermitsHere(s, n, effect)
     })
 )
+
+/**
+ * `withPermits` on a local semaphore, in as few steps as it can: the mask's
+ * callback runs in the step that enters the region, and takes the permits
+ * there when they are free. Only the wait is interruptible: permits taken at
+ * once are taken in the mask, and a wait ends holding them in the step that
+ * resumes it (see `park`), so nothing comes between taking them and guarding
+ * them with the release. The permits are recorded as this fiber's from the
+ * moment they are taken to their release, for the blocked-fiber dump.
+ */
+const withPermitsHere = <A, E, R>(
+  s: SemaphoreImpl,
+  n: number,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.uninterruptibleMask((restore) => {
+    const fiber = Fiber.getCurrent()!
+    const guarded = Effect.onExit(restore(effect), () => {
+      unattribute(s, fiber, n)
+      return tooDeep()
+        ? Effect.andThen(
+            Effect.yieldNow,
+            Effect.suspend(() => releaseUnsafe(s, n))
+          )
+        : releaseUnsafe(s, n)
+    })
+    return takeHeld(s, n, fiber) !== undefined ? guarded : Effect.andThen(restore(park(s, n, fiber, fiber)), guarded)
+  })
 
 /**
  * The number of free permits right now (a snapshot, for tests and metrics).
