@@ -64,7 +64,7 @@ import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
@@ -568,13 +568,16 @@ const orderedMap = (
     queue.push(slot)
     return slot
   }
-  // `f` on a numbered value, then the emission and the worker's next round.
+  // `f` on a numbered value, then the emission and the worker's next round,
+  // in the step that continues with `f`'s result.
   const run = (slot: Slot): Effect.Effect<void, unknown, unknown> =>
     Effect.flatMap(f(slot.value), (b) => {
       slot.value = undefined
       slot.result = b
       slot.done = true
-      return emitThenNext
+      const fiber = Fiber.getCurrent()!
+      emit(fiber)
+      return next(fiber)
     })
   // The input is closed and drained: a worker ends, the last one once every slot is received.
   const end = (): Effect.Effect<void> => {
@@ -630,10 +633,6 @@ const orderedMap = (
       trySend(finished, undefined, fiber)
     }
   }
-  const emitThenNext: Effect.Effect<void, unknown, unknown> = Effect.withFiber((fiber) => {
-    emit(fiber)
-    return next(fiber)
-  })
   const worker = Effect.withFiber(next)
   return Array.from({ length: workers }, () => worker)
 }
