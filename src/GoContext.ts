@@ -101,7 +101,7 @@ import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { activeLayers, event } from "./internal/telemetry.ts"
 import { anyone, byTime, type Diagnosis, type Queue } from "./internal/registry.ts"
-import { block, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { block, shallow, tooDeep, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 export {
   /**
@@ -1570,41 +1570,67 @@ const runUnder = <A, E2, R, E extends ContextError>(
   Effect.withFiber((parent) => {
     const node = impl(ctx).node
     if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("GoContext.run", "an Effect", effect))
-    const inner = Effect.provideService(effect, CurrentGoContext, ctx)
-    if (node === undefined) return inner
-    if (node.cancelled !== undefined) return Exit.fail(errorOf(node.cancelled) as E)
-    // The effect runs in a fiber of its own, which the context's cancel can
-    // interrupt without interrupting the caller. It starts in this step (in
-    // the caller's context); the caller then waits for it, and if the caller
-    // is interrupted at any point of that wait (entering it included), it
-    // interrupts the effect's fiber and waits for it to end.
-    return Effect.uninterruptibleMask((restore) => {
-      const fiber = Effect.runForkWith(parent.context as Context.Context<R>)(inner)
-      const finished = fiber.pollUnsafe()
-      if (finished !== undefined) return finished
-      const hook = new RunHook(fiber, parent.id)
-      link(node, hook)
-      return Effect.onInterrupt(
-        restore(
-          Effect.callback<A, E | E2>((resume) => {
-            fiber.addObserver((exit) => {
-              unlink(hook)
-              resume(
-                hook.fired && Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
-                  ? Exit.fail(errorOf(node.cancelled!) as E)
-                  : exit
-              )
-            })
-          })
-        ),
-        () =>
-          Effect.suspend(() => {
-            unlink(hook)
-            return Fiber.interrupt(fiber)
-          })
-      )
-    })
+    if (node === undefined) return Effect.provideService(effect, CurrentGoContext, ctx)
+    return Effect.uninterruptibleMask((restore) => runIn(parent, ctx, node, effect, restore, undefined))
   })
+
+/**
+ * Runs `effect` under `ctx` (whose cancel node is `node`), for `parent`;
+ * `end`, if given, runs when the run has ended, however it ended (a
+ * context the run owns is cancelled there: Go's `defer cancel()`). Call it
+ * in a mask's step, with the mask's `restore`.
+ *
+ * The effect runs in a fiber of its own, which the context's cancel can
+ * interrupt without interrupting the caller. It starts in this step (in the
+ * caller's context, with `ctx` as its {@link CurrentGoContext}); the caller
+ * then waits for it, and if the caller is interrupted at any point of that
+ * wait (entering it included), it interrupts the effect's fiber and waits
+ * for it to end.
+ */
+const runIn = <A, E2, R, E extends ContextError>(
+  parent: Fiber.Fiber<unknown, unknown>,
+  ctx: GoContext<E>,
+  node: CancelNode,
+  effect: Effect.Effect<A, E2, R>,
+  restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>,
+  end: ((node: CancelNode) => void) | undefined
+): Effect.Effect<A, E | E2, R> => {
+  const ended = <X, Y>(exit: Exit.Exit<X, Y>): Effect.Effect<X, Y> => {
+    if (end === undefined) return exit
+    // Ending may wake fibers: from a fresh stack when wake-ups nest too deep.
+    if (tooDeep())
+      return Effect.andThen(
+        Effect.sync(() => end(node)),
+        exit
+      )
+    end(node)
+    return exit
+  }
+  if (node.cancelled !== undefined) return ended(Exit.fail(errorOf(node.cancelled) as E))
+  const fiber = Effect.runForkWith(Context.add(parent.context, CurrentGoContext, ctx) as Context.Context<R>)(effect)
+  const finished = fiber.pollUnsafe()
+  if (finished !== undefined) return ended(finished)
+  const hook = new RunHook(fiber, parent.id)
+  link(node, hook)
+  const waiting = restore(
+    Effect.callback<A, E | E2>((resume) => {
+      fiber.addObserver((exit) => {
+        unlink(hook)
+        resume(
+          hook.fired && Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
+            ? Exit.fail(errorOf(node.cancelled!) as E)
+            : exit
+        )
+      })
+    })
+  )
+  return Effect.onExit(waiting, () => {
+    // The caller was interrupted while the effect runs: it stops the effect first.
+    if (fiber.pollUnsafe() !== undefined) return ended(Exit.void)
+    unlink(hook)
+    return Effect.andThen(Fiber.interrupt(fiber), ended(Exit.void))
+  })
+}
 
 /**
  * Runs `effect` under `ctx`: if `ctx` is or becomes done, `effect` is
@@ -1690,26 +1716,30 @@ const runWithTimeoutImpl = <A, E, R>(
   timeout: Duration.Input
 ): Effect.Effect<A, E | ContextError, R> =>
   // Uninterruptible until the context's cancel is installed on the run's exit.
-  Effect.uninterruptibleMask((restore) =>
-    Effect.withFiber((fiber) => {
-      if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("GoContext.runWithTimeout", "an Effect", effect))
-      const decoded = parseDuration(timeout, true, true)
-      if (!Duration.isDuration(decoded)) return Exit.die(decoded)
-      const p = impl(fiber.getRef(CurrentGoContext))
-      const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
-      const deadline = now + Duration.toMillis(decoded)
-      // As withTimeout: a parent deadline that comes first wins; an infinite timeout sets none.
-      const own = deadline !== Number.POSITIVE_INFINITY && !(p.deadline !== undefined && p.deadline < deadline)
-      const ctx = own ? derive(p, WITH_DEADLINE, deadline) : derive(p, "WithCancel", p.deadline)
-      const node = ctx.node!
-      if (own && node.cancelled === undefined) {
-        if (deadline - now <= 0) cancelNow(node, new Cancellation(true, undefined))
-        else arm(node, deadline, fiber)
-      }
-      // Go's `defer cancel()`: the context ends with the run.
-      return Effect.onExit(restore(runUnder(ctx, effect)), () => cancelWith(node, canceledNoCause))
-    })
-  )
+  Effect.uninterruptibleMask((restore) => {
+    const fiber = Fiber.getCurrent()!
+    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("GoContext.runWithTimeout", "an Effect", effect))
+    const decoded = parseDuration(timeout, true, true)
+    if (!Duration.isDuration(decoded)) return Exit.die(decoded)
+    const p = impl(fiber.getRef(CurrentGoContext))
+    const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+    const deadline = now + Duration.toMillis(decoded)
+    // As withTimeout: a parent deadline that comes first wins; an infinite timeout sets none.
+    const own = deadline !== Number.POSITIVE_INFINITY && !(p.deadline !== undefined && p.deadline < deadline)
+    const ctx = own ? derive(p, WITH_DEADLINE, deadline) : derive(p, "WithCancel", p.deadline)
+    const node = ctx.node!
+    if (own && node.cancelled === undefined) {
+      if (deadline - now <= 0) cancelNow(node, new Cancellation(true, undefined))
+      else arm(node, deadline, fiber)
+    }
+    // Go's `defer cancel()`: the context ends with the run.
+    return runIn(fiber, ctx, node, effect, restore, endRun)
+  })
+
+/** The end of a `runWithTimeout`: its context is cancelled (a no-op once it expired). */
+const endRun = (node: CancelNode): void => {
+  if (node.cancelled === undefined) cancelNow(node, canceledNoCause())
+}
 
 /**
  * Runs `effect` under a child of the current context ({@link CurrentGoContext})
