@@ -61,6 +61,7 @@
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -312,20 +313,26 @@ const makeStage = <B>(
           onStageEnd(state, fiber, exit)
           if (--live === 0) closeChan(out)
         }
-        return Effect.as(
-          Effect.forEach(
-            list,
-            (body) =>
-              Effect.map(Effect.forkIn(body, scope, { startImmediately: true }), (fiber) => {
-                const r = root(state)
-                r.fibers.add(fiber)
-                fiber.addObserver((exit) => onEnd(fiber, exit))
-                if (r.stopped) fiber.interruptUnsafe()
-              }),
-            { discard: true }
-          ),
-          out as unknown as Pipe<B, any>
-        )
+        const watch = (fiber: Fiber.Fiber<unknown, unknown>): void => {
+          const r = root(state)
+          r.fibers.add(fiber)
+          fiber.addObserver((exit) => onEnd(fiber, exit))
+          if (r.stopped) fiber.interruptUnsafe()
+        }
+        const pipe = out as unknown as Pipe<B, any>
+        if (scope.state._tag === "Closed") {
+          // Never started: each ends interrupted at once (and the output closes).
+          return Effect.as(
+            Effect.forEach(list, (body) => Effect.map(Effect.forkIn(body, scope), watch), { discard: true }),
+            pipe
+          )
+        }
+        // Each body starts in this step, as a `startImmediately` fork does,
+        // and belongs to the scope (which interrupts it when it closes).
+        const parent = Fiber.getCurrent()!
+        const fork = Effect.runForkWith(parent.context as Context.Context<unknown>)
+        for (const body of list) watch(Fiber.runIn(fork(body), scope))
+        return Exit.succeed(pipe)
       })
     )
   })

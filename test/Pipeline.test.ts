@@ -8,7 +8,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/testing/TestClock"
 import * as Chan from "../src/Chan.ts"
@@ -482,6 +482,26 @@ describe("Pipeline", () => {
   })
 
   describe("cancellation", () => {
+    it.effect(
+      "a stage made in a scope already closed starts no fiber: it takes nothing, and its output closes as interrupted",
+      () =>
+        Effect.gen(function* () {
+          const input = yield* Chan.make<number>(3)
+          yield* Chan.send(input, 1)
+          const scope = yield* Scope.make()
+          yield* Scope.close(scope, Exit.void)
+          let called = 0
+          const out = yield* Scope.provide(
+            Pipeline.map(input, (n) => Effect.sync(() => ++called + n), { workers: 2 }),
+            scope
+          )
+          const exit = yield* Effect.exit(Pipeline.collect(out))
+          expect(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)).toBe(true)
+          expect(called).toBe(0)
+          expect(yield* Chan.len(input)).toBe(1)
+        })
+    )
+
     it.effect("closing the scope stops stages blocked on send (no consumer) and on recv (idle source)", () =>
       Effect.gen(function* () {
         const source = yield* Chan.make<number>() // never sent on
