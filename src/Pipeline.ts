@@ -337,8 +337,12 @@ const makeStage = <B>(
     )
   })
 
-/** A send on a channel only its stage closes, after its last send: a failure would be a bug. */
-const sendOrDie = <A>(ch: ChanImpl<A>, value: A): Effect.Effect<void> => Effect.orDie(send(ch, value))
+/**
+ * A send on a stage's own internal channel (its window, its turn), which
+ * nothing closes: it cannot fail, so it needs no handler for a failure.
+ */
+const sendInternal = <A>(ch: ChanImpl<A>, value: A): Effect.Effect<void> =>
+  send(ch, value) as Effect.Effect<void, never>
 
 /** `out <- b`: the output is only closed by its stage, after its last send. */
 const sendTo = <B>(out: Chan.SendChan<B>) => {
@@ -610,7 +614,7 @@ const orderedMap = (
     })
     return Effect.flatMap(
       Effect.andThen(
-        sendOrDie(lock, undefined),
+        sendInternal(lock, undefined),
         Effect.ensuring(
           Effect.map(input.recv, (received) => (received._tag === "None" ? undefined : number(received.value))),
           giveTurn
@@ -620,7 +624,7 @@ const orderedMap = (
     )
   }
   const takeAfterPlace = Effect.withFiber(take)
-  const waitForPlace = Effect.andThen(sendOrDie(window, undefined), takeAfterPlace)
+  const waitForPlace = Effect.andThen(sendInternal(window, undefined), takeAfterPlace)
   // A worker's round: a place in the window, then the next value.
   const next = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void, unknown, unknown> =>
     trySend(window, undefined, fiber) === undefined ? waitForPlace : take(fiber)
