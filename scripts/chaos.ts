@@ -5,7 +5,7 @@
  *   --runs N         or for N runs per model
  *   --seed S         the first seed (default: a random one); with neither
  *                    --minutes nor --runs, replays exactly that seed
- *   --model NAME     chan | locks | groups (default: every model in turn)
+ *   --model NAME     chan | locks | groups | pipeline (default: every model in turn)
  *   --quiet          no progress lines
  *
  * Each run is a seeded schedule (see src/internal/explore.ts). Prints

@@ -58,6 +58,12 @@ describe("chaos", () => {
     () => slice("groups", 9_100_000, 40_000),
     120_000
   )
+
+  it.live(
+    "pipeline: stages and their readers lose, duplicate, reorder and invent nothing under seeded schedules",
+    () => slice("pipeline", 4_400_000, 100_000),
+    120_000
+  )
 })
 
 describe("explorer", () => {

@@ -8,13 +8,15 @@ import type { Chaos } from "../../src/internal/explore.ts"
 import { chanModel } from "./chan.chaos.ts"
 import { groupsModel } from "./groups.chaos.ts"
 import { locksModel } from "./locks.chaos.ts"
+import { pipelineModel } from "./pipeline.chaos.ts"
 
-export type ModelName = "chan" | "locks" | "groups"
+export type ModelName = "chan" | "locks" | "groups" | "pipeline"
 
 export const models: Readonly<Record<ModelName, (chaos: Chaos) => Effect.Effect<void, unknown, Scope.Scope>>> = {
   chan: chanModel,
   locks: locksModel,
-  groups: groupsModel
+  groups: groupsModel,
+  pipeline: pipelineModel
 }
 
 export const modelNames = Object.keys(models) as ReadonlyArray<ModelName>
