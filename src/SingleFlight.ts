@@ -370,23 +370,50 @@ const awaitFlight = (
 }
 
 /**
- * The flight's fiber, set up so that nothing of the caller that started it
- * can stop it: the caller's GoContext without its cancellation (its values
- * kept), a Scope of the flight's own, closed when the flight ends, and the
- * mark that tells the flight's own fibers apart. The fiber is the flight's
- * alone, so its context is replaced for good.
+ * The flight's context, made from its caller's so that nothing of the
+ * caller can stop it: the caller's GoContext without its cancellation (its
+ * values kept), a Scope of the flight's own, closed when the flight ends,
+ * and the mark that tells the flight's own fibers apart.
  */
-const fly = (flight: Flight, effect: Effect.Effect<unknown, unknown, unknown>): Effect.Effect<unknown, unknown> =>
-  Effect.withFiber((fiber) => {
-    const scope = Scope.makeUnsafe()
-    const goContext = fiber.getRef(GoContext.CurrentGoContext)
-    let context = Context.add(fiber.context, CurrentMark, flight.mark)
-    if (goContext !== GoContext.background) {
-      context = Context.add(context, GoContext.CurrentGoContext, GoContext.withoutCancel(goContext))
-    }
-    fiber.setContext(Context.add(context, Scope.Scope, scope) as Context.Context<never>)
-    return Effect.onExit(effect, (exit) => Scope.close(scope, exit)) as Effect.Effect<unknown, unknown>
-  })
+const flightContext = (
+  caller: Fiber.Fiber<unknown, unknown>,
+  flight: Flight,
+  scope: Scope.Scope
+): Context.Context<never> => {
+  const goContext = caller.getRef(GoContext.CurrentGoContext)
+  let context = Context.add(caller.context, CurrentMark, flight.mark)
+  if (goContext !== GoContext.background) {
+    context = Context.add(context, GoContext.CurrentGoContext, GoContext.withoutCancel(goContext))
+  }
+  return Context.add(context, Scope.Scope, scope) as Context.Context<never>
+}
+
+/**
+ * Starts the flight's fiber in this step, as a `startImmediately` fork does:
+ * a fiber of the group's scope (which interrupts it when it closes), in the
+ * flight's context, interruptible whatever the caller's mask. Its first step
+ * records it as the flight's fiber, before the effect runs, for the
+ * recursion check. Undefined when the group's scope has closed: nothing is
+ * started.
+ */
+const fly = (
+  sf: SingleFlightImpl,
+  caller: Fiber.Fiber<unknown, unknown>,
+  flight: Flight,
+  effect: Effect.Effect<unknown, unknown, unknown>
+): Fiber.Fiber<unknown, unknown> | undefined => {
+  if (sf.scope.state._tag === "Closed") return undefined
+  const scope = Scope.makeUnsafe()
+  const run = Effect.withFiber((fiber) => {
+    flight.fiber = fiber
+    return Effect.onExit(effect, (exit) => Scope.close(scope, exit))
+  }) as Effect.Effect<unknown, unknown>
+  return Fiber.runIn(Effect.runForkWith(flightContext(caller, flight, scope))(run), sf.scope)
+}
+
+/** A flight that could not start (the group's scope has closed): a fiber that ends interrupted, unstarted. */
+const flyClosed = (sf: SingleFlightImpl): Effect.Effect<Fiber.Fiber<unknown, unknown>> =>
+  Effect.forkIn(Effect.void, sf.scope)
 
 const doImpl = <A, E, R>(
   self: SingleFlight<any, any, any>,
@@ -402,40 +429,41 @@ const doHere = <A, E, R>(
   key: unknown,
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<Result<A>, E, Exclude<R, Scope.Scope>> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.withFiber((caller) => {
-      const sf = impl(self)
-      // Refused before it could start or join a flight.
-      if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("SingleFlight.do", "an Effect", effect))
-      const marks = caller.getRef(CurrentMark)
-      if (marks !== undefined && insideAbandoned(marks, sf, key)) return Exit.interrupt(caller.id)
-      const existing = MutableHashMap.get(sf.byKey, key)
-      if (existing._tag === "Some") {
-        const flight = existing.value
-        // Recursion from the flight's own fiber is sure to deadlock; from a
-        // fiber it forked it is not (the flight may not wait for that fiber),
-        // so such a call joins, uncounted.
-        if (flight.fiber === caller) return Exit.die(new SingleFlightRecursiveError({ key, groupName: sf.name }))
-        const counted = !inside(marks, flight.mark)
-        if (counted) flight.callers++
-        flight.joined++
-        if (activeLayers !== 0) event("flights", "SingleFlight", sf.name, "shared", caller, sf)
-        return awaitFlight(sf, flight, caller, counted, restore)
-      }
-      if (activeLayers !== 0) event("flights", "SingleFlight", sf.name, "leader", caller, sf)
-      const flight = new Flight(sf, key, new WaiterList("SingleFlight", sf.name, sf, "do"), marks)
-      MutableHashMap.set(sf.byKey, key, flight)
-      sf.flights.add(flight)
-      // The flight lives in the group's scope, not in the caller's, and is
-      // interruptible (forkIn does not inherit our mask). It must not start
-      // before `flight.fiber` is set, which the recursion check reads.
-      return Effect.flatMap(Effect.forkIn(fly(flight, effect), sf.scope), (fiber) => {
-        flight.fiber = fiber
-        fiber.addObserver((exit) => complete(sf, flight, exit))
-        return awaitFlight(sf, flight, caller, true, restore)
-      })
-    })
-  ) as Effect.Effect<Result<A>, E, Exclude<R, Scope.Scope>>
+  Effect.uninterruptibleMask((restore) => {
+    const caller = Fiber.getCurrent()!
+    const sf = impl(self)
+    // Refused before it could start or join a flight.
+    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("SingleFlight.do", "an Effect", effect))
+    const marks = caller.getRef(CurrentMark)
+    if (marks !== undefined && insideAbandoned(marks, sf, key)) return Exit.interrupt(caller.id)
+    const existing = MutableHashMap.get(sf.byKey, key)
+    if (existing._tag === "Some") {
+      const flight = existing.value
+      // Recursion from the flight's own fiber is sure to deadlock; from a
+      // fiber it forked it is not (the flight may not wait for that fiber),
+      // so such a call joins, uncounted.
+      if (flight.fiber === caller) return Exit.die(new SingleFlightRecursiveError({ key, groupName: sf.name }))
+      const counted = !inside(marks, flight.mark)
+      if (counted) flight.callers++
+      flight.joined++
+      if (activeLayers !== 0) event("flights", "SingleFlight", sf.name, "shared", caller, sf)
+      return awaitFlight(sf, flight, caller, counted, restore)
+    }
+    if (activeLayers !== 0) event("flights", "SingleFlight", sf.name, "leader", caller, sf)
+    const flight = new Flight(sf, key, new WaiterList("SingleFlight", sf.name, sf, "do"), marks)
+    MutableHashMap.set(sf.byKey, key, flight)
+    sf.flights.add(flight)
+    // The flight lives in the group's scope, not in the caller's. Its
+    // outcome is watched from here on; a flight that ended in its first
+    // steps is watched at once.
+    const watch = (fiber: Fiber.Fiber<unknown, unknown>) => {
+      flight.fiber = fiber
+      fiber.addObserver((exit) => complete(sf, flight, exit))
+      return awaitFlight(sf, flight, caller, true, restore)
+    }
+    const started = fly(sf, caller, flight, effect)
+    return started !== undefined ? watch(started) : Effect.flatMap(flyClosed(sf), watch)
+  }) as Effect.Effect<Result<A>, E, Exclude<R, Scope.Scope>>
 
 /**
  * Creates a group whose flights live in the current `Scope`: closing it
