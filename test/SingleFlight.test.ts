@@ -18,6 +18,7 @@ import * as Pipeline from "../src/Pipeline.ts"
 import * as SingleFlight from "../src/SingleFlight.ts"
 import { advance, settle } from "./utils/fibers.ts"
 import { budgets, loop, underEveryBudget } from "./utils/budgets.ts"
+import { expectDeadlocks } from "./utils/detector.ts"
 import { it } from "./utils/leak.ts"
 
 class SomeErr extends Data.TaggedError("SomeErr")<{}> {}
@@ -525,6 +526,9 @@ describe("SingleFlight", () => {
         `recursion through ${via}: interrupting the caller stops the flight, returns and leaves nothing alive`,
         () =>
           Effect.gen(function* () {
+            // The flight waits for itself through `via`: a wait-for cycle (Go's
+            // singleflight would hang there for good) until the caller leaves.
+            expectDeadlocks()
             const scope = yield* Scope.make()
             const g = yield* SingleFlight.make<string>().pipe(Scope.provide(scope))
             let runs = 0
@@ -556,6 +560,8 @@ describe("SingleFlight", () => {
 
       it.effect(`recursion through ${via}: closing the group's scope returns, with or without callers left`, () =>
         Effect.gen(function* () {
+          // A wait-for cycle on purpose, until the scope closes (see above).
+          expectDeadlocks()
           for (const callerLeavesFirst of [false, true]) {
             const scope = yield* Scope.make()
             const g = yield* SingleFlight.make<string>().pipe(Scope.provide(scope))
