@@ -21,6 +21,7 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Scheduler from "effect/Scheduler"
 import * as Chan from "../src/Chan.ts"
+import { chanOf, offer } from "../src/internal/chan.ts"
 import * as Mutex from "../src/Mutex.ts"
 import * as RWMutex from "../src/RWMutex.ts"
 import * as Select from "../src/Select.ts"
@@ -43,7 +44,7 @@ const schedulers = [
  * interruption point; returns the runs in which the value was lost or
  * duplicated.
  */
-const sweep = (capacity: number, consumer: Consumer) =>
+const sweep = (capacity: number, consumer: Consumer, by: "send" | "offer" = "send") =>
   Effect.gen(function* () {
     const bad: Array<string> = []
     for (const [schedulerName, scheduler] of schedulers) {
@@ -60,8 +61,15 @@ const sweep = (capacity: number, consumer: Consumer) =>
               const receiver = yield* Effect.forkChild(Effect.andThen(loop(shift, Effect.void), consumer(ch, record)))
               yield* Effect.yieldNow
               // Unbuffered: a sender parks until the receiver takes the value.
-              const sender = capacity === 0 ? yield* Effect.forkChild(Chan.send(ch, 7)) : undefined
-              if (sender === undefined) yield* Chan.trySend(ch, 7)
+              // Offered: the value waits on the channel with no fiber behind it,
+              // as an ordered Pipeline stage leaves a send its reader has not taken.
+              const sender = capacity === 0 && by === "send" ? yield* Effect.forkChild(Chan.send(ch, 7)) : undefined
+              if (by === "offer") {
+                yield* Effect.withFiber((fiber) => {
+                  offer(chanOf(ch), 7, () => {}, fiber)
+                  return Effect.void
+                })
+              } else if (sender === undefined) yield* Chan.trySend(ch, 7)
               for (let i = 0; i < late; i++) yield* Effect.yieldNow
               yield* Effect.sync(() => receiver.interruptUnsafe())
               yield* Fiber.await(receiver)
@@ -140,6 +148,17 @@ describe("a value taken by a receive reaches its consumer or goes back, wherever
         })
       )
     }
+  }
+})
+
+describe("a value a stage left offered on its output reaches its reader or goes back, wherever the reader is interrupted", () => {
+  for (const [name, consumer] of consumers) {
+    it.live(`${name}, capacity 0`, () =>
+      Effect.gen(function* () {
+        const bad = yield* sweep(0, consumer, "offer")
+        expect(bad.slice(0, 5), `${bad.length} runs lost or duplicated the value`).toEqual([])
+      })
+    )
   }
 })
 
