@@ -21,6 +21,11 @@
  * | global upstream limit, as a service | `Semaphore.Service` + its `layer` | `Semaphore` (effect/Semaphore) in a `Context.Service` + `Layer` |
  * | ordered transform | `Pipeline.from` → `Pipeline.map({ workers: 2 })` → `collect` | `Effect.forEach(bodies, parse, { concurrency: 2 })` |
  *
+ * A third version is plain Effect with the transform as Effect's own
+ * concurrent ordered stage (`Stream.mapEffect`), which hands each value over
+ * between fibers as a channel stage does: the same design as effect-go's, in
+ * Effect alone, measured in the same rounds as the floor of that design.
+ *
  * The fake upstream is deterministic per key: a latency of 1–3 ms (a few
  * keys 120 ms, beyond the timeout) and a small set of keys that always fail.
  * So which requests fail, and why, depends only on their key lists (the
@@ -242,18 +247,26 @@ type EffectCrawlError = UpstreamError | import("effect/Cause").TimeoutError
 
 const effectCrawl = (
   items: Cache.Cache<string, string, UpstreamError>,
-  page: Page
+  page: Page,
+  stage: "forEach" | "stream"
 ): Effect.Effect<ReadonlyArray<number>, EffectCrawlError> =>
   Effect.gen(function* () {
     const keys = yield* fetchPage(page)
     const bodies = yield* Effect.forEach(keys, (key) => Cache.get(items, key).pipe(Effect.timeout(FETCH_TIMEOUT_MS)), {
       concurrency: FETCH_LIMIT
     })
-    return yield* Effect.forEach(bodies, parse, { concurrency: PARSE_WORKERS })
+    // The floor version: the transform as Effect's own concurrent ordered
+    // stage, which hands each value over between fibers as a channel stage does.
+    return stage === "forEach"
+      ? yield* Effect.forEach(bodies, parse, { concurrency: PARSE_WORKERS })
+      : yield* Stream.runCollect(
+          Stream.fromIterable(bodies).pipe(Stream.mapEffect(parse, { concurrency: PARSE_WORKERS }))
+        )
   })
 
 /** The plain Effect service for one round: its cache (dedup only: entries leave when their lookup ends). */
 const effectService = <A, E>(
+  stage: "forEach" | "stream",
   body: (crawl: (page: Page) => Effect.Effect<ReadonlyArray<number>, EffectCrawlError>) => Effect.Effect<A, E>
 ): Effect.Effect<A, E> =>
   Effect.gen(function* () {
@@ -263,16 +276,21 @@ const effectService = <A, E>(
       capacity: Number.POSITIVE_INFINITY,
       timeToLive: 0
     })
-    return yield* body((page) => effectCrawl(items, page))
+    return yield* body((page) => effectCrawl(items, page, stage))
   }).pipe(Effect.provide(EffectUpstreamLimit.layer))
 
 // -----------------------------------------------------------------------------
 // Load driver and measurement
 // -----------------------------------------------------------------------------
 
-/** The two versions of the service. */
-export type Version = "effect-go" | "Effect"
-const VERSIONS: ReadonlyArray<Version> = ["effect-go", "Effect"]
+/**
+ * The versions of the service: effect-go, plain Effect, and plain Effect
+ * with its transform as Effect's own concurrent stage (`Stream.mapEffect`):
+ * the same design as effect-go's channel stage, in Effect alone — the floor
+ * the row measures effect-go's against.
+ */
+export type Version = "effect-go" | "Effect" | "Effect, Stream stage"
+const VERSIONS: ReadonlyArray<Version> = ["effect-go", "Effect", "Effect, Stream stage"]
 
 interface RoundResult {
   readonly requests: number
@@ -328,7 +346,9 @@ const runRound = async (version: Version, pages: ReadonlyArray<ReadonlyArray<Pag
   const program =
     version === "effect-go"
       ? goService((crawl) => drive(crawl, pages, latencies, errors, sum))
-      : effectService((crawl) => drive(crawl, pages, latencies, errors, sum))
+      : effectService(version === "Effect" ? "forEach" : "stream", (crawl) =>
+          drive(crawl, pages, latencies, errors, sum)
+        )
   const calls0 = upstreamCalls
   const id0 = fiberCounter()
   const cpu0 = process.cpuUsage()
@@ -377,9 +397,13 @@ export interface CrawlerResult {
   readonly requestsPerRound: number
   readonly go: CrawlerVersionResult
   readonly effect: CrawlerVersionResult
+  /** Plain Effect with Effect's own concurrent stage: the same design as effect-go's, in Effect alone. */
+  readonly effectStream: CrawlerVersionResult
   /** effect-go ÷ Effect, of the medians. */
   readonly cpuRatio: number
   readonly throughputRatio: number
+  /** effect-go ÷ Effect with its own concurrent stage, of the medians. */
+  readonly cpuRatioToStream: number
   /** Per round pair, effect-go ÷ Effect CPU per request (the spread of the ratio). */
   readonly cpuRatios: ReadonlyArray<number>
   /** Whether both versions failed the same requests for the same reasons and computed the same results. */
@@ -450,40 +474,52 @@ export const crawlerRow = async (options: {
   const warmup = options.quick ? 2 : 4
   const measured = options.quick ? 6 : 24
   const log = options.log ?? (() => {})
-  const rounds: Record<Version, Array<RoundResult>> = { "effect-go": [], Effect: [] }
+  const rounds: Record<Version, Array<RoundResult>> = { "effect-go": [], Effect: [], "Effect, Stream stage": [] }
   const cpuRatios: Array<number> = []
   let sameOutcomes = true
   for (let round = 0; round < warmup + measured; round++) {
     const pages = makePages(round, perClient)
-    const order = options.only !== undefined ? [options.only] : round % 2 === 0 ? VERSIONS : [...VERSIONS].reverse()
+    // Each version goes first, second and last in turn.
+    const order =
+      options.only !== undefined ? [options.only] : VERSIONS.map((_, i) => VERSIONS[(i + round) % VERSIONS.length]!)
     const pair: Partial<Record<Version, RoundResult>> = {}
     for (const version of order) pair[version] = await runRound(version, pages)
     if (options.only !== undefined) continue
     const go = pair["effect-go"]!
     const eff = pair.Effect!
+    const stream = pair["Effect, Stream stage"]!
     if (round < warmup) continue
-    if (!sameErrors(go.errors, eff.errors) || go.checksum !== eff.checksum) {
+    if (
+      !sameErrors(go.errors, eff.errors) ||
+      !sameErrors(go.errors, stream.errors) ||
+      go.checksum !== eff.checksum ||
+      go.checksum !== stream.checksum
+    ) {
       // Timeouts can differ: a fetch that waits close to the timeout (a busy
       // event loop, the semaphore's queue) times out on one side only.
       sameOutcomes = false
       log(
-        `  round ${round}: outcomes differ: effect-go ${JSON.stringify(go.errors)} checksum ${go.checksum}, Effect ${JSON.stringify(eff.errors)} checksum ${eff.checksum}`
+        `  round ${round}: outcomes differ: effect-go ${JSON.stringify(go.errors)} checksum ${go.checksum}, Effect ${JSON.stringify(eff.errors)} checksum ${eff.checksum}, Effect with a Stream stage ${JSON.stringify(stream.errors)} checksum ${stream.checksum}`
       )
     }
     rounds["effect-go"].push(go)
     rounds.Effect.push(eff)
+    rounds["Effect, Stream stage"].push(stream)
     cpuRatios.push(go.cpuMicros / go.requests / (eff.cpuMicros / eff.requests))
   }
   const go = summarize("effect-go", rounds["effect-go"])
   const eff = summarize("Effect", rounds.Effect)
+  const stream = summarize("Effect, Stream stage", rounds["Effect, Stream stage"])
   return {
     quick: options.quick,
     clients: CLIENTS,
     requestsPerRound: CLIENTS * perClient,
     go,
     effect: eff,
+    effectStream: stream,
     cpuRatio: go.cpuPerRequest.median / eff.cpuPerRequest.median,
     throughputRatio: go.requestsPerSecond.median / eff.requestsPerSecond.median,
+    cpuRatioToStream: go.cpuPerRequest.median / stream.cpuPerRequest.median,
     cpuRatios,
     sameOutcomes
   }
@@ -504,6 +540,7 @@ export const crawlerMarkdown = (r: CrawlerResult): string => {
   const sortedRatios = [...r.cpuRatios].sort((a, b) => a - b)
   const cpuMet = r.cpuRatio <= 1
   const rpsMet = r.throughputRatio >= 1
+  const floor = `The same design in Effect alone — the transform as Effect's own concurrent ordered stage (\`Stream.mapEffect({ concurrency: ${PARSE_WORKERS} })\`), which hands each value over between fibers as a channel stage does: effect-go ÷ that version ${r.cpuRatioToStream.toFixed(2)}× CPU/request.`
   return [
     `Crawler: ${r.clients} clients, ${KEYS_MIN}–${KEYS_MAX} keys per page, ${FETCH_LIMIT} fetches at once per request, ${FETCH_TIMEOUT_MS} ms timeout per fetch, dedup across requests, ${UPSTREAM_PERMITS} upstream permits, ordered parse stage of ${PARSE_WORKERS}; ${r.go.rounds} rounds of ${r.requestsPerRound} requests per version, alternating${r.quick ? " (quick)" : ""}.`,
     "",
@@ -511,8 +548,11 @@ export const crawlerMarkdown = (r: CrawlerResult): string => {
     "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
     line(r.go),
     line(r.effect),
+    line(r.effectStream),
     "",
-    `effect-go ÷ Effect: CPU/request ${r.cpuRatio.toFixed(2)}× (per round pair ${fmt(percentile(sortedRatios, 0), 2)}–${fmt(sortedRatios[sortedRatios.length - 1]!, 2)}, median ${median(sortedRatios).toFixed(2)}) — target ≤ 1.0×: ${cpuMet ? "met" : "not met"}; throughput ${r.throughputRatio.toFixed(2)}× — target ≥ 1.0×: ${rpsMet ? "met" : "not met"}. ${r.sameOutcomes ? "Both versions failed the same requests for the same reasons and computed the same results." : "Timeout counts differed in some round (see the log): a fetch that waits near the 50 ms mark (event loop busy, semaphore queue) times out on one side only."}`
+    `effect-go ÷ Effect: CPU/request ${r.cpuRatio.toFixed(2)}× (per round pair ${fmt(percentile(sortedRatios, 0), 2)}–${fmt(sortedRatios[sortedRatios.length - 1]!, 2)}, median ${median(sortedRatios).toFixed(2)}) — target ≤ 1.0×: ${cpuMet ? "met" : "not met"}; throughput ${r.throughputRatio.toFixed(2)}× — target ≥ 1.0×: ${rpsMet ? "met" : "not met"}. ${r.sameOutcomes ? "All versions failed the same requests for the same reasons and computed the same results." : "Timeout counts differed in some round (see the log): a fetch that waits near the 50 ms mark (event loop busy, semaphore queue) times out on one side only."}`,
+    "",
+    floor
   ].join("\n")
 }
 
