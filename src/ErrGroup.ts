@@ -450,7 +450,9 @@ const taskDone = (g: ErrGroupImpl, task: Task, exit: Exit.Exit<unknown, unknown>
 /**
  * Starts a task that already holds a slot, and returns its fiber. Call it
  * from a step of the forking fiber (it starts the task in that step, see
- * `startTask`), in an uninterruptible region.
+ * `startTask`), in an uninterruptible region — or in the step that took the
+ * slot when `canStart()` says the start happens there, so that nothing can
+ * come between them.
  *
  * The task fiber registers itself in its first step: it watches its own end
  * (which releases the slot), then starts the task unless the group was
@@ -540,7 +542,7 @@ const goImpl = <A, E, R>(
     if (g.cancelled) return dropped()
     if (g.active < g.limit && canStart()) {
       g.active++
-      return Exit.succeed(startTask(taskOf(g, effect))!)
+      return fork(g, effect)
     }
     return goMasked(g, effect)
   })

@@ -101,7 +101,7 @@ import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { activeLayers, event } from "./internal/telemetry.ts"
 import { anyone, byTime, type Diagnosis, type Queue } from "./internal/registry.ts"
-import { block, shallow, tooDeep, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { block, shallow, shallowNow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
 
 export {
   /**
@@ -1595,17 +1595,14 @@ const runIn = <A, E2, R, E extends ContextError>(
   restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>,
   end: ((node: CancelNode) => void) | undefined
 ): Effect.Effect<A, E | E2, R> => {
-  const ended = <X, Y>(exit: Exit.Exit<X, Y>): Effect.Effect<X, Y> => {
-    if (end === undefined) return exit
-    // Ending may wake fibers: from a fresh stack when wake-ups nest too deep.
-    if (tooDeep())
-      return Effect.andThen(
-        Effect.sync(() => end(node)),
-        exit
-      )
-    end(node)
-    return exit
-  }
+  // Ending may wake fibers: after a yield when wake-ups nest too deep.
+  const ended = <X, Y>(exit: Exit.Exit<X, Y>): Effect.Effect<X, Y> =>
+    end === undefined
+      ? exit
+      : shallowNow(() => {
+          end(node)
+          return exit
+        })
   if (node.cancelled !== undefined) return ended(Exit.fail(errorOf(node.cancelled) as E))
   const fiber = Effect.runForkWith(Context.add(parent.context, CurrentGoContext, ctx) as Context.Context<R>)(effect)
   const finished = fiber.pollUnsafe()

@@ -85,7 +85,16 @@ import { PrimitiveBase } from "./internal/primitive.ts"
 import { RemoteSemaphore } from "./internal/remote.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 import { setTelemetry } from "./internal/telemetry.ts"
-import { type BlockedFiber, block, handsOver, shallow, tooDeep, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import {
+  type BlockedFiber,
+  block,
+  handsOver,
+  shallow,
+  shallowNow,
+  Waiter,
+  WaiterList,
+  wake
+} from "./internal/waiters.ts"
 
 const TypeId = "~effect-go/Semaphore" as const
 
@@ -781,12 +790,7 @@ const withPermitsHere = <A, E, R>(
     const fiber = Fiber.getCurrent()!
     const guarded = Effect.onExit(restore(effect), () => {
       unattribute(s, fiber, n)
-      return tooDeep()
-        ? Effect.andThen(
-            Effect.yieldNow,
-            Effect.suspend(() => releaseUnsafe(s, n))
-          )
-        : releaseUnsafe(s, n)
+      return shallowNow(() => releaseUnsafe(s, n))
     })
     return takeHeld(s, n, fiber) !== undefined ? guarded : Effect.andThen(restore(park(s, n, fiber, fiber)), guarded)
   })

@@ -323,7 +323,15 @@ export const tooDeep = (): boolean => wakeDepth >= MAX_WAKE_DEPTH
  * `unlock` is often built long before it runs, e.g. inside `withLock`.)
  */
 export const shallow = <A, E, R>(f: () => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.suspend(() => (wakeDepth >= MAX_WAKE_DEPTH ? Effect.andThen(Effect.yieldNow, Effect.suspend(f)) : f()))
+  Effect.suspend(() => shallowNow(f))
+
+/**
+ * {@link shallow} for code that already runs when the effect runs (a
+ * continuation, an exit handler): `f()` now, or after a yield when wake-ups
+ * are nested too deeply at this moment.
+ */
+export const shallowNow = <A, E, R>(f: () => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  wakeDepth >= MAX_WAKE_DEPTH ? Effect.andThen(Effect.yieldNow, Effect.suspend(f)) : f()
 
 // -----------------------------------------------------------------------------
 // Deferred wake-ups
