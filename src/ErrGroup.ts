@@ -111,7 +111,7 @@ import {
 } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import { canStart, startTask } from "./internal/start.ts"
+import { canStart, startHanding, startTask, takeHanded } from "./internal/start.ts"
 import { activeLayers, nowOn, recordsFor, setTelemetry, taskAttributes, taskOutcome } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
@@ -253,9 +253,13 @@ class SlotWaiter extends Waiter<boolean> {
 class Task {
   prev: Task | undefined = undefined
   next: Task | undefined = undefined
-  readonly fiber: Fiber.Fiber<unknown, unknown>
-  constructor(fiber: Fiber.Fiber<unknown, unknown>) {
-    this.fiber = fiber
+  /** Set by the task's first step (see `registerStarting`). */
+  fiber!: Fiber.Fiber<unknown, unknown>
+  /** What `registerStarting` registers, and the task it then runs. */
+  group: ErrGroupImpl | undefined = undefined
+  effect: Effect.Effect<any, any, any> | undefined = undefined
+  constructor(fiber: Fiber.Fiber<unknown, unknown> | undefined) {
+    if (fiber !== undefined) this.fiber = fiber
   }
 }
 
@@ -454,24 +458,69 @@ const taskDone = (g: ErrGroupImpl, task: Task, exit: Exit.Exit<unknown, unknown>
  * slot when `canStart()` says the start happens there, so that nothing can
  * come between them.
  *
- * The task fiber registers itself in its first step: it watches its own end
- * (which releases the slot), then starts the task unless the group was
- * cancelled since the fork, and joins `running` for a later cancel to find.
- * Until that step it holds its slot, so the scope's finalizer, which waits
- * for every slot to be released (see {@link make}), waits for it too. (One
- * finalizer for the group rather than one per fiber as `forkIn` adds.)
+ * The task fiber registers itself in its first step: it joins `running`
+ * for a cancel (or the scope's close) to find — even one that its own first
+ * steps set off — and starts the task unless the group was cancelled since
+ * the fork. Until it ends it holds its slot, so the scope's finalizer, which
+ * waits for every slot to be released (see {@link make}), waits for it too.
+ * (One finalizer for the group rather than one per fiber as `forkIn` adds.)
  */
 const fork = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<Fiber.Fiber<A, E>, never, R> => {
+  if (activeLayers === 0 && canStart()) return Exit.succeed(startHere(g, effect))
   const task = taskOf(g, effect)
   const started = startTask(task)
   return started !== undefined ? Exit.succeed(started) : Effect.forkDetach(task)
 }
 
-/** A task's fiber: it registers itself in its first step (see {@link fork}). */
+/**
+ * The first step of a task started by {@link startHere}: one effect for
+ * every task (no closure per start). It joins `running` with its fiber, and
+ * runs the task unless the group was cancelled since the fork.
+ */
+const registerStarting: Effect.Effect<any, any, any> = Effect.withFiber((fiber) => {
+  const task = takeHanded(fiber) as Task
+  const g = task.group!
+  const effect = task.effect!
+  task.effect = undefined
+  task.fiber = fiber
+  if (g.cancelled) return Effect.interrupt
+  append(g, task)
+  return effect
+})
+
+/**
+ * Starts a task in this step (untraced). Its end is accounted for here when
+ * its first steps ended it — no observer, as `forEach` does for a task that
+ * ends at once — or by an observer added when they return.
+ */
+const startHere = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Fiber.Fiber<A, E> => {
+  const task = new Task(undefined)
+  task.group = g
+  task.effect = effect
+  const fiber = startHanding(registerStarting, task) as Fiber.Fiber<A, E>
+  const exit = fiber.pollUnsafe()
+  if (exit !== undefined) taskDone(g, task, exit)
+  else fiber.addObserver((exit) => taskDone(g, task, exit))
+  return fiber
+}
+
+/** Appends a task to `running`: a cancel interrupts the tasks in the order they started. */
+const append = (g: ErrGroupImpl, task: Task): void => {
+  task.prev = g.runningTail
+  if (g.runningTail !== undefined) g.runningTail.next = task
+  else g.running = task
+  g.runningTail = task
+}
+
+/**
+ * A task's fiber that registers itself in its first step, as
+ * {@link registerStarting} does, and watches its own end from there: for a
+ * start deferred past the nesting limit, and under telemetry (which records
+ * the task's outcome and run time, and runs it in a span of its own).
+ */
 const taskOf = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.withFiber((fiber) => {
     const task = new Task(fiber)
-    // Under telemetry, the task's outcome and run time are recorded, and it runs in a span of its own.
     const traced = activeLayers !== 0 && recordsFor(fiber, g)
     if (traced) {
       const started = nowOn(fiber)
@@ -481,11 +530,7 @@ const taskOf = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effec
       })
     } else fiber.addObserver((exit) => taskDone(g, task, exit))
     if (g.cancelled) return Effect.interrupt
-    // Appended: a cancel interrupts the tasks in the order they started.
-    task.prev = g.runningTail
-    if (g.runningTail !== undefined) g.runningTail.next = task
-    else g.running = task
-    g.runningTail = task
+    append(g, task)
     return traced
       ? Effect.withSpan(effect, "ErrGroup.task", { attributes: taskAttributes("ErrGroup", g.name) })
       : effect

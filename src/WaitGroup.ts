@@ -83,6 +83,7 @@
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -105,7 +106,7 @@ import {
 import { badTelemetryOption, invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
 import { effectLast } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import { canStart, startTask } from "./internal/start.ts"
+import { canStart, startHanding, startTask, takeHanded } from "./internal/start.ts"
 import { activeLayers, nowOn, recordsFor, setTelemetry, taskOutcome } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
@@ -267,6 +268,9 @@ class Task {
   prev: Task | undefined = undefined
   next: Task | undefined = undefined
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** What `registerStarting` registers, and the task it then runs. */
+  group: WaitGroupImpl | undefined = undefined
+  effect: Effect.Effect<any, never, any> | undefined = undefined
 }
 
 class WaitGroupImpl extends PrimitiveBase implements WaitGroup {
@@ -627,19 +631,20 @@ export const wait = (self: WaitGroup): Effect.Effect<void> =>
 const taskEnded = (
   wg: WaitGroupImpl,
   fiber: Fiber.Fiber<unknown, unknown>,
-  exit: Exit.Exit<unknown, unknown>
+  exit: Exit.Exit<unknown, unknown>,
+  context: Context.Context<never> = fiber.context
 ): void => {
   if (tooDeep()) {
-    defer(fiber, () => taskEnded(wg, fiber, exit))
+    defer(fiber, () => taskEnded(wg, fiber, exit, context))
     return
   }
   if (exit._tag === "Failure" && Cause.hasDies(exit.cause)) {
-    defectFound(wg, fiber, Cause.fromReasons(exit.cause.reasons.filter(Cause.isDieReason)), "died")
+    defectFound(wg, fiber, Cause.fromReasons(exit.cause.reasons.filter(Cause.isDieReason)), "died", context)
   }
   // Fails only if someone called `done` for this task too: that misuse must
   // not vanish with the task, so it is delivered to `wait` like a defect.
   const counted = addUnsafe(wg, -1)
-  if (counted._tag === "Failure") defectFound(wg, fiber, counted.cause, "was also counted done by hand")
+  if (counted._tag === "Failure") defectFound(wg, fiber, counted.cause, "was also counted done by hand", context)
 }
 
 /**
@@ -650,12 +655,13 @@ const defectFound = (
   wg: WaitGroupImpl,
   fiber: Fiber.Fiber<unknown, unknown>,
   defects: Cause.Cause<never>,
-  what: string
+  what: string,
+  context: Context.Context<never>
 ): void => {
   wg.defects = wg.defects === undefined ? defects : Cause.combine(wg.defects, defects)
   if (wg.onDefect === "wait") return
   const interrupting = wg.onDefect === "interrupt" && wg.running !== undefined
-  logDefect(wg, fiber, defects, what, interrupting)
+  logDefect(wg, fiber, defects, what, interrupting, context)
   if (interrupting) {
     // Collected first: an interrupted task may end, and leave the list, at
     // once. The ended task has left it already (see `observe`).
@@ -677,12 +683,13 @@ const logDefect = (
   fiber: Fiber.Fiber<unknown, unknown>,
   defects: Cause.Cause<never>,
   what: string,
-  interrupting: boolean
+  interrupting: boolean,
+  context: Context.Context<never>
 ): void => {
   const group = wg.name === undefined ? "WaitGroup" : `WaitGroup ${JSON.stringify(wg.name)}`
   const then = interrupting ? "; interrupting the group's other tasks" : ""
   const message = `${group}: a task started with go ${what} (fiber #${fiber.id}); the defect is delivered to the next wait${then}`
-  Effect.runForkWith(fiber.context)(Effect.logError(message, defects))
+  Effect.runForkWith(context)(Effect.logError(message, defects))
 }
 
 const goImpl = <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effect.Effect<Fiber.Fiber<A>, never, R> =>
@@ -714,6 +721,7 @@ const start = <A, R>(
   effect: Effect.Effect<A, never, R>
 ): Effect.Effect<Fiber.Fiber<A>, never, R> => {
   wg.counter++
+  if (activeLayers === 0 && canStart()) return Exit.succeed(startHere(wg, effect))
   // The scope owns the task through `running` and `closeTasks` (one
   // finalizer for all tasks, cheaper than one each as `forkIn` adds; an
   // intrusive list, cheaper than a Set of 100k fibers). The task is
@@ -741,21 +749,71 @@ const start = <A, R>(
 }
 
 /**
+ * The first step of a task started by {@link startHere}: one effect for
+ * every task (no closure per start). It puts the task in `running`, where
+ * the scope's close finds it (even a close its own first steps set off), and
+ * runs it unless the scope closed since the fork.
+ */
+const registerStarting: Effect.Effect<any, never, any> = Effect.withFiber((fiber) => {
+  const task = takeHanded(fiber) as Task
+  const wg = task.group!
+  const effect = task.effect!
+  task.effect = undefined
+  link(wg, task, fiber)
+  return wg.closed ? Effect.interrupt : effect
+})
+
+/**
+ * Starts a counted task in this step (untraced). A task that its first
+ * steps ended is counted done here — no observer, as `forEach` does for a
+ * task that ends at once; its defect is logged in the context it started
+ * in, its parent's, since an ended fiber's own is gone. Any other task is
+ * watched from here until it ends.
+ */
+const startHere = <A, R>(wg: WaitGroupImpl, effect: Effect.Effect<A, never, R>): Fiber.Fiber<A> => {
+  const task = new Task()
+  task.group = wg
+  task.effect = effect
+  const fiber = startHanding(registerStarting, task) as Fiber.Fiber<A>
+  const exit = fiber.pollUnsafe()
+  if (exit !== undefined) {
+    unlink(wg, task)
+    taskEnded(wg, fiber, exit, Fiber.getCurrent()!.context)
+  } else {
+    fiber.addObserver((exit) => {
+      unlink(wg, task)
+      taskEnded(wg, fiber, exit)
+    })
+  }
+  return fiber
+}
+
+/** Puts a task in `running`, once. */
+const link = (wg: WaitGroupImpl, task: Task, fiber: Fiber.Fiber<unknown, unknown>): void => {
+  task.fiber = fiber
+  task.next = wg.running
+  if (wg.running !== undefined) wg.running.prev = task
+  wg.running = task
+}
+
+/** Takes a task out of `running` (a no-op for one that never joined it). */
+const unlink = (wg: WaitGroupImpl, task: Task): void => {
+  if (task.prev !== undefined) task.prev.next = task.next
+  else if (wg.running === task) wg.running = task.next
+  if (task.next !== undefined) task.next.prev = task.prev
+}
+
+/**
  * Puts a task in `running` and counts it done when it ends, once. Its
  * observer takes it out of `running`.
  */
 const enlist = (wg: WaitGroupImpl, task: Task, fiber: Fiber.Fiber<unknown, unknown>): void => {
   if (task.fiber !== undefined) return
-  task.fiber = fiber
-  task.next = wg.running
-  if (wg.running !== undefined) wg.running.prev = task
-  wg.running = task
+  link(wg, task, fiber)
   // Under telemetry, the task's outcome and run time are recorded.
   const started = activeLayers !== 0 && recordsFor(fiber, wg) ? nowOn(fiber) : -1
   fiber.addObserver((exit) => {
-    if (task.prev !== undefined) task.prev.next = task.next
-    else if (wg.running === task) wg.running = task.next
-    if (task.next !== undefined) task.next.prev = task.prev
+    unlink(wg, task)
     if (started >= 0) taskOutcome("WaitGroup", wg.name, exit, nowOn(fiber) - started, fiber, wg)
     taskEnded(wg, fiber, exit)
   })

@@ -13,7 +13,7 @@ import * as ErrGroup from "../src/ErrGroup.ts"
 import { advance, settle } from "./utils/fibers.ts"
 import { defectOf, isInterruptedOnly } from "./utils/exits.ts"
 import { loop, underEveryBudget } from "./utils/budgets.ts"
-import { closeFromTheFirstTask, goRacingTheClose } from "./utils/groups.ts"
+import { closeFromTheFirstTask, goRacingTheClose, startsUnderYieldEveryStep } from "./utils/groups.ts"
 import { it } from "./utils/leak.ts"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly n: number }> {}
@@ -1313,6 +1313,23 @@ describe("ErrGroup", () => {
   })
 
   describe("go returns the task's fiber", () => {
+    it.effect(
+      "tasks whose first step runs at a later turn (a scheduler that yields before every step) each run once",
+      () =>
+        Effect.gen(function* () {
+          // 60 tasks, 20 of which start one more: 80 runs, limited or not.
+          for (const limit of [-1, 4]) {
+            const ran = yield* startsUnderYieldEveryStep(
+              ErrGroup.make({ limit }),
+              (g, task) => ErrGroup.go(g, task),
+              ErrGroup.wait,
+              60
+            )
+            expect(ran).toBe(80)
+          }
+        })
+    )
+
     it.effect(
       "tasks whose first steps start the next task, 200 deep: past the nesting limit they start a turn later, each once",
       () =>

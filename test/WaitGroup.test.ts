@@ -13,7 +13,7 @@ import * as WaitGroup from "../src/WaitGroup.ts"
 import { advance, settle } from "./utils/fibers.ts"
 import { defectOf, isInterruptedOnly } from "./utils/exits.ts"
 import { loop, underEveryBudget } from "./utils/budgets.ts"
-import { closeFromTheFirstTask, goRacingTheClose } from "./utils/groups.ts"
+import { closeFromTheFirstTask, goRacingTheClose, startsUnderYieldEveryStep } from "./utils/groups.ts"
 import { it } from "./utils/leak.ts"
 
 /** What a logger saw: level, message, cause, and the log annotations of the fiber that logged. */
@@ -61,6 +61,21 @@ describe("WaitGroup", () => {
         yield* WaitGroup.wait(wg)
         expect(ran).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
       }).pipe(Effect.scoped)
+  )
+
+  it.effect(
+    "tasks whose first step runs at a later turn (a scheduler that yields before every step) each run once",
+    () =>
+      Effect.gen(function* () {
+        // 60 tasks, 20 of which start one more: 80 runs.
+        const ran = yield* startsUnderYieldEveryStep(
+          WaitGroup.make(),
+          (wg, task) => WaitGroup.go(wg, task),
+          WaitGroup.wait,
+          60
+        )
+        expect(ran).toBe(80)
+      })
   )
 
   it.effect("Go's TestWaitGroup: two groups as barriers, reused 8 times", () =>

@@ -52,3 +52,46 @@ export const startTask = <A, E, R>(effect: Effect.Effect<A, E, R>): Fiber.Fiber<
     depth--
   }
 }
+
+/**
+ * What a start hands to its fiber's first step (see {@link startHanding}):
+ * set just before the start, taken by that step. A start runs its first step
+ * synchronously, before anything else can start, so one slot serves every
+ * group; a scheduler that yields even before a fiber's first step leaves it
+ * untaken, and it moves to `late`, keyed by the fiber.
+ */
+let handed: unknown
+let lateCount = 0
+const late = new WeakMap<Fiber.Fiber<unknown, unknown>, unknown>()
+
+/**
+ * Starts `first` as {@link startTask} does, handing `data` to its first
+ * step, which calls {@link takeHanded}: one effect for every task (a group's
+ * registration step) and no closure per start. Call it only when
+ * {@link canStart} says the start happens now.
+ */
+export const startHanding = <A, E, R>(first: Effect.Effect<A, E, R>, data: unknown): Fiber.Fiber<A, E> => {
+  handed = data
+  const fiber = startTask(first)!
+  if (handed === data) {
+    handed = undefined
+    late.set(fiber, data)
+    lateCount++
+  }
+  return fiber
+}
+
+/** In the first step of a fiber started by {@link startHanding}: what was handed to it. */
+export const takeHanded = (fiber: Fiber.Fiber<unknown, unknown>): unknown => {
+  if (lateCount > 0) {
+    const data = late.get(fiber)
+    if (data !== undefined) {
+      late.delete(fiber)
+      lateCount--
+      return data
+    }
+  }
+  const data = handed
+  handed = undefined
+  return data
+}

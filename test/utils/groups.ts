@@ -7,6 +7,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Scheduler from "effect/Scheduler"
 import * as Scope from "effect/Scope"
 import { loop } from "./budgets.ts"
 import { settle } from "./fibers.ts"
@@ -109,3 +110,49 @@ export const goRacingTheClose = <G, E>(
     yield* settle
     return { looping: exit, accepted, started: atClose, alive, startedAfterClose: started.length - atClose, group }
   })
+
+/**
+ * A scheduler whose fibers yield before every step, their first included:
+ * a task's first step then runs at a later turn instead of inside the `go`
+ * that started it.
+ */
+export class YieldEveryStep extends Scheduler.MixedScheduler {
+  override shouldYield(): boolean {
+    return true
+  }
+}
+
+/**
+ * Starts `n` tasks through `go` under {@link YieldEveryStep}: even tasks end
+ * at once, odd ones suspend first, and every third starts another task from
+ * its first steps. Returns how many tasks ran, after `wait`.
+ */
+export const startsUnderYieldEveryStep = <G, E>(
+  make: Effect.Effect<G, E, Scope.Scope>,
+  go: (group: G, task: Effect.Effect<void>) => Effect.Effect<unknown>,
+  wait: (group: G) => Effect.Effect<unknown, unknown>,
+  n: number
+): Effect.Effect<number, unknown> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const group = yield* make
+      let ran = 0
+      const task = (i: number): Effect.Effect<void> =>
+        Effect.suspend(() => {
+          ran++
+          const nested =
+            i % 3 === 0
+              ? Effect.asVoid(
+                  go(
+                    group,
+                    Effect.sync(() => ran++)
+                  )
+                )
+              : Effect.void
+          return i % 2 === 0 ? nested : Effect.andThen(Effect.yieldNow, nested)
+        })
+      for (let i = 0; i < n; i++) yield* go(group, task(i))
+      yield* wait(group)
+      return ran
+    })
+  ).pipe(Effect.provideService(Scheduler.Scheduler, new YieldEveryStep()))
