@@ -602,16 +602,17 @@ const goMasked = <A, E, R>(
   Effect.uninterruptibleMask((restore) => {
     const now = slotNow(g)
     if (now !== undefined) return now === exitTrue ? fork(g, effect) : dropped()
-    return Effect.withFiber((fiber) => {
-      // The slot reaches this step with the resumption, outside `restore`'s
-      // region: nothing can interrupt the fork that follows. A slot granted
-      // to a `go` interrupted first goes back (`onSlotCancel`).
-      return Effect.flatMap(
-        restore(block(g.slots, new SlotWaiter(g), fiber, onSlotCancel, () => slotNow(g))),
-        (started) => (started ? fork(g, effect) : dropped())
-      )
-    })
+    // The slot reaches the next step with the resumption, outside
+    // `restore`'s region: nothing can interrupt the fork that follows. A slot
+    // granted to a `go` interrupted first goes back (`onSlotCancel`).
+    return Effect.flatMap(
+      restore(block(g.slots, new SlotWaiter(g), Fiber.getCurrent()!, onSlotCancel, slotFor)),
+      (started) => (started ? fork(g, effect) : dropped())
+    )
   })
+
+/** The try of a `go` at the moment it parks: {@link slotNow} of its group. */
+const slotFor = (node: SlotWaiter): Exit.Exit<boolean> | undefined => slotNow(node.group)
 
 const tryGoImpl = <A, E, R>(
   self: ErrGroup<any, any>,
