@@ -75,10 +75,12 @@ import {
   canRecv,
   canSend,
   giveBack,
-  RecvNode,
+  type RecvNode,
   recvNow,
+  SelectRecvNode,
+  SelectSendNode,
   SelectWaiter,
-  SendNode,
+  type SendNode,
   sendNow
 } from "./internal/chan.ts"
 import { invalidArgument, refusal } from "./internal/copied.ts"
@@ -641,9 +643,7 @@ const register = (sel: SelectWaiter, plan: Plan, fiber: Fiber.Fiber<unknown, unk
     const i = order === undefined ? k : order[k]!
     const c = impls[i]!
     if (c._tag === "Recv" && !c.chan.isNil) {
-      const node = new RecvNode<any>()
-      node.select = sel
-      node.caseIndex = i
+      const node = new SelectRecvNode<any>(sel, i)
       node.chan = c.chan
       node.op = "select recv"
       node.fiber = fiber
@@ -651,10 +651,8 @@ const register = (sel: SelectWaiter, plan: Plan, fiber: Fiber.Fiber<unknown, unk
       c.chan.recvq.push(node)
       nodes[i] = node
     } else if (c._tag === "Send" && !c.chan.isNil) {
-      const node = new SendNode<any>(c.value)
-      node.select = sel
+      const node = new SelectSendNode<any>(c.value, sel, i)
       node.chan = c.chan
-      node.caseIndex = i
       node.op = "select send"
       node.fiber = fiber
       node.since = sel.since

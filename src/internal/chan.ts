@@ -157,21 +157,39 @@ export class SelectWaiter extends Waiter<void, ChanClosedError> implements Deadl
   }
 }
 
-/** A receiver parked on `recvq` (or a select's receive case registered there). */
+/**
+ * A receiver parked on `recvq` (or a select's receive case registered
+ * there). The fields only some receivers have are declared, not defined: a
+ * plain receive's node, which every blocked receiver keeps, goes without
+ * them (reading one gives undefined).
+ */
 export class RecvNode<A> extends Waiter<Option.Option<A>> {
-  select: SelectWaiter | undefined = undefined
-  caseIndex = 0
+  /** A select's receive case: its select (see {@link SelectRecvNode}). */
+  declare readonly select: SelectWaiter | undefined
+  declare readonly caseIndex: number
   chan: ChanImpl<A> | undefined = undefined
-  /** Set when the code that consumes the value starts (a `forEach` body): nothing to give back after that. */
-  delivered = false
+  /** Set when the code that consumes the value starts (a `forEach` body, a `recvAll`): nothing to give back after that. */
+  declare delivered: boolean | undefined
   override parker(): Waiter<any, any> {
     return this.select ?? this
+  }
+}
+
+/** A select's receive case, registered on its channel's `recvq`. */
+export class SelectRecvNode<A> extends RecvNode<A> {
+  override readonly select: SelectWaiter
+  override readonly caseIndex: number
+  constructor(select: SelectWaiter, caseIndex: number) {
+    super()
+    this.select = select
+    this.caseIndex = caseIndex
   }
 }
 
 /** A `forEach` loop parked on `recvq`: it resumes with its body, which starts in the first steps. */
 class ForEachNode<A, E, R> extends RecvNode<A> {
   readonly body: (value: A) => Effect.Effect<unknown, E, R>
+  override delivered = false
   constructor(chan: ChanImpl<A>, body: (value: A) => Effect.Effect<unknown, E, R>) {
     super()
     this.chan = chan
@@ -197,6 +215,7 @@ class ForEachNode<A, E, R> extends RecvNode<A> {
  */
 class RecvAllNode<A> extends RecvNode<A> {
   readonly max: number
+  override delivered = false
   constructor(chan: ChanImpl<A>, max: number) {
     super()
     this.chan = chan
@@ -220,10 +239,11 @@ const newRecvNode = <A>(ch: ChanImpl<A>): RecvNode<A> => {
   return node
 }
 
-/** A sender parked on `sendq`, holding the value it sends. */
+/** A sender parked on `sendq`, holding the value it sends (the select fields as in {@link RecvNode}). */
 export class SendNode<A> extends Waiter<void, ChanClosedError> {
-  select: SelectWaiter | undefined = undefined
-  caseIndex = 0
+  /** A select's send case: its select (see {@link SelectSendNode}). */
+  declare readonly select: SelectWaiter | undefined
+  declare readonly caseIndex: number
   chan: ChanImpl<A> | undefined = undefined
   readonly value: A
   constructor(value: A) {
@@ -232,6 +252,17 @@ export class SendNode<A> extends Waiter<void, ChanClosedError> {
   }
   override parker(): Waiter<any, any> {
     return this.select ?? this
+  }
+}
+
+/** A select's send case, registered on its channel's `sendq`. */
+export class SelectSendNode<A> extends SendNode<A> {
+  override readonly select: SelectWaiter
+  override readonly caseIndex: number
+  constructor(value: A, select: SelectWaiter, caseIndex: number) {
+    super(value)
+    this.select = select
+    this.caseIndex = caseIndex
   }
 }
 

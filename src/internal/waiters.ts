@@ -43,6 +43,7 @@
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Effectable from "effect/Effectable"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import { count, type Diagnosable, type HeldRecord, recordOf } from "./registry.ts"
@@ -56,10 +57,35 @@ import { activeLayers, type TelemetrySite, waits } from "./telemetry.ts"
 type Resume = { bivariant(effect: Effect.Effect<any, any, any>): void }["bivariant"]
 
 /**
- * A node of a {@link WaiterList}. Primitives subclass it with what they need
- * (the value to hand over, the permits asked for, ...).
+ * What a node is as an effect: the cancel handler of its park. Effect runs
+ * the effect a parked fiber's `Effect.callback` registration returned when
+ * the fiber is interrupted; a node returns itself, and evaluating it
+ * withdraws it ({@link cancel} with its `onCancel`). One object per park,
+ * where a node and an `Effect.sync` of a closure were three: a blocked
+ * fiber's footprint is most of what it keeps alive.
  */
-export class Waiter<A = void, E = never> {
+const WithdrawBase: new () => Effect.Effect<void> = (() => {
+  const Base = function () {}
+  Base.prototype = Effectable.Prototype<Effect.Effect<void>>({
+    label: "effect-go/withdraw",
+    evaluate() {
+      const node = this as unknown as Waiter<any, any>
+      cancel(node, node.onCancel)
+      return Exit.void
+    }
+  })
+  return Base as unknown as new () => Effect.Effect<void>
+})()
+
+/** `Waiter.since` before the node registers (see there). */
+const unsetTime = undefined as unknown as number
+
+/**
+ * A node of a {@link WaiterList}. Primitives subclass it with what they need
+ * (the value to hand over, the permits asked for, ...). It is also the
+ * effect that withdraws it (see `WithdrawBase`).
+ */
+export class Waiter<A = void, E = never> extends WithdrawBase {
   /** Previous node, towards the head. */
   prev: Waiter<any, any> | undefined = undefined
   /** Next node, towards the tail. */
@@ -73,9 +99,13 @@ export class Waiter<A = void, E = never> {
   /**
    * Clock time, in milliseconds, at which the fiber blocked: exact under a
    * provided Clock (`TestClock`), approximate under the live one (see
-   * {@link parkTime}).
+   * {@link parkTime}). Set when the node registers or completes later; read
+   * it only after that. It starts undefined, not 0, on purpose: V8 keeps a
+   * field first given a number as a double in a box of its own (16 bytes
+   * per node), while this one holds the live clock's stamp by reference,
+   * one number shared by every node parked in the same synchronous run.
    */
-  since = 0
+  since: number = unsetTime
   /** What this fiber is doing on the primitive: "lock", "recv", "acquire(3)"… */
   op = ""
   /**
@@ -603,13 +633,13 @@ export const parkNow = <W extends Waiter<A, E>, A, E>(
     resume(node.deliver(now))
     return undefined
   }
+  node.onCancel = onCancel
   if (now !== undefined) completeLater(node, now, fiber, resume)
   else {
     enlist(where, node, fiber)
     node.resume = resume
-    node.onCancel = onCancel
   }
-  return cancelOf(node, onCancel)
+  return node
 }
 
 /**
@@ -635,12 +665,10 @@ export const waitFor = <W extends Waiter<A, E>, A, E>(
         granted = node.settle(granted)
       }
       if (granted !== undefined && handsOver(fiber)) return resume(node.deliver(granted) as Effect.Effect<A, E>)
+      node.onCancel = onCancel
       if (granted !== undefined) completeLater(node, granted, fiber, resume)
-      else {
-        node.resume = resume
-        node.onCancel = onCancel
-      }
-      return cancelOf(node, onCancel)
+      else node.resume = resume
+      return node
     })
   })
 
@@ -652,9 +680,6 @@ export const block = <W extends Waiter<A, E>, A, E>(
   onCancel: OnCancel<W, A, E>,
   attempt: Attempt<W, A, E>
 ): Effect.Effect<A, E> => park(node, fiber, attempt, list, onCancel)
-
-const cancelOf = <W extends Waiter<A, E>, A, E>(node: W, onCancel: OnCancel<W, A, E>): Effect.Effect<void> =>
-  Effect.sync(() => cancel(node, onCancel))
 
 /**
  * Withdraws an interrupted waiter, once: removes its node from whichever
