@@ -64,18 +64,16 @@ type Resume = { bivariant(effect: Effect.Effect<any, any, any>): void }["bivaria
  * where a node and an `Effect.sync` of a closure were three: a blocked
  * fiber's footprint is most of what it keeps alive.
  */
-const WithdrawBase: new () => Effect.Effect<void> = (() => {
-  const Base = function () {}
-  Base.prototype = Effectable.Prototype<Effect.Effect<void>>({
-    label: "effect-go/withdraw",
-    evaluate() {
-      const node = this as unknown as Waiter<any, any>
-      cancel(node, node.onCancel)
-      return Exit.void
-    }
-  })
-  return Base as unknown as new () => Effect.Effect<void>
-})()
+function Withdrawing(): void {}
+Withdrawing.prototype = Effectable.Prototype<Effect.Effect<void>>({
+  label: "effect-go/withdraw",
+  evaluate() {
+    const node = this as unknown as Waiter<any, any>
+    cancel(node, node.onCancel)
+    return Exit.void
+  }
+})
+const WithdrawBase = Withdrawing as unknown as new () => Effect.Effect<void>
 
 /** `Waiter.since` before the node registers (see there). */
 const unsetTime = undefined as unknown as number
