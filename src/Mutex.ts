@@ -155,7 +155,9 @@ class LockWaiter extends Waiter {
   /**
    * Clock time at which it started to wait, read exactly (a parked node's
    * `since` may be early by the length of the current synchronous run under
-   * the live clock; starvation is decided on this one).
+   * the live clock; starvation is decided on this one), less {@link EPOCH}:
+   * a small integer under the live clock, which V8 keeps in the node
+   * itself rather than in a number box of its own.
    */
   readonly waitStart: number
   /** It lost its turn: it waits again at the head, keeping its place. */
@@ -164,7 +166,7 @@ class LockWaiter extends Waiter {
     super()
     this.mutex = mutex
     this.owner = owner
-    this.waitStart = owner.getRef(Clock.Clock).currentTimeMillisUnsafe()
+    this.waitStart = owner.getRef(Clock.Clock).currentTimeMillisUnsafe() - EPOCH
     this.op = "lock"
   }
   /**
@@ -196,14 +198,17 @@ class LockQueue extends WaiterList<LockWaiter> {
       return
     }
     // `block` stamped the park time; a dump shows when it first waited.
-    node.since = node.waitStart
+    node.since = node.waitStart + EPOCH
     this.unshift(node)
   }
 }
 
 /** Has `node` waited long enough to starve? */
 const waitedTooLong = (node: LockWaiter): boolean =>
-  node.owner.getRef(Clock.Clock).currentTimeMillisUnsafe() - node.waitStart >= STARVATION_THRESHOLD_MILLIS
+  node.owner.getRef(Clock.Clock).currentTimeMillisUnsafe() - EPOCH - node.waitStart >= STARVATION_THRESHOLD_MILLIS
+
+/** The live clock's time when this module loaded: what `LockWaiter.waitStart` counts from. */
+const EPOCH = Date.now()
 
 class MutexImpl extends PrimitiveBase implements Mutex {
   readonly [TypeId] = TypeId
@@ -563,20 +568,20 @@ export const withLock: {
 )
 
 const withLockHere = <A, E, R>(effect: Effect.Effect<A, E, R>, self: Mutex<unknown>): Effect.Effect<A, E, R> =>
-    Effect.uninterruptibleMask((restore) => {
-      // Called by the mask's own step, on the running fiber.
-      const fiber = Fiber.getCurrent()!
-      const m = impl(self)
-      if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("Mutex.withLock", "an Effect", effect))
-      const guarded = Effect.onExit(restore(effect), m.release)
-      // Taken here, inside the mask: nothing can interrupt between taking
-      // the lock and installing its release.
-      if (m.tryLock(undefined, fiber) !== undefined) return guarded
-      // Only the wait is interruptible. The lock it ends with reaches the
-      // mask in the step that resumes the fiber; an interruption before
-      // that passes it on (see `acquire`).
-      return Effect.andThen(restore(acquire(m, fiber)), guarded)
-    })
+  Effect.uninterruptibleMask((restore) => {
+    // Called by the mask's own step, on the running fiber.
+    const fiber = Fiber.getCurrent()!
+    const m = impl(self)
+    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("Mutex.withLock", "an Effect", effect))
+    const guarded = Effect.onExit(restore(effect), m.release)
+    // Taken here, inside the mask: nothing can interrupt between taking
+    // the lock and installing its release.
+    if (m.tryLock(undefined, fiber) !== undefined) return guarded
+    // Only the wait is interruptible. The lock it ends with reaches the
+    // mask in the step that resumes the fiber; an interruption before
+    // that passes it on (see `acquire`).
+    return Effect.andThen(restore(acquire(m, fiber)), guarded)
+  })
 
 /**
  * Whether the Mutex is held right now (a snapshot, for tests and metrics).

@@ -207,6 +207,9 @@ export interface SemaphoreOptions {
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
 
+/** The op of a waiter for a few permits, made once: a string per blocked fiber would add to what it keeps. */
+const ACQUIRE_OPS = Array.from({ length: 17 }, (_, n) => `acquire(${n})`)
+
 class PermitWaiter extends Waiter {
   readonly n: number
   readonly sem: SemaphoreImpl
@@ -221,7 +224,7 @@ class PermitWaiter extends Waiter {
     this.sem = sem
     this.n = n
     this.holder = holder
-    this.op = `acquire(${n})`
+    this.op = n < ACQUIRE_OPS.length ? ACQUIRE_OPS[n]! : `acquire(${n})`
   }
 }
 
@@ -445,7 +448,10 @@ const takeNow = (s: SemaphoreImpl, n: number): Exit.Exit<void> | undefined => {
  * fiber; an interruption before that gives them back (see `onCancel`).
  */
 const park = (s: SemaphoreImpl, n: number, fiber: AnyFiber, holder: AnyFiber | undefined): Effect.Effect<void> =>
-  block(s.waiters, new PermitWaiter(s, n, holder), fiber, onCancel, () => takeHeld(s, n, holder))
+  block(s.waiters, new PermitWaiter(s, n, holder), fiber, onCancel, takeFor)
+
+/** The try of a parking waiter: {@link takeHeld} for what it asks. */
+const takeFor = (node: PermitWaiter): Exit.Exit<void> | undefined => takeHeld(node.sem, node.n, node.holder)
 
 /** {@link takeNow}, recording `holder` (if any) as the holder of what it took. */
 const takeHeld = (s: SemaphoreImpl, n: number, holder: AnyFiber | undefined): Exit.Exit<void> | undefined => {
