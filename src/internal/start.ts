@@ -44,14 +44,28 @@ export const canStart = (): boolean => depth < MAX_START_DEPTH
  */
 export const startTask = <A, E, R>(effect: Effect.Effect<A, E, R>): Fiber.Fiber<A, E> | undefined => {
   if (depth >= MAX_START_DEPTH) return undefined
-  const parent = Fiber.getCurrent()!
+  const context = Fiber.getCurrent()!.context
+  if (context !== lastContext) {
+    lastContext = context
+    lastRun = Effect.runForkWith(context)
+  }
+  const run = lastRun!
   depth++
   try {
-    return Effect.runForkWith(parent.context as Context.Context<R>)(effect)
+    return run(effect as Effect.Effect<A, E>)
   } finally {
     depth--
   }
 }
+
+/**
+ * Effect's runner for the context of the last start, kept: a group's `go`
+ * calls come in runs from one fiber, in one context, and a runner made per
+ * start would be a closure per task. (It keeps one context reachable until
+ * a start in another context replaces it.)
+ */
+let lastContext: Context.Context<never> | undefined
+let lastRun: (<A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>) | undefined
 
 /**
  * What a start hands to its fiber's first step (see {@link startHanding}):
