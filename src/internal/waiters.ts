@@ -75,6 +75,9 @@ Withdrawing.prototype = Effectable.Prototype<Effect.Effect<void>>({
 })
 const WithdrawBase = Withdrawing as unknown as new () => Effect.Effect<void>
 
+/** `Waiter.onCancel` of a node whose fiber left (see `Waiter.left`). */
+const LEFT = (): void => {}
+
 /** `Waiter.since` before the node registers (see there). */
 const unsetTime = undefined as unknown as number
 
@@ -115,15 +118,19 @@ export class Waiter<A = void, E = never> extends WithdrawBase {
    * {@link cancel} passes it to the primitive's `onCancel`, once.
    */
   grant: Exit.Exit<A, E> | undefined = undefined
-  /** The fiber left (interrupted): it will not take a grant any more. */
-  left = false
   /** Where the fiber waits, for telemetry: its list (set by {@link register}), or a select's site. */
   site: TelemetrySite | undefined = undefined
   /**
-   * The cancel handler of the park, kept so that the deadlock detector can
-   * withdraw the node before it fails the fiber ({@link abandon}).
+   * The cancel handler of the park, kept so that the node's own effect and
+   * the deadlock detector ({@link abandon}) can withdraw it; {@link LEFT}
+   * once the fiber left (one field for both: every blocked fiber keeps it).
    */
   onCancel: ((node: any, granted: any) => void) | undefined = undefined
+
+  /** The fiber left (interrupted): it will not take a grant any more. */
+  get left(): boolean {
+    return this.onCancel === LEFT
+  }
 
   /** The node whose fiber parks for this one: itself, or the select it is a case of. */
   parker(): Waiter<any, any> {
@@ -685,8 +692,8 @@ export const block = <W extends Waiter<A, E>, A, E>(
  * was granted and never saw to `onCancel`.
  */
 export const cancel = <W extends Waiter<A, E>, A, E>(node: W, onCancel: OnCancel<W, A, E>): void => {
-  if (node.left) return
-  node.left = true
+  if (node.onCancel === LEFT) return
+  node.onCancel = LEFT
   const granted = node.grant
   node.grant = undefined
   node.list?.remove(node)
