@@ -750,8 +750,11 @@ describeRedis("RedisSync across processes", () => {
             insideSeenByW: next.inside
           })
           expect(ended.kind).toBe("LeaseLostError")
-          // Not confirmed for two thirds of a lease: interrupted then (some slack for timers).
-          expect(interrupted.at - renewedAt).toBeGreaterThanOrEqual(LEASE_MS - PERIOD_MS - 5)
+          // Not confirmed for two thirds of a lease: interrupted then (some slack for timers). The
+          // renewal's time is when this process's proxy saw its bytes, which under the load of the
+          // whole suite runs up to tens of ms after h sent them: the lower bound allows 50 ms for
+          // that, and still fails an interruption a period early.
+          expect(interrupted.at - renewedAt).toBeGreaterThanOrEqual(LEASE_MS - PERIOD_MS - 50)
           expect(interrupted.at - renewedAt).toBeLessThan(LEASE_MS - PERIOD_MS + 100)
           // The lock went on to w only once h's cleanup was over.
           expectHandedOn(next, cleaned, held)
