@@ -1167,17 +1167,26 @@ export const forEach: {
       Effect.flatMap(makeImpl(options), (group) => {
         const g = impl(group)
         let i = 0
+        // One step starts every item that has a free slot, as `go`'s fast
+        // path does for one (nothing comes between a slot and its start); an
+        // item that must wait for a slot, or start later, goes through `go`.
         const next: Effect.Effect<void, never, R> = Effect.suspend(() => {
-          if (i >= input.length || g.cancelled) return Exit.void
-          const index = i++
-          const effect: unknown = f(input[index]!, index)
-          if (!Effect.isEffect(effect)) {
-            return Exit.die(invalidArgument("ErrGroup.forEach", "f to return an Effect", effect))
+          while (i < input.length && !g.cancelled) {
+            const index = i++
+            const effect: unknown = f(input[index]!, index)
+            if (!Effect.isEffect(effect)) {
+              return Exit.die(invalidArgument("ErrGroup.forEach", "f to return an Effect", effect))
+            }
+            const task = Effect.map(effect as Effect.Effect<B, E, R>, (b) => {
+              out[index] = b
+            })
+            if (g.active >= g.limit || activeLayers !== 0 || !canStart()) {
+              return Effect.andThen(goImpl(group, task), next)
+            }
+            g.active++
+            startHere(g, task)
           }
-          const task = Effect.map(effect as Effect.Effect<B, E, R>, (b) => {
-            out[index] = b
-          })
-          return Effect.andThen(goImpl(group, task), next)
+          return Exit.void
         })
         return Effect.andThen(next, Effect.as(wait(group), out))
       })
