@@ -1246,21 +1246,25 @@ describe("ErrGroup", () => {
       Effect.gen(function* () {
         // Items that have a free slot start in one step; a failure among
         // them cancels the group before the next one starts.
+        const called: Array<number> = []
         const started: Array<number> = []
         const interrupted: Array<number> = []
         const exit = yield* Effect.exit(
           ErrGroup.forEach(
             Array.from({ length: 10 }, (_, i) => i),
-            (i) =>
-              Effect.andThen(
+            (i) => {
+              called.push(i)
+              return Effect.andThen(
                 Effect.sync(() => started.push(i)),
                 i === 3
                   ? Effect.fail(new Boom({ n: i }))
                   : Effect.onInterrupt(Effect.never, () => Effect.sync(() => interrupted.push(i)))
               )
+            }
           )
         )
         expect(squashed(exit)).toEqual(new Boom({ n: 3 }))
+        expect(called).toEqual([0, 1, 2, 3])
         expect(started).toEqual([0, 1, 2, 3])
         expect(interrupted.sort()).toEqual([0, 1, 2])
       })
