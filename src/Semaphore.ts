@@ -210,6 +210,7 @@ type AnyFiber = Fiber.Fiber<unknown, unknown>
 /** The op of a waiter for a few permits, made once: a string per blocked fiber would add to what it keeps. */
 const ACQUIRE_OPS = Array.from({ length: 17 }, (_, n) => `acquire(${n})`)
 
+/** A fiber waiting in {@link acquire} (or {@link withPermits}, as {@link HeldPermitWaiter}). */
 class PermitWaiter extends Waiter {
   readonly n: number
   readonly sem: SemaphoreImpl
@@ -217,14 +218,24 @@ class PermitWaiter extends Waiter {
    * The fiber that will hold the permits and release them itself
    * ({@link withPermits}), recorded as their holder when they are granted;
    * undefined for {@link acquire}, whose permits any fiber may release.
+   * Declared, not defined: an `acquire`'s node, which every fiber blocked
+   * in it keeps, goes without it.
    */
-  readonly holder: AnyFiber | undefined
-  constructor(sem: SemaphoreImpl, n: number, holder: AnyFiber | undefined) {
+  declare readonly holder: AnyFiber | undefined
+  constructor(sem: SemaphoreImpl, n: number) {
     super()
     this.sem = sem
     this.n = n
-    this.holder = holder
     this.op = n < ACQUIRE_OPS.length ? ACQUIRE_OPS[n]! : `acquire(${n})`
+  }
+}
+
+/** A fiber waiting in {@link withPermits}: it holds the permits it is granted. */
+class HeldPermitWaiter extends PermitWaiter {
+  override readonly holder: AnyFiber
+  constructor(sem: SemaphoreImpl, n: number, holder: AnyFiber) {
+    super(sem, n)
+    this.holder = holder
   }
 }
 
@@ -448,7 +459,13 @@ const takeNow = (s: SemaphoreImpl, n: number): Exit.Exit<void> | undefined => {
  * fiber; an interruption before that gives them back (see `onCancel`).
  */
 const park = (s: SemaphoreImpl, n: number, fiber: AnyFiber, holder: AnyFiber | undefined): Effect.Effect<void> =>
-  block(s.waiters, new PermitWaiter(s, n, holder), fiber, onCancel, takeFor)
+  block(
+    s.waiters,
+    holder === undefined ? new PermitWaiter(s, n) : new HeldPermitWaiter(s, n, holder),
+    fiber,
+    onCancel,
+    takeFor
+  )
 
 /** The try of a parking waiter: {@link takeHeld} for what it asks. */
 const takeFor = (node: PermitWaiter): Exit.Exit<void> | undefined => takeHeld(node.sem, node.n, node.holder)
