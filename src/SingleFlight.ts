@@ -269,7 +269,13 @@ class SingleFlightImpl extends PrimitiveBase {
   readonly [TypeId] = variance
   readonly name: string | undefined
   readonly scope: Scope.Scope
-  /** Key → the flight new calls join. `forget` and abandonment unmap a flight early. */
+  /**
+   * Key → the flight new calls join; `forget` and abandonment unmap a flight
+   * early. Primitive keys are in a `Map`: Effect's `Equal` compares them
+   * with `===` (NaN equal to NaN), as a `Map` does, without hashing the key
+   * on every call. Other keys are in Effect's `MutableHashMap`.
+   */
+  readonly byPrimitive = new Map<unknown, Flight>()
   readonly byKey = MutableHashMap.empty<unknown, Flight>()
   /** Every flight not yet ended, mapped or not (for dumps). */
   readonly flights = new Set<Flight>()
@@ -320,10 +326,29 @@ const BRIEF_KEY = 40
 const opFor = (key: unknown): string =>
   typeof key === "object" || typeof key === "function" ? "do" : `do(${String(key)})`
 
+/** Whether `key` goes in `byPrimitive` (see there). */
+const isPrimitive = (key: unknown): boolean => key === null || (typeof key !== "object" && typeof key !== "function")
+
+/** The flight new calls for `key` join, if any. */
+const mapped = (sf: SingleFlightImpl, key: unknown): Flight | undefined => {
+  if (isPrimitive(key)) return sf.byPrimitive.get(key)
+  const found = MutableHashMap.get(sf.byKey, key)
+  return found._tag === "Some" ? found.value : undefined
+}
+
+const mapKey = (sf: SingleFlightImpl, key: unknown, flight: Flight): void => {
+  if (isPrimitive(key)) sf.byPrimitive.set(key, flight)
+  else MutableHashMap.set(sf.byKey, key, flight)
+}
+
+const unmapKey = (sf: SingleFlightImpl, key: unknown): void => {
+  if (isPrimitive(key)) sf.byPrimitive.delete(key)
+  else MutableHashMap.remove(sf.byKey, key)
+}
+
 /** Stops new calls from joining `flight`; a later call for its key starts afresh. */
 const unmap = (sf: SingleFlightImpl, flight: Flight): void => {
-  const current = MutableHashMap.get(sf.byKey, flight.key)
-  if (current._tag === "Some" && current.value === flight) MutableHashMap.remove(sf.byKey, flight.key)
+  if (mapped(sf, flight.key) === flight) unmapKey(sf, flight.key)
 }
 
 /** The flight's fiber ended, however it ended (even before it started). */
@@ -436,9 +461,9 @@ const doHere = <A, E, R>(
     if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("SingleFlight.do", "an Effect", effect))
     const marks = caller.getRef(CurrentMark)
     if (marks !== undefined && insideAbandoned(marks, sf, key)) return Exit.interrupt(caller.id)
-    const existing = MutableHashMap.get(sf.byKey, key)
-    if (existing._tag === "Some") {
-      const flight = existing.value
+    const existing = mapped(sf, key)
+    if (existing !== undefined) {
+      const flight = existing
       // Recursion from the flight's own fiber is sure to deadlock; from a
       // fiber it forked it is not (the flight may not wait for that fiber),
       // so such a call joins, uncounted.
@@ -451,7 +476,7 @@ const doHere = <A, E, R>(
     }
     if (activeLayers !== 0) event("flights", "SingleFlight", sf.name, "leader", caller, sf)
     const flight = new Flight(sf, key, new WaiterList("SingleFlight", sf.name, sf, "do"), marks)
-    MutableHashMap.set(sf.byKey, key, flight)
+    mapKey(sf, key, flight)
     sf.flights.add(flight)
     // The flight lives in the group's scope, not in the caller's. Its
     // outcome is watched from here on; a flight that ended in its first
@@ -680,7 +705,7 @@ export const forget = <A, E, K>(self: SingleFlight<A, E, K>, key: NoInfer<K>): E
   self instanceof RemoteSingleFlight
     ? self.forget(key)
     : Effect.sync(() => {
-        MutableHashMap.remove(impl(self).byKey, key)
+        unmapKey(impl(self), key)
       })
 
 /**
@@ -693,7 +718,10 @@ export const forget = <A, E, K>(self: SingleFlight<A, E, K>, key: NoInfer<K>): E
 export const keys = <A, E, K>(self: SingleFlight<A, E, K>): Effect.Effect<ReadonlyArray<K>> =>
   self instanceof RemoteSingleFlight
     ? (self.keys as Effect.Effect<ReadonlyArray<K>>)
-    : Effect.sync(() => Array.from(MutableHashMap.keys(impl(self).byKey)) as Array<K>)
+    : Effect.sync(() => {
+        const sf = impl(self)
+        return [...sf.byPrimitive.keys(), ...MutableHashMap.keys(sf.byKey)] as Array<K>
+      })
 
 /**
  * The callers waiting for a flight (op `do(key)`, or `do` for object keys),

@@ -683,7 +683,11 @@ describe("SingleFlight", () => {
           ],
           [{ id: 1 }, { id: 1 }],
           [new UserKey({ id: 1 }), new UserKey({ id: 1 })],
-          [Number.NaN, Number.NaN]
+          [Number.NaN, Number.NaN],
+          [0, -0],
+          [10n, 10n],
+          [null, null],
+          [undefined, undefined]
         ]
         const fibers = yield* Effect.forEach(pairs, ([k1, k2], i) =>
           Effect.all([
