@@ -780,20 +780,27 @@ export const withPermits: {
 } = dual(
   (args) => Effect.isEffect(args[0]),
   <A, E, R, E2>(effect: Effect.Effect<A, E, R>, self: Semaphore<E2>, n: number): Effect.Effect<A, E | E2, R> =>
-    Effect.suspend((): Effect.Effect<A, E | E2, R> => {
-      if (self instanceof RemoteSemaphore) {
-        const bad = check(self, "withPermits", n)
-        if (bad !== undefined) return bad
-        if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("Semaphore.withPermits", "an Effect", effect))
-        return self.withPermits(effect, n) as Effect.Effect<A, E | E2, R>
-      }
-      const s = impl(self)
-      const bad = check(s, "withPermits", n)
-      if (bad !== undefined) return bad
-      if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("Semaphore.withPermits", "an Effect", effect))
-      return withPermitsHere(s, n, effect)
-    })
+    Effect.suspend(() => withPermitsOn(effect, self, n))
 )
+
+/** `withPermits` once it runs: its checks, then the semaphore's own way. */
+const withPermitsOn = <A, E, R, E2>(
+  effect: Effect.Effect<A, E, R>,
+  self: Semaphore<E2>,
+  n: number
+): Effect.Effect<A, E | E2, R> => {
+  if (self instanceof RemoteSemaphore) {
+    const bad = check(self, "withPermits", n)
+    if (bad !== undefined) return bad
+    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("Semaphore.withPermits", "an Effect", effect))
+    return self.withPermits(effect, n) as Effect.Effect<A, E | E2, R>
+  }
+  const s = impl(self)
+  const bad = check(s, "withPermits", n)
+  if (bad !== undefined) return bad
+  if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("Semaphore.withPermits", "an Effect", effect))
+  return withPermitsHere(s, n, effect)
+}
 
 /**
  * `withPermits` on a local semaphore, in as few steps as it can: the mask's
@@ -1042,10 +1049,12 @@ export const Service =
               ? Effect.flatMap(size, (n) => make(n, { name: id }))
               : make(size, { name: id })
         ) as any,
+      // The service is read in the step that takes the permits (a missing
+      // one dies as yielding the key does): the call path of a service.
       withPermits:
         (n: number) =>
         <A, E1, R>(effect: Effect.Effect<A, E1, R>) =>
-          Effect.flatMap(key, (sem) => withPermits(effect, sem, n)),
+          Effect.withFiber((fiber) => withPermitsOn(effect, Context.getUnsafe(fiber.context, key), n)),
       acquire: (n) => Effect.flatMap(key, (sem) => acquire(sem, n)),
       tryAcquire: (n) => Effect.flatMap(key, (sem) => tryAcquire(sem, n)),
       release: (n) => Effect.flatMap(key, (sem) => release(sem, n)),

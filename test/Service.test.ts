@@ -204,6 +204,22 @@ describe("Service: Semaphore.Service", () => {
     })
   )
 
+  it.effect("an accessor run without the service's layer dies as yielding the key does, and runs nothing", () =>
+    Effect.gen(function* () {
+      let ran = false
+      // Cast: the types require the service, and this checks the run when it is missing.
+      const unprovided = (effect: Effect.Effect<unknown, unknown, DbLimit>) =>
+        Effect.exit(effect as Effect.Effect<unknown, unknown>)
+      const exits = [
+        yield* unprovided(DbLimit.withPermits(1)(Effect.sync(() => (ran = true)))),
+        yield* unprovided(DbLimit.acquire(1)),
+        yield* unprovided(DbLimit)
+      ]
+      for (const exit of exits) expect(String(defectOf(exit))).toBe("Error: Service not found: app/DbLimit")
+      expect(ran).toBe(false)
+    })
+  )
+
   it.effect("types: accessors require the service and have no typed error; the layer provides it", () =>
     Effect.gen(function* () {
       const typed = Effect.succeed(1) as Effect.Effect<number, "e", "R">
