@@ -721,18 +721,19 @@ const start = <A, R>(
   effect: Effect.Effect<A, never, R>
 ): Effect.Effect<Fiber.Fiber<A>, never, R> => {
   wg.counter++
-  if (activeLayers === 0 && canStart()) return Exit.succeed(startHere(wg, effect))
   // The scope owns the task through `running` and `closeTasks` (one
   // finalizer for all tasks, cheaper than one each as `forkIn` adds; an
-  // intrusive list, cheaper than a Set of 100k fibers). The task is
-  // enlisted — put in the list and watched until it ends — by whichever
-  // comes first: its own first step (it starts at once, see `startTask`,
-  // and may end before the fork returns) or the step after the fork (a
-  // start deferred past a deep nesting). Watching it from its first step
-  // also means its observer runs while its context is still there (a
-  // defect is logged with the task's loggers and annotations). A task
-  // that finds the scope closed at its first step does not run. The child
-  // is interruptible, whatever this region is.
+  // intrusive list, cheaper than a Set of 100k fibers).
+  if (activeLayers === 0 && canStart()) return Exit.succeed(startHere(wg, effect))
+  // Under telemetry (which times the task from its first step), or for a
+  // start deferred past a deep nesting, the task is enlisted — put in the
+  // list and watched until it ends — by whichever comes first: its own
+  // first step (it starts at once, see `startTask`, and may end before the
+  // fork returns) or the step after the fork. Watching it from its first
+  // step also means its observer runs while its context is still there (a
+  // defect is logged with the task's loggers and annotations). A task that
+  // finds the scope closed at its first step does not run. The child is
+  // interruptible, whatever this region is.
   const task = new Task()
   const child = Effect.withFiber((fiber) => {
     enlist(wg, task, fiber)

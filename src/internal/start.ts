@@ -72,7 +72,9 @@ let lastRun: (<A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>) | undefi
  * set just before the start, taken by that step. A start runs its first step
  * synchronously, before anything else can start, so one slot serves every
  * group; a scheduler that yields even before a fiber's first step leaves it
- * untaken, and it moves to `late`, keyed by the fiber.
+ * untaken, and it moves to `late`, keyed by the fiber. (A late fiber
+ * interrupted before its first step never takes its entry: the entry goes
+ * with the fiber, and `lateCount` only keeps later takes looking there.)
  */
 let handed: unknown
 let lateCount = 0
