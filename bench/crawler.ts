@@ -59,6 +59,7 @@ import * as Pipeline from "../src/Pipeline.ts"
 import * as Semaphore from "../src/Semaphore.ts"
 import * as SingleFlight from "../src/SingleFlight.ts"
 import { xorshift } from "./floor.ts"
+import { roundOrder } from "./harness.ts"
 
 // -----------------------------------------------------------------------------
 // Parameters
@@ -460,9 +461,9 @@ const sameErrors = (a: Readonly<Record<string, number>>, b: Readonly<Record<stri
 }
 
 /**
- * Runs the crawler row: warm-up rounds, then measured rounds, both versions
- * alternating (the one that goes first alternates too), with the same pages
- * for both versions in each round. Full: about 15 s; quick: about 5 s.
+ * Runs the crawler row: warm-up rounds, then measured rounds, the versions
+ * alternating (each follows each other equally often), with the same pages
+ * for every version in each round. Full: about 15 s; quick: about 5 s.
  */
 export const crawlerRow = async (options: {
   readonly quick: boolean
@@ -479,9 +480,10 @@ export const crawlerRow = async (options: {
   let sameOutcomes = true
   for (let round = 0; round < warmup + measured; round++) {
     const pages = makePages(round, perClient)
-    // Each version goes first, second and last in turn.
+    // Each version follows each other equally often (see `roundOrder`): the
+    // one that runs next collects a round's garbage.
     const order =
-      options.only !== undefined ? [options.only] : VERSIONS.map((_, i) => VERSIONS[(i + round) % VERSIONS.length]!)
+      options.only !== undefined ? [options.only] : roundOrder(VERSIONS.length, round).map((i) => VERSIONS[i]!)
     const pair: Partial<Record<Version, RoundResult>> = {}
     for (const version of order) pair[version] = await runRound(version, pages)
     if (options.only !== undefined) continue
@@ -667,12 +669,12 @@ const dedupCache = Effect.runSync(
 let dedupKeys = 0
 
 /**
- * Measures each part both ways, alternating, in CPU µs per use: what a
+ * Measures each part both ways, in alternating rounds, in CPU µs per use: what a
  * request pays for each piece of effect-go over plain Effect.
  */
 export const partCosts = async (options: { readonly quick: boolean }): Promise<ReadonlyArray<PartCost>> => {
   const uses = options.quick ? 2_000 : 5_000
-  const rounds = options.quick ? 3 : 7
+  const rounds = options.quick ? 2 : 6
   const cost = async (effect: Effect.Effect<unknown, unknown>): Promise<number> => {
     const cpu0 = process.cpuUsage()
     await Effect.runPromise(
@@ -686,14 +688,19 @@ export const partCosts = async (options: { readonly quick: boolean }): Promise<R
     const go: Array<number> = []
     const eff: Array<number> = []
     const ref: Array<number> = []
-    // One warm-up round each, then alternating rounds.
-    await cost(p.go)
-    await cost(p.effect)
-    if (p.reference !== undefined) await cost(p.reference.effect)
+    // One warm-up round each, then rounds in which each way follows each
+    // other equally often (see `roundOrder`).
+    const ways: Array<readonly [Effect.Effect<unknown, unknown>, Array<number>]> = [
+      [p.go, go],
+      [p.effect, eff]
+    ]
+    if (p.reference !== undefined) ways.push([p.reference.effect, ref])
+    for (const [effect] of ways) await cost(effect)
     for (let r = 0; r < rounds; r++) {
-      go.push(await cost(p.go))
-      eff.push(await cost(p.effect))
-      if (p.reference !== undefined) ref.push(await cost(p.reference.effect))
+      for (const i of roundOrder(ways.length, r)) {
+        const [effect, out] = ways[i]!
+        out.push(await cost(effect))
+      }
     }
     out.push({
       part: p.part,

@@ -6,7 +6,8 @@
  * harness divides by `n`: these are throughput benchmarks of concurrent
  * programs (fibers, promises), not micro-benchmarks of one call, so each
  * sample is one full run. The contestants of a row are sampled in rounds,
- * one run each per round, in rotating order; the heap is collected
+ * one run each per round, in an order that changes from round to round so
+ * that each follows every other equally often ({@link roundOrder}); the heap is collected
  * (`--expose-gc`) before the row, outside the timed region, and not between
  * samples (see {@link measureRow}).
  */
@@ -219,11 +220,11 @@ const calibrate = async (c: Contestant, config: RunConfig): Promise<number> => {
 /**
  * Measures the contestants of a row side by side: each is warmed up and
  * calibrated first, then the samples are taken in rounds, one run of every
- * contestant per round, in an order that rotates from round to round. A
- * contestant measured in one block, before or after the others, is measured
- * in a different machine state (running first was worth about 10%, and a
- * burst of load on a shared machine lands on one contestant); in rounds,
- * drift and bursts fall on all of them alike, and their ratios hold.
+ * contestant per round, in the order {@link roundOrder} gives. A contestant
+ * measured in one block, before or after the others, is measured in a
+ * different machine state (running first was worth about 10%, and a burst
+ * of load on a shared machine lands on one contestant); in rounds, drift
+ * and bursts fall on all of them alike, and their ratios hold.
  *
  * The heap is collected once, before the warm-ups, not before every sample:
  * a forced full GC (`gc()`) throws away optimized code and inline-cache
@@ -259,8 +260,8 @@ export const measureRow = async (
   // a GC pause can double: take three times as many.
   const rounds = entries.some((e) => e.c.fixedN !== undefined) ? 3 * config.samples : config.samples
   for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < entries.length; k++) {
-      const e = entries[(round + k) % entries.length]!
+    for (const index of roundOrder(entries.length, round)) {
+      const e = entries[index]!
       if (e.error !== undefined) continue
       try {
         const t0 = nowNs()
@@ -293,6 +294,32 @@ export const measureRow = async (
           samples: e.samples
         }
   )
+}
+
+/**
+ * The order in which `k` contestants run in round `round`: a Williams
+ * design, in which each contestant follows every other equally often (over
+ * every `k` rounds for an even `k`, every `2k` for an odd one) and runs in
+ * each position equally often.
+ *
+ * What a contestant leaves behind is paid by the one that runs next: the
+ * garbage of a 100k-task run is collected during the next run, and it is not
+ * collected in between (see {@link measureRow}). A plain rotation gives every
+ * contestant the same predecessor in every round: with Promise.all's 100k
+ * promises always run just before it, the WaitGroup row's first contestant
+ * measured about 1.5× its cost in an order that varies.
+ */
+export const roundOrder = (k: number, round: number): Array<number> => {
+  // The first row: 0, 1, k−1, 2, k−2, …; row r adds r to each (mod k). For
+  // an odd k the rows of the second k rounds are the first k reversed.
+  const row = round % (k % 2 === 0 ? k : 2 * k)
+  const shift = row % k
+  const order = new Array<number>(k)
+  for (let j = 0; j < k; j++) {
+    const first = j === 0 ? 0 : j % 2 === 1 ? (j + 1) / 2 : k - j / 2
+    order[j] = (first + shift) % k
+  }
+  return row < k ? order : order.reverse()
 }
 
 export const median = (xs: ReadonlyArray<number>): number => {

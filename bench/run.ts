@@ -305,7 +305,7 @@ if (allPending.length > 0) log(`\n== Pending\n${allPending.map((p) => `- ${p}`).
 
 const elapsed = (performance.now() - started) / 1000
 const partial = quick || config.filter !== undefined || schedulers.length < 2
-const mode = `${quick ? "quick" : "full"}${config.filter ? `, filter /${config.filter.source}/` : ""}; ${config.samples} samples per contestant of ~${config.targetMs} ms each, three times as many for the fixed-size rows (one full workload run per sample after a warm-up, taken in rounds across the row's contestants in rotating order; heap collected before each row, not between samples: see bench/harness.ts); schedulers: ${schedulers.map((s) => (s === "sync" ? "microtask" : "default")).join(", ")}; took ${elapsed.toFixed(0)} s`
+const mode = `${quick ? "quick" : "full"}${config.filter ? `, filter /${config.filter.source}/` : ""}; ${config.samples} samples per contestant of ~${config.targetMs} ms each, three times as many for the fixed-size rows (one full workload run per sample after a warm-up, taken in rounds across the row's contestants, each following every other equally often; heap collected before each row, not between samples: see bench/harness.ts); schedulers: ${schedulers.map((s) => (s === "sync" ? "microtask" : "default")).join(", ")}; took ${elapsed.toFixed(0)} s`
 
 const section = (title: string, body: string) => `## ${title}\n\n${body}\n`
 const md = [
@@ -400,7 +400,7 @@ const md = [
   section(
     "Method",
     [
-      "- Harness: one sample is one whole workload run of n operations (calibrated so that a sample takes the target time, or fixed by the row: 100k locks, 100k spawned tasks, 10k bounded tasks); each contestant of a row is warmed up first, then the samples are taken in rounds, one run of every contestant per round in rotating order, so that drift and bursts of load fall on all of them alike; the heap is collected before the row, outside the timed region, not between samples.",
+      "- Harness: one sample is one whole workload run of n operations (calibrated so that a sample takes the target time, or fixed by the row: 100k locks, 100k spawned tasks, 10k bounded tasks); each contestant of a row is warmed up first, then the samples are taken in rounds, one run of every contestant per round in an order where each follows every other equally often (a Williams design: the next run collects a run's garbage, so a fixed predecessor would charge one contestant for another's), so that drift and bursts of load fall on all of them alike; the heap is collected before the row, outside the timed region, not between samples.",
       "- Every contestant of a row runs in the same process, their samples interleaved in rounds; medians over the samples, spread = (max − min) / median.",
       "- Effect-based loops use `Effect.whileLoop`, loop bodies are built once and re-run, workers are forked with `Effect.forkChild` and joined with `Fiber.joinAll`; JS peers use plain async functions. Tasks in the bounded row yield once (`Effect.yieldNow`; `await undefined` for Promise-based peers), as Go's program calls `runtime.Gosched()`.",
       "- ts-chan is run twice: as shipped (each send/recv waits for a macrotask turn unless one already passed — its guard against microtask starvation) and with `setUnsafe(true)`, which removes that guard.",
