@@ -175,44 +175,68 @@ const parse = (body: string): Effect.Effect<number> => Effect.sync(() => digest(
 /** The global upstream limit, as the application declares it. */
 class UpstreamLimit extends Semaphore.Service<UpstreamLimit>()("crawler/UpstreamLimit") {}
 
-type GoCrawlError = UpstreamError | GoContext.ContextError
+/**
+ * One part of the effect-go version done plain Effect's way instead (as the
+ * plain Effect version does it), to measure what that part costs in place:
+ * see {@link swapRow}.
+ */
+export type Swap = "fan-out" | "timeout" | "dedup" | "upstream limit" | "transform stage"
+const SWAPS: ReadonlyArray<Swap> = ["fan-out", "timeout", "dedup", "upstream limit", "transform stage"]
+
+/** What the effect-go version's requests share: the singleflight group, and what a swapped part needs instead. */
+interface GoShared {
+  readonly flights: SingleFlight.SingleFlight<string, UpstreamError>
+  readonly swap: Swap | undefined
+  /** The "dedup" swap's cache (its lookup within the upstream limit). */
+  readonly items: Cache.Cache<string, string, UpstreamError> | undefined
+  /** The "upstream limit" swap's semaphore. */
+  readonly limit: EffectSemaphore.Semaphore | undefined
+}
+
+type GoCrawlError = UpstreamError | GoContext.ContextError | import("effect/Cause").TimeoutError
 
 /** One key: deduplicated across requests, under its own timeout, within the upstream limit. */
-const goFetchKey = (
-  flights: SingleFlight.SingleFlight<string, UpstreamError>,
-  key: string
-): Effect.Effect<string, GoCrawlError, UpstreamLimit> =>
+const goFetchKey = (shared: GoShared, key: string): Effect.Effect<string, GoCrawlError, UpstreamLimit> => {
+  const swap = shared.swap
+  if (swap === "dedup") return GoContext.runWithTimeout(Cache.get(shared.items!, key), FETCH_TIMEOUT_MS)
+  const upstream =
+    swap === "upstream limit"
+      ? shared.limit!.withPermits(1)(upstreamGet(key))
+      : UpstreamLimit.withPermits(1)(upstreamGet(key))
   // Go: ctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond); defer cancel(); group.Do(key, ...)
-  Effect.map(
-    GoContext.runWithTimeout(
-      SingleFlight.do(flights, key, UpstreamLimit.withPermits(1)(upstreamGet(key))),
-      FETCH_TIMEOUT_MS
-    ),
-    (result) => result.value
-  )
+  const flight = SingleFlight.do(shared.flights, key, upstream)
+  const timed: Effect.Effect<SingleFlight.Result<string>, GoCrawlError, UpstreamLimit> = swap === "timeout"
+    ? Effect.timeout(flight, FETCH_TIMEOUT_MS)
+    : GoContext.runWithTimeout(flight, FETCH_TIMEOUT_MS)
+  return Effect.map(timed, (result) => result.value)
+}
 
-const goCrawl = (
-  flights: SingleFlight.SingleFlight<string, UpstreamError>,
-  page: Page
-): Effect.Effect<ReadonlyArray<number>, GoCrawlError, UpstreamLimit> =>
+const goCrawl = (shared: GoShared, page: Page): Effect.Effect<ReadonlyArray<number>, GoCrawlError, UpstreamLimit> =>
   Effect.gen(function* () {
     const keys = yield* fetchPage(page)
-    const bodies = new Array<string>(keys.length)
-    yield* Effect.scoped(
-      Effect.gen(function* () {
-        const g = yield* ErrGroup.make<GoCrawlError>({ limit: FETCH_LIMIT })
-        for (let i = 0; i < keys.length; i++) {
-          const index = i
-          yield* ErrGroup.go(
-            g,
-            Effect.map(goFetchKey(flights, keys[index]!), (body) => {
-              bodies[index] = body
-            })
-          )
-        }
-        yield* ErrGroup.wait(g)
-      })
-    )
+    let bodies: ReadonlyArray<string>
+    if (shared.swap === "fan-out") {
+      bodies = yield* Effect.forEach(keys, (key) => goFetchKey(shared, key), { concurrency: FETCH_LIMIT })
+    } else {
+      const out = new Array<string>(keys.length)
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const g = yield* ErrGroup.make<GoCrawlError>({ limit: FETCH_LIMIT })
+          for (let i = 0; i < keys.length; i++) {
+            const index = i
+            yield* ErrGroup.go(
+              g,
+              Effect.map(goFetchKey(shared, keys[index]!), (body) => {
+                out[index] = body
+              })
+            )
+          }
+          yield* ErrGroup.wait(g)
+        })
+      )
+      bodies = out
+    }
+    if (shared.swap === "transform stage") return yield* Effect.forEach(bodies, parse, { concurrency: PARSE_WORKERS })
     return yield* Effect.scoped(
       Pipeline.from(bodies).pipe(
         Effect.flatMap(Pipeline.map(parse, { workers: PARSE_WORKERS, ordered: true })),
@@ -221,16 +245,27 @@ const goCrawl = (
     )
   })
 
-/** The effect-go service for one round: its singleflight group and its semaphore layer. */
+/** The effect-go service for one round (with one part swapped, given `swap`): its singleflight group and its semaphore layer. */
 const goService = <A, E>(
+  swap: Swap | undefined,
   body: (crawl: (page: Page) => Effect.Effect<ReadonlyArray<number>, GoCrawlError>) => Effect.Effect<A, E>
 ): Effect.Effect<A, E> =>
   Effect.scoped(
-    Effect.flatMap(SingleFlight.make<string, UpstreamError>(), (flights) =>
-      Effect.flatMap(Effect.context<UpstreamLimit>(), (context) =>
-        body((page) => Effect.provideContext(goCrawl(flights, page), context))
-      )
-    )
+    Effect.gen(function* () {
+      const flights = yield* SingleFlight.make<string, UpstreamError>()
+      const context = yield* Effect.context<UpstreamLimit>()
+      const items =
+        swap === "dedup"
+          ? yield* Cache.make({
+              lookup: (key: string) => UpstreamLimit.withPermits(1)(upstreamGet(key)),
+              capacity: Number.POSITIVE_INFINITY,
+              timeToLive: 0
+            })
+          : undefined
+      const limit = swap === "upstream limit" ? yield* EffectSemaphore.make(UPSTREAM_PERMITS) : undefined
+      const shared: GoShared = { flights, swap, items, limit }
+      return yield* body((page) => Effect.provideContext(goCrawl(shared, page), context))
+    })
   ).pipe(Effect.provide(UpstreamLimit.layer(UPSTREAM_PERMITS)))
 
 // -----------------------------------------------------------------------------
@@ -339,14 +374,18 @@ const drive = <E extends { readonly _tag: string }>(
     { concurrency: "unbounded", discard: true }
   )
 
-const runRound = async (version: Version, pages: ReadonlyArray<ReadonlyArray<Page>>): Promise<RoundResult> => {
+const runRound = async (
+  version: Version,
+  pages: ReadonlyArray<ReadonlyArray<Page>>,
+  swap?: Swap | undefined
+): Promise<RoundResult> => {
   const latencies: Array<number> = []
   const errors: Record<string, number> = {}
   const sum = { checksum: 0 }
   const requests = pages.reduce((n, list) => n + list.length, 0)
   const program =
     version === "effect-go"
-      ? goService((crawl) => drive(crawl, pages, latencies, errors, sum))
+      ? goService(swap, (crawl) => drive(crawl, pages, latencies, errors, sum))
       : effectService(version === "Effect" ? "forEach" : "stream", (crawl) =>
           drive(crawl, pages, latencies, errors, sum)
         )
@@ -555,6 +594,73 @@ export const crawlerMarkdown = (r: CrawlerResult): string => {
     `effect-go ÷ Effect: CPU/request ${r.cpuRatio.toFixed(2)}× (per round pair ${fmt(percentile(sortedRatios, 0), 2)}–${fmt(sortedRatios[sortedRatios.length - 1]!, 2)}, median ${median(sortedRatios).toFixed(2)}) — target ≤ 1.0×: ${cpuMet ? "met" : "not met"}; throughput ${r.throughputRatio.toFixed(2)}× — target ≥ 1.0×: ${rpsMet ? "met" : "not met"}. ${r.sameOutcomes ? "All versions failed the same requests for the same reasons and computed the same results." : "Timeout counts differed in some round (see the log): a fetch that waits near the 50 ms mark (event loop busy, semaphore queue) times out on one side only."}`,
     "",
     floor
+  ].join("\n")
+}
+
+// -----------------------------------------------------------------------------
+// What bounds it, in place: the effect-go version with one part done Effect's way
+// -----------------------------------------------------------------------------
+
+/** The effect-go version with one part swapped (or none), measured in the same rounds as the others. */
+export interface SwapResult {
+  /** undefined: the effect-go version itself; "Effect": the plain Effect version. */
+  readonly swap: Swap | "Effect" | undefined
+  readonly cpuPerRequest: number
+  readonly fibersPerRequest: number
+}
+
+/**
+ * Runs the effect-go version, each of its versions with one part done plain
+ * Effect's way ({@link Swap}), and the plain Effect version, in rounds in
+ * which each follows every other equally often: what a part costs where it
+ * runs, among the others, in a service that spends most of its time
+ * waiting for its upstream. There, a part costs several times what it costs
+ * run on its own in a tight loop (the table above): its code runs cold.
+ */
+export const swapRow = async (options: { readonly quick: boolean }): Promise<ReadonlyArray<SwapResult>> => {
+  const perClient = options.quick ? 4 : 12
+  const warmup = options.quick ? 1 : 2
+  // Each of the 7 follows each other twice in 14 rounds.
+  const measured = options.quick ? 7 : 14
+  const ways: ReadonlyArray<Swap | "Effect" | undefined> = [undefined, ...SWAPS, "Effect"]
+  const cpu = ways.map(() => [] as Array<number>)
+  const fibers = ways.map(() => [] as Array<number>)
+  for (let round = 0; round < warmup + measured; round++) {
+    const pages = makePages(1000 + round, perClient)
+    for (const i of roundOrder(ways.length, round)) {
+      const way = ways[i]
+      const r = way === "Effect" ? await runRound("Effect", pages) : await runRound("effect-go", pages, way)
+      if (round < warmup) continue
+      cpu[i]!.push(r.cpuMicros / r.requests)
+      fibers[i]!.push(r.fibers / r.requests)
+    }
+  }
+  return ways.map((swap, i) => ({ swap, cpuPerRequest: median(cpu[i]!), fibersPerRequest: median(fibers[i]!) }))
+}
+
+/** The plain Effect way each swap puts in. */
+const swapWay: Record<Swap, string> = {
+  "fan-out": "`Effect.forEach({ concurrency: 4 })` for `ErrGroup({ limit: 4 })` + `go` + `wait`",
+  timeout: "`Effect.timeout` for `GoContext.runWithTimeout`",
+  dedup: "`Cache` (`timeToLive: 0`) for `SingleFlight.do`",
+  "upstream limit": "Effect's `Semaphore` for `Semaphore.Service`",
+  "transform stage": "`Effect.forEach({ concurrency: 2 })` for the `Pipeline.map` stage"
+}
+
+/** The in-place table. */
+export const swapMarkdown = (results: ReadonlyArray<SwapResult>): string => {
+  const base = results.find((r) => r.swap === undefined)!
+  const effect = results.find((r) => r.swap === "Effect")!
+  const line = (label: string, r: SwapResult) =>
+    `| ${label} | ${fmt(r.cpuPerRequest)} | ${r === base ? "—" : fmt(r.cpuPerRequest - base.cpuPerRequest)} | ${fmt(r.fibersPerRequest, 1)} |`
+  return [
+    "| version | CPU µs/request (median) | change from effect-go | fibers/request |",
+    "| --- | ---: | ---: | ---: |",
+    line("effect-go", base),
+    ...results
+      .filter((r) => r.swap !== undefined && r.swap !== "Effect")
+      .map((r) => line(`effect-go, with ${swapWay[r.swap as Swap]}`, r)),
+    line("plain Effect (every part its way)", effect)
   ].join("\n")
 }
 

@@ -51,7 +51,17 @@ import {
 } from "./report.ts"
 import { writeChart } from "./chart.ts"
 import { type ThreadsResult, threadsMarkdown, threadsRow, threadsText } from "./threads.ts"
-import { type CrawlerResult, crawlerMarkdown, crawlerRow, type PartCost, partCosts, partsMarkdown } from "./crawler.ts"
+import {
+  type CrawlerResult,
+  crawlerMarkdown,
+  crawlerRow,
+  type PartCost,
+  partCosts,
+  partsMarkdown,
+  type SwapResult,
+  swapMarkdown,
+  swapRow
+} from "./crawler.ts"
 import { makeRows } from "./rows.ts"
 import { redisLocks } from "./redis/peers.ts"
 import { redisServerInstalled } from "../test/utils/redis.ts"
@@ -155,14 +165,17 @@ for (const [index, row] of chosenRows.entries()) {
 
 let crawler: CrawlerResult | undefined
 let crawlerParts: ReadonlyArray<PartCost> = []
+let crawlerSwaps: ReadonlyArray<SwapResult> = []
 if (wanted("crawler")) {
   log(
     `== [${((performance.now() - started) / 1000).toFixed(0)} s] A real service: the crawler, effect-go and plain Effect`
   )
   crawler = await crawlerRow({ quick, log: (line) => log(`   ${line}`) })
   crawlerParts = await partCosts({ quick })
+  crawlerSwaps = await swapRow({ quick })
   log(crawlerMarkdown(crawler))
   log(`\n${partsMarkdown(crawlerParts)}\n`)
+  log(`${swapMarkdown(crawlerSwaps)}\n`)
 }
 
 // -----------------------------------------------------------------------------
@@ -353,7 +366,10 @@ const md = [
           "CPU per request is `process.cpuUsage()` over a round divided by its requests; fibers per request counts every fork (Effect's global fiber id).\n\n" +
           crawlerMarkdown(crawler) +
           "\n\n### What bounds it\n\nEach part of a request both ways, 16 at once, CPU µs per use (median of alternating rounds):\n\n" +
-          partsMarkdown(crawlerParts)
+          partsMarkdown(crawlerParts) +
+          "\n\nThe same parts in place: the effect-go version with one part done plain Effect's way, the versions alternating round by round (each following every other equally often), CPU µs per request (median of the rounds). " +
+          "The service waits on its upstream most of the time, so each request's code runs cold, and a part costs there several times what it costs in the tight loop above:\n\n" +
+          swapMarkdown(crawlerSwaps)
       )
     : "",
   threads !== undefined ? section("Every core: threads", threadsMarkdown(threads)) : "",

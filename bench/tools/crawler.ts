@@ -7,7 +7,7 @@
  * `--only Effect` or `--only "Effect, Stream stage"` runs that version's
  * rounds only (no table).
  */
-import { crawlerMarkdown, crawlerRow, partCosts, partsMarkdown } from "../crawler.ts"
+import { crawlerMarkdown, crawlerRow, partCosts, partsMarkdown, swapMarkdown, swapRow } from "../crawler.ts"
 
 const args = process.argv.slice(2)
 const quick = args.includes("--quick")
@@ -21,4 +21,5 @@ const result = await crawlerRow({ quick, log: console.log, only })
 if (only === undefined) {
   console.log(crawlerMarkdown(result))
   console.log(`\n${partsMarkdown(await partCosts({ quick }))}`)
+  console.log(`\n${swapMarkdown(await swapRow({ quick }))}`)
 } else console.log(`ran ${only} alone`)
