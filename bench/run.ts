@@ -367,8 +367,8 @@ const md = [
           crawlerMarkdown(crawler) +
           "\n\n### What bounds it\n\nEach part of a request both ways, 16 at once, CPU µs per use (median of alternating rounds):\n\n" +
           partsMarkdown(crawlerParts) +
-          "\n\nThe same parts in place: the effect-go version with one part done plain Effect's way, the versions alternating round by round (each following every other equally often), CPU µs per request (median of the rounds). " +
-          "The service waits on its upstream most of the time, so each request's code runs cold, and a part costs there several times what it costs in the tight loop above:\n\n" +
+          "\n\nThe same parts in place: the effect-go version with one part done plain Effect's way, the versions alternating round by round (each following every other equally often), CPU µs per request, and its change from the effect-go version run in the same round. " +
+          "The service waits on its upstream most of the time, so each request's code runs cold, and a part can cost there several times what it costs in the tight loop above. A change whose middle half spans zero is within what moves from round to round:\n\n" +
           swapMarkdown(crawlerSwaps)
       )
     : "",
