@@ -302,13 +302,10 @@ export class ChanImpl<A> extends PrimitiveBase {
   readonly name: string | undefined
   /** A nil channel: never ready, cannot be closed. */
   readonly isNil: boolean
-  /** `recv(ch)`, built once: a receive allocates nothing but its result. */
-  readonly recv: Effect.Effect<Option.Option<A>>
-  /**
-   * The parking half of `recv` when no waiter is pending (see `park`),
-   * built once: a park allocates only its node and cancel effect.
-   */
-  readonly parkRecv: Effect.Effect<Option.Option<A>>
+  /** See {@link recv}. */
+  private recvOnce: Effect.Effect<Option.Option<A>> | undefined = undefined
+  /** See {@link parkRecv}. */
+  private parkRecvOnce: Effect.Effect<Option.Option<A>> | undefined = undefined
   /** `recvAll(ch)` with no limit, built on first use. */
   recvAllUnlimited: Effect.Effect<ReadonlyArray<A>> | undefined = undefined
   constructor(capacity: number, name: string | undefined, isNil: boolean) {
@@ -319,12 +316,26 @@ export class ChanImpl<A> extends PrimitiveBase {
     this.buffer = capacity > 0 ? new Ring(capacity) : undefined
     this.recvq = new WaiterList("Chan", name, this, "recv")
     this.sendq = new WaiterList("Chan", name, this, "send")
-    this.parkRecv = isNil
+  }
+  /**
+   * `recv(ch)`, built on first use, then kept: a receive allocates nothing
+   * but its result. (Not built with the channel: many channels are never
+   * received from with `recv`: a stage's output is read with `recvAll`, a
+   * `done` channel in a select.)
+   */
+  get recv(): Effect.Effect<Option.Option<A>> {
+    return (this.recvOnce ??= this.isNil ? Effect.never : makeRecv(this))
+  }
+  /**
+   * The parking half of `recv` when no waiter is pending (see `park`),
+   * built on first use: a park allocates only its node and cancel effect.
+   */
+  get parkRecv(): Effect.Effect<Option.Option<A>> {
+    return (this.parkRecvOnce ??= this.isNil
       ? Effect.never
       : Effect.callback((resume) =>
           parkNow(newRecvNode(this), Fiber.getCurrent()!, attemptRecv, this.recvq, onRecvCancel, resume)
-        )
-    this.recv = isNil ? Effect.never : makeRecv(this)
+        ))
   }
   /** For the blocked-fiber dump: a channel's peers are anyone holding it, so no fiber is known to be in the way. */
   diagnose(): Diagnosis {
