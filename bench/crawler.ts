@@ -622,8 +622,9 @@ export interface SwapResult {
  *
  * Only effect-go's versions take part: a version whose code is a small
  * share of what a process runs costs more than it does alone (in rounds
- * where six of seven versions were effect-go's, plain Effect measured about
- * 1.1× its figure in the three-version rounds above, and effect-go 0.75×),
+ * where six of seven versions were effect-go's, plain Effect measured
+ * 1.1–1.5× its figure in the three-version rounds above, and effect-go
+ * 0.73–0.88×),
  * so plain Effect is compared in the rounds above, where each version
  * runs as often as the others.
  */
