@@ -493,6 +493,8 @@ const HANDLER_OPS = { Recv: "Select.recv", Send: "Select.send", After: "Select.a
 
 /** Runs a case's handler on what the case produced; a handler that returns no Effect is a defect. */
 const runHandler = (c: ValidCase, value: unknown): Effect.Effect<any, any, any> => {
+  // A receive case without a handler returns what it received.
+  if (c.f === succeed) return Exit.succeed(value)
   const effect: unknown = c.f(value)
   return Effect.isEffect(effect)
     ? effect
@@ -533,8 +535,25 @@ const pickReady = (impls: ReadonlyArray<ValidCase>, fiber: Fiber.Fiber<unknown, 
   for (let i = 0; i < impls.length; i++) if (isReady(impls[i]!)) readyScratch[count++] = i
   if (count <= 1) return count === 0 ? -1 : readyScratch[0]!
   // Several ready: draw one uniformly through Effect's Random.
-  return readyScratch[Math.floor(fiber.getRef(Random.Random).nextDoubleUnsafe() * count)]!
+  return readyScratch[Math.floor(randomOf(fiber).nextDoubleUnsafe() * count)]!
 }
+
+/**
+ * The fiber's `Random`, looked up once per context: a loop of selects runs
+ * in one fiber, in one context, and a lookup in it per pick cost about 2%
+ * of a select. (A context is immutable: the same one holds the same
+ * `Random`; it keeps the last context reachable until another replaces it.)
+ */
+const randomOf = (fiber: Fiber.Fiber<unknown, unknown>): Random.Random => {
+  const context = fiber.context
+  if (context !== randomContext) {
+    randomContext = context
+    lastRandom = fiber.getRef(Random.Random)
+  }
+  return lastRandom!
+}
+let randomContext: unknown
+let lastRandom: Random.Random | undefined
 
 const isReady = (c: CaseImpl): boolean =>
   c._tag === "Recv" ? canRecv(c.chan) : c._tag === "Send" ? canSend(c.chan) : false
