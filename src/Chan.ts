@@ -83,6 +83,7 @@ import {
 import { badTelemetryOption, invalidArgument, type InvalidArgumentError, isIterable, show } from "./internal/copied.ts"
 import { setTelemetry } from "./internal/telemetry.ts"
 import { type BlockedFiber, shallow } from "./internal/waiters.ts"
+import { isEffect } from "./internal/function.ts"
 
 export {
   /**
@@ -805,7 +806,7 @@ const checkedBody =
   <A, E, R>(f: (value: A) => Effect.Effect<unknown, E, R>) =>
   (value: A): Effect.Effect<unknown, E, R> => {
     const body: unknown = f(value)
-    return Effect.isEffect(body)
+    return isEffect(body)
       ? (body as Effect.Effect<unknown, E, R>)
       : Exit.die(invalidArgument("Chan.forEach", "its body to return an Effect", body))
   }

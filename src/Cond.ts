@@ -76,6 +76,7 @@ import { anyone, type Diagnosis } from "./internal/registry.ts"
 import { setTelemetry } from "./internal/telemetry.ts"
 import { type BlockedFiber, cancel, register, shallow, Waiter, WaiterList, waitFor, wake } from "./internal/waiters.ts"
 import * as Mutex from "./Mutex.ts"
+import { isEffect } from "./internal/function.ts"
 
 const TypeId = "~effect-go/Cond" as const
 
@@ -506,10 +507,10 @@ export const waitUntil: {
   <E, R>(self: Cond, predicate: LazyArg<boolean> | Effect.Effect<boolean, E, R>): Effect.Effect<void, E, R> =>
     Effect.suspend(() => {
       const c = impl(self)
-      if (!Effect.isEffect(predicate) && typeof predicate !== "function") {
+      if (!isEffect(predicate) && typeof predicate !== "function") {
         return Exit.die(invalidArgument("Cond.waitUntil", "a function or an Effect", predicate))
       }
-      const check = Effect.isEffect(predicate) ? predicate : Effect.sync(predicate)
+      const check = isEffect(predicate) ? predicate : Effect.sync(predicate)
       return Effect.flatMap(Mutex.isLocked(c.mutex), (locked) =>
         locked ? waitUntilLoop(self, check) : Exit.die(new WaitOnUnlockedMutexError({ condName: c.name }))
       )

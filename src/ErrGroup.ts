@@ -109,7 +109,7 @@ import {
   show,
   unwrap
 } from "./internal/copied.ts"
-import { effectLast } from "./internal/function.ts"
+import { effectLast, isEffect } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { canStart, startHanding, startTask, takeHanded } from "./internal/start.ts"
 import { activeLayers, nowOn, recordsFor, setTelemetry, taskAttributes, taskOutcome } from "./internal/telemetry.ts"
@@ -582,7 +582,7 @@ const goImpl = <A, E, R>(
   // between them, so it needs no mask.
   Effect.withFiber(() => {
     const g = impl(self)
-    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("ErrGroup.go", "an Effect", effect))
+    if (!isEffect(effect)) return Exit.die(invalidArgument("ErrGroup.go", "an Effect", effect))
     if (g.closed) return Exit.die(new ErrGroupClosedError({ groupName: g.name, op: "go" }))
     if (g.cancelled) return dropped()
     if (g.active < g.limit && canStart()) {
@@ -620,7 +620,7 @@ const tryGoImpl = <A, E, R>(
 ): Effect.Effect<boolean, never, R> =>
   Effect.uninterruptibleMask(() => {
     const g = impl(self)
-    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("ErrGroup.tryGo", "an Effect", effect))
+    if (!isEffect(effect)) return Exit.die(invalidArgument("ErrGroup.tryGo", "an Effect", effect))
     if (g.closed) return Exit.die(new ErrGroupClosedError({ groupName: g.name, op: "tryGo" }))
     if (g.cancelled) return exitTrue
     if (g.active >= g.limit) return exitFalse
@@ -1174,7 +1174,7 @@ export const forEach: {
           while (i < input.length && !g.cancelled) {
             const index = i++
             const effect: unknown = f(input[index]!, index)
-            if (!Effect.isEffect(effect)) {
+            if (!isEffect(effect)) {
               return Exit.die(invalidArgument("ErrGroup.forEach", "f to return an Effect", effect))
             }
             const task = Effect.map(effect as Effect.Effect<B, E, R>, (b) => {

@@ -38,7 +38,7 @@ import type * as Inspectable from "effect/Inspectable"
 import * as Metric from "effect/Metric"
 import type { Pipeable } from "effect/Pipeable"
 import { invalidArgument, unwrap } from "./internal/copied.ts"
-import { effectLast } from "./internal/function.ts"
+import { effectLast, isEffect } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { Chained, Region, within } from "./internal/regions.ts"
 
@@ -221,7 +221,7 @@ export const track: {
   Effect.suspend(() => {
     // Refused here, not when the runtime reports the first fiber to it.
     const region = impl(self).region
-    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("FiberMonitor.track", "an Effect", effect))
+    if (!isEffect(effect)) return Exit.die(invalidArgument("FiberMonitor.track", "an Effect", effect))
     // Another service found here (Effect's runtime metrics, an enclosing
     // monitor) keeps counting too (see `within`).
     return within(region, effect)

@@ -97,7 +97,7 @@ import { type ChanImpl, chanOf, closeAll, closeNow } from "./internal/chan.ts"
 import { invalidArgument, show, unwrap } from "./internal/copied.ts"
 import { arm, type Deadline, type DeadlineQueue, disarm } from "./internal/deadlines.ts"
 import { InvalidDurationError, parseDuration } from "./internal/duration.ts"
-import { effectLast } from "./internal/function.ts"
+import { effectLast, isEffect } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { activeLayers, event } from "./internal/telemetry.ts"
 import { anyone, byTime, type Diagnosis, type Queue } from "./internal/registry.ts"
@@ -1487,7 +1487,7 @@ export const afterFunc: {
     Effect.flatMap(Effect.scope, (scope) =>
       Effect.suspend(() => {
         const node = impl(self).node
-        if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("GoContext.afterFunc", "an Effect", effect))
+        if (!isEffect(effect)) return Exit.die(invalidArgument("GoContext.afterFunc", "an Effect", effect))
         const hook = new AfterFuncHook(impl(self))
         if (node === undefined) {
           // Never done: nothing to run, stop only records that it stopped.
@@ -1569,7 +1569,7 @@ const runUnder = <A, E2, R, E extends ContextError>(
 ): Effect.Effect<A, E | E2, R> =>
   Effect.withFiber((parent) => {
     const node = impl(ctx).node
-    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("GoContext.run", "an Effect", effect))
+    if (!isEffect(effect)) return Exit.die(invalidArgument("GoContext.run", "an Effect", effect))
     if (node === undefined) return Effect.provideService(effect, CurrentGoContext, ctx)
     return Effect.uninterruptibleMask((restore) => runIn(parent, ctx, node, effect, restore, undefined))
   })
@@ -1715,7 +1715,7 @@ const runWithTimeoutImpl = <A, E, R>(
   // Uninterruptible until the context's cancel is installed on the run's exit.
   Effect.uninterruptibleMask((restore) => {
     const fiber = Fiber.getCurrent()!
-    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("GoContext.runWithTimeout", "an Effect", effect))
+    if (!isEffect(effect)) return Exit.die(invalidArgument("GoContext.runWithTimeout", "an Effect", effect))
     const decoded = parseDuration(timeout, true, true)
     if (!Duration.isDuration(decoded)) return Exit.die(decoded)
     const p = impl(fiber.getRef(CurrentGoContext))

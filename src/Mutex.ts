@@ -74,6 +74,7 @@ import {
   wake,
   wakeLater
 } from "./internal/waiters.ts"
+import { isEffect } from "./internal/function.ts"
 
 const TypeId = "~effect-go/Mutex" as const
 
@@ -558,10 +559,10 @@ export const withLock: {
    */
   <A, E, R, E2>(effect: Effect.Effect<A, E, R>, self: Mutex<E2>): Effect.Effect<A, E | E2, R>
 } = dual(
-  (args) => Effect.isEffect(args[0]),
+  (args) => isEffect(args[0]),
   <A, E, R, E2>(effect: Effect.Effect<A, E, R>, self: Mutex<E2>): Effect.Effect<A, E | E2, R> =>
     self instanceof RemoteMutex
-      ? Effect.isEffect(effect)
+      ? isEffect(effect)
         ? (self.withLock(effect) as Effect.Effect<A, E | E2, R>)
         : Effect.die(invalidArgument("Mutex.withLock", "an Effect", effect))
       : withLockHere(effect, self)
@@ -572,7 +573,7 @@ const withLockHere = <A, E, R>(effect: Effect.Effect<A, E, R>, self: Mutex<unkno
     // Called by the mask's own step, on the running fiber.
     const fiber = Fiber.getCurrent()!
     const m = impl(self)
-    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("Mutex.withLock", "an Effect", effect))
+    if (!isEffect(effect)) return Exit.die(invalidArgument("Mutex.withLock", "an Effect", effect))
     const guarded = Effect.onExit(restore(effect), m.release)
     // Taken here, inside the mask: nothing can interrupt between taking
     // the lock and installing its release.

@@ -82,7 +82,7 @@ import type * as Fiber from "effect/Fiber"
 import type * as Inspectable from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
 import { badTelemetryOption, invalidArgument, type InvalidArgumentError, unwrap } from "./internal/copied.ts"
-import { effectLast } from "./internal/function.ts"
+import { effectLast, isEffect } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { anyone, type Diagnosis } from "./internal/registry.ts"
 import { setTelemetry } from "./internal/telemetry.ts"
@@ -307,7 +307,7 @@ const runSlow = <A, E, R>(o: OnceImpl, effect: Effect.Effect<A, E, R>): Effect.E
 const run = <A, E, R>(self: Once<any>, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.suspend(() => {
     const o = impl(self)
-    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("Once.do", "an Effect", effect))
+    if (!isEffect(effect)) return Exit.die(invalidArgument("Once.do", "an Effect", effect))
     return o.state === DONE ? (o.exit as Exit.Exit<A, E>) : runSlow(o, effect)
   })
 
@@ -486,7 +486,7 @@ const memoize = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   options: OnceOptions | undefined
 ): Effect.Effect<A, E, R> => {
-  if (!Effect.isEffect(effect)) return Exit.die(invalidArgument(`Once.${op}`, "an Effect", effect))
+  if (!isEffect(effect)) return Exit.die(invalidArgument(`Once.${op}`, "an Effect", effect))
   const bad = badOptions(`Once.${op}`, options)
   if (bad !== undefined) return Exit.die(bad)
   const o = build(options, op)

@@ -63,6 +63,7 @@ import { PrimitiveBase } from "./internal/primitive.ts"
 import { anyone, type Diagnosis, type Holder, type Wakers } from "./internal/registry.ts"
 import { setTelemetry } from "./internal/telemetry.ts"
 import { type BlockedFiber, block, handsOver, shallow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { isEffect } from "./internal/function.ts"
 
 const TypeId = "~effect-go/RWMutex" as const
 
@@ -336,7 +337,7 @@ const withLockImpl = <A, E, R>(self: RWMutex, effect: Effect.Effect<A, E, R>, wr
   Effect.uninterruptibleMask((restore) =>
     Effect.withFiber((fiber) => {
       const m = impl(self)
-      if (!Effect.isEffect(effect)) {
+      if (!isEffect(effect)) {
         return Exit.die(invalidArgument(write ? "RWMutex.withLock" : "RWMutex.withRLock", "an Effect", effect))
       }
       const locked =
@@ -618,7 +619,7 @@ export const withRLock: {
    */
   <A, E, R>(effect: Effect.Effect<A, E, R>, self: RWMutex): Effect.Effect<A, E, R>
 } = dual(
-  (args) => Effect.isEffect(args[0]),
+  (args) => isEffect(args[0]),
   <A, E, R>(effect: Effect.Effect<A, E, R>, self: RWMutex): Effect.Effect<A, E, R> => withLockImpl(self, effect, false)
 )
 
@@ -676,7 +677,7 @@ export const withLock: {
    */
   <A, E, R>(effect: Effect.Effect<A, E, R>, self: RWMutex): Effect.Effect<A, E, R>
 } = dual(
-  (args) => Effect.isEffect(args[0]),
+  (args) => isEffect(args[0]),
   <A, E, R>(effect: Effect.Effect<A, E, R>, self: RWMutex): Effect.Effect<A, E, R> => withLockImpl(self, effect, true)
 )
 

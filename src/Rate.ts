@@ -104,6 +104,7 @@ import { PrimitiveBase } from "./internal/primitive.ts"
 import { RemoteLimiter } from "./internal/remote.ts"
 import type { Diagnosis } from "./internal/registry.ts"
 import { handsOver } from "./internal/waiters.ts"
+import { isEffect } from "./internal/function.ts"
 
 const TypeId = "~effect-go/Limiter" as const
 
@@ -1230,7 +1231,7 @@ export const Service =
             ? Effect.flatMap(checkedSettings(settings as Config.Config<LimiterSettings>, id), (s) =>
                 fromSettings(s, id)
               )
-            : Effect.isEffect(settings)
+            : isEffect(settings)
               ? Effect.flatMap(settings, (s) => fromSettings(s, id))
               : fromSettings(settings, id)
         ) as any,

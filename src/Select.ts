@@ -88,6 +88,7 @@ import { arm, disarm } from "./internal/deadlines.ts"
 import { parseDuration } from "./internal/duration.ts"
 import { handsOver, park as parkOn, parkTime, tooDeep } from "./internal/waiters.ts"
 import { activeLayers, event, SELECT_SITE } from "./internal/telemetry.ts"
+import { isEffect } from "./internal/function.ts"
 
 const CaseTypeId = "~effect-go/Select/Case" as const
 
@@ -496,7 +497,7 @@ const runHandler = (c: ValidCase, value: unknown): Effect.Effect<any, any, any> 
   // A receive case without a handler returns what it received.
   if (c.f === succeed) return Exit.succeed(value)
   const effect: unknown = c.f(value)
-  return Effect.isEffect(effect)
+  return isEffect(effect)
     ? effect
     : Exit.die(invalidArgument(HANDLER_OPS[c._tag], "its handler to return an Effect", effect))
 }

@@ -95,6 +95,7 @@ import {
   WaiterList,
   wake
 } from "./internal/waiters.ts"
+import { isEffect } from "./internal/function.ts"
 
 const TypeId = "~effect-go/Semaphore" as const
 
@@ -778,7 +779,7 @@ export const withPermits: {
    */
   <A, E, R, E2>(effect: Effect.Effect<A, E, R>, self: Semaphore<E2>, n: number): Effect.Effect<A, E | E2, R>
 } = dual(
-  (args) => Effect.isEffect(args[0]),
+  (args) => isEffect(args[0]),
   <A, E, R, E2>(effect: Effect.Effect<A, E, R>, self: Semaphore<E2>, n: number): Effect.Effect<A, E | E2, R> =>
     Effect.suspend(() => withPermitsOn(effect, self, n))
 )
@@ -792,13 +793,13 @@ const withPermitsOn = <A, E, R, E2>(
   if (self instanceof RemoteSemaphore) {
     const bad = check(self, "withPermits", n)
     if (bad !== undefined) return bad
-    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("Semaphore.withPermits", "an Effect", effect))
+    if (!isEffect(effect)) return Exit.die(invalidArgument("Semaphore.withPermits", "an Effect", effect))
     return self.withPermits(effect, n) as Effect.Effect<A, E | E2, R>
   }
   const s = impl(self)
   const bad = check(s, "withPermits", n)
   if (bad !== undefined) return bad
-  if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("Semaphore.withPermits", "an Effect", effect))
+  if (!isEffect(effect)) return Exit.die(invalidArgument("Semaphore.withPermits", "an Effect", effect))
   return withPermitsHere(s, n, effect)
 }
 
@@ -1045,7 +1046,7 @@ export const Service =
           // with it (a size given as a string, say).
           Config.isConfig(size)
             ? Effect.flatMap(checkedSize(size, id), (n) => make(n, { name: id }))
-            : Effect.isEffect(size)
+            : isEffect(size)
               ? Effect.flatMap(size, (n) => make(n, { name: id }))
               : make(size, { name: id })
         ) as any,

@@ -111,7 +111,7 @@ import * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import * as GoContext from "./GoContext.ts"
 import { badTelemetryOption, invalidArgument, unwrap } from "./internal/copied.ts"
-import { effectLast } from "./internal/function.ts"
+import { effectLast, isEffect } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { RemoteSingleFlight } from "./internal/remote.ts"
 import { activeLayers, event, setTelemetry } from "./internal/telemetry.ts"
@@ -458,7 +458,7 @@ const doHere = <A, E, R>(
     const caller = Fiber.getCurrent()!
     const sf = impl(self)
     // Refused before it could start or join a flight.
-    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("SingleFlight.do", "an Effect", effect))
+    if (!isEffect(effect)) return Exit.die(invalidArgument("SingleFlight.do", "an Effect", effect))
     const marks = caller.getRef(CurrentMark)
     if (marks !== undefined && insideAbandoned(marks, sf, key)) return Exit.interrupt(caller.id)
     const existing = mapped(sf, key)
@@ -680,7 +680,7 @@ export const doFork = <A, E, K, R>(
   Effect.suspend(() => {
     const scope = self instanceof RemoteSingleFlight ? self.scope : impl(self).scope
     // Refused at the call, not in the fiber it would return.
-    return Effect.isEffect(effect)
+    return isEffect(effect)
       ? Effect.forkIn(doImpl(self, key, effect), scope)
       : Exit.die(invalidArgument("SingleFlight.doFork", "an Effect", effect))
   }) as Effect.Effect<Fiber.Fiber<Result<A>, E>, never, Exclude<R, Scope.Scope>>

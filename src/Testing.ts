@@ -77,6 +77,7 @@ import {
 } from "./internal/explore.ts"
 import { belongsTo, blockedDump, type LeakedGroup, LeakRegion, regionOf } from "./internal/leaks.ts"
 import { serviceFor } from "./internal/regions.ts"
+import { isEffect } from "./internal/function.ts"
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
 
@@ -259,7 +260,7 @@ export const leakCheck = <A, E, R>(
   options?: LeakCheckOptions
 ): Effect.Effect<A, E | FiberLeakError, Exclude<R, Scope.Scope>> =>
   Effect.withFiber((fiber) => {
-    if (!Effect.isEffect(body)) return Exit.die(invalidArgument("Testing.leakCheck", "an Effect", body))
+    if (!isEffect(body)) return Exit.die(invalidArgument("Testing.leakCheck", "an Effect", body))
     const name = nameOf(options)
     if (name instanceof Error) return Exit.die(name)
     const region = new LeakRegion(name)

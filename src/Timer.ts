@@ -55,6 +55,7 @@ import {
 } from "./internal/deadlines.ts"
 import { decodeDuration, InvalidDurationError } from "./internal/duration.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
+import { isEffect } from "./internal/function.ts"
 
 export {
   /**
@@ -368,7 +369,7 @@ export const afterFunc = <E, R>(
   duration: Duration.Input,
   effect: Effect.Effect<void, E, R>
 ): Effect.Effect<{ readonly stop: Effect.Effect<boolean> }, never, R | Scope.Scope> =>
-  Effect.isEffect(effect)
+  isEffect(effect)
     ? afterFuncChecked(duration, effect)
     : Exit.die(invalidArgument("Timer.afterFunc", "an Effect", effect))
 

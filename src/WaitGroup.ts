@@ -104,7 +104,7 @@ import {
   wake
 } from "./internal/waiters.ts"
 import { badTelemetryOption, invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
-import { effectLast } from "./internal/function.ts"
+import { effectLast, isEffect } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
 import { canStart, startHanding, startTask, takeHanded } from "./internal/start.ts"
 import { activeLayers, nowOn, recordsFor, setTelemetry, taskOutcome } from "./internal/telemetry.ts"
@@ -701,7 +701,7 @@ const goImpl = <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effe
   Effect.withFiber(() => {
     const wg = impl(self)
     // Checked before counting: anything but an Effect is refused at the call.
-    if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("WaitGroup.go", "an Effect", effect))
+    if (!isEffect(effect)) return Exit.die(invalidArgument("WaitGroup.go", "an Effect", effect))
     if (!wg.guarded) {
       wg.guarded = true
       return Effect.andThen(Scope.addFinalizer(wg.scope, closeTasks(wg)), goImpl(self, effect))

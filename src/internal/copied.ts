@@ -17,8 +17,8 @@
  * @internal
  */
 import * as Data from "effect/Data"
-import * as Effect from "effect/Effect"
 import { WaiterList } from "./waiters.ts"
+import { isEffect } from "./function.ts"
 
 /**
  * A primitive was used through a copy (spread, `Object.assign`,
@@ -121,7 +121,7 @@ export const describe = (u: unknown): string => {
   }
   if (u === null) return "null"
   if (Array.isArray(u)) return `an array of length ${u.length}`
-  if (Effect.isEffect(u)) return "an Effect"
+  if (isEffect(u)) return "an Effect"
   const kind = kindOf(u as object)
   if (kind !== undefined) return withArticle(kind)
   const proto = Object.getPrototypeOf(u)
@@ -169,7 +169,7 @@ export const typeName = (u: unknown): string =>
       : Array.isArray(u)
         ? "an array"
         : typeof u === "object"
-          ? Effect.isEffect(u)
+          ? isEffect(u)
             ? "an Effect"
             : "an object"
           : withArticle(typeof u)

@@ -54,6 +54,7 @@ import { snapshot } from "./analysis.ts"
 import { InvalidArgumentError, invalidArgument } from "./copied.ts"
 import { belongsTo, blockedDump, LeakRegion } from "./leaks.ts"
 import { within } from "./regions.ts"
+import { isEffect } from "./function.ts"
 
 // -----------------------------------------------------------------------------
 // Seeded generator
@@ -587,7 +588,7 @@ export const runSeed = async (
 
   const body = Effect.suspend(() => {
     const effect: unknown = model(chaos)
-    if (Effect.isEffect(effect)) return effect as Effect.Effect<unknown, unknown, Scope.Scope>
+    if (isEffect(effect)) return effect as Effect.Effect<unknown, unknown, Scope.Scope>
     notAnEffect = invalidArgument("Testing.explore", "a model that returns an Effect", effect)
     return Effect.die(notAnEffect)
   })

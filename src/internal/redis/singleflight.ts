@@ -74,6 +74,7 @@ import { RemoteSingleFlight } from "../remote.ts"
 import type { BlockedFiber } from "../waiters.ts"
 import { checkName, checkOptions, keyBase, LeaseLostError, type RedisOptions, type RedisSyncError } from "./common.ts"
 import { isStale, type Keeper, keepLeases, newClientId, periodOf } from "./leases.ts"
+import { isEffect } from "../function.ts"
 
 // -----------------------------------------------------------------------------
 // Errors and options
@@ -276,7 +277,6 @@ interface Started {
 const TypeId = "~effect-go/SingleFlight" as const
 const variance = { _A: (_: unknown) => _, _E: (_: unknown) => _, _K: (_: unknown) => _ }
 
-
 /** A schema's JSON codec (`Schema.toCodecJson`), as the group uses it. */
 type Codec = Schema.Codec<unknown, unknown>
 
@@ -362,7 +362,7 @@ export class RedisSingleFlight extends RemoteSingleFlight implements Keeper {
     effect: Effect.Effect<A, E, R>
   ): Effect.Effect<SingleFlight.Result<A>, unknown, Exclude<R, Scope.Scope>> {
     return Effect.withFiber((caller) => {
-      if (!Effect.isEffect(effect)) return Exit.die(invalidArgument("SingleFlight.do", "an Effect", effect))
+      if (!isEffect(effect)) return Exit.die(invalidArgument("SingleFlight.do", "an Effect", effect))
       const ek = this.encode("SingleFlight.do", key)
       if (typeof ek !== "string") return Exit.die("thrown" in ek ? ek.thrown : ek)
       if (this.running.get(caller) === ek) {
