@@ -102,6 +102,7 @@ import { PrimitiveBase } from "./internal/primitive.ts"
 import { activeLayers, event } from "./internal/telemetry.ts"
 import { anyone, byTime, type Diagnosis, type Queue } from "./internal/registry.ts"
 import { block, shallow, shallowNow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { refReader } from "./internal/refs.ts"
 
 export {
   /**
@@ -1548,6 +1549,10 @@ export const CurrentGoContext: Context.Reference<GoContext> = Context.Reference<
   { defaultValue: () => background }
 )
 
+/** The fiber's {@link CurrentGoContext}, and its Clock, looked up once per context (see refs.ts). */
+const goContextOf = refReader(CurrentGoContext)
+const clockOf = refReader(Clock.Clock)
+
 class RunHook extends Hook {
   fired = false
   readonly fiber: Fiber.Fiber<unknown, unknown>
@@ -1718,8 +1723,8 @@ const runWithTimeoutImpl = <A, E, R>(
     if (!isEffect(effect)) return Exit.die(invalidArgument("GoContext.runWithTimeout", "an Effect", effect))
     const decoded = parseDuration(timeout, true, true)
     if (!Duration.isDuration(decoded)) return Exit.die(decoded)
-    const p = impl(fiber.getRef(CurrentGoContext))
-    const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+    const p = impl(goContextOf(fiber))
+    const now = clockOf(fiber).currentTimeMillisUnsafe()
     const deadline = now + Duration.toMillis(decoded)
     // As withTimeout: a parent deadline that comes first wins; an infinite timeout sets none.
     const own = deadline !== Number.POSITIVE_INFINITY && !(p.deadline !== undefined && p.deadline < deadline)

@@ -75,6 +75,9 @@ import {
   wakeLater
 } from "./internal/waiters.ts"
 import { isEffect } from "./internal/function.ts"
+import { refReader } from "./internal/refs.ts"
+
+const clockOf = refReader(Clock.Clock)
 
 const TypeId = "~effect-go/Mutex" as const
 
@@ -167,7 +170,7 @@ class LockWaiter extends Waiter {
     super()
     this.mutex = mutex
     this.owner = owner
-    this.waitStart = owner.getRef(Clock.Clock).currentTimeMillisUnsafe() - EPOCH
+    this.waitStart = clockOf(owner).currentTimeMillisUnsafe() - EPOCH
     this.op = "lock"
   }
   /**
@@ -206,7 +209,7 @@ class LockQueue extends WaiterList<LockWaiter> {
 
 /** Has `node` waited long enough to starve? */
 const waitedTooLong = (node: LockWaiter): boolean =>
-  node.owner.getRef(Clock.Clock).currentTimeMillisUnsafe() - EPOCH - node.waitStart >= STARVATION_THRESHOLD_MILLIS
+  clockOf(node.owner).currentTimeMillisUnsafe() - EPOCH - node.waitStart >= STARVATION_THRESHOLD_MILLIS
 
 /** The live clock's time when this module loaded: what `LockWaiter.waitStart` counts from. */
 const EPOCH = Date.now()

@@ -89,6 +89,7 @@ import { parseDuration } from "./internal/duration.ts"
 import { handsOver, park as parkOn, parkTime, tooDeep } from "./internal/waiters.ts"
 import { activeLayers, event, SELECT_SITE } from "./internal/telemetry.ts"
 import { isEffect } from "./internal/function.ts"
+import { refReader } from "./internal/refs.ts"
 
 const CaseTypeId = "~effect-go/Select/Case" as const
 
@@ -539,22 +540,8 @@ const pickReady = (impls: ReadonlyArray<ValidCase>, fiber: Fiber.Fiber<unknown, 
   return readyScratch[Math.floor(randomOf(fiber).nextDoubleUnsafe() * count)]!
 }
 
-/**
- * The fiber's `Random`, looked up once per context: a loop of selects runs
- * in one fiber, in one context, and a lookup in it per pick cost about 2%
- * of a select. (A context is immutable: the same one holds the same
- * `Random`; it keeps the last context reachable until another replaces it.)
- */
-const randomOf = (fiber: Fiber.Fiber<unknown, unknown>): Random.Random => {
-  const context = fiber.context
-  if (context !== randomContext) {
-    randomContext = context
-    lastRandom = fiber.getRef(Random.Random)
-  }
-  return lastRandom!
-}
-let randomContext: unknown
-let lastRandom: Random.Random | undefined
+/** The fiber's `Random`, looked up once per context (a loop of selects runs in one). */
+const randomOf = refReader(Random.Random)
 
 const isReady = (c: CaseImpl): boolean =>
   c._tag === "Recv" ? canRecv(c.chan) : c._tag === "Send" ? canSend(c.chan) : false

@@ -117,6 +117,7 @@ import { RemoteSingleFlight } from "./internal/remote.ts"
 import { activeLayers, event, setTelemetry } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder, type Queue } from "./internal/registry.ts"
 import { type BlockedFiber, block, Waiter, WaiterList, wake } from "./internal/waiters.ts"
+import { refReader } from "./internal/refs.ts"
 
 const TypeId = "~effect-go/SingleFlight" as const
 
@@ -218,6 +219,10 @@ class Mark {
 const CurrentMark = Context.Reference<Mark | undefined>("effect-go/SingleFlight/CurrentMark", {
   defaultValue: () => undefined
 })
+
+/** A fiber's marks and GoContext, looked up once per context (see refs.ts). */
+const marksOf = refReader(CurrentMark)
+const goContextOf = refReader(GoContext.CurrentGoContext)
 
 /** Whether the fiber whose marks are `marks` runs inside the flight marked `mark`. */
 const inside = (marks: Mark | undefined, mark: Mark): boolean => {
@@ -405,7 +410,7 @@ const flightContext = (
   flight: Flight,
   scope: Scope.Scope
 ): Context.Context<never> => {
-  const goContext = caller.getRef(GoContext.CurrentGoContext)
+  const goContext = goContextOf(caller)
   let context = Context.add(caller.context, CurrentMark, flight.mark)
   if (goContext !== GoContext.background) {
     context = Context.add(context, GoContext.CurrentGoContext, GoContext.withoutCancel(goContext))
@@ -459,7 +464,7 @@ const doHere = <A, E, R>(
     const sf = impl(self)
     // Refused before it could start or join a flight.
     if (!isEffect(effect)) return Exit.die(invalidArgument("SingleFlight.do", "an Effect", effect))
-    const marks = caller.getRef(CurrentMark)
+    const marks = marksOf(caller)
     if (marks !== undefined && insideAbandoned(marks, sf, key)) return Exit.interrupt(caller.id)
     const existing = mapped(sf, key)
     if (existing !== undefined) {

@@ -23,6 +23,10 @@ import type * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
 import * as Scheduler from "effect/Scheduler"
 import { CurrentTelemetry } from "./telemetry.ts"
+import { refReader } from "./refs.ts"
+
+const clockOf = refReader(Clock.Clock)
+const runtimeMetricsOf = refReader(Metric.FiberRuntimeMetrics)
 
 /**
  * Something with a deadline (a context, a select's timeout case): it is
@@ -67,13 +71,13 @@ interface QueuesOfClock {
 const queues = new WeakMap<Clock.Clock, QueuesOfClock>()
 
 const queueFor = (fiber: Fiber.Fiber<unknown, unknown>): DeadlineQueue => {
-  const clock = fiber.getRef(Clock.Clock)
+  const clock = clockOf(fiber)
   let ofClock = queues.get(clock)
   if (ofClock === undefined) {
     ofClock = { none: undefined, byService: new WeakMap() }
     queues.set(clock, ofClock)
   }
-  const service = fiber.getRef(Metric.FiberRuntimeMetrics)
+  const service = runtimeMetricsOf(fiber)
   if (service === undefined) return (ofClock.none ??= new DeadlineQueue(clock))
   let queue = ofClock.byService.get(service)
   if (queue === undefined) {

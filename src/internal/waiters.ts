@@ -48,6 +48,9 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import { count, type Diagnosable, type HeldRecord, recordOf } from "./registry.ts"
 import { activeLayers, type TelemetrySite, waits } from "./telemetry.ts"
+import { refReader } from "./refs.ts"
+
+const clockOf = refReader(Clock.Clock)
 
 /**
  * Resumes a parked fiber with the effect it continues with (Effect.callback's
@@ -532,7 +535,7 @@ const expireStamp = (): void => {
  * approximate.
  */
 export const parkTime = (fiber: Fiber.Fiber<unknown, unknown>): number => {
-  const clock = fiber.getRef(Clock.Clock)
+  const clock = clockOf(fiber)
   if (clock !== liveClock) return clock.currentTimeMillisUnsafe()
   if (stamp < 0) {
     stamp = clock.currentTimeMillisUnsafe()
