@@ -175,13 +175,14 @@ const parse = (body: string): Effect.Effect<number> => Effect.sync(() => digest(
 /** The global upstream limit, as the application declares it. */
 class UpstreamLimit extends Semaphore.Service<UpstreamLimit>()("crawler/UpstreamLimit") {}
 
+/** The parts {@link swapRow} swaps, in its table's order. */
+const SWAPS = ["fan-out", "timeout", "dedup", "upstream limit", "transform stage"] as const
 /**
  * One part of the effect-go version done plain Effect's way instead (as the
  * plain Effect version does it), to measure what that part costs in place:
  * see {@link swapRow}.
  */
-export type Swap = "fan-out" | "timeout" | "dedup" | "upstream limit" | "transform stage"
-const SWAPS: ReadonlyArray<Swap> = ["fan-out", "timeout", "dedup", "upstream limit", "transform stage"]
+export type Swap = (typeof SWAPS)[number]
 
 /** What the effect-go version's requests share: the singleflight group, and what a swapped part needs instead. */
 interface GoShared {

@@ -102,7 +102,7 @@ import { PrimitiveBase } from "./internal/primitive.ts"
 import { activeLayers, event } from "./internal/telemetry.ts"
 import { anyone, byTime, type Diagnosis, type Queue } from "./internal/registry.ts"
 import { block, shallow, shallowNow, Waiter, WaiterList, wake } from "./internal/waiters.ts"
-import { refReader } from "./internal/refs.ts"
+import { clockOf, refReader } from "./internal/refs.ts"
 
 export {
   /**
@@ -1549,9 +1549,8 @@ export const CurrentGoContext: Context.Reference<GoContext> = Context.Reference<
   { defaultValue: () => background }
 )
 
-/** The fiber's {@link CurrentGoContext}, and its Clock, looked up once per context (see refs.ts). */
+/** The fiber's {@link CurrentGoContext}, looked up once per context (see refs.ts). */
 const goContextOf = refReader(CurrentGoContext)
-const clockOf = refReader(Clock.Clock)
 
 class RunHook extends Hook {
   fired = false

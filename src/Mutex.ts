@@ -48,7 +48,6 @@
  *
  * @since 0.1.0
  */
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -75,9 +74,7 @@ import {
   wakeLater
 } from "./internal/waiters.ts"
 import { isEffect } from "./internal/function.ts"
-import { refReader } from "./internal/refs.ts"
-
-const clockOf = refReader(Clock.Clock)
+import { clockOf } from "./internal/refs.ts"
 
 const TypeId = "~effect-go/Mutex" as const
 

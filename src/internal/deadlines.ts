@@ -23,9 +23,8 @@ import type * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
 import * as Scheduler from "effect/Scheduler"
 import { CurrentTelemetry } from "./telemetry.ts"
-import { refReader } from "./refs.ts"
+import { clockOf, refReader } from "./refs.ts"
 
-const clockOf = refReader(Clock.Clock)
 const runtimeMetricsOf = refReader(Metric.FiberRuntimeMetrics)
 
 /**

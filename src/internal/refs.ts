@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as Clock from "effect/Clock"
 import type * as Context from "effect/Context"
 import type * as Fiber from "effect/Fiber"
 
@@ -27,3 +28,6 @@ export const refReader = <A>(ref: Context.Reference<A>): ((fiber: Fiber.Fiber<un
     return last
   }
 }
+
+/** The fiber's Clock (live, or a provided one such as `TestClock`), for every module that reads it per operation. */
+export const clockOf = refReader(Clock.Clock)

@@ -48,9 +48,7 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import { count, type Diagnosable, type HeldRecord, recordOf } from "./registry.ts"
 import { activeLayers, type TelemetrySite, waits } from "./telemetry.ts"
-import { refReader } from "./refs.ts"
-
-const clockOf = refReader(Clock.Clock)
+import { clockOf } from "./refs.ts"
 
 /**
  * Resumes a parked fiber with the effect it continues with (Effect.callback's
