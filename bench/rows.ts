@@ -245,7 +245,12 @@ export const chanPingPong = (n: number) =>
 
 const queuePingPong = (n: number) =>
   Effect.flatMap(Effect.all([Queue.bounded<number>(0), Queue.bounded<number>(0)]), ([ping, pong]) => {
-    const echo = Effect.forever(Effect.flatMap(Queue.take(ping), (v) => Queue.offer(pong, v)))
+    // `disableYield`: the echo parks on every take, so `forever`'s default
+    // yield per iteration (a scheduler turn) would only slow it.
+    const echo = Effect.forever(
+      Effect.flatMap(Queue.take(ping), (v) => Queue.offer(pong, v)),
+      { disableYield: true }
+    )
     const takePong = Queue.take(pong)
     return Effect.flatMap(Effect.forkChild(echo), (echoFiber) =>
       Effect.andThen(
@@ -266,7 +271,8 @@ const deferredPingPong = (n: number) =>
           inbox = Deferred.makeUnsafe<Msg>()
           return Deferred.succeed(reply, v)
         }
-      )
+      ),
+      { disableYield: true }
     )
     return Effect.flatMap(Effect.forkChild(echo), (echoFiber) =>
       Effect.andThen(
@@ -276,6 +282,68 @@ const deferredPingPong = (n: number) =>
             return Effect.andThen(Deferred.succeed(inbox, [i, reply]), Deferred.await(reply))
           })
         ),
+        Fiber.interrupt(echoFiber)
+      )
+    )
+  })
+
+/**
+ * The least an Effect program can do per message: an unbuffered rendezvous
+ * on nothing but `Effect.callback`, with no closing, no select and no
+ * interruption handling (the Effect counterpart of floor.ts's
+ * `PromiseChan`). A side that finds its peer parked resumes it at once, on
+ * its own stack, and goes on; otherwise it parks, the check made again in
+ * the callback's registration.
+ */
+class CallbackRendezvous<A> {
+  private receiver: ((effect: Effect.Effect<A>) => void) | undefined = undefined
+  private sender: { readonly value: A; readonly resume: (effect: Effect.Effect<void>) => void } | undefined = undefined
+  private takeSender(): A {
+    const sender = this.sender!
+    this.sender = undefined
+    sender.resume(Effect.void)
+    return sender.value
+  }
+  private giveReceiver(value: A): void {
+    const receiver = this.receiver!
+    this.receiver = undefined
+    receiver(Effect.succeed(value))
+  }
+  readonly recv: Effect.Effect<A> = Effect.suspend(() =>
+    this.sender !== undefined
+      ? Effect.succeed(this.takeSender())
+      : Effect.callback<A>((resume) => {
+          if (this.sender !== undefined) resume(Effect.succeed(this.takeSender()))
+          else this.receiver = resume
+        })
+  )
+  send(value: A): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.receiver !== undefined) {
+        this.giveReceiver(value)
+        return Effect.void
+      }
+      return Effect.callback<void>((resume) => {
+        if (this.receiver !== undefined) {
+          this.giveReceiver(value)
+          resume(Effect.void)
+        } else this.sender = { value, resume }
+      })
+    })
+  }
+}
+
+const callbackPingPong = (n: number) =>
+  Effect.suspend(() => {
+    const ping = new CallbackRendezvous<number>()
+    const pong = new CallbackRendezvous<number>()
+    const echo = Effect.forever(
+      Effect.flatMap(ping.recv, (v) => pong.send(v)),
+      { disableYield: true }
+    )
+    return Effect.flatMap(Effect.forkChild(echo), (echoFiber) =>
+      Effect.andThen(
+        times(n, (i) => Effect.andThen(ping.send(i), pong.recv)),
         Fiber.interrupt(echoFiber)
       )
     )
@@ -755,7 +823,10 @@ export const makeRows = (config: RunConfig, GO: GoFigures = RECORDED): Array<Row
         withTelemetry("effect-go Chan(0)", chanPingPong),
         effect("Effect Queue.bounded(0)", queuePingPong),
         ref("Effect Deferred per message", deferredPingPong, {
-          note: "not a channel: a fresh Deferred carries each message and its reply; Effect's lightest hand-off"
+          note: "not a channel: a fresh Deferred carries each message and its reply"
+        }),
+        ref("Effect floor: bare Effect.callback rendezvous", callbackPingPong, {
+          note: "two fibers resuming each other's Effect.callback directly, nothing else (no close, select or interruption handling): the least an Effect fiber can do to wait for another"
         }),
         ...tsChanPair("", tsChanPingPong),
         floor("floor: bare Promise hand-off", promisePingPong)
