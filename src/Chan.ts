@@ -32,7 +32,9 @@
  *   its send completed just before: the value is then in the channel or
  *   with a receiver and will be received once; the interruption only keeps
  *   the sender from seeing it. A send that fails or is interrupted before it
- *   completed delivered nothing.
+ *   completed delivered nothing (Effect acts on an interruption between
+ *   steps: one requested during the step in which the send completes lands
+ *   after it, and the send stands).
  * - {@link toStream} hands values to a Stream: once a chunk is pulled, what
  *   happens to it is the Stream's affair (an interrupted stream drops the
  *   chunk it pulled). Use {@link forEach} or {@link recv} where every value

@@ -481,6 +481,32 @@ describe("Chan", () => {
       })
     )
 
+    it.effect("a send interrupted by a fiber its own step resumed completes first: the value is received once", () =>
+      Effect.gen(function* () {
+        // a's first send completes b's receive but resumes b later; a's second send finds nobody on `ch`,
+        // resumes b in its step, and b interrupts a, then waits on `ch`. Effect acts on the interruption
+        // after the step: the send it finds b waiting for in that step stands.
+        const x = yield* Chan.make<number>(0)
+        const ch = yield* Chan.make<string>(0)
+        let a: Fiber.Fiber<void, unknown> | undefined
+        const b = yield* Effect.forkChild(
+          Effect.andThen(
+            Chan.recv(x),
+            Effect.suspend(() => {
+              a!.interruptUnsafe()
+              return Chan.recv(ch)
+            })
+          )
+        )
+        yield* settle
+        a = yield* Effect.forkChild(Effect.andThen(Chan.send(x, 1), Chan.send(ch, "v")))
+        const aExit = yield* Fiber.await(a)
+        expect(Exit.hasInterrupts(aExit)).toBe(true)
+        expect(yield* Fiber.join(b)).toEqual(Option.some("v"))
+        expect((yield* Chan.blocked(ch)).length).toBe(0)
+      })
+    )
+
     it.effect("a receiver handed a value but interrupted before it resumed gives the value back", () =>
       Effect.gen(function* () {
         // Buffered channels complete a parked receiver at once but resume it

@@ -45,7 +45,19 @@ import { type Deadline, type DeadlineQueue, disarm } from "./deadlines.ts"
 import { PrimitiveBase } from "./primitive.ts"
 import { anyone, type Diagnosis } from "./registry.ts"
 import { activeLayers, event } from "./telemetry.ts"
-import { flushPending, handsOver, park, parkNow, tooDeep, Waiter, WaiterList, wake, wakeLater } from "./waiters.ts"
+import {
+  flushPending,
+  handsOver,
+  hasPending,
+  park,
+  parkAfter,
+  parkNow,
+  tooDeep,
+  Waiter,
+  WaiterList,
+  wake,
+  wakeLater
+} from "./waiters.ts"
 
 /**
  * A send on a closed channel, or a second close: Go panics; effect-go fails
@@ -333,9 +345,14 @@ export class ChanImpl<A> extends PrimitiveBase {
   get parkRecv(): Effect.Effect<Option.Option<A>> {
     return (this.parkRecvOnce ??= this.isNil
       ? Effect.never
-      : Effect.callback((resume) =>
-          parkNow(newRecvNode(this), Fiber.getCurrent()!, attemptRecv, this.recvq, onRecvCancel, resume)
-        ))
+      : Effect.callback((resume) => {
+          // The try first: a receive that finds its value here (a sender
+          // resumed by this fiber's flush sent it) needs no node.
+          const fiber = Fiber.getCurrent()!
+          const now = tryRecv(this, fiber)
+          if (now !== undefined && handsOver(fiber)) return resume(now)
+          return parkAfter(newRecvNode(this), fiber, now, this.recvq, onRecvCancel, resume)
+        }))
   }
   /** For the blocked-fiber dump: a channel's peers are anyone holding it, so no fiber is known to be in the way. */
   diagnose(): Diagnosis {
@@ -781,7 +798,17 @@ export const send = <A>(ch: ChanImpl<A>, value: A): Effect.Effect<void, ChanClos
   if (ch.isNil) return Effect.never
   const self: Effect.Effect<void, ChanClosedError> = Effect.withFiber((fiber) => {
     if (tooDeep()) return Effect.andThen(Effect.yieldNow, self)
-    const now = trySend(ch, value, fiber)
+    let now = trySend(ch, value, fiber)
+    if (now === undefined && hasPending()) {
+      // Resume the waiters this fiber completed (a receiver among them may
+      // come back to this channel) and try again, in this step. A send may
+      // take after a flush, unlike a receive: a fiber resumed by the flush
+      // that interrupts this one does so after the value went to a
+      // receiver, which keeps it: the send happened, as it does when an
+      // interruption lands just after a send that completed at once.
+      flushPending()
+      now = trySend(ch, value, fiber)
+    }
     return now !== undefined ? now : parkSend(ch, value, fiber)
   })
   return self

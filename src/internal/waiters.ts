@@ -429,6 +429,9 @@ export const flushPending = (): void => {
   }
 }
 
+/** Whether some waiter completed by {@link wakeLater} waits to be resumed. */
+export const hasPending = (): boolean => pending.head !== undefined
+
 /**
  * Completes a waiter now but resumes its fiber later (at the next park or
  * scheduler turn). The caller removed the node from its list. If the fiber
@@ -633,8 +636,21 @@ export const parkNow = <W extends Waiter<A, E>, A, E>(
   where: Enlist<W>,
   onCancel: OnCancel<W, A, E>,
   resume: Resume
+): Effect.Effect<void> | undefined => parkAfter(node, fiber, attempt(node, fiber), where, onCancel, resume)
+
+/**
+ * {@link parkNow} for a registration that made its try itself, before it
+ * needed a node (`now`: what the try took, or undefined): a try that
+ * succeeds and reaches its consumer allocates no node.
+ */
+export const parkAfter = <W extends Waiter<A, E>, A, E>(
+  node: W,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  now: Exit.Exit<A, E> | undefined,
+  where: Enlist<W>,
+  onCancel: OnCancel<W, A, E>,
+  resume: Resume
 ): Effect.Effect<void> | undefined => {
-  const now = attempt(node, fiber)
   if (now !== undefined && handsOver(fiber)) {
     resume(node.deliver(now))
     return undefined
