@@ -747,9 +747,15 @@ const tryRecvAll = <A>(
  */
 export const recvAll = <A>(ch: ChanImpl<A>, max: number): Effect.Effect<ReadonlyArray<A>> => {
   if (ch.isNil) return Effect.never
-  const parkNowAll = Effect.callback<ReadonlyArray<A>>((resume) =>
-    parkNow(new RecvAllNode(ch, max), Fiber.getCurrent()!, attemptRecv, ch.recvq, onRecvCancel, resume)
-  )
+  const parkNowAll = Effect.callback<ReadonlyArray<A>>((resume) => {
+    // The try first, as a parking receive's: values found here need no node.
+    const fiber = Fiber.getCurrent()!
+    if (handsOver(fiber)) {
+      const now = tryRecvAll(ch, max, fiber)
+      if (now !== undefined) return resume(now)
+    }
+    return parkNow(new RecvAllNode(ch, max), fiber, attemptRecv, ch.recvq, onRecvCancel, resume)
+  })
   const parked = (): Effect.Effect<ReadonlyArray<A>> => {
     flushPending()
     return parkNowAll
