@@ -41,7 +41,7 @@ import { Worker } from "node:worker_threads"
 import * as NodeThreads from "../src/NodeThreads.ts"
 import * as Threads from "../src/Threads.ts"
 import * as WorkerPool from "../src/WorkerPool.ts"
-import { fmtRatio, mdTable, median, textTable } from "./harness.ts"
+import { fmtRatio, mdTable, median, roundOrder, textTable } from "./harness.ts"
 import { Work } from "./threads/task.ts"
 import { work } from "./threads/work.ts"
 
@@ -362,9 +362,6 @@ const rssChild = async (kind: "threads" | "raw"): Promise<void> => {
 // The row
 // -----------------------------------------------------------------------------
 
-/** Rotates `xs` by `r`: each round starts with another contestant. */
-const rotate = <A>(xs: ReadonlyArray<A>, r: number): Array<A> => xs.map((_, i) => xs[(i + r) % xs.length]!)
-
 /** Where `speedup` crosses 1.0 along the sweep, interpolated on a log scale of job size. */
 const crossing = (points: ReadonlyArray<{ targetUs: number; s: number }>): number | undefined => {
   for (let i = 1; i < points.length; i++) {
@@ -461,11 +458,9 @@ export const threadsRow = async (options: { quick: boolean; log?: (line: string)
       for (const c of contestants) await c.run(iterations, Math.max(10, jobs >> 3))
       const runs = contestants.map(() => [] as Array<Run>)
       for (let r = 0; r < n; r++) {
-        const order = rotate(
-          contestants.map((_, i) => i),
-          r
-        )
-        for (const i of order) runs[i]!.push(await timed(() => contestants[i]!.run(iterations, jobs)))
+        // Each contestant follows each other equally often (see `roundOrder`).
+        for (const i of roundOrder(contestants.length, r))
+          runs[i]!.push(await timed(() => contestants[i]!.run(iterations, jobs)))
       }
       return contestants.map((c, i) => ({
         name: c.name,
@@ -513,10 +508,7 @@ export const threadsRow = async (options: { quick: boolean; log?: (line: string)
     for (const c of hopContestants) await c.run()
     const hopRuns = hopContestants.map(() => [] as Array<Run>)
     for (let r = 0; r < rounds; r++) {
-      for (const i of rotate(
-        hopContestants.map((_, i) => i),
-        r
-      )) {
+      for (const i of roundOrder(hopContestants.length, r)) {
         hopRuns[i]!.push(await timed(hopContestants[i]!.run))
       }
     }
