@@ -742,7 +742,24 @@ export const map: {
     f: (a: ValueOf<C>) => Effect.Effect<B, E2, R>,
     options?: MapOptions
   ): Effect.Effect<Pipe<B, ErrorOf<C> | E2>, never, R | Scope.Scope>
-} = dual((args) => typeof args[0] !== "function", mapImpl) as any
+} = ((
+  selfOrF: unknown,
+  fOrOptions?: unknown,
+  options?: MapOptions
+): Effect.Effect<Pipe<unknown, unknown>, never, unknown> | ((self: Chan.RecvChan<unknown>) => unknown) => {
+  // Data-last when the first argument is the function (Effect's predicate
+  // `dual` would spread its captured `arguments` at every call).
+  if (typeof selfOrF === "function") {
+    const f = selfOrF as (a: unknown) => Effect.Effect<unknown, unknown, unknown>
+    const mapOptions = fOrOptions as MapOptions | undefined
+    return (self: Chan.RecvChan<unknown>) => mapImpl(self, f, mapOptions)
+  }
+  return mapImpl(
+    selfOrF as Chan.RecvChan<unknown>,
+    fOrOptions as (a: unknown) => Effect.Effect<unknown, unknown, unknown>,
+    options
+  )
+}) as any
 
 /**
  * Fan-in: one output receiving every value of `chans`, in arrival order;
