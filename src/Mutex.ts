@@ -65,8 +65,9 @@ import { RemoteMutex } from "./internal/remote.ts"
 import { event, setTelemetry } from "./internal/telemetry.ts"
 import {
   type BlockedFiber,
-  block,
+  flushPending,
   handsOver,
+  parkNow,
   tooDeep,
   Waiter,
   WaiterList,
@@ -278,6 +279,18 @@ class MutexImpl extends PrimitiveBase implements Mutex {
       this.giveTurn(node.owner)
     }
   }
+  private parkOnce: Effect.Effect<void> | undefined = undefined
+  /**
+   * The parking half of `lock` (see `park`), built on first use: a park
+   * allocates its node and nothing else (no registration closure per park).
+   * Call it from a step that called `flushPending`.
+   */
+  get park(): Effect.Effect<void> {
+    return (this.parkOnce ??= Effect.callback<void>((resume) => {
+      const fiber = Fiber.getCurrent()!
+      return parkNow(new LockWaiter(this, fiber), fiber, this.tryLock, this.waiters, this.giveBack, resume)
+    }))
+  }
   /** `withLock`'s finalizer: unlocks (after a yield when wake-ups nest too deep). */
   readonly release = (): Exit.Exit<void> =>
     unlockUnsafe(this, Fiber.getCurrent()!) ? Exit.void : Exit.die(misuse(this))
@@ -414,8 +427,10 @@ const lockHere = (self: Mutex<unknown>): Effect.Effect<void> =>
  * or taken for it when its turn came (see `LockWaiter.settle`); an
  * interruption before it resumes passes on what it was handed.
  */
-const acquire = (m: MutexImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> =>
-  block(m.waiters, new LockWaiter(m, fiber), fiber, m.giveBack, m.tryLock)
+const acquire = (m: MutexImpl, _fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> => {
+  flushPending()
+  return m.park
+}
 
 /**
  * Locks the Mutex if it is free; says whether it did. Go: `mu.TryLock()`.

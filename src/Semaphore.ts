@@ -88,7 +88,9 @@ import { setTelemetry } from "./internal/telemetry.ts"
 import {
   type BlockedFiber,
   block,
+  flushPending,
   handsOver,
+  parkNow,
   shallow,
   shallowNow,
   Waiter,
@@ -269,6 +271,18 @@ class SemaphoreImpl extends PrimitiveBase implements Semaphore {
     this.size = size
     this.name = name
     this.waiters = new WaiterList("Semaphore", name, this, "acquire")
+  }
+  private parkOneOnce: Effect.Effect<void> | undefined = undefined
+  /**
+   * The park of an unattributed request for one permit (`acquire(s, 1)`,
+   * the common case), built on first use: such a park allocates its node
+   * and nothing else (no registration closure per park). Call it from a step
+   * that called `flushPending`.
+   */
+  get parkOne(): Effect.Effect<void> {
+    return (this.parkOneOnce ??= Effect.callback<void>((resume) =>
+      parkNow(new PermitWaiter(this, 1), Fiber.getCurrent()!, takeFor, this.waiters, onCancel, resume)
+    ))
   }
   /**
    * The waiters need permits released. When every held permit is held by a
@@ -459,14 +473,19 @@ const takeNow = (s: SemaphoreImpl, n: number): Exit.Exit<void> | undefined => {
  * Waits for `n` permits. They reach the caller in the step that resumes the
  * fiber; an interruption before that gives them back (see `onCancel`).
  */
-const park = (s: SemaphoreImpl, n: number, fiber: AnyFiber, holder: AnyFiber | undefined): Effect.Effect<void> =>
-  block(
+const park = (s: SemaphoreImpl, n: number, fiber: AnyFiber, holder: AnyFiber | undefined): Effect.Effect<void> => {
+  if (n === 1 && holder === undefined) {
+    flushPending()
+    return s.parkOne
+  }
+  return block(
     s.waiters,
     holder === undefined ? new PermitWaiter(s, n) : new HeldPermitWaiter(s, n, holder),
     fiber,
     onCancel,
     takeFor
   )
+}
 
 /** The try of a parking waiter: {@link takeHeld} for what it asks. */
 const takeFor = (node: PermitWaiter): Exit.Exit<void> | undefined => takeHeld(node.sem, node.n, node.holder)
