@@ -693,60 +693,59 @@ const logDefect = (
 }
 
 const goImpl = <A, R>(self: WaitGroup, effect: Effect.Effect<A, never, R>): Effect.Effect<Fiber.Fiber<A>, never, R> =>
-  // Counting and forking are one step: an interruption between them would
-  // leave the counter raised for a task that never exists. A task that
-  // starts in this step needs nothing more (nothing interrupts a
-  // synchronous step); one that must start later (past a deep nesting of
-  // starts) is counted and forked in an uninterruptible region.
-  Effect.withFiber(() => {
-    const wg = impl(self)
-    // Checked before counting: anything but an Effect is refused at the call.
-    if (!isEffect(effect)) return Exit.die(invalidArgument("WaitGroup.go", "an Effect", effect))
-    if (!wg.guarded) {
-      wg.guarded = true
-      return Effect.andThen(Scope.addFinalizer(wg.scope, closeTasks(wg)), goImpl(self, effect))
-    }
-    // Checked before counting: a refused task counts for nothing.
-    if (wg.closed) return Exit.die(new WaitGroupClosedError({ waitGroupName: wg.name }))
-    return canStart() ? start(wg, effect) : Effect.uninterruptible(Effect.suspend(() => start(wg, effect)))
-  })
+  // Counting and starting are one synchronous step, which nothing
+  // interrupts: a task is never counted without being started. A group
+  // guarded already (any made by `make`) needs no effect for that step, so
+  // `go` is an `Effect.sync`, whose result reaches the caller without a step
+  // of its own; a group `makeUnsafe` made adds its scope's finalizer first.
+  self instanceof WaitGroupImpl && self.guarded
+    ? Effect.sync(() => goNow(self, effect))
+    : Effect.withFiber(() => {
+        const wg = impl(self)
+        if (!wg.guarded && isEffect(effect)) {
+          wg.guarded = true
+          return Effect.andThen(Scope.addFinalizer(wg.scope, closeTasks(wg)), goImpl(self, effect))
+        }
+        return Exit.succeed(goNow(wg, effect))
+      })
 
 /**
- * Counts a task and starts it: in this step when it can (see `startTask`),
- * else forked to start at the next turn. Call it in one step with the
- * checks before it, or in an uninterruptible region.
+ * Checks `effect` and the group, counts the task and starts it; throws (a
+ * defect of the running step) what it refuses, counting nothing.
  */
-const start = <A, R>(
-  wg: WaitGroupImpl,
-  effect: Effect.Effect<A, never, R>
-): Effect.Effect<Fiber.Fiber<A>, never, R> => {
+const goNow = <A, R>(wg: WaitGroupImpl, effect: Effect.Effect<A, never, R>): Fiber.Fiber<A> => {
+  // Checked before counting: anything but an Effect is refused at the call.
+  if (!isEffect(effect)) throw invalidArgument("WaitGroup.go", "an Effect", effect)
+  // Checked before counting: a refused task counts for nothing.
+  if (wg.closed) throw new WaitGroupClosedError({ waitGroupName: wg.name })
   wg.counter++
   // The scope owns the task through `running` and `closeTasks` (one
   // finalizer for all tasks, cheaper than one each as `forkIn` adds; an
   // intrusive list, cheaper than a Set of 100k fibers).
-  if (activeLayers === 0 && canStart()) return Exit.succeed(startHere(wg, effect))
+  if (activeLayers === 0 && canStart()) return startHere(wg, effect)
   // Under telemetry (which times the task from its first step), or for a
   // start deferred past a deep nesting, the task is enlisted — put in the
   // list and watched until it ends — by whichever comes first: its own
-  // first step (it starts at once, see `startTask`, and may end before the
-  // fork returns) or the step after the fork. Watching it from its first
-  // step also means its observer runs while its context is still there (a
-  // defect is logged with the task's loggers and annotations). A task that
-  // finds the scope closed at its first step does not run. The child is
-  // interruptible, whatever this region is.
+  // first step (it starts at once, see `startTask`, and may end before this
+  // returns) or the enlisting below. Watching it from its first step also
+  // means its observer runs while its context is still there (a defect is
+  // logged with the task's loggers and annotations). A task that finds the
+  // scope closed at its first step does not run. The child is
+  // interruptible, whatever region the caller is in.
   const task = new Task()
   const child = Effect.withFiber((fiber) => {
     enlist(wg, task, fiber)
     return wg.closed ? Effect.interrupt : effect
   })
   const started = startTask(child)
-  if (started !== undefined) return Exit.succeed(started as Fiber.Fiber<A>)
-  return Effect.map(Effect.forkDetach(child), (fiber) => {
-    enlist(wg, task, fiber)
-    // Closed before the task took its first step: it stops at once.
-    if (wg.closed) fiber.interruptUnsafe()
-    return fiber
-  })
+  if (started !== undefined) return started as Fiber.Fiber<A>
+  // Past the nesting bound: the task's first step yields, so that it runs
+  // from a fresh stack at the next scheduler turn.
+  const fiber = Effect.runForkWith(Fiber.getCurrent()!.context as Context.Context<R>)(
+    Effect.andThen(Effect.yieldNow, child)
+  )
+  enlist(wg, task, fiber)
+  return fiber as Fiber.Fiber<A>
 }
 
 /**
