@@ -67,7 +67,7 @@ import {
   type BlockedFiber,
   flushPending,
   handsOver,
-  parkNow,
+  reusablePark,
   tooDeep,
   Waiter,
   WaiterList,
@@ -286,10 +286,12 @@ class MutexImpl extends PrimitiveBase implements Mutex {
    * Call it from a step that called `flushPending`.
    */
   get park(): Effect.Effect<void> {
-    return (this.parkOnce ??= Effect.callback<void>((resume) => {
-      const fiber = Fiber.getCurrent()!
-      return parkNow(new LockWaiter(this, fiber), fiber, this.tryLock, this.waiters, this.giveBack, resume)
-    }))
+    return (this.parkOnce ??= reusablePark(
+      (fiber) => new LockWaiter(this, fiber),
+      this.tryLock,
+      this.waiters,
+      this.giveBack
+    ))
   }
   /** `withLock`'s finalizer: unlocks (after a yield when wake-ups nest too deep). */
   readonly release = (): Exit.Exit<void> =>
@@ -419,7 +421,7 @@ const lockHere = (self: Mutex<unknown>): Effect.Effect<void> =>
     const m = impl(self)
     // Taken here only if it surely reaches the caller (see `handsOver`).
     if (handsOver(fiber) && m.tryLock(undefined, fiber) !== undefined) return Exit.void
-    return acquire(m, fiber)
+    return acquire(m)
   })
 
 /**
@@ -427,7 +429,7 @@ const lockHere = (self: Mutex<unknown>): Effect.Effect<void> =>
  * or taken for it when its turn came (see `LockWaiter.settle`); an
  * interruption before it resumes passes on what it was handed.
  */
-const acquire = (m: MutexImpl, _fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> => {
+const acquire = (m: MutexImpl): Effect.Effect<void> => {
   flushPending()
   return m.park
 }
@@ -596,7 +598,7 @@ const withLockHere = <A, E, R>(effect: Effect.Effect<A, E, R>, self: Mutex<unkno
     // Only the wait is interruptible. The lock it ends with reaches the
     // mask in the step that resumes the fiber; an interruption before
     // that passes it on (see `acquire`).
-    return Effect.andThen(restore(acquire(m, fiber)), guarded)
+    return Effect.andThen(restore(acquire(m)), guarded)
   })
 
 /**

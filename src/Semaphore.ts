@@ -90,7 +90,7 @@ import {
   block,
   flushPending,
   handsOver,
-  parkNow,
+  reusablePark,
   shallow,
   shallowNow,
   Waiter,
@@ -280,9 +280,7 @@ class SemaphoreImpl extends PrimitiveBase implements Semaphore {
    * that called `flushPending`.
    */
   get parkOne(): Effect.Effect<void> {
-    return (this.parkOneOnce ??= Effect.callback<void>((resume) =>
-      parkNow(new PermitWaiter(this, 1), Fiber.getCurrent()!, takeFor, this.waiters, onCancel, resume)
-    ))
+    return (this.parkOneOnce ??= reusablePark(() => new PermitWaiter(this, 1), takeFor, this.waiters, onCancel))
   }
   /**
    * The waiters need permits released. When every held permit is held by a

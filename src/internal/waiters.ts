@@ -45,7 +45,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Effectable from "effect/Effectable"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import { count, type Diagnosable, type HeldRecord, recordOf } from "./registry.ts"
 import { activeLayers, type TelemetrySite, waits } from "./telemetry.ts"
 import { clockOf } from "./refs.ts"
@@ -663,6 +663,23 @@ export const parkAfter = <W extends Waiter<A, E>, A, E>(
   }
   return node
 }
+
+/**
+ * {@link park} built once, for a primitive whose parks differ only in their
+ * node: its `Effect.callback` is made here, and each park allocates only the
+ * node `newNode` makes for the parking fiber (no registration closure per
+ * park). Return it from a step that called {@link flushPending}.
+ */
+export const reusablePark = <W extends Waiter<A, E>, A, E>(
+  newNode: (fiber: Fiber.Fiber<unknown, unknown>) => W,
+  attempt: Attempt<W, A, E>,
+  where: Enlist<W>,
+  onCancel: OnCancel<W, A, E>
+): Effect.Effect<A, E> =>
+  Effect.callback<A, E>((resume) => {
+    const fiber = Fiber.getCurrent()!
+    return parkNow(newNode(fiber), fiber, attempt, where, onCancel, resume)
+  })
 
 /**
  * Parks a node registered earlier ({@link register}: Go's `notifyListWait`
