@@ -15,7 +15,7 @@
  *
  * | | effect-go | plain Effect |
  * | --- | --- | --- |
- * | bounded fan-out, first error cancels | `ErrGroup.make({ limit: 4 })`, `go` per key, `wait` | `Effect.forEach(keys, f, { concurrency: 4 })` |
+ * | bounded fan-out, first error cancels | `ErrGroup.forEach(keys, f, { limit: 4 })` (Go's `SetLimit` + a `Go` per key writing `bodies[i]` + `Wait`) | `Effect.forEach(keys, f, { concurrency: 4 })` |
  * | per-fetch timeout | `GoContext.runWithTimeout` (Go's `WithTimeout` + `defer cancel()` around one call) | `Effect.timeout` |
  * | dedup of concurrent fetches | `SingleFlight.do` | `Cache` with `timeToLive: 0` |
  * | global upstream limit, as a service | `Semaphore.Service` + its `layer` | `Semaphore` (effect/Semaphore) in a `Context.Service` + `Layer` |
@@ -219,23 +219,8 @@ const goCrawl = (shared: GoShared, page: Page): Effect.Effect<ReadonlyArray<numb
     if (shared.swap === "fan-out") {
       bodies = yield* Effect.forEach(keys, (key) => goFetchKey(shared, key), { concurrency: FETCH_LIMIT })
     } else {
-      const out = new Array<string>(keys.length)
-      yield* Effect.scoped(
-        Effect.gen(function* () {
-          const g = yield* ErrGroup.make<GoCrawlError>({ limit: FETCH_LIMIT })
-          for (let i = 0; i < keys.length; i++) {
-            const index = i
-            yield* ErrGroup.go(
-              g,
-              Effect.map(goFetchKey(shared, keys[index]!), (body) => {
-                out[index] = body
-              })
-            )
-          }
-          yield* ErrGroup.wait(g)
-        })
-      )
-      bodies = out
+      // Go: g.SetLimit(4); for i, key := range keys { g.Go(func() error { bodies[i], err = fetch(ctx, key); ... }) }; g.Wait()
+      bodies = yield* ErrGroup.forEach(keys, (key) => goFetchKey(shared, key), { limit: FETCH_LIMIT })
     }
     if (shared.swap === "transform stage") return yield* Effect.forEach(bodies, parse, { concurrency: PARSE_WORKERS })
     return yield* Effect.scoped(
@@ -659,7 +644,7 @@ export const swapRow = async (options: { readonly quick: boolean }): Promise<Rea
 
 /** The plain Effect way each swap puts in. */
 const swapWay: Record<Swap, string> = {
-  "fan-out": "`Effect.forEach({ concurrency: 4 })` for `ErrGroup({ limit: 4 })` + `go` + `wait`",
+  "fan-out": "`Effect.forEach({ concurrency: 4 })` for `ErrGroup.forEach({ limit: 4 })`",
   timeout: "`Effect.timeout` for `GoContext.runWithTimeout`",
   dedup: "`Cache` (`timeToLive: 0`) for `SingleFlight.do`",
   "upstream limit": "Effect's `Semaphore` for `Semaphore.Service`",
@@ -747,7 +732,18 @@ const parts = (): ReadonlyArray<{
     effect: Effect.timeout(Effect.sleep(0), FETCH_TIMEOUT_MS)
   },
   {
-    part: "bounded fan-out, 12 tasks, 4 at once (each yields once)",
+    part: "bounded fan-out over a list, 12 tasks, 4 at once (each yields once)",
+    goWay: "ErrGroup.forEach({ limit: 4 })",
+    effectWay: "Effect.forEach({ concurrency: 4 })",
+    go: ErrGroup.forEach(items12, () => yieldTask, { limit: FETCH_LIMIT }),
+    effect: Effect.forEach(items12, () => yieldTask, { concurrency: FETCH_LIMIT }),
+    reference: {
+      label: "a fiber per task: Effect.forEach({ concurrency: 'unbounded' })",
+      effect: Effect.forEach(items12, () => yieldTask, { concurrency: "unbounded" })
+    }
+  },
+  {
+    part: "the same as a loop of `go` calls, each waiting for a slot in turn",
     goWay: "ErrGroup({ limit: 4 }) go × 12 + wait",
     effectWay: "Effect.forEach({ concurrency: 4 })",
     go: Effect.scoped(

@@ -81,6 +81,7 @@
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -258,8 +259,40 @@ class Task {
   /** What `registerStarting` registers, and the task it then runs. */
   group: ErrGroupImpl | undefined = undefined
   effect: Effect.Effect<any, any, any> | undefined = undefined
-  constructor(fiber: Fiber.Fiber<unknown, unknown> | undefined) {
+  /** A `forEach` item's place in the results; -1 for a task started by `go`. */
+  readonly index: number
+  constructor(fiber: Fiber.Fiber<unknown, unknown> | undefined, index: number) {
     if (fiber !== undefined) this.fiber = fiber
+    this.index = index
+  }
+}
+
+/**
+ * The items of a {@link forEach} not started yet, and where their results
+ * go. A slot that a task gives back starts the next item at once (see
+ * {@link feed}): a list known up front needs no caller waiting for a slot
+ * per item, as a loop of `go` calls does.
+ */
+class Feeder {
+  readonly items: ReadonlyArray<unknown>
+  readonly f: (item: unknown, index: number) => unknown
+  readonly out: Array<unknown>
+  /** The caller's context: every item runs in it, whichever fiber starts it. */
+  readonly context: Context.Context<never>
+  /** The next item to start. */
+  next = 0
+  /** A start is under way: a task its first steps ended only gives its slot back. */
+  feeding = false
+  constructor(
+    items: ReadonlyArray<unknown>,
+    f: (item: unknown, index: number) => unknown,
+    out: Array<unknown>,
+    context: Context.Context<never>
+  ) {
+    this.items = items
+    this.f = f
+    this.out = out
+    this.context = context
   }
 }
 
@@ -278,6 +311,8 @@ class ErrGroupImpl extends PrimitiveBase {
   readonly slots: WaiterList<SlotWaiter>
   /** `wait` calls; woken with the group's result. */
   readonly waiters: WaiterList<Waiter<void, unknown>>
+  /** A `forEach` group's items not started yet. */
+  feeder: Feeder | undefined = undefined
   /** First failure seen, or the scope closed: no task starts any more. */
   cancelled = false
   closed = false
@@ -425,10 +460,74 @@ const release = (g: ErrGroupImpl, fiber: Fiber.Fiber<unknown, unknown>): void =>
     }
   }
   g.active--
+  if (g.feeder !== undefined) {
+    // A slot given back while the feeding loop runs is its to fill.
+    if (g.feeder.feeding) return
+    feed(g)
+  }
   if (g.active === 0 && g.waiters.size > 0) {
     const exit = result(g)
     for (const node of g.waiters.drain()) wake(node, exit)
   }
+}
+
+/**
+ * Starts the next items of a `forEach` group while it has free slots and is
+ * not cancelled: from the caller's step at first, then from each task's end
+ * (its slot goes to the next item), so that no item waits on the caller. An
+ * item whose first steps end it gives its slot back to the loop, which goes
+ * on, rather than starting the next one deeper on the stack. An `f` that
+ * throws or returns no Effect fails the group with that defect, and nothing
+ * starts after it.
+ */
+const feed = (g: ErrGroupImpl): void => {
+  const feeder = g.feeder!
+  feeder.feeding = true
+  try {
+    while (!g.cancelled && g.active < g.limit && feeder.next < feeder.items.length) {
+      const index = feeder.next++
+      let effect: unknown
+      try {
+        effect = feeder.f(feeder.items[index], index)
+      } catch (defect) {
+        fail(g, defect)
+        return
+      }
+      if (!isEffect(effect)) {
+        fail(g, invalidArgument("ErrGroup.forEach", "f to return an Effect", effect))
+        return
+      }
+      g.active++
+      startItem(g, effect, index, feeder.context)
+    }
+  } finally {
+    feeder.feeding = false
+  }
+}
+
+/** A `forEach` item's start, as {@link fork} makes a task's, in the caller's `context`. */
+const startItem = (
+  g: ErrGroupImpl,
+  effect: Effect.Effect<unknown, unknown, unknown>,
+  index: number,
+  context: Context.Context<never>
+): void => {
+  if (activeLayers === 0 && canStart()) {
+    startHere(g, effect, index, context)
+    return
+  }
+  const task = taskOf(g, effect as Effect.Effect<unknown, unknown>, index)
+  // Past the nesting bound: the task's first step yields, so that it runs
+  // from a fresh stack at the next scheduler turn.
+  if (startTask(task, context) === undefined) Effect.runForkWith(context)(Effect.andThen(Effect.yieldNow, task))
+}
+
+/** Fails the group with a defect of its own (a bad `f`): recorded as a task's would be, and nothing starts after it. */
+const fail = (g: ErrGroupImpl, defect: unknown): void => {
+  const cause = Cause.die(defect)
+  if (g.collectAll) g.dies.push(cause.reasons[0] as Cause.Reason<never>)
+  else g.failure ??= cause
+  cancelUnsafe(g, undefined)
 }
 
 /**
@@ -447,7 +546,9 @@ const taskDone = (g: ErrGroupImpl, task: Task, exit: Exit.Exit<unknown, unknown>
   else if (g.running === task) g.running = task.next
   if (task.next !== undefined) task.next.prev = task.prev
   else if (g.runningTail === task) g.runningTail = task.prev
-  if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) record(g, task.fiber, exit.cause)
+  if (exit._tag === "Success") {
+    if (task.index >= 0) g.feeder!.out[task.index] = exit.value
+  } else if (!Cause.hasInterruptsOnly(exit.cause)) record(g, task.fiber, exit.cause)
   release(g, task.fiber)
 }
 
@@ -493,11 +594,16 @@ const registerStarting: Effect.Effect<any, any, any> = Effect.withFiber((fiber) 
  * its first steps ended it — no observer, as `forEach` does for a task that
  * ends at once — or by an observer added when they return.
  */
-const startHere = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Fiber.Fiber<A, E> => {
-  const task = new Task(undefined)
+const startHere = <A, E, R>(
+  g: ErrGroupImpl,
+  effect: Effect.Effect<A, E, R>,
+  index = -1,
+  context?: Context.Context<never>
+): Fiber.Fiber<A, E> => {
+  const task = new Task(undefined, index)
   task.group = g
   task.effect = effect
-  const fiber = startHanding(registerStarting, task) as Fiber.Fiber<A, E>
+  const fiber = startHanding(registerStarting, task, context) as Fiber.Fiber<A, E>
   const exit = fiber.pollUnsafe()
   if (exit !== undefined) taskDone(g, task, exit)
   else fiber.addObserver((exit) => taskDone(g, task, exit))
@@ -518,9 +624,9 @@ const append = (g: ErrGroupImpl, task: Task): void => {
  * start deferred past the nesting limit, and under telemetry (which records
  * the task's outcome and run time, and runs it in a span of its own).
  */
-const taskOf = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+const taskOf = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>, index = -1): Effect.Effect<A, E, R> =>
   Effect.withFiber((fiber) => {
-    const task = new Task(fiber)
+    const task = new Task(fiber, index)
     const traced = activeLayers !== 0 && recordsFor(fiber, g)
     if (traced) {
       const started = nowOn(fiber)
@@ -1070,6 +1176,10 @@ export interface ForEachOptions {
  * With `collectAll: true` every item runs and the failure is
  * {@link ErrGroupErrors}.
  *
+ * Unlike a loop of {@link go} calls, the caller does not wait for a slot per
+ * item: the items that have one start at once, and each task that ends
+ * starts the next item in its slot, in the caller's context.
+ *
  * A `limit` of 0 (nothing could raise it), NaN or a fraction is a defect
  * ({@link InvalidLimitError}), raised before any item starts. `items` that
  * are not iterable, an `f` that is not a function or that returns something
@@ -1164,31 +1274,15 @@ export const forEach: {
     const input = Array.from(items)
     const out = new Array<B>(input.length)
     return Effect.scoped(
-      Effect.flatMap(makeImpl(options), (group) => {
-        const g = impl(group)
-        let i = 0
-        // One step starts every item that has a free slot, as `go`'s fast
-        // path does for one (nothing comes between a slot and its start); an
-        // item that must wait for a slot, or start later, goes through `go`.
-        const next: Effect.Effect<void, never, R> = Effect.suspend(() => {
-          while (i < input.length && !g.cancelled) {
-            const index = i++
-            const effect: unknown = f(input[index]!, index)
-            if (!isEffect(effect)) {
-              return Exit.die(invalidArgument("ErrGroup.forEach", "f to return an Effect", effect))
-            }
-            const task = Effect.map(effect as Effect.Effect<B, E, R>, (b) => {
-              out[index] = b
-            })
-            if (g.active >= g.limit || activeLayers !== 0 || !canStart()) {
-              return Effect.andThen(goImpl(group, task), next)
-            }
-            g.active++
-            startHere(g, task)
-          }
-          return Exit.void
+      Effect.flatMap(makeImpl(options), (group) =>
+        Effect.withFiber((fiber) => {
+          // The items with a free slot start in this step; each later one
+          // when a task ends and gives its slot to it (see `feed`).
+          const g = impl(group)
+          g.feeder = new Feeder(input, f as Feeder["f"], out, fiber.context as Context.Context<never>)
+          feed(g)
+          return Effect.as(wait(group), out)
         })
-        return Effect.andThen(next, Effect.as(wait(group), out))
-      })
+      )
     )
   })

@@ -8,12 +8,13 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Scheduler from "effect/Scheduler"
 import * as Scope from "effect/Scope"
 import * as ErrGroup from "../src/ErrGroup.ts"
 import { advance, settle } from "./utils/fibers.ts"
 import { defectOf, isInterruptedOnly } from "./utils/exits.ts"
 import { loop, underEveryBudget } from "./utils/budgets.ts"
-import { closeFromTheFirstTask, goRacingTheClose, startsUnderYieldEveryStep } from "./utils/groups.ts"
+import { closeFromTheFirstTask, goRacingTheClose, startsUnderYieldEveryStep, YieldEveryStep } from "./utils/groups.ts"
 import { it } from "./utils/leak.ts"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly n: number }> {}
@@ -1327,6 +1328,73 @@ describe("ErrGroup", () => {
       })
     )
 
+    it.effect(
+      "an item waits on no caller: a task's end starts the next item, 10,000 items ending at once or after a yield",
+      () =>
+        Effect.gen(function* () {
+          // Items that end in their first steps give their slot back to the
+          // starting loop, which goes on (no deeper stack per item); items that
+          // end later start the next one from their end.
+          for (const limit of [1, 4, -1]) {
+            const out = yield* ErrGroup.forEach(
+              Array.from({ length: 10_000 }, (_, i) => i),
+              (i) => (i % 3 === 0 ? Effect.as(Effect.yieldNow, i) : Effect.succeed(i)),
+              { limit }
+            )
+            expect(out).toEqual(Array.from({ length: 10_000 }, (_, i) => i))
+          }
+        })
+    )
+
+    it.effect("every item runs in the caller's context, also one started when an earlier item ends", () =>
+      Effect.gen(function* () {
+        class Tenant extends Context.Service<Tenant, string>()("test/Tenant") {}
+        const seen = yield* ErrGroup.forEach(
+          [0, 1, 2, 3, 4],
+          (i) =>
+            // Each item changes its own context while it runs; the next item,
+            // started from its end, must not see that.
+            Effect.andThen(
+              Effect.provideService(Effect.yieldNow, Tenant, `item ${i}`),
+              Effect.map(Effect.service(Tenant), (tenant) => `${i}:${tenant}`)
+            ),
+          { limit: 1 }
+        ).pipe(Effect.provideService(Tenant, "acme"))
+        expect(seen).toEqual(["0:acme", "1:acme", "2:acme", "3:acme", "4:acme"])
+      })
+    )
+
+    it.effect(
+      "items whose first step runs at a later turn (a scheduler that yields before every step) each run once, in order",
+      () =>
+        Effect.gen(function* () {
+          for (const limit of [-1, 1, 4]) {
+            let ran = 0
+            const out = yield* ErrGroup.forEach(
+              Array.from({ length: 60 }, (_, i) => i),
+              (i) =>
+                Effect.suspend(() => {
+                  ran++
+                  return i % 2 === 0 ? Effect.succeed(i) : Effect.as(Effect.yieldNow, i)
+                }),
+              { limit }
+            ).pipe(Effect.provideService(Scheduler.Scheduler, new YieldEveryStep()))
+            expect(ran).toBe(60)
+            expect(out).toEqual(Array.from({ length: 60 }, (_, i) => i))
+          }
+        })
+    )
+
+    it.effect("forEach nested 200 deep in its items' first steps: past the nesting limit they start a turn later", () =>
+      Effect.gen(function* () {
+        const nested = (depth: number): Effect.Effect<number> =>
+          depth === 200
+            ? Effect.succeed(depth)
+            : Effect.map(ErrGroup.forEach([depth + 1], nested, { limit: 1 }), ([deepest]) => deepest!)
+        expect(yield* nested(0)).toBe(200)
+      })
+    )
+
     it.effect("interrupting forEach interrupts every running item", () =>
       Effect.gen(function* () {
         let interrupted = 0
@@ -1726,6 +1794,37 @@ describe("ErrGroup under any op budget", () => {
           expect(yield* ErrGroup.active(race.group)).toBe(0)
         }
       }).pipe(Effect.orDie)
+    )
+  )
+
+  it.live("forEach: every item once, each result in its place; interrupted at any point, no item left running", () =>
+    underEveryBudget(() =>
+      Effect.gen(function* () {
+        const items = Array.from({ length: 9 }, (_, i) => i)
+        for (let round = 0; round < 8; round++) {
+          let running = 0
+          let ran = 0
+          const f = (i: number) =>
+            Effect.uninterruptibleMask((restore) =>
+              Effect.suspend(() => {
+                running++
+                ran++
+                return Effect.ensuring(
+                  restore(Effect.as(loop((i + round) % 3, Effect.yieldNow), i * 2)),
+                  Effect.sync(() => running--)
+                )
+              })
+            )
+          expect(yield* ErrGroup.forEach(items, f, { limit: 2 })).toEqual(items.map((i) => i * 2))
+          expect(ran).toBe(9)
+          ran = 0
+          const fiber = yield* Effect.forkChild(ErrGroup.forEach(items, f, { limit: 2 }))
+          yield* loop(round, Effect.yieldNow)
+          yield* Fiber.interrupt(fiber)
+          expect(running).toBe(0)
+          expect(ran).toBeLessThanOrEqual(9)
+        }
+      })
     )
   )
 

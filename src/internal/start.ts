@@ -37,14 +37,18 @@ export const canStart = (): boolean => depth < MAX_START_DEPTH
  * Starts `effect` as a detached fiber (the group's scope owns it) in this
  * step, on this stack, in the current fiber's context (its services and
  * references: what `Effect.forkDetach` gives a child); returns its fiber,
- * which may have ended already. Past {@link MAX_START_DEPTH} nested starts
+ * which may have ended already. `context`, when given, replaces the current
+ * fiber's: a start made outside the forking fiber's steps (from a task's
+ * observer) runs in the context it was asked for. Past {@link MAX_START_DEPTH} nested starts
  * it returns undefined: the caller forks the task to start at the next
  * turn instead (`Effect.forkDetach`). Call it from a step of the forking
  * fiber (a mask's callback, a continuation), in an uninterruptible region.
  */
-export const startTask = <A, E, R>(effect: Effect.Effect<A, E, R>): Fiber.Fiber<A, E> | undefined => {
+export const startTask = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  context: Context.Context<never> = Fiber.getCurrent()!.context
+): Fiber.Fiber<A, E> | undefined => {
   if (depth >= MAX_START_DEPTH) return undefined
-  const context = Fiber.getCurrent()!.context
   if (context !== lastContext) {
     lastContext = context
     lastRun = Effect.runForkWith(context)
@@ -86,9 +90,13 @@ const late = new WeakMap<Fiber.Fiber<unknown, unknown>, unknown>()
  * registration step) and no closure per start. Call it only when
  * {@link canStart} says the start happens now.
  */
-export const startHanding = <A, E, R>(first: Effect.Effect<A, E, R>, data: unknown): Fiber.Fiber<A, E> => {
+export const startHanding = <A, E, R>(
+  first: Effect.Effect<A, E, R>,
+  data: unknown,
+  context?: Context.Context<never>
+): Fiber.Fiber<A, E> => {
   handed = data
-  const fiber = startTask(first)!
+  const fiber = startTask(first, context)!
   if (handed === data) {
     handed = undefined
     late.set(fiber, data)
