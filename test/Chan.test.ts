@@ -300,6 +300,43 @@ describe("Chan", () => {
   })
 
   describe("recvAll", () => {
+    it.effect(
+      "takes the buffered values in order wherever the buffer's storage starts and wraps, batch after batch",
+      () =>
+        Effect.gen(function* () {
+          // A model queue against random sends, receives and batch receives
+          // (whole, or up to a limit) on a channel whose storage wraps.
+          let seed = 7
+          const random = (n: number) => {
+            seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+            return (seed >>> 16) % n
+          }
+          const batches: Array<[ReadonlyArray<number>, Array<number>]> = []
+          for (const capacity of [1, 5, 8, 40]) {
+            const ch = yield* Chan.make<number>(capacity)
+            const model: Array<number> = []
+            let next = 0
+            for (let op = 0; op < 3000; op++) {
+              const roll = random(4)
+              if (roll <= 1 && model.length < capacity) {
+                yield* Chan.send(ch, next)
+                model.push(next++)
+              } else if (roll === 2 && model.length > 0) {
+                expect(yield* Chan.recv(ch)).toEqual(Option.some(model.shift()!))
+              } else if (model.length > 0) {
+                const max = random(2) === 0 ? undefined : 1 + random(capacity)
+                const batch = yield* max === undefined ? Chan.recvAll(ch) : Chan.recvAll(ch, max)
+                const expected = model.splice(0, max ?? model.length)
+                expect(batch).toEqual(expected)
+                batches.push([batch, expected])
+              }
+            }
+          }
+          // A batch is the caller's: later sends never write into it.
+          for (const [batch, expected] of batches) expect(batch).toEqual(expected)
+        })
+    )
+
     it.effect("takes every buffered value at once, oldest first, at most max", () =>
       Effect.gen(function* () {
         const ch = yield* Chan.make<number>(8)

@@ -116,6 +116,40 @@ export class Ring<A> {
     this.head = head
     this.length -= n
   }
+  /**
+   * Takes the `n` oldest values (n ≤ length) as a new array, in order: all
+   * of them stored from the start are the storage itself (handed over, as
+   * Effect's `MutableList.takeAll` hands over its bucket); otherwise one copy
+   * of each contiguous run (`slice`, then `fill` to drop the ring's
+   * references), rather than a push per value.
+   */
+  take(n: number): Array<A> {
+    const items = this.items
+    const head = this.head
+    const end = head + n
+    let out: Array<A>
+    if (head === 0 && n === this.length) {
+      // Every value, stored from the start: the storage itself is the
+      // result, and the ring starts a new one of the same size.
+      this.items = new Array(items.length)
+      this.length = 0
+      items.length = n
+      return items as Array<A>
+    }
+    if (end <= items.length) {
+      out = items.slice(head, end) as Array<A>
+      items.fill(undefined, head, end)
+      this.head = end === items.length ? 0 : end
+    } else {
+      const wrapped = end - items.length
+      out = items.slice(head).concat(items.slice(0, wrapped)) as Array<A>
+      items.fill(undefined, head)
+      items.fill(undefined, 0, wrapped)
+      this.head = wrapped
+    }
+    this.length -= n
+    return out
+  }
   private grow(): void {
     const next = new Array<A | undefined>(this.items.length * 2)
     for (let i = 0; i < this.length; i++) next[i] = this.items[(this.head + i) % this.items.length]
@@ -703,19 +737,32 @@ const makeRecv = <A>(ch: ChanImpl<A>): Effect.Effect<Option.Option<A>> => {
 }
 
 /**
- * Adds to `out` every value that can be received now, oldest first (see
- * {@link takeOne}), until it holds `max`.
+ * Adds to `out` (a new array when undefined) every value that can be
+ * received now, oldest first (see {@link takeOne}), until it holds `max`.
  */
-const recvReady = <A>(ch: ChanImpl<A>, max: number, fiber: Fiber.Fiber<unknown, unknown>, out: Array<A>): Array<A> => {
+const recvReady = <A>(
+  ch: ChanImpl<A>,
+  max: number,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  first: Array<A> | undefined
+): Array<A> => {
   // The buffered values in one move when nothing comes before them, then
   // the slots they free refilled from parked senders, oldest first: what
   // taking them one at a time (below) does, without a call per value.
+  let out = first
   const buffer = ch.buffer
-  if (ch.returned === undefined && buffer !== undefined && buffer.length > 0 && out.length < max) {
-    const n = Math.min(buffer.length, max - out.length)
-    buffer.shiftInto(out, n)
-    for (let i = 0; i < n && refill(ch, buffer, fiber); i++) {}
+  if (ch.returned === undefined && buffer !== undefined && buffer.length > 0) {
+    if (out === undefined) {
+      const n = Math.min(buffer.length, max)
+      out = buffer.take(n)
+      for (let i = 0; i < n && refill(ch, buffer, fiber); i++) {}
+    } else if (out.length < max) {
+      const n = Math.min(buffer.length, max - out.length)
+      buffer.shiftInto(out, n)
+      for (let i = 0; i < n && refill(ch, buffer, fiber); i++) {}
+    }
   }
+  if (out === undefined) out = []
   while (out.length < max) {
     const value = takeOne(ch, fiber)
     if (value === NOTHING) break
@@ -733,7 +780,7 @@ const tryRecvAll = <A>(
   max: number,
   fiber: Fiber.Fiber<unknown, unknown>
 ): Exit.Exit<ReadonlyArray<A>> | undefined => {
-  if (hasValue(ch)) return Exit.succeed(recvReady(ch, max, fiber, []))
+  if (hasValue(ch)) return Exit.succeed(recvReady(ch, max, fiber, undefined))
   return ch.closed ? exitNoValues : undefined
 }
 
