@@ -68,10 +68,20 @@ export const keepLeases = (
     Effect.sleep(Math.max(5, Math.floor(period / 4))),
     Effect.sync(() => keeper.giveUpStale())
   )
+  // No yield after each message (`forever`'s default): a burst of release
+  // messages would cost a scheduler turn each; the op budget still yields.
   const drain = (queue: Queue.Dequeue<Redis.RedisMessage, Redis.RedisError>) =>
-    Effect.forever(Effect.map(Queue.take(queue), (m) => keeper.onMessage(m.message)))
+    Effect.forever(
+      Effect.map(Queue.take(queue), (m) => keeper.onMessage(m.message)),
+      { disableYield: true }
+    )
   const again: Effect.Effect<never> = Effect.scoped(Effect.flatMap(keeper.redis.subscribe(keeper.channel), drain)).pipe(
-    Effect.catchCause(() => Effect.andThen(Effect.sleep(period), Effect.suspend(() => again)))
+    Effect.catchCause(() =>
+      Effect.andThen(
+        Effect.sleep(period),
+        Effect.suspend(() => again)
+      )
+    )
   )
   return Effect.all(
     [
