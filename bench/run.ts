@@ -360,9 +360,9 @@ const md = [
     ? section(
         "A real service: the crawler",
         "The same service written three times, in one process, on the same seeded in-process upstream and key lists, the versions alternating round by round (bench/crawler.ts): " +
-          "with effect-go as its documentation recommends (`ErrGroup.forEach({ limit })`, `GoContext.runWithTimeout` (Go's `WithTimeout` + `defer cancel()` around each fetch), `SingleFlight`, `Semaphore.Service`, an ordered `Pipeline.map`), " +
+          "with effect-go as its documentation recommends (`ErrGroup.forEach({ limit })`, `GoContext.runWithTimeout` (Go's `WithTimeout` + `defer cancel()` around each fetch), `SingleFlight`, `Semaphore.Service`, `Pipeline.parallel` for the ordered transform), " +
           "and in plain Effect (`forEach` with `concurrency`, `Effect.timeout`, `Cache` with `timeToLive: 0`, Effect's `Semaphore` as a service, `forEach` for the transform); " +
-          "a third version is plain Effect with the transform as Effect's own concurrent ordered stage (`Stream.mapEffect`), the same design as effect-go's channel stage in Effect alone. " +
+          "a third version is plain Effect with the transform as Effect's own concurrent ordered stage (`Stream.mapEffect`), the design of a channel stage in Effect alone. " +
           "CPU per request is `process.cpuUsage()` over a round divided by its requests; fibers per request counts every fork (Effect's global fiber id).\n\n" +
           crawlerMarkdown(crawler) +
           "\n\n### What bounds it\n\nEach part of a request both ways, 16 at once, CPU µs per use (median of alternating rounds):\n\n" +

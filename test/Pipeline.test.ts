@@ -180,6 +180,70 @@ describe("Pipeline", () => {
         expect(maxRunning).toBe(3)
       })
     )
+    it.effect(
+      "parallel: completion order with ordered: false; the first failure stops the running items and no item starts after it",
+      () =>
+        Effect.gen(function* () {
+          const delays = [30, 10, 15, 1, 5]
+          const fiber = yield* Effect.forkChild(
+            Pipeline.parallel(delays, (ms) => Effect.as(Effect.sleep(`${ms} millis`), ms), {
+              workers: 2,
+              ordered: false
+            })
+          )
+          yield* advance("1 second")
+          expect(yield* Fiber.join(fiber)).toEqual([10, 15, 1, 30, 5])
+          const started: Array<number> = []
+          const interrupted: Array<number> = []
+          const failing = yield* Effect.forkChild(
+            Effect.exit(
+              Pipeline.parallel(
+                [0, 1, 2, 3, 4, 5],
+                (i) =>
+                  Effect.andThen(
+                    Effect.sync(() => started.push(i)),
+                    i === 2
+                      ? Effect.andThen(Effect.sleep("5 millis"), Effect.fail(new Boom({ n: i })))
+                      : Effect.onInterrupt(Effect.as(Effect.sleep("10 millis"), i), () =>
+                          Effect.sync(() => interrupted.push(i))
+                        )
+                  ),
+                { workers: 2 }
+              )
+            )
+          )
+          yield* advance("1 second")
+          const exit = yield* Fiber.join(failing)
+          expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toEqual(new Boom({ n: 2 }))
+          expect(started).toEqual([0, 1, 2, 3])
+          expect(interrupted).toEqual([3])
+        })
+    )
+
+    it.effect(
+      "parallel: interruption stops every running item; an f that returns no Effect is a defect naming parallel",
+      () =>
+        Effect.gen(function* () {
+          let interrupted = 0
+          const fiber = yield* Effect.forkChild(
+            Pipeline.parallel(
+              [1, 2, 3, 4],
+              () => Effect.onInterrupt(Effect.never, () => Effect.sync(() => interrupted++)),
+              { workers: 3 }
+            )
+          )
+          yield* settle
+          yield* Fiber.interrupt(fiber)
+          expect(interrupted).toBe(3)
+          const error = yield* defectOf(
+            Pipeline.parallel([1], () => 5 as unknown as Effect.Effect<number>, { workers: 1 })
+          )
+          expect(error).toMatchObject({
+            _tag: "InvalidArgumentError",
+            message: "Pipeline.parallel: expected f to return an Effect, got the number 5"
+          })
+        })
+    )
   })
 
   describe("map", () => {
