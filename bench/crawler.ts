@@ -794,9 +794,15 @@ const parts = (): ReadonlyArray<{
   }
 ]
 
-/** The dedup part's group and cache (they live as long as the process: a benchmark's). */
-const dedupFlights = Effect.runSync(Scope.provide(SingleFlight.make<string>(), Scope.makeUnsafe()))
-const dedupCache = Effect.runSync(
+/**
+ * The dedup part's group and cache (they live as long as the process: a
+ * benchmark's). Made by `runPromise`, not `runSync`: a `Cache` runs its
+ * lookups with the services of the context it was made in, and `runSync`
+ * puts its own scheduler there, which resumes a yield with a microtask
+ * where the rest of the benchmark (and the service) takes a scheduler turn.
+ */
+const dedupFlights = await Effect.runPromise(Scope.provide(SingleFlight.make<string>(), Scope.makeUnsafe()))
+const dedupCache = await Effect.runPromise(
   Cache.make({
     lookup: (key: string) => Effect.as(Effect.sleep(0), key),
     capacity: Number.POSITIVE_INFINITY,
