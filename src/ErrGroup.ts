@@ -1178,7 +1178,9 @@ export interface ForEachOptions {
  *
  * Unlike a loop of {@link go} calls, the caller does not wait for a slot per
  * item: the items that have one start at once, and each task that ends
- * starts the next item in its slot, in the caller's context.
+ * starts the next item in its slot, in the caller's context. The group is
+ * the call's own and needs no `Scope`: an item that needs one gets the
+ * caller's, as with `Effect.forEach`.
  *
  * A `limit` of 0 (nothing could raise it), NaN or a fraction is a defect
  * ({@link InvalidLimitError}), raised before any item starts. `items` that
@@ -1273,16 +1275,31 @@ export const forEach: {
     if (bad !== undefined) return Exit.die(bad)
     const input = Array.from(items)
     const out = new Array<B>(input.length)
-    return Effect.scoped(
-      Effect.flatMap(makeImpl(options), (group) =>
-        Effect.withFiber((fiber) => {
-          // The items with a free slot start in this step; each later one
-          // when a task ends and gives its slot to it (see `feed`).
-          const g = impl(group)
-          g.feeder = new Feeder(input, f as Feeder["f"], out, fiber.context as Context.Context<never>)
-          feed(g)
-          return Effect.as(wait(group), out)
-        })
-      )
+    // A group of its own, which nothing else can reach: no scope is needed
+    // to stop its tasks, only an interruption of the caller, handled here.
+    const g = new ErrGroupImpl(options?.name, toLimit(options?.limit, false)!, options?.collectAll === true)
+    setTelemetry(g, options?.telemetry)
+    const group = g as unknown as ErrGroup<unknown>
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.withFiber((fiber) => {
+        // The items with a free slot start in this step; each later one
+        // when a task ends and gives its slot to it (see `feed`). The
+        // caller's interruption is held off until `onInterrupt` is in place.
+        g.feeder = new Feeder(input, f as Feeder["f"], out, fiber.context as Context.Context<never>)
+        feed(g)
+        return Effect.onInterrupt(restore(Effect.as(wait(group), out)), () => stopTasks(g))
+      })
     )
+  })
+
+/**
+ * A `forEach` whose caller was interrupted: nothing starts any more, the
+ * running tasks are interrupted, and it returns once every one has stopped
+ * (as a group's scope does when it closes).
+ */
+const stopTasks = (g: ErrGroupImpl): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    g.closed = true
+    cancelUnsafe(g, undefined)
+    return Effect.asVoid(Effect.exit(wait(g as unknown as ErrGroup<unknown>)))
   })

@@ -1365,6 +1365,32 @@ describe("ErrGroup", () => {
     )
 
     it.effect(
+      "an item that needs a Scope gets the caller's, as with Effect.forEach: its finalizer runs when that scope closes",
+      () =>
+        Effect.gen(function* () {
+          const closed: Array<number> = []
+          const out = yield* Effect.scoped(
+            Effect.gen(function* () {
+              const out = yield* ErrGroup.forEach(
+                [1, 2, 3],
+                (i) =>
+                  Effect.as(
+                    Effect.addFinalizer(() => Effect.sync(() => closed.push(i))),
+                    i
+                  ),
+                { limit: 2 }
+              )
+              // forEach has returned; the caller's scope is still open.
+              expect(closed).toEqual([])
+              return out
+            })
+          )
+          expect(out).toEqual([1, 2, 3])
+          expect(closed.sort()).toEqual([1, 2, 3])
+        })
+    )
+
+    it.effect(
       "items whose first step runs at a later turn (a scheduler that yields before every step) each run once, in order",
       () =>
         Effect.gen(function* () {
