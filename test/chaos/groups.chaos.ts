@@ -1,6 +1,7 @@
 /**
  * Task-group model for the schedule explorer: WaitGroup, ErrGroup,
- * WorkerPool and SingleFlight, each fed by 1 to 4 submitting fibers, with
+ * `ErrGroup.forEach` (and `Pipeline.parallel`, which runs on it), WorkerPool
+ * and SingleFlight, each fed by 1 to 4 submitting fibers, with
  * submissions, waits, jobs and whole submitters interrupted at seeded points
  * and the groups shut down or their scopes closed at seeded points. A run
  * uses a seeded subset of the four.
@@ -20,6 +21,11 @@
  *   every job accepted before it started has ended (a `go` concurrent with
  *   the wait may start one after the group reached zero, as in Go); `wait`
  *   fails when one of those failed, and only with a failed job's error;
+ * - forEach: never more of a call's jobs running than its limit; when the
+ *   call returns, however it ends, none of its jobs runs; a success returns
+ *   every job's value in input order; a failure is a failed job's error
+ *   (with `collectAll`: every job ran, and the failure lists exactly the
+ *   failed jobs);
  * - WorkerPool: what a job's handle says agrees with what the job did (a
  *   done job's handle has its value, a failed job's its error, and a handle
  *   that says closed or interrupted belongs to a job that never ran or was
@@ -43,6 +49,7 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as ErrGroup from "../../src/ErrGroup.ts"
 import type { Chaos, ChaosViolation } from "../../src/internal/explore.ts"
+import * as Pipeline from "../../src/Pipeline.ts"
 import * as SingleFlight from "../../src/SingleFlight.ts"
 import * as WaitGroup from "../../src/WaitGroup.ts"
 import * as WorkerPool from "../../src/WorkerPool.ts"
@@ -69,8 +76,9 @@ export const groupsModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, S
             )
           : Effect.ignore(op)
       )
-    const kinds = (["waitgroup", "errgroup", "pool", "singleflight"] as const).filter(() => chaos.chance(0.6))
-    if (kinds.length === 0) kinds.push(chaos.pick(["waitgroup", "errgroup", "pool", "singleflight"] as const))
+    const all = ["waitgroup", "errgroup", "foreach", "pool", "singleflight"] as const
+    const kinds: Array<(typeof all)[number]> = all.filter(() => chaos.chance(0.5))
+    if (kinds.length === 0) kinds.push(chaos.pick(all))
     chaos.trace(`${kinds.join(",")} p${pInterruptOp}`)
     chaos.note("groups", () => kinds.join(", "))
 
@@ -284,6 +292,83 @@ export const groupsModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, S
             if (job.running) violations.push(`ErrGroup: job ${job.id} still running after the group's scope closed`)
             if (refused.has(job) && job.started > 0)
               violations.push(`ErrGroup: job ${job.id} ran although tryGo said false`)
+          }
+        })
+      )
+    }
+
+    // ---------------------------------------------------- ErrGroup.forEach
+    if (kinds.includes("foreach")) {
+      const pFail = chaos.pick([0, 0.05, 0.2])
+      const mine: Array<Job> = []
+      /** One call: `forEach` (fail-fast or collect-all) or `Pipeline.parallel`, checked when it returns. */
+      const call = Effect.suspend(() => {
+        chaos.count()
+        const limit = chaos.pick([-1, 1, 2, 3])
+        const via = chaos.pick(["forEach", "collectAll", "parallel"] as const)
+        const callJobs = Array.from({ length: chaos.between(0, 12) }, () => newJob())
+        mine.push(...callJobs)
+        let running = 0
+        const f = (job: Job) =>
+          body(
+            job,
+            pFail,
+            () => {
+              if (++running > limit && limit >= 0)
+                violations.push(`forEach: ${running} of a call's jobs running with limit ${limit}`)
+            },
+            () => void running--
+          )
+        const run: Effect.Effect<Array<number>, JobError | ErrGroup.ErrGroupErrors<JobError>> = via === "parallel"
+          ? Pipeline.parallel(callJobs, f, { workers: limit < 0 ? 16 : limit })
+          : via === "collectAll"
+            ? ErrGroup.forEach(callJobs, f, { limit, collectAll: true })
+            : ErrGroup.forEach(callJobs, f, { limit })
+        return Effect.map(Effect.exit(run), (exit) => {
+          const stillRunning = callJobs.filter((job) => job.running).map((job) => job.id)
+          if (stillRunning.length > 0)
+            violations.push(`forEach (${via}): returned while jobs ${stillRunning.join(", ")} ran`)
+          const failed = callJobs.filter((job) => job.outcome === "failed").map((job) => job.id)
+          if (Exit.isSuccess(exit)) {
+            const ids = callJobs.map((job) => job.id)
+            if (exit.value.join() !== ids.join())
+              violations.push(`forEach (${via}): returned ${exit.value.join()} for jobs ${ids.join()}`)
+            if (callJobs.some((job) => job.outcome !== "done"))
+              violations.push(`forEach (${via}): succeeded although not every job was done`)
+          } else if (!Cause.hasInterruptsOnly(exit.cause)) {
+            const error = Cause.squash(exit.cause)
+            if (via === "collectAll") {
+              const listed =
+                error instanceof ErrGroup.ErrGroupErrors
+                  ? (error.errors as ReadonlyArray<JobError>).map((e) => e.id).sort((a, b) => a - b)
+                  : undefined
+              if (listed === undefined || listed.join() !== [...failed].sort((a, b) => a - b).join())
+                violations.push(`forEach (collectAll): failed with ${String(error)}; failed jobs ${failed.join()}`)
+              const unrun = callJobs.filter((job) => job.started === 0).map((job) => job.id)
+              if (unrun.length > 0) violations.push(`forEach (collectAll): jobs ${unrun.join(", ")} never ran`)
+            } else if (!(error instanceof JobError) || !failed.includes(error.id)) {
+              violations.push(`forEach (${via}): failed with ${String(error)}; failed jobs ${failed.join()}`)
+            }
+          }
+        })
+      })
+      tasks.push(
+        Effect.gen(function* () {
+          const fibers = yield* submitters(
+            chaos.between(1, 4),
+            () => chaos.between(1, 6),
+            () => maybeInterrupted(call)
+          )
+          for (const fiber of fibers) if (chaos.chance(0.1)) yield* chaos.interruptLater(fiber, 200)
+          yield* Fiber.awaitAll(fibers)
+        })
+      )
+      checks.push(
+        Effect.sync(() => {
+          for (const job of mine) {
+            if (job.running) violations.push(`forEach: job ${job.id} still running after every call ended`)
+            if (job.started > 0 && job.outcome === undefined)
+              violations.push(`forEach: job ${job.id} started and never ended`)
           }
         })
       )
