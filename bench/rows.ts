@@ -418,6 +418,87 @@ const chanSpscRecvAll = (capacity: number) => (n: number) =>
     return withProducer(producer, drainBatches)
   })
 
+/**
+ * The least a buffered batch hand-off between two fibers can do with
+ * Effect's public API: an array the producer pushes to, swapped out whole
+ * by the consumer, and each side parked in a bare `Effect.callback` when it
+ * cannot go on. The waiting consumer is resumed only when the producer
+ * finds the buffer full (or closes), so it takes full batches, as a
+ * channel's deferred wake-up and `Queue`'s scheduled one give it. No
+ * interruption handling, no give-back, no waiter lists, one producer and
+ * one consumer: the floor under `recvAll` and `takeAll`.
+ */
+class CallbackBatch<A> {
+  private buffer: Array<A> = []
+  private closed = false
+  private consumer: ((effect: Effect.Effect<ReadonlyArray<A>>) => void) | undefined = undefined
+  private producer: { readonly value: A; readonly resume: (effect: Effect.Effect<void>) => void } | undefined =
+    undefined
+  private readonly capacity: number
+  constructor(capacity: number) {
+    this.capacity = capacity
+  }
+  /** Every buffered value, and room for a parked producer's. */
+  private takeBuffer(): Array<A> {
+    const batch = this.buffer
+    this.buffer = []
+    const producer = this.producer
+    if (producer !== undefined) {
+      this.producer = undefined
+      this.buffer.push(producer.value)
+      producer.resume(Effect.void)
+    }
+    return batch
+  }
+  /** Hands the buffer to the parked consumer. */
+  private wakeConsumer(): void {
+    const consumer = this.consumer!
+    this.consumer = undefined
+    consumer(Effect.succeed(this.takeBuffer()))
+  }
+  send(value: A): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.buffer.length < this.capacity) {
+        this.buffer.push(value)
+        return Effect.void
+      }
+      if (this.consumer !== undefined) {
+        this.wakeConsumer()
+        this.buffer.push(value)
+        return Effect.void
+      }
+      return Effect.callback<void>((resume) => {
+        this.producer = { value, resume }
+      })
+    })
+  }
+  readonly close: Effect.Effect<void> = Effect.sync(() => {
+    this.closed = true
+    if (this.consumer !== undefined) this.wakeConsumer()
+  })
+  /** Every value ready, waiting for some; an empty array once closed and drained. */
+  readonly takeAll: Effect.Effect<ReadonlyArray<A>> = Effect.suspend(() =>
+    this.buffer.length > 0 || this.closed
+      ? Effect.succeed(this.takeBuffer())
+      : Effect.callback<ReadonlyArray<A>>((resume) => {
+          this.consumer = resume
+        })
+  )
+}
+
+const callbackBatchSpsc = (capacity: number) => (n: number) =>
+  Effect.suspend(() => {
+    const ch = new CallbackBatch<number>(capacity)
+    const producer = Effect.andThen(
+      times(n, (i) => ch.send(i)),
+      ch.close
+    )
+    const drainBatches: Effect.Effect<void> = Effect.flatMap(ch.takeAll, (batch) =>
+      batch.length === 0 ? Effect.void : drainBatches
+    )
+    return withProducer(producer, drainBatches)
+  })
+
 /** The same with the consumer ranging over the channel (`Chan.forEach`, Go's `for v := range ch`). */
 const chanSpscForEach = (capacity: number) => (n: number) =>
   Effect.suspend(() => {
@@ -794,6 +875,13 @@ const spscRow = (capacity: 1 | 64 | 1024, go: GoFigure): RowTable => ({
     effectGo(`effect-go Chan(${capacity}), forEach`, chanSpscForEach(capacity)),
     effect(`Effect Queue.bounded(${capacity})`, queueSpsc(capacity)),
     effect(`Effect Queue.bounded(${capacity}), takeAll`, queueSpscTakeAll(capacity)),
+    ...(capacity === 1
+      ? []
+      : [
+          ref("Effect floor: bare Effect.callback batch hand-off", callbackBatchSpsc(capacity), {
+            note: "an array the producer pushes to and the consumer swaps out whole, each side parked in a bare Effect.callback, the consumer woken when the buffer is full: no interruption handling, no give-back, no waiter lists (the least a batch receive can cost through Effect's public API)"
+          })
+        ]),
     ...tsChanPair("", tsChanSpsc(capacity)),
     peer("ts-chan (trySend/tryRecv, await on miss)", tsChanSpscSync(capacity)),
     floor("floor: bare Promise channel", promiseSpsc(capacity)),

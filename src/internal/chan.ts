@@ -103,19 +103,6 @@ export class Ring<A> {
     this.length--
     return value
   }
-  /** Moves the `n` oldest values (n ≤ length) to the end of `out`, in order. */
-  shiftInto(out: Array<A>, n: number): void {
-    const items = this.items
-    const size = items.length
-    let head = this.head
-    for (let k = 0; k < n; k++) {
-      out.push(items[head] as A)
-      items[head] = undefined
-      head = head + 1 === size ? 0 : head + 1
-    }
-    this.head = head
-    this.length -= n
-  }
   /**
    * Takes the `n` oldest values (n ≤ length) as a new array, in order: all
    * of them stored from the start are the storage itself (handed over, as
@@ -757,8 +744,9 @@ const recvReady = <A>(
       out = buffer.take(n)
       for (let i = 0; i < n && refill(ch, buffer, fiber); i++) {}
     } else if (out.length < max) {
+      // A parked call's first value, then the buffer's in one copy.
       const n = Math.min(buffer.length, max - out.length)
-      buffer.shiftInto(out, n)
+      out = out.concat(buffer.take(n))
       for (let i = 0; i < n && refill(ch, buffer, fiber); i++) {}
     }
   }
