@@ -805,6 +805,50 @@ const promiseLocks = async (n: number): Promise<void> => {
  */
 const trivialTask: Effect.Effect<void> = Effect.sync(() => {})
 
+/**
+ * A group that tracks its tasks, written by hand on Effect's public API
+ * with nothing else: `go` counts the task and starts its fiber in one synchronous step;
+ * the task's first step puts its fiber where a close of the group would
+ * find it (a close that the task's own first steps set off included); a
+ * task its first steps ended is counted done at once, any other by an
+ * observer; `wait` parks in a bare `Effect.callback` until the count is 0.
+ * No closed checks, defect handling, telemetry or scope: what the
+ * registration step costs over `forEach`, which tracks no task. (A `Set`
+ * of fibers, the plain way; `WaitGroup` links a node per task instead.)
+ */
+class CallbackGroup {
+  private count = 0
+  private waiter: ((effect: Effect.Effect<void>) => void) | undefined = undefined
+  private readonly running = new Set<Fiber.Fiber<unknown, unknown>>()
+  private done(fiber: Fiber.Fiber<unknown, unknown>): void {
+    this.running.delete(fiber)
+    if (--this.count === 0 && this.waiter !== undefined) {
+      const waiter = this.waiter
+      this.waiter = undefined
+      waiter(Effect.void)
+    }
+  }
+  /** The task being started: a fiber's first step runs within its start, and takes it (no closure per task). */
+  private starting: Effect.Effect<void> = Effect.void
+  private readonly register: Effect.Effect<void> = Effect.withFiber((fiber) => {
+    this.running.add(fiber)
+    return this.starting
+  })
+  go(task: Effect.Effect<void>): Effect.Effect<void> {
+    return Effect.sync(() => {
+      this.count++
+      this.starting = task
+      const fiber = Effect.runForkWith(Fiber.getCurrent()!.context)(this.register)
+      if (fiber.pollUnsafe() !== undefined) this.done(fiber)
+      else fiber.addObserver(() => this.done(fiber))
+    })
+  }
+  readonly wait: Effect.Effect<void> = Effect.callback<void>((resume) => {
+    if (this.count === 0) resume(Effect.void)
+    else this.waiter = resume
+  })
+}
+
 const promiseAll = async (n: number): Promise<void> => {
   const task = async (): Promise<void> => {}
   const all: Array<Promise<void>> = new Array(n)
@@ -1025,6 +1069,17 @@ export const makeRows = (config: RunConfig, GO: GoFigures = RECORDED): Array<Row
         ),
         effect("Effect.forEach({ concurrency: 'unbounded' })", (n) =>
           Effect.forEach(range(n), () => trivialTask, { concurrency: "unbounded", discard: true })
+        ),
+        ref(
+          "Effect by hand: a counted fiber per task, registered in a Set in its first step",
+          inGroup(
+            Effect.sync(() => new CallbackGroup()),
+            (group) => group.go(trivialTask),
+            (group) => group.wait
+          ),
+          {
+            note: "go counts the task and starts its fiber in one step, the fiber's first step puts it in a Set where a close would find it, wait parks until the count is 0: no closed checks, defect handling, telemetry or scope (a group that tracks its tasks, by hand on Effect's public API)"
+          }
         ),
         ref("Effect.forkChild × n + Fiber.joinAll", (n) => forkJoin(n, () => trivialTask)),
         floor("floor: Promise.all of async functions", promiseAll)
