@@ -26,8 +26,9 @@
  * - `Threads.make(Md5, { threads: 2 })` starts the threads in the scope
  *   (closing it terminates them), on `NodeThreads.layer(entry)`;
  * - `Pipeline.parallel(paths, digest, { workers: threads.size })` is the
- *   bounded parallelism: two fibers read the paths, each hands a file to a
- *   thread through `Threads.run(threads)` and waits for its sum.
+ *   bounded parallelism: at most two paths at a time, each in a fiber of
+ *   its own that hands its file to a thread through `Threads.run(threads)`
+ *   and waits for its sum.
  *
  * The "files" are 64 generated buffers of 256 KiB (the same bytes on every
  * run); reading one returns a fresh copy, as `os.ReadFile` does, and the
