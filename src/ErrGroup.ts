@@ -112,7 +112,7 @@ import {
 } from "./internal/copied.ts"
 import { effectLast, isEffect } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import { canStart, startHanding, startTask, takeHanded } from "./internal/start.ts"
+import { canStart, startHanding, startNowOrNextTurn, takeHanded } from "./internal/start.ts"
 import { activeLayers, nowOn, recordsFor, setTelemetry, taskAttributes, taskOutcome } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
@@ -516,10 +516,7 @@ const startItem = (
     startHere(g, effect, index, context)
     return
   }
-  const task = taskOf(g, effect as Effect.Effect<unknown, unknown>, index)
-  // Past the nesting bound: the task's first step yields, so that it runs
-  // from a fresh stack at the next scheduler turn.
-  if (startTask(task, context) === undefined) Effect.runForkWith(context)(Effect.andThen(Effect.yieldNow, task))
+  startNowOrNextTurn(taskOf(g, effect, index), context)
 }
 
 /** Fails the group with a defect of its own (a bad `f`): recorded as a task's would be, and nothing starts after it. */
@@ -568,9 +565,7 @@ const taskDone = (g: ErrGroupImpl, task: Task, exit: Exit.Exit<unknown, unknown>
  */
 const fork = <A, E, R>(g: ErrGroupImpl, effect: Effect.Effect<A, E, R>): Effect.Effect<Fiber.Fiber<A, E>, never, R> => {
   if (activeLayers === 0 && canStart()) return Exit.succeed(startHere(g, effect))
-  const task = taskOf(g, effect)
-  const started = startTask(task)
-  return started !== undefined ? Exit.succeed(started) : Effect.forkDetach(task)
+  return Exit.succeed(startNowOrNextTurn(taskOf(g, effect)))
 }
 
 /**

@@ -492,23 +492,37 @@ export const stage = <C extends Chan.RecvChan<any>, B, E, R>(
 ): Effect.Effect<Pipe<B, ErrorOf<C> | E>, never, R | Scope.Scope> =>
   checkFunction("Pipeline.stage", body) ?? makeStage<B>("Pipeline.stage", [input], options, (out) => [body(input, out)])
 
+/**
+ * The function and the `workers` / `ordered` options of `op` (`map`,
+ * `parallel`) read with their defaults, or the defect that refuses them.
+ */
+const mapOptions = (
+  op: string,
+  f: unknown,
+  options: { readonly workers?: number | undefined; readonly ordered?: boolean | undefined } | undefined
+): { readonly workers: number; readonly ordered: boolean } | Exit.Exit<never> => {
+  const notFunction = checkFunction(op, f)
+  if (notFunction !== undefined) return notFunction
+  const notObject = checkOptionsObject(op, options)
+  if (notObject !== undefined) return notObject
+  const workers = orDefault(options?.workers, 1)
+  if (!Number.isInteger(workers) || workers < 1) {
+    return Exit.die(new InvalidStageOptionError({ option: "workers", value: workers }))
+  }
+  const ordered = orDefault(options?.ordered, true)
+  if (typeof ordered !== "boolean") return Exit.die(new InvalidStageOptionError({ option: "ordered", value: ordered }))
+  return { workers, ordered }
+}
+
 const mapImpl = (
   self: Chan.RecvChan<unknown>,
   f: (a: unknown) => Effect.Effect<unknown, unknown, unknown>,
   options: MapOptions | undefined
 ): Effect.Effect<Pipe<unknown, unknown>, never, unknown> =>
   Effect.suspend(() => {
-    const notFunction = checkFunction("Pipeline.map", f)
-    if (notFunction !== undefined) return notFunction
-    const notObject = checkOptionsObject("Pipeline.map", options)
-    if (notObject !== undefined) return notObject
-    const workers = orDefault(options?.workers, 1)
-    if (!Number.isInteger(workers) || workers < 1) {
-      return Exit.die(new InvalidStageOptionError({ option: "workers", value: workers }))
-    }
-    const ordered = orDefault(options?.ordered, true)
-    if (typeof ordered !== "boolean")
-      return Exit.die(new InvalidStageOptionError({ option: "ordered", value: ordered }))
+    const read = mapOptions("Pipeline.map", f, options)
+    if (Exit.isExit(read)) return read
+    const { ordered, workers } = read
     if (workers === 1 || !ordered) {
       return makeStage<unknown>("Pipeline.map", [self], options, (out) => {
         const send = sendTo(out)
@@ -1015,17 +1029,9 @@ export const parallel = <A, B, E, R>(
 ): Effect.Effect<Array<B>, E, R> =>
   Effect.suspend(() => {
     if (!isIterable(items)) return Exit.die(invalidArgument("Pipeline.parallel", "an iterable", items))
-    const notFunction = checkFunction("Pipeline.parallel", f)
-    if (notFunction !== undefined) return notFunction
-    const notObject = checkOptionsObject("Pipeline.parallel", options)
-    if (notObject !== undefined) return notObject
-    const workers = orDefault(options?.workers, 1)
-    if (!Number.isInteger(workers) || workers < 1) {
-      return Exit.die(new InvalidStageOptionError({ option: "workers", value: workers }))
-    }
-    const ordered = orDefault(options?.ordered, true)
-    if (typeof ordered !== "boolean")
-      return Exit.die(new InvalidStageOptionError({ option: "ordered", value: ordered }))
+    const read = mapOptions("Pipeline.parallel", f, options)
+    if (Exit.isExit(read)) return read
+    const { ordered, workers } = read
     // The group's own telemetry stays off: its items are this call's, not tasks of a group the caller made.
     const group = { limit: workers, telemetry: false } as const
     const run = (a: A): Effect.Effect<B, E, R> => {

@@ -106,7 +106,7 @@ import {
 import { badTelemetryOption, invalidArgument, show, typeName, unwrap } from "./internal/copied.ts"
 import { effectLast, isEffect } from "./internal/function.ts"
 import { PrimitiveBase } from "./internal/primitive.ts"
-import { canStart, startHanding, startTask, takeHanded } from "./internal/start.ts"
+import { canStart, startHanding, startNowOrNextTurn, takeHanded } from "./internal/start.ts"
 import { activeLayers, nowOn, recordsFor, setTelemetry, taskOutcome } from "./internal/telemetry.ts"
 import { anyone, type Diagnosis, type Holder } from "./internal/registry.ts"
 
@@ -737,13 +737,7 @@ const goNow = <A, R>(wg: WaitGroupImpl, effect: Effect.Effect<A, never, R>): Fib
     enlist(wg, task, fiber)
     return wg.closed ? Effect.interrupt : effect
   })
-  const started = startTask(child)
-  if (started !== undefined) return started as Fiber.Fiber<A>
-  // Past the nesting bound: the task's first step yields, so that it runs
-  // from a fresh stack at the next scheduler turn.
-  const fiber = Effect.runForkWith(Fiber.getCurrent()!.context as Context.Context<R>)(
-    Effect.andThen(Effect.yieldNow, child)
-  )
+  const fiber = startNowOrNextTurn(child)
   enlist(wg, task, fiber)
   return fiber as Fiber.Fiber<A>
 }

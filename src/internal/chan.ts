@@ -738,17 +738,12 @@ const recvReady = <A>(
   // taking them one at a time (below) does, without a call per value.
   let out = first
   const buffer = ch.buffer
-  if (ch.returned === undefined && buffer !== undefined && buffer.length > 0) {
-    if (out === undefined) {
-      const n = Math.min(buffer.length, max)
-      out = buffer.take(n)
-      for (let i = 0; i < n && refill(ch, buffer, fiber); i++) {}
-    } else if (out.length < max) {
-      // A parked call's first value, then the buffer's in one copy.
-      const n = Math.min(buffer.length, max - out.length)
-      out = out.concat(buffer.take(n))
-      for (let i = 0; i < n && refill(ch, buffer, fiber); i++) {}
-    }
+  if (ch.returned === undefined && buffer !== undefined && buffer.length > 0 && (out?.length ?? 0) < max) {
+    const n = Math.min(buffer.length, max - (out?.length ?? 0))
+    const taken = buffer.take(n)
+    // A parked call's first value, then the buffer's, in one copy.
+    out = out === undefined ? taken : out.concat(taken)
+    for (let i = 0; i < n && refill(ch, buffer, fiber); i++) {}
   }
   if (out === undefined) out = []
   while (out.length < max) {

@@ -40,9 +40,9 @@ export const canStart = (): boolean => depth < MAX_START_DEPTH
  * which may have ended already. `context`, when given, replaces the current
  * fiber's: a start made outside the forking fiber's steps (from a task's
  * observer) runs in the context it was asked for. Past {@link MAX_START_DEPTH} nested starts
- * it returns undefined: the caller forks the task to start at the next
- * turn instead (`Effect.forkDetach`). Call it from a step of the forking
- * fiber (a mask's callback, a continuation), in an uninterruptible region.
+ * it returns undefined (see {@link startNowOrNextTurn}). Call it from a step
+ * of the forking fiber (a mask's callback, a continuation), in an
+ * uninterruptible region.
  */
 export const startTask = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
@@ -61,6 +61,18 @@ export const startTask = <A, E, R>(
     depth--
   }
 }
+
+/**
+ * Starts `effect` as {@link startTask} does or, past {@link MAX_START_DEPTH}
+ * nested starts, with a first step that yields, so that it runs from a
+ * fresh stack at the next scheduler turn; returns its fiber either way.
+ */
+export const startNowOrNextTurn = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  context: Context.Context<never> = Fiber.getCurrent()!.context
+): Fiber.Fiber<A, E> =>
+  startTask(effect, context) ??
+  Effect.runForkWith(context)(Effect.andThen(Effect.yieldNow, effect as Effect.Effect<A, E>))
 
 /**
  * Effect's runner for the context of the last start, kept: a group's `go`

@@ -121,19 +121,29 @@ export const groupsModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, S
           )
         })
       )
+    /** Forks `count` fibers that each run `step` `rounds()` times; a tenth of them are interrupted later. */
     const submitters = (count: number, rounds: () => number, step: () => Effect.Effect<void>) =>
-      Effect.forEach(
-        Array.from({ length: count }),
-        () =>
-          Effect.forkChild(
-            Effect.suspend(() => {
-              let i = 0
-              const n = rounds()
-              return Effect.whileLoop({ while: () => i++ < n, body: step, step: () => {} })
-            })
-          ),
-        { concurrency: 1 }
+      Effect.tap(
+        Effect.forEach(
+          Array.from({ length: count }),
+          () =>
+            Effect.forkChild(
+              Effect.suspend(() => {
+                let i = 0
+                const n = rounds()
+                return Effect.whileLoop({ while: () => i++ < n, body: step, step: () => {} })
+              })
+            ),
+          { concurrency: 1 }
+        ),
+        (fibers) =>
+          Effect.forEach(fibers, (fiber) => (chaos.chance(0.1) ? chaos.interruptLater(fiber, 200) : Effect.void), {
+            discard: true
+          })
       )
+    /** {@link submitters}, then waits until every one has ended. */
+    const submitAll = (count: number, rounds: () => number, step: () => Effect.Effect<void>) =>
+      Effect.flatMap(submitters(count, rounds, step), Fiber.awaitAll)
     const checks: Array<Effect.Effect<void>> = []
     const tasks: Array<Effect.Effect<void>> = []
 
@@ -177,13 +187,11 @@ export const groupsModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, S
       })
       tasks.push(
         Effect.gen(function* () {
-          const fibers = yield* submitters(
+          yield* submitAll(
             chaos.between(1, 4),
             () => chaos.between(3, 25),
             () => maybeInterrupted(chaos.chance(0.85) ? go : waitOnce)
           )
-          for (const fiber of fibers) if (chaos.chance(0.1)) yield* chaos.interruptLater(fiber, 200)
-          yield* Fiber.awaitAll(fibers)
           if (chaos.chance(0.8)) yield* waitOnce
           yield* Scope.close(scope, Exit.void)
           yield* waitOnce
@@ -269,13 +277,11 @@ export const groupsModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, S
         })
       tasks.push(
         Effect.gen(function* () {
-          const fibers = yield* submitters(
+          yield* submitAll(
             chaos.between(1, 4),
             () => chaos.between(3, 25),
             () => maybeInterrupted(chaos.chance(0.9) ? go : Effect.flatMap(waitExit, checkWait))
           )
-          for (const fiber of fibers) if (chaos.chance(0.1)) yield* chaos.interruptLater(fiber, 200)
-          yield* Fiber.awaitAll(fibers)
           if (chaos.chance(0.8)) yield* Effect.flatMap(waitExit, checkWait)
           yield* Scope.close(scope, Exit.void)
           const exit = yield* waitExit
@@ -354,13 +360,11 @@ export const groupsModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, S
       })
       tasks.push(
         Effect.gen(function* () {
-          const fibers = yield* submitters(
+          yield* submitAll(
             chaos.between(1, 4),
             () => chaos.between(1, 6),
             () => maybeInterrupted(call)
           )
-          for (const fiber of fibers) if (chaos.chance(0.1)) yield* chaos.interruptLater(fiber, 200)
-          yield* Fiber.awaitAll(fibers)
         })
       )
       checks.push(
@@ -427,7 +431,6 @@ export const groupsModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, S
             () => chaos.between(3, 30),
             () => maybeInterrupted(submit)
           )
-          for (const fiber of fibers) if (chaos.chance(0.1)) yield* chaos.interruptLater(fiber, 200)
           const stop = chaos.int(3)
           if (stop === 0) yield* Effect.ignore(WorkerPool.shutdown(pool))
           else if (stop === 1) {
@@ -508,13 +511,11 @@ export const groupsModel = (chaos: Chaos): Effect.Effect<void, ChaosViolation, S
       })
       tasks.push(
         Effect.gen(function* () {
-          const fibers = yield* submitters(
+          yield* submitAll(
             chaos.between(2, 5),
             () => chaos.between(3, 25),
             () => maybeInterrupted(call)
           )
-          for (const fiber of fibers) if (chaos.chance(0.1)) yield* chaos.interruptLater(fiber, 200)
-          yield* Fiber.awaitAll(fibers)
           const keys = yield* SingleFlight.keys(sf)
           if (keys.length > 0) violations.push(`SingleFlight: keys ${keys.join(", ")} left after every caller ended`)
           const running = [...flights.values()].filter((f) => f.job.running).map((f) => f.job.id)
